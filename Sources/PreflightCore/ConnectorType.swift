@@ -1,0 +1,52 @@
+/// Every connector `type` slug Artie's API knows. Preflight accepts them all; the ones it cannot probe
+/// yet answer with category `unsupported`.
+public enum ConnectorType: String, Sendable, Codable, CaseIterable {
+    case api, bigquery, clickhouse, cockroach, databricks, delta, documentdb, dynamodb, gcs, iceberg, keyspaces
+    case mongodb, motherduck, mssql, mysql, oracle, planetscale, postgresql, redis, redshift, s3, snowflake
+
+    /// The port a server of this type usually listens on, when the type has one.
+    public var defaultPort: Int? {
+        switch self {
+        case .postgresql: 5432
+        case .cockroach: 26257
+        case .redshift: 5439
+        case .mysql, .planetscale: 3306
+        case .mssql: 1433
+        case .oracle: 1521
+        case .keyspaces: 9142
+        case .redis: 6379
+        default: nil
+        }
+    }
+
+    /// The product name people know, for messages ("not PostgreSQL").
+    public var productName: String {
+        switch self {
+        case .postgresql: "PostgreSQL"
+        case .cockroach: "CockroachDB"
+        case .redshift: "Amazon Redshift"
+        case .mysql: "MySQL"
+        case .planetscale: "PlanetScale"
+        case .mssql: "SQL Server"
+        case .oracle: "Oracle"
+        case .mongodb: "MongoDB"
+        case .documentdb: "Amazon DocumentDB"
+        case .dynamodb: "DynamoDB"
+        case .keyspaces: "Amazon Keyspaces"
+        case .s3: "Amazon S3"
+        case .iceberg: "Iceberg"
+        case .bigquery: "BigQuery"
+        case .gcs: "Google Cloud Storage"
+        case .snowflake: "Snowflake"
+        case .databricks: "Databricks"
+        case .clickhouse: "ClickHouse"
+        case .motherduck: "MotherDuck"
+        case .redis: "Redis"
+        case .delta: "Delta Lake"
+        case .api: "API"
+        }
+    }
+
+    /// All slugs, sorted, for "supported types are ..." messages.
+    public static var allSlugs: [String] { allCases.map(\.rawValue).sorted() }
+}

@@ -1,0 +1,104 @@
+/// The outcome of one step of a ping.
+public enum StepStatus: String, Sendable, Codable {
+    case passed, failed, warning, skipped
+}
+
+/// One step of a ping (`dns`, `connect`, `tls`, `auth`, ...), in the order it ran.
+public struct PingStep: Sendable, Codable, Equatable {
+    public var name: String
+    public var status: StepStatus
+    public var durationMs: Double
+    /// What was observed, e.g. "127.0.0.1:5432 answered" or the server version.
+    public var detail: String?
+    /// What to do about a failure or warning.
+    public var hint: String?
+
+    public init(name: String, status: StepStatus, durationMs: Double, detail: String? = nil, hint: String? = nil) {
+        self.name = name
+        self.status = status
+        self.durationMs = durationMs
+        self.detail = detail
+        self.hint = hint
+    }
+}
+
+/// A readiness check (e.g. `wal_level`): what the server has, what CDC needs, and the fix.
+public struct ReadinessCheck: Sendable, Codable, Equatable {
+    public var name: String
+    public var status: StepStatus
+    public var observed: String
+    public var required: String
+    public var detail: String?
+    /// The exact statement or setting that fixes it.
+    public var fix: String?
+    /// Whether the fix needs a server restart.
+    public var restartRequired: Bool?
+
+    public init(
+        name: String, status: StepStatus, observed: String, required: String,
+        detail: String? = nil, fix: String? = nil, restartRequired: Bool? = nil
+    ) {
+        self.name = name
+        self.status = status
+        self.observed = observed
+        self.required = required
+        self.detail = detail
+        self.fix = fix
+        self.restartRequired = restartRequired
+    }
+}
+
+/// Where the ping went.
+public struct PingTarget: Sendable, Codable, Equatable {
+    public var host: String
+    public var port: Int?
+    /// Every address the host resolved to, in the order they were tried.
+    public var addresses: [String]
+    /// The address that answered, when one did.
+    public var connectedAddress: String?
+
+    public init(host: String, port: Int?, addresses: [String] = [], connectedAddress: String? = nil) {
+        self.host = host
+        self.port = port
+        self.addresses = addresses
+        self.connectedAddress = connectedAddress
+    }
+}
+
+/// The full answer to a ping: the verdict, why, and every step with its time.
+public struct PingReport: Sendable, Codable, Equatable {
+    public var ok: Bool
+    public var type: String
+    /// Why it failed; nil when `ok`.
+    public var category: FailureCategory?
+    /// Whether trying again unchanged may succeed; nil when `ok`.
+    public var transient: Bool?
+    /// One line a person can act on; nil when `ok`.
+    public var message: String?
+    /// What to do about it.
+    public var hint: String?
+    public var durationMs: Double
+    /// The data plane that ran the ping.
+    public var dataPlane: String
+    public var target: PingTarget?
+    public var steps: [PingStep]
+    public var checks: [ReadinessCheck]
+
+    public init(
+        ok: Bool, type: String, category: FailureCategory? = nil, transient: Bool? = nil, message: String? = nil,
+        hint: String? = nil, durationMs: Double, dataPlane: String, target: PingTarget? = nil,
+        steps: [PingStep] = [], checks: [ReadinessCheck] = []
+    ) {
+        self.ok = ok
+        self.type = type
+        self.category = category
+        self.transient = transient
+        self.message = message
+        self.hint = hint
+        self.durationMs = durationMs
+        self.dataPlane = dataPlane
+        self.target = target
+        self.steps = steps
+        self.checks = checks
+    }
+}

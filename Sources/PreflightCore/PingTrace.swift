@@ -1,0 +1,90 @@
+import Synchronization
+
+/// Collects a ping's steps, checks and target as the probe runs; safe to use from any task.
+///
+/// The engine reads it when the probe ends, or at the deadline while a step is still running,
+/// in which case that step is reported as the one that timed out.
+public final class PingTrace: Sendable {
+    /// A step that has begun and not ended.
+    public struct OpenStep: Sendable {
+        public var name: String
+        /// What the step is waiting for, for a timeout message ("connecting to 10.0.0.5:5432").
+        public var activity: String
+        /// What to do when this step times out.
+        public var timeoutHint: String?
+        public var started: ContinuousClock.Instant
+    }
+
+    private struct State {
+        var steps: [PingStep] = []
+        var checks: [ReadinessCheck] = []
+        var target: PingTarget?
+        var open: OpenStep?
+        var sealed = false
+    }
+
+    private let state = Mutex(State())
+
+    public init() {}
+
+    /// Marks a step as begun.
+    public func begin(_ name: String, activity: String, timeoutHint: String? = nil) {
+        state.withLock { state in
+            guard !state.sealed else { return }
+            state.open = OpenStep(name: name, activity: activity, timeoutHint: timeoutHint, started: .now)
+        }
+    }
+
+    /// Ends the open step (if it has this name) with a status.
+    public func end(_ name: String, status: StepStatus, detail: String? = nil, hint: String? = nil) {
+        state.withLock { state in
+            guard !state.sealed else { return }
+            let started = state.open?.name == name ? state.open!.started : ContinuousClock.now
+            if state.open?.name == name { state.open = nil }
+            state.steps.append(PingStep(
+                name: name, status: status, durationMs: (ContinuousClock.now - started).milliseconds,
+                detail: detail, hint: hint))
+        }
+    }
+
+    /// Records a step that took no time of its own (e.g. a skipped one).
+    public func note(_ name: String, status: StepStatus, detail: String? = nil, hint: String? = nil) {
+        state.withLock { state in
+            guard !state.sealed else { return }
+            state.steps.append(PingStep(name: name, status: status, durationMs: 0, detail: detail, hint: hint))
+        }
+    }
+
+    /// Adds a readiness check.
+    public func check(_ check: ReadinessCheck) {
+        state.withLock { state in
+            guard !state.sealed else { return }
+            state.checks.append(check)
+        }
+    }
+
+    /// Sets or updates what the ping is aimed at.
+    public func updateTarget(_ update: (inout PingTarget) -> Void, host: String, port: Int?) {
+        state.withLock { state in
+            var target = state.target ?? PingTarget(host: host, port: port)
+            update(&target)
+            state.target = target
+        }
+    }
+
+    /// Closes the trace: the open step (if any) is recorded as failed with `detail`, and later writes
+    /// from a probe still winding down are ignored. Returns what was collected and the step that was open.
+    public func seal(openStepDetail: String? = nil) -> (steps: [PingStep], checks: [ReadinessCheck], target: PingTarget?, open: OpenStep?) {
+        state.withLock { state in
+            let open = state.open
+            if let open, !state.sealed {
+                state.steps.append(PingStep(
+                    name: open.name, status: .failed, durationMs: (ContinuousClock.now - open.started).milliseconds,
+                    detail: openStepDetail, hint: open.timeoutHint))
+                state.open = nil
+            }
+            state.sealed = true
+            return (state.steps, state.checks, state.target, open)
+        }
+    }
+}

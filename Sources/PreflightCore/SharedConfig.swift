@@ -1,0 +1,127 @@
+import Foundation
+
+/// The free-form `sharedConfig` object with typed, validating accessors.
+///
+/// Empty strings and nulls count as absent, since clients send every key of every type.
+/// Error messages name the key and never repeat its value.
+public struct SharedConfig: Sendable, Equatable {
+    public var values: [String: JSONValue]
+
+    public init(_ values: [String: JSONValue] = [:]) {
+        self.values = values
+    }
+
+    /// Builds a config from plain strings (the CLI's `--set key=value`).
+    public init(strings: [String: String]) {
+        self.values = strings.mapValues { .string($0) }
+    }
+
+    public subscript(key: String) -> JSONValue? {
+        get { values[key] }
+        set { values[key] = newValue }
+    }
+
+    /// A string value, or nil when absent, null or empty. Numbers and booleans are accepted as their text.
+    public func string(_ key: String) throws(InvalidConfig) -> String? {
+        switch values[key] ?? .null {
+        case .null: return nil
+        case .string(let value):
+            let trimmed = value.trimmingCharacters(in: .whitespacesAndNewlines)
+            return trimmed.isEmpty ? nil : value
+        case .number(let number) where number == number.rounded() && abs(number) < 1e15:
+            return String(Int64(number))
+        case .bool(let flag): return flag ? "true" : "false"
+        case let other: throw InvalidConfig("sharedConfig.\(key) must be a string, not \(other.kindDescription)")
+        }
+    }
+
+    /// A string that must be present.
+    public func requiredString(_ key: String, for type: ConnectorType) throws(InvalidConfig) -> String {
+        guard let value = try string(key) else {
+            throw InvalidConfig("sharedConfig.\(key) is required for \(type.rawValue)")
+        }
+        return value
+    }
+
+    /// A secret: like `string`, but kept exactly as sent (passwords may begin or end with spaces).
+    public func secret(_ key: String) throws(InvalidConfig) -> String? {
+        switch values[key] ?? .null {
+        case .null: return nil
+        case .string(let value): return value.isEmpty ? nil : value
+        case let other: throw InvalidConfig("sharedConfig.\(key) must be a string, not \(other.kindDescription)")
+        }
+    }
+
+    /// A TCP port: an integer (or a string of digits) from 1 to 65535; `defaultPort` when absent.
+    public func port(_ key: String, default defaultPort: Int?, for type: ConnectorType) throws(InvalidConfig) -> Int {
+        let port: Int
+        switch values[key] ?? .null {
+        case .null:
+            guard let defaultPort else { throw InvalidConfig("sharedConfig.\(key) is required for \(type.rawValue)") }
+            return defaultPort
+        case .string(let text) where text.trimmingCharacters(in: .whitespaces).isEmpty:
+            guard let defaultPort else { throw InvalidConfig("sharedConfig.\(key) is required for \(type.rawValue)") }
+            return defaultPort
+        case .string(let text):
+            guard let parsed = Int(text.trimmingCharacters(in: .whitespaces)) else {
+                throw InvalidConfig("sharedConfig.\(key) must be an integer port from 1 to 65535")
+            }
+            port = parsed
+        case .number(let number):
+            guard number == number.rounded(), abs(number) < 1e9 else {
+                throw InvalidConfig("sharedConfig.\(key) must be an integer port from 1 to 65535")
+            }
+            port = Int(number)
+        case let other:
+            throw InvalidConfig("sharedConfig.\(key) must be an integer port from 1 to 65535, not \(other.kindDescription)")
+        }
+        guard (1...65535).contains(port) else {
+            throw InvalidConfig("sharedConfig.\(key) is \(port), outside 1-65535")
+        }
+        return port
+    }
+
+    /// A boolean: true/false, or the strings "true"/"false"/"1"/"0".
+    public func bool(_ key: String) throws(InvalidConfig) -> Bool? {
+        switch values[key] ?? .null {
+        case .null: return nil
+        case .bool(let flag): return flag
+        case .string(let text):
+            switch text.trimmingCharacters(in: .whitespaces).lowercased() {
+            case "": return nil
+            case "true", "1", "yes", "on": return true
+            case "false", "0", "no", "off": return false
+            default: throw InvalidConfig("sharedConfig.\(key) must be true or false")
+            }
+        case .number(let number): return number != 0
+        case let other: throw InvalidConfig("sharedConfig.\(key) must be a boolean, not \(other.kindDescription)")
+        }
+    }
+
+    /// A host name or address: no scheme, no path, no port, no spaces. Brackets around IPv6 are removed.
+    public func host(_ key: String, for type: ConnectorType) throws(InvalidConfig) -> String {
+        try Self.validateHost(try requiredString(key, for: type), key: "sharedConfig.\(key)")
+    }
+
+    /// Validates a host name or address for `key` (used for `host` and the host part of `endpoint`).
+    public static func validateHost(_ raw: String, key: String) throws(InvalidConfig) -> String {
+        var host = raw.trimmingCharacters(in: .whitespacesAndNewlines)
+        if host.contains("://") {
+            throw InvalidConfig("\(key) must be a host name, not a URL (remove the scheme, e.g. \"db.example.com\")")
+        }
+        if host.hasPrefix("[") && host.hasSuffix("]") {
+            host = String(host.dropFirst().dropLast())
+        }
+        if host.contains(where: { $0.isWhitespace }) || host.contains("/") || host.contains("@") {
+            throw InvalidConfig("\(key) must be a host name or IP address without spaces, '/' or '@'")
+        }
+        let colons = host.filter { $0 == ":" }.count
+        if colons == 1, let port = host.split(separator: ":").last, Int(port) != nil {
+            throw InvalidConfig("\(key) includes a port (\(port)); give the bare host and put the port in sharedConfig.port")
+        }
+        if host.count > 253 {
+            throw InvalidConfig("\(key) is longer than 253 characters, the limit for a DNS name")
+        }
+        return host
+    }
+}

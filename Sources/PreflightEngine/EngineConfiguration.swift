@@ -1,0 +1,38 @@
+import PreflightCore
+import PreflightNetwork
+
+/// How the engine runs pings; every field has a serviceable default.
+public struct EngineConfiguration: Sendable {
+    /// This service's data plane; a payload naming another plane is refused.
+    public var planeName: String
+    /// The deadline of a ping when the payload does not ask for a shorter one.
+    public var defaultTimeout: Duration
+    /// Which addresses may be dialled.
+    public var egress: EgressPolicy
+    /// Pings running at once; more are turned away (HTTP 429) rather than queued.
+    public var maxInFlight: Int
+    /// The most one peer may send during a ping.
+    public var inboundByteLimit: Int
+
+    public init(
+        planeName: String = "local",
+        defaultTimeout: Duration = .seconds(15),
+        egress: EgressPolicy = EgressPolicy(),
+        maxInFlight: Int = 1024,
+        inboundByteLimit: Int = 1 << 20
+    ) {
+        self.planeName = planeName
+        self.defaultTimeout = defaultTimeout
+        self.egress = egress
+        self.maxInFlight = maxInFlight
+        self.inboundByteLimit = inboundByteLimit
+    }
+}
+
+/// Why a ping request was not run.
+public enum PingRequestError: Error, Sendable {
+    /// The payload is wrong (HTTP 400, CLI exit 3).
+    case invalid(InvalidConfig)
+    /// Too many pings in flight (HTTP 429 with Retry-After).
+    case overloaded(retryAfterSeconds: Int)
+}

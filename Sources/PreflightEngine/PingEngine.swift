@@ -1,0 +1,179 @@
+import Logging
+import Metrics
+import NIOCore
+import NIOPosix
+import PreflightCore
+import PreflightNetwork
+import PreflightPostgres
+import Synchronization
+
+/// Runs pings: validates the payload, picks the probe for its type, runs it under one deadline, and
+/// turns whatever happened into a categorised, redacted report. Shared by the HTTP API and the CLI.
+public final class PingEngine: Sendable {
+    public let configuration: EngineConfiguration
+    private let eventLoopGroup: any EventLoopGroup
+    private let logger: Logger
+    private let factories: [ConnectorType: any ProbeFactory]
+    private let inFlight = Atomic<Int>(0)
+
+    public init(
+        configuration: EngineConfiguration = EngineConfiguration(),
+        eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
+        logger: Logger = Logger(label: "preflight.engine"),
+        factories: [any ProbeFactory] = PingEngine.builtInFactories
+    ) {
+        self.configuration = configuration
+        self.eventLoopGroup = eventLoopGroup
+        self.logger = logger
+        var byType: [ConnectorType: any ProbeFactory] = [:]
+        for factory in factories {
+            for type in factory.types { byType[type] = factory }
+        }
+        self.factories = byType
+    }
+
+    /// The probes this build has.
+    public static let builtInFactories: [any ProbeFactory] = [PostgresProbeFactory()]
+
+    /// The types that can be probed (the rest answer `unsupported`).
+    public var probedTypes: [ConnectorType] { factories.keys.sorted { $0.rawValue < $1.rawValue } }
+
+    /// Pings running now.
+    public var pingsInFlight: Int { inFlight.load(ordering: .relaxed) }
+
+    /// A ping that passed validation and is ready to run.
+    public struct PreparedPing: Sendable {
+        public let payload: ConnectorPayload
+        let probe: (any Probe)?
+        let timeout: Duration
+        let redactor: Redactor
+    }
+
+    /// Validates everything that can be checked without the network: the data plane, the timeout,
+    /// and the type's `sharedConfig` keys.
+    public func prepare(_ payload: ConnectorPayload) throws(InvalidConfig) -> PreparedPing {
+        if let plane = payload.dataPlaneName, plane != configuration.planeName {
+            throw InvalidConfig("unknown dataPlaneName \"\(plane.prefix(60))\"; known planes: \(configuration.planeName)")
+        }
+        if payload.sshTunnelUUID != nil {
+            throw InvalidConfig("sshTunnelUUID names an SSH tunnel this company does not have (this service has no SSH tunnels yet)")
+        }
+        var timeout = configuration.defaultTimeout
+        if let seconds = payload.timeoutSeconds {
+            timeout = min(timeout, .milliseconds(Int64(seconds * 1000)))
+        }
+        let probe = try factories[payload.type]?.makeProbe(for: payload)
+        return PreparedPing(payload: payload, probe: probe, timeout: timeout, redactor: Redactor(config: payload.sharedConfig))
+    }
+
+    /// Validates and runs a ping, counting it against the in-flight limit.
+    public func ping(_ payload: ConnectorPayload) async throws(PingRequestError) -> PingReport {
+        let prepared: PreparedPing
+        do { prepared = try prepare(payload) } catch { throw .invalid(error) }
+        guard acquire() else { throw .overloaded(retryAfterSeconds: 1) }
+        defer { release() }
+        return await run(prepared)
+    }
+
+    /// Reserves a place among the in-flight pings; false when full.
+    public func acquire() -> Bool {
+        let (exchanged, _) = inFlight.wrappingAdd(1, ordering: .acquiring)
+        if exchanged > configuration.maxInFlight {
+            inFlight.wrappingSubtract(1, ordering: .releasing)
+            return false
+        }
+        Gauge(label: "preflight_pings_in_flight").record(exchanged)
+        return true
+    }
+
+    /// Gives back a place taken by `acquire`.
+    public func release() {
+        let (now, _) = inFlight.wrappingSubtract(1, ordering: .releasing)
+        Gauge(label: "preflight_pings_in_flight").record(now)
+    }
+
+    /// Runs a prepared ping to its end or its deadline, whichever is first. Never throws, never outlives the deadline.
+    public func run(_ prepared: PreparedPing) async -> PingReport {
+        let deadline = PingDeadline(timeout: prepared.timeout)
+        let type = prepared.payload.type
+        guard let probe = prepared.probe else {
+            let report = PingReport(
+                ok: false, type: type.rawValue, category: .unsupported, transient: false,
+                message: "Preflight cannot test \(type.productName) (\(type.rawValue)) connections yet; nothing was attempted",
+                hint: "types tested today: \(probedTypes.map(\.rawValue).joined(separator: ", "))",
+                durationMs: deadline.elapsedMs, dataPlane: configuration.planeName)
+            record(report)
+            return report
+        }
+        let context = ProbeContext(
+            eventLoopGroup: eventLoopGroup, deadline: deadline, egress: configuration.egress,
+            logger: logger, isSource: prepared.payload.isSource, inboundByteLimit: configuration.inboundByteLimit)
+        let outcome = await Self.race(deadline: deadline) { () async -> ProbeFailure? in
+            do throws(ProbeFailure) {
+                try await probe.run(in: context)
+                return nil
+            } catch {
+                return error
+            }
+        }
+        context.closeAll()
+        var report: PingReport
+        switch outcome {
+        case .finished(let failure):
+            let (steps, checks, target, _) = context.trace.seal()
+            report = PingReport(
+                ok: failure == nil, type: type.rawValue, category: failure?.category,
+                transient: failure.map { $0.transient ?? $0.category.isTransient },
+                message: failure?.message, hint: failure?.hint, durationMs: deadline.elapsedMs,
+                dataPlane: configuration.planeName, target: target ?? probe.target, steps: steps, checks: checks)
+        case .deadline:
+            let limit = deadline.total.humanDescription
+            let sealed = context.trace.seal(openStepDetail: "no answer within the ping's \(limit) deadline")
+            let activity = sealed.open?.activity ?? "running the ping"
+            report = PingReport(
+                ok: false, type: type.rawValue, category: .timeout, transient: true,
+                message: "timed out after \(limit) \(activity)",
+                hint: sealed.open?.timeoutHint, durationMs: deadline.elapsedMs,
+                dataPlane: configuration.planeName, target: sealed.target ?? probe.target,
+                steps: sealed.steps, checks: sealed.checks)
+        }
+        report = prepared.redactor.redact(report)
+        record(report)
+        return report
+    }
+
+    private enum RaceOutcome: Sendable {
+        case finished(ProbeFailure?)
+        case deadline
+    }
+
+    /// Resolves when `work` finishes or the deadline passes; the work is cancelled (not awaited) at the deadline.
+    private static func race(deadline: PingDeadline, _ work: @escaping @Sendable () async -> ProbeFailure?) async -> RaceOutcome {
+        await withCheckedContinuation { (continuation: CheckedContinuation<RaceOutcome, Never>) in
+            let once = Atomic<Bool>(false)
+            let timer = Task {
+                try await Task.sleep(until: deadline.end, clock: .continuous)
+                if !once.exchange(true, ordering: .acquiringAndReleasing) { continuation.resume(returning: .deadline) }
+            }
+            let job = Task {
+                let failure = await work()
+                timer.cancel()
+                if !once.exchange(true, ordering: .acquiringAndReleasing) { continuation.resume(returning: .finished(failure)) }
+            }
+            Task {
+                if case .success = await timer.result { job.cancel() }
+            }
+        }
+    }
+
+    private func record(_ report: PingReport) {
+        let category = report.category?.rawValue ?? "ok"
+        Counter(label: "preflight_pings_total", dimensions: [("type", report.type), ("category", category)]).increment()
+        Timer(label: "preflight_ping_duration_seconds", dimensions: [("type", report.type)])
+            .recordNanoseconds(Int64(report.durationMs * 1_000_000))
+        logger.info("ping finished", metadata: [
+            "type": "\(report.type)", "category": "\(category)", "duration_ms": "\(Int(report.durationMs))",
+            "target": "\(report.target?.host ?? "-")",
+        ])
+    }
+}

@@ -1,0 +1,163 @@
+import Foundation
+import NIOCore
+import NIOSSL
+import NIOTLS
+import PreflightCore
+import Synchronization
+import X509
+
+/// What a finished TLS handshake established.
+public struct TLSSessionInfo: Sendable {
+    public var version: String
+    public var certificate: CertificateSummary?
+    public var verified: Bool
+
+    /// "TLS 1.3, certificate verified (subject ...)"
+    public var description: String {
+        var text = "\(version), certificate \(verified ? "verified" : "not verified (mode does not check it)")"
+        if let certificate { text += " (\(certificate))" }
+        return text
+    }
+}
+
+/// Waits for the TLS handshake to finish or fail.
+final class HandshakeWatcher: ChannelInboundHandler, RemovableChannelHandler, @unchecked Sendable {
+    typealias InboundIn = ByteBuffer
+    private let promise: EventLoopPromise<Void>
+
+    init(promise: EventLoopPromise<Void>) { self.promise = promise }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if let event = event as? TLSUserEvent, case .handshakeCompleted = event { promise.succeed(()) }
+        context.fireUserInboundEventTriggered(event)
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        promise.fail(error)
+        context.fireErrorCaught(error)
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        promise.fail(ChannelError.eof)
+        context.fireChannelInactive()
+    }
+}
+
+/// Upgrades a connected channel to TLS under a libpq-style mode, verifying the chain itself so that a
+/// failure names the certificate's subject, issuer, validity and the exact reason.
+public enum TLSUpgrade {
+    /// Adds TLS to `channel` and waits for the handshake. `peerName` names the server in messages.
+    public static func perform(
+        on channel: any Channel,
+        settings: TLSSettings,
+        peerName: String,
+        context: ProbeContext
+    ) async throws(ProbeFailure) -> TLSSessionInfo {
+        var configuration = TLSConfiguration.makeClientConfiguration()
+        configuration.minimumTLSVersion = .tlsv12
+        let verifies = settings.mode.verifiesChain
+        configuration.certificateVerification = verifies ? .noHostnameVerification : .none
+        let roots: CertificateStore
+        if let pem = settings.rootCertificatesPEM {
+            do { roots = try ChainVerifier.store(fromPEM: pem) } catch {
+                throw ProbeFailure(.invalidConfig, "sslRootCert holds no readable PEM certificate")
+            }
+        } else {
+            roots = CertificateStore.systemTrustRoots
+        }
+        let sslContext: NIOSSLContext
+        do { sslContext = try NIOSSLContext(configuration: configuration) } catch {
+            throw ProbeFailure(.internalError, "could not set up TLS: \(error)")
+        }
+        let problem = VerificationProblem()
+        let serverName = settings.serverName
+        let checkName = settings.mode == .verifyFull
+        let sni = IPAddress(serverName) == nil ? serverName : nil
+        let handshake = channel.eventLoop.makePromise(of: Void.self)
+        do {
+            try await channel.eventLoop.submit {
+                let handler: NIOSSLClientHandler
+                if verifies {
+                    handler = try NIOSSLClientHandler(context: sslContext, serverHostname: sni) { presented, verdict in
+                        let der = presented.compactMap { try? $0.toDERBytes() }
+                        Task {
+                            let found = await ChainVerifier.problem(presentedDER: der, roots: roots, serverName: serverName, checkName: checkName)
+                            problem.set(found)
+                            verdict.succeed(found == nil ? .certificateVerified : .failed)
+                        }
+                    }
+                } else {
+                    handler = try NIOSSLClientHandler(context: sslContext, serverHostname: sni)
+                }
+                // After the byte limit (first), before everything else.
+                try channel.pipeline.syncOperations.addHandler(handler, position: .after(channel.pipeline.syncOperations.handler(type: InboundByteLimit.self)))
+                try channel.pipeline.syncOperations.addHandler(HandshakeWatcher(promise: handshake), position: .after(handler))
+            }.get()
+        } catch {
+            throw ProbeFailure(.internalError, "could not start TLS: \(error)")
+        }
+        do {
+            try await handshake.futureResult.get()
+        } catch {
+            if let found = problem.get() {
+                throw ProbeFailure(.tls, "TLS with \(peerName) failed: \(found)", hint: certificateHint(settings))
+            }
+            throw describe(error, peerName: peerName)
+        }
+        if let watcher = try? await channel.pipeline.handler(type: HandshakeWatcher.self).get() {
+            try? await channel.pipeline.removeHandler(watcher).get()
+        }
+        let leaf = try? await channel.nioSSL_peerCertificate().get()
+        let version = (try? await channel.nioSSL_tlsVersion().get()).flatMap { $0 }.map(versionName) ?? "TLS"
+        let summary = leaf.flatMap { try? Certificate(derEncoded: $0.toDERBytes()) }.map(CertificateSummary.init)
+        return TLSSessionInfo(version: version, certificate: summary, verified: verifies)
+    }
+
+    static func certificateHint(_ settings: TLSSettings) -> String {
+        if settings.rootCertificatesPEM == nil {
+            return "give the CA certificate that signed the server's certificate in sslRootCert, or use sslMode require to encrypt without verifying"
+        }
+        return "check that sslRootCert holds the CA that signed the server's certificate, and that the host name matches the certificate"
+    }
+
+    /// Maps handshake errors to sentences.
+    static func describe(_ error: any Error, peerName: String) -> ProbeFailure {
+        let text = "\(error)"
+        if case ChannelError.eof = error as? ChannelError ?? .ioOnClosedChannel {
+            return ProbeFailure(.tls, "\(peerName) closed the connection during the TLS handshake",
+                hint: "the server may not speak TLS on this port, or it rejected our TLS version or ciphers")
+        }
+        if error is InboundByteLimitExceeded {
+            return ProbeFailure(.protocolMismatch, "\(peerName) sent more data during the TLS handshake than any server would")
+        }
+        if text.contains("WRONG_VERSION_NUMBER") || text.contains("PACKET_LENGTH_TOO_LONG") || text.contains("HTTP_REQUEST") {
+            return ProbeFailure(.tls, "\(peerName) did not answer with TLS (it agreed to TLS, then sent something else)")
+        }
+        if text.contains("PROTOCOL_VERSION") || text.contains("UNSUPPORTED_PROTOCOL") {
+            return ProbeFailure(.tls, "\(peerName) offers no TLS version this service accepts (TLS 1.2 or 1.3 required)")
+        }
+        if text.contains("HANDSHAKE_FAILURE") || text.contains("NO_SHARED_CIPHER") {
+            return ProbeFailure(.tls, "\(peerName) and this service share no TLS cipher suite")
+        }
+        if let sslError = error as? NIOSSLError, case .uncleanShutdown = sslError {
+            return ProbeFailure(.tls, "\(peerName) closed the connection during the TLS handshake")
+        }
+        return ProbeFailure(.tls, "TLS handshake with \(peerName) failed: \(text)")
+    }
+
+    static func versionName(_ version: TLSVersion) -> String {
+        switch version {
+        case .tlsv13: "TLS 1.3"
+        case .tlsv12: "TLS 1.2"
+        case .tlsv11: "TLS 1.1"
+        case .tlsv1: "TLS 1.0"
+        }
+    }
+}
+
+/// The verification callback's finding, read after the handshake fails.
+final class VerificationProblem: Sendable {
+    private let value = Mutex<String?>(nil)
+    func set(_ text: String?) { value.withLock { $0 = text } }
+    func get() -> String? { value.withLock { $0 } }
+}

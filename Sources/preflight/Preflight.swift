@@ -1,0 +1,1 @@
+@main struct Preflight { static func main() {} }
