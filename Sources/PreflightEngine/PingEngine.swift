@@ -150,15 +150,15 @@ public final class PingEngine: Sendable {
     /// Resolves when `work` finishes or the deadline passes; the work is cancelled (not awaited) at the deadline.
     private static func race(deadline: PingDeadline, _ work: @escaping @Sendable () async -> ProbeFailure?) async -> RaceOutcome {
         await withCheckedContinuation { (continuation: CheckedContinuation<RaceOutcome, Never>) in
-            let once = Atomic<Bool>(false)
+            let once = OnceFlag()
             let timer = Task {
                 try await Task.sleep(until: deadline.end, clock: .continuous)
-                if !once.exchange(true, ordering: .acquiringAndReleasing) { continuation.resume(returning: .deadline) }
+                if once.claim() { continuation.resume(returning: .deadline) }
             }
             let job = Task {
                 let failure = await work()
                 timer.cancel()
-                if !once.exchange(true, ordering: .acquiringAndReleasing) { continuation.resume(returning: .finished(failure)) }
+                if once.claim() { continuation.resume(returning: .finished(failure)) }
             }
             Task {
                 if case .success = await timer.result { job.cancel() }
@@ -176,4 +176,10 @@ public final class PingEngine: Sendable {
             "target": "\(report.target?.host ?? "-")",
         ])
     }
+}
+
+/// True for the first caller of `claim` only.
+final class OnceFlag: Sendable {
+    private let flag = Atomic<Bool>(false)
+    func claim() -> Bool { !flag.exchange(true, ordering: .acquiringAndReleasing) }
 }

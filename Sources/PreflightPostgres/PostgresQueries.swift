@@ -1,0 +1,91 @@
+import PreflightCore
+import Logging
+import PostgresNIO
+
+/// The read-only catalog queries behind the readiness checks. Each runs on its own, so one that
+/// fails (permissions, an older server) leaves the others' answers intact.
+enum PostgresQueries {
+    static func scalar(_ connection: PostgresConnection, _ sql: String, logger: Logger) async throws -> String? {
+        let rows = try await connection.query(PostgresQuery(unsafeSQL: sql), logger: logger)
+        for try await row in rows {
+            return try row.decode(String?.self)
+        }
+        return nil
+    }
+
+    static func observe(_ connection: PostgresConnection, logger: Logger) async -> PostgresObservations {
+        var seen = PostgresObservations()
+        await run("server_version", &seen) { seen in
+            if let text = try await scalar(connection, "SELECT current_setting('server_version_num')", logger: logger) {
+                seen.serverVersionNum = Int(text)
+            }
+            seen.serverVersion = try await scalar(connection, "SELECT current_setting('server_version')", logger: logger)
+        }
+        await run("wal_level", &seen) { seen in
+            seen.walLevel = try await scalar(connection, "SELECT current_setting('wal_level')", logger: logger)
+        }
+        await run("primary", &seen) { seen in
+            seen.inRecovery = try await scalar(connection, "SELECT pg_is_in_recovery()::text", logger: logger) == "true"
+        }
+        await run("replication_privilege", &seen) { seen in
+            let sql = """
+                SELECT r.rolreplication::text || ',' || r.rolsuper::text || ',' ||
+                       EXISTS (SELECT 1 FROM pg_auth_members m JOIN pg_roles g ON g.oid = m.roleid
+                               WHERE m.member = r.oid AND g.rolname IN ('rds_replication', 'rds_superuser'))::text
+                FROM pg_roles r WHERE r.rolname = current_user
+                """
+            if let text = try await scalar(connection, sql, logger: logger) {
+                let flags = text.split(separator: ",").map { $0 == "true" }
+                if flags.count == 3 {
+                    seen.rolReplication = flags[0]
+                    seen.rolSuper = flags[1]
+                    seen.rdsReplicationMember = flags[2]
+                }
+            }
+        }
+        await run("replication_slots_free", &seen) { seen in
+            seen.maxReplicationSlots = try await scalar(connection, "SELECT current_setting('max_replication_slots')", logger: logger).flatMap { Int($0) }
+            seen.usedReplicationSlots = try await scalar(connection, "SELECT count(*)::text FROM pg_replication_slots", logger: logger).flatMap { Int($0) }
+            seen.maxWalSenders = try await scalar(connection, "SELECT current_setting('max_wal_senders')", logger: logger).flatMap { Int($0) }
+        }
+        await run("publications", &seen) { seen in
+            let text = try await scalar(connection, "SELECT coalesce(string_agg(pubname, ',' ORDER BY pubname), '') FROM pg_publication", logger: logger)
+            seen.publications = (text ?? "").split(separator: ",").map(String.init)
+        }
+        await run("logical_slots", &seen) { seen in
+            let sql = """
+                SELECT coalesce(string_agg(slot_name || ' (' || plugin || CASE WHEN active THEN ', active' ELSE ', inactive' END || ')', ', ' ORDER BY slot_name), '')
+                FROM pg_replication_slots WHERE slot_type = 'logical' AND database = current_database()
+                """
+            let text = try await scalar(connection, sql, logger: logger)
+            seen.logicalSlots = (text ?? "").isEmpty ? [] : (text ?? "").components(separatedBy: ", ")
+        }
+        await run("select_privilege", &seen) { seen in
+            let sql = """
+                SELECT count(*)::text || '|' || coalesce(string_agg(CASE WHEN NOT has_table_privilege(c.oid, 'SELECT')
+                       THEN quote_ident(n.nspname) || '.' || quote_ident(c.relname) END, ',' ORDER BY n.nspname, c.relname), '')
+                FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+                WHERE c.relkind IN ('r', 'p') AND n.nspname NOT IN ('pg_catalog', 'information_schema')
+                  AND n.nspname NOT LIKE 'pg_toast%' AND n.nspname NOT LIKE 'pg_temp%'
+                """
+            if let text = try await scalar(connection, sql, logger: logger) {
+                let parts = text.split(separator: "|", maxSplits: 1, omittingEmptySubsequences: false)
+                seen.tablesTotal = Int(parts[0])
+                seen.tablesUnreadable = parts.count > 1 ? parts[1].split(separator: ",").map(String.init) : []
+            }
+        }
+        return seen
+    }
+
+    private static func run(
+        _ name: String, _ seen: inout PostgresObservations, _ body: (inout PostgresObservations) async throws -> Void
+    ) async {
+        do {
+            try await body(&seen)
+        } catch let error as PSQLError {
+            seen.queryErrors[name] = error.serverInfo?[.message] ?? "\(error.code)"
+        } catch {
+            seen.queryErrors[name] = "\(type(of: error))"
+        }
+    }
+}
