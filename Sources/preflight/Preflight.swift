@@ -1,1 +1,11 @@
-@main struct Preflight { static func main() {} }
+import ArgumentParser
+
+/// The `preflight` command: run the service, manage keys, or test a connector from a terminal.
+@main
+struct Preflight: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "preflight",
+        abstract: "Tells you, within seconds, whether a connector configuration will work.",
+        subcommands: [Serve.self, Keys.self, Ping.self, Bench.self]
+    )
+}

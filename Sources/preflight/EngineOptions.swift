@@ -1,0 +1,36 @@
+import ArgumentParser
+import PreflightCore
+import PreflightEngine
+import PreflightNetwork
+
+/// Options shared by every command that runs pings.
+struct EngineOptions: ParsableArguments {
+    @Option(name: .customLong("plane"), help: "This service's data plane name.")
+    var planeName = "local"
+
+    @Option(name: .customLong("timeout"), help: "Deadline of one ping in seconds (a payload may only shorten it).")
+    var timeoutSeconds: Double = 15
+
+    @Option(name: .customLong("max-in-flight"), help: "Pings running at once; more are refused with 429.")
+    var maxInFlight = 1024
+
+    @Option(name: .customLong("allow-cidr"), help: "Comma-separated CIDR blocks that may be dialled (default: any not denied).")
+    var allowCIDRs: String?
+
+    @Option(name: .customLong("deny-cidr"), help: "Comma-separated CIDR blocks never dialled, besides link-local and metadata addresses.")
+    var denyCIDRs: String?
+
+    func engineConfiguration() throws -> EngineConfiguration {
+        guard timeoutSeconds > 0, timeoutSeconds <= 600 else {
+            throw ValidationError("--timeout must be between 0 and 600 seconds")
+        }
+        guard maxInFlight >= 1 else { throw ValidationError("--max-in-flight must be at least 1") }
+        let egress: EgressPolicy
+        do { egress = try EgressPolicy.parse(allow: allowCIDRs, deny: denyCIDRs) } catch {
+            throw ValidationError("\(error)")
+        }
+        return EngineConfiguration(
+            planeName: planeName, defaultTimeout: .milliseconds(Int64(timeoutSeconds * 1000)),
+            egress: egress, maxInFlight: maxInFlight)
+    }
+}

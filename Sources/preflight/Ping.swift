@@ -1,0 +1,123 @@
+import ArgumentParser
+import Foundation
+import Logging
+import PreflightCore
+import PreflightEngine
+
+/// `preflight ping`: one ping from a terminal, with the same JSON as the API or with flags.
+struct Ping: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Test a connector configuration.",
+        discussion: """
+            Exit codes (as pg_isready): 0 it works; 1 the server was reached but rejected us or is not ready; \
+            2 the server could not be reached; 3 the input is invalid.
+            Examples:
+              preflight ping --type postgresql --set host=db.internal --set user=artie --password-stdin --database app
+              preflight ping --payload connector.json --json
+            """)
+
+    @Option(help: "A JSON file with the same body as POST /connectors/ping ('-' reads standard input).")
+    var payload: String?
+
+    @Option(help: "The connector type (postgresql, mysql, ...), when not using --payload.")
+    var type: String?
+
+    @Option(name: .customLong("set"), help: "A sharedConfig key=value (repeatable), e.g. --set host=db --set port=5432.")
+    var settings: [String] = []
+
+    @Option(help: "The database (defaultDatabase).")
+    var database: String?
+
+    @Option(help: "connectionRole: 'source' makes failed readiness checks fail the ping.")
+    var role: String?
+
+    @Flag(help: "Read the password from standard input (kept out of the shell history and process list).")
+    var passwordStdin = false
+
+    @Flag(help: "Print the report as JSON.")
+    var json = false
+
+    @OptionGroup var engineOptions: EngineOptions
+
+    func run() async throws {
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = .error
+            return handler
+        }
+        let payload: ConnectorPayload
+        do {
+            payload = try buildPayload()
+        } catch let invalid as InvalidConfig {
+            printError("invalid input: \(invalid.message)")
+            throw ExitCode(3)
+        }
+        let engine = PingEngine(configuration: try engineOptions.engineConfiguration())
+        let report: PingReport
+        do {
+            report = try await engine.ping(payload)
+        } catch {
+            switch error {
+            case .invalid(let invalid):
+                printError("invalid input: \(invalid.message)")
+                throw ExitCode(3)
+            case .overloaded:
+                printError("too many pings in flight")
+                throw ExitCode(2)
+            }
+        }
+        if json {
+            print(String(decoding: try ReportFormatter.json(report), as: UTF8.self))
+        } else {
+            print(ReportFormatter.human(report), terminator: "")
+        }
+        throw ExitCode(ReportFormatter.exitCode(for: report))
+    }
+
+    private func buildPayload() throws -> ConnectorPayload {
+        if let path = payload {
+            guard type == nil, settings.isEmpty else {
+                throw InvalidConfig("use either --payload or --type/--set, not both")
+            }
+            let data: Data
+            if path == "-" {
+                data = FileHandle.standardInput.readDataToEndOfFile()
+            } else {
+                guard let contents = FileManager.default.contents(atPath: path) else {
+                    throw InvalidConfig("cannot read the payload file \(path)")
+                }
+                data = contents
+            }
+            var decoded = try ConnectorPayload.decode(json: data)
+            if let database { decoded.defaultDatabase = database }
+            if let role { decoded.connectionRole = role }
+            return decoded
+        }
+        guard let type else { throw InvalidConfig("give --type (or --payload); supported types: \(ConnectorType.allSlugs.joined(separator: ", "))") }
+        var fields: [String: JSONValue] = ["type": .string(type)]
+        var config: [String: JSONValue] = [:]
+        for setting in settings {
+            guard let equals = setting.firstIndex(of: "="), equals != setting.startIndex else {
+                throw InvalidConfig("--set takes key=value, got \"\(setting.prefix(40))\"")
+            }
+            let key = String(setting[..<equals])
+            if Redactor.isSecretKey(key) {
+                printError("warning: --set \(key)=... puts a secret in your shell history; prefer --password-stdin")
+            }
+            config[key] = .string(String(setting[setting.index(after: equals)...]))
+        }
+        if passwordStdin {
+            var password = String(decoding: FileHandle.standardInput.readDataToEndOfFile(), as: UTF8.self)
+            while password.hasSuffix("\n") || password.hasSuffix("\r") { password.removeLast() }
+            config["password"] = .string(password)
+        }
+        fields["sharedConfig"] = .object(config)
+        if let database { fields["defaultDatabase"] = .string(database) }
+        if let role { fields["connectionRole"] = .string(role) }
+        return try ConnectorPayload.decode(.object(fields))
+    }
+}
+
+func printError(_ text: String) {
+    FileHandle.standardError.write(Data((text + "\n").utf8))
+}

@@ -1,0 +1,68 @@
+import Foundation
+import PreflightCore
+
+/// Renders reports for people and scripts.
+enum ReportFormatter {
+    /// pg_isready-style exit codes: 0 ok, 1 reached but rejected, 2 not reached, 3 invalid input.
+    static func exitCode(for report: PingReport) -> Int32 {
+        guard !report.ok, let category = report.category else { return 0 }
+        if category == .invalidConfig { return 3 }
+        return category.reachedServer ? 1 : 2
+    }
+
+    static func json(_ report: PingReport) throws -> Data {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        return try encoder.encode(report)
+    }
+
+    /// One line per step with its time, the readiness checks, then the verdict.
+    static func human(_ report: PingReport) -> String {
+        var out = ""
+        let width = max(8, (report.steps.map(\.name.count) + report.checks.map(\.name.count)).max() ?? 8)
+        for step in report.steps {
+            let name = step.name.padding(toLength: width, withPad: " ", startingAt: 0)
+            let time = milliseconds(step.durationMs).leftPadded(to: 9)
+            out += "\(mark(step.status)) \(name) \(time)  \(step.detail ?? "")\n"
+            if let hint = step.hint, step.status != .passed { out += "  \(String(repeating: " ", count: width)) \(String(repeating: " ", count: 9))  hint: \(hint)\n" }
+        }
+        if !report.checks.isEmpty {
+            out += "readiness:\n"
+            for check in report.checks {
+                let name = check.name.padding(toLength: width, withPad: " ", startingAt: 0)
+                out += "\(mark(check.status)) \(name)  \(check.observed) (needs \(check.required))\n"
+                if let fix = check.fix, check.status != .passed {
+                    out += "  \(String(repeating: " ", count: width))  fix: \(fix)\(check.restartRequired == true ? " [restart required]" : "")\n"
+                }
+            }
+        }
+        let total = milliseconds(report.durationMs)
+        if report.ok {
+            let warnings = report.steps.filter { $0.status == .warning }.count + report.checks.filter { $0.status != .passed }.count
+            out += "OK: \(report.type) works (\(total)\(warnings > 0 ? ", \(warnings) warning\(warnings == 1 ? "" : "s")" : ""))\n"
+        } else {
+            out += "FAILED [\(report.category?.rawValue ?? "?")\(report.transient == true ? ", transient" : "")]: \(report.message ?? "")\n"
+            if let hint = report.hint { out += "hint: \(hint)\n" }
+        }
+        return out
+    }
+
+    static func mark(_ status: StepStatus) -> String {
+        switch status {
+        case .passed: "ok  "
+        case .failed: "FAIL"
+        case .warning: "warn"
+        case .skipped: "skip"
+        }
+    }
+
+    static func milliseconds(_ ms: Double) -> String {
+        ms < 10 ? String(format: "%.1f ms", ms) : String(format: "%.0f ms", ms)
+    }
+}
+
+extension String {
+    func leftPadded(to length: Int) -> String {
+        count >= length ? self : String(repeating: " ", count: length - count) + self
+    }
+}

@@ -1,0 +1,67 @@
+import ArgumentParser
+import Foundation
+import Logging
+import PreflightEngine
+import PreflightServer
+import PreflightStore
+
+/// `preflight serve`: the HTTP API. On an empty store it creates a company and prints one bootstrap key.
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Run the HTTP API (POST /connectors/ping, /healthz, /metrics).")
+
+    @Option(help: "Address to listen on.")
+    var host = "127.0.0.1"
+
+    @Option(help: "Port to listen on.")
+    var port = 8080
+
+    @OptionGroup var storeOptions: StoreOptions
+
+    @OptionGroup var engineOptions: EngineOptions
+
+    @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
+    var logLevel = "info"
+
+    func run() async throws {
+        let level = Logger.Level(rawValue: logLevel) ?? .info
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        let logger = Logger(label: "preflight")
+        guard (1...65535).contains(port) else { throw ValidationError("--port must be from 1 to 65535") }
+        let store = try await storeOptions.open(logger: logger)
+        if try await store.companyCount() == 0 {
+            let company = try await store.createCompany(name: "default")
+            let key = try await store.issueKey(for: company.uuid)
+            print("Created company \"default\" (\(company.uuid)). Its API key, shown only this once:")
+            print(key.secret)
+            fflush(stdout)
+        }
+        bootstrapMetrics()
+        let engine = PingEngine(configuration: try engineOptions.engineConfiguration(), logger: Logger(label: "preflight.engine"))
+        let app = buildApplication(
+            configuration: ServerConfiguration(host: host, port: port), engine: engine, store: store, logger: logger)
+        logger.info("listening", metadata: ["address": "\(host):\(port)", "plane": "\(engineOptions.planeName)"])
+        do {
+            try await app.runService()
+        } catch {
+            try? await store.close()
+            throw error
+        }
+        try await store.close()
+    }
+}
+
+/// `--store`: where companies and keys live.
+struct StoreOptions: ParsableArguments {
+    @Option(help: "sqlite:PATH (default sqlite:./preflight.sqlite) or postgres://user:password@host:port/db")
+    var store = "sqlite:./preflight.sqlite"
+
+    func open(logger: Logger) async throws -> any PreflightStore {
+        let location: StoreLocation
+        do { location = try StoreLocation.parse(store) } catch { throw ValidationError("--store: \(error)") }
+        return try await StoreFactory.open(location, logger: logger)
+    }
+}
