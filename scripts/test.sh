@@ -1,0 +1,103 @@
+#!/usr/bin/env bash
+# The whole test run, as CI does it (`.ci/run` just runs this):
+#   installs what is missing, starts private test servers (stopped on exit), builds once in debug
+#   with the tests, runs `swift test` with PREFLIGHT_REQUIRE_INTEGRATION=1, prints per-phase timings.
+#
+#   bash scripts/test.sh [extra `swift test` arguments, e.g. --filter PreflightPostgresTests]
+#
+# The servers are a private instance (its own temp dir, ports and env file), so this never disturbs
+# servers started by hand with `scripts/test-servers.sh start` in the same checkout.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+case ":$PATH:" in *:/opt/swift/usr/bin:*) ;; *) [ -d /opt/swift/usr/bin ] && export PATH="$PATH:/opt/swift/usr/bin" ;; esac
+export DEBIAN_FRONTEND=noninteractive
+
+RUN_START=$(date +%s)
+PHASE_NAMES=() PHASE_SECS=()
+PHASE_NAME=""
+phase_start() { PHASE_NAME="$1"; PHASE_T0=$(date +%s); printf '\n==> %s\n' "$1"; }
+phase_end() { local d=$(( $(date +%s) - PHASE_T0 )); PHASE_NAMES+=("$PHASE_NAME"); PHASE_SECS+=("$d"); printf '<== %s: %ss\n' "$PHASE_NAME" "$d"; PHASE_NAME=""; }
+print_timings() {
+    local i
+    if [ -n "$PHASE_NAME" ]; then phase_end_name="$PHASE_NAME (failed)"; PHASE_NAME="$phase_end_name"; phase_end >/dev/null; fi
+    printf '\n==> timings\n'
+    for i in "${!PHASE_NAMES[@]}"; do printf '  %-22s %5ss\n' "${PHASE_NAMES[$i]}" "${PHASE_SECS[$i]}"; done
+    printf '  %-22s %5ss\n' "total" "$(( $(date +%s) - RUN_START ))"
+}
+
+# ------------------------------------------------------------------------------------ dependencies
+phase_start "dependencies"
+APT_UPDATED=0
+apt_install() {
+    if [ "$(id -u)" != 0 ]; then echo "missing packages: $* (not root, cannot apt-get install)" >&2; exit 1; fi
+    if [ $APT_UPDATED = 0 ]; then apt-get update -qq; APT_UPDATED=1; fi
+    apt-get install -y -qq --no-install-recommends "$@" </dev/null
+}
+missing=()
+[ -x /usr/lib/postgresql/15/bin/initdb ] || missing+=(postgresql-15)
+[ -x /usr/lib/postgresql/15/bin/psql ] || command -v psql >/dev/null || missing+=(postgresql-client-15)
+command -v openssl >/dev/null || missing+=(openssl)
+command -v python3 >/dev/null || missing+=(python3)
+command -v runuser >/dev/null || command -v su >/dev/null || missing+=(util-linux)
+if [ ${#missing[@]} -gt 0 ]; then
+    echo "installing: ${missing[*]}"
+    apt_install "${missing[@]}"
+    # The Debian package creates and starts a default cluster on 5432; the tests don't use it.
+    if [[ " ${missing[*]} " == *" postgresql-15 "* ]] && command -v pg_ctlcluster >/dev/null; then
+        pg_ctlcluster 15 main stop 2>/dev/null || true
+    fi
+else
+    echo "postgresql-15, openssl, python3: present"
+fi
+command -v swift >/dev/null || { echo "swift not found (expected /opt/swift/usr/bin)" >&2; exit 1; }
+swift --version 2>&1 | head -n1
+ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+phase_end
+
+# ------------------------------------------------------------------------------------ test servers
+export PREFLIGHT_TEST_SERVERS_DIR="${PREFLIGHT_TEST_SERVERS_DIR:-$(mktemp -d /tmp/preflight-test.XXXXXX)}"
+export PREFLIGHT_TEST_ENV_FILE="${PREFLIGHT_TEST_ENV_FILE:-$PREFLIGHT_TEST_SERVERS_DIR/test-env}"
+TEST_RC=""
+cleanup() {
+    local rc=$?
+    if [ -n "$TEST_RC" ] && [ "$TEST_RC" != 0 ] && [ -d "$PREFLIGHT_TEST_SERVERS_DIR/run" ]; then
+        for f in "$PREFLIGHT_TEST_SERVERS_DIR"/run/main.log "$PREFLIGHT_TEST_SERVERS_DIR"/run/replica.log; do
+            [ -f "$f" ] || continue
+            printf '\n---- last lines of %s\n' "$(basename "$f")"; tail -n 40 "$f" || true
+        done
+    fi
+    bash "$ROOT/scripts/test-servers.sh" stop >/dev/null 2>&1 || true
+    print_timings
+    [ -z "$TEST_RC" ] || echo "swift test exit code: $TEST_RC"
+    return $rc
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+phase_start "test servers"
+bash "$ROOT/scripts/test-servers.sh" start
+bash "$ROOT/scripts/check-test-servers.sh" "$PREFLIGHT_TEST_ENV_FILE" >"$PREFLIGHT_TEST_SERVERS_DIR/run/checks.txt" 2>&1 || {
+    cat "$PREFLIGHT_TEST_SERVERS_DIR/run/checks.txt"; echo "test servers are not as the tests expect" >&2; exit 1; }
+tail -n1 "$PREFLIGHT_TEST_SERVERS_DIR/run/checks.txt"
+# shellcheck disable=SC1090
+. "$PREFLIGHT_TEST_ENV_FILE"
+export PREFLIGHT_REQUIRE_INTEGRATION=1
+phase_end
+
+# ------------------------------------------------------------------------------------------ build
+phase_start "build (debug, tests)"
+swift build --build-tests
+phase_end
+
+# ------------------------------------------------------------------------------------------- test
+phase_start "swift test"
+set +e
+swift test "$@"
+TEST_RC=$?
+set -e
+phase_end
+
+exit "$TEST_RC"
