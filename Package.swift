@@ -61,6 +61,34 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // The MySQL wire family: mysql, planetscale (the protocol written here, only what a ping needs).
+        .target(
+            name: "PreflightMySQL",
+            dependencies: [
+                "PreflightCore",
+                "PreflightNetwork",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // MongoDB and DocumentDB: connection strings, OP_MSG/BSON, SCRAM, topology, change-stream readiness.
+        .target(
+            name: "PreflightMongo",
+            dependencies: [
+                "PreflightCore",
+                "PreflightNetwork",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // The engine: one deadline per ping, the probe registry, the report.
         .target(
             name: "PreflightEngine",
@@ -68,6 +96,8 @@ let package = Package(
                 "PreflightCore",
                 "PreflightNetwork",
                 "PreflightPostgres",
+                "PreflightMySQL",
+                "PreflightMongo",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -137,6 +167,25 @@ let package = Package(
         .testTarget(
             name: "PreflightPostgresTests",
             dependencies: ["PreflightCore", "PreflightNetwork", "PreflightPostgres", "PreflightEngine", "PreflightTestSupport"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "PreflightMySQLTests",
+            dependencies: ["PreflightCore", "PreflightNetwork", "PreflightMySQL", "PreflightEngine", "PreflightTestSupport",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "PreflightMongoTests",
+            dependencies: ["PreflightCore", "PreflightNetwork", "PreflightMongo", "PreflightEngine", "PreflightTestSupport",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(

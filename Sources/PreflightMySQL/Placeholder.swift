@@ -1,0 +1,1 @@
+// The MySQL probe lives here.
