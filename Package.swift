@@ -20,6 +20,7 @@ let package = Package(
         .package(url: "https://github.com/vapor/sqlite-nio.git", from: "1.13.2"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
+        .package(url: "https://github.com/apple/swift-nio-ssh.git", from: "0.15.1"),
         .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
         .package(url: "https://github.com/apple/swift-certificates.git", from: "1.21.1"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
@@ -89,6 +90,20 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // SSH bastions: key pairs, OpenSSH key files, host-key pinning, direct-tcpip channels for every TCP probe.
+        .target(
+            name: "PreflightSSH",
+            dependencies: [
+                "PreflightCore",
+                "PreflightNetwork",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSH", package: "swift-nio-ssh"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // The engine: one deadline per ping, the probe registry, the report.
         .target(
             name: "PreflightEngine",
@@ -98,6 +113,7 @@ let package = Package(
                 "PreflightPostgres",
                 "PreflightMySQL",
                 "PreflightMongo",
+                "PreflightSSH",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -111,6 +127,7 @@ let package = Package(
             dependencies: [
                 "PreflightCore",
                 .product(name: "SQLiteNIO", package: "sqlite-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
@@ -189,8 +206,17 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
+            name: "PreflightSSHTests",
+            dependencies: ["PreflightCore", "PreflightNetwork", "PreflightSSH", "PreflightEngine", "PreflightTestSupport",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOSSH", package: "swift-nio-ssh"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "PreflightStoreTests",
-            dependencies: ["PreflightCore", "PreflightStore", "PreflightTestSupport"],
+            dependencies: ["PreflightCore", "PreflightStore", "PreflightTestSupport", .product(name: "Logging", package: "swift-log")],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -78,6 +78,10 @@ stop_cluster_dir() {
 }
 
 stop_base() {
+    local server
+    for server in "$SCRIPT_DIR"/servers/*.sh; do
+        [ -f "$server" ] && bash "$server" stop "$1" >/dev/null 2>&1 || true
+    done
     local base="$1" pid waited c
     if [ -d "$base" ]; then
         for c in "${CLUSTERS[@]}"; do stop_cluster_dir "$base/$c"; done
@@ -371,6 +375,12 @@ export PREFLIGHT_TEST_PG_REPLICA_PASSWORD=$walrep_pw
 EOF
     mv -f "$tmp" "$ENV_FILE"
     umask 022
+    # The other servers (sshd, MariaDB, MongoDB wire...): each script starts its own and appends its exports.
+    local server
+    for server in "$SCRIPT_DIR"/servers/*.sh; do
+        [ -f "$server" ] || continue
+        bash "$server" start "$BASE" "$ENV_FILE" || die "$(basename "$server") failed to start"
+    done
     log "main on 127.0.0.1:$main_port (ssl, wal_level=logical), replica-level on 127.0.0.1:$replica_port$( [ $six = 1 ] && echo ' (also ::1)'); env file $ENV_FILE; $((SECONDS - t0))s"
 }
 

@@ -47,29 +47,32 @@ public final class PingEngine: Sendable {
         let probe: (any Probe)?
         let timeout: Duration
         let redactor: Redactor
+        let tunnel: (any TunnelOpener)?
     }
 
     /// Validates everything that can be checked without the network: the data plane, the timeout,
-    /// and the type's `sharedConfig` keys.
-    public func prepare(_ payload: ConnectorPayload) throws(InvalidConfig) -> PreparedPing {
+    /// and the type's `sharedConfig` keys. `tunnel` is the bastion the caller resolved from
+    /// `payload.sshTunnelUUID` (the engine does not look tunnels up: that is the caller's, company-scoped).
+    public func prepare(_ payload: ConnectorPayload, tunnel: (any TunnelOpener)? = nil) throws(InvalidConfig) -> PreparedPing {
         if let plane = payload.dataPlaneName, plane != configuration.planeName {
             throw InvalidConfig("unknown dataPlaneName \"\(plane.prefix(60))\"; known planes: \(configuration.planeName)")
         }
-        if payload.sshTunnelUUID != nil {
-            throw InvalidConfig("sshTunnelUUID names an SSH tunnel this company does not have (this service has no SSH tunnels yet)")
+        if let uuid = payload.sshTunnelUUID, tunnel == nil {
+            throw InvalidConfig("sshTunnelUUID \(uuid.uuidString.lowercased()) is not an SSH tunnel of this company")
         }
         var timeout = configuration.defaultTimeout
         if let seconds = payload.timeoutSeconds {
             timeout = min(timeout, .milliseconds(Int64(seconds * 1000)))
         }
         let probe = try factories[payload.type]?.makeProbe(for: payload)
-        return PreparedPing(payload: payload, probe: probe, timeout: timeout, redactor: Redactor(config: payload.sharedConfig))
+        return PreparedPing(
+            payload: payload, probe: probe, timeout: timeout, redactor: Redactor(config: payload.sharedConfig), tunnel: tunnel)
     }
 
     /// Validates and runs a ping, counting it against the in-flight limit.
-    public func ping(_ payload: ConnectorPayload) async throws(PingRequestError) -> PingReport {
+    public func ping(_ payload: ConnectorPayload, tunnel: (any TunnelOpener)? = nil) async throws(PingRequestError) -> PingReport {
         let prepared: PreparedPing
-        do { prepared = try prepare(payload) } catch { throw .invalid(error) }
+        do { prepared = try prepare(payload, tunnel: tunnel) } catch { throw .invalid(error) }
         guard acquire() else { throw .overloaded(retryAfterSeconds: 1) }
         defer { release() }
         return await run(prepared)
@@ -107,7 +110,8 @@ public final class PingEngine: Sendable {
         }
         let context = ProbeContext(
             eventLoopGroup: eventLoopGroup, deadline: deadline, egress: configuration.egress,
-            logger: logger, isSource: prepared.payload.isSource, inboundByteLimit: configuration.inboundByteLimit)
+            logger: logger, isSource: prepared.payload.isSource, inboundByteLimit: configuration.inboundByteLimit,
+            tunnel: prepared.tunnel)
         let outcome = await Self.race(deadline: deadline) { () async -> ProbeFailure? in
             do throws(ProbeFailure) {
                 try await probe.run(in: context)

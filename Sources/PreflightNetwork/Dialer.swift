@@ -13,6 +13,12 @@ public struct DialResult: Sendable {
     public let address: SocketAddress
     /// One line per address tried ("10.0.0.5:5432 refused"), in order.
     public let attempts: [String]
+
+    public init(channel: any Channel, address: SocketAddress, attempts: [String]) {
+        self.channel = channel
+        self.address = address
+        self.attempts = attempts
+    }
 }
 
 /// Opens TCP connections: checks each address against the egress policy, tries them in order with a

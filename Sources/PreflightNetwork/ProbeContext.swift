@@ -25,6 +25,8 @@ public final class ProbeContext: Sendable {
     public let isSource: Bool
     /// The most a peer may send during one ping.
     public let inboundByteLimit: Int
+    /// Set when the target is reached through a bastion rather than dialled.
+    public let tunnel: (any TunnelOpener)?
 
     private let channels = Mutex<(open: [any Channel], closed: Bool)>(([], false))
 
@@ -36,7 +38,8 @@ public final class ProbeContext: Sendable {
         resolver: Resolver = .system,
         logger: Logger,
         isSource: Bool = false,
-        inboundByteLimit: Int = 1 << 20
+        inboundByteLimit: Int = 1 << 20,
+        tunnel: (any TunnelOpener)? = nil
     ) {
         self.eventLoopGroup = eventLoopGroup
         self.deadline = deadline
@@ -46,6 +49,7 @@ public final class ProbeContext: Sendable {
         self.logger = logger
         self.isSource = isSource
         self.inboundByteLimit = inboundByteLimit
+        self.tunnel = tunnel
     }
 
     /// Tracks a channel so that `closeAll` ends it; closes it at once if the ping is already over.
@@ -93,34 +97,39 @@ public final class ProbeContext: Sendable {
         }
     }
 
-    /// Resolves `host` (an IP literal needs no DNS) and records the `dns` step and the target.
-    public func resolve(_ host: String, port: Int) async throws(ProbeFailure) -> [SocketAddress] {
-        trace.updateTarget({ _ in }, host: host, port: port)
+    /// Resolves `host` (an IP literal needs no DNS) and records the `dns` step (named `stepName`) and,
+    /// unless `recordTarget` is false, the ping's target.
+    public func resolve(_ host: String, port: Int, stepName: String = "dns", recordTarget: Bool = true) async throws(ProbeFailure) -> [SocketAddress] {
+        if recordTarget { trace.updateTarget({ _ in }, host: host, port: port) }
         if IPAddress(host) != nil {
             let address: SocketAddress
             do { address = try SocketAddress(ipAddress: host, port: port) } catch {
                 throw ProbeFailure(.invalidConfig, "\(host) is not a usable IP address")
             }
-            trace.note("dns", status: .skipped, detail: "\(host) is an IP address")
-            trace.updateTarget({ $0.addresses = [Dialer.describe(address)] }, host: host, port: port)
+            trace.note(stepName, status: .skipped, detail: "\(host) is an IP address")
+            if recordTarget { trace.updateTarget({ $0.addresses = [Dialer.describe(address)] }, host: host, port: port) }
             return [address]
         }
         let resolver = self.resolver
         let budget = deadline.budget(atMost: .seconds(5))
-        return try await step("dns", "resolving \(host)",
+        return try await step(stepName, "resolving \(host)",
             timeoutHint: "the DNS server did not answer in time; check this service's DNS settings") { outcome in
             let addresses = try await withDeadline(budget, activity: "resolving \(host)") { () async throws(ProbeFailure) in
                 try await resolver.lookup(host, port)
             }
             let shown = addresses.map(Dialer.describe)
-            trace.updateTarget({ $0.addresses = shown }, host: host, port: port)
+            if recordTarget { trace.updateTarget({ $0.addresses = shown }, host: host, port: port) }
             outcome.detail = "\(host) resolves to \(addresses.compactMap(\.ipAddress).joined(separator: ", "))"
             return addresses
         }
     }
 
-    /// Resolves and connects, recording `dns` and `connect`.
+    /// Resolves and connects, recording `dns` and `connect`; through the tunnel when the ping has one.
     public func resolveAndConnect(_ host: String, port: Int) async throws(ProbeFailure) -> DialResult {
+        if let tunnel {
+            trace.updateTarget({ _ in }, host: host, port: port)
+            return try await tunnel.open(toHost: host, port: port, context: self)
+        }
         let addresses = try await resolve(host, port: port)
         let dialer = Dialer()
         return try await step("connect", "connecting to \(host):\(port)",

@@ -37,7 +37,7 @@ struct Serve: AsyncParsableCommand {
             let key = try await store.issueKey(for: company.uuid)
             print("Created company \"default\" (\(company.uuid)). Its API key, shown only this once:")
             print(key.secret)
-            fflush(stdout)
+            fflush(nil)
         }
         bootstrapMetrics()
         let engine = PingEngine(configuration: try engineOptions.engineConfiguration(), logger: Logger(label: "preflight.engine"))

@@ -1,0 +1,125 @@
+import NIOCore
+import NIOSSH
+import PreflightCore
+import Synchronization
+
+/// What happened during the SSH handshake, shared between NIOSSH's callbacks and the opener.
+final class SSHSessionLog: Sendable {
+    struct State {
+        var hostKey: String?
+        var hostKeyMismatch = false
+        var offeredKey = false
+        var keyRejected = false
+        var availableMethods: String?
+    }
+    private let state = Mutex(State())
+
+    func update(_ body: (inout State) -> Void) { state.withLock { body(&$0) } }
+    var snapshot: State { state.withLock { $0 } }
+}
+
+/// Offers our one private key; if the server asks again, the key was rejected and we stop.
+final class OfferKeyOnce: NIOSSHClientUserAuthenticationDelegate, @unchecked Sendable {
+    private let username: String
+    private let key: NIOSSHPrivateKey
+    private let log: SSHSessionLog
+
+    init(username: String, key: NIOSSHPrivateKey, log: SSHSessionLog) {
+        self.username = username
+        self.key = key
+        self.log = log
+    }
+
+    func nextAuthenticationType(
+        availableMethods: NIOSSHAvailableUserAuthenticationMethods,
+        nextChallengePromise: EventLoopPromise<NIOSSHUserAuthenticationOffer?>
+    ) {
+        var methods: [String] = []
+        if availableMethods.contains(.publicKey) { methods.append("publickey") }
+        if availableMethods.contains(.password) { methods.append("password") }
+        if availableMethods.contains(.hostBased) { methods.append("hostbased") }
+        let alreadyOffered = log.snapshot.offeredKey
+        log.update {
+            $0.availableMethods = methods.joined(separator: ", ")
+            if alreadyOffered { $0.keyRejected = true }
+        }
+        guard !alreadyOffered, availableMethods.contains(.publicKey) else {
+            if !availableMethods.contains(.publicKey) { log.update { $0.keyRejected = true } }
+            nextChallengePromise.succeed(nil)
+            return
+        }
+        log.update { $0.offeredKey = true }
+        nextChallengePromise.succeed(NIOSSHUserAuthenticationOffer(
+            username: username, serviceName: "", offer: .privateKey(.init(privateKey: key))))
+    }
+}
+
+/// Trust on first use: with no pinned fingerprint any host key is accepted (and remembered);
+/// with one, only that key is.
+final class PinnedHostKey: NIOSSHClientServerAuthenticationDelegate, @unchecked Sendable {
+    private let pinned: String?
+    private let log: SSHSessionLog
+    private let onValidated: @Sendable () -> Void
+
+    init(pinned: String?, log: SSHSessionLog, onValidated: @escaping @Sendable () -> Void) {
+        self.pinned = pinned
+        self.log = log
+        self.onValidated = onValidated
+    }
+
+    func validateHostKey(hostKey: NIOSSHPublicKey, validationCompletePromise: EventLoopPromise<Void>) {
+        let fingerprint = SSHFingerprint.sha256(hostKey)
+        log.update { $0.hostKey = fingerprint }
+        if let pinned, pinned != fingerprint {
+            log.update { $0.hostKeyMismatch = true }
+            validationCompletePromise.fail(HostKeyMismatch())
+            return
+        }
+        onValidated()
+        validationCompletePromise.succeed(())
+    }
+}
+
+struct HostKeyMismatch: Error {}
+
+/// Completes when the server accepts our user authentication, fails when the connection ends first.
+final class SSHAuthWatcher: ChannelInboundHandler, @unchecked Sendable {
+    typealias InboundIn = Any
+    private let promise: EventLoopPromise<Void>
+
+    init(promise: EventLoopPromise<Void>) { self.promise = promise }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if event is UserAuthSuccessEvent { promise.succeed(()) }
+        context.fireUserInboundEventTriggered(event)
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        promise.fail(error)
+        context.close(promise: nil)
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        promise.fail(ChannelError.eof)
+        context.fireChannelInactive()
+    }
+}
+
+/// Turns an SSH channel's data messages into plain bytes and back, so the probes see a byte stream.
+final class SSHChannelBytes: ChannelDuplexHandler, @unchecked Sendable {
+    typealias InboundIn = SSHChannelData
+    typealias InboundOut = ByteBuffer
+    typealias OutboundIn = ByteBuffer
+    typealias OutboundOut = SSHChannelData
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let message = unwrapInboundIn(data)
+        guard case .channel = message.type, case .byteBuffer(let bytes) = message.data else { return }
+        context.fireChannelRead(wrapInboundOut(bytes))
+    }
+
+    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+        let bytes = unwrapOutboundIn(data)
+        context.write(wrapOutboundOut(SSHChannelData(type: .channel, data: .byteBuffer(bytes))), promise: promise)
+    }
+}

@@ -1,0 +1,110 @@
+import Logging
+
+/// One numbered step of the schema's history, written once per SQL dialect.
+///
+/// Migrations are append-only: never edit one that has shipped; add the next number instead. Each runs
+/// inside the same transaction as the `schema_migrations` row that records it.
+struct Migration: Sendable {
+    /// The migration's number; migrations apply in increasing order.
+    let version: Int
+    /// A short description, stored alongside the version.
+    let name: String
+    /// The statements for SQLite, run in order.
+    let sqlite: [String]
+    /// The statements for PostgreSQL, run in order.
+    let postgres: [String]
+}
+
+/// The schema's history. To add a table (SSH tunnels are next), append a `Migration` with the next version.
+///
+/// Conventions shared by both dialects: UUIDs are lowercase `TEXT`; dates are `BIGINT` milliseconds since
+/// 1970 (see `StoreTime`); secrets are never stored, only hashes or ciphertext.
+enum Migrations {
+    static let all: [Migration] = [
+        Migration(
+            version: 1,
+            name: "companies and api keys",
+            sqlite: [
+                """
+                CREATE TABLE companies (
+                    uuid TEXT PRIMARY KEY NOT NULL,
+                    name TEXT NOT NULL,
+                    created_at INTEGER NOT NULL
+                )
+                """,
+                """
+                CREATE TABLE api_keys (
+                    uuid TEXT PRIMARY KEY NOT NULL,
+                    company_uuid TEXT NOT NULL REFERENCES companies (uuid) ON DELETE CASCADE,
+                    key_hash TEXT NOT NULL UNIQUE,
+                    prefix TEXT NOT NULL,
+                    created_at INTEGER NOT NULL,
+                    last_used_at INTEGER,
+                    revoked_at INTEGER
+                )
+                """,
+                "CREATE INDEX api_keys_company_uuid ON api_keys (company_uuid)",
+            ],
+            postgres: [
+                """
+                CREATE TABLE companies (
+                    uuid TEXT PRIMARY KEY,
+                    name TEXT NOT NULL,
+                    created_at BIGINT NOT NULL
+                )
+                """,
+                """
+                CREATE TABLE api_keys (
+                    uuid TEXT PRIMARY KEY,
+                    company_uuid TEXT NOT NULL REFERENCES companies (uuid) ON DELETE CASCADE,
+                    key_hash TEXT NOT NULL UNIQUE,
+                    prefix TEXT NOT NULL,
+                    created_at BIGINT NOT NULL,
+                    last_used_at BIGINT,
+                    revoked_at BIGINT
+                )
+                """,
+                "CREATE INDEX api_keys_company_uuid ON api_keys (company_uuid)",
+            ]
+        ),
+    ]
+
+    /// The newest schema version this build knows.
+    static var latestVersion: Int { all.last?.version ?? 0 }
+
+    /// The tables the schema defines (including the ledger); used by internal inspection.
+    enum Table: String, CaseIterable, Sendable {
+        case schemaMigrations = "schema_migrations"
+        case companies
+        case apiKeys = "api_keys"
+    }
+
+    /// Checks that versions are positive and strictly increasing, and that every migration has both dialects.
+    static func validate(_ migrations: [Migration] = all) throws {
+        var previous = 0
+        for migration in migrations {
+            guard migration.version > previous else {
+                throw StoreError(.migrationFailed, "Migration versions must be positive and strictly increasing (\(migration.version) after \(previous)).")
+            }
+            guard !migration.sqlite.isEmpty, !migration.postgres.isEmpty else {
+                throw StoreError(.migrationFailed, "Migration \(migration.version) lacks statements for one of the backends.")
+            }
+            previous = migration.version
+        }
+    }
+
+    /// The migrations still to apply given the versions already recorded, in order.
+    ///
+    /// A database that records versions this build does not know (a newer instance migrated it) is
+    /// accepted with a warning: migrations only add, so older code keeps working during a rolling deploy.
+    static func pending(applied: Set<Int>, logger: Logger) -> [Migration] {
+        let unknown = applied.subtracting(all.map(\.version))
+        if !unknown.isEmpty {
+            logger.warning("The store's schema has migrations this build does not know; a newer version has migrated it", metadata: [
+                "unknown_versions": .string(unknown.sorted().map(String.init).joined(separator: ",")),
+                "latest_known_version": .stringConvertible(latestVersion),
+            ])
+        }
+        return all.filter { !applied.contains($0.version) }
+    }
+}

@@ -1,0 +1,351 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Foundation
+import Logging
+import NIOCore
+import SQLiteNIO
+import Synchronization
+
+/// The embedded store: one SQLite connection (WAL mode, `busy_timeout`) whose blocking libsqlite3 calls
+/// run on a one-thread `NIOThreadPool` owned by the store. Operations run one at a time through a gate,
+/// so a multi-statement operation or a transaction never interleaves with another.
+///
+/// The pool is private on purpose: a connection waiting out `busy_timeout` blocks its thread, and on a
+/// shared pool enough waiting connections would starve the one holding the lock (a deadlock until the
+/// timeout fires; seen with several stores opening one file on a 2-core machine).
+final class SQLiteStore: PreflightStore {
+    /// The database file, or `":memory:"`.
+    let path: String
+    private let connection: SQLiteConnection
+    private let threadPool: NIOThreadPool
+    private let gate = AsyncSerialGate()
+    private let closed = Mutex(false)
+    private let logger: Logger
+
+    private init(path: String, connection: SQLiteConnection, threadPool: NIOThreadPool, logger: Logger) {
+        self.path = path
+        self.connection = connection
+        self.threadPool = threadPool
+        self.logger = logger
+    }
+
+    deinit {
+        // sqlite-nio asserts that connections are closed; close a forgotten one in the background.
+        let wasOpen = closed.withLock { closed in
+            defer { closed = true }
+            return !closed
+        }
+        if wasOpen {
+            logger.warning("SQLite store was not closed before being released", metadata: ["path": .string(path)])
+            let threadPool = self.threadPool
+            connection.close().whenComplete { _ in threadPool.shutdownGracefully { _ in } }
+        }
+    }
+
+    /// Opens (creating if needed, with mode 0600) the database at `path`, configures it and migrates it.
+    static func open(path: String, logger: Logger) async throws -> SQLiteStore {
+        let isMemory = path == StoreLocation.sqliteMemoryPath
+        if !isMemory { try prepareFile(at: path) }
+        let threadPool = NIOThreadPool(numberOfThreads: 1)
+        threadPool.start()
+        let connection: SQLiteConnection
+        do {
+            let opening: EventLoopFuture<SQLiteConnection> = SQLiteConnection.open(
+                storage: isMemory ? .memory : .file(path: path),
+                threadPool: threadPool,
+                logger: logger,
+                on: MultiThreadedEventLoopGroup.singleton.any()
+            )
+            connection = try await opening.get()
+        } catch {
+            try? await threadPool.shutdownGracefully()
+            throw StoreError(.connectionFailed, "Could not open the SQLite database at \(path): \(describe(error))")
+        }
+        do {
+            try await configure(connection, path: path, isMemory: isMemory, logger: logger)
+            try await migrate(connection, logger: logger)
+        } catch {
+            try? await closeToCompletion(connection)
+            try? await threadPool.shutdownGracefully()
+            throw error
+        }
+        return SQLiteStore(path: path, connection: connection, threadPool: threadPool, logger: logger)
+    }
+
+    // MARK: PreflightStore
+
+    func createCompany(name: String) async throws -> Company {
+        let name = try Company.validatedName(name)
+        let now = StoreTime.nowMillis()
+        let company = Company(uuid: UUID(), name: name, createdAt: StoreTime.date(millis: now))
+        try await run("create a company") { db in
+            _ = try await Self.execute(db, SQLiteSQL.insertCompany, [
+                .text(StoreUUID.text(company.uuid)), .text(company.name), .integer(Int(now)),
+            ])
+        }
+        return company
+    }
+
+    func company(uuid: UUID) async throws -> Company? {
+        try await run("read a company") { db in
+            try await Self.company(uuid: uuid, in: db)
+        }
+    }
+
+    func companyCount() async throws -> Int {
+        try await run("count companies") { db in
+            let rows = try await Self.execute(db, SQLiteSQL.countCompanies)
+            guard let count = rows.first?.column("count")?.integer else {
+                throw StoreError(.corruptData, "COUNT(*) returned no value.")
+            }
+            return Int(count)
+        }
+    }
+
+    func issueKey(for companyUUID: UUID) async throws -> IssuedKey {
+        let secret = APIKeyGenerator.generate()
+        let now = StoreTime.nowMillis()
+        let record = APIKeyRecord(
+            uuid: UUID(), companyUUID: companyUUID, prefix: APIKeyGenerator.displayPrefix(of: secret),
+            createdAt: StoreTime.date(millis: now), lastUsedAt: nil
+        )
+        try await run("issue an API key") { db in
+            let rows = try await Self.execute(db, SQLiteSQL.insertKey, [
+                .text(StoreUUID.text(record.uuid)), .text(StoreUUID.text(companyUUID)),
+                .text(APIKeyGenerator.hash(secret)), .text(record.prefix), .integer(Int(now)),
+            ])
+            guard !rows.isEmpty else {
+                throw StoreError(.companyNotFound, "No company with UUID \(StoreUUID.text(companyUUID)).")
+            }
+        }
+        return IssuedKey(secret: secret, record: record)
+    }
+
+    func authenticate(key: String) async throws -> Company? {
+        guard APIKeyGenerator.isWellFormed(key) else { return nil }
+        let hash = APIKeyGenerator.hash(key)
+        return try await run("authenticate an API key") { db in
+            let rows = try await Self.execute(db, SQLiteSQL.touchKey, [.integer(Int(StoreTime.nowMillis())), .text(hash)])
+            guard let row = rows.first else { return nil }
+            let companyUUID = try StoreUUID.parse(row.text("company_uuid"), column: "api_keys.company_uuid")
+            return try await Self.company(uuid: companyUUID, in: db)
+        }
+    }
+
+    func revokeKey(uuid: UUID, companyUUID: UUID) async throws -> Bool {
+        try await run("revoke an API key") { db in
+            let rows = try await Self.execute(db, SQLiteSQL.revokeKey, [
+                .integer(Int(StoreTime.nowMillis())), .text(StoreUUID.text(uuid)), .text(StoreUUID.text(companyUUID)),
+            ])
+            return !rows.isEmpty
+        }
+    }
+
+    func keys(for companyUUID: UUID) async throws -> [APIKeyRecord] {
+        try await run("list API keys") { db in
+            let rows = try await Self.execute(db, SQLiteSQL.selectKeys, [.text(StoreUUID.text(companyUUID))])
+            return try rows.map { row in
+                APIKeyRecord(
+                    uuid: try StoreUUID.parse(row.text("uuid"), column: "api_keys.uuid"),
+                    companyUUID: try StoreUUID.parse(row.text("company_uuid"), column: "api_keys.company_uuid"),
+                    prefix: try row.text("prefix"),
+                    createdAt: StoreTime.date(millis: try row.int64("created_at")),
+                    lastUsedAt: try row.optionalInt64("last_used_at").map(StoreTime.date(millis:))
+                )
+            }
+        }
+    }
+
+    func close() async throws {
+        try await gate.run {
+            let wasOpen = closed.withLock { closed in
+                defer { closed = true }
+                return !closed
+            }
+            guard wasOpen else { return }
+            var failure: (any Error)?
+            do {
+                try await Self.closeToCompletion(connection)
+            } catch {
+                failure = error
+            }
+            try? await threadPool.shutdownGracefully()
+            if let failure {
+                throw StoreError(.databaseError, "Could not close the SQLite database at \(path): \(Self.describe(failure))")
+            }
+        }
+    }
+
+    // MARK: Running statements
+
+    /// Runs `body` alone on the connection, turning any failure into a `StoreError`.
+    private func run<T>(_ action: String, _ body: (SQLiteConnection) async throws -> T) async throws -> T {
+        try await gate.run {
+            guard !closed.withLock({ $0 }) else { throw StoreError.closedStore }
+            do {
+                return try await body(connection)
+            } catch let error as StoreError {
+                throw error
+            } catch {
+                throw StoreError(.databaseError, "SQLite could not \(action): \(Self.describe(error))")
+            }
+        }
+    }
+
+    private static func company(uuid: UUID, in db: SQLiteConnection) async throws -> Company? {
+        let rows = try await Self.execute(db, SQLiteSQL.selectCompany, [.text(StoreUUID.text(uuid))])
+        guard let row = rows.first else { return nil }
+        return Company(
+            uuid: try StoreUUID.parse(row.text("uuid"), column: "companies.uuid"),
+            name: try row.text("name"),
+            createdAt: StoreTime.date(millis: try row.int64("created_at"))
+        )
+    }
+
+    /// Runs one statement and collects its rows. Uses sqlite-nio's future-based API on purpose: its async
+    /// API drops work still queued on the thread pool when the calling task is cancelled, which could
+    /// leave a transaction half done; a statement here, once submitted, always runs to completion.
+    private static func execute(_ db: SQLiteConnection, _ sql: String, _ binds: [SQLiteData] = []) async throws -> [SQLiteRow] {
+        let rows: EventLoopFuture<[SQLiteRow]> = db.query(sql, binds)
+        return try await rows.get()
+    }
+
+    /// Closes the connection even if the calling task is cancelled (see `execute`); sqlite-nio asserts
+    /// that a connection is closed before it is released.
+    private static func closeToCompletion(_ db: SQLiteConnection) async throws {
+        let closed: EventLoopFuture<Void> = db.close()
+        try await closed.get()
+    }
+
+    static func describe(_ error: any Error) -> String {
+        if let error = error as? SQLiteError { return error.description }
+        return String(describing: error)
+    }
+
+    // MARK: Opening
+
+    /// Creates the database file with owner-only permissions if it does not exist yet, so the WAL and
+    /// shared-memory files SQLite derives from it get the same mode. `O_EXCL` keeps this from ever
+    /// truncating a database another process has just created.
+    private static func prepareFile(at path: String) throws {
+        if path.hasPrefix("file:") { return } // an SQLite URI filename: leave it to SQLite
+        let descriptor = openExclusive(path)
+        if descriptor >= 0 {
+            _ = closeDescriptor(descriptor)
+            return
+        }
+        let code = errno
+        if code == EEXIST { return }
+        let reason = String(cString: strerror(code))
+        let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
+        if code == ENOENT, !FileManager.default.fileExists(atPath: directory) {
+            throw StoreError(.connectionFailed, "Could not create the SQLite database at \(path): the directory \(directory) does not exist.")
+        }
+        throw StoreError(.connectionFailed, "Could not create the SQLite database at \(path): \(reason).")
+    }
+
+    private static func openExclusive(_ path: String) -> Int32 {
+        #if canImport(Glibc)
+        return Glibc.open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+        #else
+        return Darwin.open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+        #endif
+    }
+
+    private static func closeDescriptor(_ descriptor: Int32) -> Int32 {
+        #if canImport(Glibc)
+        return Glibc.close(descriptor)
+        #else
+        return Darwin.close(descriptor)
+        #endif
+    }
+
+    private static func configure(_ db: SQLiteConnection, path: String, isMemory: Bool, logger: Logger) async throws {
+        do {
+            for pragma in SQLiteSQL.connectionPragmas {
+                _ = try await Self.execute(db, pragma)
+            }
+            if !isMemory {
+                let mode = try await Self.execute(db, SQLiteSQL.enableWAL).first?.column("journal_mode")?.string
+                if mode?.lowercased() != "wal" {
+                    logger.warning("SQLite did not switch to WAL mode", metadata: ["path": .string(path), "journal_mode": .string(mode ?? "unknown")])
+                }
+            }
+        } catch {
+            throw StoreError(.connectionFailed, "Could not configure the SQLite database at \(path): \(describe(error))")
+        }
+    }
+
+    /// Applies pending migrations in one `BEGIN IMMEDIATE` transaction, so that two processes opening the
+    /// same file at once apply each migration exactly once (the second waits for the first, then finds
+    /// nothing to do).
+    private static func migrate(_ db: SQLiteConnection, logger: Logger) async throws {
+        do {
+            _ = try await Self.execute(db, SQLiteSQL.beginImmediate)
+        } catch {
+            throw StoreError(.migrationFailed, "Could not lock the SQLite database to migrate it: \(describe(error))")
+        }
+        do {
+            _ = try await Self.execute(db, SQLiteSQL.createMigrationsTable)
+            let applied = try await Self.execute(db, SQLiteSQL.appliedVersions).map { row in
+                guard let version = row.column("version")?.integer else {
+                    throw StoreError(.corruptData, "schema_migrations holds a version that is not an integer.")
+                }
+                return Int(version)
+            }
+            for migration in Migrations.pending(applied: Set(applied), logger: logger) {
+                for statement in migration.sqlite {
+                    _ = try await Self.execute(db, statement)
+                }
+                _ = try await Self.execute(db, SQLiteSQL.recordMigration, [
+                    .integer(migration.version), .text(migration.name), .integer(Int(StoreTime.nowMillis())),
+                ])
+                logger.info("Applied store migration", metadata: [
+                    "backend": "sqlite", "version": .stringConvertible(migration.version), "name": .string(migration.name),
+                ])
+            }
+            _ = try await Self.execute(db, SQLiteSQL.commit)
+        } catch {
+            _ = try? await Self.execute(db, SQLiteSQL.rollback)
+            if let error = error as? StoreError { throw error }
+            throw StoreError(.migrationFailed, "Could not migrate the SQLite database: \(describe(error))")
+        }
+    }
+}
+
+extension SQLiteStore: StoreInspecting {
+    func rawRows(of table: Migrations.Table) async throws -> [String] {
+        try await run("read \(table.rawValue)") { db in
+            try await Self.execute(db, SQLiteSQL.selectAll(table)).map { row in
+                row.columns.map { "\($0.name)=\($0.data.description)" }.joined(separator: "|")
+            }
+        }
+    }
+}
+
+private extension SQLiteRow {
+    func text(_ name: String) throws -> String {
+        guard let data = column(name), case .text(let value) = data else {
+            throw StoreError(.corruptData, "Column \(name) is missing or not text.")
+        }
+        return value
+    }
+
+    func int64(_ name: String) throws -> Int64 {
+        guard let data = column(name), case .integer(let value) = data else {
+            throw StoreError(.corruptData, "Column \(name) is missing or not an integer.")
+        }
+        return Int64(value)
+    }
+
+    func optionalInt64(_ name: String) throws -> Int64? {
+        guard let data = column(name) else {
+            throw StoreError(.corruptData, "Column \(name) is missing.")
+        }
+        if case .null = data { return nil }
+        return try int64(name)
+    }
+}

@@ -1,0 +1,153 @@
+import Foundation
+import NIOSSH
+import PreflightCore
+import PreflightEngine
+import PreflightNetwork
+@testable import PreflightSSH
+import PreflightTestSupport
+import Synchronization
+import Testing
+
+/// The OpenSSH bastions that scripts/servers/sshd.sh starts.
+struct SSHTestServer: Sendable {
+    var host: String
+    var port: Int
+    var noForwardingPort: Int
+    var user: String
+    var keyFile: String
+    var ecdsaKeyFile: String
+    var rsaKeyFile: String
+    var authorizedKeys: String
+    var hostFingerprint: String
+
+    static func fromEnvironment() -> SSHTestServer? {
+        let env = TestEnvironment.value
+        guard let host = env("PREFLIGHT_TEST_SSH_HOST"), let port = env("PREFLIGHT_TEST_SSH_PORT").flatMap({ Int($0) }),
+              let noForwarding = env("PREFLIGHT_TEST_SSH_NOFWD_PORT").flatMap({ Int($0) }), let user = env("PREFLIGHT_TEST_SSH_USER"),
+              let keyFile = env("PREFLIGHT_TEST_SSH_KEY_FILE"), let ecdsa = env("PREFLIGHT_TEST_SSH_ECDSA_KEY_FILE"),
+              let rsa = env("PREFLIGHT_TEST_SSH_RSA_KEY_FILE"), let authorized = env("PREFLIGHT_TEST_SSH_AUTHORIZED_KEYS"),
+              let fingerprint = env("PREFLIGHT_TEST_SSH_HOST_FINGERPRINT")
+        else { return nil }
+        return SSHTestServer(host: host, port: port, noForwardingPort: noForwarding, user: user, keyFile: keyFile,
+            ecdsaKeyFile: ecdsa, rsaKeyFile: rsa, authorizedKeys: authorized, hostFingerprint: fingerprint)
+    }
+}
+
+/// Pings of the real PostgreSQL through a real OpenSSH bastion.
+@Suite(.enabled(if: (SSHTestServer.fromEnvironment() != nil && TestEnvironment.postgres() != nil) || TestEnvironment.requireIntegration,
+    "needs scripts/test-servers.sh (sshd and PostgreSQL)"))
+struct SSHTunnelIntegrationTests {
+    let ssh: SSHTestServer
+    let pg: PostgresTestServer
+    let engine = PingEngine(configuration: EngineConfiguration(defaultTimeout: .seconds(10)))
+
+    init() throws {
+        ssh = try #require(SSHTestServer.fromEnvironment(), "PREFLIGHT_TEST_SSH_* not set")
+        pg = try #require(TestEnvironment.postgres(), "PREFLIGHT_TEST_PG_* not set")
+    }
+
+    func spec(port: Int? = nil, user: String? = nil, keyFile: String? = nil, key: NIOSSHPrivateKey? = nil,
+              authorizedKey: String = "ssh-ed25519 AAAA... test", pinned: String? = nil) throws -> SSHTunnelSpec {
+        let privateKey = try key ?? OpenSSHPrivateKeyFile.parse(try String(contentsOfFile: keyFile ?? ssh.keyFile, encoding: .utf8))
+        return SSHTunnelSpec(host: ssh.host, port: port ?? ssh.port, username: user ?? ssh.user, privateKey: privateKey,
+            authorizedKey: authorizedKey, pinnedHostKey: pinned, label: "test tunnel", acceptHostKeyHint: "POST /ssh-tunnels/ID/trust-host-key")
+    }
+
+    func payload(host: String? = nil, port: Int? = nil, sslMode: String = "disable", ca: Bool = false) throws -> ConnectorPayload {
+        var config = ["host": host ?? pg.host, "port": String(port ?? pg.port), "user": pg.scramUser,
+                      "password": pg.scramPassword, "sslMode": sslMode]
+        if ca { config["sslRootCert"] = try pg.caPEM() }
+        return ConnectorPayload(type: .postgresql, sharedConfig: SharedConfig(strings: config),
+            sshTunnelUUID: UUID(), timeoutSeconds: 8)
+    }
+
+    func step(_ report: PingReport, _ name: String) -> PingStep? { report.steps.first { $0.name == name } }
+
+    @Test func pingsThroughTheBastionAndLearnsItsHostKey() async throws {
+        let learned = Mutex<String?>(nil)
+        let opener = SSHTunnelOpener(spec: try spec()) { key in learned.withLock { $0 = key } }
+        let report = try await engine.ping(payload(), tunnel: opener)
+        #expect(report.ok, "\(report.message ?? "")")
+        for name in ["ssh_connect", "ssh_handshake", "ssh_auth", "ssh_channel", "auth", "database"] {
+            #expect(step(report, name)?.status == .passed, "\(name)")
+        }
+        #expect(learned.withLock { $0 } == ssh.hostFingerprint)
+        #expect(step(report, "ssh_handshake")?.detail?.contains(ssh.hostFingerprint) == true)
+        #expect(!report.steps.contains { $0.name == "dns" }, "the target is resolved by the bastion, not here")
+    }
+
+    @Test func tlsThroughTheTunnelIsVerifiedAgainstTheDatabaseName() async throws {
+        let opener = SSHTunnelOpener(spec: try spec(pinned: ssh.hostFingerprint))
+        let report = try await engine.ping(payload(sslMode: "verify-full", ca: true), tunnel: opener)
+        #expect(report.ok, "\(report.message ?? "")")
+        #expect(step(report, "tls")?.detail?.contains("verified") == true)
+        #expect(step(report, "ssh_handshake")?.detail?.contains("matches the pinned key") == true)
+    }
+
+    @Test func ecdsaKeysWork() async throws {
+        let report = try await engine.ping(payload(), tunnel: SSHTunnelOpener(spec: try spec(keyFile: ssh.ecdsaKeyFile)))
+        #expect(report.ok, "\(report.message ?? "")")
+    }
+
+    @Test func aKeyNotInAuthorizedKeysSaysWhichKeyToAddWhere() async throws {
+        let pair = SSHKeyPair.generateEd25519(comment: "preflight-tunnel-unauthorised")
+        let opener = SSHTunnelOpener(spec: try spec(key: try pair.nioKey(), authorizedKey: pair.authorizedKey))
+        let report = try await engine.ping(payload(), tunnel: opener)
+        #expect(report.category == .ssh)
+        #expect(report.message?.contains("rejected our key") == true)
+        let hint = try #require(report.hint)
+        #expect(hint.contains(pair.authorizedKey))
+        #expect(hint.contains("~\(ssh.user)/.ssh/authorized_keys"))
+        #expect(step(report, "ssh_auth")?.status == .failed)
+    }
+
+    @Test func wrongUserIsRejected() async throws {
+        let report = try await engine.ping(payload(), tunnel: SSHTunnelOpener(spec: try spec(user: "no_such_user_here")))
+        #expect(report.category == .ssh)
+        #expect(report.message?.contains("no_such_user_here") == true)
+    }
+
+    @Test func aChangedHostKeyFailsWithBothFingerprints() async throws {
+        let pinned = "SHA256:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
+        let report = try await engine.ping(payload(), tunnel: SSHTunnelOpener(spec: try spec(pinned: pinned)))
+        #expect(report.category == .ssh)
+        let message = try #require(report.message)
+        #expect(message.contains(pinned))
+        #expect(message.contains(ssh.hostFingerprint))
+        #expect(report.hint?.contains("trust-host-key") == true)
+        #expect(step(report, "ssh_handshake")?.status == .failed)
+    }
+
+    @Test func aBastionThatIsDownIsSaidToBeDown() async throws {
+        let report = try await engine.ping(payload(), tunnel: SSHTunnelOpener(spec: try spec(port: closedPort())))
+        #expect(report.category == .ssh)
+        #expect(report.message?.contains("refused") == true)
+        #expect(step(report, "ssh_connect")?.status == .failed)
+    }
+
+    @Test func aBastionThatIsNotSSHIsNamed() async throws {
+        // The PostgreSQL port answers SSH's version line with a PostgreSQL error.
+        let report = try await engine.ping(payload(), tunnel: SSHTunnelOpener(spec: try spec(port: pg.port)))
+        #expect(report.category == .ssh)
+        #expect(report.message?.contains("not an SSH server") == true, "\(report.message ?? "")")
+    }
+
+    @Test func forwardingDisabledIsExplained() async throws {
+        let report = try await engine.ping(payload(), tunnel: SSHTunnelOpener(spec: try spec(port: ssh.noForwardingPort)))
+        #expect(report.category == .ssh)
+        #expect(report.message?.contains("administratively prohibited") == true, "\(report.message ?? "")")
+        #expect(report.hint?.contains("AllowTcpForwarding") == true)
+        #expect(step(report, "ssh_channel")?.status == .failed)
+    }
+
+    @Test func aClosedTargetBehindTheBastionIsRefused() async throws {
+        let report = try await engine.ping(payload(port: closedPort()), tunnel: SSHTunnelOpener(spec: try spec()))
+        #expect(report.category == .refused)
+        #expect(report.message?.contains("from the bastion") == true, "\(report.message ?? "")")
+    }
+
+    @Test func rsaKeyFilesAreRefusedBeforeConnecting() throws {
+        let text = try String(contentsOfFile: ssh.rsaKeyFile, encoding: .utf8)
+        #expect(throws: SSHKeyFileError.self) { try OpenSSHPrivateKeyFile.parse(text) }
+    }
+}
