@@ -80,19 +80,19 @@ public final class PingEngine: Sendable {
 
     /// Reserves a place among the in-flight pings; false when full.
     public func acquire() -> Bool {
-        let (exchanged, _) = inFlight.wrappingAdd(1, ordering: .acquiring)
-        if exchanged > configuration.maxInFlight {
+        let (_, running) = inFlight.wrappingAdd(1, ordering: .acquiring)
+        if running > configuration.maxInFlight {
             inFlight.wrappingSubtract(1, ordering: .releasing)
             return false
         }
-        Gauge(label: "preflight_pings_in_flight").record(exchanged)
+        Gauge(label: "preflight_pings_in_flight").record(running)
         return true
     }
 
     /// Gives back a place taken by `acquire`.
     public func release() {
-        let (now, _) = inFlight.wrappingSubtract(1, ordering: .releasing)
-        Gauge(label: "preflight_pings_in_flight").record(now)
+        let (_, running) = inFlight.wrappingSubtract(1, ordering: .releasing)
+        Gauge(label: "preflight_pings_in_flight").record(running)
     }
 
     /// Runs a prepared ping to its end or its deadline, whichever is first. Never throws, never outlives the deadline.
@@ -120,10 +120,10 @@ public final class PingEngine: Sendable {
                 return error
             }
         }
-        context.closeAll()
         var report: PingReport
         switch outcome {
         case .finished(let failure):
+            context.closeAll()
             let (steps, checks, target, _) = context.trace.seal()
             report = PingReport(
                 ok: failure == nil, type: type.rawValue, category: failure?.category,
@@ -132,7 +132,10 @@ public final class PingEngine: Sendable {
                 dataPlane: configuration.planeName, target: target ?? probe.target, steps: steps, checks: checks)
         case .deadline:
             let limit = deadline.total.humanDescription
+            // Seal before closing the sockets: the probe, failing on the closed socket, must not
+            // get to record its own (misleading) ending of the step that timed out.
             let sealed = context.trace.seal(openStepDetail: "no answer within the ping's \(limit) deadline")
+            context.closeAll()
             let activity = sealed.open?.activity ?? "running the ping"
             report = PingReport(
                 ok: false, type: type.rawValue, category: .timeout, transient: true,

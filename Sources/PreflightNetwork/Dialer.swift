@@ -75,6 +75,7 @@ public struct Dialer: Sendable {
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(InboundByteLimit(limit: context.inboundByteLimit))
+                    try channel.pipeline.syncOperations.addHandler(EarlyBytesBuffer())
                 }
             }
         do {

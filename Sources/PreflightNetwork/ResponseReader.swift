@@ -83,6 +83,7 @@ extension Channel {
                 timer.cancel()
                 self.pipeline.syncOperations.removeHandler(collector, promise: nil)
             }
+            self.releaseEarlyBytes()
             if let request { self.writeAndFlush(request, promise: nil) }
             if !self.isActive { collector.channelInactiveWithoutContext() }
         }.get()

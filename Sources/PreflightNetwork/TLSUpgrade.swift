@@ -24,22 +24,29 @@ public struct TLSSessionInfo: Sendable {
 final class HandshakeWatcher: ChannelInboundHandler, RemovableChannelHandler, @unchecked Sendable {
     typealias InboundIn = ByteBuffer
     private let promise: EventLoopPromise<Void>
+    private var done = false
 
     init(promise: EventLoopPromise<Void>) { self.promise = promise }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
-        if let event = event as? TLSUserEvent, case .handshakeCompleted = event { promise.succeed(()) }
+        if let event = event as? TLSUserEvent, case .handshakeCompleted = event { finish(.success(())) }
         context.fireUserInboundEventTriggered(event)
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        promise.fail(error)
+        finish(.failure(error))
         context.fireErrorCaught(error)
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        promise.fail(ChannelError.eof)
+        finish(.failure(ChannelError.eof))
         context.fireChannelInactive()
+    }
+
+    private func finish(_ result: Result<Void, any Error>) {
+        guard !done else { return }
+        done = true
+        promise.completeWith(result)
     }
 }
 
@@ -92,6 +99,8 @@ public enum TLSUpgrade {
                 // After the byte limit (first), before everything else.
                 try channel.pipeline.syncOperations.addHandler(handler, position: .after(channel.pipeline.syncOperations.handler(type: InboundByteLimit.self)))
                 try channel.pipeline.syncOperations.addHandler(HandshakeWatcher(promise: handshake), position: .after(handler))
+                // From here on the application's bytes come out of TLS: let them through.
+                channel.releaseEarlyBytes()
             }.get()
         } catch {
             throw ProbeFailure(.internalError, "could not start TLS: \(error)")

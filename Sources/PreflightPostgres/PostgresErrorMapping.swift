@@ -25,6 +25,8 @@ public enum PostgresErrorMapping {
         encrypted: Bool
     ) -> ProbeFailure {
         let said = "the server said: \(error.message)"
+        let quotedUser = PostgresIdentifier.quote(user)
+        let quotedDatabase = PostgresIdentifier.quote(database)
         switch error.sqlState {
         case "28P01":
             return ProbeFailure(.auth, "\(server) rejected the password for user \"\(user)\" (\(said))",
@@ -44,7 +46,7 @@ public enum PostgresErrorMapping {
                 hint: "set defaultDatabase to an existing database (`\\l` in psql lists them)")
         case "42501":
             return ProbeFailure(.permission, "user \"\(user)\" lacks a privilege needed to connect to \"\(database)\" (\(said))",
-                hint: "GRANT CONNECT ON DATABASE \"\(database)\" TO \"\(user)\";")
+                hint: "GRANT CONNECT ON DATABASE \(quotedDatabase) TO \(quotedUser);")
         case "57P03":
             return ProbeFailure(.serverUnavailable, "\(server) is starting up, shutting down or in recovery and not accepting connections yet (\(said))",
                 hint: "try again in a minute", transient: true)

@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import Logging
 import NIOCore
 import PostgresNIO
@@ -26,7 +29,11 @@ struct PostgresProbe: Probe {
                     byte == UInt8(ascii: "R") || byte == UInt8(ascii: "E") || byte == UInt8(ascii: "N") || byte == UInt8(ascii: "v")
                 }
                 try channel.pipeline.syncOperations.addHandler(guardHandler)
+                channel.releaseEarlyBytes()
             }.get()
+        } catch ChannelError.ioOnClosedChannel {
+            throw ProbeFailure(.serverUnavailable, "\(server) closed the connection right after accepting it",
+                hint: "a proxy or load balancer with no healthy backend, or a server refusing this client, does this", transient: true)
         } catch {
             throw ProbeFailure(.internalError, "could not prepare the connection: \(error)")
         }
@@ -82,7 +89,7 @@ struct PostgresProbe: Probe {
                 throw ProbeFailure(.timeout, "\(server) accepted the connection but sent nothing within \(budget.humanDescription) after the TLS request; it is probably not \(product), or it is overloaded",
                     hint: "check that the port is \(product)'s (\(config.type.defaultPort ?? 5432) by default)")
             default:
-                throw Self.mismatch(bytes, server: server, product: product)
+                throw Self.mismatch(bytes, server: server, product: product, defaultPort: config.type.defaultPort ?? 5432)
             }
         }
     }
@@ -98,13 +105,13 @@ struct PostgresProbe: Probe {
         return bytes.contains(0x0a) || bytes.count >= 64 || ProtocolSniffer.identify(bytes).map { if case .unknown = $0 { false } else { true } } ?? false
     }
 
-    static func mismatch(_ bytes: [UInt8], server: String, product: String) -> ProbeFailure {
+    static func mismatch(_ bytes: [UInt8], server: String, product: String, defaultPort: Int) -> ProbeFailure {
         let peer = ProtocolSniffer.identify(bytes) ?? .unknown(preview: ProtocolSniffer.preview(bytes))
         if case .postgres = peer {
             return ProbeFailure(.protocolMismatch, "\(server) answered the TLS request with an error; it may be a very old PostgreSQL or a proxy that does not support TLS negotiation")
         }
         return ProbeFailure(.protocolMismatch, "\(server) answered as \(peer.description), not \(product)",
-            hint: "check the host and port: \(product) listens on \(5432) by default")
+            hint: "check the host and port: \(product) listens on \(defaultPort) by default")
     }
 
     static func readFailure(_ error: any Error, server: String, product: String) -> ProbeFailure {
@@ -181,6 +188,10 @@ struct PostgresProbe: Probe {
         case .messageDecodingFailure, .unexpectedBackendMessage, .receivedUnencryptedDataAfterSSLRequest:
             return ProbeFailure(.protocolMismatch, "\(server) answered the login with something that is not the \(product) protocol")
         case .connectionError:
+            if error.underlying is ChannelError || (error.underlying as? IOError).map({ [ECONNRESET, EPIPE].contains($0.errnoCode) }) == true {
+                return ProbeFailure(.serverUnavailable, "\(server) closed the connection during login without an error message",
+                    hint: "a proxy or load balancer with no healthy backend, or a server refusing this client, does this", transient: true)
+            }
             return ProbeFailure(.unreachable, "the connection to \(server) failed during login")
         default:
             return ProbeFailure(.internalError, "login to \(server) failed: \(error.code)")

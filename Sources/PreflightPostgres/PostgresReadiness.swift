@@ -26,7 +26,7 @@ public struct PostgresObservations: Sendable, Equatable {
 public enum PostgresReadiness {
     public static func checks(_ seen: PostgresObservations, user: String, database: String) -> [ReadinessCheck] {
         var checks: [ReadinessCheck] = []
-        let quotedUser = "\"" + user.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+        let quotedUser = PostgresIdentifier.quote(user)
 
         if let version = seen.serverVersionNum {
             let shown = seen.serverVersion ?? String(version)

@@ -23,11 +23,14 @@ final class OfferKeyOnce: NIOSSHClientUserAuthenticationDelegate, @unchecked Sen
     private let username: String
     private let key: NIOSSHPrivateKey
     private let log: SSHSessionLog
+    private let giveUp: @Sendable () -> Void
 
-    init(username: String, key: NIOSSHPrivateKey, log: SSHSessionLog) {
+    /// `giveUp` ends the connection: NIOSSH waits forever once we have nothing more to offer.
+    init(username: String, key: NIOSSHPrivateKey, log: SSHSessionLog, giveUp: @escaping @Sendable () -> Void) {
         self.username = username
         self.key = key
         self.log = log
+        self.giveUp = giveUp
     }
 
     func nextAuthenticationType(
@@ -46,6 +49,7 @@ final class OfferKeyOnce: NIOSSHClientUserAuthenticationDelegate, @unchecked Sen
         guard !alreadyOffered, availableMethods.contains(.publicKey) else {
             if !availableMethods.contains(.publicKey) { log.update { $0.keyRejected = true } }
             nextChallengePromise.succeed(nil)
+            giveUp()
             return
         }
         log.update { $0.offeredKey = true }
@@ -83,25 +87,35 @@ final class PinnedHostKey: NIOSSHClientServerAuthenticationDelegate, @unchecked 
 struct HostKeyMismatch: Error {}
 
 /// Completes when the server accepts our user authentication, fails when the connection ends first.
+/// NIOSSH does not pass `channelInactive` on, so the close is watched on the channel itself.
 final class SSHAuthWatcher: ChannelInboundHandler, @unchecked Sendable {
     typealias InboundIn = Any
     private let promise: EventLoopPromise<Void>
+    private var done = false
 
     init(promise: EventLoopPromise<Void>) { self.promise = promise }
 
+    func handlerAdded(context: ChannelHandlerContext) {
+        let loop = context.eventLoop
+        context.channel.closeFuture.whenComplete { _ in
+            loop.execute { self.finish(.failure(ChannelError.eof)) }
+        }
+    }
+
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
-        if event is UserAuthSuccessEvent { promise.succeed(()) }
+        if event is UserAuthSuccessEvent { finish(.success(())) }
         context.fireUserInboundEventTriggered(event)
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        promise.fail(error)
+        finish(.failure(error))
         context.close(promise: nil)
     }
 
-    func channelInactive(context: ChannelHandlerContext) {
-        promise.fail(ChannelError.eof)
-        context.fireChannelInactive()
+    private func finish(_ result: Result<Void, any Error>) {
+        guard !done else { return }
+        done = true
+        promise.completeWith(result)
     }
 }
 

@@ -38,7 +38,9 @@ public struct SSHTunnelOpener: TunnelOpener {
                 try sync.addHandler(FirstBytesGuard(record: mismatch) { $0 == UInt8(ascii: "S") })
                 let handler = NIOSSHHandler(
                     role: .client(.init(
-                        userAuthDelegate: OfferKeyOnce(username: spec.username, key: spec.privateKey, log: log),
+                        userAuthDelegate: OfferKeyOnce(username: spec.username, key: spec.privateKey, log: log) {
+                            channel.close(promise: nil)
+                        },
                         serverAuthDelegate: PinnedHostKey(pinned: spec.pinnedHostKey, log: log) {
                             let key = log.snapshot.hostKey ?? "?"
                             trace.end("ssh_handshake", status: .passed,
@@ -50,6 +52,7 @@ public struct SSHTunnelOpener: TunnelOpener {
                     inboundChildChannelInitializer: nil)
                 try sync.addHandler(handler)
                 try sync.addHandler(SSHAuthWatcher(promise: authenticated))
+                channel.releaseEarlyBytes()
             }.get()
         } catch {
             throw ProbeFailure(.internalError, "could not start SSH: \(error)")
@@ -111,6 +114,7 @@ public struct SSHTunnelOpener: TunnelOpener {
                     child.eventLoop.makeCompletedFuture {
                         try child.pipeline.syncOperations.addHandler(SSHChannelBytes())
                         try child.pipeline.syncOperations.addHandler(InboundByteLimit(limit: limit))
+                        try child.pipeline.syncOperations.addHandler(EarlyBytesBuffer())
                     }
                 }
             }.get()
@@ -176,8 +180,11 @@ public struct SSHTunnelOpener: TunnelOpener {
             }
         }
         if case ChannelError.eof = error as? ChannelError ?? .ioOnClosedChannel {
-            return ProbeFailure(.ssh, "\(bastion) closed the connection during the \(seen.hostKey == nil ? "SSH handshake" : "authentication")",
-                hint: seen.hostKey == nil ? "the bastion may limit connections (MaxStartups) or not be an SSH server" : nil, transient: true)
+            if seen.hostKey == nil {
+                return ProbeFailure(.ssh, "\(bastion) closed the connection before the SSH handshake: it is probably not an SSH server",
+                    hint: "check the tunnel's host and port (sshd listens on 22); a bastion that limits connections (MaxStartups) also does this")
+            }
+            return ProbeFailure(.ssh, "\(bastion) closed the connection during authentication", transient: true)
         }
         return ProbeFailure(.ssh, "SSH with \(bastion) failed: \(error)")
     }
@@ -189,7 +196,8 @@ public struct SSHTunnelOpener: TunnelOpener {
                 hint: "check the database's firewall/security group toward the bastion", transient: true)
         }
         if let ssh = error as? NIOSSHError, ssh.type == .channelSetupRejected {
-            if text.contains("reasonCode: 1") || text.lowercased().contains("prohibited") {
+            // RFC 4254 section 5.1: 1 administratively prohibited, 2 connect failed, 3 unknown type, 4 resource shortage.
+            if text.contains("Reason: 1 ") || text.lowercased().contains("prohibited") {
                 return ProbeFailure(.ssh, "\(spec.host) refused to forward to \(host):\(port) (administratively prohibited)",
                     hint: "allow TCP forwarding for user \"\(spec.username)\" in the bastion's sshd_config (AllowTcpForwarding yes; PermitOpen must include \(host):\(port))")
             }

@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import PreflightCore
 import PreflightEngine
+import PreflightSSH
 
 /// `preflight ping`: one ping from a terminal, with the same JSON as the API or with flags.
 struct Ping: AsyncParsableCommand {
@@ -39,6 +40,8 @@ struct Ping: AsyncParsableCommand {
 
     @OptionGroup var engineOptions: EngineOptions
 
+    @OptionGroup var sshOptions: SSHOptions
+
     func run() async throws {
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)
@@ -46,7 +49,9 @@ struct Ping: AsyncParsableCommand {
             return handler
         }
         let payload: ConnectorPayload
+        let tunnel: SSHTunnelOpener?
         do {
+            tunnel = try sshOptions.opener()
             payload = try buildPayload()
         } catch let invalid as InvalidConfig {
             printError("invalid input: \(invalid.message)")
@@ -55,7 +60,7 @@ struct Ping: AsyncParsableCommand {
         let engine = PingEngine(configuration: try engineOptions.engineConfiguration())
         let report: PingReport
         do {
-            report = try await engine.ping(payload)
+            report = try await engine.ping(payload, tunnel: tunnel)
         } catch {
             switch error {
             case .invalid(let invalid):
