@@ -15,17 +15,22 @@ enum PostgresQueries {
 
     static func observe(_ connection: PostgresConnection, logger: Logger) async -> PostgresObservations {
         var seen = PostgresObservations()
+        // Settings readable by any role, in one round trip.
         await run("server_version", &seen) { seen in
-            if let text = try await scalar(connection, "SELECT current_setting('server_version_num')", logger: logger) {
-                seen.serverVersionNum = Int(text)
-            }
-            seen.serverVersion = try await scalar(connection, "SELECT current_setting('server_version')", logger: logger)
-        }
-        await run("wal_level", &seen) { seen in
-            seen.walLevel = try await scalar(connection, "SELECT current_setting('wal_level')", logger: logger)
-        }
-        await run("primary", &seen) { seen in
-            seen.inRecovery = try await scalar(connection, "SELECT pg_is_in_recovery()::text", logger: logger) == "true"
+            let sql = """
+                SELECT current_setting('server_version_num') || '|' || current_setting('server_version') || '|' ||
+                       current_setting('wal_level') || '|' || pg_is_in_recovery()::text || '|' ||
+                       current_setting('max_replication_slots') || '|' || current_setting('max_wal_senders')
+                """
+            guard let text = try await scalar(connection, sql, logger: logger) else { return }
+            let parts = text.split(separator: "|", omittingEmptySubsequences: false).map(String.init)
+            guard parts.count == 6 else { return }
+            seen.serverVersionNum = Int(parts[0])
+            seen.serverVersion = parts[1]
+            seen.walLevel = parts[2]
+            seen.inRecovery = parts[3] == "true"
+            seen.maxReplicationSlots = Int(parts[4])
+            seen.maxWalSenders = Int(parts[5])
         }
         await run("replication_privilege", &seen) { seen in
             let sql = """
@@ -43,22 +48,21 @@ enum PostgresQueries {
                 }
             }
         }
-        await run("replication_slots_free", &seen) { seen in
-            seen.maxReplicationSlots = try await scalar(connection, "SELECT current_setting('max_replication_slots')", logger: logger).flatMap { Int($0) }
-            seen.usedReplicationSlots = try await scalar(connection, "SELECT count(*)::text FROM pg_replication_slots", logger: logger).flatMap { Int($0) }
-            seen.maxWalSenders = try await scalar(connection, "SELECT current_setting('max_wal_senders')", logger: logger).flatMap { Int($0) }
-        }
+        // Slots and publications of this database, in one round trip.
         await run("publications", &seen) { seen in
-            let text = try await scalar(connection, "SELECT coalesce(string_agg(pubname, ',' ORDER BY pubname), '') FROM pg_publication", logger: logger)
-            seen.publications = (text ?? "").split(separator: ",").map(String.init)
-        }
-        await run("logical_slots", &seen) { seen in
             let sql = """
-                SELECT coalesce(string_agg(slot_name || ' (' || plugin || CASE WHEN active THEN ', active' ELSE ', inactive' END || ')', ', ' ORDER BY slot_name), '')
-                FROM pg_replication_slots WHERE slot_type = 'logical' AND database = current_database()
+                SELECT (SELECT count(*) FROM pg_replication_slots)::text || '|' ||
+                       (SELECT coalesce(string_agg(pubname, ',' ORDER BY pubname), '') FROM pg_publication) || '|' ||
+                       (SELECT coalesce(string_agg(slot_name || ' (' || plugin || CASE WHEN active THEN ', active' ELSE ', inactive' END || ')',
+                                                   ', ' ORDER BY slot_name), '')
+                        FROM pg_replication_slots WHERE slot_type = 'logical' AND database = current_database())
                 """
-            let text = try await scalar(connection, sql, logger: logger)
-            seen.logicalSlots = (text ?? "").isEmpty ? [] : (text ?? "").components(separatedBy: ", ")
+            guard let text = try await scalar(connection, sql, logger: logger) else { return }
+            let parts = text.split(separator: "|", maxSplits: 2, omittingEmptySubsequences: false).map(String.init)
+            guard parts.count == 3 else { return }
+            seen.usedReplicationSlots = Int(parts[0])
+            seen.publications = parts[1].split(separator: ",").map(String.init)
+            seen.logicalSlots = parts[2].isEmpty ? [] : parts[2].components(separatedBy: ", ")
         }
         await run("select_privilege", &seen) { seen in
             let sql = """
