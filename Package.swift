@@ -181,12 +181,17 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "PreflightPostgresTests",
-            dependencies: ["PreflightCore", "PreflightNetwork", "PreflightPostgres", "PreflightEngine", "PreflightTestSupport"],
+            dependencies: ["PreflightCore", "PreflightNetwork", "PreflightPostgres", "PreflightEngine", "PreflightTestSupport",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(

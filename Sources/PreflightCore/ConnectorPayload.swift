@@ -95,8 +95,8 @@ public struct ConnectorPayload: Sendable, Equatable {
         payload.connectionRole = try stringField("connectionRole", fields)
         switch fields["timeoutSeconds"] ?? .null {
         case .null: break
-        case .number(let seconds) where seconds > 0 && seconds.isFinite: payload.timeoutSeconds = seconds
-        case .number: throw InvalidConfig("timeoutSeconds must be a positive number of seconds")
+        case .number(let seconds) where seconds >= 0.1 && seconds.isFinite: payload.timeoutSeconds = seconds
+        case .number: throw InvalidConfig("timeoutSeconds must be a number of seconds, at least 0.1")
         case let other: throw InvalidConfig("timeoutSeconds must be a number, not \(other.kindDescription)")
         }
         return payload

@@ -37,7 +37,7 @@ extension Duration {
     /// A short human form: "850 ms", "4.2 s".
     public var humanDescription: String {
         let ms = milliseconds
-        if ms < 1000 { return "\(Int(ms.rounded())) ms" }
+        if ms.rounded() < 1000 { return "\(Int(ms.rounded())) ms" }
         let tenths = (ms / 100).rounded() / 10
         return tenths == tenths.rounded() ? "\(Int(tenths)) s" : "\(tenths) s"
     }

@@ -52,11 +52,20 @@ public struct PostgresConfig: Sendable, Equatable {
     /// Splits Redshift's "host:port" endpoint (the port defaults to 5439; a trailing "/db" is ignored).
     static func splitEndpoint(_ endpoint: String) throws(InvalidConfig) -> (String, Int) {
         var text = endpoint.trimmingCharacters(in: .whitespaces)
+        if text.contains("://") {
+            throw InvalidConfig("sharedConfig.endpoint must be \"host:port\", not a URL (remove the scheme)")
+        }
         if let slash = text.firstIndex(of: "/") { text = String(text[..<slash]) }
+        // A bare IPv6 address has several colons and no port; "[v6]:port" carries one.
+        let colons = text.filter { $0 == ":" }.count
+        if colons > 1, !text.hasPrefix("[") {
+            return (try SharedConfig.validateHost(text, key: "sharedConfig.endpoint"), 5439)
+        }
         guard let colon = text.lastIndex(of: ":"), !text.hasSuffix("]") else {
             return (try SharedConfig.validateHost(text, key: "sharedConfig.endpoint"), 5439)
         }
-        let hostPart = String(text[..<colon])
+        var hostPart = String(text[..<colon])
+        if hostPart.hasPrefix("["), hostPart.hasSuffix("]") { hostPart = String(hostPart.dropFirst().dropLast()) }
         guard let port = Int(text[text.index(after: colon)...]), (1...65535).contains(port) else {
             throw InvalidConfig("sharedConfig.endpoint must be \"host:port\" with a port from 1 to 65535")
         }

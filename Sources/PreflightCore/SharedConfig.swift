@@ -109,6 +109,9 @@ public struct SharedConfig: Sendable, Equatable {
         if host.contains("://") {
             throw InvalidConfig("\(key) must be a host name, not a URL (remove the scheme, e.g. \"db.example.com\")")
         }
+        if host.hasPrefix("["), let close = host.range(of: "]:"), Int(host[close.upperBound...]) != nil {
+            throw InvalidConfig("\(key) includes a port (\(host[close.upperBound...])); give the bare host and put the port in sharedConfig.port")
+        }
         if host.hasPrefix("[") && host.hasSuffix("]") {
             host = String(host.dropFirst().dropLast())
         }

@@ -61,8 +61,9 @@ public final class PingEngine: Sendable {
             throw InvalidConfig("sshTunnelUUID \(uuid.uuidString.lowercased()) is not an SSH tunnel of this company")
         }
         var timeout = configuration.defaultTimeout
-        if let seconds = payload.timeoutSeconds {
-            timeout = min(timeout, .milliseconds(Int64(seconds * 1000)))
+        if let seconds = payload.timeoutSeconds, seconds * 1000 < timeout.milliseconds {
+            // Compared as Double first: a huge value must not overflow the conversion.
+            timeout = .milliseconds(Int64(seconds * 1000))
         }
         let probe = try factories[payload.type]?.makeProbe(for: payload)
         return PreparedPing(

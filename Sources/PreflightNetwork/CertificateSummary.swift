@@ -96,7 +96,8 @@ public enum ChainVerifier {
         let marker = "-----END CERTIFICATE-----"
         let blocks = pem.components(separatedBy: marker).dropLast().map { $0 + marker }
         let certificates = try blocks.map { block in
-            try Certificate(pemEncoded: String(block[block.range(of: "-----BEGIN CERTIFICATE-----")!.lowerBound...]))
+            guard let begin = block.range(of: "-----BEGIN CERTIFICATE-----") else { throw CertificateBundleEmpty() }
+            return try Certificate(pemEncoded: String(block[begin.lowerBound...]))
         }
         guard !certificates.isEmpty else { throw CertificateBundleEmpty() }
         return CertificateStore(certificates)

@@ -1,4 +1,5 @@
 import NIOCore
+import Synchronization
 
 /// Holds what a peer sends before the probe has installed the handler that reads it. Servers that
 /// speak first (SSH, MySQL, SMTP) send their banner the moment the connection opens, often before the
@@ -29,7 +30,15 @@ public final class EarlyBytesBuffer: ChannelInboundHandler, RemovableChannelHand
     }
 
     public func channelInactive(context: ChannelHandlerContext) {
-        if passing { context.fireChannelInactive() } else { heldInactive = true }
+        if passing { return context.fireChannelInactive() }
+        heldInactive = true
+        // The pipeline is torn down after a close: keep what was said where `exchange` can find it.
+        var merged = context.channel.allocator.buffer(capacity: 0)
+        for data in held {
+            var bytes = unwrapInboundIn(data)
+            merged.writeBuffer(&bytes)
+        }
+        if merged.readableBytes > 0 { EarlyBytesLeftovers.keep(merged, for: context.channel) }
     }
 
     /// Passes on everything held (reads, then the close if it came) and lets later traffic through.
@@ -40,7 +49,10 @@ public final class EarlyBytesBuffer: ChannelInboundHandler, RemovableChannelHand
         held = []
         for data in pending { context.fireChannelRead(data) }
         if !pending.isEmpty { context.fireChannelReadComplete() }
-        if heldInactive { context.fireChannelInactive() }
+        if heldInactive {
+            EarlyBytesLeftovers.discard(for: context.channel)
+            context.fireChannelInactive()
+        }
     }
 }
 
@@ -49,5 +61,27 @@ extension Channel {
     /// after adding the reader. A no-op when there is no `EarlyBytesBuffer`.
     public func releaseEarlyBytes() {
         if let buffer = try? pipeline.syncOperations.handler(type: EarlyBytesBuffer.self) { buffer.release() }
+    }
+}
+
+/// What peers sent before closing, kept when the channel closed while its bytes were still held
+/// (a MySQL "host not allowed" error packet followed by a close, say): closing a channel tears down
+/// its pipeline, so the buffer hands them here for `exchange` to find. `ProbeContext.closeAll` clears
+/// the entries of every channel it registered, so nothing outlives its ping.
+public enum EarlyBytesLeftovers {
+    private static let store = Mutex<[ObjectIdentifier: ByteBuffer]>([:])
+
+    static func keep(_ bytes: ByteBuffer, for channel: any Channel) {
+        store.withLock { $0[ObjectIdentifier(channel)] = bytes }
+    }
+
+    /// The bytes kept for `channel`, removed from the store.
+    public static func take(for channel: any Channel) -> ByteBuffer? {
+        store.withLock { $0.removeValue(forKey: ObjectIdentifier(channel)) }
+    }
+
+    /// Forgets whatever was kept for `channel`.
+    public static func discard(for channel: any Channel) {
+        _ = take(for: channel)
     }
 }

@@ -50,7 +50,7 @@ public struct IPNetwork: Sendable, Hashable, CustomStringConvertible {
 
     /// Parses `a.b.c.d/n`, `x::y/n`, or a bare address (a /32 or /128).
     public init?(_ text: String) {
-        let parts = text.trimmingWhitespace().split(separator: "/", maxSplits: 1)
+        let parts = text.trimmingWhitespace().split(separator: "/", maxSplits: 1, omittingEmptySubsequences: false)
         guard let first = parts.first, let address = IPAddress(String(first)) else { return nil }
         let maxLength = address.bytes.count * 8
         if parts.count == 2 {

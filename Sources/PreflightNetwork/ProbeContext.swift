@@ -68,7 +68,10 @@ public final class ProbeContext: Sendable {
             defer { state.open = [] }
             return state.open
         }
-        for channel in open { channel.close(promise: nil) }
+        for channel in open {
+            // Discard after the close has run its course, so a late keep cannot outlive the ping.
+            channel.close().whenComplete { _ in EarlyBytesLeftovers.discard(for: channel) }
+        }
     }
 
     /// Runs one step: records it as begun (with what it is waiting for, should the deadline strike),

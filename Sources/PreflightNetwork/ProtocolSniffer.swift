@@ -80,7 +80,7 @@ public enum ProtocolSniffer {
     }
 
     static func firstLine(_ text: String) -> String {
-        let line = text.split(whereSeparator: { $0 == "\r" || $0 == "\n" }).first.map(String.init) ?? text
+        let line = text.split(whereSeparator: \.isNewline).first.map(String.init) ?? text
         return line.count > 80 ? String(line.prefix(80)) + "..." : line
     }
 

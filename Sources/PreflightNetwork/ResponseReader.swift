@@ -1,3 +1,8 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import NIOCore
 
 /// How a read of a peer's answer ended.
@@ -47,7 +52,10 @@ final class ResponseCollector: ChannelInboundHandler, RemovableChannelHandler, @
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        if !done {
+        // A reset is how many peers hang up: report it as a close, with whatever they said first.
+        if let io = error as? IOError, io.errnoCode == ECONNRESET || io.errnoCode == EPIPE {
+            finish(.closed)
+        } else if !done {
             done = true
             promise.fail(error)
         }
@@ -75,9 +83,17 @@ extension Channel {
         let promise = eventLoop.makePromise(of: PeerResponse.self)
         let timeoutAmount = TimeAmount.nanoseconds(Int64(timeout.milliseconds * 1_000_000))
         let loop = eventLoop
-        try await eventLoop.submit {
+        eventLoop.execute {
             let collector = ResponseCollector(allocator: self.allocator, maxBytes: maxBytes, promise: promise, isComplete: isComplete)
-            try self.pipeline.syncOperations.addHandler(collector)
+            do {
+                try self.pipeline.syncOperations.addHandler(collector)
+            } catch {
+                // The peer closed before we could listen: what it said first was kept for us.
+                let leftover = EarlyBytesLeftovers.take(for: self) ?? self.allocator.buffer(capacity: 0)
+                let ending: ReadEnding = leftover.readableBytes > 0 && isComplete(leftover) ? .complete : .closed
+                promise.succeed(PeerResponse(bytes: leftover, ending: ending))
+                return
+            }
             let timer = loop.scheduleTask(in: timeoutAmount) { collector.timeOut() }
             promise.futureResult.whenComplete { _ in
                 timer.cancel()
@@ -86,7 +102,7 @@ extension Channel {
             self.releaseEarlyBytes()
             if let request { self.writeAndFlush(request, promise: nil) }
             if !self.isActive { collector.channelInactiveWithoutContext() }
-        }.get()
+        }
         return try await promise.futureResult.get()
     }
 }

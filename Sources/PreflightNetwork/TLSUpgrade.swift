@@ -103,6 +103,10 @@ public enum TLSUpgrade {
                 channel.releaseEarlyBytes()
             }.get()
         } catch {
+            handshake.fail(error)
+            if !channel.isActive {
+                throw ProbeFailure(.tls, "\(peerName) closed the connection before the TLS handshake began")
+            }
             throw ProbeFailure(.internalError, "could not start TLS: \(error)")
         }
         do {
@@ -147,6 +151,10 @@ public enum TLSUpgrade {
         }
         if text.contains("HANDSHAKE_FAILURE") || text.contains("NO_SHARED_CIPHER") {
             return ProbeFailure(.tls, "\(peerName) and this service share no TLS cipher suite")
+        }
+        if text.contains("EOF during handshake") || text.contains("UNEXPECTED_EOF") || text.contains("unexpected eof") {
+            return ProbeFailure(.tls, "\(peerName) closed the connection during the TLS handshake",
+                hint: "the server may not speak TLS on this port, or it rejected our TLS version or ciphers")
         }
         if let sslError = error as? NIOSSLError, case .uncleanShutdown = sslError {
             return ProbeFailure(.tls, "\(peerName) closed the connection during the TLS handshake")

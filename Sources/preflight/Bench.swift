@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import PreflightCore
 import PreflightEngine
+import PreflightSSH
 
 /// `preflight bench`: many pings in this process at a set concurrency; prints throughput, latency
 /// percentiles and peak memory as one JSON line (the shape bench/run.sh compares with asyncpg).
@@ -23,6 +24,8 @@ struct Bench: AsyncParsableCommand {
 
     @OptionGroup var engineOptions: EngineOptions
 
+    @OptionGroup var sshOptions: SSHOptions
+
     func run() async throws {
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)
@@ -36,6 +39,8 @@ struct Bench: AsyncParsableCommand {
         var configuration = try engineOptions.engineConfiguration()
         configuration.maxInFlight = max(configuration.maxInFlight, concurrency)
         let engine = PingEngine(configuration: configuration)
+        let tunnel: SSHTunnelOpener?
+        do { tunnel = try sshOptions.opener() } catch { throw ValidationError(error.message) }
         let total = count
         let start = ContinuousClock.now
         var latencies: [Double] = []
@@ -47,7 +52,7 @@ struct Bench: AsyncParsableCommand {
                     let began = ContinuousClock.now
                     let category: String
                     do {
-                        let report = try await engine.ping(parsed)
+                        let report = try await engine.ping(parsed, tunnel: tunnel)
                         category = report.category?.rawValue ?? "ok"
                     } catch {
                         category = "rejected"
