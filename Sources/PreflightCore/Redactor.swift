@@ -63,6 +63,12 @@ public struct Redactor: Sendable {
     public func redact(_ report: PingReport) -> PingReport {
         guard !secrets.isEmpty else { return report }
         var copy = report
+        if var target = copy.target {
+            target.host = redact(target.host)
+            target.addresses = target.addresses.map(redact)
+            target.connectedAddress = target.connectedAddress.map(redact)
+            copy.target = target
+        }
         copy.message = copy.message.map(redact)
         copy.hint = copy.hint.map(redact)
         copy.steps = copy.steps.map { step in

@@ -1,0 +1,105 @@
+import Foundation
+public import Hummingbird
+public import Logging
+import OpenAPIHummingbird
+import OpenAPIRuntime
+public import PreflightEngine
+public import PreflightStore
+
+/// Builds the HTTP API: `POST /connectors/ping` (bearer auth), `GET /healthz`, `GET /metrics`, `GET /openapi.yaml`.
+///
+/// Run it with `try await app.runService()`; test it with HummingbirdTesting (`app.test(.router) { client in ... }`).
+/// Call ``bootstrapMetrics()`` once per process beforehand so `/metrics` has something to show.
+///
+/// Every error the API answers is `{"error": "<message>"}`; see `openapi.yaml` for the contract.
+public func buildApplication(
+    configuration: ServerConfiguration,
+    engine: PingEngine,
+    store: any PreflightStore,
+    logger: Logger
+) -> some ApplicationProtocol {
+    let router = buildRouter(configuration: configuration, engine: engine, store: store, logger: logger)
+    return Application(
+        router: router,
+        server: .http1(configuration: .init(idleTimeout: .nanoseconds(configuration.idleTimeout.nanosecondsClamped))),
+        configuration: ApplicationConfiguration(
+            address: .hostname(configuration.host, port: configuration.port), serverName: "preflight"),
+        logger: logger)
+}
+
+/// The router of ``buildApplication(configuration:engine:store:logger:)``, for callers that want to
+/// embed the API in an application of their own.
+public func buildRouter(
+    configuration: ServerConfiguration,
+    engine: PingEngine,
+    store: any PreflightStore,
+    logger: Logger
+) -> Router<BasicRequestContext> {
+    let router = Router(context: BasicRequestContext.self)
+    // Router middlewares apply to the routes added after them, and to unknown routes.
+    if let level = configuration.accessLogLevel {
+        router.add(middleware: AccessLogMiddleware(level: level))
+    }
+    router.add(middleware: MetricsMiddleware())
+    router.add(middleware: JSONErrorMiddleware(routes: APIRoutes.methodsByPath))
+
+    var publicOperations: Set<String> = [Operations.GetHealthz.id, Operations.GetOpenAPIDocument.id]
+    if !configuration.metricsRequireAuth { publicOperations.insert(Operations.GetMetrics.id) }
+    let api = PreflightAPI(
+        engine: engine, registry: PreflightMetrics.registry, openAPIDocument: OpenAPIDocument.bytes, logger: logger)
+    do {
+        // Compact JSON, like the error bodies (the runtime's default pretty-prints).
+        let openAPIConfiguration = Configuration(jsonEncodingOptions: [.sortedKeys, .withoutEscapingSlashes])
+        try api.registerHandlers(on: router, configuration: openAPIConfiguration, middlewares: [
+            ErrorMappingMiddleware(logger: logger),
+            LenientNegotiationMiddleware(),
+            AuthenticationMiddleware(store: store, publicOperations: publicOperations, logger: logger),
+            PingBodyMiddleware(maxBodyBytes: configuration.maxBodyBytes),
+            MetricsContentTypeMiddleware(),
+        ])
+    } catch {
+        // Only a malformed server URL can fail here, and the default one is fixed.
+        preconditionFailure("registering the OpenAPI handlers failed: \(error)")
+    }
+    return router
+}
+
+/// The routes of openapi.yaml (a test checks they match the document).
+enum APIRoutes {
+    static let methodsByPath: [String: [HTTPRequest.Method]] = [
+        "/connectors/ping": [.post],
+        "/healthz": [.get],
+        "/metrics": [.get],
+        "/openapi.yaml": [.get],
+    ]
+}
+
+/// The bundled openapi.yaml, read once.
+enum OpenAPIDocument {
+    static let bytes: [UInt8]? = {
+        // Look beside the executable first so that a binary shipped with its resource bundle works
+        // anywhere; `Bundle.module` knows the build directory (tests, `swift run`) but traps when it
+        // finds nothing, so only use it when its build-time path is all there is left.
+        let bundleName = "preflight_PreflightServer.resources"
+        var candidates = [Bundle.main.bundleURL.appendingPathComponent(bundleName)]
+        if let executable = Bundle.main.executableURL {
+            candidates.append(executable.deletingLastPathComponent().appendingPathComponent(bundleName))
+        }
+        for directory in candidates {
+            if let data = FileManager.default.contents(atPath: directory.appendingPathComponent("openapi.yaml").path) {
+                return Array(data)
+            }
+        }
+        guard let url = Bundle.module.url(forResource: "openapi", withExtension: "yaml"),
+              let data = try? Data(contentsOf: url) else { return nil }
+        return Array(data)
+    }()
+}
+
+extension Duration {
+    var nanosecondsClamped: Int64 {
+        let (seconds, attoseconds) = components
+        guard seconds < Int64.max / 1_000_000_000 else { return .max }
+        return seconds * 1_000_000_000 + attoseconds / 1_000_000_000
+    }
+}

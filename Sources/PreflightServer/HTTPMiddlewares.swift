@@ -1,0 +1,56 @@
+import Foundation
+import Hummingbird
+import Logging
+
+/// One log line per request: method, path (without the query), status and duration. Never the
+/// body, the query string or any header (so never `Authorization`).
+struct AccessLogMiddleware<Context: RequestContext>: RouterMiddleware {
+    let level: Logger.Level
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        let start = ContinuousClock.now
+        do {
+            let response = try await next(request, context)
+            log(request, status: Int(response.status.code), since: start, logger: context.logger)
+            return response
+        } catch {
+            let status = (error as? any HTTPResponseError)?.status.code ?? 500
+            log(request, status: Int(status), since: start, logger: context.logger)
+            throw error
+        }
+    }
+
+    private func log(_ request: Request, status: Int, since start: ContinuousClock.Instant, logger: Logger) {
+        let elapsed = ContinuousClock.now - start
+        let ms = Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
+        logger.log(level: level, "request", metadata: [
+            "http.method": .string(request.method.rawValue),
+            "http.path": .string(request.uri.path),
+            "http.status": .stringConvertible(status),
+            "duration_ms": .string(String(format: "%.1f", ms)),
+        ])
+    }
+}
+
+/// Answers every error that reaches the router as `{"error": "..."}`: unknown routes (404), a known
+/// route with the wrong method (405 with `Allow`), and anything a handler let escape.
+struct JSONErrorMiddleware<Context: RequestContext>: RouterMiddleware {
+    /// The routes of openapi.yaml and their methods, for 405 answers.
+    let routes: [String: [HTTPRequest.Method]]
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        do {
+            return try await next(request, context)
+        } catch {
+            var apiError = ErrorTranslator.apiError(for: error, request: request.head, logger: context.logger)
+            let path = request.uri.path
+            if apiError.status == .notFound, let allowed = routes[path], !allowed.contains(request.method) {
+                let names = allowed.map(\.rawValue).joined(separator: ", ")
+                apiError = APIError(
+                    .methodNotAllowed, "\(request.method.rawValue) is not allowed on \(path); use \(names)",
+                    headers: [.allow: names])
+            }
+            return apiError.hummingbirdResponse
+        }
+    }
+}

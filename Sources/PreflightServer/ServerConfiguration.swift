@@ -1,0 +1,38 @@
+public import Logging
+
+/// How the HTTP API listens and what it accepts. Every field has a serviceable default.
+public struct ServerConfiguration: Sendable {
+    /// The address to listen on.
+    public var host: String
+    /// The TCP port to listen on (0 picks a free one).
+    public var port: Int
+    /// The largest request body accepted; larger ones answer 413. Enforced from `Content-Length` before
+    /// reading, and again while the body streams in (for chunked uploads).
+    public var maxBodyBytes: Int
+    /// Whether `GET /metrics` needs an API key like the rest of the API.
+    ///
+    /// Off by default: a Prometheus scraper usually has no API key, the metrics carry no secrets (only
+    /// connector types, failure categories, counts and durations), and the port is normally reachable
+    /// only from inside the deployment. Turn it on when `/metrics` is exposed where it should not be.
+    public var metricsRequireAuth: Bool
+    /// The level of the one-line-per-request access log (`nil` turns it off).
+    public var accessLogLevel: Logger.Level?
+    /// How long a connection may stay idle before the server closes it. Longer than any ping's deadline.
+    public var idleTimeout: Duration
+
+    public init(
+        host: String = "127.0.0.1",
+        port: Int = 8080,
+        maxBodyBytes: Int = 1 << 20,
+        metricsRequireAuth: Bool = false,
+        accessLogLevel: Logger.Level? = .info,
+        idleTimeout: Duration = .seconds(75)
+    ) {
+        self.host = host
+        self.port = port
+        self.maxBodyBytes = maxBodyBytes
+        self.metricsRequireAuth = metricsRequireAuth
+        self.accessLogLevel = accessLogLevel
+        self.idleTimeout = idleTimeout
+    }
+}
