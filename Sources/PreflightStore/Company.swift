@@ -1,6 +1,6 @@
 import Foundation
 
-/// A customer of the service. API keys (and later SSH tunnels) belong to a company.
+/// A customer of the service. API keys and SSH tunnels belong to a company.
 public struct Company: Sendable, Equatable, Codable {
     /// The company's identifier.
     public var uuid: UUID

@@ -29,6 +29,8 @@ enum PostgresSQL {
     /// Binds: uuid.
     static let selectCompany = "SELECT uuid, name, created_at FROM companies WHERE uuid = $1"
     static let countCompanies = "SELECT COUNT(*) FROM companies"
+    /// The oldest company with this exact name (served by index `companies_name`). Binds: name.
+    static let selectCompanyByName = "SELECT uuid, name, created_at FROM companies WHERE name = $1 ORDER BY created_at, uuid LIMIT 1"
 
     // MARK: API keys
 
@@ -58,7 +60,71 @@ enum PostgresSQL {
         ORDER BY created_at, uuid
         """
 
+    // MARK: SSH tunnels
+    //
+    // Parameters that may be bound as NULL (which PostgresNIO sends untyped) are cast explicitly.
+
+    /// The columns every tunnel query returns, in `PostgresStore.tunnel(from:)`'s order.
+    static let tunnelColumns = """
+        uuid, company_uuid, environment_uuid, name, host, port, username, public_key, sealed_private_key, \
+        host_key_fingerprint, created_at, updated_at
+        """
+    /// Inserts only when the company exists and the UUID is free; returns one row then, none otherwise.
+    /// Binds: the twelve columns in `tunnelColumns` order.
+    static let insertTunnel = """
+        INSERT INTO ssh_tunnels (\(tunnelColumns))
+        SELECT $1, $2, $3::text, $4, $5, $6::integer, $7, $8, $9::bytea, $10::text, $11, $12
+        WHERE EXISTS (SELECT 1 FROM companies WHERE uuid = $2)
+        ON CONFLICT (uuid) DO NOTHING
+        RETURNING uuid
+        """
+    /// Binds: uuid, company_uuid.
+    static let selectTunnel = "SELECT \(tunnelColumns) FROM ssh_tunnels WHERE uuid = $1 AND company_uuid = $2"
+    /// Binds: company_uuid.
+    static let selectTunnels = "SELECT \(tunnelColumns) FROM ssh_tunnels WHERE company_uuid = $1 ORDER BY created_at, uuid"
+    /// `NULL` leaves a field as it is. A different host (ignoring case) or port clears the pinned host key.
+    /// `updated_at` always moves forward, even within one millisecond.
+    /// Binds: uuid, company_uuid, name, host, port, username, now.
+    static let updateTunnel = """
+        UPDATE ssh_tunnels SET
+            name = COALESCE($3::text, name),
+            host = COALESCE($4::text, host),
+            port = COALESCE($5::integer, port),
+            username = COALESCE($6::text, username),
+            host_key_fingerprint = CASE
+                WHEN ($4::text IS NOT NULL AND lower($4::text) <> lower(host)) OR ($5::integer IS NOT NULL AND $5::integer <> port) THEN NULL
+                ELSE host_key_fingerprint
+            END,
+            updated_at = GREATEST($7, updated_at + 1)
+        WHERE uuid = $1 AND company_uuid = $2
+        RETURNING \(tunnelColumns)
+        """
+    /// Binds: uuid, company_uuid, public_key, sealed_private_key, now.
+    static let replaceTunnelKey = """
+        UPDATE ssh_tunnels SET public_key = $3, sealed_private_key = $4, updated_at = GREATEST($5, updated_at + 1)
+        WHERE uuid = $1 AND company_uuid = $2
+        RETURNING \(tunnelColumns)
+        """
+    /// Binds: uuid, company_uuid, fingerprint (or NULL), now.
+    static let pinTunnelHostKey = """
+        UPDATE ssh_tunnels SET host_key_fingerprint = $3::text, updated_at = GREATEST($4, updated_at + 1)
+        WHERE uuid = $1 AND company_uuid = $2
+        RETURNING \(tunnelColumns)
+        """
+    /// Compare-and-set: writes only while no fingerprint is pinned (a concurrent pin makes this update
+    /// re-check the row after the other commits, and skip it). Binds: uuid, company_uuid, fingerprint, now.
+    static let pinTunnelHostKeyIfUnset = """
+        UPDATE ssh_tunnels SET host_key_fingerprint = $3::text, updated_at = GREATEST($4, updated_at + 1)
+        WHERE uuid = $1 AND company_uuid = $2 AND host_key_fingerprint IS NULL
+        RETURNING \(tunnelColumns)
+        """
+    /// Returns one row when a tunnel was deleted. Binds: uuid, company_uuid.
+    static let deleteTunnel = "DELETE FROM ssh_tunnels WHERE uuid = $1 AND company_uuid = $2 RETURNING uuid"
+
     // MARK: Inspection (tests)
+
+    /// The names of the indexes in the store's schema.
+    static let indexNames = "SELECT indexname FROM pg_indexes WHERE schemaname = current_schema() ORDER BY indexname"
 
     /// Every row of a schema table as JSON text. The table name comes from a fixed list, never from input.
     static func selectAllAsJSON(_ table: Migrations.Table) -> String {

@@ -31,8 +31,9 @@ final class PostgresStore: PreflightStore {
 
     /// Migrates the database over a dedicated connection (so connection problems surface at once, with a
     /// clear message), then starts the pool.
-    static func open(url: PostgresURL, logger: Logger) async throws -> PostgresStore {
-        try await migrate(url: url, logger: logger)
+    /// `migrations` is for tests that build an older schema.
+    static func open(url: PostgresURL, logger: Logger, migrations: [Migration] = Migrations.all) async throws -> PostgresStore {
+        try await migrate(url: url, migrations: migrations, logger: logger)
         let client = PostgresClient(
             configuration: url.clientConfiguration(maximumConnections: maximumConnections),
             backgroundLogger: logger
@@ -59,14 +60,25 @@ final class PostgresStore: PreflightStore {
         var binds = PostgresBindings()
         binds.append(StoreUUID.text(uuid))
         guard let row = try await rows(PostgresSQL.selectCompany, binds, "read a company").first else { return nil }
-        return try decode("read a company") {
-            let (uuid, name, createdAt) = try row.decode((String, String, Int64).self)
-            return Company(
-                uuid: try StoreUUID.parse(uuid, column: "companies.uuid"),
-                name: name,
-                createdAt: StoreTime.date(millis: createdAt)
-            )
-        }
+        return try decode("read a company") { try Self.company(from: row) }
+    }
+
+    func company(named name: String) async throws -> Company? {
+        let name = name.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !name.isEmpty, name.count <= Company.maximumNameLength else { return nil }
+        var binds = PostgresBindings()
+        binds.append(name)
+        guard let row = try await rows(PostgresSQL.selectCompanyByName, binds, "find a company by name").first else { return nil }
+        return try decode("find a company by name") { try Self.company(from: row) }
+    }
+
+    private static func company(from row: PostgresRow) throws -> Company {
+        let (uuid, name, createdAt) = try row.decode((String, String, Int64).self)
+        return Company(
+            uuid: try StoreUUID.parse(uuid, column: "companies.uuid"),
+            name: name,
+            createdAt: StoreTime.date(millis: createdAt)
+        )
     }
 
     func companyCount() async throws -> Int {
@@ -133,6 +145,117 @@ final class PostgresStore: PreflightStore {
         }
     }
 
+    // MARK: SSH tunnels
+
+    func createTunnel(_ record: SSHTunnelRecord) async throws -> SSHTunnelRecord {
+        var record = try TunnelValidation.validated(record)
+        let now = StoreTime.nowMillis()
+        record.createdAt = StoreTime.date(millis: now)
+        record.updatedAt = record.createdAt
+        var binds = PostgresBindings()
+        binds.append(StoreUUID.text(record.uuid))
+        binds.append(StoreUUID.text(record.companyUUID))
+        binds.append(record.environmentUUID.map(StoreUUID.text))
+        binds.append(record.name)
+        binds.append(record.host)
+        binds.append(Int32(record.port))
+        binds.append(record.username)
+        binds.append(record.publicKey)
+        try binds.append(record.sealedPrivateKey)
+        binds.append(record.hostKeyFingerprint)
+        binds.append(now)
+        binds.append(now)
+        guard try await rows(PostgresSQL.insertTunnel, binds, "create an SSH tunnel").isEmpty else { return record }
+        guard try await company(uuid: record.companyUUID) != nil else {
+            throw StoreError(.companyNotFound, "No company with UUID \(StoreUUID.text(record.companyUUID)).")
+        }
+        throw StoreError(.invalidInput, "An SSH tunnel with UUID \(StoreUUID.text(record.uuid)) already exists.")
+    }
+
+    func tunnel(uuid: UUID, companyUUID: UUID) async throws -> SSHTunnelRecord? {
+        let rows = try await rows(PostgresSQL.selectTunnel, Self.scope(uuid, companyUUID), "read an SSH tunnel")
+        return try decode("read an SSH tunnel") { try rows.first.map(Self.tunnel(from:)) }
+    }
+
+    func tunnels(for companyUUID: UUID) async throws -> [SSHTunnelRecord] {
+        var binds = PostgresBindings()
+        binds.append(StoreUUID.text(companyUUID))
+        let rows = try await rows(PostgresSQL.selectTunnels, binds, "list SSH tunnels")
+        return try decode("list SSH tunnels") { try rows.map(Self.tunnel(from:)) }
+    }
+
+    func updateTunnel(uuid: UUID, companyUUID: UUID, changes: SSHTunnelChanges) async throws -> SSHTunnelRecord? {
+        let changes = try TunnelValidation.validated(changes)
+        guard !changes.isEmpty else { return try await tunnel(uuid: uuid, companyUUID: companyUUID) }
+        var binds = Self.scope(uuid, companyUUID)
+        binds.append(changes.name)
+        binds.append(changes.host)
+        binds.append(changes.port.map(Int32.init))
+        binds.append(changes.username)
+        binds.append(StoreTime.nowMillis())
+        let rows = try await rows(PostgresSQL.updateTunnel, binds, "update an SSH tunnel")
+        return try decode("update an SSH tunnel") { try rows.first.map(Self.tunnel(from:)) }
+    }
+
+    func replaceTunnelKey(uuid: UUID, companyUUID: UUID, publicKey: String, sealedPrivateKey: Data) async throws -> SSHTunnelRecord? {
+        var binds = Self.scope(uuid, companyUUID)
+        binds.append(try TunnelValidation.publicKey(publicKey))
+        try binds.append(TunnelValidation.sealedKey(sealedPrivateKey))
+        binds.append(StoreTime.nowMillis())
+        let rows = try await rows(PostgresSQL.replaceTunnelKey, binds, "replace an SSH tunnel's key")
+        return try decode("replace an SSH tunnel's key") { try rows.first.map(Self.tunnel(from:)) }
+    }
+
+    func pinTunnelHostKey(uuid: UUID, companyUUID: UUID, fingerprint: String?, onlyIfUnset: Bool) async throws -> SSHTunnelRecord? {
+        let fingerprint = try fingerprint.map(TunnelValidation.fingerprint)
+        if onlyIfUnset, fingerprint == nil { return try await tunnel(uuid: uuid, companyUUID: companyUUID) }
+        var binds = Self.scope(uuid, companyUUID)
+        binds.append(fingerprint)
+        binds.append(StoreTime.nowMillis())
+        let sql = onlyIfUnset ? PostgresSQL.pinTunnelHostKeyIfUnset : PostgresSQL.pinTunnelHostKey
+        let rows = try await rows(sql, binds, "pin an SSH tunnel's host key")
+        if let row = rows.first {
+            return try decode("pin an SSH tunnel's host key") { try Self.tunnel(from: row) }
+        }
+        // Not updated: no such tunnel, or (onlyIfUnset) a key is already pinned. A new statement (a new
+        // snapshot) reports the tunnel as it is now, including a pin that just won the race.
+        return try await tunnel(uuid: uuid, companyUUID: companyUUID)
+    }
+
+    func deleteTunnel(uuid: UUID, companyUUID: UUID) async throws -> Bool {
+        try await !rows(PostgresSQL.deleteTunnel, Self.scope(uuid, companyUUID), "delete an SSH tunnel").isEmpty
+    }
+
+    /// Binds: a tunnel's uuid, then its company's.
+    private static func scope(_ uuid: UUID, _ companyUUID: UUID) -> PostgresBindings {
+        var binds = PostgresBindings()
+        binds.append(StoreUUID.text(uuid))
+        binds.append(StoreUUID.text(companyUUID))
+        return binds
+    }
+
+    private static func tunnel(from row: PostgresRow) throws -> SSHTunnelRecord {
+        let columns = try row.decode(
+            (String, String, String?, String, String, Int32, String, String, Data, String?, Int64, Int64).self
+        )
+        return SSHTunnelRecord(
+            uuid: try StoreUUID.parse(columns.0, column: "ssh_tunnels.uuid"),
+            companyUUID: try StoreUUID.parse(columns.1, column: "ssh_tunnels.company_uuid"),
+            environmentUUID: try columns.2.map { try StoreUUID.parse($0, column: "ssh_tunnels.environment_uuid") },
+            name: columns.3,
+            host: columns.4,
+            port: Int(columns.5),
+            username: columns.6,
+            publicKey: columns.7,
+            sealedPrivateKey: columns.8,
+            hostKeyFingerprint: columns.9,
+            createdAt: StoreTime.date(millis: columns.10),
+            updatedAt: StoreTime.date(millis: columns.11)
+        )
+    }
+
+    // MARK: Closing
+
     func close() async throws {
         let wasOpen = closed.withLock { closed in
             defer { closed = true }
@@ -170,7 +293,7 @@ final class PostgresStore: PreflightStore {
     /// Applies pending migrations in one transaction holding a transaction-scoped advisory lock, so that
     /// instances starting at once apply each migration exactly once: the others wait for the lock, then
     /// find nothing to do.
-    private static func migrate(url: PostgresURL, logger: Logger) async throws {
+    private static func migrate(url: PostgresURL, migrations: [Migration], logger: Logger) async throws {
         let connection = try await connect(url: url, logger: logger)
         do {
             try await connection.withTransaction(logger: logger) { connection in
@@ -182,7 +305,7 @@ final class PostgresStore: PreflightStore {
                 for row in try await execute(PostgresSQL.appliedVersions, on: connection, logger: logger) {
                     applied.insert(Int(try row.decode(Int64.self)))
                 }
-                for migration in Migrations.pending(applied: applied, logger: logger) {
+                for migration in Migrations.pending(applied: applied, known: migrations, logger: logger) {
                     for statement in migration.postgres {
                         try await execute(statement, on: connection, logger: logger)
                     }
@@ -274,5 +397,10 @@ extension PostgresStore: StoreInspecting {
     func rawRows(of table: Migrations.Table) async throws -> [String] {
         let rows = try await rows(PostgresSQL.selectAllAsJSON(table), PostgresBindings(), "read \(table.rawValue)")
         return try decode("read \(table.rawValue)") { try rows.map { try $0.decode(String.self) } }
+    }
+
+    func indexNames() async throws -> [String] {
+        let rows = try await rows(PostgresSQL.indexNames, PostgresBindings(), "list indexes")
+        return try decode("list indexes") { try rows.map { try $0.decode(String.self) } }
     }
 }

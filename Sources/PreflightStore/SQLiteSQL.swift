@@ -39,6 +39,8 @@ enum SQLiteSQL {
     /// Binds: uuid.
     static let selectCompany = "SELECT uuid, name, created_at FROM companies WHERE uuid = ?1"
     static let countCompanies = "SELECT COUNT(*) AS count FROM companies"
+    /// The oldest company with this exact name (served by index `companies_name`). Binds: name.
+    static let selectCompanyByName = "SELECT uuid, name, created_at FROM companies WHERE name = ?1 ORDER BY created_at, uuid LIMIT 1"
 
     // MARK: API keys
 
@@ -68,7 +70,69 @@ enum SQLiteSQL {
         ORDER BY created_at, uuid
         """
 
+    // MARK: SSH tunnels
+
+    /// The columns every tunnel query returns, in `SQLiteStore.tunnel(from:)`'s order.
+    static let tunnelColumns = """
+        uuid, company_uuid, environment_uuid, name, host, port, username, public_key, sealed_private_key, \
+        host_key_fingerprint, created_at, updated_at
+        """
+    /// Inserts only when the company exists and the UUID is free; returns one row then, none otherwise.
+    /// (The `WHERE` clause also settles SQLite's INSERT ... SELECT ... ON CONFLICT parsing ambiguity.)
+    /// Binds: the twelve columns in `tunnelColumns` order.
+    static let insertTunnel = """
+        INSERT INTO ssh_tunnels (\(tunnelColumns))
+        SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12
+        WHERE EXISTS (SELECT 1 FROM companies WHERE uuid = ?2)
+        ON CONFLICT (uuid) DO NOTHING
+        RETURNING uuid
+        """
+    /// Binds: uuid, company_uuid.
+    static let selectTunnel = "SELECT \(tunnelColumns) FROM ssh_tunnels WHERE uuid = ?1 AND company_uuid = ?2"
+    /// Binds: company_uuid.
+    static let selectTunnels = "SELECT \(tunnelColumns) FROM ssh_tunnels WHERE company_uuid = ?1 ORDER BY created_at, uuid"
+    /// `NULL` leaves a field as it is. A different host (ignoring case) or port clears the pinned host key.
+    /// `updated_at` always moves forward, even within one millisecond.
+    /// Binds: uuid, company_uuid, name, host, port, username, now.
+    static let updateTunnel = """
+        UPDATE ssh_tunnels SET
+            name = COALESCE(?3, name),
+            host = COALESCE(?4, host),
+            port = COALESCE(?5, port),
+            username = COALESCE(?6, username),
+            host_key_fingerprint = CASE
+                WHEN (?4 IS NOT NULL AND lower(?4) <> lower(host)) OR (?5 IS NOT NULL AND ?5 <> port) THEN NULL
+                ELSE host_key_fingerprint
+            END,
+            updated_at = MAX(?7, updated_at + 1)
+        WHERE uuid = ?1 AND company_uuid = ?2
+        RETURNING \(tunnelColumns)
+        """
+    /// Binds: uuid, company_uuid, public_key, sealed_private_key, now.
+    static let replaceTunnelKey = """
+        UPDATE ssh_tunnels SET public_key = ?3, sealed_private_key = ?4, updated_at = MAX(?5, updated_at + 1)
+        WHERE uuid = ?1 AND company_uuid = ?2
+        RETURNING \(tunnelColumns)
+        """
+    /// Binds: uuid, company_uuid, fingerprint (or NULL), now.
+    static let pinTunnelHostKey = """
+        UPDATE ssh_tunnels SET host_key_fingerprint = ?3, updated_at = MAX(?4, updated_at + 1)
+        WHERE uuid = ?1 AND company_uuid = ?2
+        RETURNING \(tunnelColumns)
+        """
+    /// Compare-and-set: writes only while no fingerprint is pinned. Binds: uuid, company_uuid, fingerprint, now.
+    static let pinTunnelHostKeyIfUnset = """
+        UPDATE ssh_tunnels SET host_key_fingerprint = ?3, updated_at = MAX(?4, updated_at + 1)
+        WHERE uuid = ?1 AND company_uuid = ?2 AND host_key_fingerprint IS NULL
+        RETURNING \(tunnelColumns)
+        """
+    /// Returns one row when a tunnel was deleted. Binds: uuid, company_uuid.
+    static let deleteTunnel = "DELETE FROM ssh_tunnels WHERE uuid = ?1 AND company_uuid = ?2 RETURNING uuid"
+
     // MARK: Inspection (tests)
+
+    /// The names of the schema's explicit indexes.
+    static let indexNames = "SELECT name FROM sqlite_master WHERE type = 'index' AND name NOT LIKE 'sqlite_autoindex%' ORDER BY name"
 
     /// Every row of a schema table. The table name comes from a fixed list, never from input.
     static func selectAll(_ table: Migrations.Table) -> String {

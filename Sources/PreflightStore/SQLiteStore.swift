@@ -46,7 +46,8 @@ final class SQLiteStore: PreflightStore {
     }
 
     /// Opens (creating if needed, with mode 0600) the database at `path`, configures it and migrates it.
-    static func open(path: String, logger: Logger) async throws -> SQLiteStore {
+    /// `migrations` is for tests that build an older schema.
+    static func open(path: String, logger: Logger, migrations: [Migration] = Migrations.all) async throws -> SQLiteStore {
         let isMemory = path == StoreLocation.sqliteMemoryPath
         if !isMemory { try prepareFile(at: path) }
         let threadPool = NIOThreadPool(numberOfThreads: 1)
@@ -66,7 +67,7 @@ final class SQLiteStore: PreflightStore {
         }
         do {
             try await configure(connection, path: path, isMemory: isMemory, logger: logger)
-            try await migrate(connection, logger: logger)
+            try await migrate(connection, migrations: migrations, logger: logger)
         } catch {
             try? await closeToCompletion(connection)
             try? await threadPool.shutdownGracefully()
@@ -92,6 +93,15 @@ final class SQLiteStore: PreflightStore {
     func company(uuid: UUID) async throws -> Company? {
         try await run("read a company") { db in
             try await Self.company(uuid: uuid, in: db)
+        }
+    }
+
+    func company(named name: String) async throws -> Company? {
+        let name = name.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !name.isEmpty, name.count <= Company.maximumNameLength else { return nil }
+        return try await run("find a company by name") { db in
+            let rows = try await Self.execute(db, SQLiteSQL.selectCompanyByName, [.text(name)])
+            return try rows.first.map(Self.company(from:))
         }
     }
 
@@ -159,6 +169,112 @@ final class SQLiteStore: PreflightStore {
         }
     }
 
+    // MARK: SSH tunnels
+
+    func createTunnel(_ record: SSHTunnelRecord) async throws -> SSHTunnelRecord {
+        var record = try TunnelValidation.validated(record)
+        let now = StoreTime.nowMillis()
+        record.createdAt = StoreTime.date(millis: now)
+        record.updatedAt = record.createdAt
+        let binds: [SQLiteData] = [
+            .text(StoreUUID.text(record.uuid)), .text(StoreUUID.text(record.companyUUID)),
+            record.environmentUUID.map { .text(StoreUUID.text($0)) } ?? .null,
+            .text(record.name), .text(record.host), .integer(record.port), .text(record.username), .text(record.publicKey),
+            .blob(ByteBuffer(bytes: record.sealedPrivateKey)), record.hostKeyFingerprint.map { .text($0) } ?? .null,
+            .integer(Int(now)), .integer(Int(now)),
+        ]
+        try await run("create an SSH tunnel") { db in
+            guard try await Self.execute(db, SQLiteSQL.insertTunnel, binds).isEmpty else { return }
+            guard try await Self.company(uuid: record.companyUUID, in: db) != nil else {
+                throw StoreError(.companyNotFound, "No company with UUID \(StoreUUID.text(record.companyUUID)).")
+            }
+            throw StoreError(.invalidInput, "An SSH tunnel with UUID \(StoreUUID.text(record.uuid)) already exists.")
+        }
+        return record
+    }
+
+    func tunnel(uuid: UUID, companyUUID: UUID) async throws -> SSHTunnelRecord? {
+        try await run("read an SSH tunnel") { db in
+            try await Self.tunnel(uuid: uuid, companyUUID: companyUUID, in: db)
+        }
+    }
+
+    func tunnels(for companyUUID: UUID) async throws -> [SSHTunnelRecord] {
+        try await run("list SSH tunnels") { db in
+            try await Self.execute(db, SQLiteSQL.selectTunnels, [.text(StoreUUID.text(companyUUID))]).map(Self.tunnel(from:))
+        }
+    }
+
+    func updateTunnel(uuid: UUID, companyUUID: UUID, changes: SSHTunnelChanges) async throws -> SSHTunnelRecord? {
+        let changes = try TunnelValidation.validated(changes)
+        guard !changes.isEmpty else { return try await tunnel(uuid: uuid, companyUUID: companyUUID) }
+        return try await run("update an SSH tunnel") { db in
+            let rows = try await Self.execute(db, SQLiteSQL.updateTunnel, [
+                .text(StoreUUID.text(uuid)), .text(StoreUUID.text(companyUUID)),
+                changes.name.map { .text($0) } ?? .null, changes.host.map { .text($0) } ?? .null,
+                changes.port.map { .integer($0) } ?? .null, changes.username.map { .text($0) } ?? .null,
+                .integer(Int(StoreTime.nowMillis())),
+            ])
+            return try rows.first.map(Self.tunnel(from:))
+        }
+    }
+
+    func replaceTunnelKey(uuid: UUID, companyUUID: UUID, publicKey: String, sealedPrivateKey: Data) async throws -> SSHTunnelRecord? {
+        let publicKey = try TunnelValidation.publicKey(publicKey)
+        let sealedPrivateKey = try TunnelValidation.sealedKey(sealedPrivateKey)
+        return try await run("replace an SSH tunnel's key") { db in
+            let rows = try await Self.execute(db, SQLiteSQL.replaceTunnelKey, [
+                .text(StoreUUID.text(uuid)), .text(StoreUUID.text(companyUUID)),
+                .text(publicKey), .blob(ByteBuffer(bytes: sealedPrivateKey)), .integer(Int(StoreTime.nowMillis())),
+            ])
+            return try rows.first.map(Self.tunnel(from:))
+        }
+    }
+
+    func pinTunnelHostKey(uuid: UUID, companyUUID: UUID, fingerprint: String?, onlyIfUnset: Bool) async throws -> SSHTunnelRecord? {
+        let fingerprint = try fingerprint.map(TunnelValidation.fingerprint)
+        if onlyIfUnset, fingerprint == nil { return try await tunnel(uuid: uuid, companyUUID: companyUUID) }
+        return try await run("pin an SSH tunnel's host key") { db in
+            let rows = try await Self.execute(db, onlyIfUnset ? SQLiteSQL.pinTunnelHostKeyIfUnset : SQLiteSQL.pinTunnelHostKey, [
+                .text(StoreUUID.text(uuid)), .text(StoreUUID.text(companyUUID)),
+                fingerprint.map { .text($0) } ?? .null, .integer(Int(StoreTime.nowMillis())),
+            ])
+            if let row = rows.first { return try Self.tunnel(from: row) }
+            // Not updated: no such tunnel, or (onlyIfUnset) a key is already pinned; report the tunnel as it is.
+            return try await Self.tunnel(uuid: uuid, companyUUID: companyUUID, in: db)
+        }
+    }
+
+    func deleteTunnel(uuid: UUID, companyUUID: UUID) async throws -> Bool {
+        try await run("delete an SSH tunnel") { db in
+            try await !Self.execute(db, SQLiteSQL.deleteTunnel, [.text(StoreUUID.text(uuid)), .text(StoreUUID.text(companyUUID))]).isEmpty
+        }
+    }
+
+    private static func tunnel(uuid: UUID, companyUUID: UUID, in db: SQLiteConnection) async throws -> SSHTunnelRecord? {
+        let rows = try await execute(db, SQLiteSQL.selectTunnel, [.text(StoreUUID.text(uuid)), .text(StoreUUID.text(companyUUID))])
+        return try rows.first.map(tunnel(from:))
+    }
+
+    private static func tunnel(from row: SQLiteRow) throws -> SSHTunnelRecord {
+        SSHTunnelRecord(
+            uuid: try StoreUUID.parse(row.text("uuid"), column: "ssh_tunnels.uuid"),
+            companyUUID: try StoreUUID.parse(row.text("company_uuid"), column: "ssh_tunnels.company_uuid"),
+            environmentUUID: try row.optionalText("environment_uuid").map { try StoreUUID.parse($0, column: "ssh_tunnels.environment_uuid") },
+            name: try row.text("name"),
+            host: try row.text("host"),
+            port: Int(try row.int64("port")),
+            username: try row.text("username"),
+            publicKey: try row.text("public_key"),
+            sealedPrivateKey: try row.blob("sealed_private_key"),
+            hostKeyFingerprint: try row.optionalText("host_key_fingerprint"),
+            createdAt: StoreTime.date(millis: try row.int64("created_at")),
+            updatedAt: StoreTime.date(millis: try row.int64("updated_at"))
+        )
+    }
+
+    // MARK: Closing
+
     func close() async throws {
         try await gate.run {
             let wasOpen = closed.withLock { closed in
@@ -197,8 +313,11 @@ final class SQLiteStore: PreflightStore {
 
     private static func company(uuid: UUID, in db: SQLiteConnection) async throws -> Company? {
         let rows = try await Self.execute(db, SQLiteSQL.selectCompany, [.text(StoreUUID.text(uuid))])
-        guard let row = rows.first else { return nil }
-        return Company(
+        return try rows.first.map(company(from:))
+    }
+
+    private static func company(from row: SQLiteRow) throws -> Company {
+        Company(
             uuid: try StoreUUID.parse(row.text("uuid"), column: "companies.uuid"),
             name: try row.text("name"),
             createdAt: StoreTime.date(millis: try row.int64("created_at"))
@@ -282,7 +401,7 @@ final class SQLiteStore: PreflightStore {
     /// Applies pending migrations in one `BEGIN IMMEDIATE` transaction, so that two processes opening the
     /// same file at once apply each migration exactly once (the second waits for the first, then finds
     /// nothing to do).
-    private static func migrate(_ db: SQLiteConnection, logger: Logger) async throws {
+    private static func migrate(_ db: SQLiteConnection, migrations: [Migration], logger: Logger) async throws {
         do {
             _ = try await Self.execute(db, SQLiteSQL.beginImmediate)
         } catch {
@@ -296,7 +415,7 @@ final class SQLiteStore: PreflightStore {
                 }
                 return Int(version)
             }
-            for migration in Migrations.pending(applied: Set(applied), logger: logger) {
+            for migration in Migrations.pending(applied: Set(applied), known: migrations, logger: logger) {
                 for statement in migration.sqlite {
                     _ = try await Self.execute(db, statement)
                 }
@@ -320,8 +439,20 @@ extension SQLiteStore: StoreInspecting {
     func rawRows(of table: Migrations.Table) async throws -> [String] {
         try await run("read \(table.rawValue)") { db in
             try await Self.execute(db, SQLiteSQL.selectAll(table)).map { row in
-                row.columns.map { "\($0.name)=\($0.data.description)" }.joined(separator: "|")
+                row.columns.map { column in
+                    // Blobs as hex (sqlite-nio would print only their size), so tests can look inside them.
+                    if case .blob(let buffer) = column.data {
+                        return "\(column.name)=x'\(buffer.readableBytesView.map { String(format: "%02x", $0) }.joined())'"
+                    }
+                    return "\(column.name)=\(column.data.description)"
+                }.joined(separator: "|")
             }
+        }
+    }
+
+    func indexNames() async throws -> [String] {
+        try await run("list indexes") { db in
+            try await Self.execute(db, SQLiteSQL.indexNames).map { try $0.text("name") }
         }
     }
 }
@@ -339,6 +470,21 @@ private extension SQLiteRow {
             throw StoreError(.corruptData, "Column \(name) is missing or not an integer.")
         }
         return Int64(value)
+    }
+
+    func optionalText(_ name: String) throws -> String? {
+        guard let data = column(name) else {
+            throw StoreError(.corruptData, "Column \(name) is missing.")
+        }
+        if case .null = data { return nil }
+        return try text(name)
+    }
+
+    func blob(_ name: String) throws -> Data {
+        guard let data = column(name), case .blob(let buffer) = data else {
+            throw StoreError(.corruptData, "Column \(name) is missing or not a blob.")
+        }
+        return Data(buffer.readableBytesView)
     }
 
     func optionalInt64(_ name: String) throws -> Int64? {

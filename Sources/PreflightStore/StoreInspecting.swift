@@ -3,4 +3,6 @@
 protocol StoreInspecting: Sendable {
     /// Every row of `table`, each rendered as one line of text holding all its columns.
     func rawRows(of table: Migrations.Table) async throws -> [String]
+    /// The names of the indexes in the database.
+    func indexNames() async throws -> [String]
 }

@@ -26,7 +26,7 @@ struct Keys: AsyncParsableCommand {
             guard !name.isEmpty else { throw ValidationError("--company must not be empty") }
             let store = try await storeOptions.open(logger: Logger(label: "preflight"))
             let owner: Company
-            if let existing = try await store.companyNamed(name) {
+            if let existing = try await store.company(named: name) {
                 owner = existing
                 print("Company \"\(name)\" (\(owner.uuid)) exists; adding a key.")
             } else {
@@ -41,7 +41,3 @@ struct Keys: AsyncParsableCommand {
     }
 }
 
-extension PreflightStore {
-    /// Temporary until the store has a lookup by name.
-    func companyNamed(_ name: String) async throws -> Company? { nil }
-}

@@ -29,6 +29,48 @@ struct SQLiteStoreTests {
         }
     }
 
+    @Test("the plaintext private key never reaches the database files")
+    func privateKeyNotInFiles() async throws {
+        try await StoreFixture.with(.sqlite) { fixture in
+            let path = try #require(fixture.sqlitePath)
+            let sealer = SecretSealer(MasterKey.generate())
+            let store = try await fixture.open()
+            let company = try await store.createCompany(name: "Acme")
+            let tunnel = try await store.createTunnel(try TunnelSamples.record(company: company.uuid, sealer: sealer))
+            let other = try await store.createTunnel(try TunnelSamples.record(
+                company: company.uuid, sealer: sealer, name: "other", plaintext: TunnelSamples.replacementKey
+            ))
+            let replaced = try #require(try await store.replaceTunnelKey(
+                uuid: tunnel.uuid, companyUUID: company.uuid, publicKey: TunnelSamples.replacementPublicKey,
+                sealedPrivateKey: try sealer.sealPrivateKey(TunnelSamples.replacementKey, forTunnel: tunnel.uuid)
+            ))
+            let secrets = [TunnelSamples.plaintextKey, TunnelSamples.replacementKey]
+
+            func check(_ bytes: [UInt8], _ moment: String) {
+                for secret in secrets {
+                    #expect(!contains(bytes, Array(secret)), "\(moment): the plaintext key is on disk")
+                    for leak in TunnelSamples.leakForms(of: secret) {
+                        #expect(!contains(bytes, Array(leak.utf8)), "\(moment): an encoding of the plaintext key is on disk")
+                    }
+                }
+            }
+
+            // While open, recent writes live in the -wal file (WAL mode).
+            let wal = try #require(FileManager.default.contents(atPath: path + "-wal"), "no -wal file: not in WAL mode?")
+            let main = FileManager.default.contents(atPath: path) ?? Data()
+            let everything = Array(main) + Array(wal)
+            #expect(contains(everything, Array(replaced.sealedPrivateKey)), "the ciphertext should be on disk")
+            #expect(contains(everything, Array(other.sealedPrivateKey)), "the ciphertext should be on disk")
+            check(everything, "open")
+
+            try await store.close()
+            let closed = Array(FileManager.default.contents(atPath: path) ?? Data())
+                + Array(FileManager.default.contents(atPath: path + "-wal") ?? Data())
+            #expect(contains(closed, Array(other.sealedPrivateKey)), "the ciphertext should be on disk")
+            check(closed, "closed")
+        }
+    }
+
     @Test("a new database file is readable by its owner only")
     func filePermissions() async throws {
         try await StoreFixture.with(.sqlite) { fixture in
@@ -68,13 +110,5 @@ struct SQLiteStoreTests {
         let issued = try await store.issueKey(for: company.uuid)
         #expect(try await store.authenticate(key: issued.secret) == company)
         try await store.close()
-    }
-
-    private func contains(_ haystack: [UInt8], _ needle: [UInt8]) -> Bool {
-        guard !needle.isEmpty, haystack.count >= needle.count else { return false }
-        for start in 0...(haystack.count - needle.count) where haystack[start] == needle[0] {
-            if Array(haystack[start..<(start + needle.count)]) == needle { return true }
-        }
-        return false
     }
 }

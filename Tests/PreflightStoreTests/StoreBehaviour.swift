@@ -17,7 +17,11 @@ struct StoreBehaviour: Sendable, CustomTestStringConvertible {
 }
 
 extension StoreBehaviour {
-    static let all: [StoreBehaviour] = [
+    /// Every shared behaviour.
+    static let all: [StoreBehaviour] = companiesAndKeys + tunnels + schema
+
+    /// Companies and API keys.
+    static let companiesAndKeys: [StoreBehaviour] = [
         StoreBehaviour("create and read a company") { fixture in
             try await withStore(fixture) { store in
                 let company = try await store.createCompany(name: "  Acme Corp \n")

@@ -26,6 +26,11 @@ struct StoreFixture: Sendable {
         try await StoreFactory.open(location, logger: quietLogger)
     }
 
+    /// Opens a store applying only `migrations` (to build an older schema).
+    func open(migrations: [Migration]) async throws -> any PreflightStore {
+        try await StoreFactory.open(location, logger: quietLogger, migrations: migrations)
+    }
+
     /// Removes the database.
     func tearDown() async {
         await cleanUp()
@@ -101,6 +106,21 @@ func withStore<T>(_ fixture: StoreFixture, _ body: (any PreflightStore) async th
 func rawRows(_ store: any PreflightStore, _ table: Migrations.Table) async throws -> [String] {
     let inspecting = try #require(store as? any StoreInspecting)
     return try await inspecting.rawRows(of: table)
+}
+
+/// The names of the database's indexes.
+func indexNames(_ store: any PreflightStore) async throws -> [String] {
+    let inspecting = try #require(store as? any StoreInspecting)
+    return try await inspecting.indexNames()
+}
+
+/// Whether `needle` occurs in `haystack`.
+func contains(_ haystack: [UInt8], _ needle: [UInt8]) -> Bool {
+    guard !needle.isEmpty, haystack.count >= needle.count else { return false }
+    for start in 0...(haystack.count - needle.count) where haystack[start] == needle[0] {
+        if Array(haystack[start..<(start + needle.count)]) == needle { return true }
+    }
+    return false
 }
 
 /// The PostgreSQL test cluster, described by environment variables (a script in CI starts it).
