@@ -142,6 +142,8 @@ let package = Package(
                 "PreflightCore",
                 "PreflightEngine",
                 "PreflightStore",
+                "PreflightSSH",
+                "PreflightNetwork",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "OpenAPIRuntime", package: "swift-openapi-runtime"),
                 .product(name: "OpenAPIHummingbird", package: "swift-openapi-hummingbird"),

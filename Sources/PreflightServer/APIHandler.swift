@@ -3,11 +3,13 @@ import Logging
 import OpenAPIRuntime
 import PreflightCore
 import PreflightEngine
+import PreflightSSH
 import Prometheus
 
 /// The operations of openapi.yaml.
 struct PreflightAPI: APIProtocol {
     let engine: PingEngine
+    let tunnels: TunnelService
     let registry: PrometheusCollectorRegistry
     let openAPIDocument: [UInt8]?
     let logger: Logger
@@ -27,9 +29,15 @@ struct PreflightAPI: APIProtocol {
             }
         }
         let redactor = Redactor(config: payload.sharedConfig)
+        let tunnel: SSHTunnelOpener?
+        switch try await tunnelOpener(for: payload) {
+        case .none: tunnel = nil
+        case .opener(let opener): tunnel = opener
+        case .invalid(let message): return Self.badRequest(message)
+        }
         let report: PingReport
         do {
-            report = try await engine.ping(payload)
+            report = try await engine.ping(payload, tunnel: tunnel)
         } catch {
             switch error {
             case .invalid(let invalid):

@@ -16,9 +16,10 @@ public func buildApplication(
     configuration: ServerConfiguration,
     engine: PingEngine,
     store: any PreflightStore,
+    sealer: SecretSealer,
     logger: Logger
 ) -> some ApplicationProtocol {
-    let router = buildRouter(configuration: configuration, engine: engine, store: store, logger: logger)
+    let router = buildRouter(configuration: configuration, engine: engine, store: store, sealer: sealer, logger: logger)
     return Application(
         router: router,
         server: .http1(configuration: .init(idleTimeout: .nanoseconds(configuration.idleTimeout.nanosecondsClamped))),
@@ -33,6 +34,7 @@ public func buildRouter(
     configuration: ServerConfiguration,
     engine: PingEngine,
     store: any PreflightStore,
+    sealer: SecretSealer,
     logger: Logger
 ) -> Router<BasicRequestContext> {
     let router = Router(context: BasicRequestContext.self)
@@ -46,7 +48,7 @@ public func buildRouter(
     var publicOperations: Set<String> = [Operations.GetHealthz.id, Operations.GetOpenAPIDocument.id]
     if !configuration.metricsRequireAuth { publicOperations.insert(Operations.GetMetrics.id) }
     let api = PreflightAPI(
-        engine: engine, registry: PreflightMetrics.registry, openAPIDocument: OpenAPIDocument.bytes, logger: logger)
+        engine: engine, tunnels: TunnelService(store: store, sealer: sealer), registry: PreflightMetrics.registry, openAPIDocument: OpenAPIDocument.bytes, logger: logger)
     do {
         // Compact JSON, like the error bodies (the runtime's default pretty-prints).
         let openAPIConfiguration = Configuration(jsonEncodingOptions: [.sortedKeys, .withoutEscapingSlashes])
@@ -55,6 +57,7 @@ public func buildRouter(
             LenientNegotiationMiddleware(),
             AuthenticationMiddleware(store: store, publicOperations: publicOperations, logger: logger),
             PingBodyMiddleware(maxBodyBytes: configuration.maxBodyBytes),
+            OptionalBodyMiddleware(operations: [Operations.TrustSSHTunnelHostKey.id]),
             MetricsContentTypeMiddleware(),
         ])
     } catch {
@@ -71,6 +74,10 @@ enum APIRoutes {
         "/healthz": [.get],
         "/metrics": [.get],
         "/openapi.yaml": [.get],
+        "/ssh-tunnels": [.get, .post],
+        "/ssh-tunnels/{uuid}": [.get, .post, .delete],
+        "/ssh-tunnels/{uuid}/rotate-key": [.post],
+        "/ssh-tunnels/{uuid}/trust-host-key": [.post],
     ]
 }
 

@@ -225,3 +225,23 @@ enum SecretScrubber {
         return Redactor(config: SharedConfig(config)).redact(message)
     }
 }
+
+/// Operations whose body is optional accept a POST with no body and no `Content-Type` (as `curl -X POST`
+/// sends): the runtime would otherwise insist on a content type.
+struct OptionalBodyMiddleware: ServerMiddleware {
+    let operations: Set<String>
+
+    func intercept(
+        _ request: HTTPRequest, body: HTTPBody?, metadata: ServerRequestMetadata, operationID: String,
+        next: @Sendable (HTTPRequest, HTTPBody?, ServerRequestMetadata) async throws -> (HTTPResponse, HTTPBody?)
+    ) async throws -> (HTTPResponse, HTTPBody?) {
+        guard operations.contains(operationID), request.headerFields[.contentType] == nil else {
+            return try await next(request, body, metadata)
+        }
+        var request = request
+        request.headerFields[.contentType] = "application/json"
+        var collected = try await [UInt8](collecting: body ?? HTTPBody(), upTo: 64 * 1024)
+        if collected.allSatisfy({ $0 == 0x20 || $0 == 0x0a || $0 == 0x0d || $0 == 0x09 }) { collected = Array("{}".utf8) }
+        return try await next(request, HTTPBody(collected), metadata)
+    }
+}

@@ -4,6 +4,8 @@ import Logging
 import PreflightCore
 import PreflightEngine
 import PreflightSSH
+import PreflightServer
+import PreflightStore
 
 /// `preflight ping`: one ping from a terminal, with the same JSON as the API or with flags.
 struct Ping: AsyncParsableCommand {
@@ -42,25 +44,42 @@ struct Ping: AsyncParsableCommand {
 
     @OptionGroup var sshOptions: SSHOptions
 
+    @Option(help: "Go through this saved SSH tunnel (needs --company, and the store and master key the service uses).")
+    var tunnel: String?
+
+    @Option(help: "The company owning --tunnel.")
+    var company: String?
+
+    @OptionGroup var storeOptions: StoreOptions
+
     func run() async throws {
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)
             handler.logLevel = .error
             return handler
         }
-        let payload: ConnectorPayload
-        let tunnel: SSHTunnelOpener?
+        var payload: ConnectorPayload
+        var opener: SSHTunnelOpener?
         do {
-            tunnel = try sshOptions.opener()
+            opener = try sshOptions.opener()
             payload = try buildPayload()
         } catch let invalid as InvalidConfig {
             printError("invalid input: \(invalid.message)")
             throw ExitCode(3)
         }
+        if let tunnel {
+            guard opener == nil else { printError("invalid input: use --tunnel or --ssh-host, not both"); throw ExitCode(3) }
+            guard let uuid = UUID(uuidString: tunnel), let company else {
+                printError("invalid input: --tunnel takes a UUID and needs --company")
+                throw ExitCode(3)
+            }
+            opener = try await savedTunnel(uuid, company: company)
+            payload.sshTunnelUUID = uuid
+        }
         let engine = PingEngine(configuration: try engineOptions.engineConfiguration())
         let report: PingReport
         do {
-            report = try await engine.ping(payload, tunnel: tunnel)
+            report = try await engine.ping(payload, tunnel: opener)
         } catch {
             switch error {
             case .invalid(let invalid):
@@ -77,6 +96,20 @@ struct Ping: AsyncParsableCommand {
             print(ReportFormatter.human(report), terminator: "")
         }
         throw ExitCode(ReportFormatter.exitCode(for: report))
+    }
+
+    /// The saved tunnel as an opener (first use pins the host key in the store, as the API does).
+    private func savedTunnel(_ uuid: UUID, company: String) async throws -> SSHTunnelOpener {
+        let logger = Logger(label: "preflight")
+        let store = try await storeOptions.open(logger: logger)
+        let service = TunnelService(store: store, sealer: try storeOptions.sealer(logger: logger))
+        guard let owner = try await store.company(named: company),
+              let record = try await service.get(uuid, company: owner.uuid) else {
+            try? await store.close()
+            printError("invalid input: no tunnel \(uuid.uuidString.lowercased()) in company \"\(company)\"")
+            throw ExitCode(3)
+        }
+        return try service.opener(for: record)
     }
 
     private func buildPayload() throws -> ConnectorPayload {

@@ -6,6 +6,6 @@ struct Preflight: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "preflight",
         abstract: "Tells you, within seconds, whether a connector configuration will work.",
-        subcommands: [Serve.self, Keys.self, Ping.self, Bench.self]
+        subcommands: [Serve.self, Keys.self, Tunnels.self, Ping.self, Bench.self]
     )
 }

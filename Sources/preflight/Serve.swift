@@ -41,8 +41,9 @@ struct Serve: AsyncParsableCommand {
         }
         bootstrapMetrics()
         let engine = PingEngine(configuration: try engineOptions.engineConfiguration(), logger: Logger(label: "preflight.engine"))
+        let sealer = try storeOptions.sealer(logger: logger)
         let app = buildApplication(
-            configuration: ServerConfiguration(host: host, port: port), engine: engine, store: store, logger: logger)
+            configuration: ServerConfiguration(host: host, port: port), engine: engine, store: store, sealer: sealer, logger: logger)
         logger.info("listening", metadata: ["address": "\(host):\(port)", "plane": "\(engineOptions.planeName)"])
         do {
             try await app.runService()
@@ -58,6 +59,17 @@ struct Serve: AsyncParsableCommand {
 struct StoreOptions: ParsableArguments {
     @Option(help: "sqlite:PATH (default sqlite:./preflight.sqlite) or postgres://user:password@host:port/db")
     var store = "sqlite:./preflight.sqlite"
+
+    @Option(name: .customLong("master-key-file"), help: "The key that encrypts stored secrets (created with mode 0600 if missing); PREFLIGHT_MASTER_KEY (base64 of 32 bytes) overrides it.")
+    var masterKeyFile = "./preflight.key"
+
+    /// The sealer for stored secrets, from PREFLIGHT_MASTER_KEY or the key file.
+    func sealer(logger: Logger) throws -> SecretSealer {
+        let key: MasterKey
+        do { key = try MasterKey.load(file: masterKeyFile) } catch { throw ValidationError("master key: \(error)") }
+        if key.wasCreated { logger.notice("created a new master key", metadata: ["file": "\(masterKeyFile)"]) }
+        return SecretSealer(key)
+    }
 
     func open(logger: Logger) async throws -> any PreflightStore {
         let location: StoreLocation

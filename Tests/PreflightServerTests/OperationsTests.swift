@@ -101,7 +101,7 @@ struct OperationsTests {
             if line.hasPrefix("  /"), line.hasSuffix(":"), !line.hasPrefix("   ") {
                 current = String(line.dropFirst(2).dropLast())
                 paths[current!] = []
-            } else if let current, line.hasPrefix("    "), !line.hasPrefix("     "), line.hasSuffix(":") {
+            } else if let current, line.hasPrefix("    "), !line.hasPrefix("     "), line.hasSuffix(":"), line != "    parameters:" {
                 paths[current]?.append(line.trimmingCharacters(in: .whitespaces).dropLast().uppercased())
             }
         }

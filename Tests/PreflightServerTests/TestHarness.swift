@@ -15,6 +15,7 @@ struct TestContext: Sendable {
     let key: String
     let company: Company
     let store: any PreflightStore
+    let sealer: SecretSealer
     let engine: PingEngine
     let logs: LogCapture
 
@@ -42,8 +43,9 @@ func withTestAPI<T: Sendable>(
         let engine = PingEngine(
             configuration: EngineConfiguration(planeName: "local", defaultTimeout: defaultTimeout, maxInFlight: maxInFlight),
             logger: logger, factories: factories)
-        let app = buildApplication(configuration: server, engine: engine, store: store, logger: logger)
-        let context = TestContext(key: key, company: company, store: store, engine: engine, logs: logs)
+        let sealer = SecretSealer(MasterKey.generate())
+        let app = buildApplication(configuration: server, engine: engine, store: store, sealer: sealer, logger: logger)
+        let context = TestContext(key: key, company: company, store: store, sealer: sealer, engine: engine, logs: logs)
         let result = try await app.test(setup) { client in try await body(client, context) }
         try await store.close()
         return result
