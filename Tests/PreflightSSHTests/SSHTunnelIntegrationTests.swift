@@ -146,6 +146,14 @@ struct SSHTunnelIntegrationTests {
         #expect(report.message?.contains("from the bastion") == true, "\(report.message ?? "")")
     }
 
+    @Test func theEgressPolicyAppliesToTheBastion() async throws {
+        var spec = try spec()
+        spec.host = "169.254.169.254"
+        let report = try await engine.ping(payload(), tunnel: SSHTunnelOpener(spec: spec))
+        #expect(report.category == .egressDenied, "\(report.message ?? "")")
+        #expect(report.steps.first { $0.name == "ssh_connect" }?.status == .failed)
+    }
+
     @Test func rsaKeyFilesAreRefusedBeforeConnecting() throws {
         let text = try String(contentsOfFile: ssh.rsaKeyFile, encoding: .utf8)
         #expect(throws: SSHKeyFileError.self) { try OpenSSHPrivateKeyFile.parse(text) }
