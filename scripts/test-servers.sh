@@ -376,10 +376,18 @@ EOF
     mv -f "$tmp" "$ENV_FILE"
     umask 022
     # The other servers (sshd, MariaDB, MongoDB wire...): each script starts its own and appends its exports.
-    local server
+    # Each writes its exports to a file of its own, appended here. A script with a `deps` command installs
+    # its packages with it first (the others install in `start`).
+    local server name t1
     for server in "$SCRIPT_DIR"/servers/*.sh; do
         [ -f "$server" ] || continue
-        bash "$server" start "$BASE" "$ENV_FILE" || die "$(basename "$server") failed to start"
+        name="$(basename "$server" .sh)"
+        t1=$SECONDS
+        if grep -q '^ *deps)' "$server"; then bash "$server" deps || die "$name: installing its packages failed"; fi
+        rm -f "$BASE/$name.env"
+        bash "$server" start "$BASE" "$BASE/$name.env" || die "$name failed to start"
+        cat "$BASE/$name.env" >> "$ENV_FILE"
+        log "$name started in $((SECONDS - t1))s"
     done
     log "main on 127.0.0.1:$main_port (ssl, wal_level=logical), replica-level on 127.0.0.1:$replica_port$( [ $six = 1 ] && echo ' (also ::1)'); env file $ENV_FILE; $((SECONDS - t0))s"
 }

@@ -5,6 +5,8 @@ import NIOPosix
 import PreflightCore
 import PreflightNetwork
 import PreflightPostgres
+import PreflightMongo
+import PreflightMySQL
 import Synchronization
 
 /// Runs pings: validates the payload, picks the probe for its type, runs it under one deadline, and
@@ -33,7 +35,7 @@ public final class PingEngine: Sendable {
     }
 
     /// The probes this build has.
-    public static let builtInFactories: [any ProbeFactory] = [PostgresProbeFactory()]
+    public static let builtInFactories: [any ProbeFactory] = [PostgresProbeFactory(), MySQLProbeFactory(), MongoProbeFactory()]
 
     /// The types that can be probed (the rest answer `unsupported`).
     public var probedTypes: [ConnectorType] { factories.keys.sorted { $0.rawValue < $1.rawValue } }
@@ -113,7 +115,15 @@ public final class PingEngine: Sendable {
             eventLoopGroup: eventLoopGroup, deadline: deadline, egress: configuration.egress,
             logger: logger, isSource: prepared.payload.isSource, inboundByteLimit: configuration.inboundByteLimit,
             tunnel: prepared.tunnel)
-        let outcome = await Self.race(deadline: deadline) { () async -> ProbeFailure? in
+        let limit = deadline.total.humanDescription
+        let outcome = await Self.race(deadline: deadline, on: eventLoopGroup.any(), atDeadline: {
+            // Runs on an event loop, not the task pool, so a busy process still stops on time. Seal
+            // before closing the sockets: the probe, failing on the closed socket, must not get to
+            // record its own (misleading) ending of the step that timed out.
+            let sealed = context.trace.seal(openStepDetail: "no answer within the ping's \(limit) deadline")
+            context.closeAll()
+            return sealed
+        }) { () async -> ProbeFailure? in
             do throws(ProbeFailure) {
                 try await probe.run(in: context)
                 return nil
@@ -131,17 +141,12 @@ public final class PingEngine: Sendable {
                 transient: failure.map { $0.transient ?? $0.category.isTransient },
                 message: failure?.message, hint: failure?.hint, durationMs: deadline.elapsedMs,
                 dataPlane: configuration.planeName, target: target ?? probe.target, steps: steps, checks: checks)
-        case .deadline:
-            let limit = deadline.total.humanDescription
-            // Seal before closing the sockets: the probe, failing on the closed socket, must not
-            // get to record its own (misleading) ending of the step that timed out.
-            let sealed = context.trace.seal(openStepDetail: "no answer within the ping's \(limit) deadline")
-            context.closeAll()
+        case .deadline(let sealed, let elapsedMs):
             let activity = sealed.open?.activity ?? "running the ping"
             report = PingReport(
                 ok: false, type: type.rawValue, category: .timeout, transient: true,
                 message: "timed out after \(limit) \(activity)",
-                hint: sealed.open?.timeoutHint, durationMs: deadline.elapsedMs,
+                hint: sealed.open?.timeoutHint, durationMs: elapsedMs,
                 dataPlane: configuration.planeName, target: sealed.target ?? probe.target,
                 steps: sealed.steps, checks: sealed.checks)
         }
@@ -150,26 +155,38 @@ public final class PingEngine: Sendable {
         return report
     }
 
+    private typealias Sealed = (steps: [PingStep], checks: [ReadinessCheck], target: PingTarget?, open: PingTrace.OpenStep?)
+
     private enum RaceOutcome: Sendable {
         case finished(ProbeFailure?)
-        case deadline
+        case deadline(Sealed, elapsedMs: Double)
     }
 
-    /// Resolves when `work` finishes or the deadline passes; the work is cancelled (not awaited) at the deadline.
-    private static func race(deadline: PingDeadline, _ work: @escaping @Sendable () async -> ProbeFailure?) async -> RaceOutcome {
+    /// Resolves when `work` finishes or the deadline passes, whichever is first. The deadline is kept
+    /// by `loop` (an event loop thread, which CPU-heavy work on the task pool cannot delay); there
+    /// `atDeadline` seals the trace and closes the sockets, and the work is cancelled, not awaited.
+    private static func race(
+        deadline: PingDeadline,
+        on loop: any EventLoop,
+        atDeadline: @escaping @Sendable () -> Sealed,
+        _ work: @escaping @Sendable () async -> ProbeFailure?
+    ) async -> RaceOutcome {
         await withCheckedContinuation { (continuation: CheckedContinuation<RaceOutcome, Never>) in
             let once = OnceFlag()
-            let timer = Task {
-                try await Task.sleep(until: deadline.end, clock: .continuous)
-                if once.claim() { continuation.resume(returning: .deadline) }
-            }
             let job = Task {
                 let failure = await work()
-                timer.cancel()
                 if once.claim() { continuation.resume(returning: .finished(failure)) }
             }
+            let nanoseconds = Int64(deadline.remaining.milliseconds * 1_000_000)
+            let timer = loop.scheduleTask(in: .nanoseconds(max(nanoseconds, 0))) {
+                guard once.claim() else { return }
+                let sealed = atDeadline()
+                job.cancel()
+                continuation.resume(returning: .deadline(sealed, elapsedMs: deadline.elapsedMs))
+            }
             Task {
-                if case .success = await timer.result { job.cancel() }
+                _ = await job.value
+                timer.cancel()
             }
         }
     }

@@ -28,6 +28,15 @@ final class HandshakeWatcher: ChannelInboundHandler, RemovableChannelHandler, @u
 
     init(promise: EventLoopPromise<Void>) { self.promise = promise }
 
+    /// The channel may have closed before this handler was added (its `channelInactive` already gone
+    /// by): watch the close future, which completes either way.
+    func handlerAdded(context: ChannelHandlerContext) {
+        let loop = context.eventLoop
+        context.channel.closeFuture.whenComplete { _ in
+            loop.execute { self.finish(.failure(ChannelError.eof)) }
+        }
+    }
+
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         if let event = event as? TLSUserEvent, case .handshakeCompleted = event { finish(.success(())) }
         context.fireUserInboundEventTriggered(event)

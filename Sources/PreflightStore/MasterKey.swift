@@ -155,14 +155,14 @@ private enum KeyFile {
         case alreadyExists
     }
 
-    /// Like `read`, but gives an instance that is still writing the file (only possible where hard links
-    /// are unavailable, see `createExclusively`) up to two seconds to finish.
+    /// Like `read`, but gives an instance that has just created the file and not yet written it (only
+    /// possible where hard links are unavailable, see `createExclusively`) up to 200 ms. Only an empty
+    /// file is waited for: content of the wrong shape is refused at once by the caller.
     static func readSettled(_ path: String) throws -> String? {
-        let fullLength = (MasterKey.byteCount + 2) / 3 * 4
         var text = try read(path)
-        for _ in 0..<40 {
-            guard let current = text, current.trimmingCharacters(in: .whitespacesAndNewlines).count < fullLength else { break }
-            usleep(50_000)
+        for _ in 0..<10 {
+            guard let current = text, current.isEmpty else { break }
+            usleep(20_000)
             text = try read(path)
         }
         return text

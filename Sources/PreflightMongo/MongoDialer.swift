@@ -1,0 +1,32 @@
+import NIOCore
+import PreflightCore
+import PreflightNetwork
+
+/// Opens a connection to one MongoDB host with the engine's `Dialer` (egress policy on every address,
+/// addresses tried in order, the channel registered with the ping) and puts the MongoDB frame reader in
+/// the pipeline; bytes the peer sent before the reader was there (an SSH banner) are released to it.
+struct MongoDialer: Sendable {
+    /// Connects to the first address that accepts, returning the channel and its reader.
+    static func connect(
+        to addresses: [SocketAddress], address: MongoHostAddress, context: ProbeContext
+    ) async throws(ProbeFailure) -> (connection: MongoConnection, socket: SocketAddress, attempts: [String]) {
+        let dial = try await Dialer().connect(to: addresses, host: address.host, context: context)
+        let reader = MongoFrameReader(limit: min(context.inboundByteLimit, MongoWire.maxMessageSize))
+        let channel = dial.channel
+        do {
+            try await channel.eventLoop.submit {
+                try channel.pipeline.syncOperations.addHandler(reader)
+                channel.releaseEarlyBytes()
+            }.get()
+        } catch {
+            let shown = Dialer.describe(dial.address)
+            if let said = EarlyBytesLeftovers.take(for: channel), let peer = ProtocolSniffer.identify(said.peekBytes) {
+                throw ProbeFailure(.protocolMismatch, "\(shown) answered as \(peer.description), not MongoDB",
+                    hint: "check the host and port: MongoDB listens on 27017 by default")
+            }
+            throw ProbeFailure(.serverUnavailable, "\(shown) closed the connection right after accepting it",
+                hint: "a proxy or load balancer with no healthy backend, or a server refusing this client, does this", transient: true)
+        }
+        return (MongoConnection(channel: channel, address: address, reader: reader), dial.address, dial.attempts)
+    }
+}

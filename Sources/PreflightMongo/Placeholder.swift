@@ -1,1 +1,0 @@
-// The MongoDB probe lives here.

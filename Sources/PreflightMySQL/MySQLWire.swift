@@ -1,0 +1,208 @@
+import NIOCore
+import PreflightCore
+import PreflightNetwork
+
+/// Why reading or writing packets stopped.
+enum MySQLWireError: Error, Sendable {
+    /// The peer closed the connection; `pending` is the unfinished frame (bytes had, bytes announced), if any.
+    case closed(pending: (have: Int, announced: Int)?)
+    case timedOut
+    case framing(MySQLFramingError)
+    /// The peer sent more than a ping may read (InboundByteLimit).
+    case byteLimit
+    case channel(String)
+}
+
+/// Turns inbound bytes into MySQL packets and hands them to one waiting reader; frames outbound payloads
+/// with the exchange's sequence ids. Only touched on its channel's event loop.
+final class MySQLPacketHandler: ChannelInboundHandler, RemovableChannelHandler, @unchecked Sendable {
+    typealias InboundIn = ByteBuffer
+
+    private var reader: MySQLPacketReader
+    private var packets: [MySQLPacket] = []
+    private var failure: MySQLWireError?
+    private var waiter: EventLoopPromise<MySQLPacket>?
+    private var timer: Scheduled<Void>?
+    private var nextSequence: UInt8 = 0
+    /// The first bytes the peer sent (up to 64), for naming what answered when it is not MySQL.
+    private(set) var firstBytes: [UInt8] = []
+    private(set) var bytesReceived = 0
+
+    init(maxPayload: Int) {
+        reader = MySQLPacketReader(maxPayload: maxPayload, expectedSequence: 0)
+    }
+
+    var pendingFrame: (have: Int, announced: Int)? { reader.pendingFrame }
+
+    func setMaxPayload(_ limit: Int) { reader.maxPayload = limit }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        feed(unwrapInboundIn(data))
+    }
+
+    /// Takes in bytes from the peer (from the pipeline, or kept aside when it closed before this handler was added).
+    func feed(_ data: ByteBuffer) {
+        var buffer = data
+        guard failure == nil else { return }
+        let bytes = buffer.readBytes(length: buffer.readableBytes) ?? []
+        bytesReceived += bytes.count
+        if firstBytes.count < 64 { firstBytes += bytes.prefix(64 - firstBytes.count) }
+        reader.append(bytes)
+        do {
+            while let packet = try reader.next() { packets.append(packet) }
+        } catch {
+            failure = .framing(error)
+        }
+        deliver()
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        channelInactiveWithoutContext()
+        context.fireChannelInactive()
+    }
+
+    /// The connection is gone (also called when it closed before this handler was added).
+    func channelInactiveWithoutContext() {
+        if failure == nil { failure = .closed(pending: reader.bufferedBytes > 0 ? reader.pendingFrame : nil) }
+        deliver()
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        if failure == nil {
+            failure = error is InboundByteLimitExceeded ? .byteLimit : .channel("\(error)")
+        }
+        deliver()
+    }
+
+    private func deliver() {
+        guard let waiter else { return }
+        if !packets.isEmpty {
+            self.waiter = nil
+            timer?.cancel()
+            waiter.succeed(packets.removeFirst())
+        } else if let failure {
+            self.waiter = nil
+            timer?.cancel()
+            waiter.fail(failure)
+        }
+    }
+
+    /// Completes `promise` with the next packet, a failure, or `.timedOut` after `timeout`.
+    func next(_ promise: EventLoopPromise<MySQLPacket>, timeout: TimeAmount, on loop: any EventLoop) {
+        guard waiter == nil else {
+            promise.fail(MySQLWireError.channel("two reads at once"))
+            return
+        }
+        waiter = promise
+        deliver()
+        guard waiter != nil else { return }
+        timer = loop.scheduleTask(in: timeout) { [self] in
+            guard let waiter = self.waiter, waiter.futureResult === promise.futureResult else { return }
+            self.waiter = nil
+            waiter.fail(MySQLWireError.timedOut)
+        }
+    }
+
+    /// The frames of `payload`, numbered from the exchange's next sequence id (0 when `newCommand`).
+    func frame(_ payload: [UInt8], newCommand: Bool) -> [UInt8] {
+        if newCommand { nextSequence = 0 }
+        let frames = MySQLFraming.frame(payload, sequence: &nextSequence)
+        reader.expectedSequence = nextSequence
+        return frames
+    }
+
+    /// After `packet` arrives, our next one continues its sequence.
+    func continueSequence(after packet: MySQLPacket) {
+        nextSequence = packet.nextSequence
+    }
+}
+
+/// A MySQL connection's packet layer over an established channel.
+struct MySQLWire: Sendable {
+    let channel: any Channel
+    private let handler: MySQLPacketHandler
+
+    private init(channel: any Channel, handler: MySQLPacketHandler) {
+        self.channel = channel
+        self.handler = handler
+    }
+
+    /// Adds the packet reader to a connected channel (direct, or through the ping's tunnel).
+    ///
+    /// MySQL servers speak first, and one that refuses a client (error 1130, 1040) sends its error and
+    /// closes at once, often before this runs: the dialer's `EarlyBytesBuffer` holds what arrived and is
+    /// released here; when the channel already closed, its bytes are taken from `EarlyBytesLeftovers`.
+    static func attach(to channel: any Channel, maxPayload: Int) async throws(ProbeFailure) -> MySQLWire {
+        let handler = MySQLPacketHandler(maxPayload: maxPayload)
+        do {
+            try await channel.eventLoop.submit {
+                do {
+                    try channel.pipeline.syncOperations.addHandler(handler)
+                    channel.releaseEarlyBytes()
+                } catch {
+                    // The pipeline is gone: the peer closed before the reader was in place.
+                    if let bytes = EarlyBytesLeftovers.take(for: channel) { handler.feed(bytes) }
+                }
+                if !channel.isActive { handler.channelInactiveWithoutContext() }
+            }.get()
+        } catch {
+            throw ProbeFailure(.internalError, "could not prepare the connection: \(error)")
+        }
+        return MySQLWire(channel: channel, handler: handler)
+    }
+
+    /// The next packet, within `timeout`.
+    func receive(within timeout: Duration) async throws(MySQLWireError) -> MySQLPacket {
+        let loop = channel.eventLoop
+        let promise = loop.makePromise(of: MySQLPacket.self)
+        let amount = TimeAmount.nanoseconds(Int64(max(timeout.milliseconds, 1) * 1_000_000))
+        let handler = self.handler
+        loop.execute { handler.next(promise, timeout: amount, on: loop) }
+        do {
+            let packet = try await promise.futureResult.get()
+            loop.execute { handler.continueSequence(after: packet) }
+            return packet
+        } catch let error as MySQLWireError {
+            throw error
+        } catch {
+            throw .channel("\(error)")
+        }
+    }
+
+    /// Sends one logical packet (split into frames when needed).
+    func send(_ payload: [UInt8], newCommand: Bool = false) async throws(MySQLWireError) {
+        let handler = self.handler
+        let channel = self.channel
+        do {
+            try await channel.eventLoop.flatSubmit {
+                let frames = handler.frame(payload, newCommand: newCommand)
+                return channel.writeAndFlush(channel.allocator.buffer(bytes: frames))
+            }.get()
+        } catch {
+            throw .channel("\(error)")
+        }
+    }
+
+    func setMaxPayload(_ limit: Int) async {
+        let handler = self.handler
+        try? await channel.eventLoop.submit { handler.setMaxPayload(limit) }.get()
+    }
+
+    /// What the peer has sent so far, for messages about peers that are not MySQL.
+    func received() async -> (firstBytes: [UInt8], total: Int, pending: (have: Int, announced: Int)?) {
+        let handler = self.handler
+        return (try? await channel.eventLoop.submit { (handler.firstBytes, handler.bytesReceived, handler.pendingFrame) }.get()) ?? ([], 0, nil)
+    }
+
+    /// COM_QUIT, then close (without waiting for the server).
+    func quit() {
+        let handler = self.handler
+        let channel = self.channel
+        channel.eventLoop.execute {
+            let frames = handler.frame(MySQLClientMessages.quit, newCommand: true)
+            channel.writeAndFlush(channel.allocator.buffer(bytes: frames)).whenComplete { _ in
+                channel.close(promise: nil)
+            }
+        }
+    }
+}

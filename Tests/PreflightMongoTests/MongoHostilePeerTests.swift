@@ -1,0 +1,161 @@
+import Foundation
+import PreflightCore
+import PreflightEngine
+import PreflightMongo
+import PreflightTestSupport
+import Testing
+
+/// Peers that are not MongoDB, or misbehave: every one must end in a categorised report, within the deadline.
+@Suite struct MongoHostilePeerTests {
+    let engine = PingEngine(configuration: EngineConfiguration(defaultTimeout: .seconds(5)), factories: [MongoProbeFactory()])
+    static let password = "Hostile-Planted-Secret-99"
+
+    func ping(_ peer: HostilePeer, timeout: Double = 2, uri: String? = nil) async throws -> PingReport {
+        let payload = ConnectorPayload(type: .mongodb, sharedConfig: SharedConfig(strings: [
+            "host": uri ?? "mongodb://127.0.0.1:\(peer.port)", "user": "artie", "password": Self.password,
+        ]), timeoutSeconds: timeout)
+        let started = ContinuousClock.now
+        let report = try await engine.ping(payload)
+        #expect(ContinuousClock.now - started < .seconds(timeout + 1), "the ping outlived its deadline")
+        let json = String(decoding: try JSONEncoder().encode(report), as: UTF8.self)
+        #expect(!json.contains(Self.password))
+        return report
+    }
+
+    func hello(_ report: PingReport) -> PingStep? { report.steps.first { $0.name == "hello" } }
+
+    @Test func silentPeerTimesOutNamingHello() async throws {
+        let peer = try await HostilePeer(.silent)
+        defer { Task { await peer.shutdown() } }
+        let report = try await ping(peer)
+        #expect(report.category == .timeout)
+        #expect(report.message?.contains("hello") == true)
+        #expect(hello(report)?.status == .failed)
+    }
+
+    @Test func sshServerIsAProtocolMismatch() async throws {
+        let peer = try await HostilePeer(.banner("SSH-2.0-OpenSSH_9.2p1 Debian-2\r\n"))
+        defer { Task { await peer.shutdown() } }
+        let report = try await ping(peer)
+        #expect(report.category == .protocolMismatch)
+        #expect(report.message?.contains("SSH server") == true)
+        #expect(report.message?.contains("not MongoDB") == true)
+    }
+
+    @Test func httpServerIsAProtocolMismatch() async throws {
+        let peer = try await HostilePeer(.replyWith(Array("HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n".utf8)))
+        defer { Task { await peer.shutdown() } }
+        let report = try await ping(peer)
+        #expect(report.category == .protocolMismatch)
+        #expect(report.message?.contains("HTTP server") == true)
+    }
+
+    @Test func garbageAnswerIsAProtocolMismatch() async throws {
+        let peer = try await HostilePeer(.replyWith([0x20, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 0x39, 0x05, 0, 0] + [UInt8](repeating: 0xEE, count: 16)))
+        defer { Task { await peer.shutdown() } }
+        let report = try await ping(peer)
+        #expect(report.category == .protocolMismatch)
+        #expect(report.message?.contains("opcode") == true)
+    }
+
+    @Test func garbageOnAcceptIsAProtocolMismatchOrTimeout() async throws {
+        let peer = try await HostilePeer(.garbage([0xDE, 0xAD, 0xBE, 0xEF, 0x00, 0x11, 0x22, 0x33, 0x44]))
+        defer { Task { await peer.shutdown() } }
+        let report = try await ping(peer)
+        #expect(report.category == .protocolMismatch, "\(report.category?.rawValue ?? "ok"): \(report.message ?? "")")
+    }
+
+    @Test func hugeLengthPrefixIsRefusedAtOnce() async throws {
+        // A MongoDB-shaped header announcing 0x7FFFFFF0 bytes, then a flood.
+        let peer = try await HostilePeer(.flood(header: [0xF0, 0xFF, 0xFF, 0x7F, 1, 0, 0, 0, 1, 0, 0, 0, 0xDD, 0x07, 0, 0], onAccept: false))
+        defer { Task { await peer.shutdown() } }
+        let started = ContinuousClock.now
+        let report = try await ping(peer)
+        #expect(report.category == .protocolMismatch)
+        #expect(report.message?.contains("48000000") == true)
+        #expect(ContinuousClock.now - started < .seconds(1))
+    }
+
+    @Test func lengthWithinMongoLimitButOverThePingsLimitIsRefused() async throws {
+        // 40 MB: legal for MongoDB, far more than a ping reads.
+        let peer = try await HostilePeer(.flood(header: [0x00, 0x5A, 0x62, 0x02, 1, 0, 0, 0, 1, 0, 0, 0, 0xDD, 0x07, 0, 0], onAccept: false))
+        defer { Task { await peer.shutdown() } }
+        let report = try await ping(peer)
+        #expect(report.category == .protocolMismatch)
+        #expect(report.message?.contains("a ping reads") == true)
+    }
+
+    @Test func postgresStyleHugeLengthIsRefused() async throws {
+        let peer = try await HostilePeer(.hugeLengthThenFlood)
+        defer { Task { await peer.shutdown() } }
+        let report = try await ping(peer)
+        #expect(report.category == .protocolMismatch)
+    }
+
+    @Test func dripIsATimeoutSayingHowLittleCame() async throws {
+        let peer = try await HostilePeer(.drip(bytes: [0x40, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 0xDD, 0x07, 0, 0], interval: .milliseconds(300)))
+        defer { Task { await peer.shutdown() } }
+        let report = try await ping(peer)
+        #expect(report.category == .timeout)
+        #expect(report.message?.contains("bytes of its reply") == true, "\(report.message ?? "")")
+    }
+
+    @Test func closeInTheMiddleOfAReply() async throws {
+        let peer = try await HostilePeer(.closeAfter(bytes: [0x40, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 0xDD, 0x07, 0, 0, 0, 0]))
+        defer { Task { await peer.shutdown() } }
+        let report = try await ping(peer)
+        #expect(report.category == .protocolMismatch)
+        #expect(report.message?.contains("middle of its reply") == true)
+    }
+
+    @Test func closeWithoutAnswerSuggestsTLS() async throws {
+        let peer = try await HostilePeer(.closeAfter(bytes: []))
+        defer { Task { await peer.shutdown() } }
+        let report = try await ping(peer)
+        #expect(report.category == .tls)
+        #expect(report.hint?.contains("tls=true") == true)
+        // The OP_QUERY retry for servers older than 3.6 was made on a second connection.
+        #expect(peer.connectionCount == 2)
+    }
+
+    @Test func acceptAndCloseIsCategorised() async throws {
+        let peer = try await HostilePeer(.acceptAndClose)
+        defer { Task { await peer.shutdown() } }
+        let report = try await ping(peer)
+        #expect(report.category == .tls || report.category == .protocolMismatch, "\(report.category?.rawValue ?? "ok")")
+    }
+
+    @Test func refusedPortIsRefused() async throws {
+        let payload = ConnectorPayload(type: .mongodb, sharedConfig: SharedConfig(strings: ["host": "mongodb://127.0.0.1:\(closedPort())"]))
+        let report = try await engine.ping(payload)
+        #expect(report.category == .refused)
+    }
+
+    @Test func tlsToAPlainPeerFailsAsTLS() async throws {
+        let peer = try await HostilePeer(.replyWith(Array("HTTP/1.1 400 Bad Request\r\n\r\n".utf8)))
+        defer { Task { await peer.shutdown() } }
+        let report = try await ping(peer, uri: "mongodb://127.0.0.1:\(peer.port)/?tls=true&tlsInsecure=true")
+        #expect(report.category == .tls)
+    }
+
+    @Test func allSeedsDeadIsAServerSelectionFailureListingThem() async throws {
+        let a = closedPort()
+        let peer = try await HostilePeer(.silent)
+        defer { Task { await peer.shutdown() } }
+        let report = try await ping(peer, timeout: 3, uri: "mongodb://127.0.0.1:\(a),127.0.0.1:\(peer.port)")
+        #expect(report.message?.contains("seed list") == true, "\(report.message ?? "")")
+        #expect(report.message?.contains("127.0.0.1:\(a)") == true)
+        #expect(report.steps.contains { $0.name == "connect" && $0.status == .warning })
+    }
+
+    @Test func invalidStringIsA400() async throws {
+        let payload = ConnectorPayload(type: .mongodb, sharedConfig: SharedConfig(strings: ["host": "mongodb://u:\(Self.password)/x@h"]))
+        do {
+            _ = try await engine.ping(payload)
+            Issue.record("accepted a malformed string")
+        } catch {
+            guard case .invalid(let invalid) = error else { Issue.record("not a 400: \(error)"); return }
+            #expect(!invalid.message.contains(Self.password))
+        }
+    }
+}
