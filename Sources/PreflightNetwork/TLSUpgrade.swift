@@ -20,45 +20,6 @@ public struct TLSSessionInfo: Sendable {
     }
 }
 
-/// Waits for the TLS handshake to finish or fail.
-final class HandshakeWatcher: ChannelInboundHandler, RemovableChannelHandler, @unchecked Sendable {
-    typealias InboundIn = ByteBuffer
-    private let promise: EventLoopPromise<Void>
-    private var done = false
-
-    init(promise: EventLoopPromise<Void>) { self.promise = promise }
-
-    /// The channel may have closed before this handler was added (its `channelInactive` already gone
-    /// by): watch the close future, which completes either way.
-    func handlerAdded(context: ChannelHandlerContext) {
-        let loop = context.eventLoop
-        context.channel.closeFuture.whenComplete { _ in
-            loop.execute { self.finish(.failure(ChannelError.eof)) }
-        }
-    }
-
-    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
-        if let event = event as? TLSUserEvent, case .handshakeCompleted = event { finish(.success(())) }
-        context.fireUserInboundEventTriggered(event)
-    }
-
-    func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        finish(.failure(error))
-        context.fireErrorCaught(error)
-    }
-
-    func channelInactive(context: ChannelHandlerContext) {
-        finish(.failure(ChannelError.eof))
-        context.fireChannelInactive()
-    }
-
-    private func finish(_ result: Result<Void, any Error>) {
-        guard !done else { return }
-        done = true
-        promise.completeWith(result)
-    }
-}
-
 /// Upgrades a connected channel to TLS under a libpq-style mode, verifying the chain itself so that a
 /// failure names the certificate's subject, issuer, validity and the exact reason.
 public enum TLSUpgrade {
@@ -107,7 +68,10 @@ public enum TLSUpgrade {
                 }
                 // After the byte limit (first), before everything else.
                 try channel.pipeline.syncOperations.addHandler(handler, position: .after(channel.pipeline.syncOperations.handler(type: InboundByteLimit.self)))
-                try channel.pipeline.syncOperations.addHandler(HandshakeWatcher(promise: handshake), position: .after(handler))
+                try channel.pipeline.syncOperations.addHandler(UserEventWatcher(promise: handshake) { event in
+                    if let event = event as? TLSUserEvent, case .handshakeCompleted = event { return true }
+                    return false
+                }, position: .after(handler))
                 // From here on the application's bytes come out of TLS: let them through.
                 channel.releaseEarlyBytes()
             }.get()
@@ -126,7 +90,7 @@ public enum TLSUpgrade {
             }
             throw describe(error, peerName: peerName)
         }
-        if let watcher = try? await channel.pipeline.handler(type: HandshakeWatcher.self).get() {
+        if let watcher = try? await channel.pipeline.handler(type: UserEventWatcher.self).get() {
             try? await channel.pipeline.removeHandler(watcher).get()
         }
         let leaf = try? await channel.nioSSL_peerCertificate().get()

@@ -86,39 +86,6 @@ final class PinnedHostKey: NIOSSHClientServerAuthenticationDelegate, @unchecked 
 
 struct HostKeyMismatch: Error {}
 
-/// Completes when the server accepts our user authentication, fails when the connection ends first.
-/// NIOSSH does not pass `channelInactive` on, so the close is watched on the channel itself.
-final class SSHAuthWatcher: ChannelInboundHandler, @unchecked Sendable {
-    typealias InboundIn = Any
-    private let promise: EventLoopPromise<Void>
-    private var done = false
-
-    init(promise: EventLoopPromise<Void>) { self.promise = promise }
-
-    func handlerAdded(context: ChannelHandlerContext) {
-        let loop = context.eventLoop
-        context.channel.closeFuture.whenComplete { _ in
-            loop.execute { self.finish(.failure(ChannelError.eof)) }
-        }
-    }
-
-    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
-        if event is UserAuthSuccessEvent { finish(.success(())) }
-        context.fireUserInboundEventTriggered(event)
-    }
-
-    func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        finish(.failure(error))
-        context.close(promise: nil)
-    }
-
-    private func finish(_ result: Result<Void, any Error>) {
-        guard !done else { return }
-        done = true
-        promise.completeWith(result)
-    }
-}
-
 /// Turns an SSH channel's data messages into plain bytes and back, so the probes see a byte stream.
 final class SSHChannelBytes: ChannelDuplexHandler, @unchecked Sendable {
     typealias InboundIn = SSHChannelData

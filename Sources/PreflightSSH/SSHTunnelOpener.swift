@@ -51,7 +51,7 @@ public struct SSHTunnelOpener: TunnelOpener {
                     allocator: channel.allocator,
                     inboundChildChannelInitializer: nil)
                 try sync.addHandler(handler)
-                try sync.addHandler(SSHAuthWatcher(promise: authenticated))
+                try sync.addHandler(UserEventWatcher(promise: authenticated) { $0 is UserAuthSuccessEvent })
                 channel.releaseEarlyBytes()
             }.get()
         } catch {
