@@ -12,7 +12,12 @@
 # (${PREFLIGHT_BENCH_VENV:-~/.cache/preflight-bench-venv}), then runs:
 #   (a) connect+authenticate+close against PostgreSQL as scram_user, sslmode=disable:
 #       C=1 N=200 and C=50 N=2000, preflight then asyncpg; prints both JSON lines and the ratios;
-#   (b) 1000 concurrent preflight pings at bench/silent_peer.py with timeoutSeconds=3.
+#   (b) 1000 concurrent preflight pings at bench/silent_peer.py with timeoutSeconds=3;
+#   (c) the PostgreSQL ping through the OpenSSH bastion vs direct;
+#   (d) the MySQL ping vs PyMySQL (connect+auth+close, and with the same readiness queries), MariaDB;
+#   (e) the MongoDB ping vs pymongo (connect+auth+hello+close), SecantusDB.
+# Note: a Preflight ping does more than the clients' connect+auth+close (TLS negotiation, readiness
+# queries), so the ratios overstate its cost per connection.
 # Everything targets 127.0.0.1 only. Results are also written to bench/results/<timestamp>.jsonl.
 set -euo pipefail
 
@@ -26,7 +31,7 @@ while [ $# -gt 0 ]; do
         --debug) CONFIG=debug ;;
         --skip-build) BUILD=0 ;;
         --bin) BIN="$2"; BUILD=0; shift ;;
-        -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,22p' "$0"; exit 0 ;;
         *) echo "unknown argument: $1" >&2; exit 2 ;;
     esac
     shift
@@ -120,17 +125,18 @@ run_asyncpg() { # N C
         --database postgres --sslmode disable --n "$1" --concurrency "$2" | json_line
 }
 
-compare() { # PREFLIGHT_JSON ASYNCPG_JSON
+compare() { # PREFLIGHT_JSON OTHER_CLIENT_JSON
     python3 - "$1" "$2" <<'EOF'
 import json, sys
 p, a = json.loads(sys.argv[1]), json.loads(sys.argv[2])
+other = a.get("client", "other")
 def ratio(x, y):
     return "n/a" if not x or not y else f"{x / y:.2f}"
-print(f"  p50 latency  preflight/asyncpg = {ratio(p.get('p50_ms'), a.get('p50_ms'))}  "
+print(f"  p50 latency  preflight/{other} = {ratio(p.get('p50_ms'), a.get('p50_ms'))}  "
       f"({p.get('p50_ms')} ms vs {a.get('p50_ms')} ms; < 1 means preflight is faster)")
-print(f"  throughput   preflight/asyncpg = {ratio(p.get('pings_per_s'), a.get('pings_per_s'))}  "
+print(f"  throughput   preflight/{other} = {ratio(p.get('pings_per_s'), a.get('pings_per_s'))}  "
       f"({p.get('pings_per_s')}/s vs {a.get('pings_per_s')}/s; > 1 means preflight is faster)")
-print(f"  peak RSS     preflight {p.get('peak_rss_mb')} MB, asyncpg {a.get('peak_rss_mb')} MB")
+print(f"  peak RSS     preflight {p.get('peak_rss_mb')} MB, {other} {a.get('peak_rss_mb')} MB")
 EOF
 }
 
@@ -181,5 +187,65 @@ kill "$PEER_PID" 2>/dev/null || true
 wait "$PEER_PID" 2>/dev/null || true
 PEER_PID=""
 cat "$WORK/peer.err"
+
+# --------------------------------------------------------------- (c) through the SSH bastion vs direct
+say "(c) PostgreSQL ping through the OpenSSH bastion vs direct, N=200 C=1"
+D_JSON="$(run_preflight 200 1 "$PAYLOAD")"
+T_JSON="$("$BIN" bench --payload "$PAYLOAD" --count 200 --concurrency 1 --json \
+    --ssh-host 127.0.0.1 --ssh-port "$PREFLIGHT_TEST_SSH_PORT" --ssh-user "$PREFLIGHT_TEST_SSH_USER" \
+    --ssh-key "$PREFLIGHT_TEST_SSH_KEY_FILE" 2>"$WORK/tunnel.err" | json_line)"
+echo "  direct: $D_JSON"
+echo "  tunnel: $T_JSON"
+python3 - "$T_JSON" "$D_JSON" <<'EOF2'
+import json, sys
+t, d = json.loads(sys.argv[1]), json.loads(sys.argv[2])
+print(f"  p50 tunnel/direct = {t['p50_ms'] / d['p50_ms']:.2f} ({t['p50_ms']} ms vs {d['p50_ms']} ms); "
+      f"p99 {t['p99_ms']} ms vs {d['p99_ms']} ms")
+EOF2
+printf '{"scenario":"postgres-via-ssh-N200-C1","result":%s}\n' "$T_JSON" >>"$RESULTS"
+
+# ------------------------------------------------------------------ (d) preflight vs PyMySQL, MariaDB
+if ! "$PY" -c 'import pymysql' 2>/dev/null; then "$VENV/bin/pip" install -q --disable-pip-version-check PyMySQL; fi
+MYSQL_PAYLOAD="$WORK/payload-mysql.json"
+python3 - "$MYSQL_PAYLOAD" <<'EOF2'
+import json, os, sys
+body = {"type": "mysql", "sharedConfig": {"host": "127.0.0.1", "port": int(os.environ["PREFLIGHT_TEST_MYSQL_PORT"]),
+        "user": os.environ["PREFLIGHT_TEST_MYSQL_NATIVE_USER"], "password": os.environ["PREFLIGHT_TEST_MYSQL_NATIVE_PASSWORD"],
+        "tlsMode": ""}}
+fd = os.open(sys.argv[1], os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+with os.fdopen(fd, "w") as f: json.dump(body, f)
+EOF2
+for nc in "200 1" "2000 50"; do
+    set -- $nc
+    say "(d) MySQL ping vs PyMySQL connect+auth(+readiness queries)+close, native user, no TLS: N=$1 C=$2"
+    P_JSON="$(run_preflight "$1" "$2" "$MYSQL_PAYLOAD")"
+    for extra in "" "--readiness"; do
+        M_JSON="$("$PY" "$ROOT/bench/pymysql_connect.py" --port "$PREFLIGHT_TEST_MYSQL_PORT" --user "$PREFLIGHT_TEST_MYSQL_NATIVE_USER" \
+            --password "$PREFLIGHT_TEST_MYSQL_NATIVE_PASSWORD" --n "$1" --concurrency "$2" $extra | json_line)"
+        echo "  pymysql $extra: $M_JSON"
+    done
+    echo "  preflight: $P_JSON"
+    compare "$P_JSON" "$M_JSON"
+    printf '{"scenario":"mysql-native-N%s-C%s","result":%s}\n' "$1" "$2" "$P_JSON" >>"$RESULTS"
+done
+
+# --------------------------------------------------------------- (e) preflight vs pymongo, SecantusDB
+MONGO_PY="${PREFLIGHT_TEST_MONGO_VENV:-$HOME/.cache/preflight-mongo-venv}/bin/python"
+MONGO_PAYLOAD="$WORK/payload-mongo.json"
+python3 - "$MONGO_PAYLOAD" <<'EOF2'
+import json, os, sys
+body = {"type": "mongodb", "sharedConfig": {"host": f"mongodb://127.0.0.1:{os.environ['PREFLIGHT_TEST_MONGO_PORT']}/?authSource=admin",
+        "user": os.environ["PREFLIGHT_TEST_MONGO_SHA256_USER"], "password": os.environ["PREFLIGHT_TEST_MONGO_SHA256_PASSWORD"]}}
+fd = os.open(sys.argv[1], os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+with os.fdopen(fd, "w") as f: json.dump(body, f)
+EOF2
+say "(e) MongoDB ping vs pymongo connect+auth+hello+close, SCRAM-SHA-256: N=200 C=1"
+P_JSON="$(run_preflight 200 1 "$MONGO_PAYLOAD")"
+G_JSON="$("$MONGO_PY" "$ROOT/bench/pymongo_connect.py" --port "$PREFLIGHT_TEST_MONGO_PORT" --user "$PREFLIGHT_TEST_MONGO_SHA256_USER" \
+    --password "$PREFLIGHT_TEST_MONGO_SHA256_PASSWORD" --auth-mechanism SCRAM-SHA-256 --n 200 --concurrency 1 | json_line)"
+echo "  preflight: $P_JSON"
+echo "  pymongo:   $G_JSON"
+compare "$P_JSON" "$G_JSON"
+printf '{"scenario":"mongo-scram256-N200-C1","result":%s}\n' "$P_JSON" >>"$RESULTS"
 
 say "done in $(( $(date +%s) - T0 ))s; results in ${RESULTS#$ROOT/}"
