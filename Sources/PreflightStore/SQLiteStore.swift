@@ -388,13 +388,29 @@ final class SQLiteStore: PreflightStore {
                 _ = try await Self.execute(db, pragma)
             }
             if !isMemory {
-                let mode = try await Self.execute(db, SQLiteSQL.enableWAL).first?.column("journal_mode")?.string
+                let mode = try await Self.enableWAL(db)
                 if mode?.lowercased() != "wal" {
                     logger.warning("SQLite did not switch to WAL mode", metadata: ["path": .string(path), "journal_mode": .string(mode ?? "unknown")])
                 }
             }
         } catch {
             throw StoreError(.connectionFailed, "Could not configure the SQLite database at \(path): \(describe(error))")
+        }
+    }
+
+    /// Switches to WAL. Changing the journal mode needs a moment of exclusive access, and SQLite answers
+    /// "database is locked" at once (without its busy handler) while another connection is opening the
+    /// same file, so this retries for up to five seconds.
+    private static func enableWAL(_ db: SQLiteConnection) async throws -> String? {
+        var attempt = 0
+        while true {
+            do {
+                return try await Self.execute(db, SQLiteSQL.enableWAL).first?.column("journal_mode")?.string
+            } catch {
+                attempt += 1
+                guard attempt < 100, "\(error)".contains("locked") || "\(error)".contains("busy") else { throw error }
+                try await Task.sleep(for: .milliseconds(50))
+            }
         }
     }
 
