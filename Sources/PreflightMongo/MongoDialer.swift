@@ -3,14 +3,21 @@ import PreflightCore
 import PreflightNetwork
 
 /// Opens a connection to one MongoDB host with the engine's `Dialer` (egress policy on every address,
-/// addresses tried in order, the channel registered with the ping) and puts the MongoDB frame reader in
+/// addresses tried in order, the channel registered with the ping), or through the ping's SSH tunnel,
+/// and puts the MongoDB frame reader in
 /// the pipeline; bytes the peer sent before the reader was there (an SSH banner) are released to it.
 struct MongoDialer: Sendable {
     /// Connects to the first address that accepts, returning the channel and its reader.
     static func connect(
         to addresses: [SocketAddress], address: MongoHostAddress, context: ProbeContext
     ) async throws(ProbeFailure) -> (connection: MongoConnection, socket: SocketAddress, attempts: [String]) {
-        let dial = try await Dialer().connect(to: addresses, host: address.host, context: context)
+        // Through the ping's SSH bastion when it has one (each host gets its own channel), else directly.
+        let dial: DialResult
+        if let tunnel = context.tunnel {
+            dial = try await tunnel.open(toHost: address.host, port: address.port, context: context)
+        } else {
+            dial = try await Dialer().connect(to: addresses, host: address.host, context: context)
+        }
         let reader = MongoFrameReader(limit: min(context.inboundByteLimit, MongoWire.maxMessageSize))
         let channel = dial.channel
         do {

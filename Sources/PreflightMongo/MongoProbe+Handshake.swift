@@ -41,6 +41,10 @@ extension MongoPing {
     func resolve(_ address: MongoHostAddress, soft: Bool, label: String) async throws(ProbeFailure) -> [SocketAddress] {
         let host = address.host
         let port = address.port
+        if context.tunnel != nil {
+            trace.note("dns", status: .skipped, detail: "\(host) is resolved by the SSH bastion")
+            return []
+        }
         if IPAddress(host) != nil {
             let socket: SocketAddress
             do { socket = try SocketAddress(ipAddress: host, port: port) } catch {

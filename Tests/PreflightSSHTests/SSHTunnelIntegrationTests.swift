@@ -146,6 +146,29 @@ struct SSHTunnelIntegrationTests {
         #expect(report.message?.contains("from the bastion") == true, "\(report.message ?? "")")
     }
 
+    @Test func mysqlAndMongoDBGoThroughTheBastionToo() async throws {
+        let env = TestEnvironment.value
+        let mysqlPort = try #require(env("PREFLIGHT_TEST_MYSQL_PORT"))
+        let mysql = ConnectorPayload(type: .mysql, sharedConfig: SharedConfig(strings: [
+            "host": "127.0.0.1", "port": mysqlPort, "user": try #require(env("PREFLIGHT_TEST_MYSQL_NATIVE_USER")),
+            "password": try #require(env("PREFLIGHT_TEST_MYSQL_NATIVE_PASSWORD")),
+        ]), sshTunnelUUID: UUID(), timeoutSeconds: 8)
+        let viaBastion = try await engine.ping(mysql, tunnel: SSHTunnelOpener(spec: try spec()))
+        #expect(viaBastion.ok, "\(viaBastion.message ?? "")")
+        #expect(viaBastion.steps.contains { $0.name == "ssh_channel" && $0.status == .passed })
+
+        let mongoPort = try #require(env("PREFLIGHT_TEST_MONGO_PORT"))
+        let mongo = ConnectorPayload(type: .mongodb, sharedConfig: SharedConfig(strings: [
+            "host": "mongodb://127.0.0.1:\(mongoPort)/?authSource=admin&directConnection=true",
+            "user": try #require(env("PREFLIGHT_TEST_MONGO_SHA256_USER")),
+            "password": try #require(env("PREFLIGHT_TEST_MONGO_SHA256_PASSWORD")),
+        ]), sshTunnelUUID: UUID(), timeoutSeconds: 8)
+        let mongoReport = try await engine.ping(mongo, tunnel: SSHTunnelOpener(spec: try spec()))
+        #expect(mongoReport.ok, "\(mongoReport.message ?? "")")
+        #expect(mongoReport.steps.contains { $0.name == "ssh_channel" && $0.status == .passed })
+        #expect(mongoReport.steps.first { $0.name == "dns" }?.detail?.contains("bastion") == true)
+    }
+
     @Test func theEgressPolicyAppliesToTheBastion() async throws {
         var spec = try spec()
         spec.host = "169.254.169.254"
