@@ -138,31 +138,19 @@ extension MongoPing {
             let seen = try await ping.observe(session)
             let checks = MongoReadiness.checks(seen)
             for check in checks { ping.trace.check(check) }
-            let failed = checks.filter { $0.status == .failed }
-            let warned = checks.filter { $0.status == .warning }
-            if !failed.isEmpty {
-                outcome.status = ping.context.isSource ? .failed : .warning
-                outcome.detail = "not ready for change streams: " + failed.map { "\($0.name): \($0.observed) (needs \($0.required))" }.joined(separator: "; ")
-                outcome.hint = ping.context.isSource ? failed.first?.fix : "these fail the ping when connectionRole is \"source\""
-            } else if !warned.isEmpty {
-                outcome.status = .warning
-                outcome.detail = "ready, with warnings: " + warned.map { "\($0.name): \($0.observed)" }.joined(separator: "; ")
-                outcome.hint = warned.first?.fix
-            } else {
-                outcome.detail = "ready for change streams (\(checks.count) checks passed)"
-            }
+            (outcome.status, outcome.detail, outcome.hint) = ReadinessVerdict.step(
+                for: checks, isSource: ping.context.isSource, readyFor: "change streams")
             return seen
         }
         guard context.isSource else { return }
-        let failed = MongoReadiness.checks(seen).filter { $0.status == .failed }
-        guard let first = failed.first else { return }
-        let restart = failed.contains { $0.restartRequired == true }
-        let list = failed.map { "\($0.name): \($0.observed) (needs \($0.required))" }.joined(separator: "; ")
+        let checks = MongoReadiness.checks(seen)
+        guard let failure = ReadinessVerdict.sourceFailure(for: checks, server: server) else { return }
         if MongoReadiness.isPermissionProblem(seen) {
-            throw ProbeFailure(.permission, "user \"\(config.user ?? "")\" cannot read change events from \(server): \(list)", hint: first.fix, transient: false)
+            let list = checks.filter { $0.status == .failed }.map { "\($0.name): \($0.observed) (needs \($0.required))" }.joined(separator: "; ")
+            throw ProbeFailure(.permission, "user \"\(config.user ?? "")\" cannot read change events from \(server): \(list)",
+                hint: checks.first { $0.status == .failed }?.fix, transient: false)
         }
-        throw ProbeFailure(.cdcNotReady, "\(server) is not ready for change data capture: \(list)",
-            hint: (first.fix ?? "") + (restart ? " (a restart is required)" : ""))
+        throw failure
     }
 
     /// buildInfo, a change stream opened and closed at once, and the oplog's oldest and newest entries.

@@ -452,28 +452,13 @@ struct MySQLProbe: Probe {
             let info = MySQLServerInfo(versionString: seen.variables?["version"] ?? greeting.serverVersion, variables: seen.variables ?? [:])
             let checks = MySQLReadiness.checks(seen, server: info, user: config.user, database: config.database)
             for check in checks { context.trace.check(check) }
-            let failed = checks.filter { $0.status == .failed }
-            let warned = checks.filter { $0.status == .warning }
-            if !failed.isEmpty {
-                outcome.status = context.isSource ? .failed : .warning
-                outcome.detail = "\(info.description) is not ready for CDC: " + failed.map { "\($0.name) is \($0.observed) (needs \($0.required))" }.joined(separator: "; ")
-                outcome.hint = context.isSource ? nil : "these fail the ping when connectionRole is \"source\""
-            } else if !warned.isEmpty {
-                outcome.status = .warning
-                outcome.detail = "\(info.description) is ready, with warnings: " + warned.map { "\($0.name): \($0.observed)" }.joined(separator: "; ")
-            } else {
-                outcome.detail = "\(info.description) is ready for binlog CDC (\(checks.count) checks passed)"
-            }
+            (outcome.status, outcome.detail, outcome.hint) = ReadinessVerdict.step(
+                for: checks, isSource: context.isSource, readyFor: "binlog CDC")
+            outcome.detail = "\(info.description): " + (outcome.detail ?? "")
             return checks
         }
-        if context.isSource {
-            let failed = checks.filter { $0.status == .failed }
-            if let first = failed.first {
-                let restart = failed.contains { $0.restartRequired == true }
-                throw ProbeFailure(.cdcNotReady,
-                    "\(server) is not ready for change data capture: " + failed.map { "\($0.name) is \($0.observed), needs \($0.required)" }.joined(separator: "; "),
-                    hint: (first.fix ?? "") + (restart ? " (a restart is required)" : ""))
-            }
+        if context.isSource, let failure = ReadinessVerdict.sourceFailure(for: checks, server: server) {
+            throw failure
         }
     }
 }

@@ -208,32 +208,16 @@ struct PostgresProbe: Probe {
                 detail: config.type == .redshift ? "Redshift is a destination: no replication checks" : "CockroachDB changefeed checks are not implemented yet")
             return
         }
-        let observations = try await context.step("readiness", "running read-only readiness queries on \(server)") { outcome -> PostgresObservations in
+        let checks = try await context.step("readiness", "running read-only readiness queries on \(server)") { outcome -> [ReadinessCheck] in
             let seen = await PostgresQueries.observe(connection, logger: context.logger)
             let checks = PostgresReadiness.checks(seen, user: config.user, database: config.database)
             for check in checks { context.trace.check(check) }
-            let failed = checks.filter { $0.status == .failed }
-            let warned = checks.filter { $0.status == .warning }
-            if !failed.isEmpty {
-                outcome.status = context.isSource ? .failed : .warning
-                outcome.detail = "not ready for CDC: " + failed.map { "\($0.name) is \($0.observed) (needs \($0.required))" }.joined(separator: "; ")
-                outcome.hint = context.isSource ? nil : "these fail the ping when connectionRole is \"source\""
-            } else if !warned.isEmpty {
-                outcome.status = .warning
-                outcome.detail = "ready, with warnings: " + warned.map { "\($0.name): \($0.observed)" }.joined(separator: "; ")
-            } else {
-                outcome.detail = "ready for logical replication (\(checks.count) checks passed)"
-            }
-            return seen
+            (outcome.status, outcome.detail, outcome.hint) = ReadinessVerdict.step(
+                for: checks, isSource: context.isSource, readyFor: "logical replication")
+            return checks
         }
-        if context.isSource {
-            let failed = PostgresReadiness.checks(observations, user: config.user, database: config.database).filter { $0.status == .failed }
-            if let first = failed.first {
-                let restart = failed.contains { $0.restartRequired == true }
-                throw ProbeFailure(.cdcNotReady,
-                    "\(server) is not ready for change data capture: " + failed.map { "\($0.name) is \($0.observed), needs \($0.required)" }.joined(separator: "; "),
-                    hint: (first.fix ?? "") + (restart ? " (a restart is required)" : ""))
-            }
+        if context.isSource, let failure = ReadinessVerdict.sourceFailure(for: checks, server: server) {
+            throw failure
         }
     }
 }
