@@ -41,6 +41,16 @@ public final class EarlyBytesBuffer: ChannelInboundHandler, RemovableChannelHand
         if merged.readableBytes > 0 { EarlyBytesLeftovers.keep(merged, for: context.channel) }
     }
 
+    /// The first `limit` bytes held so far, without releasing them.
+    func peek(limit: Int) -> [UInt8] {
+        var bytes: [UInt8] = []
+        for data in held where bytes.count < limit {
+            let buffer = unwrapInboundIn(data)
+            bytes += buffer.getBytes(at: buffer.readerIndex, length: min(limit - bytes.count, buffer.readableBytes)) ?? []
+        }
+        return bytes
+    }
+
     /// Passes on everything held (reads, then the close if it came) and lets later traffic through.
     func release() {
         guard !passing, let context else { return }
@@ -64,6 +74,23 @@ extension Channel {
     }
 }
 
+extension Channel {
+    /// The first bytes the peer sent that no reader has taken yet (a server that speaks first), or
+    /// what it sent before closing. Empty when it has said nothing.
+    public func peekEarlyBytes(limit: Int = 64) async -> [UInt8] {
+        let channel = self
+        let held = try? await eventLoop.submit { () -> [UInt8] in
+            if let buffer = try? channel.pipeline.syncOperations.handler(type: EarlyBytesBuffer.self) {
+                return buffer.peek(limit: limit)
+            }
+            return []
+        }.get()
+        if let held, !held.isEmpty { return held }
+        if let kept = EarlyBytesLeftovers.peek(for: self) { return Array(kept.readableBytesView.prefix(limit)) }
+        return []
+    }
+}
+
 /// What peers sent before closing, kept when the channel closed while its bytes were still held
 /// (a MySQL "host not allowed" error packet followed by a close, say): closing a channel tears down
 /// its pipeline, so the buffer hands them here for `exchange` to find. `ProbeContext.closeAll` clears
@@ -78,6 +105,11 @@ public enum EarlyBytesLeftovers {
     /// The bytes kept for `channel`, removed from the store.
     public static func take(for channel: any Channel) -> ByteBuffer? {
         store.withLock { $0.removeValue(forKey: ObjectIdentifier(channel)) }
+    }
+
+    /// The bytes kept for `channel`, left in the store.
+    public static func peek(for channel: any Channel) -> ByteBuffer? {
+        store.withLock { $0[ObjectIdentifier(channel)] }
     }
 
     /// Forgets whatever was kept for `channel`.

@@ -53,6 +53,12 @@ public enum TLSUpgrade {
         let handshake = channel.eventLoop.makePromise(of: Void.self)
         do {
             try await channel.eventLoop.submit {
+                // A TLS server waits for the client's hello. Bytes already held here came before it
+                // and would never reach the TLS handler: the peer is something else.
+                if let early = try? channel.pipeline.syncOperations.handler(type: EarlyBytesBuffer.self) {
+                    let spoken = early.peek(limit: 64)
+                    if !spoken.isEmpty { throw SpokeFirst(bytes: spoken) }
+                }
                 let handler: NIOSSLClientHandler
                 if verifies {
                     handler = try NIOSSLClientHandler(context: sslContext, serverHostname: sni) { presented, verdict in
@@ -75,6 +81,11 @@ public enum TLSUpgrade {
                 // From here on the application's bytes come out of TLS: let them through.
                 channel.releaseEarlyBytes()
             }.get()
+        } catch let spoke as SpokeFirst {
+            handshake.fail(spoke)
+            var message = "\(peerName) sent data before the TLS handshake, which a TLS server never does"
+            if let known = ProtocolSniffer.identify(spoke.bytes) { message += " (it looks like \(known.description))" }
+            throw ProbeFailure(.protocolMismatch, message, hint: "check the port: it does not speak TLS first")
         } catch {
             handshake.fail(error)
             if !channel.isActive {
@@ -97,6 +108,11 @@ public enum TLSUpgrade {
         let version = (try? await channel.nioSSL_tlsVersion().get()).flatMap { $0 }.map(versionName) ?? "TLS"
         let summary = leaf.flatMap { try? Certificate(derEncoded: $0.toDERBytes()) }.map(CertificateSummary.init)
         return TLSSessionInfo(version: version, certificate: summary, verified: verifies)
+    }
+
+    /// The peer sent bytes before the client's hello.
+    struct SpokeFirst: Error {
+        let bytes: [UInt8]
     }
 
     static func certificateHint(_ settings: TLSSettings) -> String {

@@ -1,0 +1,34 @@
+import Crypto
+import PreflightCore
+import _CryptoExtras
+
+/// Reads the RSA private keys that users paste into configs, refusing the wrong kinds with messages
+/// that name the field and never quote the key.
+public enum RSAPrivateKeyPEM {
+    /// Parses a PKCS#8 (`BEGIN PRIVATE KEY`) or PKCS#1 (`BEGIN RSA PRIVATE KEY`) RSA key.
+    public static func parse(_ pem: String, field: String) throws(InvalidConfig) -> _RSA.Signing.PrivateKey {
+        // Keys pasted into JSON often arrive with literal "\n" sequences instead of newlines.
+        var text = pem.trimmingCharacters(in: .whitespacesAndNewlines)
+        if !text.contains("\n") && text.contains("\\n") { text = text.replacingOccurrences(of: "\\n", with: "\n") }
+        if text.contains("BEGIN ENCRYPTED PRIVATE KEY") || text.contains("Proc-Type: 4,ENCRYPTED") {
+            throw InvalidConfig("\(field) is an encrypted private key; give the unencrypted PKCS#8 key (openssl pkcs8 -topk8 -nocrypt)")
+        }
+        if text.contains("BEGIN EC PRIVATE KEY") || text.contains("BEGIN OPENSSH PRIVATE KEY") || text.contains("BEGIN DSA PRIVATE KEY") {
+            throw InvalidConfig("\(field) is not an RSA private key; an RSA key in PKCS#8 PEM (BEGIN PRIVATE KEY) is needed")
+        }
+        if text.contains("BEGIN PUBLIC KEY") || text.contains("BEGIN RSA PUBLIC KEY") || text.contains("BEGIN CERTIFICATE") {
+            throw InvalidConfig("\(field) holds a public key or certificate; the private key (BEGIN PRIVATE KEY) is needed")
+        }
+        guard text.contains("-----BEGIN PRIVATE KEY-----") || text.contains("-----BEGIN RSA PRIVATE KEY-----") else {
+            throw InvalidConfig("\(field) is not a PEM private key (it should start with -----BEGIN PRIVATE KEY-----)")
+        }
+        let key: _RSA.Signing.PrivateKey
+        do { key = try _RSA.Signing.PrivateKey(unsafePEMRepresentation: text) } catch {
+            throw InvalidConfig("\(field) could not be read as an RSA private key (damaged base64, or not RSA)")
+        }
+        guard key.keySizeInBits >= 2048 else {
+            throw InvalidConfig("\(field) is a \(key.keySizeInBits)-bit RSA key; providers require at least 2048 bits")
+        }
+        return key
+    }
+}
