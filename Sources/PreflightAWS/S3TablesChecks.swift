@@ -1,0 +1,34 @@
+import PreflightCore
+import PreflightHTTP
+import PreflightNetwork
+
+/// Iceberg on S3 Tables: GetTableBucket (`GET /buckets/{ARN}`, REST-JSON, service `s3tables`).
+struct S3TablesChecks {
+    let probe: AWSProbe
+    let client: AWSClient
+    let session: AWSProbe.Session
+
+    /// The request: the ARN is one path segment, percent-encoded.
+    static func request(bucketARN: String) -> AWSRequest {
+        AWSRequest("GET", "/buckets/" + FormEncoding.percentEncode(bucketARN))
+    }
+
+    func run(bucket: TableBucketARN) async throws(ProbeFailure) {
+        let region = bucket.region
+        let endpoint = probe.endpoints.s3Tables(region: region)
+        let call = AWSCall(product: "S3 Tables", action: "s3tables:GetTableBucket", keyID: session.credentials.accessKeyID,
+                           roleARN: session.roleARN, region: region, resource: "table bucket \(bucket.name) (\(bucket.text))")
+        try await client.call(Self.request(bucketARN: bucket.text), to: endpoint, label: nil, signingService: "s3tables", region: region,
+            credentials: session.credentials, step: "get_table_bucket",
+            activity: "reading table bucket \(bucket.name) (GetTableBucket)") { response, outcome throws(ProbeFailure) in
+            try AWSProbe.failIfError(response, call: call, endpoint: endpoint)
+            guard let json = response.json(), let arn = json["arn"]?.stringValue else {
+                throw ProbeFailure(.protocolMismatch,
+                    "\(endpoint.hostHeader) answered GetTableBucket with \(response.statusLine) but no table bucket (\(response.looksLikeHTML ? "an HTML page" : "\(response.body.count) bytes of something else"))",
+                    hint: "check endpointURL: this does not look like Amazon S3 Tables")
+            }
+            let name = json["name"]?.stringValue ?? bucket.name
+            outcome.detail = "table bucket \(name) in \(region) reachable" + (arn == bucket.text ? "" : " (\(arn))")
+        }
+    }
+}

@@ -1,0 +1,82 @@
+import Foundation
+import PreflightAWS
+import PreflightCore
+import PreflightEngine
+import PreflightTestSupport
+import Testing
+
+/// Shared helpers: an engine with only the AWS probes, payloads, and a report check that no secret leaked.
+enum AWSTesting {
+    static func engine(timeout: Duration = .seconds(10), environment: [String: String] = [:]) -> PingEngine {
+        PingEngine(configuration: EngineConfiguration(defaultTimeout: timeout), factories: [AWSProbeFactory(environment: environment)])
+    }
+
+    static func payload(_ type: ConnectorType, _ config: [String: String], role: String? = nil, timeoutSeconds: Double? = nil) -> ConnectorPayload {
+        ConnectorPayload(type: type, sharedConfig: SharedConfig(strings: config), connectionRole: role, timeoutSeconds: timeoutSeconds)
+    }
+
+    /// Pings, then checks that none of `secrets` (nor any secret-named key of the config) is anywhere in the JSON report.
+    static func ping(_ engine: PingEngine, _ payload: ConnectorPayload, secrets: [String] = []) async throws -> PingReport {
+        let report = try await engine.ping(payload)
+        let json = String(decoding: try JSONEncoder().encode(report), as: UTF8.self)
+        var planted = secrets
+        for key in ["awsSecretAccessKey", "awsSessionToken", "token", "credential"] {
+            if let value = try payload.sharedConfig.secret(key) { planted.append(value) }
+        }
+        if let credential = try payload.sharedConfig.secret("credential"), let colon = credential.firstIndex(of: ":") {
+            planted.append(String(credential[credential.index(after: colon)...]))
+        }
+        for secret in planted where !secret.isEmpty {
+            #expect(!json.contains(secret), "a secret leaked into the report: \(json)")
+        }
+        return report
+    }
+
+    /// A config for S3 against `endpoint` (a scripted or moto peer).
+    static func s3Config(endpoint: String, keyID: String = "AKIAIOSFODNN7EXAMPLE", secret: String = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+                         region: String = "us-east-1", extra: [String: String] = [:]) -> [String: String] {
+        var config = ["awsAccessKeyID": keyID, "awsSecretAccessKey": secret, "awsRegion": region, "endpointURL": endpoint]
+        for (key, value) in extra { config[key] = value }
+        return config
+    }
+}
+
+extension PingReport {
+    func step(_ name: String) -> PingStep? { steps.first { $0.name == name } }
+    func check(_ name: String) -> ReadinessCheck? { checks.first { $0.name == name } }
+    var summary: String {
+        "\(category?.rawValue ?? "ok"): \(message ?? "") [hint: \(hint ?? "")] | "
+            + steps.map { "\($0.name)=\($0.status.rawValue)(\($0.detail ?? ""))" }.joined(separator: "; ")
+    }
+}
+
+/// The moto server of `scripts/servers/moto.sh` (read from `PREFLIGHT_TEST_AWS_*`).
+struct MotoTestServer: Sendable {
+    var endpoint: String
+    var region: String
+    var goodKeyID: String
+    var goodSecret: String
+    var deniedKeyID: String
+    var deniedSecret: String
+    var roleARN: String
+    var externalID: String
+    var bucket: String
+    var euBucket: String
+    var streamARN: String
+    var keysOnlyStreamARN: String
+
+    static let variables = ["ENDPOINT", "REGION", "GOOD_KEY_ID", "GOOD_SECRET", "DENIED_KEY_ID", "DENIED_SECRET", "ROLE_ARN",
+                            "EXTERNAL_ID", "BUCKET", "EU_BUCKET", "STREAM_ARN", "KEYS_ONLY_STREAM_ARN"].map { "PREFLIGHT_TEST_AWS_\($0)" }
+
+    static var missingVariables: [String] { variables.filter { TestEnvironment.value($0) == nil } }
+
+    static func fromEnvironment() -> MotoTestServer? {
+        guard missingVariables.isEmpty else { return nil }
+        func value(_ name: String) -> String { TestEnvironment.value("PREFLIGHT_TEST_AWS_\(name)") ?? "" }
+        return MotoTestServer(
+            endpoint: value("ENDPOINT"), region: value("REGION"), goodKeyID: value("GOOD_KEY_ID"), goodSecret: value("GOOD_SECRET"),
+            deniedKeyID: value("DENIED_KEY_ID"), deniedSecret: value("DENIED_SECRET"), roleARN: value("ROLE_ARN"),
+            externalID: value("EXTERNAL_ID"), bucket: value("BUCKET"), euBucket: value("EU_BUCKET"), streamARN: value("STREAM_ARN"),
+            keysOnlyStreamARN: value("KEYS_ONLY_STREAM_ARN"))
+    }
+}
