@@ -1,0 +1,106 @@
+import Crypto
+import Foundation
+import PreflightCore
+import PreflightEngine
+import PreflightGoogle
+import PreflightHTTP
+import PreflightTestSupport
+import Testing
+import _CryptoExtras
+
+/// Keys generated once per test run (RSA generation is slow in debug builds).
+enum GoogleTestKeys {
+    /// The key registered with the fake Google for the loader account.
+    static let registered = try! _RSA.Signing.PrivateKey(keySize: .bits2048)
+    /// A key Google has never seen (a deleted or foreign key).
+    static let other = try! _RSA.Signing.PrivateKey(keySize: .bits2048)
+    static let registeredKeyID = "5c0ffee5c0ffee5c0ffee5c0ffee5c0ffee5c0ff"
+}
+
+/// Shared helpers: key files, payloads, an engine with only the Google probes, and leak checks.
+enum GoogleTesting {
+    static let email = "loader@acme-data.iam.gserviceaccount.com"
+    static let project = "acme-data"
+
+    static func engine(timeout: Duration = .seconds(10)) -> PingEngine {
+        PingEngine(configuration: EngineConfiguration(defaultTimeout: timeout), factories: [GoogleProbeFactory()])
+    }
+
+    /// A service-account key file as Google writes it, with fields replaced or removed (`nil` removes).
+    static func keyFile(
+        key: _RSA.Signing.PrivateKey = GoogleTestKeys.registered, email: String = email, keyID: String = GoogleTestKeys.registeredKeyID,
+        tokenURI: String? = "https://oauth2.googleapis.com/token", project: String = project, overrides: [String: JSONValue?] = [:]
+    ) -> String {
+        var members: [String: JSONValue] = [
+            "type": .string("service_account"),
+            "project_id": .string(project),
+            "private_key_id": .string(keyID),
+            "private_key": .string(key.pkcs8PEMRepresentation),
+            "client_email": .string(email),
+            "client_id": .string("104729104729104729104"),
+            "auth_uri": .string("https://accounts.google.com/o/oauth2/auth"),
+            "auth_provider_x509_cert_url": .string("https://www.googleapis.com/oauth2/v1/certs"),
+            "universe_domain": .string("googleapis.com"),
+        ]
+        if let tokenURI { members["token_uri"] = .string(tokenURI) }
+        for (name, value) in overrides { members[name] = value }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        return String(decoding: try! encoder.encode(JSONValue.object(members)), as: UTF8.self)
+    }
+
+    static func payload(
+        type: ConnectorType = .bigquery, projectID: String? = project, credentials: String? = keyFile(),
+        extra: [String: String] = [:], timeoutSeconds: Double? = nil
+    ) -> ConnectorPayload {
+        var config: [String: String] = [:]
+        config["projectID"] = projectID
+        config["credentialsData"] = credentials
+        for (key, value) in extra { config[key] = value }
+        return ConnectorPayload(type: type, sharedConfig: SharedConfig(strings: config), timeoutSeconds: timeoutSeconds)
+    }
+
+    /// A payload aimed at a fake Google served by `server` (token and API on the same peer).
+    static func payload(
+        for server: ScriptedHTTPServer, type: ConnectorType = .bigquery, key: _RSA.Signing.PrivateKey = GoogleTestKeys.registered,
+        email: String = email, projectID: String = project, extra: [String: String] = [:], timeoutSeconds: Double? = nil
+    ) -> ConnectorPayload {
+        var config = extra
+        config["endpointURL"] = config["endpointURL"] ?? server.endpoint
+        config["sslRootCert"] = TestPKI.caPEM
+        return payload(type: type, projectID: projectID,
+            credentials: keyFile(key: key, email: email, tokenURI: server.endpoint + "/token"),
+            extra: config, timeoutSeconds: timeoutSeconds)
+    }
+
+    /// Pings and checks that no secret, configured or obtained at run time, reached the report.
+    static func ping(_ engine: PingEngine, _ payload: ConnectorPayload, runtimeSecrets: @autoclosure () -> [String] = []) async throws -> PingReport {
+        let report = try await engine.ping(payload)
+        expectNoSecrets(in: report, payload: payload, runtime: runtimeSecrets())
+        return report
+    }
+
+    /// The key file, its private key (whole, JSON-escaped, and each base64 line) and `runtime` must not be in the report.
+    static func expectNoSecrets(in report: PingReport, payload: ConnectorPayload, runtime: [String]) {
+        let json = String(decoding: try! JSONEncoder().encode(report), as: UTF8.self)
+        var secrets = runtime
+        if let file = try? payload.sharedConfig.secret("credentialsData") {
+            secrets.append(file)
+            if let pem = JSONValue.parse(Array(file.utf8))?["private_key"]?.stringValue {
+                secrets.append(pem)
+                secrets.append(pem.replacingOccurrences(of: "\n", with: "\\n"))
+                secrets += pem.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }.filter { $0.count >= 40 }
+            }
+        }
+        for secret in secrets where !secret.isEmpty {
+            #expect(!json.contains(secret), "a secret leaked into the report: \(json.prefix(2000))")
+        }
+    }
+}
+
+extension PingReport {
+    func step(_ name: String) -> PingStep? { steps.first { $0.name == name } }
+    var summary: String {
+        "\(category?.rawValue ?? "ok"): \(message ?? "") [\(hint ?? "")] | " + steps.map { "\($0.name)=\($0.status.rawValue)(\($0.detail ?? ""))" }.joined(separator: "; ")
+    }
+}
