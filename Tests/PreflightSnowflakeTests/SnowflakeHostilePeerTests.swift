@@ -1,0 +1,108 @@
+import Foundation
+import PreflightCore
+import PreflightEngine
+import PreflightSnowflake
+import PreflightTestSupport
+import Testing
+
+/// Peers that are not Snowflake: every ping ends categorised within its deadline, with no secret in the report.
+@Suite("Snowflake against hostile peers")
+struct SnowflakeHostilePeerTests {
+    static let timeout = 1.5
+
+    func ping(_ accountURL: String, password: Bool = false) async throws -> PingReport {
+        let payload = SnowflakeTesting.payload(
+            accountURL: accountURL, privateKey: password ? nil : SnowflakeTestKeys.userPEM,
+            password: password ? SnowflakeTesting.password : nil, timeoutSeconds: Self.timeout)
+        let report = try await SnowflakeTesting.ping(SnowflakeTesting.engine(), payload)
+        #expect(report.durationMs < (Self.timeout + 1) * 1000, "\(report.durationMs) ms")
+        return report
+    }
+
+    @Test("silent peer: timeout", arguments: [false, true])
+    func silent(password: Bool) async throws {
+        let peer = try await HostilePeer(.silent)
+        defer { Task { await peer.shutdown() } }
+        let report = try await ping("http://127.0.0.1:\(peer.port)", password: password)
+        #expect(report.category == .timeout, "\(report.summary)")
+    }
+
+    @Test("silent peer behind https: timeout in the TLS handshake")
+    func silentTLS() async throws {
+        let peer = try await HostilePeer(.silent)
+        defer { Task { await peer.shutdown() } }
+        let report = try await ping("https://127.0.0.1:\(peer.port)")
+        #expect(report.category == .timeout, "\(report.summary)")
+        #expect(report.steps.last?.name == "tls")
+    }
+
+    @Test("dripping peer: timeout")
+    func drip() async throws {
+        let peer = try await HostilePeer(.drip(bytes: Array("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n".utf8), interval: .milliseconds(200)))
+        defer { Task { await peer.shutdown() } }
+        let report = try await ping("http://127.0.0.1:\(peer.port)")
+        #expect(report.category == .timeout, "\(report.summary)")
+    }
+
+    @Test("garbage, an SSH banner, a flood: protocol_mismatch", arguments: [
+        HostilePeer.Behaviour.garbage([0x00, 0xFF, 0x13, 0x37, 0x42, 0x00, 0x0A]),
+        .banner("SSH-2.0-OpenSSH_9.2p1 Debian-2\r\n"),
+        .hugeLengthThenFlood,
+    ])
+    func garbage(behaviour: HostilePeer.Behaviour) async throws {
+        let peer = try await HostilePeer(behaviour)
+        defer { Task { await peer.shutdown() } }
+        let report = try await ping("http://127.0.0.1:\(peer.port)")
+        #expect(report.category == .protocolMismatch, "\(report.summary)")
+    }
+
+    @Test("a peer that closes early: categorised, not hung", arguments: [
+        HostilePeer.Behaviour.acceptAndClose,
+        .closeAfter(bytes: Array("HTTP/1.1 200 OK\r\nContent-Length: 500\r\n\r\n{\"data\":".utf8)),
+    ])
+    func closesEarly(behaviour: HostilePeer.Behaviour) async throws {
+        let peer = try await HostilePeer(behaviour)
+        defer { Task { await peer.shutdown() } }
+        let report = try await ping("http://127.0.0.1:\(peer.port)", password: true)
+        #expect([.protocolMismatch, .serverUnavailable, .unreachable].contains(report.category), "\(report.summary)")
+    }
+
+    @Test("a huge body: protocol_mismatch")
+    func hugeBody() async throws {
+        let server = try await ScriptedHTTPServer.start(tls: true) { _ in
+            .json(200, #"{"data":[[""# + String(repeating: "x", count: 700 * 1024) + #""]]}"#)
+        }
+        defer { Task { await server.stop() } }
+        let report = try await ping(server.endpoint)
+        #expect(report.category == .protocolMismatch, "\(report.summary)")
+    }
+
+    @Test("an HTML page (the wrong host): protocol_mismatch", arguments: [false, true])
+    func html(password: Bool) async throws {
+        let server = try await ScriptedHTTPServer.start(tls: true) { _ in
+            ScriptedHTTPServer.Response(status: 200, headers: [("Content-Type", "text/html")],
+                body: "<!DOCTYPE html><html><head><title>Welcome</title></head><body>It works</body></html>")
+        }
+        defer { Task { await server.stop() } }
+        let report = try await ping(server.endpoint, password: password)
+        #expect(report.category == .protocolMismatch, "\(report.summary)")
+        #expect(report.hint?.contains("accountIdentifier") == true)
+    }
+
+    @Test("a peer that echoes the whole request back in an error: no secret in the report", arguments: [false, true])
+    func echo(password: Bool) async throws {
+        let server = try await ScriptedHTTPServer.start(tls: true) { request in
+            let echoed = (request.headers.map { "\($0.name): \($0.value)" }.joined(separator: " ") + " " + request.text)
+                .replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
+            return .json(401, #"{"code":"390144","message":"\#(echoed)","success":false}"#)
+        }
+        defer { Task { await server.stop() } }
+        let payload = SnowflakeTesting.payload(
+            accountURL: server.endpoint, privateKey: password ? nil : SnowflakeTestKeys.userPEM,
+            password: password ? SnowflakeTesting.password : nil, timeoutSeconds: Self.timeout)
+        let report = try await SnowflakeTesting.engine().ping(payload)
+        let jwts = server.requests.compactMap { $0.header("Authorization") }.map { $0.replacingOccurrences(of: "Bearer ", with: "") }
+        SnowflakeTesting.expectNoSecrets(in: report, payload: payload, runtime: jwts)
+        #expect(report.category == .auth, "\(report.summary)")
+    }
+}

@@ -1,0 +1,80 @@
+import Crypto
+import Foundation
+import PreflightCore
+import PreflightEngine
+import PreflightHTTP
+import PreflightSnowflake
+import PreflightTestSupport
+import Testing
+import _CryptoExtras
+
+/// Shared helpers: an engine with only the Snowflake probe, payloads, a fake account, and leak checks.
+enum SnowflakeTesting {
+    static let userPublicKey = try! RSAPrivateKeyPEM.parse(SnowflakeTestKeys.userPEM, field: "test").publicKey
+    static let password = "planted-Password-0451!"
+    static let account = "MYORG-MYACCOUNT"
+
+    static func engine(timeout: Duration = .seconds(10)) -> PingEngine {
+        PingEngine(configuration: EngineConfiguration(defaultTimeout: timeout), factories: [SnowflakeProbeFactory()])
+    }
+
+    /// A fake account: user LOADER (the user key and the password), roles LOADER_ROLE (default) and
+    /// OTHER_ROLE; warehouses LOADING_WH (LOADER_ROLE may use it) and LOCKED_WH (nobody may).
+    static func fake(account: String = account, echoTokenInQueryError: Bool = false) -> FakeSnowflake {
+        FakeSnowflake(
+            account: account,
+            users: ["loader": .init(publicKey: userPublicKey, password: password, defaultRole: "LOADER_ROLE",
+                                     roles: ["LOADER_ROLE", "PUBLIC"])],
+            warehouses: ["LOADING_WH": ["LOADER_ROLE"], "LOCKED_WH": ["SYSADMIN"]],
+            echoTokenInQueryError: echoTokenInQueryError)
+    }
+
+    static func start(_ fake: FakeSnowflake) async throws -> ScriptedHTTPServer {
+        try await ScriptedHTTPServer.start(tls: true) { request in fake.handle(request) }
+    }
+
+    static func payload(
+        accountIdentifier: String? = "myorg-myaccount", accountURL: String? = nil, warehouse: String? = "loading_wh",
+        username: String? = "loader", privateKey: String? = nil, password: String? = nil, role: String? = nil,
+        caPEM: String? = TestPKI.caPEM, timeoutSeconds: Double? = nil
+    ) -> ConnectorPayload {
+        var config: [String: String] = [:]
+        config["accountIdentifier"] = accountIdentifier
+        config["accountURL"] = accountURL
+        config["virtualDWH"] = warehouse
+        config["username"] = username
+        config["privateKey"] = privateKey
+        config["password"] = password
+        config["role"] = role
+        config["sslRootCert"] = caPEM
+        return ConnectorPayload(type: .snowflake, sharedConfig: SharedConfig(strings: config), timeoutSeconds: timeoutSeconds)
+    }
+
+    /// Pings and checks that no planted secret (configured or obtained at run time) is in the report.
+    static func ping(_ engine: PingEngine, _ payload: ConnectorPayload, runtimeSecrets: @autoclosure () -> [String] = []) async throws -> PingReport {
+        let report = try await engine.ping(payload)
+        expectNoSecrets(in: report, payload: payload, runtime: runtimeSecrets())
+        return report
+    }
+
+    static func expectNoSecrets(in report: PingReport, payload: ConnectorPayload, runtime: [String]) {
+        let json = String(decoding: try! JSONEncoder().encode(report), as: UTF8.self)
+        var secrets = runtime
+        if let password = try? payload.sharedConfig.secret("password") { secrets.append(password) }
+        if let pem = try? payload.sharedConfig.secret("privateKey") {
+            secrets.append(pem)
+            // Any line of the key's base64 body, too.
+            secrets += pem.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }.filter { $0.count >= 40 }
+        }
+        for secret in secrets where !secret.isEmpty {
+            #expect(!json.contains(secret), "a secret leaked into the report: \(json)")
+        }
+    }
+}
+
+extension PingReport {
+    func step(_ name: String) -> PingStep? { steps.first { $0.name == name } }
+    var summary: String {
+        "\(category?.rawValue ?? "ok"): \(message ?? "") | " + steps.map { "\($0.name)=\($0.status.rawValue)(\($0.detail ?? ""))" }.joined(separator: "; ")
+    }
+}
