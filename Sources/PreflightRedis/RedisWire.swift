@@ -1,0 +1,208 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import NIOCore
+import PreflightCore
+import PreflightNetwork
+
+/// Why reading replies stopped.
+enum RedisWireError: Error, Sendable {
+    /// The peer closed the connection; `buffered` bytes of an unfinished reply had arrived.
+    case closed(buffered: Int)
+    case timedOut
+    /// The bytes are not RESP, or break `RESPLimits`.
+    case protocolError(RESPProtocolError)
+    /// The peer sent more than a ping may read (InboundByteLimit), or piled up replies nobody asked for.
+    case byteLimit
+    case channel(String)
+}
+
+/// Decodes inbound bytes into RESP values and hands them to one waiting reader. Push messages are
+/// dropped. Only touched on its channel's event loop.
+final class RedisReplyHandler: ChannelInboundHandler, RemovableChannelHandler, @unchecked Sendable {
+    typealias InboundIn = ByteBuffer
+
+    /// More unread replies than this is a flood, not answers.
+    static let maxQueued = 64
+    /// Never hold more undecoded bytes than this.
+    static let maxBuffered = 1 << 20
+
+    private let limits: RESPLimits
+    private var buffer: [UInt8] = []
+    private var replies: [RESPValue] = []
+    private var failure: RedisWireError?
+    private var waiter: EventLoopPromise<RESPValue>?
+    private var timer: Scheduled<Void>?
+    /// The first bytes the peer sent (up to 64), for naming what answered when it is not Redis.
+    private(set) var firstBytes: [UInt8] = []
+    private(set) var bytesReceived = 0
+
+    init(limits: RESPLimits) {
+        self.limits = limits
+    }
+
+    var bufferedBytes: Int { buffer.count }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        feed(unwrapInboundIn(data))
+    }
+
+    func feed(_ data: ByteBuffer) {
+        guard failure == nil else { return }
+        var data = data
+        let bytes = data.readBytes(length: data.readableBytes) ?? []
+        bytesReceived += bytes.count
+        if firstBytes.count < 64 { firstBytes += bytes.prefix(64 - firstBytes.count) }
+        buffer += bytes
+        do {
+            var start = 0
+            while let (value, next) = try RESPDecoder.decode(buffer, from: start, limits: limits) {
+                start = next
+                if case .push = value { continue }
+                replies.append(value)
+                if replies.count > Self.maxQueued { failure = .byteLimit; break }
+            }
+            if start > 0 { buffer.removeFirst(start) }
+            if buffer.count > Self.maxBuffered, failure == nil { failure = .byteLimit }
+        } catch {
+            failure = .protocolError(error)
+        }
+        deliver()
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        channelInactiveWithoutContext()
+        context.fireChannelInactive()
+    }
+
+    func channelInactiveWithoutContext() {
+        if failure == nil { failure = .closed(buffered: buffer.count) }
+        deliver()
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        if failure == nil {
+            if error is InboundByteLimitExceeded {
+                failure = .byteLimit
+            } else if let io = error as? IOError, io.errnoCode == ECONNRESET || io.errnoCode == EPIPE {
+                // A reset is how many servers hang up (a TLS port reading plaintext, say).
+                failure = .closed(buffered: buffer.count)
+            } else {
+                failure = .channel("\(error)")
+            }
+        }
+        deliver()
+    }
+
+    private func deliver() {
+        guard let waiter else { return }
+        if !replies.isEmpty {
+            self.waiter = nil
+            timer?.cancel()
+            waiter.succeed(replies.removeFirst())
+        } else if let failure {
+            self.waiter = nil
+            timer?.cancel()
+            waiter.fail(failure)
+        }
+    }
+
+    func next(_ promise: EventLoopPromise<RESPValue>, timeout: TimeAmount, on loop: any EventLoop) {
+        guard waiter == nil else {
+            promise.fail(RedisWireError.channel("two reads at once"))
+            return
+        }
+        waiter = promise
+        deliver()
+        guard waiter != nil else { return }
+        timer = loop.scheduleTask(in: timeout) { [self] in
+            guard let waiter = self.waiter, waiter.futureResult === promise.futureResult else { return }
+            self.waiter = nil
+            waiter.fail(RedisWireError.timedOut)
+        }
+    }
+}
+
+/// A Redis connection's command/reply layer over an established (and, when asked, TLS) channel.
+struct RedisWire: Sendable {
+    let channel: any Channel
+    private let handler: RedisReplyHandler
+
+    private init(channel: any Channel, handler: RedisReplyHandler) {
+        self.channel = channel
+        self.handler = handler
+    }
+
+    /// Adds the reply reader at the end of the pipeline (after TLS, when TLS is on) and lets through
+    /// what arrived before it (a peer that speaks first — SSH, an error banner — is read, not lost).
+    static func attach(to channel: any Channel, limits: RESPLimits = .ping) async throws(ProbeFailure) -> RedisWire {
+        let handler = RedisReplyHandler(limits: limits)
+        do {
+            try await channel.eventLoop.submit {
+                do {
+                    try channel.pipeline.syncOperations.addHandler(handler)
+                    channel.releaseEarlyBytes()
+                } catch {
+                    if let bytes = EarlyBytesLeftovers.take(for: channel) { handler.feed(bytes) }
+                }
+                if !channel.isActive { handler.channelInactiveWithoutContext() }
+            }.get()
+        } catch {
+            throw ProbeFailure(.internalError, "could not prepare the connection: \(error)")
+        }
+        return RedisWire(channel: channel, handler: handler)
+    }
+
+    /// Sends one command.
+    func send(_ arguments: [String]) async throws(RedisWireError) {
+        let channel = self.channel
+        do {
+            try await channel.eventLoop.flatSubmit {
+                channel.writeAndFlush(channel.allocator.buffer(bytes: RESPEncoder.command(arguments)))
+            }.get()
+        } catch {
+            if !channel.isActive { throw .closed(buffered: 0) }
+            throw .channel("\(error)")
+        }
+    }
+
+    /// The next reply, within `timeout`.
+    func receive(within timeout: Duration) async throws(RedisWireError) -> RESPValue {
+        let loop = channel.eventLoop
+        let promise = loop.makePromise(of: RESPValue.self)
+        let amount = TimeAmount.nanoseconds(Int64(max(timeout.milliseconds, 1) * 1_000_000))
+        let handler = self.handler
+        loop.execute { handler.next(promise, timeout: amount, on: loop) }
+        do {
+            return try await promise.futureResult.get()
+        } catch let error as RedisWireError {
+            throw error
+        } catch {
+            throw .channel("\(error)")
+        }
+    }
+
+    /// Sends a command and waits for its reply.
+    func call(_ arguments: [String], within timeout: Duration) async throws(RedisWireError) -> RESPValue {
+        try await send(arguments)
+        return try await receive(within: timeout)
+    }
+
+    /// What the peer has sent so far.
+    func received() async -> (firstBytes: [UInt8], total: Int, buffered: Int) {
+        let handler = self.handler
+        return (try? await channel.eventLoop.submit { (handler.firstBytes, handler.bytesReceived, handler.bufferedBytes) }.get()) ?? ([], 0, 0)
+    }
+
+    /// QUIT, then close (without waiting for the server).
+    func quit() {
+        let channel = self.channel
+        channel.eventLoop.execute {
+            channel.writeAndFlush(channel.allocator.buffer(bytes: RESPEncoder.command(["QUIT"]))).whenComplete { _ in
+                channel.close(promise: nil)
+            }
+        }
+    }
+}

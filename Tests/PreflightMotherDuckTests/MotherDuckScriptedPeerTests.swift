@@ -1,0 +1,191 @@
+import Foundation
+import PreflightCore
+import PreflightTestSupport
+import Testing
+
+/// The token check against `ScriptedHTTPServer` answering as MotherDuck's REST API does (api.motherduck.com
+/// cannot be reached from the tests): GET /v1/users/{username}/tokens with a Bearer token.
+@Suite(.serialized)
+struct MotherDuckScriptedPeerTests {
+    let engine = MotherDuckTesting.engine(timeout: .seconds(5))
+
+    /// Knows alice's token `good`; `revoked` answers 401; a Read Scaling token answers 403.
+    static func api(good: String, readScaling: String? = nil) -> @Sendable (ScriptedHTTPServer.Request) async -> ScriptedHTTPServer.Response {
+        { request in
+            let bearer = request.header("Authorization")
+            if let readScaling, bearer == "Bearer \(readScaling)" {
+                return .json(403, #"{"message":"Unauthorized","code":"FORBIDDEN"}"#)
+            }
+            guard bearer == "Bearer \(good)" else {
+                return .json(401, #"{"message":"Invalid Credentials","code":"UNAUTHORIZED"}"#)
+            }
+            guard request.method == "GET", request.path == "/v1/users/alice/tokens" else {
+                return .json(404, #"{"message":"Not Found","code":"NOT_FOUND"}"#)
+            }
+            return .json(200, #"{"tokens":[{"id":"3fa85f64-5717-4562-b3fc-2c963f66afa6","name":"artie","created_ts":"2026-01-01T00:00:00Z","read_only":false,"token_type":"read_write"},{"id":"9b2f3c1e-0000-4000-8000-000000000001","name":"ci","created_ts":"2026-02-01T00:00:00Z","read_only":false,"token_type":"read_write"}]}"#)
+        }
+    }
+
+    @Test func goodTokenIsProved() async throws {
+        let token = MotherDuckTesting.token()
+        let server = try await ScriptedHTTPServer.start(tls: true, handler: Self.api(good: token))
+        defer { Task { await server.stop() } }
+        let report = try await MotherDuckTesting.ping(engine, MotherDuckTesting.payload(token: token, endpoint: server.endpoint))
+        #expect(report.ok, "\(report.summary)")
+        #expect(report.step("token")?.detail?.contains("a MotherDuck token for alice (alice@example.com), expires") == true, "\(report.summary)")
+        #expect(report.step("tls")?.detail?.contains("certificate verified") == true)
+        #expect(report.step("api")?.detail == "MotherDuck accepted the token of alice (alice@example.com) (2 access tokens on the account)", "\(report.summary)")
+        #expect(server.requests.count == 1)
+        #expect(server.requests.first?.method == "GET")
+    }
+
+    @Test func expiredTokenFailsWithoutARequest() async throws {
+        let token = MotherDuckTesting.token(expiresIn: -3600)
+        let server = try await ScriptedHTTPServer.start(tls: true, handler: Self.api(good: token))
+        defer { Task { await server.stop() } }
+        let report = try await MotherDuckTesting.ping(engine, MotherDuckTesting.payload(token: token, endpoint: server.endpoint))
+        #expect(report.category == .auth, "\(report.summary)")
+        #expect(report.message?.contains("expired") == true)
+        #expect(report.message?.contains("no request was sent") == true)
+        #expect(report.step("token")?.status == .failed)
+        #expect(server.requests.isEmpty)
+    }
+
+    @Test func soonExpiringTokenWarns() async throws {
+        let token = MotherDuckTesting.token(expiresIn: 2 * 86_400)
+        let server = try await ScriptedHTTPServer.start(tls: true, handler: Self.api(good: token))
+        defer { Task { await server.stop() } }
+        let report = try await MotherDuckTesting.ping(engine, MotherDuckTesting.payload(token: token, endpoint: server.endpoint))
+        #expect(report.ok, "\(report.summary)")
+        #expect(report.step("token")?.status == .warning)
+    }
+
+    /// A token that is not a JWT is a 400 (the engine throws before any step), never quoted.
+    @Test func malformedTokenIsInvalidConfig() async throws {
+        do {
+            _ = try await engine.ping(MotherDuckTesting.payload(token: "md-Planted-Not-A-JWT-Token", endpoint: nil))
+            Issue.record("a malformed token was accepted")
+        } catch {
+            #expect("\(error)".contains("sharedConfig.token is not a MotherDuck access token"))
+            #expect(!"\(error)".contains("Planted"))
+        }
+    }
+
+    @Test func revokedTokenIsAuth() async throws {
+        let server = try await ScriptedHTTPServer.start(tls: true, handler: Self.api(good: MotherDuckTesting.token()))
+        defer { Task { await server.stop() } }
+        let report = try await MotherDuckTesting.ping(engine, MotherDuckTesting.payload(token: MotherDuckTesting.token(), endpoint: server.endpoint))
+        #expect(report.category == .auth, "\(report.summary)")
+        #expect(report.message?.contains("UNAUTHORIZED: Invalid Credentials") == true, "\(report.summary)")
+        #expect(report.step("api")?.status == .failed)
+    }
+
+    @Test func refusedCallIsPermission() async throws {
+        let scaling = MotherDuckTesting.token()
+        let server = try await ScriptedHTTPServer.start(tls: true, handler: Self.api(good: MotherDuckTesting.token(), readScaling: scaling))
+        defer { Task { await server.stop() } }
+        let report = try await MotherDuckTesting.ping(engine, MotherDuckTesting.payload(token: scaling, endpoint: server.endpoint))
+        #expect(report.category == .permission, "\(report.summary)")
+        #expect(report.hint?.contains("Read/Write") == true)
+    }
+
+    @Test func tokenWithoutUsernameIsNotProved() async throws {
+        let token = MotherDuckTesting.token(username: nil)
+        let server = try await ScriptedHTTPServer.start(tls: true, handler: Self.api(good: token))
+        defer { Task { await server.stop() } }
+        let report = try await MotherDuckTesting.ping(engine, MotherDuckTesting.payload(token: token, endpoint: server.endpoint))
+        #expect(report.step("api")?.status == .warning, "\(report.summary)")
+        #expect(server.requests.isEmpty)
+    }
+
+    @Test func untrustedCertificateIsTLS() async throws {
+        let token = MotherDuckTesting.token()
+        let server = try await ScriptedHTTPServer.start(tls: true, handler: Self.api(good: token))
+        defer { Task { await server.stop() } }
+        let report = try await MotherDuckTesting.ping(engine, MotherDuckTesting.payload(token: token, endpoint: server.endpoint, caPEM: nil))
+        #expect(report.category == .tls, "\(report.summary)")
+        #expect(server.requests.isEmpty)
+    }
+
+    @Test func otherAnswersAreCategorised() async throws {
+        let token = MotherDuckTesting.token()
+        let html = try await ScriptedHTTPServer.start(tls: true) { _ in .init(status: 200, headers: [("Content-Type", "text/html")], body: "<html>hello</html>") }
+        defer { Task { await html.stop() } }
+        let notAPI = try await MotherDuckTesting.ping(engine, MotherDuckTesting.payload(token: token, endpoint: html.endpoint))
+        #expect(notAPI.category == .protocolMismatch, "\(notAPI.summary)")
+
+        let down = try await ScriptedHTTPServer.start(tls: true) { _ in .json(503, #"{"message":"Service Unavailable","code":"INTERNAL_SERVER_ERROR"}"#) }
+        defer { Task { await down.stop() } }
+        let unavailable = try await MotherDuckTesting.ping(engine, MotherDuckTesting.payload(token: token, endpoint: down.endpoint))
+        #expect(unavailable.category == .serverUnavailable, "\(unavailable.summary)")
+
+        let echo = try await ScriptedHTTPServer.start(tls: true) { request in
+            .json(401, #"{"message":"bad token \#(request.header("Authorization") ?? "")","code":"UNAUTHORIZED"}"#)
+        }
+        defer { Task { await echo.stop() } }
+        let echoed = try await MotherDuckTesting.ping(engine, MotherDuckTesting.payload(token: token, endpoint: echo.endpoint))
+        #expect(echoed.category == .auth, "\(echoed.summary)")
+    }
+}
+
+/// Peers that misbehave: each ping is categorised within its deadline and never shows the token.
+@Suite(.serialized)
+struct MotherDuckHostilePeerTests {
+    let engine = MotherDuckTesting.engine(timeout: .seconds(3))
+
+    func ping(endpoint: String, timeout: Double = 1.5) async throws -> PingReport {
+        let start = ContinuousClock.now
+        let report = try await MotherDuckTesting.ping(engine, MotherDuckTesting.payload(token: MotherDuckTesting.token(), endpoint: endpoint, timeoutSeconds: timeout))
+        let elapsed = ContinuousClock.now - start
+        #expect(elapsed < .milliseconds(2500), "ended after \(elapsed)")
+        return report
+    }
+
+    func ping(_ behaviour: HostilePeer.Behaviour) async throws -> PingReport {
+        let peer = try await HostilePeer(behaviour)
+        defer { Task { await peer.shutdown() } }
+        return try await ping(endpoint: "https://127.0.0.1:\(peer.port)")
+    }
+
+    @Test func silentPeerTimesOut() async throws {
+        let report = try await ping(.silent)
+        #expect(report.category == .timeout, "\(report.summary)")
+    }
+
+    @Test func silentAPITimesOut() async throws {
+        let server = try await ScriptedHTTPServer.start(tls: true) { _ in
+            try? await Task.sleep(for: .seconds(5))
+            return .json(200, "{}")
+        }
+        defer { Task { await server.stop() } }
+        let report = try await ping(endpoint: server.endpoint)
+        #expect(report.category == .timeout, "\(report.summary)")
+        #expect(report.step("api")?.status == .failed)
+    }
+
+    @Test func dripAndGarbageAreCategorised() async throws {
+        let drip = try await ping(.drip(bytes: [0x16, 0x03, 0x03, 0x00, 0x40], interval: .milliseconds(300)))
+        #expect(drip.category == .timeout || drip.category == .tls, "\(drip.summary)")
+        // The banner arrives before the TLS handler is in place (held by the dialer's EarlyBytesBuffer,
+        // released behind TLS), so the handshake sees nothing: a timeout, within the deadline.
+        let garbage = try await ping(.garbage(Array("SSH-2.0-OpenSSH_9.2p1\r\n".utf8)))
+        #expect([.tls, .protocolMismatch, .timeout].contains(garbage.category), "\(garbage.summary)")
+        let reply = try await ping(.replyWith(Array("HTTP/1.1 400 Bad Request\r\n\r\n".utf8)))
+        #expect(reply.category == .tls, "\(reply.summary)")
+    }
+
+    @Test func hugeBodyIsRefused() async throws {
+        let server = try await ScriptedHTTPServer.start(tls: true) { _ in
+            .init(status: 200, headers: [("Content-Type", "application/json")], body: #"{"tokens":[""# + String(repeating: "x", count: 2 << 20) + #""]}"#)
+        }
+        defer { Task { await server.stop() } }
+        let report = try await ping(endpoint: server.endpoint)
+        #expect(report.category == .protocolMismatch, "\(report.summary)")
+    }
+
+    @Test func closeEarlyIsCategorised() async throws {
+        let report = try await ping(.acceptAndClose)
+        #expect(!report.ok)
+        #expect([.tls, .protocolMismatch, .serverUnavailable, .unreachable].contains(report.category), "\(report.summary)")
+    }
+}

@@ -1,0 +1,55 @@
+import Foundation
+import PreflightCore
+import PreflightEngine
+import PreflightHTTP
+import PreflightMotherDuck
+import PreflightTestSupport
+import Testing
+
+/// Shared helpers: tokens shaped like MotherDuck's, an engine with only the MotherDuck probe, payloads.
+enum MotherDuckTesting {
+    /// An unsigned-looking JWT with `claims` (MotherDuck's signature is never checked locally).
+    static func token(_ claims: [String: JSONValue]) -> String {
+        let header = JSONValue.object(["alg": .string("HS256"), "typ": .string("JWT")]).encodedBytes()
+        return JWT.base64URL(header) + "." + JWT.base64URL(JSONValue.object(claims).encodedBytes()) + "." + JWT.base64URL(Array("planted-signature-\(UUID().uuidString)".utf8))
+    }
+
+    static func token(username: String? = "alice", email: String? = "alice@example.com", expiresIn: TimeInterval? = 86_400 * 90) -> String {
+        var claims: [String: JSONValue] = ["iss": .string("MotherDuck"), "iat": .number(Date().timeIntervalSince1970.rounded() - 60)]
+        if let username { claims["username"] = .string(username) }
+        if let email { claims["email"] = .string(email) }
+        if let expiresIn { claims["exp"] = .number((Date().timeIntervalSince1970 + expiresIn).rounded()) }
+        return token(claims)
+    }
+
+    static func engine(timeout: Duration = .seconds(10)) -> PingEngine {
+        PingEngine(configuration: EngineConfiguration(defaultTimeout: timeout), factories: [MotherDuckProbeFactory()])
+    }
+
+    static func payload(token: String, endpoint: String?, caPEM: String? = TestPKI.caPEM, timeoutSeconds: Double? = nil) -> ConnectorPayload {
+        var config: [String: JSONValue] = ["token": .string(token)]
+        if let endpoint { config["endpointURL"] = .string(endpoint) }
+        if let caPEM { config["sslRootCert"] = .string(caPEM) }
+        return ConnectorPayload(type: .motherduck, sharedConfig: SharedConfig(config), timeoutSeconds: timeoutSeconds)
+    }
+
+    /// Pings and checks that the token leaked into the report in no form (whole, or its signature part).
+    static func ping(_ engine: PingEngine, _ payload: ConnectorPayload) async throws -> PingReport {
+        let report = try await engine.ping(payload)
+        let json = String(decoding: try JSONEncoder().encode(report), as: UTF8.self)
+        if let token = try payload.sharedConfig.secret("token") {
+            #expect(!json.contains(token), "the token leaked into the report: \(json)")
+            if let signature = token.split(separator: ".").last {
+                #expect(!json.contains(signature), "the token's signature leaked into the report: \(json)")
+            }
+        }
+        return report
+    }
+}
+
+extension PingReport {
+    func step(_ name: String) -> PingStep? { steps.first { $0.name == name } }
+    var summary: String {
+        "\(category?.rawValue ?? "ok"): \(message ?? "") | " + steps.map { "\($0.name)=\($0.status.rawValue)(\($0.detail ?? ""))" }.joined(separator: "; ")
+    }
+}
