@@ -24,6 +24,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
         .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
         .package(url: "https://github.com/apple/swift-certificates.git", from: "1.21.1"),
+        .package(url: "https://github.com/apple/swift-asn1.git", from: "1.7.4"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
@@ -105,6 +106,96 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // HTTP/1.1 over the ping's own dialled channel (egress, deadline, byte limit, TLS verification), JSON and JWT helpers.
+        .target(
+            name: "PreflightHTTP",
+            dependencies: [
+                "PreflightCore",
+                "PreflightNetwork",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // AWS: SigV4, STS AssumeRole, S3, DynamoDB Streams, S3 Tables and Iceberg REST catalogs.
+        .target(
+            name: "PreflightAWS",
+            dependencies: [
+                "PreflightCore", "PreflightNetwork", "PreflightHTTP",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // Google Cloud: service-account JWT exchange, BigQuery and GCS.
+        .target(
+            name: "PreflightGoogle",
+            dependencies: [
+                "PreflightCore", "PreflightNetwork", "PreflightHTTP",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // Snowflake: account identifiers, key-pair JWT and password logins, warehouse use.
+        .target(
+            name: "PreflightSnowflake",
+            dependencies: [
+                "PreflightCore", "PreflightNetwork", "PreflightHTTP",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // Databricks: personal access tokens and OAuth M2M, SQL warehouse state.
+        .target(
+            name: "PreflightDatabricks",
+            dependencies: [
+                "PreflightCore", "PreflightNetwork", "PreflightHTTP",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // ClickHouse (HTTP interface) and MotherDuck (token).
+        .target(
+            name: "PreflightClickHouse",
+            dependencies: [
+                "PreflightCore", "PreflightNetwork", "PreflightHTTP",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "PreflightMotherDuck",
+            dependencies: [
+                "PreflightCore", "PreflightNetwork", "PreflightHTTP",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // Redis: RESP2/RESP3, HELLO/AUTH, TLS, SELECT.
+        .target(
+            name: "PreflightRedis",
+            dependencies: [
+                "PreflightCore", "PreflightNetwork",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // The engine: one deadline per ping, the probe registry, the report.
         .target(
             name: "PreflightEngine",
@@ -115,6 +206,13 @@ let package = Package(
                 "PreflightMySQL",
                 "PreflightMongo",
                 "PreflightSSH",
+                "PreflightAWS",
+                "PreflightGoogle",
+                "PreflightSnowflake",
+                "PreflightDatabricks",
+                "PreflightClickHouse",
+                "PreflightMotherDuck",
+                "PreflightRedis",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -242,12 +340,89 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        .testTarget(
+            name: "PreflightHTTPTests",
+            dependencies: ["PreflightCore", "PreflightNetwork", "PreflightEngine", "PreflightTestSupport", "PreflightHTTP",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"), .product(name: "NIOSSL", package: "swift-nio-ssl"), .product(name: "Crypto", package: "swift-crypto"), .product(name: "_CryptoExtras", package: "swift-crypto"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "PreflightAWSTests",
+            dependencies: ["PreflightCore", "PreflightNetwork", "PreflightEngine", "PreflightTestSupport", "PreflightAWS", "PreflightHTTP",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "PreflightGoogleTests",
+            dependencies: ["PreflightCore", "PreflightNetwork", "PreflightEngine", "PreflightTestSupport", "PreflightGoogle", "PreflightHTTP",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Crypto", package: "swift-crypto"), .product(name: "_CryptoExtras", package: "swift-crypto"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "PreflightSnowflakeTests",
+            dependencies: ["PreflightCore", "PreflightNetwork", "PreflightEngine", "PreflightTestSupport", "PreflightSnowflake", "PreflightHTTP",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Crypto", package: "swift-crypto"), .product(name: "_CryptoExtras", package: "swift-crypto"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "PreflightDatabricksTests",
+            dependencies: ["PreflightCore", "PreflightNetwork", "PreflightEngine", "PreflightTestSupport", "PreflightDatabricks", "PreflightHTTP",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "PreflightClickHouseTests",
+            dependencies: ["PreflightCore", "PreflightNetwork", "PreflightEngine", "PreflightTestSupport", "PreflightClickHouse", "PreflightHTTP",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "PreflightMotherDuckTests",
+            dependencies: ["PreflightCore", "PreflightNetwork", "PreflightEngine", "PreflightTestSupport", "PreflightMotherDuck", "PreflightHTTP",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "PreflightRedisTests",
+            dependencies: ["PreflightCore", "PreflightNetwork", "PreflightEngine", "PreflightTestSupport", "PreflightRedis",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // Hostile peers and test-environment helpers shared by the test targets.
         .target(
             name: "PreflightTestSupport",
             dependencies: [
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
             ],
             path: "Tests/PreflightTestSupport",
             swiftSettings: swiftSettings

@@ -4,9 +4,16 @@ import NIOCore
 import NIOPosix
 import PreflightCore
 import PreflightNetwork
-import PreflightPostgres
+import PreflightAWS
+import PreflightClickHouse
+import PreflightDatabricks
+import PreflightGoogle
 import PreflightMongo
+import PreflightMotherDuck
 import PreflightMySQL
+import PreflightPostgres
+import PreflightRedis
+import PreflightSnowflake
 import Synchronization
 
 /// Runs pings: validates the payload, picks the probe for its type, runs it under one deadline, and
@@ -35,7 +42,11 @@ public final class PingEngine: Sendable {
     }
 
     /// The probes this build has.
-    public static let builtInFactories: [any ProbeFactory] = [PostgresProbeFactory(), MySQLProbeFactory(), MongoProbeFactory()]
+    public static let builtInFactories: [any ProbeFactory] = [
+        PostgresProbeFactory(), MySQLProbeFactory(), MongoProbeFactory(),
+        AWSProbeFactory(), GoogleProbeFactory(), SnowflakeProbeFactory(), DatabricksProbeFactory(),
+        ClickHouseProbeFactory(), MotherDuckProbeFactory(), RedisProbeFactory(),
+    ]
 
     /// The types that can be probed (the rest answer `unsupported`).
     public var probedTypes: [ConnectorType] { factories.keys.sorted { $0.rawValue < $1.rawValue } }

@@ -453,7 +453,7 @@ struct EngineAdmissionTests {
     }
 
     @Test func unsupportedTypeAttemptsNothing() async throws {
-        let report = try await PingEngine().ping(ConnectorPayload(type: .snowflake, sharedConfig: SharedConfig(strings: ["password": EnginePing.secret])))
+        let report = try await PingEngine().ping(ConnectorPayload(type: .oracle, sharedConfig: SharedConfig(strings: ["password": EnginePing.secret])))
         #expect(report.category == .unsupported)
         #expect(report.transient == false)
         #expect(report.steps.isEmpty)

@@ -39,12 +39,12 @@ struct PingTests {
     @Test("a known type that cannot be probed yet: 200 with category unsupported")
     func unsupported() async throws {
         try await withTestAPI { client, context in
-            let body = #"{"type": "snowflake", "sharedConfig": {"accountIdentifier": "ab12345", "username": "u", "password": "\#(Self.planted)"}}"#
+            let body = #"{"type": "mssql", "sharedConfig": {"host": "db.example.test", "username": "u", "password": "\#(Self.planted)"}}"#
             let response = try await client.ping(body, headers: context.auth)
             #expect(response.status == .ok)
             let wire = try response.wire()
             #expect(wire.report?.category == .unsupported)
-            #expect(wire.error?.contains("Snowflake") == true)
+            #expect(wire.error?.contains("SQL Server") == true)
         }
     }
 
@@ -135,15 +135,15 @@ struct PingTests {
     func lenientHeaders() async throws {
         try await withTestAPI { client, context in
             for contentType in ["application/x-www-form-urlencoded", "text/plain", nil, "application/json; charset=utf-8"] {
-                let response = try await client.ping(#"{"type": "snowflake"}"#, headers: context.auth, contentType: contentType)
+                let response = try await client.ping(#"{"type": "oracle"}"#, headers: context.auth, contentType: contentType)
                 #expect(response.status == .ok, "\(contentType ?? "none"): \(response.text)")
             }
             var headers = context.auth
             headers[.accept] = "text/html"
-            let html = try await client.ping(#"{"type": "snowflake"}"#, headers: headers)
+            let html = try await client.ping(#"{"type": "oracle"}"#, headers: headers)
             #expect(html.status == .ok, "\(html.text)")
             headers[.accept] = ";;;,"
-            let odd = try await client.ping(#"{"type": "snowflake"}"#, headers: headers)
+            let odd = try await client.ping(#"{"type": "oracle"}"#, headers: headers)
             #expect(odd.status == .ok, "\(odd.text)")
         }
     }
@@ -160,7 +160,7 @@ struct PingTests {
                 #"{"type": "postgresql", "sharedConfig": {"host": "127.0.0.1", "user": "u", "password": {"v": "\#(Self.planted)"}}}"#,
                 #"{"type": "postgresql", "dataPlaneName": "\#(Self.planted)", "sharedConfig": {"host": "db", "user": "u", "password": "\#(Self.planted)"}}"#,
                 #"{"type": "\#(Self.planted)", "sharedConfig": {"password": "\#(Self.planted)"}}"#,
-                #"{"type": "snowflake", "sharedConfig": {"password": "\#(Self.planted)"}}"#,
+                #"{"type": "oracle", "sharedConfig": {"password": "\#(Self.planted)"}}"#,
                 #"{"type": "postgresql", "sharedConfig": {"password": "\#(Self.planted)"#,
             ]
             for body in bodies {
@@ -229,7 +229,7 @@ struct PingTests {
                 #expect(first.status == .ok)
                 #expect(try first.wire().report?.category == .timeout)
             }
-            let after = try await client.ping(#"{"type": "snowflake"}"#, headers: context.auth)
+            let after = try await client.ping(#"{"type": "oracle"}"#, headers: context.auth)
             #expect(after.status == .ok)
             await peer.shutdown()
         }
@@ -243,7 +243,7 @@ struct PingTests {
                 try await client.ping(Self.postgres(port: peer.port, extra: #", "timeoutSeconds": 2"#), headers: context.auth)
             }
             #expect(await eventually(within: .seconds(3)) { context.engine.pingsInFlight == 1 })
-            let second = try await client.ping(#"{"type": "snowflake"}"#, headers: context.auth)
+            let second = try await client.ping(#"{"type": "oracle"}"#, headers: context.auth)
             #expect(second.status == .tooManyRequests)
             #expect(second.headers[.retryAfter] == "1")
             let first = try await slow.value
@@ -255,7 +255,7 @@ struct PingTests {
     @Test("maxInFlight 0: every ping is turned away with 429, but a bad request is still a 400")
     func maxInFlightZero() async throws {
         try await withTestAPI(maxInFlight: 0) { client, context in
-            let response = try await client.ping(#"{"type": "snowflake"}"#, headers: context.auth)
+            let response = try await client.ping(#"{"type": "oracle"}"#, headers: context.auth)
             #expect(response.status == .tooManyRequests)
             #expect(response.headers[.retryAfter] == "1")
             #expect(response.jsonKeys == ["error"])
