@@ -15,7 +15,8 @@
 #   (b) 1000 concurrent preflight pings at bench/silent_peer.py with timeoutSeconds=3;
 #   (c) the PostgreSQL ping through the OpenSSH bastion vs direct;
 #   (d) the MySQL ping vs PyMySQL (connect+auth+close, and with the same readiness queries), MariaDB;
-#   (e) the MongoDB ping vs pymongo (connect+auth+hello+close), SecantusDB.
+#   (e) the MongoDB ping vs pymongo (connect+auth+hello+close), SecantusDB;
+#   (f) s3 and dynamodb pings vs boto3 on moto, redis vs redis-py, clickhouse vs requests (bench/cloud_clients.py).
 # Note: a Preflight ping does more than the clients' connect+auth+close (TLS negotiation, readiness
 # queries), so the ratios overstate its cost per connection.
 # Everything targets 127.0.0.1 only. Results are also written to bench/results/<timestamp>.jsonl.
@@ -31,7 +32,7 @@ while [ $# -gt 0 ]; do
         --debug) CONFIG=debug ;;
         --skip-build) BUILD=0 ;;
         --bin) BIN="$2"; BUILD=0; shift ;;
-        -h|--help) sed -n '2,22p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,23p' "$0"; exit 0 ;;
         *) echo "unknown argument: $1" >&2; exit 2 ;;
     esac
     shift
@@ -55,10 +56,10 @@ echo "preflight: $BIN"
 
 # ---------------------------------------------------------------------------------------- asyncpg
 VENV="${PREFLIGHT_BENCH_VENV:-${XDG_CACHE_HOME:-$HOME/.cache}/preflight-bench-venv}"
-if ! "$VENV/bin/python" -c 'import asyncpg' 2>/dev/null; then
-    say "installing asyncpg into $VENV"
-    python3 -m venv "$VENV"
-    "$VENV/bin/pip" install -q --disable-pip-version-check asyncpg
+if ! "$VENV/bin/python" -c 'import asyncpg, redis, requests, boto3' 2>/dev/null; then
+    say "installing asyncpg, redis-py, requests and boto3 into $VENV"
+    [ -x "$VENV/bin/pip" ] || python3 -m venv "$VENV"
+    "$VENV/bin/pip" install -q --disable-pip-version-check asyncpg redis requests boto3
 fi
 PY="$VENV/bin/python"
 echo "asyncpg $("$PY" -c 'import asyncpg; print(asyncpg.__version__)')"
@@ -247,5 +248,49 @@ echo "  preflight: $P_JSON"
 echo "  pymongo:   $G_JSON"
 compare "$P_JSON" "$G_JSON"
 printf '{"scenario":"mongo-scram256-N200-C1","result":%s}\n' "$P_JSON" >>"$RESULTS"
+
+# ------------------------------------------- (f) warehouse and cloud peers that run here, vs well-known clients
+# cloud_payload FILE KIND: the ping body for one of the local peers, from the test servers' env.
+cloud_payload() {
+    python3 - "$@" <<'EOF2'
+import json, os, sys
+path, kind = sys.argv[1:3]
+e = os.environ
+if kind == "s3":
+    body = {"type": "s3", "sharedConfig": {"awsAccessKeyID": e["PREFLIGHT_TEST_AWS_GOOD_KEY_ID"], "awsSecretAccessKey": e["PREFLIGHT_TEST_AWS_GOOD_SECRET"],
+            "awsRegion": e["PREFLIGHT_TEST_AWS_REGION"], "endpointURL": e["PREFLIGHT_TEST_AWS_ENDPOINT"], "bucket": e["PREFLIGHT_TEST_AWS_BUCKET"]}}
+elif kind == "dynamodb":
+    body = {"type": "dynamodb", "sharedConfig": {"awsAccessKeyID": e["PREFLIGHT_TEST_AWS_GOOD_KEY_ID"], "awsSecretAccessKey": e["PREFLIGHT_TEST_AWS_GOOD_SECRET"],
+            "streamsArn": e["PREFLIGHT_TEST_AWS_STREAM_ARN"], "endpointURL": e["PREFLIGHT_TEST_AWS_ENDPOINT"]}}
+elif kind == "redis":
+    body = {"type": "redis", "sharedConfig": {"host": "127.0.0.1", "port": int(e["PREFLIGHT_TEST_REDIS_PORT"]),
+            "username": e["PREFLIGHT_TEST_REDIS_ACL_USER"], "password": e["PREFLIGHT_TEST_REDIS_ACL_PASSWORD"], "database": 1}}
+else:
+    body = {"type": "clickhouse", "sharedConfig": {"addresses": [f"127.0.0.1:{e['PREFLIGHT_TEST_CLICKHOUSE_HTTP_PORT']}"],
+            "username": e["PREFLIGHT_TEST_CLICKHOUSE_USER"], "password": e["PREFLIGHT_TEST_CLICKHOUSE_PASSWORD"], "isInsecure": True}}
+fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+with os.fdopen(fd, "w") as f: json.dump(body, f)
+EOF2
+}
+
+for kind in s3 dynamodb redis clickhouse; do
+    say "(f) $kind ping vs a well-known client doing the same calls: N=200 C=1"
+    CLOUD_PAYLOAD="$WORK/payload-$kind.json"
+    cloud_payload "$CLOUD_PAYLOAD" "$kind"
+    P_JSON="$(run_preflight 200 1 "$CLOUD_PAYLOAD")"
+    case "$kind" in
+        s3) args=(--endpoint "$PREFLIGHT_TEST_AWS_ENDPOINT" --region "$PREFLIGHT_TEST_AWS_REGION" --access-key "$PREFLIGHT_TEST_AWS_GOOD_KEY_ID"
+                  --secret-key "$PREFLIGHT_TEST_AWS_GOOD_SECRET" --bucket "$PREFLIGHT_TEST_AWS_BUCKET") ;;
+        dynamodb) args=(--endpoint "$PREFLIGHT_TEST_AWS_ENDPOINT" --region "$PREFLIGHT_TEST_AWS_REGION" --access-key "$PREFLIGHT_TEST_AWS_GOOD_KEY_ID"
+                  --secret-key "$PREFLIGHT_TEST_AWS_GOOD_SECRET" --stream-arn "$PREFLIGHT_TEST_AWS_STREAM_ARN") ;;
+        redis) args=(--port "$PREFLIGHT_TEST_REDIS_PORT" --user "$PREFLIGHT_TEST_REDIS_ACL_USER" --password "$PREFLIGHT_TEST_REDIS_ACL_PASSWORD" --database 1) ;;
+        clickhouse) args=(--port "$PREFLIGHT_TEST_CLICKHOUSE_HTTP_PORT" --user "$PREFLIGHT_TEST_CLICKHOUSE_USER" --password "$PREFLIGHT_TEST_CLICKHOUSE_PASSWORD") ;;
+    esac
+    O_JSON="$("$PY" "$ROOT/bench/cloud_clients.py" --kind "$kind" "${args[@]}" --n 200 --concurrency 1 | json_line)"
+    echo "  preflight: $P_JSON"
+    echo "  other:     $O_JSON"
+    compare "$P_JSON" "$O_JSON"
+    printf '{"scenario":"%s-N200-C1","result":%s}\n' "$kind" "$P_JSON" >>"$RESULTS"
+done
 
 say "done in $(( $(date +%s) - T0 ))s; results in ${RESULTS#$ROOT/}"
