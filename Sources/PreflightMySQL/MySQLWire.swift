@@ -19,10 +19,7 @@ final class MySQLPacketHandler: ChannelInboundHandler, RemovableChannelHandler, 
     typealias InboundIn = ByteBuffer
 
     private var reader: MySQLPacketReader
-    private var packets: [MySQLPacket] = []
-    private var failure: MySQLWireError?
-    private var waiter: EventLoopPromise<MySQLPacket>?
-    private var timer: Scheduled<Void>?
+    private let packets = AwaitedReplies<MySQLPacket, MySQLWireError>()
     private var nextSequence: UInt8 = 0
     /// The first bytes the peer sent (up to 64), for naming what answered when it is not MySQL.
     private(set) var firstBytes: [UInt8] = []
@@ -43,7 +40,7 @@ final class MySQLPacketHandler: ChannelInboundHandler, RemovableChannelHandler, 
     /// Takes in bytes from the peer (from the pipeline, or kept aside when it closed before this handler was added).
     func feed(_ data: ByteBuffer) {
         var buffer = data
-        guard failure == nil else { return }
+        guard packets.failure == nil else { return }
         let bytes = buffer.readBytes(length: buffer.readableBytes) ?? []
         bytesReceived += bytes.count
         if firstBytes.count < 64 { firstBytes += bytes.prefix(64 - firstBytes.count) }
@@ -51,9 +48,8 @@ final class MySQLPacketHandler: ChannelInboundHandler, RemovableChannelHandler, 
         do {
             while let packet = try reader.next() { packets.append(packet) }
         } catch {
-            failure = .framing(error)
+            packets.fail(.framing(error))
         }
-        deliver()
     }
 
     func channelInactive(context: ChannelHandlerContext) {
@@ -63,44 +59,16 @@ final class MySQLPacketHandler: ChannelInboundHandler, RemovableChannelHandler, 
 
     /// The connection is gone (also called when it closed before this handler was added).
     func channelInactiveWithoutContext() {
-        if failure == nil { failure = .closed(pending: reader.bufferedBytes > 0 ? reader.pendingFrame : nil) }
-        deliver()
+        packets.fail(.closed(pending: reader.bufferedBytes > 0 ? reader.pendingFrame : nil))
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        if failure == nil {
-            failure = error is InboundByteLimitExceeded ? .byteLimit : .channel("\(error)")
-        }
-        deliver()
-    }
-
-    private func deliver() {
-        guard let waiter else { return }
-        if !packets.isEmpty {
-            self.waiter = nil
-            timer?.cancel()
-            waiter.succeed(packets.removeFirst())
-        } else if let failure {
-            self.waiter = nil
-            timer?.cancel()
-            waiter.fail(failure)
-        }
+        packets.fail(error is InboundByteLimitExceeded ? .byteLimit : .channel("\(error)"))
     }
 
     /// Completes `promise` with the next packet, a failure, or `.timedOut` after `timeout`.
     func next(_ promise: EventLoopPromise<MySQLPacket>, timeout: TimeAmount, on loop: any EventLoop) {
-        guard waiter == nil else {
-            promise.fail(MySQLWireError.channel("two reads at once"))
-            return
-        }
-        waiter = promise
-        deliver()
-        guard waiter != nil else { return }
-        timer = loop.scheduleTask(in: timeout) { [self] in
-            guard let waiter = self.waiter, waiter.futureResult === promise.futureResult else { return }
-            self.waiter = nil
-            waiter.fail(MySQLWireError.timedOut)
-        }
+        packets.next(promise, timeout: timeout, on: loop, timedOut: .timedOut, busy: .channel("two reads at once"))
     }
 
     /// The frames of `payload`, numbered from the exchange's next sequence id (0 when `newCommand`).

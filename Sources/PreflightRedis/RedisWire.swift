@@ -31,10 +31,7 @@ final class RedisReplyHandler: ChannelInboundHandler, RemovableChannelHandler, @
 
     private let limits: RESPLimits
     private var buffer: [UInt8] = []
-    private var replies: [RESPValue] = []
-    private var failure: RedisWireError?
-    private var waiter: EventLoopPromise<RESPValue>?
-    private var timer: Scheduled<Void>?
+    private let replies = AwaitedReplies<RESPValue, RedisWireError>()
     /// The first bytes the peer sent (up to 64), for naming what answered when it is not Redis.
     private(set) var firstBytes: [UInt8] = []
     private(set) var bytesReceived = 0
@@ -50,7 +47,7 @@ final class RedisReplyHandler: ChannelInboundHandler, RemovableChannelHandler, @
     }
 
     func feed(_ data: ByteBuffer) {
-        guard failure == nil else { return }
+        guard replies.failure == nil else { return }
         var data = data
         let bytes = data.readBytes(length: data.readableBytes) ?? []
         bytesReceived += bytes.count
@@ -61,15 +58,14 @@ final class RedisReplyHandler: ChannelInboundHandler, RemovableChannelHandler, @
             while let (value, next) = try RESPDecoder.decode(buffer, from: start, limits: limits) {
                 start = next
                 if case .push = value { continue }
+                if replies.count >= Self.maxQueued { replies.fail(.byteLimit); break }
                 replies.append(value)
-                if replies.count > Self.maxQueued { failure = .byteLimit; break }
             }
             if start > 0 { buffer.removeFirst(start) }
-            if buffer.count > Self.maxBuffered, failure == nil { failure = .byteLimit }
+            if buffer.count > Self.maxBuffered { replies.fail(.byteLimit) }
         } catch {
-            failure = .protocolError(error)
+            replies.fail(.protocolError(error))
         }
-        deliver()
     }
 
     func channelInactive(context: ChannelHandlerContext) {
@@ -78,50 +74,22 @@ final class RedisReplyHandler: ChannelInboundHandler, RemovableChannelHandler, @
     }
 
     func channelInactiveWithoutContext() {
-        if failure == nil { failure = .closed(buffered: buffer.count) }
-        deliver()
+        replies.fail(.closed(buffered: buffer.count))
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        if failure == nil {
-            if error is InboundByteLimitExceeded {
-                failure = .byteLimit
-            } else if let io = error as? IOError, io.errnoCode == ECONNRESET || io.errnoCode == EPIPE {
-                // A reset is how many servers hang up (a TLS port reading plaintext, say).
-                failure = .closed(buffered: buffer.count)
-            } else {
-                failure = .channel("\(error)")
-            }
-        }
-        deliver()
-    }
-
-    private func deliver() {
-        guard let waiter else { return }
-        if !replies.isEmpty {
-            self.waiter = nil
-            timer?.cancel()
-            waiter.succeed(replies.removeFirst())
-        } else if let failure {
-            self.waiter = nil
-            timer?.cancel()
-            waiter.fail(failure)
+        if error is InboundByteLimitExceeded {
+            replies.fail(.byteLimit)
+        } else if let io = error as? IOError, io.errnoCode == ECONNRESET || io.errnoCode == EPIPE {
+            // A reset is how many servers hang up (a TLS port reading plaintext, say).
+            replies.fail(.closed(buffered: buffer.count))
+        } else {
+            replies.fail(.channel("\(error)"))
         }
     }
 
     func next(_ promise: EventLoopPromise<RESPValue>, timeout: TimeAmount, on loop: any EventLoop) {
-        guard waiter == nil else {
-            promise.fail(RedisWireError.channel("two reads at once"))
-            return
-        }
-        waiter = promise
-        deliver()
-        guard waiter != nil else { return }
-        timer = loop.scheduleTask(in: timeout) { [self] in
-            guard let waiter = self.waiter, waiter.futureResult === promise.futureResult else { return }
-            self.waiter = nil
-            waiter.fail(RedisWireError.timedOut)
-        }
+        replies.next(promise, timeout: timeout, on: loop, timedOut: .timedOut, busy: .channel("two reads at once"))
     }
 }
 
