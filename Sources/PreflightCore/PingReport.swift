@@ -102,3 +102,17 @@ public struct PingReport: Sendable, Codable, Equatable {
         self.checks = checks
     }
 }
+
+extension PingReport {
+    /// The step named `name`, if the ping recorded one.
+    public func step(_ name: String) -> PingStep? { steps.first { $0.name == name } }
+
+    /// The readiness check named `name`, if the ping made one.
+    public func check(_ name: String) -> ReadinessCheck? { checks.first { $0.name == name } }
+
+    /// One line for logs and test failures: category, message, hint, and every step with its detail.
+    public var summary: String {
+        "\(category?.rawValue ?? "ok"): \(message ?? "")\(hint.map { " [hint: \($0)]" } ?? "") | "
+            + steps.map { "\($0.name)=\($0.status.rawValue)(\($0.detail ?? ""))" }.joined(separator: "; ")
+    }
+}

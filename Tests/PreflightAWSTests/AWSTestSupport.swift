@@ -41,14 +41,6 @@ enum AWSTesting {
     }
 }
 
-extension PingReport {
-    func step(_ name: String) -> PingStep? { steps.first { $0.name == name } }
-    func check(_ name: String) -> ReadinessCheck? { checks.first { $0.name == name } }
-    var summary: String {
-        "\(category?.rawValue ?? "ok"): \(message ?? "") [hint: \(hint ?? "")] | "
-            + steps.map { "\($0.name)=\($0.status.rawValue)(\($0.detail ?? ""))" }.joined(separator: "; ")
-    }
-}
 
 /// The moto server of `scripts/servers/moto.sh` (read from `PREFLIGHT_TEST_AWS_*`).
 struct MotoTestServer: Sendable {

@@ -60,9 +60,3 @@ enum DatabricksTesting {
     }
 }
 
-extension PingReport {
-    func step(_ name: String) -> PingStep? { steps.first { $0.name == name } }
-    var summary: String {
-        "\(category?.rawValue ?? "ok"): \(message ?? "") | " + steps.map { "\($0.name)=\($0.status.rawValue)(\($0.detail ?? ""))" }.joined(separator: "; ")
-    }
-}

@@ -32,10 +32,3 @@ enum MySQLTesting {
     }
 }
 
-extension PingReport {
-    func step(_ name: String) -> PingStep? { steps.first { $0.name == name } }
-    func check(_ name: String) -> ReadinessCheck? { checks.first { $0.name == name } }
-    var summary: String {
-        "\(category?.rawValue ?? "ok"): \(message ?? "") | " + steps.map { "\($0.name)=\($0.status.rawValue)(\($0.detail ?? ""))" }.joined(separator: "; ")
-    }
-}

@@ -34,9 +34,3 @@ enum RedisTesting {
     }
 }
 
-extension PingReport {
-    func step(_ name: String) -> PingStep? { steps.first { $0.name == name } }
-    var summary: String {
-        "\(category?.rawValue ?? "ok"): \(message ?? "") | " + steps.map { "\($0.name)=\($0.status.rawValue)(\($0.detail ?? ""))" }.joined(separator: "; ")
-    }
-}
