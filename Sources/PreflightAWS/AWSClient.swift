@@ -1,6 +1,5 @@
 import Foundation
 import PreflightCore
-import Synchronization
 import PreflightHTTP
 import PreflightNetwork
 
@@ -37,20 +36,15 @@ final class AWSClient: Sendable {
     let http: HTTPClient
     let rootCertificatesPEM: String?
     let clock: @Sendable () -> Date
-    /// Secrets known to this ping beyond `sharedConfig` (session credentials from STS, OAuth tokens):
-    /// removed from anything a peer's answer could carry into a message.
-    private let secrets = Mutex<[String]>([])
-
-    /// Adds a secret obtained at run time (or one from the config) to those scrubbed from messages.
+    /// Adds a secret obtained at run time (or one from the config) to those scrubbed from messages
+    /// (here, and by the engine from the whole report).
     func remember(secret: String?) {
-        guard let secret, !secret.isEmpty else { return }
-        secrets.withLock { $0.append(secret) }
+        context.rememberSecret(secret)
     }
 
     /// `text` with every remembered secret masked.
     func scrub(_ text: String) -> String {
-        let known = secrets.withLock { $0 }
-        return Redactor(secrets: known).redact(text)
+        Redactor(secrets: context.runtimeSecrets).redact(text)
     }
 
     /// The failure with every remembered secret masked.
@@ -107,12 +101,6 @@ final class AWSClient: Sendable {
                 response = try await http.exchange(wire, with: target)
             } catch {
                 throw self.scrub(error)
-            }
-            // A server that announces it will close (moto, some proxies) must not get the next request on
-            // this connection: HTTPClient would reuse it if the close has not been seen yet, and that
-            // request would be lost. Start the next call on a new connection instead.
-            if response.header("Connection")?.lowercased().contains("close") == true {
-                http.close()
             }
             do throws(ProbeFailure) {
                 let value = try handle(response, &outcome)

@@ -27,6 +27,11 @@ public struct Redactor: Sendable {
         self.init(secrets: found)
     }
 
+    /// This redactor with more secrets (ones a probe obtained at run time: session tokens, access tokens).
+    public func adding(_ more: [String]) -> Redactor {
+        more.isEmpty ? self : Redactor(secrets: secrets + more)
+    }
+
     /// Whether a `sharedConfig` key holds a secret.
     public static func isSecretKey(_ key: String) -> Bool {
         let lower = key.lowercased()

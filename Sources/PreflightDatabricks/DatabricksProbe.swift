@@ -48,6 +48,7 @@ struct DatabricksProbe: Probe {
             timeoutHint: "the workspace accepted the connection but did not answer the OAuth token request in time") { outcome in
             let response = try await client.exchange(request, with: target)
             let token = try DatabricksAnswers.token(response, clientID: clientID, workspace: workspace, redactor: redactor).get()
+            context.rememberSecret(token)
             outcome.detail = "OAuth M2M token issued for service principal \(clientID)"
             return token
         }

@@ -161,7 +161,7 @@ public final class PingEngine: Sendable {
                 dataPlane: configuration.planeName, target: sealed.target ?? probe.target,
                 steps: sealed.steps, checks: sealed.checks)
         }
-        report = prepared.redactor.redact(report)
+        report = prepared.redactor.adding(context.runtimeSecrets).redact(report)
         record(report)
         return report
     }

@@ -34,6 +34,7 @@ struct GoogleProbe: Probe {
         let scope = GoogleAssertion.scope(for: config.type)
         let issuedAt = Int(Date().timeIntervalSince1970)
         let assertion = try GoogleAssertion.make(for: account, scope: scope, audience: config.tokenURL, issuedAt: issuedAt)
+        context.rememberSecret(assertion)
         let path = config.token.basePath.isEmpty ? "/" : config.token.basePath
         let request = HTTPRequest.form("POST", path, GoogleAssertion.formFields(assertion: assertion), headers: [HTTPField("Accept", "application/json")])
         let facts = GoogleTokenResponse.Request(email: account.clientEmail, keyID: account.privateKeyID,
@@ -43,6 +44,7 @@ struct GoogleProbe: Probe {
             timeoutHint: "\(host) accepted the connection but did not answer the token request in time") { outcome in
             let response = try await client.exchange(request, with: target)
             let token = try GoogleTokenResponse.interpret(status: response.status, statusLine: response.statusLine, body: response.body, request: facts).get()
+            context.rememberSecret(token.value)
             var detail = "\(account.clientEmail) (key \(account.privateKeyID.prefix(12))) got a \(Self.scopeName(scope)) access token"
             if let expiresIn = token.expiresIn { detail += " valid for \(expiresIn) s" }
             outcome.detail = detail

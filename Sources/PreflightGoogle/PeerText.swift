@@ -1,13 +1,12 @@
+import PreflightCore
+
 /// Text a peer sent, made fit for a report: the ping's own secrets removed, control characters and
 /// runs of white space folded, and cut to a readable length. Pure.
 enum PeerText {
     static let maximumLength = 300
 
     static func quote(_ text: String, scrubbing secrets: [String] = []) -> String {
-        var result = text
-        for secret in secrets.filter({ $0.count >= 6 }).sorted(by: { $0.count > $1.count }) {
-            result = result.replacingOccurrences(of: secret, with: "[redacted]")
-        }
+        let result = Redactor(secrets: secrets.filter { $0.count >= 6 }).redact(text)
         var folded = ""
         var lastWasSpace = false
         for scalar in result.unicodeScalars {

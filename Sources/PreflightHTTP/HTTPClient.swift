@@ -72,37 +72,30 @@ public final class HTTPClient: Sendable {
     /// One request and its response, without recording a step. Opens the connection first if needed;
     /// retries once on a new connection when a kept-alive one turns out to have been closed.
     public func exchange(_ request: HTTPRequest, with target: HTTPTarget) async throws(ProbeFailure) -> HTTPResponse {
-        var reused = true
-        var connection: HTTPConnection
         if let open = connections.withLock({ $0[target.endpoint] }), open.channel.isActive {
-            connection = open
-        } else {
-            connection = try await open(target)
-            connections.withLock { $0[target.endpoint] = connection }
-            reused = false
-        }
-        do {
-            let response = try await connection.roundTrip(prepared(request, for: target.endpoint), bodyBytes: request.body)
-            retireIfClosing(connection, after: response, endpoint: target.endpoint)
-            return response
-        } catch HTTPExchangeError.closed(partial: false) where reused {
-            context.logger.debug("kept-alive connection was closed; retrying on a new one", metadata: ["host": "\(target.endpoint.host)"])
-            connection = try await open(target)
-            connections.withLock { $0[target.endpoint] = connection }
             do {
-                let response = try await connection.roundTrip(prepared(request, for: target.endpoint), bodyBytes: request.body)
-                retireIfClosing(connection, after: response, endpoint: target.endpoint)
-                return response
-            } catch let error as HTTPExchangeError {
-                throw Self.failure(error, endpoint: target.endpoint)
+                return try await roundTrip(request, on: open, endpoint: target.endpoint)
+            } catch HTTPExchangeError.closed(partial: false) {
+                // The server closed the kept-alive connection before reading the request: once more, on a new one.
+                context.logger.debug("kept-alive connection was closed; retrying on a new one", metadata: ["host": "\(target.endpoint.host)"])
             } catch {
-                throw ProbeFailure(.internalError, "HTTP exchange with \(target.endpoint.hostHeader) failed: \(type(of: error))")
+                throw Self.failure(error, endpoint: target.endpoint)
             }
-        } catch let error as HTTPExchangeError {
-            throw Self.failure(error, endpoint: target.endpoint)
-        } catch {
-            throw ProbeFailure(.internalError, "HTTP exchange with \(target.endpoint.hostHeader) failed: \(type(of: error))")
         }
+        let connection = try await open(target)
+        connections.withLock { $0[target.endpoint] = connection }
+        do {
+            return try await roundTrip(request, on: connection, endpoint: target.endpoint)
+        } catch {
+            throw Self.failure(error, endpoint: target.endpoint)
+        }
+    }
+
+    /// One request on `connection`; a `Connection: close` answer retires the connection.
+    private func roundTrip(_ request: HTTPRequest, on connection: HTTPConnection, endpoint: HTTPEndpoint) async throws(HTTPExchangeError) -> HTTPResponse {
+        let response = try await connection.roundTrip(prepared(request, for: endpoint), bodyBytes: request.body)
+        retireIfClosing(connection, after: response, endpoint: endpoint)
+        return response
     }
 
     /// A server that answered `Connection: close` will not read another request on that connection:
@@ -257,7 +250,7 @@ final class HTTPConnection: Sendable {
     }
 
     /// Writes the request and waits for its whole response (or the connection's end).
-    func roundTrip(_ request: HTTPRequestHead, bodyBytes: [UInt8]) async throws -> HTTPResponse {
+    func roundTrip(_ request: HTTPRequestHead, bodyBytes: [UInt8]) async throws(HTTPExchangeError) -> HTTPResponse {
         let channel = self.channel
         let collector = self.collector
         let promise = channel.eventLoop.makePromise(of: HTTPResponse.self)
@@ -273,6 +266,12 @@ final class HTTPConnection: Sendable {
             }
             channel.writeAndFlush(HTTPClientRequestPart.end(nil), promise: nil)
         }
-        return try await promise.futureResult.get()
+        do {
+            return try await promise.futureResult.get()
+        } catch let error as HTTPExchangeError {
+            throw error
+        } catch {
+            throw .failed(error)
+        }
     }
 }

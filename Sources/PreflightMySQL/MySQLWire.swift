@@ -15,11 +15,11 @@ enum MySQLWireError: Error, Sendable {
 
 /// Turns inbound bytes into MySQL packets and hands them to one waiting reader; frames outbound payloads
 /// with the exchange's sequence ids. Only touched on its channel's event loop.
-final class MySQLPacketHandler: ChannelInboundHandler, RemovableChannelHandler, @unchecked Sendable {
+final class MySQLPacketHandler: WireReader, RemovableChannelHandler, @unchecked Sendable {
     typealias InboundIn = ByteBuffer
 
     private var reader: MySQLPacketReader
-    private let packets = AwaitedReplies<MySQLPacket, MySQLWireError>()
+    let packets = AwaitedReplies<MySQLPacket, MySQLWireError>()
     private var nextSequence: UInt8 = 0
     /// The first bytes the peer sent (up to 64), for naming what answered when it is not MySQL.
     private(set) var firstBytes: [UInt8] = []
@@ -66,11 +66,6 @@ final class MySQLPacketHandler: ChannelInboundHandler, RemovableChannelHandler, 
         packets.fail(error is InboundByteLimitExceeded ? .byteLimit : .channel("\(error)"))
     }
 
-    /// Completes `promise` with the next packet, a failure, or `.timedOut` after `timeout`.
-    func next(_ promise: EventLoopPromise<MySQLPacket>, timeout: TimeAmount, on loop: any EventLoop) {
-        packets.next(promise, timeout: timeout, on: loop, timedOut: .timedOut, busy: .channel("two reads at once"))
-    }
-
     /// The frames of `payload`, numbered from the exchange's next sequence id (0 when `newCommand`).
     func frame(_ payload: [UInt8], newCommand: Bool) -> [UInt8] {
         if newCommand { nextSequence = 0 }
@@ -102,39 +97,18 @@ struct MySQLWire: Sendable {
     /// released here; when the channel already closed, its bytes are taken from `EarlyBytesLeftovers`.
     static func attach(to channel: any Channel, maxPayload: Int) async throws(ProbeFailure) -> MySQLWire {
         let handler = MySQLPacketHandler(maxPayload: maxPayload)
-        do {
-            try await channel.eventLoop.submit {
-                do {
-                    try channel.pipeline.syncOperations.addHandler(handler)
-                    channel.releaseEarlyBytes()
-                } catch {
-                    // The pipeline is gone: the peer closed before the reader was in place.
-                    if let bytes = EarlyBytesLeftovers.take(for: channel) { handler.feed(bytes) }
-                }
-                if !channel.isActive { handler.channelInactiveWithoutContext() }
-            }.get()
-        } catch {
-            throw ProbeFailure(.internalError, "could not prepare the connection: \(error)")
-        }
+        try await channel.attach(handler)
         return MySQLWire(channel: channel, handler: handler)
     }
 
     /// The next packet, within `timeout`.
     func receive(within timeout: Duration) async throws(MySQLWireError) -> MySQLPacket {
-        let loop = channel.eventLoop
-        let promise = loop.makePromise(of: MySQLPacket.self)
-        let amount = TimeAmount.nanoseconds(Int64(max(timeout.milliseconds, 1) * 1_000_000))
         let handler = self.handler
-        loop.execute { handler.next(promise, timeout: amount, on: loop) }
-        do {
-            let packet = try await promise.futureResult.get()
-            loop.execute { handler.continueSequence(after: packet) }
-            return packet
-        } catch let error as MySQLWireError {
-            throw error
-        } catch {
-            throw .channel("\(error)")
-        }
+        let loop = channel.eventLoop
+        let packet = try await handler.packets.receive(
+            within: timeout, on: loop, timedOut: .timedOut, busy: .channel("two reads at once"), other: { .channel("\($0)") })
+        loop.execute { handler.continueSequence(after: packet) }
+        return packet
     }
 
     /// Sends one logical packet (split into frames when needed).

@@ -1,4 +1,5 @@
 import NIOCore
+import PreflightCore
 
 /// The messages a protocol reader has decoded but nobody has asked for yet, the first failure, and
 /// the one caller waiting for the next message (with its timeout). Shared by the hand-written wire
@@ -54,6 +55,57 @@ public final class AwaitedReplies<Reply, Failure: Error>: @unchecked Sendable {
             self.waiter = nil
             timer?.cancel()
             waiter.fail(failure)
+        }
+    }
+}
+
+extension AwaitedReplies {
+    /// Waits (from any thread) for the next reply, or `timedOut` after `timeout`. Errors that are not
+    /// `Failure` (none are expected) become `other(error)`.
+    public func receive(
+        within timeout: Duration, on loop: any EventLoop, timedOut: Failure, busy: Failure, other: (any Error) -> Failure
+    ) async throws(Failure) -> Reply {
+        let promise = loop.makePromise(of: Reply.self)
+        let amount = TimeAmount.nanoseconds(Int64(max(timeout.milliseconds, 1) * 1_000_000))
+        loop.execute { self.next(promise, timeout: amount, on: loop, timedOut: timedOut, busy: busy) }
+        do {
+            return try await promise.futureResult.get()
+        } catch let failure as Failure {
+            throw failure
+        } catch {
+            throw other(error)
+        }
+    }
+}
+
+/// A hand-written protocol reader that can also be given bytes the peer sent before it was in the
+/// pipeline, and told that the connection closed before then.
+public protocol WireReader: ChannelInboundHandler, Sendable where InboundIn == ByteBuffer {
+    /// Takes in bytes from the peer.
+    func feed(_ data: ByteBuffer)
+    /// The connection is gone.
+    func channelInactiveWithoutContext()
+}
+
+extension Channel {
+    /// Adds `reader` at the end of the pipeline (after TLS, when TLS is on) and lets through what the
+    /// dialer held before it was there. A peer that spoke and closed at once (a refusal, a banner) is
+    /// not lost: its bytes come from `EarlyBytesLeftovers`, then the close.
+    public func attach<Reader: WireReader>(_ reader: Reader) async throws(ProbeFailure) {
+        let channel = self
+        do {
+            try await eventLoop.submit {
+                do {
+                    try channel.pipeline.syncOperations.addHandler(reader)
+                    channel.releaseEarlyBytes()
+                } catch {
+                    // The pipeline is gone: the peer closed before the reader was in place.
+                    if let bytes = EarlyBytesLeftovers.take(for: channel) { reader.feed(bytes) }
+                }
+                if !channel.isActive { reader.channelInactiveWithoutContext() }
+            }.get()
+        } catch {
+            throw ProbeFailure(.internalError, "could not prepare the connection: \(error)")
         }
     }
 }

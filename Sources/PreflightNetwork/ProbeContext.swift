@@ -29,6 +29,7 @@ public final class ProbeContext: Sendable {
     public let tunnel: (any TunnelOpener)?
 
     private let channels = Mutex<(open: [any Channel], closed: Bool)>(([], false))
+    private let secrets = Mutex<[String]>([])
 
     public init(
         eventLoopGroup: any EventLoopGroup,
@@ -51,6 +52,16 @@ public final class ProbeContext: Sendable {
         self.inboundByteLimit = inboundByteLimit
         self.tunnel = tunnel
     }
+
+    /// Records a secret obtained during the ping (a session token, an access token, temporary
+    /// credentials, a signed JWT): the engine removes it from the report like the configured ones.
+    public func rememberSecret(_ secret: String?) {
+        guard let secret, !secret.isEmpty else { return }
+        secrets.withLock { $0.append(secret) }
+    }
+
+    /// The secrets recorded with `rememberSecret`.
+    public var runtimeSecrets: [String] { secrets.withLock { $0 } }
 
     /// Tracks a channel so that `closeAll` ends it; closes it at once if the ping is already over.
     public func register(_ channel: any Channel) {

@@ -21,7 +21,7 @@ enum RedisWireError: Error, Sendable {
 
 /// Decodes inbound bytes into RESP values and hands them to one waiting reader. Push messages are
 /// dropped. Only touched on its channel's event loop.
-final class RedisReplyHandler: ChannelInboundHandler, RemovableChannelHandler, @unchecked Sendable {
+final class RedisReplyHandler: WireReader, RemovableChannelHandler, @unchecked Sendable {
     typealias InboundIn = ByteBuffer
 
     /// More unread replies than this is a flood, not answers.
@@ -31,7 +31,7 @@ final class RedisReplyHandler: ChannelInboundHandler, RemovableChannelHandler, @
 
     private let limits: RESPLimits
     private var buffer: [UInt8] = []
-    private let replies = AwaitedReplies<RESPValue, RedisWireError>()
+    let replies = AwaitedReplies<RESPValue, RedisWireError>()
     /// The first bytes the peer sent (up to 64), for naming what answered when it is not Redis.
     private(set) var firstBytes: [UInt8] = []
     private(set) var bytesReceived = 0
@@ -88,9 +88,6 @@ final class RedisReplyHandler: ChannelInboundHandler, RemovableChannelHandler, @
         }
     }
 
-    func next(_ promise: EventLoopPromise<RESPValue>, timeout: TimeAmount, on loop: any EventLoop) {
-        replies.next(promise, timeout: timeout, on: loop, timedOut: .timedOut, busy: .channel("two reads at once"))
-    }
 }
 
 /// A Redis connection's command/reply layer over an established (and, when asked, TLS) channel.
@@ -107,19 +104,7 @@ struct RedisWire: Sendable {
     /// what arrived before it (a peer that speaks first — SSH, an error banner — is read, not lost).
     static func attach(to channel: any Channel, limits: RESPLimits = .ping) async throws(ProbeFailure) -> RedisWire {
         let handler = RedisReplyHandler(limits: limits)
-        do {
-            try await channel.eventLoop.submit {
-                do {
-                    try channel.pipeline.syncOperations.addHandler(handler)
-                    channel.releaseEarlyBytes()
-                } catch {
-                    if let bytes = EarlyBytesLeftovers.take(for: channel) { handler.feed(bytes) }
-                }
-                if !channel.isActive { handler.channelInactiveWithoutContext() }
-            }.get()
-        } catch {
-            throw ProbeFailure(.internalError, "could not prepare the connection: \(error)")
-        }
+        try await channel.attach(handler)
         return RedisWire(channel: channel, handler: handler)
     }
 
@@ -138,18 +123,8 @@ struct RedisWire: Sendable {
 
     /// The next reply, within `timeout`.
     func receive(within timeout: Duration) async throws(RedisWireError) -> RESPValue {
-        let loop = channel.eventLoop
-        let promise = loop.makePromise(of: RESPValue.self)
-        let amount = TimeAmount.nanoseconds(Int64(max(timeout.milliseconds, 1) * 1_000_000))
-        let handler = self.handler
-        loop.execute { handler.next(promise, timeout: amount, on: loop) }
-        do {
-            return try await promise.futureResult.get()
-        } catch let error as RedisWireError {
-            throw error
-        } catch {
-            throw .channel("\(error)")
-        }
+        try await handler.replies.receive(
+            within: timeout, on: channel.eventLoop, timedOut: .timedOut, busy: .channel("two reads at once"), other: { .channel("\($0)") })
     }
 
     /// Sends a command and waits for its reply.

@@ -49,6 +49,7 @@ struct SnowflakeProbe: Probe {
             outcome.detail = "token for \(SnowflakeKeyPairJWT.subject(account: account, user: user)) signed with key \(fingerprint), valid \(SnowflakeKeyPairJWT.lifetimeSeconds / 60) minutes"
             return token
         }
+        context.rememberSecret(jwt)
         let failureContext = failureContext(fingerprint: fingerprint)
         let redactor = Redactor(secrets: [jwt])
         let request = SnowflakeRequests.sqlAPIStatement(jwt: jwt, warehouse: config.warehouse, role: config.role,
@@ -77,6 +78,7 @@ struct SnowflakeProbe: Probe {
             timeoutHint: "Snowflake accepted the connection but did not answer the login in time") { outcome in
             let response = try await client.exchange(login, with: httpTarget)
             let token = try SnowflakeAnswers.login(response, context: failureContext, redactor: passwordOnly).get()
+            context.rememberSecret(token)
             outcome.detail = "session opened for \(config.username) in account \(account)"
             return token
         }
