@@ -36,9 +36,9 @@ stop() {
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
 
 deps() {
-    if ! command -v moto_server >/dev/null || ! python3 -c 'import boto3, moto' 2>/dev/null; then
+    # Run as a module of the same python3 that pip installs into: no PATH or pyenv shim involved.
+    if ! python3 -c 'import boto3, moto.server' 2>/dev/null; then
         python3 -m pip install -q 'moto[server]' >/dev/null
-        if command -v pyenv >/dev/null; then pyenv rehash 2>/dev/null || true; fi
     fi
 }
 
@@ -51,7 +51,7 @@ start() {
     mkdir -p "$moto_dir"
     local port
     port="$(free_port)"
-    INITIAL_NO_AUTH_ACTION_COUNT=$SETUP_REQUESTS nohup moto_server -H 127.0.0.1 -p "$port" \
+    INITIAL_NO_AUTH_ACTION_COUNT=$SETUP_REQUESTS nohup python3 -m moto.server -H 127.0.0.1 -p "$port" \
         > "$moto_dir/moto.log" 2>&1 < /dev/null &
     echo $! > "$moto_dir/moto.pid"
     local up=0
