@@ -2,14 +2,14 @@
 import PackageDescription
 
 let swiftSettings: [SwiftSetting] = [
-    .swiftLanguageMode(.v6),
+    .swiftLanguageMode(.v6)
 ]
 
 let package = Package(
     name: "preflight",
     platforms: [.macOS(.v15)],
     products: [
-        .executable(name: "preflight", targets: ["preflight"]),
+        .executable(name: "preflight", targets: ["preflight"])
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
@@ -288,7 +288,8 @@ let package = Package(
         ),
         .testTarget(
             name: "PreflightPostgresTests",
-            dependencies: ["PreflightCore", "PreflightNetwork", "PreflightPostgres", "PreflightEngine", "PreflightTestSupport",
+            dependencies: [
+                "PreflightCore", "PreflightNetwork", "PreflightPostgres", "PreflightEngine", "PreflightTestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Logging", package: "swift-log"),
@@ -297,7 +298,8 @@ let package = Package(
         ),
         .testTarget(
             name: "PreflightMySQLTests",
-            dependencies: ["PreflightCore", "PreflightNetwork", "PreflightMySQL", "PreflightEngine", "PreflightTestSupport",
+            dependencies: [
+                "PreflightCore", "PreflightNetwork", "PreflightMySQL", "PreflightEngine", "PreflightTestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -307,7 +309,8 @@ let package = Package(
         ),
         .testTarget(
             name: "PreflightMongoTests",
-            dependencies: ["PreflightCore", "PreflightNetwork", "PreflightMongo", "PreflightEngine", "PreflightTestSupport",
+            dependencies: [
+                "PreflightCore", "PreflightNetwork", "PreflightMongo", "PreflightEngine", "PreflightTestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -316,7 +319,8 @@ let package = Package(
         ),
         .testTarget(
             name: "PreflightSSHTests",
-            dependencies: ["PreflightCore", "PreflightNetwork", "PreflightSSH", "PreflightEngine", "PreflightTestSupport",
+            dependencies: [
+                "PreflightCore", "PreflightNetwork", "PreflightSSH", "PreflightEngine", "PreflightTestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOSSH", package: "swift-nio-ssh"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -325,13 +329,17 @@ let package = Package(
         ),
         .testTarget(
             name: "PreflightStoreTests",
-            dependencies: ["PreflightCore", "PreflightStore", "PreflightTestSupport", .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "PreflightCore", "PreflightStore", "PreflightTestSupport",
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "PreflightServerTests",
             dependencies: [
-                "PreflightCore", "PreflightEngine", "PreflightStore", "PreflightServer", "PreflightTestSupport", "PreflightNetwork",
+                "PreflightCore", "PreflightEngine", "PreflightStore", "PreflightServer", "PreflightTestSupport",
+                "PreflightNetwork",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -342,16 +350,21 @@ let package = Package(
         ),
         .testTarget(
             name: "PreflightHTTPTests",
-            dependencies: ["PreflightCore", "PreflightNetwork", "PreflightEngine", "PreflightTestSupport", "PreflightHTTP",
+            dependencies: [
+                "PreflightCore", "PreflightNetwork", "PreflightEngine", "PreflightTestSupport", "PreflightHTTP",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
-                .product(name: "NIOHTTP1", package: "swift-nio"), .product(name: "NIOSSL", package: "swift-nio-ssl"), .product(name: "Crypto", package: "swift-crypto"), .product(name: "_CryptoExtras", package: "swift-crypto"),
+                .product(name: "NIOHTTP1", package: "swift-nio"), .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
             ],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "PreflightAWSTests",
-            dependencies: ["PreflightCore", "PreflightNetwork", "PreflightEngine", "PreflightTestSupport", "PreflightAWS", "PreflightHTTP",
+            dependencies: [
+                "PreflightCore", "PreflightNetwork", "PreflightEngine", "PreflightTestSupport", "PreflightAWS",
+                "PreflightHTTP",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -360,52 +373,65 @@ let package = Package(
         ),
         .testTarget(
             name: "PreflightGoogleTests",
-            dependencies: ["PreflightCore", "PreflightNetwork", "PreflightEngine", "PreflightTestSupport", "PreflightGoogle", "PreflightHTTP",
+            dependencies: [
+                "PreflightCore", "PreflightNetwork", "PreflightEngine", "PreflightTestSupport", "PreflightGoogle",
+                "PreflightHTTP",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
-                .product(name: "Crypto", package: "swift-crypto"), .product(name: "_CryptoExtras", package: "swift-crypto"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
             ],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "PreflightSnowflakeTests",
-            dependencies: ["PreflightCore", "PreflightNetwork", "PreflightEngine", "PreflightTestSupport", "PreflightSnowflake", "PreflightHTTP",
+            dependencies: [
+                "PreflightCore", "PreflightNetwork", "PreflightEngine", "PreflightTestSupport", "PreflightSnowflake",
+                "PreflightHTTP",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
-                .product(name: "Crypto", package: "swift-crypto"), .product(name: "_CryptoExtras", package: "swift-crypto"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
             ],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "PreflightDatabricksTests",
-            dependencies: ["PreflightCore", "PreflightNetwork", "PreflightEngine", "PreflightTestSupport", "PreflightDatabricks", "PreflightHTTP",
+            dependencies: [
+                "PreflightCore", "PreflightNetwork", "PreflightEngine", "PreflightTestSupport", "PreflightDatabricks",
+                "PreflightHTTP",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
-                
+
             ],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "PreflightClickHouseTests",
-            dependencies: ["PreflightCore", "PreflightNetwork", "PreflightEngine", "PreflightTestSupport", "PreflightClickHouse", "PreflightHTTP",
+            dependencies: [
+                "PreflightCore", "PreflightNetwork", "PreflightEngine", "PreflightTestSupport", "PreflightClickHouse",
+                "PreflightHTTP",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
-                
+
             ],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "PreflightMotherDuckTests",
-            dependencies: ["PreflightCore", "PreflightNetwork", "PreflightEngine", "PreflightTestSupport", "PreflightMotherDuck", "PreflightHTTP",
+            dependencies: [
+                "PreflightCore", "PreflightNetwork", "PreflightEngine", "PreflightTestSupport", "PreflightMotherDuck",
+                "PreflightHTTP",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
-                
+
             ],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "PreflightRedisTests",
-            dependencies: ["PreflightCore", "PreflightNetwork", "PreflightEngine", "PreflightTestSupport", "PreflightRedis",
+            dependencies: [
+                "PreflightCore", "PreflightNetwork", "PreflightEngine", "PreflightTestSupport", "PreflightRedis",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),

@@ -12,7 +12,9 @@ public struct AWSRequest: Sendable, Equatable {
     public var headers: [HTTPField]
     public var body: [UInt8]
 
-    public init(_ method: String, _ path: String, query: [SigV4.QueryItem] = [], headers: [HTTPField] = [], body: [UInt8] = []) {
+    public init(
+        _ method: String, _ path: String, query: [SigV4.QueryItem] = [], headers: [HTTPField] = [], body: [UInt8] = []
+    ) {
         self.method = method
         self.path = path.isEmpty ? "/" : path
         self.query = query
@@ -21,12 +23,16 @@ public struct AWSRequest: Sendable, Equatable {
     }
 
     /// Signs for `endpoint` and returns what the HTTP client sends (it adds Host itself, the same value signed here).
-    public func signed(for endpoint: HTTPEndpoint, credentials: AWSCredentials, region: String, service: String, date: Date) -> HTTPRequest {
+    public func signed(
+        for endpoint: HTTPEndpoint, credentials: AWSCredentials, region: String, service: String, date: Date
+    ) -> HTTPRequest {
         let signed = SigV4.signedHeaders(
-            method: method, host: endpoint.hostHeader, path: endpoint.basePath + path, query: query, headers: headers, body: body,
+            method: method, host: endpoint.hostHeader, path: endpoint.basePath + path, query: query, headers: headers,
+            body: body,
             credentials: credentials, region: region, service: service, date: date)
         let queryText = SigV4.wireQuery(query)
-        return HTTPRequest(method, queryText.isEmpty ? path : path + "?" + queryText, headers: signed.headers, body: body)
+        return HTTPRequest(
+            method, queryText.isEmpty ? path : path + "?" + queryText, headers: signed.headers, body: body)
     }
 }
 
@@ -75,7 +81,8 @@ final class AWSClient: Sendable {
     ) async throws(ProbeFailure) -> T {
         let target = self.target(endpoint, label: label)
         try await http.connect(target)
-        let wire = request.signed(for: endpoint, credentials: credentials, region: region, service: signingService, date: clock())
+        let wire = request.signed(
+            for: endpoint, credentials: credentials, region: region, service: signingService, date: clock())
         return try await exchange(wire, target: target, step: step, activity: activity, handle: handle)
     }
 
@@ -94,8 +101,10 @@ final class AWSClient: Sendable {
         handle: @Sendable (HTTPResponse, inout StepOutcome) throws(ProbeFailure) -> T
     ) async throws(ProbeFailure) -> T {
         let http = self.http
-        return try await context.step(step, activity,
-            timeoutHint: "\(target.endpoint.hostHeader) accepted the connection but did not answer in time") { outcome in
+        return try await context.step(
+            step, activity,
+            timeoutHint: "\(target.endpoint.hostHeader) accepted the connection but did not answer in time"
+        ) { outcome in
             let response: HTTPResponse
             do throws(ProbeFailure) {
                 response = try await http.exchange(wire, with: target)

@@ -14,7 +14,9 @@ public struct AWSAuthConfig: Sendable, Equatable {
 
     /// Reads and validates the key names every AWS type shares. `strictKeyShape` is false when an
     /// `endpointURL` points at an AWS look-alike whose keys need not look like AWS's.
-    public static func from(_ config: SharedConfig, type: ConnectorType, strictKeyShape: Bool) throws(InvalidConfig) -> AWSAuthConfig {
+    public static func from(_ config: SharedConfig, type: ConnectorType, strictKeyShape: Bool) throws(InvalidConfig)
+        -> AWSAuthConfig
+    {
         let keyID = try config.string("awsAccessKeyID")?.trimmingCharacters(in: .whitespaces)
         let secret = try config.secret("awsSecretAccessKey")
         let token = try config.secret("awsSessionToken")
@@ -23,7 +25,9 @@ public struct AWSAuthConfig: Sendable, Equatable {
         switch (keyID, secret) {
         case (nil, nil):
             guard role != nil else {
-                throw InvalidConfig("\(type.rawValue) needs credentials: sharedConfig.awsRoleARN, or both sharedConfig.awsAccessKeyID and sharedConfig.awsSecretAccessKey")
+                throw InvalidConfig(
+                    "\(type.rawValue) needs credentials: sharedConfig.awsRoleARN, or both sharedConfig.awsAccessKeyID and sharedConfig.awsSecretAccessKey"
+                )
             }
         case (.some, nil):
             throw InvalidConfig("sharedConfig.awsSecretAccessKey is required with sharedConfig.awsAccessKeyID")
@@ -33,7 +37,9 @@ public struct AWSAuthConfig: Sendable, Equatable {
             let id = try AWSNames.accessKeyID(keyID, key: "sharedConfig.awsAccessKeyID", strict: strictKeyShape)
             let checkedSecret = try AWSNames.secretAccessKey(secret, key: "sharedConfig.awsSecretAccessKey")
             if id.hasPrefix("ASIA"), token == nil {
-                throw InvalidConfig("sharedConfig.awsAccessKeyID starts with ASIA: it is a temporary key that only works with its session token; use an IAM user's long-term key (AKIA...) or sharedConfig.awsRoleARN")
+                throw InvalidConfig(
+                    "sharedConfig.awsAccessKeyID starts with ASIA: it is a temporary key that only works with its session token; use an IAM user's long-term key (AKIA...) or sharedConfig.awsRoleARN"
+                )
             }
             auth.credentials = AWSCredentials(accessKeyID: id, secretAccessKey: checkedSecret, sessionToken: token)
         }
@@ -42,11 +48,15 @@ public struct AWSAuthConfig: Sendable, Equatable {
         }
         if let external = try config.string("awsExternalID") {
             guard auth.roleARN != nil else {
-                throw InvalidConfig("sharedConfig.awsExternalID is only used to assume a role: set sharedConfig.awsRoleARN too, or remove it")
+                throw InvalidConfig(
+                    "sharedConfig.awsExternalID is only used to assume a role: set sharedConfig.awsRoleARN too, or remove it"
+                )
             }
             guard (2...1224).contains(external.count),
-                  external.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "+=,.@:/-_".contains($0)) }) else {
-                throw InvalidConfig("sharedConfig.awsExternalID must be 2 to 1224 characters of letters, digits and +=,.@:/-_")
+                external.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "+=,.@:/-_".contains($0)) })
+            else {
+                throw InvalidConfig(
+                    "sharedConfig.awsExternalID must be 2 to 1224 characters of letters, digits and +=,.@:/-_")
             }
             auth.externalID = external
         }
@@ -60,7 +70,8 @@ public struct IcebergRESTConfig: Sendable, Equatable {
     public enum Auth: Sendable, Equatable {
         case none
         case token(String)
-        case clientCredentials(clientID: String, clientSecret: String, tokenEndpoint: HTTPEndpoint, tokenPath: String, scope: String)
+        case clientCredentials(
+            clientID: String, clientSecret: String, tokenEndpoint: HTTPEndpoint, tokenPath: String, scope: String)
     }
 
     public var catalog: HTTPEndpoint
@@ -71,7 +82,9 @@ public struct IcebergRESTConfig: Sendable, Equatable {
     /// Reads `uri`, `token` or `credential` (with `authURI`, `scope`), `warehouse` and `prefix`.
     public static func from(_ config: SharedConfig) throws(InvalidConfig) -> IcebergRESTConfig {
         guard let uri = try config.string("uri") else {
-            throw InvalidConfig("sharedConfig.uri is required for iceberg with provider \"rest\" (the catalog's base URL, e.g. https://catalog.example.com/api/catalog)")
+            throw InvalidConfig(
+                "sharedConfig.uri is required for iceberg with provider \"rest\" (the catalog's base URL, e.g. https://catalog.example.com/api/catalog)"
+            )
         }
         let catalog = try HTTPEndpoint.parse(uri, key: "uri")
         let token = try config.secret("token")
@@ -79,7 +92,8 @@ public struct IcebergRESTConfig: Sendable, Equatable {
         var auth = Auth.none
         switch (token, credential) {
         case (.some, .some):
-            throw InvalidConfig("give either sharedConfig.token or sharedConfig.credential for the iceberg catalog, not both")
+            throw InvalidConfig(
+                "give either sharedConfig.token or sharedConfig.credential for the iceberg catalog, not both")
         case (.some(let token), nil):
             guard !token.contains(where: { $0.isNewline }) else {
                 throw InvalidConfig("sharedConfig.token contains a line break; paste the token alone")
@@ -87,7 +101,8 @@ public struct IcebergRESTConfig: Sendable, Equatable {
             auth = .token(token.trimmingCharacters(in: .whitespaces))
         case (nil, .some(let credential)):
             guard let colon = credential.firstIndex(of: ":"), colon != credential.startIndex,
-                  credential.index(after: colon) != credential.endIndex else {
+                credential.index(after: colon) != credential.endIndex
+            else {
                 throw InvalidConfig("sharedConfig.credential must be \"CLIENT_ID:CLIENT_SECRET\"")
             }
             let clientID = String(credential[..<colon]).trimmingCharacters(in: .whitespaces)
@@ -100,14 +115,16 @@ public struct IcebergRESTConfig: Sendable, Equatable {
                 tokenPath = parsed.basePath.isEmpty ? "/" : parsed.basePath
             }
             let scope = try config.string("scope") ?? "PRINCIPAL_ROLE:ALL"
-            auth = .clientCredentials(clientID: clientID, clientSecret: clientSecret, tokenEndpoint: tokenEndpoint,
-                                      tokenPath: tokenPath, scope: scope)
+            auth = .clientCredentials(
+                clientID: clientID, clientSecret: clientSecret, tokenEndpoint: tokenEndpoint,
+                tokenPath: tokenPath, scope: scope)
         case (nil, nil):
             break
         }
         var prefix = try config.string("prefix")?.trimmingCharacters(in: CharacterSet(charactersIn: "/ "))
         if prefix?.isEmpty == true { prefix = nil }
-        return IcebergRESTConfig(catalog: catalog, auth: auth, warehouse: try config.string("warehouse"), prefix: prefix)
+        return IcebergRESTConfig(
+            catalog: catalog, auth: auth, warehouse: try config.string("warehouse"), prefix: prefix)
     }
 }
 
@@ -153,24 +170,31 @@ public struct AWSConfig: Sendable, Equatable {
         switch payload.type {
         case .s3:
             guard let regionText = try config.string("awsRegion") else {
-                throw InvalidConfig("sharedConfig.awsRegion is required for s3 (the region of your buckets, e.g. us-east-1)")
+                throw InvalidConfig(
+                    "sharedConfig.awsRegion is required for s3 (the region of your buckets, e.g. us-east-1)")
             }
             region = try AWSNames.region(regionText, key: "sharedConfig.awsRegion")
             auth = try AWSAuthConfig.from(config, type: type, strictKeyShape: strict)
             var bucket = try config.string("bucket")?.trimmingCharacters(in: .whitespaces)
             if let name = bucket {
-                if name.hasPrefix("s3://") { bucket = String(name.dropFirst(5)).trimmingCharacters(in: CharacterSet(charactersIn: "/")) }
+                if name.hasPrefix("s3://") {
+                    bucket = String(name.dropFirst(5)).trimmingCharacters(in: CharacterSet(charactersIn: "/"))
+                }
                 try Self.validateBucket(bucket ?? "")
             }
             plan = .s3(bucket: bucket)
         case .dynamodb:
             guard let text = try config.string("streamsArn") else {
-                throw InvalidConfig("sharedConfig.streamsArn is required for dynamodb (the table's stream ARN, arn:aws:dynamodb:REGION:ACCOUNT:table/TABLE/stream/LABEL)")
+                throw InvalidConfig(
+                    "sharedConfig.streamsArn is required for dynamodb (the table's stream ARN, arn:aws:dynamodb:REGION:ACCOUNT:table/TABLE/stream/LABEL)"
+                )
             }
             let stream = try StreamARN.parse(text, key: "sharedConfig.streamsArn")
             region = stream.region
             if let other = try config.string("awsRegion"), other.trimmingCharacters(in: .whitespaces) != stream.region {
-                notes.append("sharedConfig.awsRegion (\(other.prefix(30))) differs from the stream's region \(stream.region); the stream's region is used")
+                notes.append(
+                    "sharedConfig.awsRegion (\(other.prefix(30))) differs from the stream's region \(stream.region); the stream's region is used"
+                )
             }
             auth = try AWSAuthConfig.from(config, type: type, strictKeyShape: strict)
             plan = .dynamodb(stream)
@@ -179,13 +203,17 @@ public struct AWSConfig: Sendable, Equatable {
             switch provider {
             case "s3tables", "s3_tables", "s3-tables":
                 guard let text = try config.string("bucketARN") else {
-                    throw InvalidConfig("sharedConfig.bucketARN is required for iceberg with provider \"s3tables\" (arn:aws:s3tables:REGION:ACCOUNT:bucket/NAME)")
+                    throw InvalidConfig(
+                        "sharedConfig.bucketARN is required for iceberg with provider \"s3tables\" (arn:aws:s3tables:REGION:ACCOUNT:bucket/NAME)"
+                    )
                 }
                 let bucket = try TableBucketARN.parse(text, key: "sharedConfig.bucketARN")
                 if let regionText = try config.string("region") {
                     let given = try AWSNames.region(regionText, key: "sharedConfig.region")
                     guard given == bucket.region else {
-                        throw InvalidConfig("sharedConfig.region is \(given) but sharedConfig.bucketARN is in \(bucket.region); they must agree")
+                        throw InvalidConfig(
+                            "sharedConfig.region is \(given) but sharedConfig.bucketARN is in \(bucket.region); they must agree"
+                        )
                     }
                 }
                 region = bucket.region
@@ -197,13 +225,17 @@ public struct AWSConfig: Sendable, Equatable {
             case nil:
                 throw InvalidConfig("sharedConfig.provider is required for iceberg: \"s3tables\" or \"rest\"")
             case .some(let other):
-                throw InvalidConfig("sharedConfig.provider \"\(other.prefix(30))\" is not supported for iceberg: use \"s3tables\" or \"rest\"")
+                throw InvalidConfig(
+                    "sharedConfig.provider \"\(other.prefix(30))\" is not supported for iceberg: use \"s3tables\" or \"rest\""
+                )
             }
         default:
             throw InvalidConfig("\(payload.type.rawValue) is not an AWS connector type")
         }
         if let key = auth?.credentials?.accessKeyID, strict, !AWSNames.looksIssued(key) {
-            notes.append("sharedConfig.awsAccessKeyID does not start with AKIA or ASIA followed by 16 characters, the shape of the keys AWS issues today")
+            notes.append(
+                "sharedConfig.awsAccessKeyID does not start with AKIA or ASIA followed by 16 characters, the shape of the keys AWS issues today"
+            )
         }
     }
 
@@ -214,8 +246,10 @@ public struct AWSConfig: Sendable, Equatable {
             throw InvalidConfig("sharedConfig.bucket must be a bucket name alone, without a path or s3:// prefix")
         }
         guard (3...255).contains(name.count),
-              name.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || ".-_".contains($0)) }) else {
-            throw InvalidConfig("sharedConfig.bucket must be 3 to 63 characters of lower-case letters, digits, dots and hyphens")
+            name.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || ".-_".contains($0)) })
+        else {
+            throw InvalidConfig(
+                "sharedConfig.bucket must be 3 to 63 characters of lower-case letters, digits, dots and hyphens")
         }
     }
 }

@@ -29,14 +29,17 @@ public struct AWSEndpoints: Sendable, Equatable {
     public func s3Bucket(_ bucket: String, region: String) -> (endpoint: HTTPEndpoint, path: String) {
         let encoded = "/" + FormEncoding.percentEncode(bucket)
         if override != nil { return (s3(region: region), encoded) }
-        let dnsSafe = !bucket.contains(".") && bucket == bucket.lowercased()
+        let dnsSafe =
+            !bucket.contains(".") && bucket == bucket.lowercased()
             && bucket.allSatisfy { $0.isLetter || $0.isNumber || $0 == "-" }
         if dnsSafe { return (host("\(bucket).s3.\(region).\(Self.suffix(for: region))"), "") }
         return (s3(region: region), encoded)
     }
 
     /// DynamoDB Streams (`streams.dynamodb.REGION.amazonaws.com`; signed as service `dynamodb`).
-    public func dynamoDBStreams(region: String) -> HTTPEndpoint { host("streams.dynamodb.\(region).\(Self.suffix(for: region))") }
+    public func dynamoDBStreams(region: String) -> HTTPEndpoint {
+        host("streams.dynamodb.\(region).\(Self.suffix(for: region))")
+    }
 
     /// S3 Tables (`s3tables.REGION.amazonaws.com`).
     public func s3Tables(region: String) -> HTTPEndpoint { host("s3tables.\(region).\(Self.suffix(for: region))") }

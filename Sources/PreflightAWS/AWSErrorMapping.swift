@@ -15,7 +15,9 @@ public struct AWSCall: Sendable, Equatable {
     /// What the call is about: "bucket my-bucket", "stream arn:...". Nil for account-wide calls.
     public var resource: String?
 
-    public init(product: String, action: String, keyID: String, roleARN: String? = nil, region: String, resource: String? = nil) {
+    public init(
+        product: String, action: String, keyID: String, roleARN: String? = nil, region: String, resource: String? = nil
+    ) {
         self.product = product
         self.action = action
         self.keyID = keyID
@@ -40,51 +42,75 @@ public enum AWSErrorMapping {
         let on = call.resource.map { " on \($0)" } ?? ""
         switch error.code {
         case "SignatureDoesNotMatch":
-            return ProbeFailure(.auth, "\(call.product) rejected the signature (\(said)): access key \(call.keyID) exists, but the secret access key does not belong to it",
+            return ProbeFailure(
+                .auth,
+                "\(call.product) rejected the signature (\(said)): access key \(call.keyID) exists, but the secret access key does not belong to it",
                 hint: call.roleARN == nil
                     ? "paste awsSecretAccessKey again (the whole 40 characters, nothing around it), or create a new key pair for this user"
-                    : "the session credentials from AssumeRole were refused; try again, and check that nothing between Preflight and AWS alters requests")
+                    : "the session credentials from AssumeRole were refused; try again, and check that nothing between Preflight and AWS alters requests"
+            )
         case "InvalidClientTokenId", "InvalidAccessKeyId", "UnrecognizedClientException", "AuthFailure", "InvalidToken":
-            return ProbeFailure(.auth, "\(call.product) does not know access key \(call.keyID) (\(said))",
+            return ProbeFailure(
+                .auth, "\(call.product) does not know access key \(call.keyID) (\(said))",
                 hint: call.roleARN == nil
                     ? "check awsAccessKeyID: the key may have been deleted or deactivated (IAM console > Users > Security credentials), or it belongs to another partition (China, GovCloud)"
-                    : "the role's session was refused; check that STS in \(call.region) is enabled for your account (IAM > Account settings > STS regions)")
+                    : "the role's session was refused; check that STS in \(call.region) is enabled for your account (IAM > Account settings > STS regions)"
+            )
         case "ExpiredToken", "ExpiredTokenException", "TokenRefreshRequired", "RequestExpired":
-            return ProbeFailure(.auth, "\(call.product) refused expired credentials (\(said))",
+            return ProbeFailure(
+                .auth, "\(call.product) refused expired credentials (\(said))",
                 hint: error.code == "RequestExpired"
                     ? "the request's time stamp was too old; check this service's clock"
-                    : "session credentials expire: use a long-term key or awsRoleARN so that a fresh session is made for each ping")
+                    : "session credentials expire: use a long-term key or awsRoleARN so that a fresh session is made for each ping"
+            )
         case "RequestTimeTooSkewed":
-            return ProbeFailure(.auth, "\(call.product) refused the request's time (\(said))",
+            return ProbeFailure(
+                .auth, "\(call.product) refused the request's time (\(said))",
                 hint: "this service's clock is more than 5 minutes off; fix its time synchronisation (NTP)")
         case "InvalidSignatureException" where error.message?.contains("Signature expired") == true:
-            return ProbeFailure(.auth, "\(call.product) refused the request's time (\(said))",
+            return ProbeFailure(
+                .auth, "\(call.product) refused the request's time (\(said))",
                 hint: "this service's clock is more than 5 minutes off; fix its time synchronisation (NTP)")
-        case "MissingAuthenticationToken", "MissingAuthenticationTokenException", "IncompleteSignature", "InvalidSignatureException", "NotAuthorized":
-            return ProbeFailure(.auth, "\(call.product) refused the request's credentials (\(said))",
+        case "MissingAuthenticationToken", "MissingAuthenticationTokenException", "IncompleteSignature",
+            "InvalidSignatureException", "NotAuthorized":
+            return ProbeFailure(
+                .auth, "\(call.product) refused the request's credentials (\(said))",
                 hint: "check awsAccessKeyID and awsSecretAccessKey")
-        case "AccessDenied", "AccessDeniedException", "AllAccessDisabled", "UnauthorizedOperation", "Forbidden", "ForbiddenException":
-            return ProbeFailure(.permission, "\(call.principal) may not perform \(call.action)\(on) (\(said))",
-                hint: "grant \(call.action) to the IAM \(call.roleARN == nil ? "user" : "role") in an identity policy, and check that no explicit Deny, permissions boundary, SCP or resource policy blocks it")
+        case "AccessDenied", "AccessDeniedException", "AllAccessDisabled", "UnauthorizedOperation", "Forbidden",
+            "ForbiddenException":
+            return ProbeFailure(
+                .permission, "\(call.principal) may not perform \(call.action)\(on) (\(said))",
+                hint:
+                    "grant \(call.action) to the IAM \(call.roleARN == nil ? "user" : "role") in an identity policy, and check that no explicit Deny, permissions boundary, SCP or resource policy blocks it"
+            )
         case "NoSuchBucket":
-            return ProbeFailure(.databaseNotFound, "\(call.resource ?? "the bucket") does not exist (\(said))",
+            return ProbeFailure(
+                .databaseNotFound, "\(call.resource ?? "the bucket") does not exist (\(said))",
                 hint: "check the bucket name; bucket names are global, and the bucket may have been deleted")
         case "ResourceNotFoundException", "NotFoundException", "NoSuchEntity", "NoSuchTableBucket":
-            return ProbeFailure(.databaseNotFound, "\(call.resource ?? "the resource") was not found in \(call.region) (\(said))",
-                hint: "check the ARN, its region (\(call.region)) and its account; a stream ARN changes whenever the table's stream is turned off and on again")
+            return ProbeFailure(
+                .databaseNotFound, "\(call.resource ?? "the resource") was not found in \(call.region) (\(said))",
+                hint:
+                    "check the ARN, its region (\(call.region)) and its account; a stream ARN changes whenever the table's stream is turned off and on again"
+            )
         case "AuthorizationHeaderMalformed", "PermanentRedirect", "IllegalLocationConstraintException", "InvalidRegion":
             let actual = error.region.map { " (AWS says it is \($0))" } ?? ""
-            return ProbeFailure(.invalidConfig, "\(call.product) refused the region \(call.region)\(actual): \(said)",
-                hint: error.region.map { "set awsRegion to \($0)" } ?? "check awsRegion: it must be the region of the bucket or resource")
-        case "InternalError", "InternalFailure", "InternalServerError", "InternalServerErrorException", "ServiceUnavailable",
-             "ServiceUnavailableException", "SlowDown", "Throttling", "ThrottlingException", "ThrottledException",
-             "RequestLimitExceeded", "TooManyRequestsException", "ProvisionedThroughputExceededException",
-             "LimitExceededException", "RequestThrottled", "PriorRequestNotComplete":
-            return ProbeFailure(.serverUnavailable, "\(call.product) is busy or failing (\(said))",
+            return ProbeFailure(
+                .invalidConfig, "\(call.product) refused the region \(call.region)\(actual): \(said)",
+                hint: error.region.map { "set awsRegion to \($0)" }
+                    ?? "check awsRegion: it must be the region of the bucket or resource")
+        case "InternalError", "InternalFailure", "InternalServerError", "InternalServerErrorException",
+            "ServiceUnavailable",
+            "ServiceUnavailableException", "SlowDown", "Throttling", "ThrottlingException", "ThrottledException",
+            "RequestLimitExceeded", "TooManyRequestsException", "ProvisionedThroughputExceededException",
+            "LimitExceededException", "RequestThrottled", "PriorRequestNotComplete":
+            return ProbeFailure(
+                .serverUnavailable, "\(call.product) is busy or failing (\(said))",
                 hint: "a transient AWS condition; try again in a minute", transient: true)
         case "ValidationError", "ValidationException", "InvalidParameterValue", "InvalidParameterCombination",
-             "InvalidArgument", "InvalidBucketName", "MalformedPolicyDocument", "InvalidAction", "BadRequestException":
-            return ProbeFailure(.invalidConfig, "\(call.product) refused the request as invalid (\(said))",
+            "InvalidArgument", "InvalidBucketName", "MalformedPolicyDocument", "InvalidAction", "BadRequestException":
+            return ProbeFailure(
+                .invalidConfig, "\(call.product) refused the request as invalid (\(said))",
                 hint: "check the ARNs and names in the configuration")
         default:
             return byStatus(error.status, said: said, call: call)
@@ -95,29 +121,44 @@ public enum AWSErrorMapping {
     static func byStatus(_ status: Int, said: String, call: AWSCall) -> ProbeFailure {
         switch status {
         case 500...599:
-            return ProbeFailure(.serverUnavailable, "\(call.product) answered HTTP \(status) (\(said))", hint: "try again in a minute", transient: true)
+            return ProbeFailure(
+                .serverUnavailable, "\(call.product) answered HTTP \(status) (\(said))", hint: "try again in a minute",
+                transient: true)
         case 401:
-            return ProbeFailure(.auth, "\(call.product) refused the credentials, HTTP 401 (\(said))", hint: "check awsAccessKeyID and awsSecretAccessKey")
+            return ProbeFailure(
+                .auth, "\(call.product) refused the credentials, HTTP 401 (\(said))",
+                hint: "check awsAccessKeyID and awsSecretAccessKey")
         case 403:
-            return ProbeFailure(.permission, "\(call.principal) may not perform \(call.action), HTTP 403 (\(said))",
+            return ProbeFailure(
+                .permission, "\(call.principal) may not perform \(call.action), HTTP 403 (\(said))",
                 hint: "grant \(call.action) to the IAM identity")
         case 404:
             return ProbeFailure(.databaseNotFound, "\(call.resource ?? "the resource") was not found (\(said))")
         case 429:
-            return ProbeFailure(.serverUnavailable, "\(call.product) is throttling requests (\(said))", hint: "try again in a minute", transient: true)
+            return ProbeFailure(
+                .serverUnavailable, "\(call.product) is throttling requests (\(said))", hint: "try again in a minute",
+                transient: true)
         default:
             return ProbeFailure(.invalidConfig, "\(call.product) refused the request, HTTP \(status) (\(said))")
         }
     }
 
     /// A non-2xx answer without an AWS error in it: a proxy, an HTML page, something else on the port.
-    public static func failure(forUnrecognized response: HTTPResponse, call: AWSCall, endpoint: String) -> ProbeFailure {
+    public static func failure(forUnrecognized response: HTTPResponse, call: AWSCall, endpoint: String) -> ProbeFailure
+    {
         if (500...599).contains(response.status), !response.looksLikeHTML {
-            return ProbeFailure(.serverUnavailable, "\(endpoint) answered \(response.statusLine) without an AWS error",
-                hint: "try again in a minute; if it persists, check endpointURL and any proxy in between", transient: true)
+            return ProbeFailure(
+                .serverUnavailable, "\(endpoint) answered \(response.statusLine) without an AWS error",
+                hint: "try again in a minute; if it persists, check endpointURL and any proxy in between",
+                transient: true)
         }
-        let what = response.looksLikeHTML ? "an HTML page" : (response.body.isEmpty ? "an empty body" : "a body that is not an AWS error")
-        return ProbeFailure(.protocolMismatch, "\(endpoint) answered \(response.statusLine) with \(what), not \(call.product)",
-            hint: "check endpointURL (or the network path): a proxy, captive portal or another web server answered instead of AWS")
+        let what =
+            response.looksLikeHTML
+            ? "an HTML page" : (response.body.isEmpty ? "an empty body" : "a body that is not an AWS error")
+        return ProbeFailure(
+            .protocolMismatch, "\(endpoint) answered \(response.statusLine) with \(what), not \(call.product)",
+            hint:
+                "check endpointURL (or the network path): a proxy, captive portal or another web server answered instead of AWS"
+        )
     }
 }

@@ -6,7 +6,9 @@ public enum AWSNames {
     /// `us-east-1`, `eu-central-2`, `us-gov-west-1`, `cn-north-1`, `us-isob-east-1`, `ap-southeast-7`.
     public static func isRegion(_ text: String) -> Bool {
         let parts = text.split(separator: "-", omittingEmptySubsequences: false)
-        guard (3...4).contains(parts.count), let last = parts.last, !last.isEmpty, last.allSatisfy(\.isNumber) else { return false }
+        guard (3...4).contains(parts.count), let last = parts.last, !last.isEmpty, last.allSatisfy(\.isNumber) else {
+            return false
+        }
         return parts.dropLast().allSatisfy { part in !part.isEmpty && part.allSatisfy { $0.isASCII && $0.isLowercase } }
             && parts[0].count == 2
     }
@@ -19,7 +21,8 @@ public enum AWSNames {
             throw InvalidConfig("\(key) must be lower case, e.g. \"\(trimmed.lowercased())\"")
         }
         if let zone = trimmed.last, zone.isLetter, isRegion(String(trimmed.dropLast())) {
-            throw InvalidConfig("\(key) \"\(trimmed)\" is an availability zone; give its region, \"\(trimmed.dropLast())\"")
+            throw InvalidConfig(
+                "\(key) \"\(trimmed)\" is an availability zone; give its region, \"\(trimmed.dropLast())\"")
         }
         let shown = trimmed.count > 40 ? String(trimmed.prefix(40)) + "..." : trimmed
         throw InvalidConfig("\(key) \"\(shown)\" is not an AWS region code such as us-east-1 or eu-west-1")
@@ -32,7 +35,9 @@ public enum AWSNames {
         }
         if text.contains("/") || text.contains("+") || (text.count == 40 && text.contains(where: \.isLowercase)) {
             // Do not show it: this is probably the secret, pasted into the wrong field.
-            throw InvalidConfig("\(key) looks like a secret access key (40 characters with lower case, '/' or '+'); did you swap awsAccessKeyID and awsSecretAccessKey?")
+            throw InvalidConfig(
+                "\(key) looks like a secret access key (40 characters with lower case, '/' or '+'); did you swap awsAccessKeyID and awsSecretAccessKey?"
+            )
         }
         guard strict else { return text }
         guard (16...128).contains(text.count), text.allSatisfy({ $0.isASCII && ($0.isUppercase || $0.isNumber) }) else {
@@ -66,7 +71,8 @@ public struct ARN: Sendable, Equatable, CustomStringConvertible {
     /// nil unless `text` has the six colon-separated parts and starts with `arn:aws`.
     public init?(_ text: String) {
         let parts = text.split(separator: ":", maxSplits: 5, omittingEmptySubsequences: false).map(String.init)
-        guard parts.count == 6, parts[0] == "arn", parts[1].hasPrefix("aws"), !parts[2].isEmpty, !parts[5].isEmpty else { return nil }
+        guard parts.count == 6, parts[0] == "arn", parts[1].hasPrefix("aws"), !parts[2].isEmpty, !parts[5].isEmpty
+        else { return nil }
         partition = parts[1]
         service = parts[2]
         region = parts[3]
@@ -100,9 +106,12 @@ public struct StreamARN: Sendable, Equatable {
         }
         let pieces = arn.resource.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
         if pieces.count == 2, pieces[0] == "table" {
-            throw InvalidConfig("\(key) is the table's ARN, not its stream's; add /stream/LABEL (see LatestStreamArn in `aws dynamodb describe-table --table-name \(pieces[1])`)")
+            throw InvalidConfig(
+                "\(key) is the table's ARN, not its stream's; add /stream/LABEL (see LatestStreamArn in `aws dynamodb describe-table --table-name \(pieces[1])`)"
+            )
         }
-        guard pieces.count == 4, pieces[0] == "table", pieces[2] == "stream", !pieces[1].isEmpty, !pieces[3].isEmpty else {
+        guard pieces.count == 4, pieces[0] == "table", pieces[2] == "stream", !pieces[1].isEmpty, !pieces[3].isEmpty
+        else {
             throw InvalidConfig("\(key) must look like \(shape)")
         }
         _ = try AWSNames.region(arn.region, key: "the region in \(key)")
@@ -126,8 +135,12 @@ public struct RoleARN: Sendable, Equatable {
         guard let arn = ARN(trimmed), arn.service == "iam", arn.region.isEmpty else {
             throw InvalidConfig("\(key) must be an IAM role ARN such as \(shape)")
         }
-        guard arn.resource.hasPrefix("role/"), let name = arn.resource.split(separator: "/").last, arn.resource.count > 5 else {
-            throw InvalidConfig("\(key) names an IAM \(arn.resource.split(separator: "/").first ?? "resource"), not a role; it must look like \(shape)")
+        guard arn.resource.hasPrefix("role/"), let name = arn.resource.split(separator: "/").last,
+            arn.resource.count > 5
+        else {
+            throw InvalidConfig(
+                "\(key) names an IAM \(arn.resource.split(separator: "/").first ?? "resource"), not a role; it must look like \(shape)"
+            )
         }
         guard arn.hasValidAccount else {
             throw InvalidConfig("\(key) has account \"\(arn.account.prefix(20))\"; an AWS account ID is 12 digits")

@@ -62,13 +62,18 @@ struct AWSProbe: Probe {
         client.remember(secret: auth.credentials?.secretAccessKey)
         client.remember(secret: auth.credentials?.sessionToken)
         guard let role = auth.roleARN else {
-            guard let credentials = auth.credentials else { throw ProbeFailure(.internalError, "no AWS credentials were prepared") }
+            guard let credentials = auth.credentials else {
+                throw ProbeFailure(.internalError, "no AWS credentials were prepared")
+            }
             return Session(credentials: credentials)
         }
         guard let caller = auth.credentials ?? ambientCredentials else {
-            let failure = ProbeFailure(.unsupported,
+            let failure = ProbeFailure(
+                .unsupported,
                 "awsRoleARN is set without keys, so the role must be assumed with this Preflight service's own AWS identity, and it has none configured",
-                hint: "give awsAccessKeyID and awsSecretAccessKey of a user allowed to assume the role, or run Preflight with AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY in its environment")
+                hint:
+                    "give awsAccessKeyID and awsSecretAccessKey of a user allowed to assume the role, or run Preflight with AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY in its environment"
+            )
             context(client).trace.note("sts_assume_role", status: .failed, detail: failure.message, hint: failure.hint)
             throw failure
         }
@@ -76,26 +81,37 @@ struct AWSProbe: Probe {
         client.remember(secret: caller.sessionToken)
         let region = config.region
         let externalID = auth.externalID
-        let request = STSAssumeRole.request(roleARN: role.text, externalID: externalID,
-                                            sessionName: "preflight-\(UInt32.random(in: 0...UInt32.max))")
+        let request = STSAssumeRole.request(
+            roleARN: role.text, externalID: externalID,
+            sessionName: "preflight-\(UInt32.random(in: 0...UInt32.max))")
         let endpoint = endpoints.sts(region: region)
         let label = endpoint == mainEndpoint ? nil : "sts"
-        let result = try await client.call(request, to: endpoint, label: label, signingService: "sts", region: region,
-            credentials: caller, step: "sts_assume_role", activity: "assuming role \(role.text) with STS") { response, outcome throws(ProbeFailure) in
+        let result = try await client.call(
+            request, to: endpoint, label: label, signingService: "sts", region: region,
+            credentials: caller, step: "sts_assume_role", activity: "assuming role \(role.text) with STS"
+        ) { response, outcome throws(ProbeFailure) in
             guard response.isSuccess else {
-                if let error = AWSServiceError.parse(status: response.status, body: response.body, errorTypeHeader: response.header("x-amzn-ErrorType")) {
-                    throw STSAssumeRole.failure(for: error, roleARN: role.text, callerKeyID: caller.accessKeyID,
-                                                externalIDGiven: externalID != nil, region: region)
+                if let error = AWSServiceError.parse(
+                    status: response.status, body: response.body, errorTypeHeader: response.header("x-amzn-ErrorType"))
+                {
+                    throw STSAssumeRole.failure(
+                        for: error, roleARN: role.text, callerKeyID: caller.accessKeyID,
+                        externalIDGiven: externalID != nil, region: region)
                 }
-                throw AWSErrorMapping.failure(forUnrecognized: response,
-                    call: AWSCall(product: "AWS STS", action: "sts:AssumeRole", keyID: caller.accessKeyID, region: region),
+                throw AWSErrorMapping.failure(
+                    forUnrecognized: response,
+                    call: AWSCall(
+                        product: "AWS STS", action: "sts:AssumeRole", keyID: caller.accessKeyID, region: region),
                     endpoint: endpoint.hostHeader)
             }
             guard let result = STSAssumeRole.parse(response.text) else {
-                throw ProbeFailure(.protocolMismatch, "\(endpoint.hostHeader) answered AssumeRole with \(response.statusLine) but no session credentials",
+                throw ProbeFailure(
+                    .protocolMismatch,
+                    "\(endpoint.hostHeader) answered AssumeRole with \(response.statusLine) but no session credentials",
                     hint: "check endpointURL: this does not look like AWS STS")
             }
-            outcome.detail = "assumed \(result.assumedRoleARN ?? role.text) as \(result.credentials.accessKeyID)"
+            outcome.detail =
+                "assumed \(result.assumedRoleARN ?? role.text) as \(result.credentials.accessKeyID)"
                 + (externalID != nil ? " (with the external ID)" : "")
                 + (result.expiration.map { ", valid until \($0)" } ?? "")
             return result
@@ -112,7 +128,9 @@ struct AWSProbe: Probe {
     /// Throws the categorised failure for a non-2xx answer.
     static func failIfError(_ response: HTTPResponse, call: AWSCall, endpoint: HTTPEndpoint) throws(ProbeFailure) {
         guard !response.isSuccess else { return }
-        if let error = AWSServiceError.parse(status: response.status, body: response.body, errorTypeHeader: response.header("x-amzn-ErrorType")) {
+        if let error = AWSServiceError.parse(
+            status: response.status, body: response.body, errorTypeHeader: response.header("x-amzn-ErrorType"))
+        {
             throw AWSErrorMapping.failure(for: error, call: call)
         }
         throw AWSErrorMapping.failure(forUnrecognized: response, call: call, endpoint: endpoint.hostHeader)

@@ -11,9 +11,13 @@ public struct AWSProbeFactory: ProbeFactory {
 
     /// Reads this service's own credentials from `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY` and
     /// `AWS_SESSION_TOKEN` in `environment` (the process's, by default).
-    public init(environment: [String: String] = ProcessInfo.processInfo.environment, clock: @escaping @Sendable () -> Date = { Date() }) {
+    public init(
+        environment: [String: String] = ProcessInfo.processInfo.environment,
+        clock: @escaping @Sendable () -> Date = { Date() }
+    ) {
         if let id = environment["AWS_ACCESS_KEY_ID"], !id.isEmpty,
-           let secret = environment["AWS_SECRET_ACCESS_KEY"], !secret.isEmpty {
+            let secret = environment["AWS_SECRET_ACCESS_KEY"], !secret.isEmpty
+        {
             let token = environment["AWS_SESSION_TOKEN"].flatMap { $0.isEmpty ? nil : $0 }
             ambientCredentials = AWSCredentials(accessKeyID: id, secretAccessKey: secret, sessionToken: token)
         } else {

@@ -35,9 +35,11 @@ public struct AWSServiceError: Sendable, Equatable, CustomStringConvertible {
                 return AWSServiceError(status: status, code: code, message: message.map(shorten), region: region)
             }
         } else if trimmed.hasPrefix("{"), let json = JSONValue.parse(body) {
-            let rawCode = json["__type"]?.stringValue ?? json["code"]?.stringValue ?? json["Code"]?.stringValue
+            let rawCode =
+                json["__type"]?.stringValue ?? json["code"]?.stringValue ?? json["Code"]?.stringValue
                 ?? json["error"]?.stringValue
-            let message = json["message"]?.stringValue ?? json["Message"]?.stringValue
+            let message =
+                json["message"]?.stringValue ?? json["Message"]?.stringValue
                 ?? json["error_description"]?.stringValue
             if let code = (rawCode ?? errorTypeHeader).flatMap(cleanCode), !code.isEmpty {
                 return AWSServiceError(status: status, code: code, message: message.map(shorten))
@@ -55,13 +57,16 @@ public struct AWSServiceError: Sendable, Equatable, CustomStringConvertible {
         var code = Substring(raw.trimmingCharacters(in: .whitespaces))
         if let hash = code.lastIndex(of: "#") { code = code[code.index(after: hash)...] }
         if let colon = code.firstIndex(of: ":") { code = code[..<colon] }
-        guard code.count <= 100, code.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "." || $0 == "_") }) else { return nil }
+        guard code.count <= 100,
+            code.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "." || $0 == "_") })
+        else { return nil }
         return String(code)
     }
 
     /// One line of at most 300 characters.
     static func shorten(_ text: String) -> String {
-        let flat = text.split(whereSeparator: { $0.isNewline }).joined(separator: " ").trimmingCharacters(in: .whitespaces)
+        let flat = text.split(whereSeparator: { $0.isNewline }).joined(separator: " ").trimmingCharacters(
+            in: .whitespaces)
         return flat.count > 300 ? String(flat.prefix(300)) + "..." : flat
     }
 }

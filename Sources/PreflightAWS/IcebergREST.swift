@@ -5,10 +5,14 @@ import PreflightHTTP
 /// `GET /v1/config` and `GET /v1/{prefix}/namespaces`, with their answers and errors. Pure.
 public enum IcebergREST {
     /// The form body of the client-credentials exchange.
-    public static func tokenRequest(path: String, clientID: String, clientSecret: String, scope: String) -> HTTPRequest {
-        HTTPRequest.form("POST", path, [
-            ("grant_type", "client_credentials"), ("client_id", clientID), ("client_secret", clientSecret), ("scope", scope),
-        ])
+    public static func tokenRequest(path: String, clientID: String, clientSecret: String, scope: String) -> HTTPRequest
+    {
+        HTTPRequest.form(
+            "POST", path,
+            [
+                ("grant_type", "client_credentials"), ("client_id", clientID), ("client_secret", clientSecret),
+                ("scope", scope),
+            ])
     }
 
     /// `/v1/config` with the warehouse, if any.
@@ -51,56 +55,75 @@ public enum IcebergREST {
     }
 
     /// What the token endpoint's failure means.
-    public static func tokenFailure(status: Int, error: ErrorBody?, clientID: String, endpoint: String) -> ProbeFailure {
+    public static func tokenFailure(status: Int, error: ErrorBody?, clientID: String, endpoint: String) -> ProbeFailure
+    {
         let said = error.map { " (\($0.description))" } ?? ""
         switch (status, error?.type) {
         case (_, "invalid_client"), (_, "invalid_grant"), (401, _):
-            return ProbeFailure(.auth, "the token endpoint \(endpoint) refused client \(clientID)\(said)",
+            return ProbeFailure(
+                .auth, "the token endpoint \(endpoint) refused client \(clientID)\(said)",
                 hint: "check sharedConfig.credential (CLIENT_ID:CLIENT_SECRET); the secret may have been rotated")
         case (403, _), (_, "unauthorized_client"):
-            return ProbeFailure(.permission, "client \(clientID) may not use the client-credentials grant at \(endpoint)\(said)",
+            return ProbeFailure(
+                .permission, "client \(clientID) may not use the client-credentials grant at \(endpoint)\(said)",
                 hint: "allow the client-credentials grant for this client, or check its principal roles")
         case (_, "invalid_scope"):
-            return ProbeFailure(.invalidConfig, "the token endpoint \(endpoint) refused the scope\(said)",
+            return ProbeFailure(
+                .invalidConfig, "the token endpoint \(endpoint) refused the scope\(said)",
                 hint: "set sharedConfig.scope to a scope the catalog grants (the default is PRINCIPAL_ROLE:ALL)")
         case (404, _), (405, _):
-            return ProbeFailure(.invalidConfig, "there is no OAuth token endpoint at \(endpoint) (HTTP \(status))\(said)",
+            return ProbeFailure(
+                .invalidConfig, "there is no OAuth token endpoint at \(endpoint) (HTTP \(status))\(said)",
                 hint: "set sharedConfig.authURI to the catalog's token URL (by default <uri>/v1/oauth/tokens)")
         case (500...599, _):
-            return ProbeFailure(.serverUnavailable, "the token endpoint \(endpoint) answered HTTP \(status)\(said)", transient: true)
+            return ProbeFailure(
+                .serverUnavailable, "the token endpoint \(endpoint) answered HTTP \(status)\(said)", transient: true)
         default:
-            return ProbeFailure(.auth, "the token endpoint \(endpoint) refused the exchange with HTTP \(status)\(said)",
+            return ProbeFailure(
+                .auth, "the token endpoint \(endpoint) refused the exchange with HTTP \(status)\(said)",
                 hint: "check sharedConfig.credential and sharedConfig.scope")
         }
     }
 
     /// What a catalog call's failure means (`what` names the call: "the catalog config").
-    public static func catalogFailure(status: Int, error: ErrorBody?, what: String, endpoint: String, warehouse: String?, authKind: String) -> ProbeFailure {
+    public static func catalogFailure(
+        status: Int, error: ErrorBody?, what: String, endpoint: String, warehouse: String?, authKind: String
+    ) -> ProbeFailure {
         let said = error.map { " (\($0.description))" } ?? ""
-        let mentionsWarehouse = (error?.message?.lowercased().contains("warehouse") ?? false)
+        let mentionsWarehouse =
+            (error?.message?.lowercased().contains("warehouse") ?? false)
             || (error?.type.lowercased().contains("warehouse") ?? false)
         switch status {
         case 401:
-            return ProbeFailure(.auth, "the catalog at \(endpoint) refused \(authKind) when reading \(what)\(said)",
+            return ProbeFailure(
+                .auth, "the catalog at \(endpoint) refused \(authKind) when reading \(what)\(said)",
                 hint: "check sharedConfig.token or sharedConfig.credential")
         case 419:
-            return ProbeFailure(.auth, "the catalog at \(endpoint) says \(authKind) has expired\(said)",
+            return ProbeFailure(
+                .auth, "the catalog at \(endpoint) says \(authKind) has expired\(said)",
                 hint: "use sharedConfig.credential so a fresh token is obtained for each ping")
         case 403:
-            return ProbeFailure(.permission, "\(authKind) may not read \(what) at \(endpoint)\(said)",
+            return ProbeFailure(
+                .permission, "\(authKind) may not read \(what) at \(endpoint)\(said)",
                 hint: "grant the principal access to the catalog\(warehouse.map { " and warehouse \($0)" } ?? "")")
         case 400 where warehouse != nil && mentionsWarehouse, 404 where warehouse != nil && mentionsWarehouse:
-            return ProbeFailure(.databaseNotFound, "warehouse \(warehouse ?? "") was not found at \(endpoint)\(said)",
+            return ProbeFailure(
+                .databaseNotFound, "warehouse \(warehouse ?? "") was not found at \(endpoint)\(said)",
                 hint: "check sharedConfig.warehouse (the catalog's name for it)")
         case 404:
-            if let warehouse, error?.type.contains("NoSuchWarehouse") == true || error?.type.contains("NotFound") == true {
-                return ProbeFailure(.databaseNotFound, "\(what) for warehouse \(warehouse) was not found at \(endpoint)\(said)",
+            if let warehouse,
+                error?.type.contains("NoSuchWarehouse") == true || error?.type.contains("NotFound") == true
+            {
+                return ProbeFailure(
+                    .databaseNotFound, "\(what) for warehouse \(warehouse) was not found at \(endpoint)\(said)",
                     hint: "check sharedConfig.warehouse and sharedConfig.prefix")
             }
-            return ProbeFailure(.invalidConfig, "there is no Iceberg REST catalog at \(endpoint) (HTTP 404 for \(what))",
+            return ProbeFailure(
+                .invalidConfig, "there is no Iceberg REST catalog at \(endpoint) (HTTP 404 for \(what))",
                 hint: "sharedConfig.uri must be the catalog's base URL, the part before /v1/config")
         case 500...599:
-            return ProbeFailure(.serverUnavailable, "the catalog at \(endpoint) answered HTTP \(status)\(said)", transient: true)
+            return ProbeFailure(
+                .serverUnavailable, "the catalog at \(endpoint) answered HTTP \(status)\(said)", transient: true)
         default:
             return ProbeFailure(.invalidConfig, "the catalog at \(endpoint) refused \(what) with HTTP \(status)\(said)")
         }

@@ -20,7 +20,8 @@ struct IcebergRESTChecks {
             authKind = "the token"
         case .clientCredentials(let clientID, let clientSecret, let tokenEndpoint, let tokenPath, let scope):
             client.remember(secret: clientSecret)
-            bearer = try await exchange(clientID: clientID, clientSecret: clientSecret, endpoint: tokenEndpoint, path: tokenPath, scope: scope)
+            bearer = try await exchange(
+                clientID: clientID, clientSecret: clientSecret, endpoint: tokenEndpoint, path: tokenPath, scope: scope)
             authKind = "the token issued to client \(clientID)"
         }
         let prefix = try await catalogConfig(bearer: bearer, authKind: authKind)
@@ -31,24 +32,32 @@ struct IcebergRESTChecks {
         bearer.map { [HTTPField("Authorization", "Bearer \($0)")] } ?? []
     }
 
-    func exchange(clientID: String, clientSecret: String, endpoint: HTTPEndpoint, path: String, scope: String) async throws(ProbeFailure) -> String {
+    func exchange(clientID: String, clientSecret: String, endpoint: HTTPEndpoint, path: String, scope: String)
+        async throws(ProbeFailure) -> String
+    {
         // Its own connection (and token_dns/token_connect/token_tls steps) unless it is the catalog's.
         let label = endpoint == config.catalog ? nil : "token"
         let shown = "\(endpoint)\(path)"
         let request = IcebergREST.tokenRequest(path: path, clientID: clientID, clientSecret: clientSecret, scope: scope)
         let client = self.client
-        return try await client.send(request, to: endpoint, label: label, step: "oauth_token",
-            activity: "exchanging client \(clientID)'s credentials for a token at \(shown)") { response, outcome throws(ProbeFailure) in
+        return try await client.send(
+            request, to: endpoint, label: label, step: "oauth_token",
+            activity: "exchanging client \(clientID)'s credentials for a token at \(shown)"
+        ) { response, outcome throws(ProbeFailure) in
             if response.looksLikeHTML {
-                throw ProbeFailure(.protocolMismatch, "\(shown) answered \(response.statusLine) with an HTML page, not an OAuth token endpoint",
+                throw ProbeFailure(
+                    .protocolMismatch,
+                    "\(shown) answered \(response.statusLine) with an HTML page, not an OAuth token endpoint",
                     hint: "check sharedConfig.authURI (by default <uri>/v1/oauth/tokens)")
             }
             guard response.isSuccess else {
-                throw IcebergREST.tokenFailure(status: response.status, error: IcebergREST.parseError(response.body),
-                                               clientID: clientID, endpoint: shown)
+                throw IcebergREST.tokenFailure(
+                    status: response.status, error: IcebergREST.parseError(response.body),
+                    clientID: clientID, endpoint: shown)
             }
             guard let json = response.json(), let token = json["access_token"]?.stringValue, !token.isEmpty else {
-                throw ProbeFailure(.protocolMismatch, "\(shown) answered \(response.statusLine) without an access_token",
+                throw ProbeFailure(
+                    .protocolMismatch, "\(shown) answered \(response.statusLine) without an access_token",
                     hint: "check sharedConfig.authURI: it must be the catalog's OAuth token URL")
             }
             client.remember(secret: token)
@@ -66,21 +75,33 @@ struct IcebergRESTChecks {
         let warehouse = config.warehouse
         let configured = config.prefix
         let request = HTTPRequest("GET", IcebergREST.configPath(warehouse: warehouse), headers: headers(bearer))
-        return try await client.send(request, to: endpoint, label: nil, step: "catalog_config",
-            activity: "reading the catalog's config at \(endpoint)/v1/config") { response, outcome throws(ProbeFailure) -> String? in
+        return try await client.send(
+            request, to: endpoint, label: nil, step: "catalog_config",
+            activity: "reading the catalog's config at \(endpoint)/v1/config"
+        ) { response, outcome throws(ProbeFailure) -> String? in
             guard response.isSuccess else {
-                if response.looksLikeHTML || (IcebergREST.parseError(response.body) == nil && !(500...599).contains(response.status) && response.status != 401 && response.status != 403) {
+                if response.looksLikeHTML
+                    || (IcebergREST.parseError(response.body) == nil && !(500...599).contains(response.status)
+                        && response.status != 401 && response.status != 403)
+                {
                     if response.status != 404 || response.looksLikeHTML {
-                        throw ProbeFailure(.protocolMismatch, "\(endpoint) answered \(response.statusLine) with \(response.looksLikeHTML ? "an HTML page" : "something that is not an Iceberg error"), not an Iceberg REST catalog",
+                        throw ProbeFailure(
+                            .protocolMismatch,
+                            "\(endpoint) answered \(response.statusLine) with \(response.looksLikeHTML ? "an HTML page" : "something that is not an Iceberg error"), not an Iceberg REST catalog",
                             hint: "sharedConfig.uri must be the catalog's base URL, the part before /v1/config")
                     }
                 }
-                throw IcebergREST.catalogFailure(status: response.status, error: IcebergREST.parseError(response.body),
-                    what: "the catalog config", endpoint: endpoint.description, warehouse: warehouse, authKind: authKind)
+                throw IcebergREST.catalogFailure(
+                    status: response.status, error: IcebergREST.parseError(response.body),
+                    what: "the catalog config", endpoint: endpoint.description, warehouse: warehouse, authKind: authKind
+                )
             }
             guard let json = response.json(), json.objectValue != nil,
-                  json["defaults"]?.objectValue != nil || json["overrides"]?.objectValue != nil else {
-                throw ProbeFailure(.protocolMismatch, "\(endpoint)/v1/config answered \(response.statusLine) but not with an Iceberg catalog config",
+                json["defaults"]?.objectValue != nil || json["overrides"]?.objectValue != nil
+            else {
+                throw ProbeFailure(
+                    .protocolMismatch,
+                    "\(endpoint)/v1/config answered \(response.statusLine) but not with an Iceberg catalog config",
                     hint: "sharedConfig.uri must be the catalog's base URL, the part before /v1/config")
             }
             let prefix = json["overrides"]?["prefix"]?.stringValue ?? configured
@@ -97,14 +118,20 @@ struct IcebergRESTChecks {
         let warehouse = config.warehouse
         let path = IcebergREST.namespacesPath(prefix: prefix)
         let request = HTTPRequest("GET", path, headers: headers(bearer))
-        try await client.send(request, to: endpoint, label: nil, step: "list_namespaces",
-            activity: "listing the catalog's namespaces") { response, outcome throws(ProbeFailure) in
+        try await client.send(
+            request, to: endpoint, label: nil, step: "list_namespaces",
+            activity: "listing the catalog's namespaces"
+        ) { response, outcome throws(ProbeFailure) in
             guard response.isSuccess else {
-                throw IcebergREST.catalogFailure(status: response.status, error: IcebergREST.parseError(response.body),
-                    what: "the namespaces (\(path))", endpoint: endpoint.description, warehouse: warehouse, authKind: authKind)
+                throw IcebergREST.catalogFailure(
+                    status: response.status, error: IcebergREST.parseError(response.body),
+                    what: "the namespaces (\(path))", endpoint: endpoint.description, warehouse: warehouse,
+                    authKind: authKind)
             }
             guard let namespaces = response.json()?["namespaces"]?.arrayValue else {
-                throw ProbeFailure(.protocolMismatch, "\(endpoint)\(path) answered \(response.statusLine) but not with a namespace list")
+                throw ProbeFailure(
+                    .protocolMismatch,
+                    "\(endpoint)\(path) answered \(response.statusLine) but not with a namespace list")
             }
             outcome.detail = "\(namespaces.count) namespace\(namespaces.count == 1 ? "" : "s") visible"
         }

@@ -15,8 +15,9 @@ struct S3Checks {
     var region: String { probe.config.region }
 
     func call(_ action: String, resource: String? = nil) -> AWSCall {
-        AWSCall(product: "Amazon S3", action: action, keyID: session.credentials.accessKeyID, roleARN: session.roleARN,
-                region: region, resource: resource)
+        AWSCall(
+            product: "Amazon S3", action: action, keyID: session.credentials.accessKeyID, roleARN: session.roleARN,
+            region: region, resource: resource)
     }
 
     func run(bucket: String?) async throws(ProbeFailure) {
@@ -32,26 +33,32 @@ struct S3Checks {
         let endpoint = probe.endpoints.s3(region: region)
         let call = self.call("s3:ListAllMyBuckets")
         let request = AWSRequest("GET", "/", query: [.init("max-buckets", String(Self.listLimit))])
-        return try await client.call(request, to: endpoint, label: nil, signingService: "s3", region: region,
-            credentials: session.credentials, step: "list_buckets", activity: "listing buckets (ListBuckets)") { response, outcome throws(ProbeFailure) -> [String]? in
+        return try await client.call(
+            request, to: endpoint, label: nil, signingService: "s3", region: region,
+            credentials: session.credentials, step: "list_buckets", activity: "listing buckets (ListBuckets)"
+        ) { response, outcome throws(ProbeFailure) -> [String]? in
             if !response.isSuccess, bucketGiven,
-               let error = AWSServiceError.parse(status: response.status, body: response.body),
-               ["AccessDenied", "AccessDeniedException"].contains(error.code) {
+                let error = AWSServiceError.parse(status: response.status, body: response.body),
+                ["AccessDenied", "AccessDeniedException"].contains(error.code)
+            {
                 outcome.status = .warning
-                outcome.detail = "the credentials are accepted, but may not list buckets (\(error.description)); checking the bucket directly"
+                outcome.detail =
+                    "the credentials are accepted, but may not list buckets (\(error.description)); checking the bucket directly"
                 outcome.hint = "optional: grant s3:ListAllMyBuckets for a fuller check"
                 return nil
             }
             try AWSProbe.failIfError(response, call: call, endpoint: endpoint)
             let text = response.text
             guard XMLText.contains("ListAllMyBucketsResult", in: text) else {
-                throw ProbeFailure(.protocolMismatch,
+                throw ProbeFailure(
+                    .protocolMismatch,
                     "\(endpoint.hostHeader) answered ListBuckets with \(response.statusLine) but not with a bucket list (\(response.looksLikeHTML ? "an HTML page" : "\(response.body.count) bytes of something else"))",
                     hint: "check endpointURL: this does not look like Amazon S3")
             }
             let names = XMLText.elements("Name", in: text)
             let shown = names.prefix(5).joined(separator: ", ")
-            outcome.detail = "\(session.credentials.accessKeyID) may list buckets: \(names.count)\(names.count >= Self.listLimit ? "+" : "") visible"
+            outcome.detail =
+                "\(session.credentials.accessKeyID) may list buckets: \(names.count)\(names.count >= Self.listLimit ? "+" : "") visible"
                 + (names.isEmpty ? "" : " (\(shown)\(names.count > 5 ? ", ..." : ""))")
             return names
         }
@@ -63,25 +70,40 @@ struct S3Checks {
         let call = self.call("s3:ListBucket", resource: "bucket \(bucket)")
         let region = self.region
         let request = AWSRequest("HEAD", located.path.isEmpty ? "/" : located.path)
-        try await client.call(request, to: located.endpoint, label: label, signingService: "s3", region: region,
-            credentials: session.credentials, step: "head_bucket", activity: "checking bucket \(bucket) (HeadBucket)") { response, outcome throws(ProbeFailure) in
+        try await client.call(
+            request, to: located.endpoint, label: label, signingService: "s3", region: region,
+            credentials: session.credentials, step: "head_bucket", activity: "checking bucket \(bucket) (HeadBucket)"
+        ) { response, outcome throws(ProbeFailure) in
             let actual = response.header("x-amz-bucket-region")?.trimmingCharacters(in: .whitespaces)
-            if let actual, !actual.isEmpty, actual != region, response.isSuccess || [301, 307, 400, 403].contains(response.status) {
-                throw ProbeFailure(.invalidConfig, "bucket \(bucket) is in \(actual), config says \(region) (awsRegion)",
+            if let actual, !actual.isEmpty, actual != region,
+                response.isSuccess || [301, 307, 400, 403].contains(response.status)
+            {
+                throw ProbeFailure(
+                    .invalidConfig, "bucket \(bucket) is in \(actual), config says \(region) (awsRegion)",
                     hint: "set awsRegion to \(actual)")
             }
             switch response.status {
             case 200..<300:
                 outcome.detail = "bucket \(bucket) in \(actual ?? region) reachable"
             case 404:
-                throw ProbeFailure(.databaseNotFound, "bucket \(bucket) does not exist (HeadBucket answered 404)",
-                    hint: listed.map { $0.isEmpty ? "these credentials see no buckets at all" : "the buckets these credentials see include: \($0.prefix(5).joined(separator: ", "))" }
+                throw ProbeFailure(
+                    .databaseNotFound, "bucket \(bucket) does not exist (HeadBucket answered 404)",
+                    hint: listed.map {
+                        $0.isEmpty
+                            ? "these credentials see no buckets at all"
+                            : "the buckets these credentials see include: \($0.prefix(5).joined(separator: ", "))"
+                    }
                         ?? "check the bucket name (names are global and case-sensitive)")
             case 403:
-                throw ProbeFailure(.permission, "\(call.principal) may not access bucket \(bucket) (HeadBucket answered 403 Forbidden)",
-                    hint: "grant s3:ListBucket on arn:aws:s3:::\(bucket) (and check the bucket policy for an explicit Deny); a 403 is also what a bucket in another account answers")
+                throw ProbeFailure(
+                    .permission,
+                    "\(call.principal) may not access bucket \(bucket) (HeadBucket answered 403 Forbidden)",
+                    hint:
+                        "grant s3:ListBucket on arn:aws:s3:::\(bucket) (and check the bucket policy for an explicit Deny); a 403 is also what a bucket in another account answers"
+                )
             case 301, 307:
-                throw ProbeFailure(.invalidConfig, "bucket \(bucket) is not in \(region): S3 answered \(response.statusLine)",
+                throw ProbeFailure(
+                    .invalidConfig, "bucket \(bucket) is not in \(region): S3 answered \(response.statusLine)",
                     hint: "set awsRegion to the bucket's region (aws s3api get-bucket-location --bucket \(bucket))")
             default:
                 try AWSProbe.failIfError(response, call: call, endpoint: located.endpoint)

@@ -16,14 +16,18 @@ struct S3TablesChecks {
     func run(bucket: TableBucketARN) async throws(ProbeFailure) {
         let region = bucket.region
         let endpoint = probe.endpoints.s3Tables(region: region)
-        let call = AWSCall(product: "S3 Tables", action: "s3tables:GetTableBucket", keyID: session.credentials.accessKeyID,
-                           roleARN: session.roleARN, region: region, resource: "table bucket \(bucket.name) (\(bucket.text))")
-        try await client.call(Self.request(bucketARN: bucket.text), to: endpoint, label: nil, signingService: "s3tables", region: region,
+        let call = AWSCall(
+            product: "S3 Tables", action: "s3tables:GetTableBucket", keyID: session.credentials.accessKeyID,
+            roleARN: session.roleARN, region: region, resource: "table bucket \(bucket.name) (\(bucket.text))")
+        try await client.call(
+            Self.request(bucketARN: bucket.text), to: endpoint, label: nil, signingService: "s3tables", region: region,
             credentials: session.credentials, step: "get_table_bucket",
-            activity: "reading table bucket \(bucket.name) (GetTableBucket)") { response, outcome throws(ProbeFailure) in
+            activity: "reading table bucket \(bucket.name) (GetTableBucket)"
+        ) { response, outcome throws(ProbeFailure) in
             try AWSProbe.failIfError(response, call: call, endpoint: endpoint)
             guard let json = response.json(), let arn = json["arn"]?.stringValue else {
-                throw ProbeFailure(.protocolMismatch,
+                throw ProbeFailure(
+                    .protocolMismatch,
                     "\(endpoint.hostHeader) answered GetTableBucket with \(response.statusLine) but no table bucket (\(response.looksLikeHTML ? "an HTML page" : "\(response.body.count) bytes of something else"))",
                     hint: "check endpointURL: this does not look like Amazon S3 Tables")
             }

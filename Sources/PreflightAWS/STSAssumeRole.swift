@@ -13,8 +13,9 @@ public enum STSAssumeRole {
             ("RoleSessionName", sessionName), ("DurationSeconds", String(durationSeconds)),
         ]
         if let externalID { fields.append(("ExternalId", externalID)) }
-        return AWSRequest("POST", "/", headers: [HTTPField("Content-Type", "application/x-www-form-urlencoded; charset=utf-8")],
-                          body: Array(FormEncoding.encode(fields).utf8))
+        return AWSRequest(
+            "POST", "/", headers: [HTTPField("Content-Type", "application/x-www-form-urlencoded; charset=utf-8")],
+            body: Array(FormEncoding.encode(fields).utf8))
     }
 
     /// What AssumeRole returned.
@@ -27,23 +28,29 @@ public enum STSAssumeRole {
     /// The session credentials in a 2xx answer, or nil when the body is not an AssumeRole response.
     public static func parse(_ text: String) -> Result? {
         guard XMLText.contains("AssumeRoleResult", in: text),
-              let keyID = XMLText.firstElement("AccessKeyId", in: text), !keyID.isEmpty,
-              let secret = XMLText.firstElement("SecretAccessKey", in: text), !secret.isEmpty,
-              let token = XMLText.firstElement("SessionToken", in: text), !token.isEmpty else { return nil }
+            let keyID = XMLText.firstElement("AccessKeyId", in: text), !keyID.isEmpty,
+            let secret = XMLText.firstElement("SecretAccessKey", in: text), !secret.isEmpty,
+            let token = XMLText.firstElement("SessionToken", in: text), !token.isEmpty
+        else { return nil }
         let userBlock = XMLText.firstElement("AssumedRoleUser", in: text)
-        return Result(credentials: AWSCredentials(accessKeyID: keyID.trimmingCharacters(in: .whitespacesAndNewlines),
-                                                  secretAccessKey: secret.trimmingCharacters(in: .whitespacesAndNewlines),
-                                                  sessionToken: token.trimmingCharacters(in: .whitespacesAndNewlines)),
-                      assumedRoleARN: userBlock.flatMap { XMLText.firstElement("Arn", in: $0) },
-                      expiration: XMLText.firstElement("Expiration", in: text))
+        return Result(
+            credentials: AWSCredentials(
+                accessKeyID: keyID.trimmingCharacters(in: .whitespacesAndNewlines),
+                secretAccessKey: secret.trimmingCharacters(in: .whitespacesAndNewlines),
+                sessionToken: token.trimmingCharacters(in: .whitespacesAndNewlines)),
+            assumedRoleARN: userBlock.flatMap { XMLText.firstElement("Arn", in: $0) },
+            expiration: XMLText.firstElement("Expiration", in: text))
     }
 
     /// AssumeRole's errors get their own words: an AccessDenied here is nearly always the role's trust
     /// policy or the external ID, not the caller's identity policy.
-    public static func failure(for error: AWSServiceError, roleARN: String, callerKeyID: String, externalIDGiven: Bool, region: String) -> ProbeFailure {
+    public static func failure(
+        for error: AWSServiceError, roleARN: String, callerKeyID: String, externalIDGiven: Bool, region: String
+    ) -> ProbeFailure {
         switch error.code {
         case "AccessDenied", "AccessDeniedException":
-            return ProbeFailure(.permission,
+            return ProbeFailure(
+                .permission,
                 "access key \(callerKeyID) may not assume role \(roleARN) (\(error.description))",
                 hint: "check the role's trust policy: it must allow sts:AssumeRole for the principal that owns this key"
                     + (externalIDGiven
@@ -51,11 +58,15 @@ public enum STSAssumeRole {
                         : "; if the trust policy has an sts:ExternalId condition, set awsExternalID")
                     + "; the caller also needs sts:AssumeRole on the role in its own policy")
         case "RegionDisabledException":
-            return ProbeFailure(.permission, "STS is not activated in \(region) for the role's account (\(error.description))",
+            return ProbeFailure(
+                .permission, "STS is not activated in \(region) for the role's account (\(error.description))",
                 hint: "activate the region in IAM > Account settings > Security Token Service (STS)")
         default:
-            return AWSErrorMapping.failure(for: error, call: AWSCall(
-                product: "AWS STS", action: "sts:AssumeRole", keyID: callerKeyID, region: region, resource: "role \(roleARN)"))
+            return AWSErrorMapping.failure(
+                for: error,
+                call: AWSCall(
+                    product: "AWS STS", action: "sts:AssumeRole", keyID: callerKeyID, region: region,
+                    resource: "role \(roleARN)"))
         }
     }
 }

@@ -91,7 +91,8 @@ public enum SigV4 {
 
     /// The query as sent on the wire (same encoding, given order).
     public static func wireQuery(_ items: [QueryItem]) -> String {
-        items.map { "\(FormEncoding.percentEncode($0.name))=\(FormEncoding.percentEncode($0.value))" }.joined(separator: "&")
+        items.map { "\(FormEncoding.percentEncode($0.name))=\(FormEncoding.percentEncode($0.value))" }.joined(
+            separator: "&")
     }
 
     /// Lower-cased names, sorted; values trimmed with inner runs of spaces collapsed; repeated
@@ -147,12 +148,15 @@ public enum SigV4 {
     public static func sign(_ input: Input, credentials: AWSCredentials, scope: Scope) -> Signature {
         let canonical = canonicalRequest(input, service: scope.service)
         let toSign = stringToSign(canonicalRequest: canonical.request, scope: scope)
-        let key = signingKey(secret: credentials.secretAccessKey, day: scope.day, region: scope.region, service: scope.service)
+        let key = signingKey(
+            secret: credentials.secretAccessKey, day: scope.day, region: scope.region, service: scope.service)
         let signature = hex(HMAC<SHA256>.authenticationCode(for: Array(toSign.utf8), using: key))
-        let authorization = "\(algorithm) Credential=\(credentials.accessKeyID)/\(scope.credentialScope), "
+        let authorization =
+            "\(algorithm) Credential=\(credentials.accessKeyID)/\(scope.credentialScope), "
             + "SignedHeaders=\(canonical.signedHeaders), Signature=\(signature)"
-        return Signature(canonicalRequest: canonical.request, stringToSign: toSign, signedHeaders: canonical.signedHeaders,
-                         signature: signature, authorization: authorization)
+        return Signature(
+            canonicalRequest: canonical.request, stringToSign: toSign, signedHeaders: canonical.signedHeaders,
+            signature: signature, authorization: authorization)
     }
 
     // MARK: Whole requests
@@ -169,8 +173,11 @@ public enum SigV4 {
         signed.append(HTTPField("X-Amz-Date", amzDate(date)))
         if service == "s3" { signed.append(HTTPField("X-Amz-Content-SHA256", payloadHash)) }
         if let token = credentials.sessionToken { signed.append(HTTPField("X-Amz-Security-Token", token)) }
-        let input = Input(method: method, path: path, query: query, headers: signed + [HTTPField("Host", host)], payloadHash: payloadHash)
-        let signature = sign(input, credentials: credentials, scope: Scope(amzDate: amzDate(date), region: region, service: service))
+        let input = Input(
+            method: method, path: path, query: query, headers: signed + [HTTPField("Host", host)],
+            payloadHash: payloadHash)
+        let signature = sign(
+            input, credentials: credentials, scope: Scope(amzDate: amzDate(date), region: region, service: service))
         signed.append(HTTPField("Authorization", signature.authorization))
         return (signed, signature)
     }

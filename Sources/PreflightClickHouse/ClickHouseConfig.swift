@@ -46,7 +46,8 @@ public struct ClickHouseConfig: Sendable, Equatable {
         }
         password = try config.secret("password")
         if let password, password.contains(where: { $0.isNewline || $0 == "\0" }) {
-            throw InvalidConfig("sharedConfig.password must not contain line breaks or NUL characters (it travels in an HTTP header)")
+            throw InvalidConfig(
+                "sharedConfig.password must not contain line breaks or NUL characters (it travels in an HTTP header)")
         }
         if let database = try config.string("database")?.trimmingCharacters(in: .whitespaces) {
             guard database.utf8.count <= 256, !database.contains(where: { $0.isNewline || $0 == "\0" }) else {
@@ -67,7 +68,8 @@ public struct ClickHouseConfig: Sendable, Equatable {
         let entries = try Self.addressList(config)
         var addresses: [ClickHouseAddress] = []
         for (index, entry) in entries.enumerated() {
-            addresses.append(try Self.address(entry, key: "addresses[\(index)]", isInsecure: isInsecure, forcedPort: forcedPort))
+            addresses.append(
+                try Self.address(entry, key: "addresses[\(index)]", isInsecure: isInsecure, forcedPort: forcedPort))
         }
         self.addresses = addresses
     }
@@ -84,29 +86,46 @@ public struct ClickHouseConfig: Sendable, Equatable {
                 switch item {
                 case .string(let text): strings += text.split(separator: ",").map(String.init)
                 case .null: continue
-                default: throw InvalidConfig("sharedConfig.addresses must be a list of \"host:port\" strings, not a list holding \(item.kindDescription)")
+                default:
+                    throw InvalidConfig(
+                        "sharedConfig.addresses must be a list of \"host:port\" strings, not a list holding \(item.kindDescription)"
+                    )
                 }
             }
             raw = strings
         case let other:
-            throw InvalidConfig("sharedConfig.addresses must be a list of \"host:port\" strings (or one comma-separated string), not \(other.kindDescription)")
+            throw InvalidConfig(
+                "sharedConfig.addresses must be a list of \"host:port\" strings (or one comma-separated string), not \(other.kindDescription)"
+            )
         }
         let entries = raw.map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }.filter { !$0.isEmpty }
-        guard !entries.isEmpty else { throw InvalidConfig("sharedConfig.addresses is required for clickhouse (e.g. [\"abc.clickhouse.cloud:9440\"])") }
-        guard entries.count <= 16 else { throw InvalidConfig("sharedConfig.addresses has \(entries.count) entries; at most 16 are tried") }
+        guard !entries.isEmpty else {
+            throw InvalidConfig(
+                "sharedConfig.addresses is required for clickhouse (e.g. [\"abc.clickhouse.cloud:9440\"])")
+        }
+        guard entries.count <= 16 else {
+            throw InvalidConfig("sharedConfig.addresses has \(entries.count) entries; at most 16 are tried")
+        }
         return entries
     }
 
-    static func address(_ text: String, key: String, isInsecure: Bool, forcedPort: Int?) throws(InvalidConfig) -> ClickHouseAddress {
+    static func address(_ text: String, key: String, isInsecure: Bool, forcedPort: Int?) throws(InvalidConfig)
+        -> ClickHouseAddress
+    {
         let lowered = text.lowercased()
         if lowered.hasPrefix("https://"), isInsecure {
-            throw InvalidConfig("sharedConfig.\(key) is an https:// address but isInsecure is true (plain HTTP); drop the scheme or set isInsecure to false")
+            throw InvalidConfig(
+                "sharedConfig.\(key) is an https:// address but isInsecure is true (plain HTTP); drop the scheme or set isInsecure to false"
+            )
         }
         if lowered.hasPrefix("http://"), !isInsecure {
-            throw InvalidConfig("sharedConfig.\(key) is an http:// address but isInsecure is false (HTTPS); drop the scheme or set isInsecure to true")
+            throw InvalidConfig(
+                "sharedConfig.\(key) is an http:// address but isInsecure is false (HTTPS); drop the scheme or set isInsecure to true"
+            )
         }
         if lowered.contains("://"), !lowered.hasPrefix("http://"), !lowered.hasPrefix("https://") {
-            throw InvalidConfig("sharedConfig.\(key) must be \"host:port\" (a scheme such as tcp:// or clickhouse:// is not used)")
+            throw InvalidConfig(
+                "sharedConfig.\(key) must be \"host:port\" (a scheme such as tcp:// or clickhouse:// is not used)")
         }
         let hasPort = Self.hasExplicitPort(text)
         var endpoint = try HTTPEndpoint.parse(text, key: key, defaultTLS: !isInsecure)
@@ -127,7 +146,8 @@ public struct ClickHouseConfig: Sendable, Equatable {
         } else if endpoint.port == nativePort || endpoint.port == nativeSecurePort {
             let native = endpoint.port
             endpoint.port = httpDefault
-            note = "\(native) in addresses is ClickHouse's native TCP protocol port; Preflight speaks the \(scheme) interface, so it uses port \(httpDefault) on the same host (set httpPort if it listens elsewhere)"
+            note =
+                "\(native) in addresses is ClickHouse's native TCP protocol port; Preflight speaks the \(scheme) interface, so it uses port \(httpDefault) on the same host (set httpPort if it listens elsewhere)"
         }
         return ClickHouseAddress(original: text, endpoint: endpoint, portNote: note)
     }

@@ -66,39 +66,55 @@ public struct ClickHouseException: Sendable, Equatable {
 /// Turns ClickHouse's answers to the authenticated query into categorised failures. Pure.
 public enum ClickHouseErrorMapping {
     public static func failure(
-        _ exception: ClickHouseException, status: Int, user: String, database: String?, passwordGiven: Bool, server: String
+        _ exception: ClickHouseException, status: Int, user: String, database: String?, passwordGiven: Bool,
+        server: String
     ) -> ProbeFailure {
         let what = exception.summary
         switch exception.code {
         case 194:
-            return ProbeFailure(.auth, "\(server) requires a password for user \"\(user)\" and none was given (\(what))",
+            return ProbeFailure(
+                .auth, "\(server) requires a password for user \"\(user)\" and none was given (\(what))",
                 hint: "set sharedConfig.password")
         case 192, 193, 516:
-            return ProbeFailure(.auth, "\(server) rejected the credentials of user \"\(user)\" (\(what))",
+            return ProbeFailure(
+                .auth, "\(server) rejected the credentials of user \"\(user)\" (\(what))",
                 hint: passwordGiven
                     ? "check the username and password (ClickHouse Cloud: the service's credentials, user \"default\" unless you made another)"
                     : "the user may need a password: set sharedConfig.password")
         case 195:
-            return ProbeFailure(.auth, "\(server) does not allow user \"\(user)\" to connect from this address (\(what))",
-                hint: "add this service's egress address to the user's allowed networks (<networks> in users.xml, HOST in CREATE USER, or the Cloud IP access list)")
+            return ProbeFailure(
+                .auth, "\(server) does not allow user \"\(user)\" to connect from this address (\(what))",
+                hint:
+                    "add this service's egress address to the user's allowed networks (<networks> in users.xml, HOST in CREATE USER, or the Cloud IP access list)"
+            )
         case 81:
-            return ProbeFailure(.databaseNotFound, "\(server) has no database \"\(database ?? "?")\" (\(what))",
+            return ProbeFailure(
+                .databaseNotFound, "\(server) has no database \"\(database ?? "?")\" (\(what))",
                 hint: "check sharedConfig.database (SHOW DATABASES lists them)")
         case 291:
-            return ProbeFailure(.permission, "user \"\(user)\" logged in to \(server) but may not use database \"\(database ?? "?")\" (\(what))",
-                hint: "add the database to the user's <allow_databases> in users.xml (or, on ClickHouse 20.5+, GRANT SELECT ON \(database ?? "db").* TO \(user))")
+            return ProbeFailure(
+                .permission,
+                "user \"\(user)\" logged in to \(server) but may not use database \"\(database ?? "?")\" (\(what))",
+                hint:
+                    "add the database to the user's <allow_databases> in users.xml (or, on ClickHouse 20.5+, GRANT SELECT ON \(database ?? "db").* TO \(user))"
+            )
         case 497:
-            return ProbeFailure(.permission, "user \"\(user)\" logged in to \(server) but lacks a right (\(what))",
-                hint: database.map { "grant it, e.g. GRANT SELECT ON \($0).* TO \(user)" } ?? "grant the user the rights the connector needs")
+            return ProbeFailure(
+                .permission, "user \"\(user)\" logged in to \(server) but lacks a right (\(what))",
+                hint: database.map { "grant it, e.g. GRANT SELECT ON \($0).* TO \(user)" }
+                    ?? "grant the user the rights the connector needs")
         case 164:
             return ProbeFailure(.permission, "user \"\(user)\" on \(server) is read-only (\(what))")
         case 202, 203:
             return ProbeFailure(.serverUnavailable, "\(server) is too busy to run a query (\(what))", transient: true)
         default:
             if status >= 500 {
-                return ProbeFailure(.serverUnavailable, "\(server) failed to run SELECT version() (HTTP \(status), \(what))", transient: true)
+                return ProbeFailure(
+                    .serverUnavailable, "\(server) failed to run SELECT version() (HTTP \(status), \(what))",
+                    transient: true)
             }
-            return ProbeFailure(.protocolMismatch, "\(server) answered SELECT version() with HTTP \(status) and \(what)")
+            return ProbeFailure(
+                .protocolMismatch, "\(server) answered SELECT version() with HTTP \(status) and \(what)")
         }
     }
 }

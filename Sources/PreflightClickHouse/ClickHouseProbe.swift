@@ -22,8 +22,9 @@ struct ClickHouseProbe: Probe {
     }
 
     func httpTarget(_ address: ClickHouseAddress, index: Int) -> HTTPTarget {
-        HTTPTarget(address.endpoint, rootCertificatesPEM: config.rootCertificatesPEM, verifyCertificate: true,
-                   label: index == 0 ? nil : "address\(index + 1)")
+        HTTPTarget(
+            address.endpoint, rootCertificatesPEM: config.rootCertificatesPEM, verifyCertificate: true,
+            label: index == 0 ? nil : "address\(index + 1)")
     }
 
     /// Failures that mean "this address did not answer": try the next one.
@@ -33,24 +34,33 @@ struct ClickHouseProbe: Probe {
 
     // MARK: Connect
 
-    func connectFirst(_ client: HTTPClient, context: ProbeContext) async throws(ProbeFailure) -> (ClickHouseAddress, HTTPTarget) {
+    func connectFirst(_ client: HTTPClient, context: ProbeContext) async throws(ProbeFailure) -> (
+        ClickHouseAddress, HTTPTarget
+    ) {
         var failures: [(ClickHouseAddress, ProbeFailure)] = []
         for (index, address) in config.addresses.enumerated() {
             let target = httpTarget(address, index: index)
             do {
                 try await client.connect(target)
                 if !failures.isEmpty {
-                    context.trace.note("addresses", status: .warning,
-                        detail: "\(address.endpoint) answered after \(failures.map { "\($0.0.endpoint.hostHeader) (\($0.1.category.rawValue))" }.joined(separator: ", ")) did not")
+                    context.trace.note(
+                        "addresses", status: .warning,
+                        detail:
+                            "\(address.endpoint) answered after \(failures.map { "\($0.0.endpoint.hostHeader) (\($0.1.category.rawValue))" }.joined(separator: ", ")) did not"
+                    )
                 }
                 return (address, target)
             } catch {
                 let failure = explain(error, address: address)
-                guard Self.isUnreachable(failure), index + 1 < config.addresses.count, context.deadline.remaining > .milliseconds(300) else {
+                guard Self.isUnreachable(failure), index + 1 < config.addresses.count,
+                    context.deadline.remaining > .milliseconds(300)
+                else {
                     if failures.isEmpty { throw failure }
                     failures.append((address, failure))
-                    throw ProbeFailure(failure.category,
-                        "none of the \(failures.count) ClickHouse addresses answered: " + failures.map { "\($0.0.endpoint.hostHeader): \($0.1.message)" }.joined(separator: "; "),
+                    throw ProbeFailure(
+                        failure.category,
+                        "none of the \(failures.count) ClickHouse addresses answered: "
+                            + failures.map { "\($0.0.endpoint.hostHeader): \($0.1.message)" }.joined(separator: "; "),
                         hint: failure.hint, transient: failure.transient)
                 }
                 failures.append((address, failure))
@@ -76,25 +86,37 @@ struct ClickHouseProbe: Probe {
 
     // MARK: Ping
 
-    func ping(_ client: HTTPClient, address: ClickHouseAddress, target: HTTPTarget, context: ProbeContext) async throws(ProbeFailure) {
+    func ping(_ client: HTTPClient, address: ClickHouseAddress, target: HTTPTarget, context: ProbeContext)
+        async throws(ProbeFailure)
+    {
         let server = address.endpoint.hostHeader
-        try await context.step("ping", "GET /ping on \(address.endpoint)",
-            timeoutHint: "\(server) accepted the connection but did not answer GET /ping") { outcome in
+        try await context.step(
+            "ping", "GET /ping on \(address.endpoint)",
+            timeoutHint: "\(server) accepted the connection but did not answer GET /ping"
+        ) { outcome in
             let response: HTTPResponse
             do throws(ProbeFailure) {
-                response = try await client.exchange(HTTPRequest("GET", "/ping", headers: [HTTPField("Accept", "*/*")]), with: target)
+                response = try await client.exchange(
+                    HTTPRequest("GET", "/ping", headers: [HTTPField("Accept", "*/*")]), with: target)
             } catch {
                 throw explain(error, address: address)
             }
             if response.text.contains("is for clickhouse-client program") {
-                throw ProbeFailure(.protocolMismatch, "\(server) is ClickHouse's native protocol port, not its HTTP interface (it answered: \(response.preview(120)))",
+                throw ProbeFailure(
+                    .protocolMismatch,
+                    "\(server) is ClickHouse's native protocol port, not its HTTP interface (it answered: \(response.preview(120)))",
                     hint: "give the HTTP interface's port in addresses (8123, or 8443 with TLS), or set httpPort")
             }
             guard response.status == 200, response.text.trimmingCharacters(in: .whitespacesAndNewlines) == "Ok." else {
-                throw ProbeFailure(.protocolMismatch, "\(server) answered GET /ping with \(Self.describe(response)), not ClickHouse's \"Ok.\"",
-                    hint: "check the address: it should be ClickHouse's \(address.endpoint.isTLS ? "HTTPS (8443)" : "HTTP (8123)") interface" + (address.portNote.map { "; \($0)" } ?? ""))
+                throw ProbeFailure(
+                    .protocolMismatch,
+                    "\(server) answered GET /ping with \(Self.describe(response)), not ClickHouse's \"Ok.\"",
+                    hint:
+                        "check the address: it should be ClickHouse's \(address.endpoint.isTLS ? "HTTPS (8443)" : "HTTP (8123)") interface"
+                        + (address.portNote.map { "; \($0)" } ?? ""))
             }
-            outcome.detail = "GET /ping answered Ok. on \(address.endpoint)" + (address.portNote.map { " (\($0))" } ?? "")
+            outcome.detail =
+                "GET /ping answered Ok. on \(address.endpoint)" + (address.portNote.map { " (\($0))" } ?? "")
         }
     }
 
@@ -103,13 +125,17 @@ struct ClickHouseProbe: Probe {
         var text = response.statusLine
         if let server = response.header("Server") { text += " from \(server.prefix(60))" }
         let preview = response.preview(80)
-        if !preview.isEmpty { text += " (\(response.header("Content-Type").map { "\($0.prefix(40)): " } ?? "")\(preview))" }
+        if !preview.isEmpty {
+            text += " (\(response.header("Content-Type").map { "\($0.prefix(40)): " } ?? "")\(preview))"
+        }
         return text
     }
 
     // MARK: Auth
 
-    func authenticate(_ client: HTTPClient, address: ClickHouseAddress, target: HTTPTarget, context: ProbeContext) async throws(ProbeFailure) {
+    func authenticate(_ client: HTTPClient, address: ClickHouseAddress, target: HTTPTarget, context: ProbeContext)
+        async throws(ProbeFailure)
+    {
         let server = address.endpoint.hostHeader
         let config = self.config
         var headers = [HTTPField("X-ClickHouse-User", config.username), HTTPField("Accept", "*/*")]
@@ -121,8 +147,10 @@ struct ClickHouseProbe: Probe {
             path += "&database=" + FormEncoding.percentEncode(database)
         }
         let request = HTTPRequest("GET", path, headers: headers)
-        try await context.step("auth", "running SELECT version() as \(config.username)",
-            timeoutHint: "\(server) did not answer an authenticated query in time") { outcome in
+        try await context.step(
+            "auth", "running SELECT version() as \(config.username)",
+            timeoutHint: "\(server) did not answer an authenticated query in time"
+        ) { outcome in
             let response: HTTPResponse
             do throws(ProbeFailure) {
                 response = try await client.exchange(request, with: target)
@@ -130,24 +158,45 @@ struct ClickHouseProbe: Probe {
                 throw explain(error, address: address)
             }
             guard response.status == 200 else {
-                guard let exception = ClickHouseException.parse(body: response.text, codeHeader: response.header("X-ClickHouse-Exception-Code")) else {
+                guard
+                    let exception = ClickHouseException.parse(
+                        body: response.text, codeHeader: response.header("X-ClickHouse-Exception-Code"))
+                else {
                     switch response.status {
-                    case 401: throw ProbeFailure(.auth, "\(server) refused the credentials of user \"\(config.username)\" (\(Self.describe(response)))")
-                    case 403: throw ProbeFailure(.permission, "\(server) refused the query for user \"\(config.username)\" (\(Self.describe(response)))")
-                    case 502, 503, 504: throw ProbeFailure(.serverUnavailable, "\(server) answered \(Self.describe(response))", transient: true)
-                    default: throw ProbeFailure(.protocolMismatch, "\(server) answered SELECT version() with \(Self.describe(response)), not a ClickHouse result or error")
+                    case 401:
+                        throw ProbeFailure(
+                            .auth,
+                            "\(server) refused the credentials of user \"\(config.username)\" (\(Self.describe(response)))"
+                        )
+                    case 403:
+                        throw ProbeFailure(
+                            .permission,
+                            "\(server) refused the query for user \"\(config.username)\" (\(Self.describe(response)))")
+                    case 502, 503, 504:
+                        throw ProbeFailure(
+                            .serverUnavailable, "\(server) answered \(Self.describe(response))", transient: true)
+                    default:
+                        throw ProbeFailure(
+                            .protocolMismatch,
+                            "\(server) answered SELECT version() with \(Self.describe(response)), not a ClickHouse result or error"
+                        )
                     }
                 }
-                throw ClickHouseErrorMapping.failure(exception, status: response.status, user: config.username, database: config.database,
-                                                     passwordGiven: config.password != nil, server: server)
+                throw ClickHouseErrorMapping.failure(
+                    exception, status: response.status, user: config.username, database: config.database,
+                    passwordGiven: config.password != nil, server: server)
             }
             let version = response.text.trimmingCharacters(in: .whitespacesAndNewlines)
             guard !version.isEmpty, version.count <= 64, version.first?.isNumber == true else {
-                throw ProbeFailure(.protocolMismatch, "\(server) answered SELECT version() with \(Self.describe(response)), not a version")
+                throw ProbeFailure(
+                    .protocolMismatch,
+                    "\(server) answered SELECT version() with \(Self.describe(response)), not a version")
             }
             var detail = "user \(config.username) authenticated; ClickHouse \(version)"
             if let database = config.database { detail += ", database \(database)" }
-            if let name = response.header("X-ClickHouse-Server-Display-Name") { detail += " (server \(name.prefix(60)))" }
+            if let name = response.header("X-ClickHouse-Server-Display-Name") {
+                detail += " (server \(name.prefix(60)))"
+            }
             outcome.detail = detail
         }
     }

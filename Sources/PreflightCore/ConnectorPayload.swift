@@ -76,7 +76,9 @@ public struct ConnectorPayload: Sendable, Equatable {
         }
         guard let type = ConnectorType(rawValue: typeName.trimmingCharacters(in: .whitespaces).lowercased()) else {
             let shown = typeName.count > 40 ? String(typeName.prefix(40)) + "..." : typeName
-            throw InvalidConfig("unknown connector type \"\(shown)\"; supported types: \(ConnectorType.allSlugs.joined(separator: ", "))")
+            throw InvalidConfig(
+                "unknown connector type \"\(shown)\"; supported types: \(ConnectorType.allSlugs.joined(separator: ", "))"
+            )
         }
         var payload = ConnectorPayload(type: type)
         switch fields["sharedConfig"] ?? .null {
@@ -121,7 +123,8 @@ public struct ConnectorPayload: Sendable, Equatable {
     private static func position(of error: any Error) -> String {
         guard case DecodingError.dataCorrupted(let context) = error else { return "" }
         if let underlying = context.underlyingError as NSError?,
-           let index = underlying.userInfo["NSJSONSerializationErrorIndex"] as? Int {
+            let index = underlying.userInfo["NSJSONSerializationErrorIndex"] as? Int
+        {
             return " (near byte \(index))"
         }
         return ""

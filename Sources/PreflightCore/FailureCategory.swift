@@ -44,7 +44,9 @@ public enum FailureCategory: String, Sendable, Codable, CaseIterable {
     /// libpq's coarse outcome: did we reach the server at all?
     public var reachedServer: Bool {
         switch self {
-        case .auth, .databaseNotFound, .permission, .cdcNotReady, .serverUnavailable, .tls, .protocolMismatch, .unsupported: true
+        case .auth, .databaseNotFound, .permission, .cdcNotReady, .serverUnavailable, .tls, .protocolMismatch,
+            .unsupported:
+            true
         default: false
         }
     }

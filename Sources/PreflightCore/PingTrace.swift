@@ -41,9 +41,10 @@ public final class PingTrace: Sendable {
             guard !state.sealed else { return }
             let started = state.open?.name == name ? state.open!.started : ContinuousClock.now
             if state.open?.name == name { state.open = nil }
-            state.steps.append(PingStep(
-                name: name, status: status, durationMs: (ContinuousClock.now - started).milliseconds,
-                detail: detail, hint: hint))
+            state.steps.append(
+                PingStep(
+                    name: name, status: status, durationMs: (ContinuousClock.now - started).milliseconds,
+                    detail: detail, hint: hint))
         }
     }
 
@@ -74,13 +75,16 @@ public final class PingTrace: Sendable {
 
     /// Closes the trace: the open step (if any) is recorded as failed with `detail`, and later writes
     /// from a probe still winding down are ignored. Returns what was collected and the step that was open.
-    public func seal(openStepDetail: String? = nil) -> (steps: [PingStep], checks: [ReadinessCheck], target: PingTarget?, open: OpenStep?) {
+    public func seal(openStepDetail: String? = nil) -> (
+        steps: [PingStep], checks: [ReadinessCheck], target: PingTarget?, open: OpenStep?
+    ) {
         state.withLock { state in
             let open = state.open
             if let open, !state.sealed {
-                state.steps.append(PingStep(
-                    name: open.name, status: .failed, durationMs: (ContinuousClock.now - open.started).milliseconds,
-                    detail: openStepDetail, hint: open.timeoutHint))
+                state.steps.append(
+                    PingStep(
+                        name: open.name, status: .failed, durationMs: (ContinuousClock.now - open.started).milliseconds,
+                        detail: openStepDetail, hint: open.timeoutHint))
                 state.open = nil
             }
             state.sealed = true

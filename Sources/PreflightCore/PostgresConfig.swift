@@ -24,7 +24,9 @@ public struct PostgresConfig: Sendable, Equatable {
                 host = try config.host("host", for: type)
                 port = try config.port("port", default: 5439, for: type)
             } else {
-                throw InvalidConfig("sharedConfig.endpoint is required for redshift (\"cluster.abc123.us-east-1.redshift.amazonaws.com:5439\")")
+                throw InvalidConfig(
+                    "sharedConfig.endpoint is required for redshift (\"cluster.abc123.us-east-1.redshift.amazonaws.com:5439\")"
+                )
             }
             if let username = try config.string("username") {
                 user = username

@@ -9,12 +9,19 @@ public enum ReadinessVerdict {
         let failed = checks.filter { $0.status == .failed }
         let warned = checks.filter { $0.status == .warning }
         if !failed.isEmpty {
-            return (isSource ? .failed : .warning,
-                "not ready for \(purpose): " + failed.map { "\($0.name) is \($0.observed) (needs \($0.required))" }.joined(separator: "; "),
-                isSource ? failed.first?.fix : "these fail the ping when connectionRole is \"source\"")
+            return (
+                isSource ? .failed : .warning,
+                "not ready for \(purpose): "
+                    + failed.map { "\($0.name) is \($0.observed) (needs \($0.required))" }.joined(separator: "; "),
+                isSource ? failed.first?.fix : "these fail the ping when connectionRole is \"source\""
+            )
         }
         if !warned.isEmpty {
-            return (.warning, "ready, with warnings: " + warned.map { "\($0.name): \($0.observed)" }.joined(separator: "; "), warned.first?.fix)
+            return (
+                .warning,
+                "ready, with warnings: " + warned.map { "\($0.name): \($0.observed)" }.joined(separator: "; "),
+                warned.first?.fix
+            )
         }
         return (.passed, "ready for \(purpose) (\(checks.count) checks passed)", nil)
     }
@@ -25,8 +32,10 @@ public enum ReadinessVerdict {
         let failed = checks.filter { $0.status == .failed }
         guard let first = failed.first else { return nil }
         let restart = failed.contains { $0.restartRequired == true }
-        return ProbeFailure(.cdcNotReady,
-            "\(server) is not ready for change data capture: " + failed.map { "\($0.name) is \($0.observed), needs \($0.required)" }.joined(separator: "; "),
+        return ProbeFailure(
+            .cdcNotReady,
+            "\(server) is not ready for change data capture: "
+                + failed.map { "\($0.name) is \($0.observed), needs \($0.required)" }.joined(separator: "; "),
             hint: (first.fix ?? "") + (restart ? " (a restart is required)" : ""))
     }
 }

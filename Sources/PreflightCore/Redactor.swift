@@ -36,7 +36,9 @@ public struct Redactor: Sendable {
     public static func isSecretKey(_ key: String) -> Bool {
         let lower = key.lowercased()
         if lower == "awsaccesskeyid" || lower == "clientid" { return false }
-        return ["password", "secret", "token", "privatekey", "credential", "passphrase", "apikey"].contains { lower.contains($0) }
+        return ["password", "secret", "token", "privatekey", "credential", "passphrase", "apikey"].contains {
+            lower.contains($0)
+        }
     }
 
     /// The password part of `scheme://user:password@host...`, when there is one.

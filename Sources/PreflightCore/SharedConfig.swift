@@ -73,7 +73,8 @@ public struct SharedConfig: Sendable, Equatable {
             }
             port = Int(number)
         case let other:
-            throw InvalidConfig("sharedConfig.\(key) must be an integer port from 1 to 65535, not \(other.kindDescription)")
+            throw InvalidConfig(
+                "sharedConfig.\(key) must be an integer port from 1 to 65535, not \(other.kindDescription)")
         }
         guard (1...65535).contains(port) else {
             throw InvalidConfig("sharedConfig.\(key) is \(port), outside 1-65535")
@@ -110,7 +111,9 @@ public struct SharedConfig: Sendable, Equatable {
             throw InvalidConfig("\(key) must be a host name, not a URL (remove the scheme, e.g. \"db.example.com\")")
         }
         if host.hasPrefix("["), let close = host.range(of: "]:"), Int(host[close.upperBound...]) != nil {
-            throw InvalidConfig("\(key) includes a port (\(host[close.upperBound...])); give the bare host and put the port in sharedConfig.port")
+            throw InvalidConfig(
+                "\(key) includes a port (\(host[close.upperBound...])); give the bare host and put the port in sharedConfig.port"
+            )
         }
         if host.hasPrefix("[") && host.hasSuffix("]") {
             host = String(host.dropFirst().dropLast())
@@ -120,7 +123,8 @@ public struct SharedConfig: Sendable, Equatable {
         }
         let colons = host.filter { $0 == ":" }.count
         if colons == 1, let port = host.split(separator: ":").last, Int(port) != nil {
-            throw InvalidConfig("\(key) includes a port (\(port)); give the bare host and put the port in sharedConfig.port")
+            throw InvalidConfig(
+                "\(key) includes a port (\(port)); give the bare host and put the port in sharedConfig.port")
         }
         if host.count > 253 {
             throw InvalidConfig("\(key) is longer than 253 characters, the limit for a DNS name")

@@ -42,12 +42,14 @@ public struct TLSSettings: Sendable, Equatable {
         var mode = defaultMode
         if let text = try config.string("sslMode") {
             guard let parsed = SSLMode(rawValue: text.lowercased()) else {
-                throw InvalidConfig("sharedConfig.sslMode must be one of \(SSLMode.allCases.map(\.rawValue).joined(separator: ", "))")
+                throw InvalidConfig(
+                    "sharedConfig.sslMode must be one of \(SSLMode.allCases.map(\.rawValue).joined(separator: ", "))")
             }
             mode = parsed
         }
         if let minimum, minimum == .require, mode.allowsPlaintext {
-            throw InvalidConfig("\(type.rawValue) requires TLS: sharedConfig.sslMode must be require, verify-ca or verify-full")
+            throw InvalidConfig(
+                "\(type.rawValue) requires TLS: sharedConfig.sslMode must be require, verify-ca or verify-full")
         }
         let pem = try config.string("sslRootCert")
         if let pem {

@@ -24,7 +24,9 @@ public struct DatabricksConfig: Sendable {
     public init(payload: ConnectorPayload) throws(InvalidConfig) {
         let config = payload.sharedConfig
         guard let host = try config.string("host") else {
-            throw InvalidConfig("sharedConfig.host is required for databricks (the workspace host, e.g. adb-1234567890123456.7.azuredatabricks.net)")
+            throw InvalidConfig(
+                "sharedConfig.host is required for databricks (the workspace host, e.g. adb-1234567890123456.7.azuredatabricks.net)"
+            )
         }
         let parsed = try HTTPEndpoint.parse(host, key: "host")
         // Databricks' APIs live at the root; a pasted workspace URL's path (/?o=..., /browse) is not a base path.
@@ -39,21 +41,32 @@ public struct DatabricksConfig: Sendable {
         let clientSecret = try Self.headerSecret(config, "clientSecret")
         switch (token, clientID, clientSecret) {
         case (.some, .some, _), (.some, _, .some):
-            throw InvalidConfig("give either sharedConfig.personalAccessToken or sharedConfig.clientID + sharedConfig.clientSecret for databricks, not both")
+            throw InvalidConfig(
+                "give either sharedConfig.personalAccessToken or sharedConfig.clientID + sharedConfig.clientSecret for databricks, not both"
+            )
         case (.some(let token), nil, nil):
             authentication = .personalAccessToken(token)
         case (nil, .some(let id), .some(let secret)):
             guard id.count <= 255, !id.contains(where: { $0.isWhitespace || $0 == ":" }),
-                  !id.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
-                throw InvalidConfig("sharedConfig.clientID must be the service principal's application id (a UUID), without spaces or ':'")
+                !id.unicodeScalars.contains(where: { $0.properties.generalCategory == .control })
+            else {
+                throw InvalidConfig(
+                    "sharedConfig.clientID must be the service principal's application id (a UUID), without spaces or ':'"
+                )
             }
             authentication = .oauthM2M(clientID: id, clientSecret: secret)
         case (nil, .some, nil):
-            throw InvalidConfig("sharedConfig.clientID is set without sharedConfig.clientSecret; OAuth M2M needs both (or use sharedConfig.personalAccessToken)")
+            throw InvalidConfig(
+                "sharedConfig.clientID is set without sharedConfig.clientSecret; OAuth M2M needs both (or use sharedConfig.personalAccessToken)"
+            )
         case (nil, nil, .some):
-            throw InvalidConfig("sharedConfig.clientSecret is set without sharedConfig.clientID; OAuth M2M needs both (or use sharedConfig.personalAccessToken)")
+            throw InvalidConfig(
+                "sharedConfig.clientSecret is set without sharedConfig.clientID; OAuth M2M needs both (or use sharedConfig.personalAccessToken)"
+            )
         case (nil, nil, nil):
-            throw InvalidConfig("databricks needs one way to sign in: sharedConfig.personalAccessToken, or sharedConfig.clientID + sharedConfig.clientSecret (OAuth M2M)")
+            throw InvalidConfig(
+                "databricks needs one way to sign in: sharedConfig.personalAccessToken, or sharedConfig.clientID + sharedConfig.clientSecret (OAuth M2M)"
+            )
         }
         if let name = try config.string("volume") {
             volume = try DatabricksVolume.parse(name)
@@ -72,8 +85,11 @@ public struct DatabricksConfig: Sendable {
         let value = raw.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !value.isEmpty else { return nil }
         guard value.utf8.count <= 4096, !value.contains(where: { $0.isWhitespace }),
-              !value.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
-            throw InvalidConfig("sharedConfig.\(key) must be one token without spaces, line breaks or control characters (at most 4 KiB)")
+            !value.unicodeScalars.contains(where: { $0.properties.generalCategory == .control })
+        else {
+            throw InvalidConfig(
+                "sharedConfig.\(key) must be one token without spaces, line breaks or control characters (at most 4 KiB)"
+            )
         }
         return value
     }
@@ -99,13 +115,20 @@ public struct DatabricksVolume: Sendable, Equatable {
         let text = raw.trimmingCharacters(in: .whitespacesAndNewlines)
         let parts = text.split(separator: ".", omittingEmptySubsequences: false).map { part -> String in
             let trimmed = part.trimmingCharacters(in: .whitespaces)
-            return trimmed.count >= 2 && trimmed.hasPrefix("`") && trimmed.hasSuffix("`") ? String(trimmed.dropFirst().dropLast()) : trimmed
+            return trimmed.count >= 2 && trimmed.hasPrefix("`") && trimmed.hasSuffix("`")
+                ? String(trimmed.dropFirst().dropLast()) : trimmed
         }
         guard parts.count == 3, parts.allSatisfy({ !$0.isEmpty && $0.count <= 255 }) else {
             throw InvalidConfig("sharedConfig.\(key) must be catalog.schema.volume (three names separated by dots)")
         }
-        guard parts.allSatisfy({ part in !part.contains("/") && !part.contains("`") && !part.unicodeScalars.contains { $0.properties.generalCategory == .control } }) else {
-            throw InvalidConfig("sharedConfig.\(key) has a name with '/', '`' or a control character; expected catalog.schema.volume")
+        guard
+            parts.allSatisfy({ part in
+                !part.contains("/") && !part.contains("`")
+                    && !part.unicodeScalars.contains { $0.properties.generalCategory == .control }
+            })
+        else {
+            throw InvalidConfig(
+                "sharedConfig.\(key) has a name with '/', '`' or a control character; expected catalog.schema.volume")
         }
         return DatabricksVolume(catalog: parts[0], schema: parts[1], name: parts[2])
     }

@@ -39,7 +39,8 @@ public enum DatabricksErrorMapping {
         if let message, !message.isEmpty { parts.append(message) }
         var text = parts.isEmpty ? response.statusLine : "\(response.status) " + parts.joined(separator: ": ")
         text = redactor.redact(text)
-        text = String(text.map { $0.isNewline || $0 == "\t" ? " " : $0 }.filter { !($0.asciiValue.map { $0 < 32 } ?? false) })
+        text = String(
+            text.map { $0.isNewline || $0 == "\t" ? " " : $0 }.filter { !($0.asciiValue.map { $0 < 32 } ?? false) })
         return text.count > messageLimit ? String(text.prefix(messageLimit)) + "…" : text
     }
 
@@ -49,44 +50,64 @@ public enum DatabricksErrorMapping {
     }
 
     /// A failure for a non-2xx REST answer about `context.resource`.
-    public static func failure(_ response: HTTPResponse, context: DatabricksFailureContext, redactor: Redactor) -> ProbeFailure {
+    public static func failure(_ response: HTTPResponse, context: DatabricksFailureContext, redactor: Redactor)
+        -> ProbeFailure
+    {
         let said = said(response, redactor: redactor)
         switch response.status {
         case 401:
-            return ProbeFailure(.auth, "Databricks rejected \(context.principal) at \(context.workspace): \(said)",
+            return ProbeFailure(
+                .auth, "Databricks rejected \(context.principal) at \(context.workspace): \(said)",
                 hint: context.principal.hasPrefix("service principal")
                     ? "check that the service principal belongs to this workspace and its OAuth secret is current"
-                    : "the token is wrong, expired or revoked, or belongs to another workspace: create a new one under Settings → Developer → Access tokens")
+                    : "the token is wrong, expired or revoked, or belongs to another workspace: create a new one under Settings → Developer → Access tokens"
+            )
         case 403:
-            if said.lowercased().contains("ip") && (said.lowercased().contains("blocked") || said.lowercased().contains("access list")) {
-                return ProbeFailure(.permission, "the workspace's IP access list refused this service: \(said)",
+            if said.lowercased().contains("ip")
+                && (said.lowercased().contains("blocked") || said.lowercased().contains("access list"))
+            {
+                return ProbeFailure(
+                    .permission, "the workspace's IP access list refused this service: \(said)",
                     hint: "add this service's egress IP addresses to the workspace's IP access list")
             }
-            return ProbeFailure(.permission, "\(context.principal) may not read \(context.resource): \(said)",
+            return ProbeFailure(
+                .permission, "\(context.principal) may not read \(context.resource): \(said)",
                 hint: "grant \(context.principal) \(context.grantHint)")
         case 404 where response.json()?.objectValue != nil,
-             400 where said.lowercased().contains("does not exist"):
-            return ProbeFailure(.databaseNotFound, "\(context.resource) does not exist in \(context.workspace) (or is not visible to \(context.principal)): \(said)",
-                hint: "check the name in the workspace; Databricks also answers 'does not exist' when the principal may not see it")
+            400 where said.lowercased().contains("does not exist"):
+            return ProbeFailure(
+                .databaseNotFound,
+                "\(context.resource) does not exist in \(context.workspace) (or is not visible to \(context.principal)): \(said)",
+                hint:
+                    "check the name in the workspace; Databricks also answers 'does not exist' when the principal may not see it"
+            )
         case 400 where response.json()?.objectValue != nil:
-            return ProbeFailure(.invalidConfig, "Databricks refused the request for \(context.resource): \(said)",
+            return ProbeFailure(
+                .invalidConfig, "Databricks refused the request for \(context.resource): \(said)",
                 hint: "check sharedConfig.httpPath and sharedConfig.volume")
         case 429, 500...599:
-            return ProbeFailure(.serverUnavailable, "Databricks could not answer about \(context.resource) right now: \(said)",
+            return ProbeFailure(
+                .serverUnavailable, "Databricks could not answer about \(context.resource) right now: \(said)",
                 hint: "a transient Databricks problem; try again in a minute", transient: true)
         default:
             if response.json() == nil {
                 return notDatabricks(response, workspace: context.workspace)
             }
-            return ProbeFailure(.permission, "Databricks refused the request for \(context.resource): \(said)",
+            return ProbeFailure(
+                .permission, "Databricks refused the request for \(context.resource): \(said)",
                 hint: "grant \(context.principal) \(context.grantHint)")
         }
     }
 
     /// The answer is not Databricks' JSON (an HTML page, a proxy, the wrong host).
     public static func notDatabricks(_ response: HTTPResponse, workspace: String) -> ProbeFailure {
-        let what = response.looksLikeHTML ? "an HTML page" : response.body.isEmpty ? "an empty body" : "a body that is not JSON"
-        return ProbeFailure(.protocolMismatch, "\(workspace) answered with \(what) (\(response.statusLine)), not Databricks' REST API",
-            hint: "sharedConfig.host must be the workspace host (e.g. adb-1234567890123456.7.azuredatabricks.net or dbc-a1b2c3d4-e5f6.cloud.databricks.com), not the account console or a proxy")
+        let what =
+            response.looksLikeHTML
+            ? "an HTML page" : response.body.isEmpty ? "an empty body" : "a body that is not JSON"
+        return ProbeFailure(
+            .protocolMismatch, "\(workspace) answered with \(what) (\(response.statusLine)), not Databricks' REST API",
+            hint:
+                "sharedConfig.host must be the workspace host (e.g. adb-1234567890123456.7.azuredatabricks.net or dbc-a1b2c3d4-e5f6.cloud.databricks.com), not the account console or a proxy"
+        )
     }
 }

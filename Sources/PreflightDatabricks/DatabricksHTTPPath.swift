@@ -8,7 +8,8 @@ public enum DatabricksCompute: Sendable, Equatable {
     case warehouse(id: String)
     case cluster(workspaceID: String, clusterID: String)
 
-    static let examples = "/sql/1.0/warehouses/<warehouse id> (SQL warehouse → Connection details → HTTP path) or sql/protocolv1/o/<workspace id>/<cluster id>"
+    static let examples =
+        "/sql/1.0/warehouses/<warehouse id> (SQL warehouse → Connection details → HTTP path) or sql/protocolv1/o/<workspace id>/<cluster id>"
 
     /// Parses an HTTP path; `key` names the config key in messages.
     public static func parse(_ raw: String, key: String = "httpPath") throws(InvalidConfig) -> DatabricksCompute {
@@ -21,11 +22,13 @@ public enum DatabricksCompute: Sendable, Equatable {
         if let query = text.firstIndex(where: { $0 == "?" || $0 == "#" || $0 == ";" }) { text = String(text[..<query]) }
         let parts = text.split(separator: "/", omittingEmptySubsequences: true).map(String.init)
         func valid(_ id: String, allowHyphen: Bool) -> Bool {
-            !id.isEmpty && id.count <= 64 && id.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || (allowHyphen && $0 == "-")) }
+            !id.isEmpty && id.count <= 64
+                && id.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || (allowHyphen && $0 == "-")) }
         }
         if parts.count == 4, parts[0] == "sql", parts[1] == "1.0", ["warehouses", "endpoints"].contains(parts[2]) {
             guard valid(parts[3], allowHyphen: false) else {
-                throw InvalidConfig("sharedConfig.\(key) has a warehouse id that is not letters and digits; expected \(examples)")
+                throw InvalidConfig(
+                    "sharedConfig.\(key) has a warehouse id that is not letters and digits; expected \(examples)")
             }
             return .warehouse(id: parts[3])
         }

@@ -29,42 +29,58 @@ struct DatabricksProbe: Probe {
             secrets = [token]
         case .oauthM2M(let clientID, let clientSecret):
             principal = "service principal \(clientID)"
-            bearer = try await oauthToken(clientID: clientID, clientSecret: clientSecret, client: client, context: context)
+            bearer = try await oauthToken(
+                clientID: clientID, clientSecret: clientSecret, client: client, context: context)
             secrets = [bearer, clientSecret]
         }
         let redactor = Redactor(secrets: secrets)
-        try await checkCompute(bearer: bearer, principal: principal, redactor: redactor, client: client, context: context)
+        try await checkCompute(
+            bearer: bearer, principal: principal, redactor: redactor, client: client, context: context)
         if let volume = config.volume {
-            try await checkVolume(volume, bearer: bearer, principal: principal, redactor: redactor, client: client, context: context)
+            try await checkVolume(
+                volume, bearer: bearer, principal: principal, redactor: redactor, client: client, context: context)
         }
     }
 
-    private func oauthToken(clientID: String, clientSecret: String, client: HTTPClient, context: ProbeContext) async throws(ProbeFailure) -> String {
+    private func oauthToken(clientID: String, clientSecret: String, client: HTTPClient, context: ProbeContext)
+        async throws(ProbeFailure) -> String
+    {
         let request = DatabricksRequests.oauthToken(clientID: clientID, clientSecret: clientSecret)
         let redactor = Redactor(secrets: [clientSecret])
         let workspace = self.workspace
         let target = httpTarget
-        return try await context.step("token", "getting an OAuth token for service principal \(clientID)",
-            timeoutHint: "the workspace accepted the connection but did not answer the OAuth token request in time") { outcome in
+        return try await context.step(
+            "token", "getting an OAuth token for service principal \(clientID)",
+            timeoutHint: "the workspace accepted the connection but did not answer the OAuth token request in time"
+        ) { outcome in
             let response = try await client.exchange(request, with: target)
-            let token = try DatabricksAnswers.token(response, clientID: clientID, workspace: workspace, redactor: redactor).get()
+            let token = try DatabricksAnswers.token(
+                response, clientID: clientID, workspace: workspace, redactor: redactor
+            ).get()
             context.rememberSecret(token)
             outcome.detail = "OAuth M2M token issued for service principal \(clientID)"
             return token
         }
     }
 
-    private func checkCompute(bearer: String, principal: String, redactor: Redactor, client: HTTPClient, context: ProbeContext) async throws(ProbeFailure) {
+    private func checkCompute(
+        bearer: String, principal: String, redactor: Redactor, client: HTTPClient, context: ProbeContext
+    ) async throws(ProbeFailure) {
         let compute = config.compute
         let failureContext = DatabricksFailureContext(
             workspace: workspace, principal: principal, resource: compute.description,
-            grantHint: compute.isWarehouse ? "CAN USE on the SQL warehouse (Permissions on the warehouse's page)" : "CAN ATTACH TO on the cluster")
+            grantHint: compute.isWarehouse
+                ? "CAN USE on the SQL warehouse (Permissions on the warehouse's page)" : "CAN ATTACH TO on the cluster")
         let request = DatabricksRequests.compute(compute, bearer: bearer)
         let target = httpTarget
-        try await context.step(compute.isWarehouse ? "warehouse" : "cluster", "reading the state of \(compute)",
-            timeoutHint: "the workspace did not answer the REST API in time") { outcome in
+        try await context.step(
+            compute.isWarehouse ? "warehouse" : "cluster", "reading the state of \(compute)",
+            timeoutHint: "the workspace did not answer the REST API in time"
+        ) { outcome in
             let response = try await client.exchange(request, with: target)
-            let state = try DatabricksAnswers.compute(response, compute: compute, context: failureContext, redactor: redactor).get()
+            let state = try DatabricksAnswers.compute(
+                response, compute: compute, context: failureContext, redactor: redactor
+            ).get()
             let verdict = try DatabricksComputeVerdict.evaluate(state, compute: compute).get()
             outcome.status = verdict.status
             outcome.detail = verdict.detail
@@ -73,17 +89,24 @@ struct DatabricksProbe: Probe {
     }
 
     private func checkVolume(
-        _ volume: DatabricksVolume, bearer: String, principal: String, redactor: Redactor, client: HTTPClient, context: ProbeContext
+        _ volume: DatabricksVolume, bearer: String, principal: String, redactor: Redactor, client: HTTPClient,
+        context: ProbeContext
     ) async throws(ProbeFailure) {
         let failureContext = DatabricksFailureContext(
             workspace: workspace, principal: principal, resource: "volume \(volume.fullName)",
-            grantHint: "USE CATALOG on \(volume.catalog), USE SCHEMA on \(volume.catalog).\(volume.schema) and READ VOLUME (and WRITE VOLUME) on \(volume.fullName)")
+            grantHint:
+                "USE CATALOG on \(volume.catalog), USE SCHEMA on \(volume.catalog).\(volume.schema) and READ VOLUME (and WRITE VOLUME) on \(volume.fullName)"
+        )
         let request = DatabricksRequests.volume(volume, bearer: bearer)
         let target = httpTarget
-        try await context.step("volume", "checking that volume \(volume.fullName) exists",
-            timeoutHint: "the workspace did not answer the Unity Catalog API in time") { outcome in
+        try await context.step(
+            "volume", "checking that volume \(volume.fullName) exists",
+            timeoutHint: "the workspace did not answer the Unity Catalog API in time"
+        ) { outcome in
             let response = try await client.exchange(request, with: target)
-            outcome.detail = try DatabricksAnswers.volume(response, volume: volume, context: failureContext, redactor: redactor).get()
+            outcome.detail = try DatabricksAnswers.volume(
+                response, volume: volume, context: failureContext, redactor: redactor
+            ).get()
         }
     }
 }

@@ -8,8 +8,9 @@ public enum DatabricksRequests {
     /// `grant_type=client_credentials&scope=all-apis`.
     public static func oauthToken(clientID: String, clientSecret: String) -> HTTPRequest {
         let basic = Data("\(clientID):\(clientSecret)".utf8).base64EncodedString()
-        return .form("POST", "/oidc/v1/token", [("grant_type", "client_credentials"), ("scope", "all-apis")],
-                     headers: [HTTPField("Authorization", "Basic \(basic)"), HTTPField("Accept", "application/json")])
+        return .form(
+            "POST", "/oidc/v1/token", [("grant_type", "client_credentials"), ("scope", "all-apis")],
+            headers: [HTTPField("Authorization", "Basic \(basic)"), HTTPField("Accept", "application/json")])
     }
 
     /// `GET /api/2.0/sql/warehouses/<id>` or `GET /api/2.0/clusters/get?cluster_id=<id>`.
@@ -28,6 +29,8 @@ public enum DatabricksRequests {
     }
 
     static func get(_ path: String, bearer: String) -> HTTPRequest {
-        HTTPRequest("GET", path, headers: [HTTPField("Authorization", "Bearer \(bearer)"), HTTPField("Accept", "application/json")])
+        HTTPRequest(
+            "GET", path,
+            headers: [HTTPField("Authorization", "Bearer \(bearer)"), HTTPField("Accept", "application/json")])
     }
 }

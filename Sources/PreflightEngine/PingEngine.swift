@@ -2,15 +2,15 @@ import Logging
 import Metrics
 import NIOCore
 import NIOPosix
-import PreflightCore
-import PreflightNetwork
 import PreflightAWS
 import PreflightClickHouse
+import PreflightCore
 import PreflightDatabricks
 import PreflightGoogle
 import PreflightMongo
 import PreflightMotherDuck
 import PreflightMySQL
+import PreflightNetwork
 import PreflightPostgres
 import PreflightRedis
 import PreflightSnowflake
@@ -66,9 +66,12 @@ public final class PingEngine: Sendable {
     /// Validates everything that can be checked without the network: the data plane, the timeout,
     /// and the type's `sharedConfig` keys. `tunnel` is the bastion the caller resolved from
     /// `payload.sshTunnelUUID` (the engine does not look tunnels up: that is the caller's, company-scoped).
-    public func prepare(_ payload: ConnectorPayload, tunnel: (any TunnelOpener)? = nil) throws(InvalidConfig) -> PreparedPing {
+    public func prepare(_ payload: ConnectorPayload, tunnel: (any TunnelOpener)? = nil) throws(InvalidConfig)
+        -> PreparedPing
+    {
         if let plane = payload.dataPlaneName, plane != configuration.planeName {
-            throw InvalidConfig("unknown dataPlaneName \"\(plane.prefix(60))\"; known planes: \(configuration.planeName)")
+            throw InvalidConfig(
+                "unknown dataPlaneName \"\(plane.prefix(60))\"; known planes: \(configuration.planeName)")
         }
         if let uuid = payload.sshTunnelUUID, tunnel == nil {
             throw InvalidConfig("sshTunnelUUID \(uuid.uuidString.lowercased()) is not an SSH tunnel of this company")
@@ -80,11 +83,14 @@ public final class PingEngine: Sendable {
         }
         let probe = try factories[payload.type]?.makeProbe(for: payload)
         return PreparedPing(
-            payload: payload, probe: probe, timeout: timeout, redactor: Redactor(config: payload.sharedConfig), tunnel: tunnel)
+            payload: payload, probe: probe, timeout: timeout, redactor: Redactor(config: payload.sharedConfig),
+            tunnel: tunnel)
     }
 
     /// Validates and runs a ping, counting it against the in-flight limit.
-    public func ping(_ payload: ConnectorPayload, tunnel: (any TunnelOpener)? = nil) async throws(PingRequestError) -> PingReport {
+    public func ping(_ payload: ConnectorPayload, tunnel: (any TunnelOpener)? = nil) async throws(PingRequestError)
+        -> PingReport
+    {
         let prepared: PreparedPing
         do { prepared = try prepare(payload, tunnel: tunnel) } catch { throw .invalid(error) }
         guard acquire() else { throw .overloaded(retryAfterSeconds: 1) }
@@ -116,7 +122,8 @@ public final class PingEngine: Sendable {
         guard let probe = prepared.probe else {
             let report = PingReport(
                 ok: false, type: type.rawValue, category: .unsupported, transient: false,
-                message: "Preflight cannot test \(type.productName) (\(type.rawValue)) connections yet; nothing was attempted",
+                message:
+                    "Preflight cannot test \(type.productName) (\(type.rawValue)) connections yet; nothing was attempted",
                 hint: "types tested today: \(probedTypes.map(\.rawValue).joined(separator: ", "))",
                 durationMs: deadline.elapsedMs, dataPlane: configuration.planeName)
             record(report)
@@ -127,14 +134,17 @@ public final class PingEngine: Sendable {
             logger: logger, isSource: prepared.payload.isSource, inboundByteLimit: configuration.inboundByteLimit,
             tunnel: prepared.tunnel)
         let limit = deadline.total.humanDescription
-        let outcome = await Self.race(deadline: deadline, on: eventLoopGroup.any(), atDeadline: {
-            // Runs on an event loop, not the task pool, so a busy process still stops on time. Seal
-            // before closing the sockets: the probe, failing on the closed socket, must not get to
-            // record its own (misleading) ending of the step that timed out.
-            let sealed = context.trace.seal(openStepDetail: "no answer within the ping's \(limit) deadline")
-            context.closeAll()
-            return sealed
-        }) { () async -> ProbeFailure? in
+        let outcome = await Self.race(
+            deadline: deadline, on: eventLoopGroup.any(),
+            atDeadline: {
+                // Runs on an event loop, not the task pool, so a busy process still stops on time. Seal
+                // before closing the sockets: the probe, failing on the closed socket, must not get to
+                // record its own (misleading) ending of the step that timed out.
+                let sealed = context.trace.seal(openStepDetail: "no answer within the ping's \(limit) deadline")
+                context.closeAll()
+                return sealed
+            }
+        ) { () async -> ProbeFailure? in
             do throws(ProbeFailure) {
                 try await probe.run(in: context)
                 return nil
@@ -166,7 +176,9 @@ public final class PingEngine: Sendable {
         return report
     }
 
-    private typealias Sealed = (steps: [PingStep], checks: [ReadinessCheck], target: PingTarget?, open: PingTrace.OpenStep?)
+    private typealias Sealed = (
+        steps: [PingStep], checks: [ReadinessCheck], target: PingTarget?, open: PingTrace.OpenStep?
+    )
 
     private enum RaceOutcome: Sendable {
         case finished(ProbeFailure?)
@@ -207,10 +219,12 @@ public final class PingEngine: Sendable {
         Counter(label: "preflight_pings_total", dimensions: [("type", report.type), ("category", category)]).increment()
         Timer(label: "preflight_ping_duration_seconds", dimensions: [("type", report.type)])
             .recordNanoseconds(Int64(report.durationMs * 1_000_000))
-        logger.info("ping finished", metadata: [
-            "type": "\(report.type)", "category": "\(category)", "duration_ms": "\(Int(report.durationMs))",
-            "target": "\(report.target?.host ?? "-")",
-        ])
+        logger.info(
+            "ping finished",
+            metadata: [
+                "type": "\(report.type)", "category": "\(category)", "duration_ms": "\(Int(report.durationMs))",
+                "target": "\(report.target?.host ?? "-")",
+            ])
     }
 }
 

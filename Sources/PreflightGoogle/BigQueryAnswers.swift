@@ -13,7 +13,8 @@ enum BigQueryAnswers {
         var locations: [(String, Int)]
 
         static func == (lhs: DatasetList, rhs: DatasetList) -> Bool {
-            lhs.count == rhs.count && lhs.more == rhs.more && lhs.locations.map(\.0) == rhs.locations.map(\.0) && lhs.locations.map(\.1) == rhs.locations.map(\.1)
+            lhs.count == rhs.count && lhs.more == rhs.more && lhs.locations.map(\.0) == rhs.locations.map(\.0)
+                && lhs.locations.map(\.1) == rhs.locations.map(\.1)
         }
     }
 
@@ -59,16 +60,23 @@ enum BigQueryAnswers {
     static func dataset(_ json: JSONValue) -> Dataset? {
         guard case .object(let members) = json else { return nil }
         if let kind = members["kind"]?.stringValue, kind != "bigquery#dataset" { return nil }
-        guard members["datasetReference"] != nil || members["id"] != nil || members["location"] != nil else { return nil }
+        guard members["datasetReference"] != nil || members["id"] != nil || members["location"] != nil else {
+            return nil
+        }
         return Dataset(location: members["location"]?.stringValue.map { PeerText.quote($0) })
     }
 
     /// A failure when the dataset's location is not the configured one; nil when they agree (or either is unknown).
-    static func locationMismatch(dataset: String, projectID: String, observed: String?, configured: String?) -> ProbeFailure? {
+    static func locationMismatch(dataset: String, projectID: String, observed: String?, configured: String?)
+        -> ProbeFailure?
+    {
         guard let observed, let configured, !BigQueryLocation.same(observed, configured) else { return nil }
-        return ProbeFailure(.invalidConfig,
+        return ProbeFailure(
+            .invalidConfig,
             "dataset \(projectID):\(dataset) is in location \(observed), but sharedConfig.location is \(configured)",
-            hint: "set sharedConfig.location to \(observed): BigQuery runs loads and queries in the dataset's location, and a dataset cannot be moved")
+            hint:
+                "set sharedConfig.location to \(observed): BigQuery runs loads and queries in the dataset's location, and a dataset cannot be moved"
+        )
     }
 
     /// The body of a dry-run `jobs.query`: nothing runs, nothing is read or billed.

@@ -25,7 +25,8 @@ enum GCSAnswers {
         default: return nil
         }
         let more = (members["nextPageToken"]?.stringValue).map { !$0.isEmpty } ?? false
-        return BucketList(count: items.count, more: more,
+        return BucketList(
+            count: items.count, more: more,
             first: items.first?["name"]?.stringValue.map { PeerText.quote($0) },
             firstLocation: items.first?["location"]?.stringValue.map { PeerText.quote($0) })
     }
@@ -34,7 +35,8 @@ enum GCSAnswers {
         guard list.count > 0 else { return "project \(projectID) reachable; it has no buckets" }
         var text = "project \(projectID) reachable; buckets can be listed"
         if let first = list.first {
-            text += " (first: \(first)" + (list.firstLocation.map { " in \($0)" } ?? "") + (list.more ? ", and more)" : ")")
+            text +=
+                " (first: \(first)" + (list.firstLocation.map { " in \($0)" } ?? "") + (list.more ? ", and more)" : ")")
         }
         return text
     }
@@ -61,17 +63,22 @@ enum GCSAnswers {
     static func verdict(granted: Set<String>, bucket: String, email: String) -> Verdict {
         let missing = objectPermissions.filter { !granted.contains($0) }
         let held = objectPermissions.filter { granted.contains($0) }
-        let roleHint = "grant \(email) Storage Object Admin (roles/storage.objectAdmin) on bucket \(bucket) (Cloud Storage > \(bucket) > Permissions), or a custom role with \(objectPermissions.joined(separator: ", "))"
+        let roleHint =
+            "grant \(email) Storage Object Admin (roles/storage.objectAdmin) on bucket \(bucket) (Cloud Storage > \(bucket) > Permissions), or a custom role with \(objectPermissions.joined(separator: ", "))"
         if missing.isEmpty {
             return .passed(detail: "bucket \(bucket): \(email) holds \(held.joined(separator: ", "))")
         }
         let heldText = held.isEmpty ? "none of them" : held.joined(separator: ", ")
         if missing.contains(where: essential.contains) {
-            return .failed(ProbeFailure(.permission,
-                "service account \(email) lacks \(missing.joined(separator: ", ")) on bucket \(bucket) (holds \(heldText))",
-                hint: roleHint))
+            return .failed(
+                ProbeFailure(
+                    .permission,
+                    "service account \(email) lacks \(missing.joined(separator: ", ")) on bucket \(bucket) (holds \(heldText))",
+                    hint: roleHint))
         }
-        return .warning(detail: "bucket \(bucket): \(email) holds \(heldText) but lacks \(missing.joined(separator: ", ")); writes will fail",
+        return .warning(
+            detail:
+                "bucket \(bucket): \(email) holds \(heldText) but lacks \(missing.joined(separator: ", ")); writes will fail",
             hint: roleHint)
     }
 }

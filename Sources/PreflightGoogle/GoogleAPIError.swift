@@ -21,7 +21,8 @@ struct GoogleAPIError: Sendable, Equatable {
         for item in error["details"]?.arrayValue ?? [] {
             if let reason = item["reason"]?.stringValue, !reasons.contains(reason) { reasons.append(reason) }
         }
-        let parsed = GoogleAPIError(code: error["code"]?.intValue, message: error["message"]?.stringValue,
+        let parsed = GoogleAPIError(
+            code: error["code"]?.intValue, message: error["message"]?.stringValue,
             status: error["status"]?.stringValue, reasons: reasons)
         return parsed.message == nil && parsed.status == nil && reasons.isEmpty && parsed.code == nil ? nil : parsed
     }
@@ -39,7 +40,8 @@ struct GoogleAPIError: Sendable, Equatable {
     }
 
     func has(_ reason: String) -> Bool {
-        reasons.contains { $0.caseInsensitiveCompare(reason) == .orderedSame } || status?.caseInsensitiveCompare(reason) == .orderedSame
+        reasons.contains { $0.caseInsensitiveCompare(reason) == .orderedSame }
+            || status?.caseInsensitiveCompare(reason) == .orderedSame
     }
 
     /// The API is switched off in the project ("BigQuery API has not been used in project 123 before or it is disabled").
@@ -50,11 +52,13 @@ struct GoogleAPIError: Sendable, Equatable {
     }
 
     var isBillingProblem: Bool {
-        has("billingNotEnabled") || has("BILLING_DISABLED") || has("accountDisabled") || (message ?? "").lowercased().contains("billing")
+        has("billingNotEnabled") || has("BILLING_DISABLED") || has("accountDisabled")
+            || (message ?? "").lowercased().contains("billing")
     }
 
     var isRateLimit: Bool {
-        ["rateLimitExceeded", "userRateLimitExceeded", "quotaExceeded", "RATE_LIMIT_EXCEEDED", "RESOURCE_EXHAUSTED"].contains(where: has)
+        ["rateLimitExceeded", "userRateLimitExceeded", "quotaExceeded", "RATE_LIMIT_EXCEEDED", "RESOURCE_EXHAUSTED"]
+            .contains(where: has)
     }
 }
 
@@ -81,33 +85,50 @@ struct GoogleCall: Sendable {
     func failure(status: Int, statusLine: String, body: [UInt8]) -> ProbeFailure {
         guard let error = GoogleAPIError.parse(body) else {
             if status == 429 || status >= 500 {
-                return ProbeFailure(.serverUnavailable, "\(what): \(statusLine)", hint: "Google is busy or failing; try again in a minute", transient: true)
+                return ProbeFailure(
+                    .serverUnavailable, "\(what): \(statusLine)",
+                    hint: "Google is busy or failing; try again in a minute", transient: true)
             }
-            return ProbeFailure(.protocolMismatch, "\(what): \(statusLine) with a body that is not a Google API error",
-                hint: "check sharedConfig.endpointURL: it must be Google's API (or a proxy that passes its answers through)")
+            return ProbeFailure(
+                .protocolMismatch, "\(what): \(statusLine) with a body that is not a Google API error",
+                hint:
+                    "check sharedConfig.endpointURL: it must be Google's API (or a proxy that passes its answers through)"
+            )
         }
         let said = "\(statusLine) \(error.summary(scrubbing: secrets))"
         if error.isRateLimit || status == 429 {
-            return ProbeFailure(.serverUnavailable, "\(what): \(said)", hint: "a quota or rate limit was hit; try again in a minute", transient: true)
+            return ProbeFailure(
+                .serverUnavailable, "\(what): \(said)", hint: "a quota or rate limit was hit; try again in a minute",
+                transient: true)
         }
         switch status {
         case 401:
-            return ProbeFailure(.auth, "\(what): Google did not accept the access token of service account \(email) (\(said))",
-                hint: "the token endpoint issued a token this API does not accept: check sharedConfig.tokenURL, credentialsData.token_uri and sharedConfig.endpointURL")
+            return ProbeFailure(
+                .auth, "\(what): Google did not accept the access token of service account \(email) (\(said))",
+                hint:
+                    "the token endpoint issued a token this API does not accept: check sharedConfig.tokenURL, credentialsData.token_uri and sharedConfig.endpointURL"
+            )
         case 403 where error.isServiceDisabled:
-            return ProbeFailure(.permission, "\(what): the \(apiName) is not enabled in project \(projectID) (\(said))",
-                hint: "enable it: https://console.cloud.google.com/apis/library/\(serviceName)?project=\(GoogleEndpoints.encoded(projectID)) (it takes a few minutes to apply)")
+            return ProbeFailure(
+                .permission, "\(what): the \(apiName) is not enabled in project \(projectID) (\(said))",
+                hint:
+                    "enable it: https://console.cloud.google.com/apis/library/\(serviceName)?project=\(GoogleEndpoints.encoded(projectID)) (it takes a few minutes to apply)"
+            )
         case 403 where error.isBillingProblem:
-            return ProbeFailure(.permission, "\(what): project \(projectID) has a billing problem (\(said))",
+            return ProbeFailure(
+                .permission, "\(what): project \(projectID) has a billing problem (\(said))",
                 hint: "link the project to an active billing account (Billing > Account management)")
         case 403:
-            return ProbeFailure(.permission, "\(what): service account \(email) lacks a right (\(said))", hint: permissionHint)
+            return ProbeFailure(
+                .permission, "\(what): service account \(email) lacks a right (\(said))", hint: permissionHint)
         case 404:
             return ProbeFailure(.databaseNotFound, "\(notFound) (\(said))", hint: notFoundHint)
         case 400:
             return ProbeFailure(.invalidConfig, "\(what): Google refused the request (\(said))", hint: invalidHint)
         case 500...:
-            return ProbeFailure(.serverUnavailable, "\(what): \(said)", hint: "Google is failing; try again in a minute", transient: true)
+            return ProbeFailure(
+                .serverUnavailable, "\(what): \(said)", hint: "Google is failing; try again in a minute",
+                transient: true)
         default:
             return ProbeFailure(.protocolMismatch, "\(what): unexpected \(said)")
         }

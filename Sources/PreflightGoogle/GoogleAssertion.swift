@@ -34,13 +34,19 @@ enum GoogleAssertion {
     }
 
     /// Signs the assertion for `account`.
-    static func make(for account: GoogleServiceAccount, scope: String, audience: String, issuedAt: Int) throws(ProbeFailure) -> String {
+    static func make(for account: GoogleServiceAccount, scope: String, audience: String, issuedAt: Int)
+        throws(ProbeFailure) -> String
+    {
         let claims = claims(email: account.clientEmail, scope: scope, audience: audience, issuedAt: issuedAt)
         do {
-            return try JWT.signRS256(claims: claims, key: account.privateKey, header: header(keyID: account.privateKeyID))
+            return try JWT.signRS256(
+                claims: claims, key: account.privateKey, header: header(keyID: account.privateKeyID))
         } catch {
-            throw ProbeFailure(.invalidConfig, "signing the token request with credentialsData.private_key failed",
-                hint: "the key could not sign (\(type(of: error))); create a new key for the service account and paste the new key file")
+            throw ProbeFailure(
+                .invalidConfig, "signing the token request with credentialsData.private_key failed",
+                hint:
+                    "the key could not sign (\(type(of: error))); create a new key for the service account and paste the new key file"
+            )
         }
     }
 

@@ -32,10 +32,12 @@ public struct GoogleConfig: Sendable {
         type = payload.type
         projectID = try Self.projectID(try config.requiredString("projectID", for: type))
         guard let credentials = config["credentialsData"], credentials != .null, credentials != .string("") else {
-            throw InvalidConfig("sharedConfig.credentialsData is required for \(type.rawValue) (the service-account key file's JSON)")
+            throw InvalidConfig(
+                "sharedConfig.credentialsData is required for \(type.rawValue) (the service-account key file's JSON)")
         }
         if case .string(let text) = credentials, text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
-            throw InvalidConfig("sharedConfig.credentialsData is required for \(type.rawValue) (the service-account key file's JSON)")
+            throw InvalidConfig(
+                "sharedConfig.credentialsData is required for \(type.rawValue) (the service-account key file's JSON)")
         }
         account = try GoogleServiceAccount.from(credentials)
         if type == .bigquery {
@@ -80,11 +82,17 @@ public struct GoogleConfig: Sendable {
             throw InvalidConfig("sharedConfig.projectID is longer than 100 characters; a project ID has at most 30")
         }
         if text.contains(where: { $0.isWhitespace }) || text.contains(where: { $0.isUppercase }) {
-            throw InvalidConfig("sharedConfig.projectID must be the project ID (lowercase letters, digits and hyphens, e.g. my-project-123), not the project's display name")
+            throw InvalidConfig(
+                "sharedConfig.projectID must be the project ID (lowercase letters, digits and hyphens, e.g. my-project-123), not the project's display name"
+            )
         }
-        let allowed = text.allSatisfy { $0.isASCII && ($0.isLowercase || $0.isNumber || $0 == "-" || $0 == "." || $0 == ":") }
+        let allowed = text.allSatisfy {
+            $0.isASCII && ($0.isLowercase || $0.isNumber || $0 == "-" || $0 == "." || $0 == ":")
+        }
         guard allowed, let first = text.first, first.isLetter || first.isNumber, text.last != "-" else {
-            throw InvalidConfig("sharedConfig.projectID must be a project ID: lowercase letters, digits and hyphens, starting with a letter (e.g. my-project-123)")
+            throw InvalidConfig(
+                "sharedConfig.projectID must be a project ID: lowercase letters, digits and hyphens, starting with a letter (e.g. my-project-123)"
+            )
         }
         return text
     }
@@ -93,10 +101,12 @@ public struct GoogleConfig: Sendable {
     static func datasetID(_ raw: String) throws(InvalidConfig) -> String {
         let text = raw.trimmingCharacters(in: .whitespacesAndNewlines)
         if text.contains(".") || text.contains(":") {
-            throw InvalidConfig("sharedConfig.dataset must be the dataset ID alone (the project comes from sharedConfig.projectID)")
+            throw InvalidConfig(
+                "sharedConfig.dataset must be the dataset ID alone (the project comes from sharedConfig.projectID)")
         }
         guard text.count <= 1024, text.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_") }) else {
-            throw InvalidConfig("sharedConfig.dataset must be a dataset ID: letters, digits and underscores, at most 1024 characters")
+            throw InvalidConfig(
+                "sharedConfig.dataset must be a dataset ID: letters, digits and underscores, at most 1024 characters")
         }
         return text
     }
@@ -108,14 +118,20 @@ public struct GoogleConfig: Sendable {
         if text.lowercased().hasPrefix("gs://") { text = String(text.dropFirst(5)) }
         while text.hasSuffix("/") { text.removeLast() }
         if text.contains("/") {
-            throw InvalidConfig("sharedConfig.bucket must be a bucket name without a path (e.g. my-bucket, not my-bucket/folder)")
+            throw InvalidConfig(
+                "sharedConfig.bucket must be a bucket name without a path (e.g. my-bucket, not my-bucket/folder)")
         }
         let limit = text.contains(".") ? 222 : 63
-        let allowed = text.allSatisfy { $0.isASCII && ($0.isLowercase || $0.isNumber || $0 == "-" || $0 == "_" || $0 == ".") }
+        let allowed = text.allSatisfy {
+            $0.isASCII && ($0.isLowercase || $0.isNumber || $0 == "-" || $0 == "_" || $0 == ".")
+        }
         guard (3...limit).contains(text.count), allowed,
-              let first = text.first, let last = text.last,
-              first.isLowercase || first.isNumber, last.isLowercase || last.isNumber else {
-            throw InvalidConfig("sharedConfig.bucket must be a bucket name: 3-63 lowercase letters, digits, '-', '_' or '.', starting and ending with a letter or digit")
+            let first = text.first, let last = text.last,
+            first.isLowercase || first.isNumber, last.isLowercase || last.isNumber
+        else {
+            throw InvalidConfig(
+                "sharedConfig.bucket must be a bucket name: 3-63 lowercase letters, digits, '-', '_' or '.', starting and ending with a letter or digit"
+            )
         }
         return text
     }

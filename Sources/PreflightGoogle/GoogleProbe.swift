@@ -17,7 +17,8 @@ struct GoogleProbe: Probe {
         let client = HTTPClient(context: context)
         defer { client.close() }
         let token = try await accessToken(client, context: context)
-        let session = GoogleSession(client: client, context: context, token: token,
+        let session = GoogleSession(
+            client: client, context: context, token: token,
             target: HTTPTarget(config.api, rootCertificatesPEM: config.rootCertificatesPEM), config: config)
         try await client.connect(session.target)
         switch config.type {
@@ -28,24 +29,34 @@ struct GoogleProbe: Probe {
 
     /// Signs the assertion and exchanges it at the token endpoint.
     func accessToken(_ client: HTTPClient, context: ProbeContext) async throws(ProbeFailure) -> GoogleAccessToken {
-        let target = HTTPTarget(config.token.with(basePath: ""), rootCertificatesPEM: config.rootCertificatesPEM, label: "token")
+        let target = HTTPTarget(
+            config.token.with(basePath: ""), rootCertificatesPEM: config.rootCertificatesPEM, label: "token")
         try await client.connect(target)
         let account = config.account
         let scope = GoogleAssertion.scope(for: config.type)
         let issuedAt = Int(Date().timeIntervalSince1970)
-        let assertion = try GoogleAssertion.make(for: account, scope: scope, audience: config.tokenURL, issuedAt: issuedAt)
+        let assertion = try GoogleAssertion.make(
+            for: account, scope: scope, audience: config.tokenURL, issuedAt: issuedAt)
         context.rememberSecret(assertion)
         let path = config.token.basePath.isEmpty ? "/" : config.token.basePath
-        let request = HTTPRequest.form("POST", path, GoogleAssertion.formFields(assertion: assertion), headers: [HTTPField("Accept", "application/json")])
-        let facts = GoogleTokenResponse.Request(email: account.clientEmail, keyID: account.privateKeyID,
+        let request = HTTPRequest.form(
+            "POST", path, GoogleAssertion.formFields(assertion: assertion),
+            headers: [HTTPField("Accept", "application/json")])
+        let facts = GoogleTokenResponse.Request(
+            email: account.clientEmail, keyID: account.privateKeyID,
             tokenURL: config.tokenURL, issuedAt: issuedAt, secrets: [assertion])
         let host = config.token.hostHeader
-        return try await context.step("oauth_token", "exchanging a JWT signed by \(account.clientEmail) for an access token at \(host)",
-            timeoutHint: "\(host) accepted the connection but did not answer the token request in time") { outcome in
+        return try await context.step(
+            "oauth_token", "exchanging a JWT signed by \(account.clientEmail) for an access token at \(host)",
+            timeoutHint: "\(host) accepted the connection but did not answer the token request in time"
+        ) { outcome in
             let response = try await client.exchange(request, with: target)
-            let token = try GoogleTokenResponse.interpret(status: response.status, statusLine: response.statusLine, body: response.body, request: facts).get()
+            let token = try GoogleTokenResponse.interpret(
+                status: response.status, statusLine: response.statusLine, body: response.body, request: facts
+            ).get()
             context.rememberSecret(token.value)
-            var detail = "\(account.clientEmail) (key \(account.privateKeyID.prefix(12))) got a \(Self.scopeName(scope)) access token"
+            var detail =
+                "\(account.clientEmail) (key \(account.privateKeyID.prefix(12))) got a \(Self.scopeName(scope)) access token"
             if let expiresIn = token.expiresIn { detail += " valid for \(expiresIn) s" }
             outcome.detail = detail
             return token
@@ -73,7 +84,9 @@ struct GoogleSession: Sendable {
     func get(_ path: String, call: GoogleCall) async throws(ProbeFailure) -> JSONValue {
         var call = call
         call.secrets.append(token.value)
-        let request = HTTPRequest("GET", path, headers: [HTTPField("Authorization", "Bearer \(token.value)"), HTTPField("Accept", "application/json")])
+        let request = HTTPRequest(
+            "GET", path,
+            headers: [HTTPField("Authorization", "Bearer \(token.value)"), HTTPField("Accept", "application/json")])
         return try await json(client.exchange(request, with: target), call: call)
     }
 
@@ -83,8 +96,11 @@ struct GoogleSession: Sendable {
             throw call.failure(status: response.status, statusLine: response.statusLine, body: response.body)
         }
         guard let json = response.json() else {
-            throw ProbeFailure(.protocolMismatch, "\(call.what): \(response.statusLine) with a body that is not JSON",
-                hint: "check sharedConfig.endpointURL: it must be Google's API (or a proxy that passes its answers through)")
+            throw ProbeFailure(
+                .protocolMismatch, "\(call.what): \(response.statusLine) with a body that is not JSON",
+                hint:
+                    "check sharedConfig.endpointURL: it must be Google's API (or a proxy that passes its answers through)"
+            )
         }
         return json
     }
@@ -93,7 +109,9 @@ struct GoogleSession: Sendable {
     func post(_ path: String, _ body: JSONValue, call: GoogleCall) async throws(ProbeFailure) -> JSONValue {
         var call = call
         call.secrets.append(token.value)
-        let request = HTTPRequest.json("POST", path, body, headers: [HTTPField("Authorization", "Bearer \(token.value)"), HTTPField("Accept", "application/json")])
+        let request = HTTPRequest.json(
+            "POST", path, body,
+            headers: [HTTPField("Authorization", "Bearer \(token.value)"), HTTPField("Accept", "application/json")])
         return try await json(client.exchange(request, with: target), call: call)
     }
 
@@ -103,8 +121,10 @@ struct GoogleSession: Sendable {
     }
 
     func unexpected(_ what: String) -> ProbeFailure {
-        ProbeFailure(.protocolMismatch, "\(what): the answer is JSON but not the expected resource",
-            hint: "check sharedConfig.endpointURL: it must be Google's API (or a proxy that passes its answers through)")
+        ProbeFailure(
+            .protocolMismatch, "\(what): the answer is JSON but not the expected resource",
+            hint: "check sharedConfig.endpointURL: it must be Google's API (or a proxy that passes its answers through)"
+        )
     }
 
     var apiHost: String { config.api.hostHeader }

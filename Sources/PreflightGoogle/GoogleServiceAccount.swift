@@ -25,7 +25,10 @@ public struct GoogleServiceAccount: Sendable {
     /// The prefix of every message about the whole value.
     static let key = "sharedConfig.credentialsData"
 
-    public init(clientEmail: String, privateKeyID: String, privateKey: _RSA.Signing.PrivateKey, tokenURI: String, projectID: String?) {
+    public init(
+        clientEmail: String, privateKeyID: String, privateKey: _RSA.Signing.PrivateKey, tokenURI: String,
+        projectID: String?
+    ) {
         self.clientEmail = clientEmail
         self.privateKeyID = privateKeyID
         self.privateKey = privateKey
@@ -38,7 +41,9 @@ public struct GoogleServiceAccount: Sendable {
         switch value {
         case .string(let text): return try parse(text)
         case .object(let members): return try parse(object: members)
-        default: throw InvalidConfig("\(key) must be the service-account key file's JSON as a string, not \(value.kindDescription)")
+        default:
+            throw InvalidConfig(
+                "\(key) must be the service-account key file's JSON as a string, not \(value.kindDescription)")
         }
     }
 
@@ -57,7 +62,8 @@ public struct GoogleServiceAccount: Sendable {
             throw InvalidConfig("\(key) is not JSON that can be read")
         }
         guard case .object(let members) = value else {
-            throw InvalidConfig("\(key) must be a JSON object (the service-account key file), not \(value.kindDescription)")
+            throw InvalidConfig(
+                "\(key) must be a JSON object (the service-account key file), not \(value.kindDescription)")
         }
         return try parse(object: members)
     }
@@ -65,14 +71,18 @@ public struct GoogleServiceAccount: Sendable {
     /// What a value that is not JSON probably is, as advice appended to the message (never quoting it).
     static func notJSONAdvice(_ text: String) -> String {
         if text.hasPrefix("-----BEGIN") {
-            return "; it looks like a bare PEM key: paste the whole key file (JSON) the service account's Keys tab downloads"
+            return
+                "; it looks like a bare PEM key: paste the whole key file (JSON) the service account's Keys tab downloads"
         }
-        if text.hasPrefix("/") || text.hasPrefix("~") || text.hasPrefix("C:\\") || (text.hasSuffix(".json") && !text.contains("{")) {
+        if text.hasPrefix("/") || text.hasPrefix("~") || text.hasPrefix("C:\\")
+            || (text.hasSuffix(".json") && !text.contains("{"))
+        {
             return "; it looks like a file path: paste the file's contents, not its name"
         }
         if text.hasPrefix("ew"), text.count >= 16, !text.contains(where: { $0 == " " || $0 == "{" }),
-           let decoded = Data(base64Encoded: text.replacingOccurrences(of: "\n", with: "")),
-           decoded.first == UInt8(ascii: "{") {
+            let decoded = Data(base64Encoded: text.replacingOccurrences(of: "\n", with: "")),
+            decoded.first == UInt8(ascii: "{")
+        {
             return "; it looks base64-encoded: paste the decoded JSON"
         }
         if text.hasPrefix("'") || text.hasPrefix("\"{") {
@@ -87,26 +97,37 @@ public struct GoogleServiceAccount: Sendable {
         switch type {
         case "service_account": break
         case nil:
-            throw InvalidConfig("\(key).type is missing; Preflight needs a service-account key file (\"type\": \"service_account\")")
+            throw InvalidConfig(
+                "\(key).type is missing; Preflight needs a service-account key file (\"type\": \"service_account\")")
         case "authorized_user":
-            throw InvalidConfig("\(key) is a user credential (type authorized_user, from gcloud auth application-default login); Preflight needs a service-account key file (type service_account)")
+            throw InvalidConfig(
+                "\(key) is a user credential (type authorized_user, from gcloud auth application-default login); Preflight needs a service-account key file (type service_account)"
+            )
         case "external_account", "external_account_authorized_user":
-            throw InvalidConfig("\(key) is a workload identity federation configuration (type \(type!)); Preflight needs a service-account key file (type service_account)")
+            throw InvalidConfig(
+                "\(key) is a workload identity federation configuration (type \(type!)); Preflight needs a service-account key file (type service_account)"
+            )
         case "impersonated_service_account":
-            throw InvalidConfig("\(key) is an impersonation configuration (type impersonated_service_account); Preflight needs a service-account key file (type service_account)")
+            throw InvalidConfig(
+                "\(key) is an impersonation configuration (type impersonated_service_account); Preflight needs a service-account key file (type service_account)"
+            )
         default:
             throw InvalidConfig("\(key).type must be \"service_account\"; this is not a service-account key file")
         }
         guard let clientEmail = try field("client_email", in: members) else {
             throw InvalidConfig("\(key).client_email is missing")
         }
-        guard clientEmail.contains("@"), !clientEmail.contains(where: { $0.isWhitespace }), clientEmail.count <= 320 else {
-            throw InvalidConfig("\(key).client_email is not an email address (expected name@project.iam.gserviceaccount.com)")
+        guard clientEmail.contains("@"), !clientEmail.contains(where: { $0.isWhitespace }), clientEmail.count <= 320
+        else {
+            throw InvalidConfig(
+                "\(key).client_email is not an email address (expected name@project.iam.gserviceaccount.com)")
         }
         guard let privateKeyID = try field("private_key_id", in: members) else {
             throw InvalidConfig("\(key).private_key_id is missing")
         }
-        guard privateKeyID.count <= 128, privateKeyID.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }) else {
+        guard privateKeyID.count <= 128,
+            privateKeyID.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") })
+        else {
             throw InvalidConfig("\(key).private_key_id must be the key's id (hexadecimal, as in the key file)")
         }
         guard let pem = try field("private_key", in: members) else {
@@ -119,7 +140,9 @@ public struct GoogleServiceAccount: Sendable {
             tokenURI = given.trimmingCharacters(in: .whitespacesAndNewlines)
         }
         let projectID = try field("project_id", in: members)
-        return GoogleServiceAccount(clientEmail: clientEmail, privateKeyID: privateKeyID, privateKey: privateKey, tokenURI: tokenURI, projectID: projectID)
+        return GoogleServiceAccount(
+            clientEmail: clientEmail, privateKeyID: privateKeyID, privateKey: privateKey, tokenURI: tokenURI,
+            projectID: projectID)
     }
 
     /// The PEM key (PKCS#8, or PKCS#1; line breaks written as the two characters `\n` are accepted too).

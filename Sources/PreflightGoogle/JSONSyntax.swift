@@ -27,7 +27,9 @@ enum JSONSyntax {
         do throws(Stop) {
             try scanner.value(depth: 0)
             scanner.skipWhitespace()
-            if scanner.index < bytes.count { throw Stop(offset: scanner.index, expected: "the end of the text after the JSON value") }
+            if scanner.index < bytes.count {
+                throw Stop(offset: scanner.index, expected: "the end of the text after the JSON value")
+            }
             return nil
         } catch {
             return problem(at: error.offset, expected: error.expected, in: bytes)
@@ -35,7 +37,9 @@ enum JSONSyntax {
     }
 
     private static func problem(at offset: Int, expected: String, in bytes: [UInt8]) -> Problem {
-        var character = 1, line = 1, column = 1
+        var character = 1
+        var line = 1
+        var column = 1
         var index = 0
         while index < min(offset, bytes.count) {
             let byte = bytes[index]
@@ -91,7 +95,9 @@ enum JSONSyntax {
         }
 
         private mutating func object(depth: Int) throws(Stop) {
-            guard depth <= JSONSyntax.maximumDepth else { throw stop("at most \(JSONSyntax.maximumDepth) levels of nesting") }
+            guard depth <= JSONSyntax.maximumDepth else {
+                throw stop("at most \(JSONSyntax.maximumDepth) levels of nesting")
+            }
             index += 1
             skipWhitespace()
             if index < bytes.count, bytes[index] == UInt8(ascii: "}") {
@@ -101,8 +107,10 @@ enum JSONSyntax {
             while true {
                 skipWhitespace()
                 guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else {
-                    throw stop(index < bytes.count && bytes[index] == UInt8(ascii: "}")
-                        ? "a member name after ',' (JSON allows no trailing comma)" : "a member name in double quotes")
+                    throw stop(
+                        index < bytes.count && bytes[index] == UInt8(ascii: "}")
+                            ? "a member name after ',' (JSON allows no trailing comma)"
+                            : "a member name in double quotes")
                 }
                 try string()
                 skipWhitespace()
@@ -120,7 +128,9 @@ enum JSONSyntax {
         }
 
         private mutating func array(depth: Int) throws(Stop) {
-            guard depth <= JSONSyntax.maximumDepth else { throw stop("at most \(JSONSyntax.maximumDepth) levels of nesting") }
+            guard depth <= JSONSyntax.maximumDepth else {
+                throw stop("at most \(JSONSyntax.maximumDepth) levels of nesting")
+            }
             index += 1
             skipWhitespace()
             if index < bytes.count, bytes[index] == UInt8(ascii: "]") {
@@ -157,20 +167,24 @@ enum JSONSyntax {
                     index += 1
                     guard index < bytes.count else { throw stop("an escape after '\\', but the text ended") }
                     switch bytes[index] {
-                    case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"), UInt8(ascii: "b"), UInt8(ascii: "f"),
-                         UInt8(ascii: "n"), UInt8(ascii: "r"), UInt8(ascii: "t"):
+                    case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"), UInt8(ascii: "b"),
+                        UInt8(ascii: "f"),
+                        UInt8(ascii: "n"), UInt8(ascii: "r"), UInt8(ascii: "t"):
                         index += 1
                     case UInt8(ascii: "u"):
                         index += 1
                         for _ in 0..<4 {
-                            guard index < bytes.count, Self.isHexDigit(bytes[index]) else { throw stop("four hex digits after '\\u'") }
+                            guard index < bytes.count, Self.isHexDigit(bytes[index]) else {
+                                throw stop("four hex digits after '\\u'")
+                            }
                             index += 1
                         }
                     default:
                         throw stop("a valid escape after '\\' (one of \\\" \\\\ \\/ \\b \\f \\n \\r \\t \\uXXXX)")
                     }
                 case 0x00..<0x20:
-                    throw stop("no raw control character inside a string (a line break in a string must be written \\n)")
+                    throw stop(
+                        "no raw control character inside a string (a line break in a string must be written \\n)")
                 default:
                     index += 1
                 }
@@ -192,7 +206,9 @@ enum JSONSyntax {
             }
             if index < bytes.count, bytes[index] == UInt8(ascii: "e") || bytes[index] == UInt8(ascii: "E") {
                 index += 1
-                if index < bytes.count, bytes[index] == UInt8(ascii: "+") || bytes[index] == UInt8(ascii: "-") { index += 1 }
+                if index < bytes.count, bytes[index] == UInt8(ascii: "+") || bytes[index] == UInt8(ascii: "-") {
+                    index += 1
+                }
                 guard index < bytes.count, Self.isDigit(bytes[index]) else { throw stop("a digit in the exponent") }
                 while index < bytes.count, Self.isDigit(bytes[index]) { index += 1 }
             }
@@ -213,7 +229,8 @@ enum JSONSyntax {
         private static func isDigit(_ byte: UInt8) -> Bool { (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) }
 
         private static func isHexDigit(_ byte: UInt8) -> Bool {
-            isDigit(byte) || (UInt8(ascii: "a")...UInt8(ascii: "f")).contains(byte) || (UInt8(ascii: "A")...UInt8(ascii: "F")).contains(byte)
+            isDigit(byte) || (UInt8(ascii: "a")...UInt8(ascii: "f")).contains(byte)
+                || (UInt8(ascii: "A")...UInt8(ascii: "F")).contains(byte)
         }
     }
 }

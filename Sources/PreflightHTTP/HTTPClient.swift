@@ -16,7 +16,10 @@ public struct HTTPTarget: Sendable, Equatable {
     /// Step-name prefix for a second host in one ping: "token" records token_dns, token_connect, token_tls.
     public var label: String?
 
-    public init(_ endpoint: HTTPEndpoint, rootCertificatesPEM: String? = nil, verifyCertificate: Bool = true, label: String? = nil) {
+    public init(
+        _ endpoint: HTTPEndpoint, rootCertificatesPEM: String? = nil, verifyCertificate: Bool = true,
+        label: String? = nil
+    ) {
         self.endpoint = endpoint
         self.rootCertificatesPEM = rootCertificatesPEM
         self.verifyCertificate = verifyCertificate
@@ -62,7 +65,11 @@ public final class HTTPClient: Sendable {
         _ request: HTTPRequest, to target: HTTPTarget, step: String, activity: String, timeoutHint: String? = nil
     ) async throws(ProbeFailure) -> HTTPResponse {
         try await connect(target)
-        return try await context.step(step, activity, timeoutHint: timeoutHint ?? "\(target.endpoint.hostHeader) accepted the connection but did not answer in time") { outcome in
+        return try await context.step(
+            step, activity,
+            timeoutHint: timeoutHint
+                ?? "\(target.endpoint.hostHeader) accepted the connection but did not answer in time"
+        ) { outcome in
             let response = try await exchange(request, with: target)
             outcome.detail = response.statusLine
             return response
@@ -77,7 +84,9 @@ public final class HTTPClient: Sendable {
                 return try await roundTrip(request, on: open, endpoint: target.endpoint)
             } catch HTTPExchangeError.closed(partial: false) {
                 // The server closed the kept-alive connection before reading the request: once more, on a new one.
-                context.logger.debug("kept-alive connection was closed; retrying on a new one", metadata: ["host": "\(target.endpoint.host)"])
+                context.logger.debug(
+                    "kept-alive connection was closed; retrying on a new one",
+                    metadata: ["host": "\(target.endpoint.host)"])
             } catch {
                 throw Self.failure(error, endpoint: target.endpoint)
             }
@@ -92,7 +101,9 @@ public final class HTTPClient: Sendable {
     }
 
     /// One request on `connection`; a `Connection: close` answer retires the connection.
-    private func roundTrip(_ request: HTTPRequest, on connection: HTTPConnection, endpoint: HTTPEndpoint) async throws(HTTPExchangeError) -> HTTPResponse {
+    private func roundTrip(_ request: HTTPRequest, on connection: HTTPConnection, endpoint: HTTPEndpoint)
+        async throws(HTTPExchangeError) -> HTTPResponse
+    {
         let response = try await connection.roundTrip(prepared(request, for: endpoint), bodyBytes: request.body)
         retireIfClosing(connection, after: response, endpoint: endpoint)
         return response
@@ -130,7 +141,8 @@ public final class HTTPClient: Sendable {
             headers.add(name: "Content-Length", value: String(request.body.count))
         }
         headers.add(name: "Connection", value: "keep-alive")
-        var head = HTTPRequestHead(version: .http1_1, method: HTTPMethod(rawValue: request.method), uri: endpoint.basePath + request.path)
+        var head = HTTPRequestHead(
+            version: .http1_1, method: HTTPMethod(rawValue: request.method), uri: endpoint.basePath + request.path)
         head.headers = headers
         return head
     }
@@ -146,12 +158,18 @@ public final class HTTPClient: Sendable {
         if let tunnel = context.tunnel {
             dial = try await tunnel.open(toHost: endpoint.host, port: endpoint.port, context: context)
         } else if record {
-            let addresses = try await context.resolve(endpoint.host, port: endpoint.port, stepName: prefix + "dns", recordTarget: target.label == nil)
-            dial = try await context.step(prefix + "connect", "connecting to \(endpoint.hostHeader)",
-                timeoutHint: "a firewall or proxy is probably dropping traffic to \(endpoint.host) port \(endpoint.port)") { outcome in
+            let addresses = try await context.resolve(
+                endpoint.host, port: endpoint.port, stepName: prefix + "dns", recordTarget: target.label == nil)
+            dial = try await context.step(
+                prefix + "connect", "connecting to \(endpoint.hostHeader)",
+                timeoutHint:
+                    "a firewall or proxy is probably dropping traffic to \(endpoint.host) port \(endpoint.port)"
+            ) { outcome in
                 let result = try await Dialer().connect(to: addresses, host: endpoint.host, context: context)
                 if target.label == nil {
-                    context.trace.updateTarget({ $0.connectedAddress = Dialer.describe(result.address) }, host: endpoint.host, port: endpoint.port)
+                    context.trace.updateTarget(
+                        { $0.connectedAddress = Dialer.describe(result.address) }, host: endpoint.host,
+                        port: endpoint.port)
                 }
                 outcome.detail = result.attempts.joined(separator: "; ")
                 return result
@@ -164,23 +182,30 @@ public final class HTTPClient: Sendable {
         // An HTTP server waits for the client; one that has already spoken is something else.
         let spoken = await channel.peekEarlyBytes()
         if !spoken.isEmpty {
-            var message = "\(endpoint.hostHeader) spoke before the request, which no HTTP\(endpoint.isTLS ? "S" : "") server does"
+            var message =
+                "\(endpoint.hostHeader) spoke before the request, which no HTTP\(endpoint.isTLS ? "S" : "") server does"
             if let known = ProtocolSniffer.identify(spoken) { message += " (it looks like \(known.description))" }
-            throw ProbeFailure(.protocolMismatch, message, hint: "check the host and port: they should be the service's HTTPS API")
+            throw ProbeFailure(
+                .protocolMismatch, message, hint: "check the host and port: they should be the service's HTTPS API")
         }
         if endpoint.isTLS {
             let settings = TLSSettings(
                 mode: target.verifyCertificate ? .verifyFull : .require,
                 rootCertificatesPEM: target.rootCertificatesPEM, serverName: endpoint.host)
             if record {
-                _ = try await context.step(prefix + "tls", "TLS handshake with \(endpoint.hostHeader)",
-                    timeoutHint: "the server accepted the connection but did not answer the TLS handshake; is this an https port?") { outcome in
-                    let info = try await TLSUpgrade.perform(on: channel, settings: settings, peerName: endpoint.hostHeader, context: context)
+                _ = try await context.step(
+                    prefix + "tls", "TLS handshake with \(endpoint.hostHeader)",
+                    timeoutHint:
+                        "the server accepted the connection but did not answer the TLS handshake; is this an https port?"
+                ) { outcome in
+                    let info = try await TLSUpgrade.perform(
+                        on: channel, settings: settings, peerName: endpoint.hostHeader, context: context)
                     outcome.detail = info.description
                     return info
                 }
             } else {
-                _ = try await TLSUpgrade.perform(on: channel, settings: settings, peerName: endpoint.hostHeader, context: context)
+                _ = try await TLSUpgrade.perform(
+                    on: channel, settings: settings, peerName: endpoint.hostHeader, context: context)
             }
         }
         let bodyLimit = Self.bodyLimit
@@ -210,7 +235,8 @@ public final class HTTPClient: Sendable {
         case .closed(let partial):
             return ProbeFailure(
                 .protocolMismatch,
-                partial ? "\(name) closed the connection in the middle of its answer"
+                partial
+                    ? "\(name) closed the connection in the middle of its answer"
                     : "\(name) accepted the connection and closed it without answering the HTTP request",
                 hint: endpoint.isTLS
                     ? "check the host and port; a load balancer or proxy may be rejecting the request"
@@ -262,7 +288,8 @@ final class HTTPConnection: Sendable {
             collector.value.expect(promise)
             channel.write(HTTPClientRequestPart.head(request), promise: nil)
             if !bodyBytes.isEmpty {
-                channel.write(HTTPClientRequestPart.body(.byteBuffer(channel.allocator.buffer(bytes: bodyBytes))), promise: nil)
+                channel.write(
+                    HTTPClientRequestPart.body(.byteBuffer(channel.allocator.buffer(bytes: bodyBytes))), promise: nil)
             }
             channel.writeAndFlush(HTTPClientRequestPart.end(nil), promise: nil)
         }

@@ -18,7 +18,8 @@ public struct HTTPEndpoint: Sendable, Equatable, Hashable, CustomStringConvertib
 
     /// Parses "host", "host:port", "[v6]:port" or "http(s)://host[:port][/path]". User-info, other
     /// schemes, fragments and bad ports are refused; the query, if any, is dropped from messages.
-    public static func parse(_ text: String, key: String, defaultTLS: Bool = true) throws(InvalidConfig) -> HTTPEndpoint {
+    public static func parse(_ text: String, key: String, defaultTLS: Bool = true) throws(InvalidConfig) -> HTTPEndpoint
+    {
         let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !trimmed.isEmpty else { throw InvalidConfig("sharedConfig.\(key) is empty") }
         var rest = Substring(trimmed)
@@ -29,7 +30,8 @@ public struct HTTPEndpoint: Sendable, Equatable, Hashable, CustomStringConvertib
             case "https": isTLS = true
             case "http": isTLS = false
             default:
-                throw InvalidConfig("sharedConfig.\(key) must be an http:// or https:// URL (scheme \"\(scheme.prefix(20))\" is not)")
+                throw InvalidConfig(
+                    "sharedConfig.\(key) must be an http:// or https:// URL (scheme \"\(scheme.prefix(20))\" is not)")
             }
             rest = rest[range.upperBound...]
         }
@@ -40,7 +42,8 @@ public struct HTTPEndpoint: Sendable, Equatable, Hashable, CustomStringConvertib
             rest = rest[..<slash]
         }
         guard !rest.contains("@") else {
-            throw InvalidConfig("sharedConfig.\(key) must not carry a user name or password; give credentials in their own keys")
+            throw InvalidConfig(
+                "sharedConfig.\(key) must not carry a user name or password; give credentials in their own keys")
         }
         var host = String(rest)
         var port = isTLS ? 443 : 80
@@ -50,7 +53,9 @@ public struct HTTPEndpoint: Sendable, Equatable, Hashable, CustomStringConvertib
             }
             let after = host[host.index(after: close)...]
             let inner = String(host[host.index(after: host.startIndex)..<close])
-            if after.hasPrefix(":") { port = try parsePort(String(after.dropFirst()), key: key) } else if !after.isEmpty {
+            if after.hasPrefix(":") {
+                port = try parsePort(String(after.dropFirst()), key: key)
+            } else if !after.isEmpty {
                 throw InvalidConfig("sharedConfig.\(key) has text after its IPv6 address")
             }
             host = inner
@@ -73,7 +78,8 @@ public struct HTTPEndpoint: Sendable, Equatable, Hashable, CustomStringConvertib
 
     private static func parsePort(_ text: String, key: String) throws(InvalidConfig) -> Int {
         guard let port = Int(text), (1...65535).contains(port) else {
-            throw InvalidConfig("sharedConfig.\(key) has port \"\(text.prefix(12))\"; a port is a number from 1 to 65535")
+            throw InvalidConfig(
+                "sharedConfig.\(key) has port \"\(text.prefix(12))\"; a port is a number from 1 to 65535")
         }
         return port
     }

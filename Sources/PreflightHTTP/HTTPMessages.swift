@@ -28,12 +28,18 @@ public struct HTTPRequest: Sendable, Equatable {
     }
 
     /// A request with a JSON body (`Content-Type: application/json`).
-    public static func json(_ method: String, _ path: String, _ value: JSONValue, headers: [HTTPField] = []) -> HTTPRequest {
-        HTTPRequest(method, path, headers: headers + [HTTPField("Content-Type", "application/json")], body: value.encodedBytes())
+    public static func json(_ method: String, _ path: String, _ value: JSONValue, headers: [HTTPField] = [])
+        -> HTTPRequest
+    {
+        HTTPRequest(
+            method, path, headers: headers + [HTTPField("Content-Type", "application/json")], body: value.encodedBytes()
+        )
     }
 
     /// A request with an `application/x-www-form-urlencoded` body.
-    public static func form(_ method: String, _ path: String, _ fields: [(String, String)], headers: [HTTPField] = []) -> HTTPRequest {
+    public static func form(_ method: String, _ path: String, _ fields: [(String, String)], headers: [HTTPField] = [])
+        -> HTTPRequest
+    {
         HTTPRequest(
             method, path, headers: headers + [HTTPField("Content-Type", "application/x-www-form-urlencoded")],
             body: Array(FormEncoding.encode(fields).utf8))
@@ -96,7 +102,9 @@ public enum FormEncoding {
     /// RFC 3986 unreserved characters: never encoded.
     static func isUnreserved(_ byte: UInt8) -> Bool {
         switch byte {
-        case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"): true
+        case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"),
+            UInt8(ascii: "0")...UInt8(ascii: "9"):
+            true
         case UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~"): true
         default: false
         }

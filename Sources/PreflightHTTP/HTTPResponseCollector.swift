@@ -100,7 +100,8 @@ final class FirstBytesRecorder: ChannelInboundHandler, RemovableChannelHandler {
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         if bytes.count < keep {
             let buffer = unwrapInboundIn(data)
-            bytes += buffer.getBytes(at: buffer.readerIndex, length: min(keep - bytes.count, buffer.readableBytes)) ?? []
+            bytes +=
+                buffer.getBytes(at: buffer.readerIndex, length: min(keep - bytes.count, buffer.readableBytes)) ?? []
         }
         context.fireChannelRead(data)
     }

@@ -15,7 +15,9 @@ public enum JWT {
 
     /// Decodes base64url, with or without padding; nil when it is not base64url.
     public static func decodeBase64URL(_ text: String) -> [UInt8]? {
-        guard text.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" || $0 == "=" }), text.allSatisfy(\.isASCII) else {
+        guard text.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" || $0 == "=" }),
+            text.allSatisfy(\.isASCII)
+        else {
             return nil
         }
         var standard = text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
@@ -32,7 +34,9 @@ public enum JWT {
         var fullHeader = header
         fullHeader["alg"] = .string("RS256")
         fullHeader["typ"] = .string("JWT")
-        let signingInput = base64URL(JSONValue.object(fullHeader).encodedBytes()) + "." + base64URL(JSONValue.object(claims).encodedBytes())
+        let signingInput =
+            base64URL(JSONValue.object(fullHeader).encodedBytes()) + "."
+            + base64URL(JSONValue.object(claims).encodedBytes())
         let signature = try key.signature(for: Data(signingInput.utf8), padding: .insecurePKCS1v1_5)
         return signingInput + "." + base64URL(signature.rawRepresentation)
     }
@@ -42,7 +46,8 @@ public enum JWT {
         let parts = token.split(separator: ".", omittingEmptySubsequences: false)
         guard parts.count == 3, let signature = decodeBase64URL(String(parts[2])) else { return false }
         let signingInput = Data("\(parts[0]).\(parts[1])".utf8)
-        return key.isValidSignature(_RSA.Signing.RSASignature(rawRepresentation: signature), for: signingInput, padding: .insecurePKCS1v1_5)
+        return key.isValidSignature(
+            _RSA.Signing.RSASignature(rawRepresentation: signature), for: signingInput, padding: .insecurePKCS1v1_5)
     }
 
     /// The header of a compact JWT, unverified; nil when malformed.
@@ -56,7 +61,8 @@ public enum JWT {
     }
 
     private static func part(_ index: Int, of token: String) -> [String: JSONValue]? {
-        let parts = token.trimmingCharacters(in: .whitespacesAndNewlines).split(separator: ".", omittingEmptySubsequences: false)
+        let parts = token.trimmingCharacters(in: .whitespacesAndNewlines).split(
+            separator: ".", omittingEmptySubsequences: false)
         guard parts.count == 3, let bytes = decodeBase64URL(String(parts[index])) else { return nil }
         return JSONValue.parse(bytes)?.objectValue
     }

@@ -11,13 +11,20 @@ public enum RSAPrivateKeyPEM {
         var text = pem.trimmingCharacters(in: .whitespacesAndNewlines)
         if !text.contains("\n") && text.contains("\\n") { text = text.replacingOccurrences(of: "\\n", with: "\n") }
         if text.contains("BEGIN ENCRYPTED PRIVATE KEY") || text.contains("Proc-Type: 4,ENCRYPTED") {
-            throw InvalidConfig("\(field) is an encrypted private key; give the unencrypted PKCS#8 key (openssl pkcs8 -topk8 -nocrypt)")
+            throw InvalidConfig(
+                "\(field) is an encrypted private key; give the unencrypted PKCS#8 key (openssl pkcs8 -topk8 -nocrypt)")
         }
-        if text.contains("BEGIN EC PRIVATE KEY") || text.contains("BEGIN OPENSSH PRIVATE KEY") || text.contains("BEGIN DSA PRIVATE KEY") {
-            throw InvalidConfig("\(field) is not an RSA private key; an RSA key in PKCS#8 PEM (BEGIN PRIVATE KEY) is needed")
+        if text.contains("BEGIN EC PRIVATE KEY") || text.contains("BEGIN OPENSSH PRIVATE KEY")
+            || text.contains("BEGIN DSA PRIVATE KEY")
+        {
+            throw InvalidConfig(
+                "\(field) is not an RSA private key; an RSA key in PKCS#8 PEM (BEGIN PRIVATE KEY) is needed")
         }
-        if text.contains("BEGIN PUBLIC KEY") || text.contains("BEGIN RSA PUBLIC KEY") || text.contains("BEGIN CERTIFICATE") {
-            throw InvalidConfig("\(field) holds a public key or certificate; the private key (BEGIN PRIVATE KEY) is needed")
+        if text.contains("BEGIN PUBLIC KEY") || text.contains("BEGIN RSA PUBLIC KEY")
+            || text.contains("BEGIN CERTIFICATE")
+        {
+            throw InvalidConfig(
+                "\(field) holds a public key or certificate; the private key (BEGIN PRIVATE KEY) is needed")
         }
         guard text.contains("-----BEGIN PRIVATE KEY-----") || text.contains("-----BEGIN RSA PRIVATE KEY-----") else {
             throw InvalidConfig("\(field) is not a PEM private key (it should start with -----BEGIN PRIVATE KEY-----)")

@@ -130,7 +130,8 @@ public enum BSONValue: Sendable, Equatable {
 }
 
 extension BSONValue: ExpressibleByStringLiteral, ExpressibleByIntegerLiteral, ExpressibleByBooleanLiteral,
-    ExpressibleByFloatLiteral, ExpressibleByArrayLiteral, ExpressibleByDictionaryLiteral {
+    ExpressibleByFloatLiteral, ExpressibleByArrayLiteral, ExpressibleByDictionaryLiteral
+{
     public init(stringLiteral value: String) { self = .string(value) }
     /// Integer literals become int32 when they fit, int64 otherwise.
     public init(integerLiteral value: Int) {

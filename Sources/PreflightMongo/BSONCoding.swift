@@ -137,13 +137,17 @@ struct BSONReader {
             let type = bytes[index]
             index += 1
             if type == 0 {
-                guard index == end else { throw BSONError("a document ends \(end - index) bytes before its announced length") }
+                guard index == end else {
+                    throw BSONError("a document ends \(end - index) bytes before its announced length")
+                }
                 return document
             }
             let key = try readCString(limit: end)
             let value = try readValue(type: type, depth: depth, limit: end)
             document.elements.append((key: key, value: value))
-            guard index <= end else { throw BSONError("element \"\(key.prefix(40))\" runs past the end of its document") }
+            guard index <= end else {
+                throw BSONError("element \"\(key.prefix(40))\" runs past the end of its document")
+            }
         }
     }
 
@@ -186,7 +190,9 @@ struct BSONReader {
             let total = Int(try readInt32())
             let code = try readString()
             let scope = try readDocument(depth: depth + 1)
-            guard index - start == total else { throw BSONError("code-with-scope length \(total) does not match its contents") }
+            guard index - start == total else {
+                throw BSONError("code-with-scope length \(total) does not match its contents")
+            }
             return .javascriptWithScope(code: code, scope: scope)
         case 0x10: return .int32(try readInt32())
         case 0x11:
@@ -204,7 +210,9 @@ struct BSONReader {
 
     mutating func readLE<T: FixedWidthInteger>(_: T.Type) throws(BSONError) -> T {
         let size = MemoryLayout<T>.size
-        guard bytes.count - index >= size else { throw BSONError("truncated: \(size) bytes needed, \(bytes.count - index) remain") }
+        guard bytes.count - index >= size else {
+            throw BSONError("truncated: \(size) bytes needed, \(bytes.count - index) remain")
+        }
         var value: T = 0
         for offset in 0..<size { value |= T(truncatingIfNeeded: bytes[index + offset]) << (8 * offset) }
         index += size
@@ -229,7 +237,9 @@ struct BSONReader {
 
     mutating func readString() throws(BSONError) -> String {
         let length = Int(try readInt32())
-        guard length >= 1 else { throw BSONError("a string announces \(length) bytes (at least 1 is needed for its NUL)") }
+        guard length >= 1 else {
+            throw BSONError("a string announces \(length) bytes (at least 1 is needed for its NUL)")
+        }
         let data = try readBytes(length)
         guard data.last == 0 else { throw BSONError("a string is not terminated by NUL") }
         return String(decoding: data.dropLast(), as: UTF8.self)

@@ -21,14 +21,19 @@ public struct DNSResolverConfiguration: Sendable, Equatable {
     public static func parse(resolvConf text: String) -> DNSResolverConfiguration {
         var configuration = DNSResolverConfiguration(nameservers: [])
         for rawLine in text.split(whereSeparator: \.isNewline) {
-            let line = rawLine.split(maxSplits: 1, omittingEmptySubsequences: false, whereSeparator: { $0 == "#" || $0 == ";" }).first ?? ""
+            let line =
+                rawLine.split(
+                    maxSplits: 1, omittingEmptySubsequences: false, whereSeparator: { $0 == "#" || $0 == ";" }
+                ).first ?? ""
             let words = line.split(whereSeparator: { $0.isWhitespace })
             guard let keyword = words.first else { continue }
             switch keyword {
             case "nameserver" where words.count >= 2:
                 var address = String(words[1])
                 if let percent = address.firstIndex(of: "%") { address = String(address[..<percent]) }  // fe80::1%eth0
-                if (try? SocketAddress(ipAddress: address, port: 53)) != nil, !configuration.nameservers.contains(address) {
+                if (try? SocketAddress(ipAddress: address, port: 53)) != nil,
+                    !configuration.nameservers.contains(address)
+                {
                     configuration.nameservers.append(address)
                 }
             case "options":
@@ -120,10 +125,13 @@ public struct DNSClient: Sendable {
                     throw .malformed("cannot ask for \(name.prefix(80)): \(error.reason)")
                 }
                 do throws(DNSLookupFailure) {
-                    var answer = try await Self.udpExchange(request, id: id, to: address, wait: wait, group: group, register: register)
+                    var answer = try await Self.udpExchange(
+                        request, id: id, to: address, wait: wait, group: group, register: register)
                     if answer.truncated {
                         let left = end - ContinuousClock.now
-                        answer = try await Self.tcpExchange(request, id: id, to: address, wait: min(configuration.timeout, left), group: group, register: register)
+                        answer = try await Self.tcpExchange(
+                            request, id: id, to: address, wait: min(configuration.timeout, left), group: group,
+                            register: register)
                     }
                     try Self.check(answer, name: name, type: type)
                     if answer.responseCode == 2 || answer.responseCode == 5 {
@@ -146,8 +154,12 @@ public struct DNSClient: Sendable {
     static func check(_ answer: DNSMessage, name: String, type: DNSRecordType) throws(DNSLookupFailure) {
         guard answer.isResponse else { throw .malformed("the nameserver sent a query instead of an answer") }
         if let question = answer.questions.first {
-            guard question.name.lowercased() == name.lowercased().trimmingCharacters(in: CharacterSet(charactersIn: ".")), question.type == type else {
-                throw .malformed("the nameserver answered a different question (\(question.name.prefix(80)) \(question.type))")
+            guard
+                question.name.lowercased() == name.lowercased().trimmingCharacters(in: CharacterSet(charactersIn: ".")),
+                question.type == type
+            else {
+                throw .malformed(
+                    "the nameserver answered a different question (\(question.name.prefix(80)) \(question.type))")
             }
         }
     }
@@ -164,7 +176,8 @@ public struct DNSClient: Sendable {
             channel = try await DatagramBootstrap(group: loop)
                 .channelInitializer { channel in
                     channel.eventLoop.makeCompletedFuture {
-                        try channel.pipeline.syncOperations.addHandler(DNSDatagramHandler(server: server, id: id, promise: promise))
+                        try channel.pipeline.syncOperations.addHandler(
+                            DNSDatagramHandler(server: server, id: id, promise: promise))
                     }
                 }
                 .bind(host: bindHost, port: 0).get()
@@ -190,7 +203,9 @@ public struct DNSClient: Sendable {
             throw .unreachable("\(error)")
         }
         timer.cancel()
-        do throws(DNSError) { return try DNSMessage.decode(bytes) } catch { throw .malformed("the nameserver's answer is not a DNS message: \(error.reason)") }
+        do throws(DNSError) { return try DNSMessage.decode(bytes) } catch {
+            throw .malformed("the nameserver's answer is not a DNS message: \(error.reason)")
+        }
     }
 
     static func tcpExchange(
@@ -221,7 +236,9 @@ public struct DNSClient: Sendable {
             throw .unreachable("\(error)")
         }
         let message: DNSMessage
-        do throws(DNSError) { message = try DNSMessage.decode(response) } catch { throw .malformed("the nameserver's TCP answer is not a DNS message: \(error.reason)") }
+        do throws(DNSError) { message = try DNSMessage.decode(response) } catch {
+            throw .malformed("the nameserver's TCP answer is not a DNS message: \(error.reason)")
+        }
         guard message.id == id else { throw .malformed("the nameserver's TCP answer has another query's id") }
         return message
     }
@@ -242,7 +259,9 @@ final class DNSDatagramHandler: ChannelInboundHandler, @unchecked Sendable {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let envelope = unwrapInboundIn(data)
-        guard envelope.remoteAddress.ipAddress == server.ipAddress, envelope.remoteAddress.port == server.port else { return }
+        guard envelope.remoteAddress.ipAddress == server.ipAddress, envelope.remoteAddress.port == server.port else {
+            return
+        }
         let bytes = envelope.data.getBytes(at: envelope.data.readerIndex, length: envelope.data.readableBytes) ?? []
         guard bytes.count >= 2, UInt16(bytes[0]) << 8 | UInt16(bytes[1]) == id else { return }
         promise.succeed(bytes)

@@ -86,8 +86,10 @@ public struct DNSMessage: Sendable, Equatable {
     public var questions: [(name: String, type: DNSRecordType)]
     public var answers: [DNSResourceRecord]
 
-    public init(id: UInt16, isResponse: Bool, truncated: Bool = false, recursionDesired: Bool = true, responseCode: UInt8 = 0,
-                questions: [(name: String, type: DNSRecordType)], answers: [DNSResourceRecord] = []) {
+    public init(
+        id: UInt16, isResponse: Bool, truncated: Bool = false, recursionDesired: Bool = true, responseCode: UInt8 = 0,
+        questions: [(name: String, type: DNSRecordType)], answers: [DNSResourceRecord] = []
+    ) {
         self.id = id
         self.isResponse = isResponse
         self.truncated = truncated
@@ -100,7 +102,8 @@ public struct DNSMessage: Sendable, Equatable {
     public static func == (lhs: DNSMessage, rhs: DNSMessage) -> Bool {
         lhs.id == rhs.id && lhs.isResponse == rhs.isResponse && lhs.truncated == rhs.truncated
             && lhs.recursionDesired == rhs.recursionDesired && lhs.responseCode == rhs.responseCode
-            && lhs.questions.map(\.name) == rhs.questions.map(\.name) && lhs.questions.map(\.type) == rhs.questions.map(\.type)
+            && lhs.questions.map(\.name) == rhs.questions.map(\.name)
+            && lhs.questions.map(\.type) == rhs.questions.map(\.type)
             && lhs.answers == rhs.answers
     }
 
@@ -187,7 +190,9 @@ public struct DNSMessage: Sendable, Equatable {
             for label in trimmed.split(separator: ".", omittingEmptySubsequences: false) {
                 let bytes = Array(label.utf8)
                 guard !bytes.isEmpty else { throw DNSError("the name \(name.prefix(80)) has an empty label") }
-                guard bytes.count <= 63 else { throw DNSError("the name \(name.prefix(80)) has a label longer than 63 bytes") }
+                guard bytes.count <= 63 else {
+                    throw DNSError("the name \(name.prefix(80)) has a label longer than 63 bytes")
+                }
                 out.append(UInt8(bytes.count))
                 out.append(contentsOf: bytes)
                 written += bytes.count + 1
@@ -254,7 +259,9 @@ struct DNSReader {
             case 0xC0:
                 guard position + 1 < bytes.count else { throw DNSError("a truncated DNS compression pointer") }
                 let target = Int(byte & 0x3F) << 8 | Int(bytes[position + 1])
-                guard target < position else { throw DNSError("a DNS compression pointer that does not point backwards") }
+                guard target < position else {
+                    throw DNSError("a DNS compression pointer that does not point backwards")
+                }
                 if !jumped { index = position + 2 }
                 jumped = true
                 position = target
@@ -264,7 +271,9 @@ struct DNSReader {
                     return labels.joined(separator: ".")
                 }
                 let count = Int(byte)
-                guard position + 1 + count <= bytes.count else { throw DNSError("a DNS label runs past the end of the message") }
+                guard position + 1 + count <= bytes.count else {
+                    throw DNSError("a DNS label runs past the end of the message")
+                }
                 length += count + 1
                 guard length <= 255 else { throw DNSError("a DNS name longer than 255 bytes") }
                 labels.append(String(decoding: bytes[(position + 1)...(position + count)], as: UTF8.self))
@@ -281,7 +290,9 @@ struct DNSReader {
         let recordClass = try read16()
         let ttl = try read32()
         let length = Int(try read16())
-        guard index + length <= bytes.count else { throw DNSError("a DNS record's data runs past the end of the message") }
+        guard index + length <= bytes.count else {
+            throw DNSError("a DNS record's data runs past the end of the message")
+        }
         let end = index + length
         let data: DNSRecordData
         switch type {

@@ -24,6 +24,8 @@ public struct MongoCommandError: Error, Sendable, Equatable, CustomStringConvert
         }
         guard reply["ok"]?.boolValue != true else { return nil }
         let message = reply["errmsg"]?.stringValue ?? "the command failed without a message"
-        return MongoCommandError(code: reply["code"]?.intValue, codeName: reply["codeName"]?.stringValue, message: String(message.prefix(300)))
+        return MongoCommandError(
+            code: reply["code"]?.intValue, codeName: reply["codeName"]?.stringValue,
+            message: String(message.prefix(300)))
     }
 }

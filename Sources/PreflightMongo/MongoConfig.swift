@@ -31,7 +31,9 @@ struct MongoConfig: Sendable {
     /// authSource as a driver computes it: explicit, else the path's database, else admin ($external for X.509 and the like).
     var authSource: String {
         if let explicit = explicitAuthSource ?? connection.authSource { return explicit }
-        if let mechanism, ["MONGODB-X509", "GSSAPI", "PLAIN", "MONGODB-AWS", "MONGODB-OIDC"].contains(mechanism) { return "$external" }
+        if let mechanism, ["MONGODB-X509", "GSSAPI", "PLAIN", "MONGODB-AWS", "MONGODB-OIDC"].contains(mechanism) {
+            return "$external"
+        }
         return connection.database ?? "admin"
     }
 
@@ -50,20 +52,25 @@ struct MongoConfig: Sendable {
         explicitAuthSource = nil
         mechanism = connection.authMechanism
         if user != nil, password == nil, mechanism == nil || mechanism?.hasPrefix("SCRAM") == true {
-            throw InvalidConfig("sharedConfig.password is required when a user is given (SCRAM authentication needs it)")
+            throw InvalidConfig(
+                "sharedConfig.password is required when a user is given (SCRAM authentication needs it)")
         }
         if password != nil, user == nil {
             throw InvalidConfig("sharedConfig.user is required when a password is given")
         }
         database = payload.defaultDatabase ?? connection.database
         if let database, let bad = database.first(where: { "/\\. \"$".contains($0) }) {
-            throw InvalidConfig("defaultDatabase \"\(database.prefix(64))\" contains '\(bad)', which MongoDB does not allow in database names")
+            throw InvalidConfig(
+                "defaultDatabase \"\(database.prefix(64))\" contains '\(bad)', which MongoDB does not allow in database names"
+            )
         }
         (tls, tlsNotes) = try Self.tlsSettings(config: config, connection: connection, type: payload.type)
     }
 
     /// Combines the string's TLS options with `sslMode` / `sslRootCert`.
-    static func tlsSettings(config: SharedConfig, connection: MongoConnectionString, type: ConnectorType) throws(InvalidConfig) -> (TLSSettings?, [String]) {
+    static func tlsSettings(config: SharedConfig, connection: MongoConnectionString, type: ConnectorType)
+        throws(InvalidConfig) -> (TLSSettings?, [String])
+    {
         let defaultOn = connection.isSRV || type == .documentdb
         let on = connection.tls ?? defaultOn
         var defaultMode: SSLMode = .disable
@@ -77,13 +84,18 @@ struct MongoConfig: Sendable {
             }
         }
         let explicit = try config.string("sslMode")
-        var settings = try TLSSettings.from(config, serverName: connection.srvHost ?? connection.hosts.first?.host ?? "", default: defaultMode, type: type)
+        var settings = try TLSSettings.from(
+            config, serverName: connection.srvHost ?? connection.hosts.first?.host ?? "", default: defaultMode,
+            type: type)
         if explicit != nil {
             if connection.tls == false && !settings.mode.allowsPlaintext {
-                throw InvalidConfig("sharedConfig.sslMode is \(settings.mode.rawValue) but the connection string says tls=false; remove one of them")
+                throw InvalidConfig(
+                    "sharedConfig.sslMode is \(settings.mode.rawValue) but the connection string says tls=false; remove one of them"
+                )
             }
             if connection.tls == true && settings.mode == .disable {
-                throw InvalidConfig("sharedConfig.sslMode is disable but the connection string says tls=true; remove one of them")
+                throw InvalidConfig(
+                    "sharedConfig.sslMode is disable but the connection string says tls=true; remove one of them")
             }
             if settings.mode == .prefer {
                 // MongoDB has no TLS negotiation: TLS starts at once or never. prefer follows the string.
@@ -92,10 +104,14 @@ struct MongoConfig: Sendable {
         }
         var notes: [String] = []
         if let file = connection.tlsCAFile, settings.rootCertificatesPEM == nil, settings.mode.verifiesChain {
-            notes.append("the connection string names tlsCAFile=\(file.prefix(80)), a file this service cannot read: paste the file's PEM text into sharedConfig.sslRootCert")
+            notes.append(
+                "the connection string names tlsCAFile=\(file.prefix(80)), a file this service cannot read: paste the file's PEM text into sharedConfig.sslRootCert"
+            )
         }
         if connection.tlsCertificateKeyFile {
-            notes.append("tlsCertificateKeyFile (a client certificate) is ignored: this service cannot present client certificates")
+            notes.append(
+                "tlsCertificateKeyFile (a client certificate) is ignored: this service cannot present client certificates"
+            )
         }
         return (settings.mode == .disable ? nil : settings, notes)
     }
@@ -107,7 +123,9 @@ extension MongoConfig {
         var copy = self
         if copy.connection.authSource == nil, let source = options["authSource"] { copy.connection.authSource = source }
         if copy.connection.replicaSet == nil, let set = options["replicaSet"] { copy.connection.replicaSet = set }
-        if copy.connection.loadBalanced == nil, let flag = options["loadBalanced"] { copy.connection.loadBalanced = flag.lowercased() == "true" }
+        if copy.connection.loadBalanced == nil, let flag = options["loadBalanced"] {
+            copy.connection.loadBalanced = flag.lowercased() == "true"
+        }
         return copy
     }
 }

@@ -1,13 +1,14 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import NIOCore
 import NIOSSL
 import PreflightCore
 import PreflightNetwork
 import Synchronization
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
 
 /// Buffers a connection's inbound bytes and hands out whole MongoDB messages, refusing a length prefix
 /// over the limit as soon as its 4 bytes arrive. Installed right after connect, so nothing the peer
@@ -61,7 +62,10 @@ final class MongoFrameReader: ChannelInboundHandler, RemovableChannelHandler, @u
         waiter = promise
         waitStarted = .now
         timer = loop.scheduleTask(in: .nanoseconds(Int64(max(timeout.milliseconds, 1) * 1_000_000))) { [self] in
-            finish(.failure(MongoReadFailure.timedOut(received: Array(buffer.prefix(256)), after: ContinuousClock.now - waitStarted)))
+            finish(
+                .failure(
+                    MongoReadFailure.timedOut(
+                        received: Array(buffer.prefix(256)), after: ContinuousClock.now - waitStarted)))
         }
         deliver()
         return promise.futureResult
@@ -111,13 +115,15 @@ final class MongoConnection: Sendable {
 
     /// Whether commands go as OP_QUERY (a server older than 3.6).
     var usesOpQuery: Bool {
-        get { legacy.load(ordering: .relaxed) }
+        legacy.load(ordering: .relaxed)
     }
 
     func setUsesOpQuery(_ flag: Bool) { legacy.store(flag, ordering: .relaxed) }
 
     /// Runs `command` on `database` and returns the reply document (which may carry `ok: 0`).
-    func run(_ command: BSONDocument, database: String, timeout: Duration, forceOpQuery: Bool = false) async throws(MongoReadFailure) -> BSONDocument {
+    func run(_ command: BSONDocument, database: String, timeout: Duration, forceOpQuery: Bool = false)
+        async throws(MongoReadFailure) -> BSONDocument
+    {
         let id = requestID.wrappingAdd(1, ordering: .relaxed).newValue
         let bytes: [UInt8]
         if forceOpQuery || usesOpQuery {
@@ -133,7 +139,9 @@ final class MongoConnection: Sendable {
             throw .invalid(reason: error.reason, received: Array(frame.prefix(64)))
         }
         guard reply.responseTo == id else {
-            throw .invalid(reason: "a reply to request \(reply.responseTo), though request \(id) was sent", received: Array(frame.prefix(64)))
+            throw .invalid(
+                reason: "a reply to request \(reply.responseTo), though request \(id) was sent",
+                received: Array(frame.prefix(64)))
         }
         return reply.document
     }

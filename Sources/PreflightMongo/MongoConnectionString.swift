@@ -1,6 +1,6 @@
 import Foundation
-import PreflightNetwork
 import PreflightCore
+import PreflightNetwork
 
 /// One member of a seed list: a host name (or IP literal, without brackets) and a port.
 public struct MongoHostAddress: Sendable, Equatable, Hashable, CustomStringConvertible {
@@ -61,21 +61,26 @@ public struct MongoConnectionString: Sendable, Equatable {
     public var srvMaxHosts: Int?
 
     /// The mechanisms the MongoDB Authentication specification defines.
-    public static let mechanisms = ["SCRAM-SHA-1", "SCRAM-SHA-256", "MONGODB-X509", "GSSAPI", "PLAIN", "MONGODB-AWS", "MONGODB-OIDC", "MONGODB-CR"]
+    public static let mechanisms = [
+        "SCRAM-SHA-1", "SCRAM-SHA-256", "MONGODB-X509", "GSSAPI", "PLAIN", "MONGODB-AWS", "MONGODB-OIDC", "MONGODB-CR",
+    ]
     static let readPreferences = ["primary", "primarypreferred", "secondary", "secondarypreferred", "nearest"]
     static let booleanOptions: Set<String> = [
         "tls", "ssl", "tlsinsecure", "tlsallowinvalidcertificates", "tlsallowinvalidhostnames", "directconnection",
-        "loadbalanced", "retrywrites", "retryreads", "journal", "tlsdisableocspendpointcheck", "tlsdisablecertificaterevocationcheck",
+        "loadbalanced", "retrywrites", "retryreads", "journal", "tlsdisableocspendpointcheck",
+        "tlsdisablecertificaterevocationcheck",
     ]
     static let integerOptions: Set<String> = [
         "connecttimeoutms", "sockettimeoutms", "serverselectiontimeoutms", "heartbeatfrequencyms", "localthresholdms",
-        "maxpoolsize", "minpoolsize", "maxidletimems", "maxconnecting", "waitqueuetimeoutms", "wtimeoutms", "maxstalenessseconds",
+        "maxpoolsize", "minpoolsize", "maxidletimems", "maxconnecting", "waitqueuetimeoutms", "wtimeoutms",
+        "maxstalenessseconds",
         "zlibcompressionlevel", "srvmaxhosts", "timeoutms",
     ]
     static let otherKnownOptions: Set<String> = [
         "authsource", "authmechanism", "authmechanismproperties", "replicaset", "tlscafile", "tlscertificatekeyfile",
         "tlscertificatekeyfilepassword", "readpreference", "readpreferencetags", "appname", "w", "readconcernlevel",
-        "compressors", "uuidrepresentation", "srvservicename", "servermonitoringmode", "serverselectiontryonce", "proxyhost",
+        "compressors", "uuidrepresentation", "srvservicename", "servermonitoringmode", "serverselectiontryonce",
+        "proxyhost",
         "proxyport", "proxyusername", "proxypassword", "gssapiservicename",
     ]
 
@@ -84,7 +89,9 @@ public struct MongoConnectionString: Sendable, Equatable {
 
     /// Parses a connection string. Text without a scheme is read as a seed list ("a:27017,b"), each
     /// host without a port getting `defaultPort`.
-    public static func parse(_ raw: String, defaultPort: Int = defaultPort) throws(InvalidConfig) -> MongoConnectionString {
+    public static func parse(_ raw: String, defaultPort: Int = defaultPort) throws(InvalidConfig)
+        -> MongoConnectionString
+    {
         let text = raw.trimmingCharacters(in: .whitespacesAndNewlines)
         var result = MongoConnectionString(
             isSRV: false, hosts: [], srvHost: nil, username: nil, password: nil, database: nil, options: [:],
@@ -101,14 +108,17 @@ public struct MongoConnectionString: Sendable, Equatable {
             rest = text[schemeEnd.upperBound...]
         } else {
             if text.contains("@") || text.contains("?") || text.contains("/") {
-                throw InvalidConfig("\(key) looks like a connection string without its scheme; start it with mongodb:// or mongodb+srv://")
+                throw InvalidConfig(
+                    "\(key) looks like a connection string without its scheme; start it with mongodb:// or mongodb+srv://"
+                )
             }
             guard !text.isEmpty else { throw InvalidConfig("\(key) is required for mongodb") }
             result.hosts = try parseHostList(Substring(text), defaultPort: defaultPort)
             return result
         }
         if rest.contains("#") {
-            throw InvalidConfig("\(key) contains '#': a connection string has no fragment; percent-encode '#' in a password as %23")
+            throw InvalidConfig(
+                "\(key) contains '#': a connection string has no fragment; percent-encode '#' in a password as %23")
         }
         // 1. Split host information from the path and options at the first '/' (or '?').
         let boundary = rest.firstIndex(where: { $0 == "/" || $0 == "?" })
@@ -123,20 +133,28 @@ public struct MongoConnectionString: Sendable, Equatable {
             userInfo = nil
             hostText = authority
         }
-        if tail.contains("@") && (userInfo == nil || tail.split(separator: "?", maxSplits: 1).first?.contains("@") == true) {
-            throw InvalidConfig("\(key): '@' appears after the host list; a user name or password containing '/', '?', '@' or ':' must be percent-encoded (%2F, %3F, %40, %3A), or give them in sharedConfig.user / sharedConfig.password")
+        if tail.contains("@")
+            && (userInfo == nil || tail.split(separator: "?", maxSplits: 1).first?.contains("@") == true)
+        {
+            throw InvalidConfig(
+                "\(key): '@' appears after the host list; a user name or password containing '/', '?', '@' or ':' must be percent-encoded (%2F, %3F, %40, %3A), or give them in sharedConfig.user / sharedConfig.password"
+            )
         }
         if let userInfo {
             guard !userInfo.isEmpty else { throw InvalidConfig("\(key) has '@' but no user name before it") }
             let parts = userInfo.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false)
             guard let name = try? percentDecode(parts[0]) else {
-                throw InvalidConfig("\(key): the user name has a '%' that is not followed by two hex digits (percent-encode '%' as %25)")
+                throw InvalidConfig(
+                    "\(key): the user name has a '%' that is not followed by two hex digits (percent-encode '%' as %25)"
+                )
             }
             guard !name.isEmpty else { throw InvalidConfig("\(key) has a password but no user name before '@'") }
             result.username = name
             if parts.count == 2 {
                 guard let password = try? percentDecode(parts[1]) else {
-                    throw InvalidConfig("\(key): the password has a '%' that is not followed by two hex digits (percent-encode '%' as %25)")
+                    throw InvalidConfig(
+                        "\(key): the password has a '%' that is not followed by two hex digits (percent-encode '%' as %25)"
+                    )
                 }
                 result.password = password.isEmpty ? nil : password
             }
@@ -152,7 +170,8 @@ public struct MongoConnectionString: Sendable, Equatable {
                 throw InvalidConfig("\(key): mongodb+srv:// needs a DNS name, not an IP address")
             }
             if host.contains(":") {
-                throw InvalidConfig("\(key): mongodb+srv:// names a host without a port (the ports come from the SRV records)")
+                throw InvalidConfig(
+                    "\(key): mongodb+srv:// names a host without a port (the ports come from the SRV records)")
             }
             try validateHostName(host)
             result.srvHost = host
@@ -172,7 +191,9 @@ public struct MongoConnectionString: Sendable, Equatable {
                     throw InvalidConfig("\(key): the database name has a '%' that is not followed by two hex digits")
                 }
                 if let bad = database.first(where: { "/\\. \"$".contains($0) }) {
-                    throw InvalidConfig("\(key): the database name \"\(database.prefix(64))\" contains '\(bad)', which MongoDB does not allow in database names")
+                    throw InvalidConfig(
+                        "\(key): the database name \"\(database.prefix(64))\" contains '\(bad)', which MongoDB does not allow in database names"
+                    )
                 }
                 result.database = database
             }
@@ -190,7 +211,9 @@ public struct MongoConnectionString: Sendable, Equatable {
         var hosts: [MongoHostAddress] = []
         for entry in text.split(separator: ",", omittingEmptySubsequences: false) {
             let trimmed = entry.trimmingCharacters(in: .whitespaces)
-            guard !trimmed.isEmpty else { throw InvalidConfig("\(key) has an empty host in its host list (two commas, or a trailing comma)") }
+            guard !trimmed.isEmpty else {
+                throw InvalidConfig("\(key) has an empty host in its host list (two commas, or a trailing comma)")
+            }
             hosts.append(try parseHost(trimmed, defaultPort: defaultPort))
         }
         return hosts
@@ -199,22 +222,32 @@ public struct MongoConnectionString: Sendable, Equatable {
     static func parseHost(_ text: String, defaultPort: Int) throws(InvalidConfig) -> MongoHostAddress {
         let lower = text.lowercased()
         if lower.hasSuffix(".sock") || lower.hasPrefix("/") || lower.hasPrefix("%2f") {
-            throw InvalidConfig("\(key) names a Unix domain socket (\(text.prefix(80))), which this service cannot reach; give a host name and port")
+            throw InvalidConfig(
+                "\(key) names a Unix domain socket (\(text.prefix(80))), which this service cannot reach; give a host name and port"
+            )
         }
         var host: String
         var portText: String?
         if lower.hasPrefix("[") {
-            guard let close = lower.firstIndex(of: "]") else { throw InvalidConfig("\(key): the IPv6 address \(text.prefix(60)) has no closing ']'") }
+            guard let close = lower.firstIndex(of: "]") else {
+                throw InvalidConfig("\(key): the IPv6 address \(text.prefix(60)) has no closing ']'")
+            }
             host = String(lower[lower.index(after: lower.startIndex)..<close])
             let after = lower[lower.index(after: close)...]
             if !after.isEmpty {
-                guard after.hasPrefix(":") else { throw InvalidConfig("\(key): unexpected text after the IPv6 address \(text.prefix(60))") }
+                guard after.hasPrefix(":") else {
+                    throw InvalidConfig("\(key): unexpected text after the IPv6 address \(text.prefix(60))")
+                }
                 portText = String(after.dropFirst())
             }
-            guard IPAddress(host) != nil, host.contains(":") else { throw InvalidConfig("\(key): [\(host.prefix(60))] is not an IPv6 address") }
+            guard IPAddress(host) != nil, host.contains(":") else {
+                throw InvalidConfig("\(key): [\(host.prefix(60))] is not an IPv6 address")
+            }
         } else {
             let colons = lower.filter { $0 == ":" }.count
-            if colons > 1 { throw InvalidConfig("\(key): an IPv6 address must be in brackets, as [\(lower.prefix(60))]:27017") }
+            if colons > 1 {
+                throw InvalidConfig("\(key): an IPv6 address must be in brackets, as [\(lower.prefix(60))]:27017")
+            }
             if colons == 1, let colon = lower.firstIndex(of: ":") {
                 host = String(lower[..<colon])
                 portText = String(lower[lower.index(after: colon)...])
@@ -239,10 +272,16 @@ public struct MongoConnectionString: Sendable, Equatable {
         guard !host.isEmpty else { throw InvalidConfig("\(key) has an empty host name") }
         guard host.count <= 253 else { throw InvalidConfig("\(key): a host name is longer than 253 characters") }
         let allowed = host.unicodeScalars.allSatisfy { scalar in
-            (scalar.value >= 0x30 && scalar.value <= 0x39) || (scalar.value >= 0x61 && scalar.value <= 0x7A) || scalar == "-" || scalar == "." || scalar == "_"
+            (scalar.value >= 0x30 && scalar.value <= 0x39) || (scalar.value >= 0x61 && scalar.value <= 0x7A)
+                || scalar == "-" || scalar == "." || scalar == "_"
         }
-        guard allowed else { throw InvalidConfig("\(key): \"\(host.prefix(80))\" is not a valid host name (letters, digits, '-', '_' and '.' only)") }
-        guard !host.hasPrefix("."), !host.contains("..") else { throw InvalidConfig("\(key): \"\(host.prefix(80))\" has an empty label") }
+        guard allowed else {
+            throw InvalidConfig(
+                "\(key): \"\(host.prefix(80))\" is not a valid host name (letters, digits, '-', '_' and '.' only)")
+        }
+        guard !host.hasPrefix("."), !host.contains("..") else {
+            throw InvalidConfig("\(key): \"\(host.prefix(80))\" has an empty label")
+        }
     }
 
     // MARK: Options
@@ -261,17 +300,21 @@ public struct MongoConnectionString: Sendable, Equatable {
             let secretOption = lower.contains("password")
             if Self.booleanOptions.contains(lower) {
                 guard ["true", "false"].contains(value.lowercased()) else {
-                    throw InvalidConfig("\(Self.key): option \(name) must be true or false, not \"\(value.prefix(20))\"")
+                    throw InvalidConfig(
+                        "\(Self.key): option \(name) must be true or false, not \"\(value.prefix(20))\"")
                 }
             } else if Self.integerOptions.contains(lower) {
                 guard let number = Int(value), number >= 0 else {
-                    throw InvalidConfig("\(Self.key): option \(name) must be a non-negative integer, not \"\(value.prefix(20))\"")
+                    throw InvalidConfig(
+                        "\(Self.key): option \(name) must be a non-negative integer, not \"\(value.prefix(20))\"")
                 }
             } else if !Self.otherKnownOptions.contains(lower) {
                 if !unknownOptions.contains(name) { unknownOptions.append(name) }
             }
             if lower == "authsource" && value.isEmpty {
-                throw InvalidConfig("\(Self.key): option authSource is empty; give the database the user was created in (usually admin)")
+                throw InvalidConfig(
+                    "\(Self.key): option authSource is empty; give the database the user was created in (usually admin)"
+                )
             }
             if !secretOption || options[lower] == nil { options[lower] = value }
             if secretOption { options[lower] = "" }  // never keep a secret option's value
@@ -291,18 +334,24 @@ public struct MongoConnectionString: Sendable, Equatable {
         let tlsFlag = flag("tls")
         let sslFlag = flag("ssl")
         if let tlsFlag, let sslFlag, tlsFlag != sslFlag {
-            throw InvalidConfig("\(Self.key): options tls and ssl disagree (tls=\(tlsFlag), ssl=\(sslFlag)); they are synonyms")
+            throw InvalidConfig(
+                "\(Self.key): options tls and ssl disagree (tls=\(tlsFlag), ssl=\(sslFlag)); they are synonyms")
         }
         tls = tlsFlag ?? sslFlag
         if let mechanism = options["authmechanism"] {
-            guard let known = Self.mechanisms.first(where: { $0.caseInsensitiveCompare(mechanism) == .orderedSame }) else {
-                throw InvalidConfig("\(Self.key): authMechanism \"\(mechanism.prefix(30))\" is not a MongoDB mechanism; use one of \(Self.mechanisms.joined(separator: ", "))")
+            guard let known = Self.mechanisms.first(where: { $0.caseInsensitiveCompare(mechanism) == .orderedSame })
+            else {
+                throw InvalidConfig(
+                    "\(Self.key): authMechanism \"\(mechanism.prefix(30))\" is not a MongoDB mechanism; use one of \(Self.mechanisms.joined(separator: ", "))"
+                )
             }
             authMechanism = known
         }
         if let preference = options["readpreference"] {
             guard Self.readPreferences.contains(preference.lowercased()) else {
-                throw InvalidConfig("\(Self.key): readPreference \"\(preference.prefix(30))\" is not one of primary, primaryPreferred, secondary, secondaryPreferred, nearest")
+                throw InvalidConfig(
+                    "\(Self.key): readPreference \"\(preference.prefix(30))\" is not one of primary, primaryPreferred, secondary, secondaryPreferred, nearest"
+                )
             }
             readPreference = preference
         }
@@ -311,25 +360,38 @@ public struct MongoConnectionString: Sendable, Equatable {
     func validateCombinations() throws(InvalidConfig) {
         let key = Self.key
         if tlsInsecure == true && (tlsAllowInvalidCertificates != nil || tlsAllowInvalidHostnames != nil) {
-            throw InvalidConfig("\(key): tlsInsecure cannot be combined with tlsAllowInvalidCertificates or tlsAllowInvalidHostnames")
+            throw InvalidConfig(
+                "\(key): tlsInsecure cannot be combined with tlsAllowInvalidCertificates or tlsAllowInvalidHostnames")
         }
-        if tls == false && (tlsInsecure != nil || tlsAllowInvalidCertificates != nil || tlsAllowInvalidHostnames != nil || tlsCAFile != nil) {
+        if tls == false
+            && (tlsInsecure != nil || tlsAllowInvalidCertificates != nil || tlsAllowInvalidHostnames != nil
+                || tlsCAFile != nil)
+        {
             throw InvalidConfig("\(key) turns TLS off (tls=false) but sets TLS options")
         }
         if directConnection == true {
             if isSRV { throw InvalidConfig("\(key): directConnection=true cannot be used with mongodb+srv://") }
-            if hosts.count > 1 { throw InvalidConfig("\(key): directConnection=true needs exactly one host, and \(hosts.count) are listed") }
+            if hosts.count > 1 {
+                throw InvalidConfig(
+                    "\(key): directConnection=true needs exactly one host, and \(hosts.count) are listed")
+            }
         }
         if loadBalanced == true {
-            if hosts.count > 1 { throw InvalidConfig("\(key): loadBalanced=true needs exactly one host, and \(hosts.count) are listed") }
+            if hosts.count > 1 {
+                throw InvalidConfig("\(key): loadBalanced=true needs exactly one host, and \(hosts.count) are listed")
+            }
             if replicaSet != nil { throw InvalidConfig("\(key): loadBalanced=true cannot be combined with replicaSet") }
-            if directConnection == true { throw InvalidConfig("\(key): loadBalanced=true cannot be combined with directConnection=true") }
+            if directConnection == true {
+                throw InvalidConfig("\(key): loadBalanced=true cannot be combined with directConnection=true")
+            }
         }
         if !isSRV && (srvServiceName != nil || srvMaxHosts != nil) {
             throw InvalidConfig("\(key): srvServiceName and srvMaxHosts only apply to mongodb+srv:// strings")
         }
         if let source = authSource, source != "$external", let bad = source.first(where: { "/\\. \"$".contains($0) }) {
-            throw InvalidConfig("\(key): authSource \"\(source.prefix(64))\" contains '\(bad)', which MongoDB does not allow in database names")
+            throw InvalidConfig(
+                "\(key): authSource \"\(source.prefix(64))\" contains '\(bad)', which MongoDB does not allow in database names"
+            )
         }
     }
 
@@ -340,7 +402,9 @@ public struct MongoConnectionString: Sendable, Equatable {
         var utf8 = Array(text.utf8)[...]
         while let byte = utf8.popFirst() {
             if byte == UInt8(ascii: "%") {
-                guard utf8.count >= 2, let high = hexValue(utf8[utf8.startIndex]), let low = hexValue(utf8[utf8.startIndex + 1]) else {
+                guard utf8.count >= 2, let high = hexValue(utf8[utf8.startIndex]),
+                    let low = hexValue(utf8[utf8.startIndex + 1])
+                else {
                     throw InvalidConfig("malformed percent-encoding")
                 }
                 bytes.append(high << 4 | low)

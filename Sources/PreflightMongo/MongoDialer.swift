@@ -28,11 +28,14 @@ struct MongoDialer: Sendable {
         } catch {
             let shown = Dialer.describe(dial.address)
             if let said = EarlyBytesLeftovers.take(for: channel), let peer = ProtocolSniffer.identify(said.peekBytes) {
-                throw ProbeFailure(.protocolMismatch, "\(shown) answered as \(peer.description), not MongoDB",
+                throw ProbeFailure(
+                    .protocolMismatch, "\(shown) answered as \(peer.description), not MongoDB",
                     hint: "check the host and port: MongoDB listens on 27017 by default")
             }
-            throw ProbeFailure(.serverUnavailable, "\(shown) closed the connection right after accepting it",
-                hint: "a proxy or load balancer with no healthy backend, or a server refusing this client, does this", transient: true)
+            throw ProbeFailure(
+                .serverUnavailable, "\(shown) closed the connection right after accepting it",
+                hint: "a proxy or load balancer with no healthy backend, or a server refusing this client, does this",
+                transient: true)
         }
         return (MongoConnection(channel: channel, address: address, reader: reader), dial.address, dial.attempts)
     }

@@ -19,23 +19,33 @@ extension MongoPing {
             }
         }
         if failures.count == 1 { throw failures[0].1 }
-        let order: [FailureCategory] = [.protocolMismatch, .tls, .serverUnavailable, .refused, .timeout, .unreachable, .egressDenied, .dns, .internalError]
-        let best = failures.min { (order.firstIndex(of: $0.1.category) ?? 99) < (order.firstIndex(of: $1.1.category) ?? 99) }!.1
+        let order: [FailureCategory] = [
+            .protocolMismatch, .tls, .serverUnavailable, .refused, .timeout, .unreachable, .egressDenied, .dns,
+            .internalError,
+        ]
+        let best = failures.min {
+            (order.firstIndex(of: $0.1.category) ?? 99) < (order.firstIndex(of: $1.1.category) ?? 99)
+        }!.1
         let all = failures.map { "\($0.0): \($0.1.message)" }.joined(separator: "; ")
-        throw ProbeFailure(best.category, "no host of the seed list answered (server selection failed): \(all)",
+        throw ProbeFailure(
+            best.category, "no host of the seed list answered (server selection failed): \(all)",
             hint: best.hint, transient: best.transient)
     }
 
     /// dns, connect, tls and hello for one host. `share` is how many hosts still share the time left.
-    func open(_ address: MongoHostAddress, soft: Bool, share: Int, purpose: String?) async throws(ProbeFailure) -> MongoSession {
+    func open(_ address: MongoHostAddress, soft: Bool, share: Int, purpose: String?) async throws(ProbeFailure)
+        -> MongoSession
+    {
         let budget = soft ? max(context.deadline.remaining / share, .seconds(1)) : context.deadline.remaining
         let label = purpose.map { "\($0) \(address)" } ?? "\(address)"
         let addresses = try await resolve(address, soft: soft, label: label)
         let connection = try await connect(address, addresses: addresses, soft: soft, budget: budget, label: label)
         let encrypted = try await startTLS(connection, soft: soft)
         // A silent seed must leave time for the next ones.
-        let wait = soft ? min(max(context.deadline.remaining / share, .milliseconds(500)), commandTimeout) : commandTimeout
-        return try await hello(connection, addresses: addresses, encrypted: encrypted, soft: soft, wait: wait, label: label)
+        let wait =
+            soft ? min(max(context.deadline.remaining / share, .milliseconds(500)), commandTimeout) : commandTimeout
+        return try await hello(
+            connection, addresses: addresses, encrypted: encrypted, soft: soft, wait: wait, label: label)
     }
 
     func resolve(_ address: MongoHostAddress, soft: Bool, label: String) async throws(ProbeFailure) -> [SocketAddress] {
@@ -56,7 +66,10 @@ extension MongoPing {
         }
         let resolver = context.resolver
         let budget = context.deadline.budget(atMost: .seconds(5))
-        return try await step("dns", "resolving \(host)", timeoutHint: "the DNS server did not answer in time; check this service's DNS settings", soft: soft) { outcome throws(ProbeFailure) in
+        return try await step(
+            "dns", "resolving \(host)",
+            timeoutHint: "the DNS server did not answer in time; check this service's DNS settings", soft: soft
+        ) { outcome throws(ProbeFailure) in
             let found = try await withDeadline(budget, activity: "resolving \(host)") { () async throws(ProbeFailure) in
                 try await resolver.lookup(host, port)
             }
@@ -66,13 +79,18 @@ extension MongoPing {
         }
     }
 
-    func connect(_ address: MongoHostAddress, addresses: [SocketAddress], soft: Bool, budget: Duration, label: String) async throws(ProbeFailure) -> MongoConnection {
+    func connect(_ address: MongoHostAddress, addresses: [SocketAddress], soft: Bool, budget: Duration, label: String)
+        async throws(ProbeFailure) -> MongoConnection
+    {
         let context = self.context
-        return try await step("connect", "connecting to \(label)",
-            timeoutHint: "a firewall or security group is probably dropping traffic to this port", soft: soft) { outcome throws(ProbeFailure) in
+        return try await step(
+            "connect", "connecting to \(label)",
+            timeoutHint: "a firewall or security group is probably dropping traffic to this port", soft: soft
+        ) { outcome throws(ProbeFailure) in
             let dial: (connection: MongoConnection, socket: SocketAddress, attempts: [String])
             if soft {
-                dial = try await withDeadline(budget, activity: "connecting to \(address)") { () async throws(ProbeFailure) in
+                dial = try await withDeadline(budget, activity: "connecting to \(address)") {
+                    () async throws(ProbeFailure) in
                     try await MongoDialer.connect(to: addresses, address: address, context: context)
                 }
             } else {
@@ -87,8 +105,12 @@ extension MongoPing {
     /// TLS starts right after the TCP connection (MongoDB has no in-protocol TLS negotiation).
     func startTLS(_ connection: MongoConnection, soft: Bool) async throws(ProbeFailure) -> Bool {
         guard var settings = config.tls else {
-            trace.note("tls", status: .skipped, detail: "TLS is off (tls=false or not requested): the connection is not encrypted",
-                hint: config.type == .documentdb ? "DocumentDB clusters normally require TLS; set tls=true unless TLS is disabled in the cluster parameter group" : nil)
+            trace.note(
+                "tls", status: .skipped,
+                detail: "TLS is off (tls=false or not requested): the connection is not encrypted",
+                hint: config.type == .documentdb
+                    ? "DocumentDB clusters normally require TLS; set tls=true unless TLS is disabled in the cluster parameter group"
+                    : nil)
             return false
         }
         settings.serverName = connection.address.host
@@ -96,17 +118,24 @@ extension MongoPing {
         let notes = config.tlsNotes
         let documentDB = config.type == .documentdb
         let address = connection.address
-        try await step("tls", "TLS handshake with \(address)",
-            timeoutHint: "the server accepted the connection but did not answer the TLS handshake; does this port speak TLS?", soft: soft) { outcome throws(ProbeFailure) in
+        try await step(
+            "tls", "TLS handshake with \(address)",
+            timeoutHint:
+                "the server accepted the connection but did not answer the TLS handshake; does this port speak TLS?",
+            soft: soft
+        ) { outcome throws(ProbeFailure) in
             do throws(ProbeFailure) {
-                let info = try await TLSUpgrade.perform(on: connection.channel, settings: settings, peerName: address.description, context: context)
+                let info = try await TLSUpgrade.perform(
+                    on: connection.channel, settings: settings, peerName: address.description, context: context)
                 outcome.detail = info.description
                 if !notes.isEmpty { outcome.hint = notes.joined(separator: "; ") }
             } catch {
                 var failure = error
                 var hints = [failure.hint].compactMap { $0 } + notes
                 if documentDB && settings.rootCertificatesPEM == nil && failure.message.contains("not trusted") {
-                    hints.insert("DocumentDB certificates are signed by Amazon RDS CAs, which are not in the system's trust store: paste the PEM text of global-bundle.pem (from https://truststore.pki.rds.amazonaws.com/global/global-bundle.pem) into sslRootCert", at: 0)
+                    hints.insert(
+                        "DocumentDB certificates are signed by Amazon RDS CAs, which are not in the system's trust store: paste the PEM text of global-bundle.pem (from https://truststore.pki.rds.amazonaws.com/global/global-bundle.pem) into sslRootCert",
+                        at: 0)
                 }
                 failure.hint = hints.isEmpty ? nil : hints.joined(separator: "; ")
                 throw failure
@@ -119,35 +148,49 @@ extension MongoPing {
     /// know `hello`, then (on a new connection) OP_QUERY `isMaster` for servers before 3.6 that close
     /// the connection on OP_MSG.
     func hello(
-        _ connection: MongoConnection, addresses: [SocketAddress], encrypted: Bool, soft: Bool, wait: Duration, label: String
+        _ connection: MongoConnection, addresses: [SocketAddress], encrypted: Bool, soft: Bool, wait: Duration,
+        label: String
     ) async throws(ProbeFailure) -> MongoSession {
         let product = self.product
         let ping = self
-        return try await step("hello", "waiting for \(label) to answer hello",
-            timeoutHint: "the port accepted the connection but nothing answered; is this a \(product) port?", soft: soft) { outcome throws(ProbeFailure) in
+        return try await step(
+            "hello", "waiting for \(label) to answer hello",
+            timeoutHint: "the port accepted the connection but nothing answered; is this a \(product) port?", soft: soft
+        ) { outcome throws(ProbeFailure) in
             var connection = connection
             let server = connection.address.description
             var reply: BSONDocument
             do throws(MongoReadFailure) {
                 reply = try await connection.run(ping.helloCommand("hello"), database: "admin", timeout: wait)
                 if MongoCommandError.from(reply)?.code == 59 {
-                    reply = try await connection.run(ping.helloCommand("isMaster"), database: "admin", timeout: ping.commandTimeout)
+                    reply = try await connection.run(
+                        ping.helloCommand("isMaster"), database: "admin", timeout: ping.commandTimeout)
                 }
             } catch .closed(received: []) {
                 // Perhaps a server older than 3.6, which drops OP_MSG: ask again with OP_QUERY.
-                guard let legacy = await ping.legacyHandshake(connection.address, addresses: addresses, encrypted: encrypted) else {
-                    throw MongoErrorMapping.readFailure(.closed(received: []), server: server, product: product, activity: "hello", encrypted: encrypted, firstReply: true)
+                guard
+                    let legacy = await ping.legacyHandshake(
+                        connection.address, addresses: addresses, encrypted: encrypted)
+                else {
+                    throw MongoErrorMapping.readFailure(
+                        .closed(received: []), server: server, product: product, activity: "hello",
+                        encrypted: encrypted, firstReply: true)
                 }
                 (connection, reply) = legacy
             } catch {
-                throw MongoErrorMapping.readFailure(error, server: server, product: product, activity: "hello", encrypted: encrypted, firstReply: true)
+                throw MongoErrorMapping.readFailure(
+                    error, server: server, product: product, activity: "hello", encrypted: encrypted, firstReply: true)
             }
             if let error = MongoCommandError.from(reply) {
-                throw MongoErrorMapping.commandFailure(error, server: server, user: ping.config.user, authSource: ping.config.authSource,
+                throw MongoErrorMapping.commandFailure(
+                    error, server: server, user: ping.config.user, authSource: ping.config.authSource,
                     mechanism: nil, type: ping.config.type, activity: "hello")
             }
             guard reply["maxWireVersion"] != nil || reply["ismaster"] != nil || reply["isWritablePrimary"] != nil else {
-                throw ProbeFailure(.protocolMismatch, "\(server) answered hello with a document that has none of the fields \(product) sends (ismaster, maxWireVersion); it is not \(product)")
+                throw ProbeFailure(
+                    .protocolMismatch,
+                    "\(server) answered hello with a document that has none of the fields \(product) sends (ismaster, maxWireVersion); it is not \(product)"
+                )
             }
             let hello = MongoHello(reply)
             if let wire = hello.maxWireVersion, wire < 6 { connection.setUsesOpQuery(true) }
@@ -173,23 +216,33 @@ extension MongoPing {
 
     static var osType: String {
         #if os(Linux)
-        "Linux"
+            "Linux"
         #elseif os(macOS)
-        "Darwin"
+            "Darwin"
         #else
-        "unknown"
+            "unknown"
         #endif
     }
 
     /// A new connection (and TLS) to the same host, then OP_QUERY `isMaster`; nil when that fails too.
-    func legacyHandshake(_ address: MongoHostAddress, addresses: [SocketAddress], encrypted: Bool) async -> (MongoConnection, BSONDocument)? {
-        guard let dial = try? await MongoDialer.connect(to: addresses, address: address, context: context) else { return nil }
+    func legacyHandshake(_ address: MongoHostAddress, addresses: [SocketAddress], encrypted: Bool) async -> (
+        MongoConnection, BSONDocument
+    )? {
+        guard let dial = try? await MongoDialer.connect(to: addresses, address: address, context: context) else {
+            return nil
+        }
         let connection = dial.connection
         if encrypted, var settings = config.tls {
             settings.serverName = address.host
-            guard (try? await TLSUpgrade.perform(on: connection.channel, settings: settings, peerName: address.description, context: context)) != nil else { return nil }
+            guard
+                (try? await TLSUpgrade.perform(
+                    on: connection.channel, settings: settings, peerName: address.description, context: context)) != nil
+            else { return nil }
         }
-        guard let reply = try? await connection.run(helloCommand("isMaster"), database: "admin", timeout: commandTimeout, forceOpQuery: true) else {
+        guard
+            let reply = try? await connection.run(
+                helloCommand("isMaster"), database: "admin", timeout: commandTimeout, forceOpQuery: true)
+        else {
             return nil
         }
         return (connection, reply)
@@ -205,7 +258,9 @@ extension MongoPing {
         }
         if let wire = hello.maxWireVersion {
             text += "; wire version \(wire)"
-            if config.type == .mongodb, let release = MongoHello.release(forWireVersion: wire) { text += " (MongoDB \(release))" }
+            if config.type == .mongodb, let release = MongoHello.release(forWireVersion: wire) {
+                text += " (MongoDB \(release))"
+            }
         }
         if legacy { text += "; a server older than 3.6: commands go as OP_QUERY" }
         return text
@@ -218,18 +273,25 @@ extension MongoPing {
         let connection = config.connection
         let decision = try MongoServerSelection.decide(
             hello: first.hello, at: first.address, replicaSet: connection.replicaSet,
-            directConnection: connection.directConnection == true, loadBalanced: connection.loadBalanced == true, product: product)
+            directConnection: connection.directConnection == true, loadBalanced: connection.loadBalanced == true,
+            product: product)
         switch decision {
         case .use:
             return first
         case .redirect(let primary):
             let primarySession = try await open(primary, soft: false, share: 1, purpose: "primary")
             if let wanted = first.hello.setName, primarySession.hello.setName != wanted {
-                throw ProbeFailure(.serverUnavailable, "\(first.address) names \(primary) as the primary of replica set \"\(wanted)\", but \(primary) is \(primarySession.hello.roleName)\(primarySession.hello.setName.map { " of replica set \"\($0)\"" } ?? "")",
-                    hint: "the replica set configuration lists host names that do not lead back to its members from here", transient: true)
+                throw ProbeFailure(
+                    .serverUnavailable,
+                    "\(first.address) names \(primary) as the primary of replica set \"\(wanted)\", but \(primary) is \(primarySession.hello.roleName)\(primarySession.hello.setName.map { " of replica set \"\($0)\"" } ?? "")",
+                    hint:
+                        "the replica set configuration lists host names that do not lead back to its members from here",
+                    transient: true)
             }
             guard primarySession.hello.isWritablePrimary else {
-                throw ProbeFailure(.serverUnavailable, "\(primary), named as the primary by \(first.address), is \(primarySession.hello.roleName) now",
+                throw ProbeFailure(
+                    .serverUnavailable,
+                    "\(primary), named as the primary by \(first.address), is \(primarySession.hello.roleName) now",
                     hint: "an election may be in progress; try again in a minute", transient: true)
             }
             return primarySession

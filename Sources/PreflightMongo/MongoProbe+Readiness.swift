@@ -13,16 +13,22 @@ extension MongoPing {
             return
         }
         if config.connection.directConnection == true {
-            trace.note("topology", status: session.hello.isWritablePrimary ? .passed : .warning,
-                detail: "directConnection=true: only \(session.address) (\(session.hello.roleName)) is used; replica set \"\(setName)\" lists \(session.hello.members.map(\.description).joined(separator: ", "))",
-                hint: session.hello.isWritablePrimary ? nil : "change streams on a secondary lag behind the primary; remove directConnection to follow the primary")
+            trace.note(
+                "topology", status: session.hello.isWritablePrimary ? .passed : .warning,
+                detail:
+                    "directConnection=true: only \(session.address) (\(session.hello.roleName)) is used; replica set \"\(setName)\" lists \(session.hello.members.map(\.description).joined(separator: ", "))",
+                hint: session.hello.isWritablePrimary
+                    ? nil
+                    : "change streams on a secondary lag behind the primary; remove directConnection to follow the primary"
+            )
             return
         }
         var known: [MongoHostAddress: MongoMemberState] = [
-            session.address: MongoMemberState(address: session.address, state: session.hello.roleName, reachable: true),
+            session.address: MongoMemberState(address: session.address, state: session.hello.roleName, reachable: true)
         ]
         if first.address != session.address {
-            known[first.address] = MongoMemberState(address: first.address, state: first.hello.roleName, reachable: true,
+            known[first.address] = MongoMemberState(
+                address: first.address, state: first.hello.roleName, reachable: true,
                 otherSetName: first.hello.setName == setName ? nil : first.hello.setName)
         }
         let members = session.hello.members
@@ -38,19 +44,36 @@ extension MongoPing {
             return collected
         }
         for state in states { known[state.address] = state }
-        let ordered = members.compactMap { known[$0] } + known.values.filter { !members.contains($0.address) }.sorted { $0.address.description < $1.address.description }
+        let ordered =
+            members.compactMap { known[$0] }
+            + known.values.filter { !members.contains($0.address) }.sorted {
+                $0.address.description < $1.address.description
+            }
         var problems: [String] = []
         let unreachable = ordered.filter { !$0.reachable }
-        if !unreachable.isEmpty { problems.append("\(unreachable.count) of \(ordered.count) members cannot be reached from this service") }
+        if !unreachable.isEmpty {
+            problems.append("\(unreachable.count) of \(ordered.count) members cannot be reached from this service")
+        }
         let strays = ordered.filter { $0.otherSetName != nil }
-        if !strays.isEmpty { problems.append("\(strays.map(\.address.description).joined(separator: ", ")) belong\(strays.count == 1 ? "s" : "") to another replica set") }
+        if !strays.isEmpty {
+            problems.append(
+                "\(strays.map(\.address.description).joined(separator: ", ")) belong\(strays.count == 1 ? "s" : "") to another replica set"
+            )
+        }
         let foreignSeeds = seeds.filter { !members.contains($0) }
         if !foreignSeeds.isEmpty, !config.connection.isSRV {
-            problems.append("seed\(foreignSeeds.count == 1 ? "" : "s") \(foreignSeeds.map(\.description).joined(separator: ", ")) \(foreignSeeds.count == 1 ? "is" : "are") not among the members the set lists (the set names its members differently)")
+            problems.append(
+                "seed\(foreignSeeds.count == 1 ? "" : "s") \(foreignSeeds.map(\.description).joined(separator: ", ")) \(foreignSeeds.count == 1 ? "is" : "are") not among the members the set lists (the set names its members differently)"
+            )
         }
-        trace.note("topology", status: problems.isEmpty ? .passed : .warning,
-            detail: "replica set \"\(setName)\": \(MongoMemberState.summary(ordered))" + (problems.isEmpty ? "" : "; " + problems.joined(separator: "; ")),
-            hint: unreachable.isEmpty ? nil : "drivers connect to every member by the names the replica set configuration lists; make each name resolvable and reachable from here (or use directConnection=true for one member)")
+        trace.note(
+            "topology", status: problems.isEmpty ? .passed : .warning,
+            detail: "replica set \"\(setName)\": \(MongoMemberState.summary(ordered))"
+                + (problems.isEmpty ? "" : "; " + problems.joined(separator: "; ")),
+            hint: unreachable.isEmpty
+                ? nil
+                : "drivers connect to every member by the names the replica set configuration lists; make each name resolvable and reachable from here (or use directConnection=true for one member)"
+        )
     }
 
     /// One member's `hello`, bounded by `budget`; never throws (an unreachable member is a state).
@@ -59,7 +82,8 @@ extension MongoPing {
         let tls = config.tls
         let product = self.product
         do throws(ProbeFailure) {
-            return try await withDeadline(budget, activity: "asking \(address) for its state") { () async throws(ProbeFailure) -> MongoMemberState in
+            return try await withDeadline(budget, activity: "asking \(address) for its state") {
+                () async throws(ProbeFailure) -> MongoMemberState in
                 let addresses: [SocketAddress]
                 if IPAddress(address.host) != nil {
                     do { addresses = [try SocketAddress(ipAddress: address.host, port: address.port)] } catch {
@@ -68,25 +92,36 @@ extension MongoPing {
                 } else {
                     addresses = try await context.resolver.lookup(address.host, address.port)
                 }
-                let connection = try await MongoDialer.connect(to: addresses, address: address, context: context).connection
+                let connection = try await MongoDialer.connect(to: addresses, address: address, context: context)
+                    .connection
                 defer { connection.close() }
                 if var settings = tls {
                     settings.serverName = address.host
-                    _ = try await TLSUpgrade.perform(on: connection.channel, settings: settings, peerName: address.description, context: context)
+                    _ = try await TLSUpgrade.perform(
+                        on: connection.channel, settings: settings, peerName: address.description, context: context)
                 }
                 let reply: BSONDocument
-                do throws(MongoReadFailure) { reply = try await connection.run(["hello": 1, "helloOk": true], database: "admin", timeout: budget) } catch {
-                    throw MongoErrorMapping.readFailure(error, server: address.description, product: product, activity: "hello", encrypted: tls != nil, firstReply: true)
+                do throws(MongoReadFailure) {
+                    reply = try await connection.run(["hello": 1, "helloOk": true], database: "admin", timeout: budget)
+                } catch {
+                    throw MongoErrorMapping.readFailure(
+                        error, server: address.description, product: product, activity: "hello", encrypted: tls != nil,
+                        firstReply: true)
                 }
                 var hello = MongoHello(reply)
-                if MongoCommandError.from(reply)?.code == 59, let legacy = try? await connection.run(["isMaster": 1], database: "admin", timeout: budget) {
+                if MongoCommandError.from(reply)?.code == 59,
+                    let legacy = try? await connection.run(["isMaster": 1], database: "admin", timeout: budget)
+                {
                     hello = MongoHello(legacy)
                 }
-                return MongoMemberState(address: address, state: hello.roleName, reachable: true,
+                return MongoMemberState(
+                    address: address, state: hello.roleName, reachable: true,
                     otherSetName: hello.setName == setName ? nil : (hello.setName ?? "none"))
             }
         } catch {
-            return MongoMemberState(address: address, state: "unreachable (\(error.category.rawValue): \(error.message.prefix(120)))", reachable: false)
+            return MongoMemberState(
+                address: address, state: "unreachable (\(error.category.rawValue): \(error.message.prefix(120)))",
+                reachable: false)
         }
     }
 
@@ -97,12 +132,16 @@ extension MongoPing {
         guard let database = config.database else { return }
         let ping = self
         try await step("database", "listing the collections of \"\(database)\"") { outcome throws(ProbeFailure) in
-            let reply = try await ping.rawCommand(session, [
-                "listCollections": 1, "nameOnly": true, "authorizedCollections": true, "cursor": ["batchSize": 200],
-            ], database: database, activity: "listCollections on \"\(database)\"")
+            let reply = try await ping.rawCommand(
+                session,
+                [
+                    "listCollections": 1, "nameOnly": true, "authorizedCollections": true, "cursor": ["batchSize": 200],
+                ], database: database, activity: "listCollections on \"\(database)\"")
             if let error = MongoCommandError.from(reply) {
                 if error.code == 13 {
-                    throw ProbeFailure(.permission, "user \"\(ping.config.user ?? "")\" may not use database \"\(database)\": \(error)",
+                    throw ProbeFailure(
+                        .permission,
+                        "user \"\(ping.config.user ?? "")\" may not use database \"\(database)\": \(error)",
                         hint: ping.config.user == nil
                             ? "the server requires authentication: set sharedConfig.user and sharedConfig.password"
                             : "db.getSiblingDB(\(MongoReadiness.jsString(ping.config.authSource))).grantRolesToUser(\(MongoReadiness.jsString(ping.config.user ?? "")), [{ role: \"read\", db: \(MongoReadiness.jsString(database)) }])",
@@ -115,15 +154,20 @@ extension MongoPing {
             let cursor = reply["cursor"]?.documentValue
             let names = cursor?["firstBatch"]?.arrayValue?.compactMap { $0.documentValue?["name"]?.stringValue } ?? []
             if let id = cursor?["id"]?.intValue, id != 0 {
-                _ = try? await session.connection.run(["killCursors": "$cmd.listCollections", "cursors": [.int64(Int64(id))]], database: database, timeout: ping.commandTimeout)
+                _ = try? await session.connection.run(
+                    ["killCursors": "$cmd.listCollections", "cursors": [.int64(Int64(id))]], database: database,
+                    timeout: ping.commandTimeout)
             }
             if names.isEmpty {
                 outcome.status = .warning
                 outcome.detail = "database \"\(database)\" has no collection this user can see"
-                outcome.hint = "MongoDB creates a database on its first write, so a misspelt name looks like an empty database; check defaultDatabase (show dbs in mongosh lists them), and that the user has a role on it"
+                outcome.hint =
+                    "MongoDB creates a database on its first write, so a misspelt name looks like an empty database; check defaultDatabase (show dbs in mongosh lists them), and that the user has a role on it"
             } else {
-                let shown = names.prefix(5).joined(separator: ", ") + (names.count > 5 ? " and \(names.count - 5) more" : "")
-                outcome.detail = "database \"\(database)\": \(names.count) collection\(names.count == 1 ? "" : "s") visible (\(shown))"
+                let shown =
+                    names.prefix(5).joined(separator: ", ") + (names.count > 5 ? " and \(names.count - 5) more" : "")
+                outcome.detail =
+                    "database \"\(database)\": \(names.count) collection\(names.count == 1 ? "" : "s") visible (\(shown))"
             }
         }
     }
@@ -134,7 +178,8 @@ extension MongoPing {
     func readiness(_ session: MongoSession) async throws(ProbeFailure) {
         let ping = self
         let server = session.address.description
-        let seen = try await step("readiness", "running read-only readiness commands on \(server)") { outcome throws(ProbeFailure) -> MongoObservations in
+        let seen = try await step("readiness", "running read-only readiness commands on \(server)") {
+            outcome throws(ProbeFailure) -> MongoObservations in
             let seen = try await ping.observe(session)
             let checks = MongoReadiness.checks(seen)
             for check in checks { ping.trace.check(check) }
@@ -146,8 +191,11 @@ extension MongoPing {
         let checks = MongoReadiness.checks(seen)
         guard let failure = ReadinessVerdict.sourceFailure(for: checks, server: server) else { return }
         if MongoReadiness.isPermissionProblem(seen) {
-            let list = checks.filter { $0.status == .failed }.map { "\($0.name): \($0.observed) (needs \($0.required))" }.joined(separator: "; ")
-            throw ProbeFailure(.permission, "user \"\(config.user ?? "")\" cannot read change events from \(server): \(list)",
+            let list = checks.filter { $0.status == .failed }.map {
+                "\($0.name): \($0.observed) (needs \($0.required))"
+            }.joined(separator: "; ")
+            throw ProbeFailure(
+                .permission, "user \"\(config.user ?? "")\" cannot read change events from \(server): \(list)",
                 hint: checks.first { $0.status == .failed }?.fix, transient: false)
         }
         throw failure
@@ -155,44 +203,61 @@ extension MongoPing {
 
     /// buildInfo, a change stream opened and closed at once, and the oplog's oldest and newest entries.
     func observe(_ session: MongoSession) async throws(ProbeFailure) -> MongoObservations {
-        var seen = MongoObservations(type: config.type, user: config.user, authSource: config.authSource, database: config.database)
+        var seen = MongoObservations(
+            type: config.type, user: config.user, authSource: config.authSource, database: config.database)
         let deployment = MongoDeployment(hello: session.hello, loadBalanced: config.connection.loadBalanced == true)
         seen.deployment = deployment
 
         let build = try await rawCommand(session, ["buildInfo": 1], database: "admin", activity: "buildInfo")
-        if let error = MongoCommandError.from(build) { seen.versionError = error } else { seen.serverVersion = build["version"]?.stringValue }
+        if let error = MongoCommandError.from(build) {
+            seen.versionError = error
+        } else {
+            seen.serverVersion = build["version"]?.stringValue
+        }
 
         let streamDatabase = config.database ?? "admin"
         let stage: BSONDocument = config.database == nil ? ["allChangesForCluster": true] : [:]
-        let stream = try await rawCommand(session, [
-            "aggregate": 1, "pipeline": [.document(["$changeStream": .document(stage)])], "cursor": ["batchSize": 0],
-        ], database: streamDatabase, activity: "opening a change stream")
+        let stream = try await rawCommand(
+            session,
+            [
+                "aggregate": 1, "pipeline": [.document(["$changeStream": .document(stage)])],
+                "cursor": ["batchSize": 0],
+            ], database: streamDatabase, activity: "opening a change stream")
         if let error = MongoCommandError.from(stream) {
             seen.changeStream = .failed(error)
         } else {
             seen.changeStream = .opened
             if let id = stream["cursor"]?.documentValue?["id"]?.intValue, id != 0 {
-                _ = try? await session.connection.run(["killCursors": "$cmd.aggregate", "cursors": [.int64(Int64(id))]], database: streamDatabase, timeout: commandTimeout)
+                _ = try? await session.connection.run(
+                    ["killCursors": "$cmd.aggregate", "cursors": [.int64(Int64(id))]], database: streamDatabase,
+                    timeout: commandTimeout)
             }
         }
 
         if config.type == .mongodb, case .replicaSet = deployment {
-            let oldest = try await rawCommand(session, [
-                "find": "oplog.rs", "filter": [:], "sort": ["$natural": 1], "limit": 1, "singleBatch": true, "projection": ["ts": 1],
-            ], database: "local", activity: "reading the oldest oplog entry")
+            let oldest = try await rawCommand(
+                session,
+                [
+                    "find": "oplog.rs", "filter": [:], "sort": ["$natural": 1], "limit": 1, "singleBatch": true,
+                    "projection": ["ts": 1],
+                ], database: "local", activity: "reading the oldest oplog entry")
             if let error = MongoCommandError.from(oldest) {
                 seen.oplogError = error
             } else {
-                let newest = try await rawCommand(session, [
-                    "find": "oplog.rs", "filter": [:], "sort": ["$natural": -1], "limit": 1, "singleBatch": true, "projection": ["ts": 1],
-                ], database: "local", activity: "reading the newest oplog entry")
+                let newest = try await rawCommand(
+                    session,
+                    [
+                        "find": "oplog.rs", "filter": [:], "sort": ["$natural": -1], "limit": 1, "singleBatch": true,
+                        "projection": ["ts": 1],
+                    ], database: "local", activity: "reading the newest oplog entry")
                 if let error = MongoCommandError.from(newest) {
                     seen.oplogError = error
                 } else if let first = Self.timestamp(oldest), let last = Self.timestamp(newest) {
                     seen.oplogOldest = first
                     seen.oplogWindowSeconds = Double(last) - Double(first)
                 } else {
-                    seen.oplogError = MongoCommandError(code: nil, message: "local.oplog.rs is empty or has no ts field")
+                    seen.oplogError = MongoCommandError(
+                        code: nil, message: "local.oplog.rs is empty or has no ts field")
                 }
             }
         }
@@ -202,7 +267,8 @@ extension MongoPing {
     /// The seconds of the `ts` timestamp of a find reply's first document.
     static func timestamp(_ reply: BSONDocument) -> UInt32? {
         guard let document = reply["cursor"]?.documentValue?["firstBatch"]?.arrayValue?.first?.documentValue,
-              case .timestamp(let seconds, _) = document["ts"] else { return nil }
+            case .timestamp(let seconds, _) = document["ts"]
+        else { return nil }
         return seconds
     }
 }

@@ -15,8 +15,10 @@ struct MongoProbe: Probe {
         var ping = MongoPing(config: config, context: context, dns: dns)
         if !config.connection.unknownOptions.isEmpty {
             // Drivers only warn about options they do not know; a misspelt replicaSet or authSource shows here.
-            context.trace.note("options", status: .warning,
-                detail: "the connection string has options this service does not know, ignored as drivers ignore them: \(config.connection.unknownOptions.prefix(10).joined(separator: ", "))",
+            context.trace.note(
+                "options", status: .warning,
+                detail:
+                    "the connection string has options this service does not know, ignored as drivers ignore them: \(config.connection.unknownOptions.prefix(10).joined(separator: ", "))",
                 hint: "check their spelling (e.g. replicaSet, authSource, tls)")
         }
         var seeds = config.connection.hosts
@@ -70,7 +72,9 @@ struct MongoPing: Sendable {
             trace.end(name, status: outcome.status, detail: outcome.detail, hint: outcome.hint)
             return value
         } catch {
-            trace.end(name, status: soft ? .warning : .failed, detail: error.message + (soft ? " (trying the next host)" : ""), hint: error.hint)
+            trace.end(
+                name, status: soft ? .warning : .failed,
+                detail: error.message + (soft ? " (trying the next host)" : ""), hint: error.hint)
             throw error
         }
     }
@@ -85,8 +89,10 @@ struct MongoPing: Sendable {
         let dns = self.dns
         let context = self.context
         let config = self.config
-        return try await step("srv", "looking up the SRV and TXT records of \(host)",
-            timeoutHint: "the DNS server did not answer in time; check this service's DNS settings") { outcome throws(ProbeFailure) in
+        return try await step(
+            "srv", "looking up the SRV and TXT records of \(host)",
+            timeoutHint: "the DNS server did not answer in time; check this service's DNS settings"
+        ) { outcome throws(ProbeFailure) in
             let budget = context.deadline.budget(atMost: .seconds(5))
             let group = context.eventLoopGroup
             let register: @Sendable (any Channel) -> Void = { context.register($0) }
@@ -98,9 +104,15 @@ struct MongoPing: Sendable {
             switch srv {
             case .failure(let failure): throw Self.dnsFailure(failure, name: name)
             case .success(let answer):
-                do throws(DNSError) { seeds = try MongoSRV.seeds(from: answer, srvHost: host, serviceName: config.connection.srvServiceName) } catch {
-                    throw ProbeFailure(.dns, error.reason,
-                        hint: answer.responseCode == 3 ? "check the cluster's host name (copy the mongodb+srv:// string again), or use a mongodb:// string with the hosts" : nil)
+                do throws(DNSError) {
+                    seeds = try MongoSRV.seeds(
+                        from: answer, srvHost: host, serviceName: config.connection.srvServiceName)
+                } catch {
+                    throw ProbeFailure(
+                        .dns, error.reason,
+                        hint: answer.responseCode == 3
+                            ? "check the cluster's host name (copy the mongodb+srv:// string again), or use a mongodb:// string with the hosts"
+                            : nil)
                 }
             }
             var options: [String: String] = [:]
@@ -108,13 +120,23 @@ struct MongoPing: Sendable {
             case .failure(let failure): throw Self.dnsFailure(failure, name: host + " (TXT)")
             case .success(let answer):
                 if answer.responseCode != 0 && answer.responseCode != 3 {
-                    throw ProbeFailure(.dns, "the DNS server answered \(DNSMessage.describe(responseCode: answer.responseCode)) for the TXT record of \(host)", transient: true)
+                    throw ProbeFailure(
+                        .dns,
+                        "the DNS server answered \(DNSMessage.describe(responseCode: answer.responseCode)) for the TXT record of \(host)",
+                        transient: true)
                 }
-                do throws(DNSError) { options = try MongoSRV.options(from: answer, srvHost: host) } catch { throw ProbeFailure(.dns, error.reason) }
+                do throws(DNSError) { options = try MongoSRV.options(from: answer, srvHost: host) } catch {
+                    throw ProbeFailure(.dns, error.reason)
+                }
             }
             var limited = seeds
-            if let cap = config.connection.srvMaxHosts, cap > 0, limited.count > cap { limited = Array(limited.prefix(cap)) }
-            let txtText = options.isEmpty ? "no TXT options" : "TXT " + options.keys.sorted().map { "\($0)=\(options[$0]!)" }.joined(separator: "&")
+            if let cap = config.connection.srvMaxHosts, cap > 0, limited.count > cap {
+                limited = Array(limited.prefix(cap))
+            }
+            let txtText =
+                options.isEmpty
+                ? "no TXT options"
+                : "TXT " + options.keys.sorted().map { "\($0)=\(options[$0]!)" }.joined(separator: "&")
             outcome.detail = "\(name): \(limited.map(\.description).joined(separator: ", ")); \(txtText)"
             return (limited, config.applyingTXT(options))
         }
@@ -124,7 +146,9 @@ struct MongoPing: Sendable {
         _ dns: DNSClient, _ name: String, _ type: DNSRecordType, budget: Duration, group: any EventLoopGroup,
         register: @escaping @Sendable (any Channel) -> Void
     ) async -> Result<DNSMessage, DNSLookupFailure> {
-        do throws(DNSLookupFailure) { return .success(try await dns.query(name, type: type, budget: budget, group: group, register: register)) } catch {
+        do throws(DNSLookupFailure) {
+            return .success(try await dns.query(name, type: type, budget: budget, group: group, register: register))
+        } catch {
             return .failure(error)
         }
     }
@@ -132,8 +156,11 @@ struct MongoPing: Sendable {
     static func dnsFailure(_ failure: DNSLookupFailure, name: String) -> ProbeFailure {
         switch failure {
         case .timedOut(let servers):
-            return ProbeFailure(.dns, "no DNS server answered for \(name) (asked \(servers.joined(separator: ", ")))",
-                hint: "check this service's DNS settings (/etc/resolv.conf); SRV lookups need a resolver that answers SRV and TXT queries", transient: true)
+            return ProbeFailure(
+                .dns, "no DNS server answered for \(name) (asked \(servers.joined(separator: ", ")))",
+                hint:
+                    "check this service's DNS settings (/etc/resolv.conf); SRV lookups need a resolver that answers SRV and TXT queries",
+                transient: true)
         case .malformed(let reason):
             return ProbeFailure(.dns, "the DNS answer for \(name) is unusable: \(reason)")
         case .unreachable(let reason):
@@ -141,4 +168,3 @@ struct MongoPing: Sendable {
         }
     }
 }
-

@@ -1,4 +1,5 @@
 import Foundation
+
 /// The rules of MongoDB's "Initial DNS Seedlist Discovery" specification, applied to DNS answers. Pure.
 public enum MongoSRV {
     /// The options a TXT record may set.
@@ -11,15 +12,22 @@ public enum MongoSRV {
 
     /// The seed list from an SRV answer, every target checked against the SRV host's domain. Throws a
     /// sentence (for a `dns` failure) when there are no records or a record points outside the domain.
-    public static func seeds(from answer: DNSMessage, srvHost: String, serviceName: String? = nil) throws(DNSError) -> [MongoHostAddress] {
+    public static func seeds(from answer: DNSMessage, srvHost: String, serviceName: String? = nil) throws(DNSError)
+        -> [MongoHostAddress]
+    {
         let name = queryName(for: srvHost, serviceName: serviceName)
         let records = answer.answers.compactMap { record -> DNSSRVRecord? in
             if case .srv(let srv) = record.data { return srv }
             return nil
         }
         guard !records.isEmpty else {
-            if answer.responseCode == 3 { throw DNSError("\(name) does not exist (NXDOMAIN): \(srvHost) has no SRV records") }
-            if answer.responseCode != 0 { throw DNSError("the DNS server answered \(DNSMessage.describe(responseCode: answer.responseCode)) for \(name)") }
+            if answer.responseCode == 3 {
+                throw DNSError("\(name) does not exist (NXDOMAIN): \(srvHost) has no SRV records")
+            }
+            if answer.responseCode != 0 {
+                throw DNSError(
+                    "the DNS server answered \(DNSMessage.describe(responseCode: answer.responseCode)) for \(name)")
+            }
             throw DNSError("\(name) has no SRV records")
         }
         let srvLabels = srvHost.lowercased().split(separator: ".")
@@ -35,10 +43,13 @@ public enum MongoSRV {
                 domainOK = target.hasSuffix("." + parent)
             } else {
                 // Fewer than three labels: the target must be a sub-domain of the SRV host itself.
-                domainOK = target.hasSuffix("." + srvLabels.joined(separator: ".")) && targetLabels.count > srvLabels.count
+                domainOK =
+                    target.hasSuffix("." + srvLabels.joined(separator: ".")) && targetLabels.count > srvLabels.count
             }
             guard domainOK else {
-                throw DNSError("the SRV record for \(srvHost) points to \(target.prefix(100)), which is not in \(srvHost)'s domain; MongoDB drivers refuse such records")
+                throw DNSError(
+                    "the SRV record for \(srvHost) points to \(target.prefix(100)), which is not in \(srvHost)'s domain; MongoDB drivers refuse such records"
+                )
             }
             guard record.port > 0 else { throw DNSError("the SRV record for \(srvHost) has port 0") }
             let seed = MongoHostAddress(host: target, port: Int(record.port))
@@ -66,7 +77,9 @@ public enum MongoSRV {
                 throw DNSError("the TXT record of \(srvHost) is not a list of key=value options")
             }
             guard let key = txtOptions.first(where: { $0.caseInsensitiveCompare(parts[0]) == .orderedSame }) else {
-                throw DNSError("the TXT record of \(srvHost) sets \(parts[0].prefix(40)); only authSource, replicaSet and loadBalanced are allowed there")
+                throw DNSError(
+                    "the TXT record of \(srvHost) sets \(parts[0].prefix(40)); only authSource, replicaSet and loadBalanced are allowed there"
+                )
             }
             guard let value = try? MongoConnectionString.percentDecode(parts[1]) else {
                 throw DNSError("the TXT record of \(srvHost) has a malformed percent-encoding")

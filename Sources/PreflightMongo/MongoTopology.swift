@@ -72,7 +72,8 @@ public struct MongoHello: Sendable, Equatable {
     public static func release(forWireVersion version: Int) -> String? {
         let table: [Int: String] = [
             0: "before 2.6", 2: "2.6", 3: "3.0", 4: "3.2", 5: "3.4", 6: "3.6", 7: "4.0", 8: "4.2", 9: "4.4", 13: "5.0",
-            14: "5.1", 15: "5.2", 16: "5.3", 17: "6.0", 18: "6.1", 19: "6.2", 20: "6.3", 21: "7.0", 22: "7.1", 23: "7.2",
+            14: "5.1", 15: "5.2", 16: "5.3", 17: "6.0", 18: "6.1", 19: "6.2", 20: "6.3", 21: "7.0", 22: "7.1",
+            23: "7.2",
             24: "7.3", 25: "8.0", 26: "8.1", 27: "8.2",
         ]
         if let known = table[version] { return known }
@@ -121,25 +122,32 @@ public enum MongoServerSelection {
 
     /// Decides, or throws the server-selection failure a driver would report.
     public static func decide(
-        hello: MongoHello, at address: MongoHostAddress, replicaSet: String?, directConnection: Bool, loadBalanced: Bool,
+        hello: MongoHello, at address: MongoHostAddress, replicaSet: String?, directConnection: Bool,
+        loadBalanced: Bool,
         product: String
     ) throws(ProbeFailure) -> Decision {
         if loadBalanced { return .use }
         if let wanted = replicaSet {
             if hello.isMongos {
-                throw ProbeFailure(.serverUnavailable,
+                throw ProbeFailure(
+                    .serverUnavailable,
                     "\(address) is a mongos (sharded cluster router), but the connection string asks for replica set \"\(wanted)\"; a driver would find no suitable server",
-                    hint: "remove replicaSet=\(wanted) from the connection string: a sharded cluster is reached through mongos without it",
+                    hint:
+                        "remove replicaSet=\(wanted) from the connection string: a sharded cluster is reached through mongos without it",
                     transient: false)
             }
             guard let actual = hello.setName else {
-                throw ProbeFailure(.serverUnavailable,
+                throw ProbeFailure(
+                    .serverUnavailable,
                     "\(address) is a \(hello.isReplicaSetGhost ? "replica-set member that is not initiated" : "standalone server"), not a member of replica set \"\(wanted)\" as the connection string's replicaSet says; a driver would find no suitable server",
-                    hint: hello.isReplicaSetGhost ? "run rs.initiate() on the server" : "remove replicaSet=\(wanted) from the connection string, or convert the server to a replica set",
+                    hint: hello.isReplicaSetGhost
+                        ? "run rs.initiate() on the server"
+                        : "remove replicaSet=\(wanted) from the connection string, or convert the server to a replica set",
                     transient: false)
             }
             guard actual == wanted else {
-                throw ProbeFailure(.serverUnavailable,
+                throw ProbeFailure(
+                    .serverUnavailable,
                     "\(address) belongs to replica set \"\(actual)\", not \"\(wanted)\" as the connection string's replicaSet says; a driver would ignore it and find no suitable server",
                     hint: "set replicaSet=\(actual) in the connection string (the name is case-sensitive)",
                     transient: false)
@@ -149,7 +157,8 @@ public enum MongoServerSelection {
             return .use
         }
         if hello.isReplicaSetGhost {
-            throw ProbeFailure(.serverUnavailable,
+            throw ProbeFailure(
+                .serverUnavailable,
                 "\(address) is a replica-set member that has not been initiated, so the set has no primary",
                 hint: "run rs.initiate() on it (or add directConnection=true to talk to it alone)", transient: true)
         }
@@ -158,9 +167,11 @@ public enum MongoServerSelection {
         if let primaryText = hello.primary, let primary = MongoHostAddress.parse(primaryText), primary != address {
             return .redirect(primary)
         }
-        throw ProbeFailure(.serverUnavailable,
+        throw ProbeFailure(
+            .serverUnavailable,
             "replica set \"\(setName)\" has no primary right now: \(address) is \(hello.roleName) and knows no primary (members: \(hello.members.map(\.description).joined(separator: ", ")))",
-            hint: "an election may be in progress (try again in a minute); if it persists, a majority of the members is down or unreachable from each other. directConnection=true reads from this member alone",
+            hint:
+                "an election may be in progress (try again in a minute); if it persists, a majority of the members is down or unreachable from each other. directConnection=true reads from this member alone",
             transient: true)
     }
 }

@@ -92,7 +92,8 @@ public enum MongoWire {
         }
         if bytes.count >= headerSize {
             let code = Int32(littleEndianBytes: bytes, at: 12)
-            guard let opCode = MongoOpCode(rawValue: code), opCode == .msg || opCode == .reply || opCode == .compressed else {
+            guard let opCode = MongoOpCode(rawValue: code), opCode == .msg || opCode == .reply || opCode == .compressed
+            else {
                 return .invalid("opcode \(code), which is not a MongoDB reply (OP_MSG 2013 or OP_REPLY 1)")
             }
         }
@@ -105,13 +106,16 @@ public enum MongoWire {
     public static func decodeReply(_ frame: [UInt8]) throws(MongoWireError) -> MongoReply {
         guard frame.count >= headerSize else { throw MongoWireError("a message shorter than its 16-byte header") }
         let length = Int(Int32(littleEndianBytes: frame, at: 0))
-        guard length == frame.count else { throw MongoWireError("a message whose length prefix (\(length)) does not match its size (\(frame.count))") }
+        guard length == frame.count else {
+            throw MongoWireError("a message whose length prefix (\(length)) does not match its size (\(frame.count))")
+        }
         let responseTo = Int32(littleEndianBytes: frame, at: 8)
         let code = Int32(littleEndianBytes: frame, at: 12)
         switch MongoOpCode(rawValue: code) {
         case .msg: return try decodeMsg(frame, responseTo: responseTo)
         case .reply: return try decodeOpReply(frame, responseTo: responseTo)
-        case .compressed: throw MongoWireError("a compressed message (OP_COMPRESSED), though no compression was offered")
+        case .compressed:
+            throw MongoWireError("a compressed message (OP_COMPRESSED), though no compression was offered")
         default: throw MongoWireError("opcode \(code), which is not a MongoDB reply")
         }
     }
@@ -122,7 +126,9 @@ public enum MongoWire {
         let checksumPresent = flags & 1 != 0
         let moreToCome = flags & 2 != 0
         // Bits 0-15 are "required": an unknown one set means we cannot read the message.
-        if flags & 0xFFFC != 0 { throw MongoWireError("an OP_MSG with unknown required flag bits 0x\(String(flags, radix: 16))") }
+        if flags & 0xFFFC != 0 {
+            throw MongoWireError("an OP_MSG with unknown required flag bits 0x\(String(flags, radix: 16))")
+        }
         let end = frame.count - (checksumPresent ? 4 : 0)
         var index = headerSize + 4
         var body: BSONDocument?
@@ -141,7 +147,9 @@ public enum MongoWire {
             case 1:
                 guard end - index >= 4 else { throw MongoWireError("a truncated OP_MSG document sequence") }
                 let size = Int(Int32(littleEndianBytes: frame, at: index))
-                guard size >= 4, size <= end - index else { throw MongoWireError("an OP_MSG document sequence of \(size) bytes that does not fit") }
+                guard size >= 4, size <= end - index else {
+                    throw MongoWireError("an OP_MSG document sequence of \(size) bytes that does not fit")
+                }
                 index += size  // document sequences are not used in replies to the commands a ping sends
             default:
                 throw MongoWireError("an OP_MSG section of unknown kind \(kind)")
@@ -171,6 +179,8 @@ public enum MongoWire {
 extension Int32 {
     /// Reads a little-endian Int32 at `offset` (the caller checks the bounds).
     init(littleEndianBytes bytes: [UInt8], at offset: Int) {
-        self = Int32(bitPattern: UInt32(bytes[offset]) | UInt32(bytes[offset + 1]) << 8 | UInt32(bytes[offset + 2]) << 16 | UInt32(bytes[offset + 3]) << 24)
+        self = Int32(
+            bitPattern: UInt32(bytes[offset]) | UInt32(bytes[offset + 1]) << 8 | UInt32(bytes[offset + 2]) << 16
+                | UInt32(bytes[offset + 3]) << 24)
     }
 }

@@ -45,13 +45,19 @@ public enum SASLprep {
         if v < 0x20 || v == 0x7F { return true }  // C.2.1
         if (0x80...0x9F).contains(v) || v == 0x06DD || v == 0x070F || v == 0x180E || (0x200C...0x200D).contains(v)
             || (0x2028...0x2029).contains(v) || (0x2060...0x2063).contains(v) || (0x206A...0x206F).contains(v)
-            || v == 0xFEFF || (0xFFF9...0xFFFC).contains(v) || (0x1D173...0x1D17A).contains(v) { return true }  // C.2.2
-        if (0xE000...0xF8FF).contains(v) || (0xF0000...0xFFFFD).contains(v) || (0x100000...0x10FFFD).contains(v) { return true }  // C.3
+            || v == 0xFEFF || (0xFFF9...0xFFFC).contains(v) || (0x1D173...0x1D17A).contains(v)
+        {
+            return true
+        }  // C.2.2
+        if (0xE000...0xF8FF).contains(v) || (0xF0000...0xFFFFD).contains(v) || (0x100000...0x10FFFD).contains(v) {
+            return true
+        }  // C.3
         if (0xFDD0...0xFDEF).contains(v) || (v & 0xFFFE) == 0xFFFE { return true }  // C.4
         if (0xD800...0xDFFF).contains(v) { return true }  // C.5
         if (0xFFF9...0xFFFD).contains(v) { return true }  // C.6
         if (0x2FF0...0x2FFB).contains(v) { return true }  // C.7
-        if v == 0x0340 || v == 0x0341 || v == 0x200E || v == 0x200F || (0x202A...0x202E).contains(v) { return true }  // C.8
+        // C.8
+        if v == 0x0340 || v == 0x0341 || v == 0x200E || v == 0x200F || (0x202A...0x202E).contains(v) { return true }
         if v == 0xE0001 || (0xE0020...0xE007F).contains(v) { return true }  // C.9
         return false
     }

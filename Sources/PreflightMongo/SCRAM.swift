@@ -49,7 +49,9 @@ public struct SCRAMClient: Sendable {
     private var serverSignature: [UInt8]?
 
     /// A client for MongoDB: prepares the password as the mechanism requires.
-    public init(mechanism: SCRAMMechanism, username: String, password: String, clientNonce: String? = nil) throws(SCRAMError) {
+    public init(mechanism: SCRAMMechanism, username: String, password: String, clientNonce: String? = nil)
+        throws(SCRAMError)
+    {
         let prepared: String
         switch mechanism {
         case .sha1:
@@ -58,7 +60,9 @@ public struct SCRAMClient: Sendable {
             prepared = digest.map { String(format: "%02x", $0) }.joined()
         case .sha256:
             guard let saslPrepped = SASLprep.prepare(password) else {
-                throw SCRAMError(.password, "the password contains a character SASLprep prohibits (a control or private-use character)")
+                throw SCRAMError(
+                    .password,
+                    "the password contains a character SASLprep prohibits (a control or private-use character)")
             }
             prepared = saslPrepped
         }
@@ -97,10 +101,12 @@ public struct SCRAMClient: Sendable {
             throw SCRAMError(.protocolViolation, "the server requires a SCRAM extension this client does not know")
         }
         guard let nonce = fields["r"], let saltText = fields["s"], let iterationText = fields["i"] else {
-            throw SCRAMError(.protocolViolation, "the server's first SCRAM message lacks the nonce, salt or iteration count")
+            throw SCRAMError(
+                .protocolViolation, "the server's first SCRAM message lacks the nonce, salt or iteration count")
         }
         guard nonce.hasPrefix(clientNonce), nonce.count > clientNonce.count else {
-            throw SCRAMError(.protocolViolation, "the server's nonce does not extend ours (a replayed or forged SCRAM message)")
+            throw SCRAMError(
+                .protocolViolation, "the server's nonce does not extend ours (a replayed or forged SCRAM message)")
         }
         guard let salt = Data(base64Encoded: saltText), !salt.isEmpty else {
             throw SCRAMError(.protocolViolation, "the server's salt is not base64")
@@ -109,17 +115,26 @@ public struct SCRAMClient: Sendable {
             throw SCRAMError(.protocolViolation, "the server's iteration count is not a number")
         }
         guard iterations >= Self.minimumIterations else {
-            throw SCRAMError(.protocolViolation, "the server asks for \(iterations) iterations, fewer than the minimum of \(Self.minimumIterations)")
+            throw SCRAMError(
+                .protocolViolation,
+                "the server asks for \(iterations) iterations, fewer than the minimum of \(Self.minimumIterations)")
         }
         guard iterations <= Self.maximumIterations else {
-            throw SCRAMError(.protocolViolation, "the server asks for \(iterations) iterations, more than the \(Self.maximumIterations) this client computes")
+            throw SCRAMError(
+                .protocolViolation,
+                "the server asks for \(iterations) iterations, more than the \(Self.maximumIterations) this client computes"
+            )
         }
         let withoutProof = "c=biws,r=\(nonce)"
         let message = "\(clientFirstMessageBare),\(serverFirst),\(withoutProof)"
         let keys: (proof: [UInt8], serverSignature: [UInt8])
         switch mechanism {
-        case .sha1: keys = Self.compute(Insecure.SHA1.self, password: password, salt: Array(salt), iterations: iterations, authMessage: message)
-        case .sha256: keys = Self.compute(SHA256.self, password: password, salt: Array(salt), iterations: iterations, authMessage: message)
+        case .sha1:
+            keys = Self.compute(
+                Insecure.SHA1.self, password: password, salt: Array(salt), iterations: iterations, authMessage: message)
+        case .sha256:
+            keys = Self.compute(
+                SHA256.self, password: password, salt: Array(salt), iterations: iterations, authMessage: message)
         }
         authMessage = message
         serverSignature = keys.serverSignature
@@ -130,7 +145,8 @@ public struct SCRAMClient: Sendable {
     public func verifyServerFinal(_ message: String) throws(SCRAMError) {
         let fields = Self.attributes(message)
         if let error = fields["e"] {
-            throw SCRAMError(.serverError(error), "the server ended the SCRAM exchange with an error: \(error.prefix(100))")
+            throw SCRAMError(
+                .serverError(error), "the server ended the SCRAM exchange with an error: \(error.prefix(100))")
         }
         guard let expected = serverSignature else {
             throw SCRAMError(.protocolViolation, "the server sent its final message before the client's proof")
@@ -139,7 +155,10 @@ public struct SCRAMClient: Sendable {
             throw SCRAMError(.protocolViolation, "the server's final SCRAM message has no signature")
         }
         guard Array(signature) == expected else {
-            throw SCRAMError(.serverSignature, "the server's SCRAM signature does not verify: it does not know this password, or something between us and the server rewrote the exchange")
+            throw SCRAMError(
+                .serverSignature,
+                "the server's SCRAM signature does not verify: it does not know this password, or something between us and the server rewrote the exchange"
+            )
         }
     }
 
@@ -148,21 +167,27 @@ public struct SCRAMClient: Sendable {
 
     // MARK: The arithmetic (RFC 5802 section 3)
 
-    static func compute<H: HashFunction>(_: H.Type, password: [UInt8], salt: [UInt8], iterations: Int, authMessage: String) -> (proof: [UInt8], serverSignature: [UInt8]) {
+    static func compute<H: HashFunction>(
+        _: H.Type, password: [UInt8], salt: [UInt8], iterations: Int, authMessage: String
+    ) -> (proof: [UInt8], serverSignature: [UInt8]) {
         let salted = saltedPassword(H.self, password: password, salt: salt, iterations: iterations)
         let saltedKey = SymmetricKey(data: salted)
         let clientKey = Array(HMAC<H>.authenticationCode(for: Array("Client Key".utf8), using: saltedKey))
         let storedKey = Array(H.hash(data: clientKey))
-        let clientSignature = Array(HMAC<H>.authenticationCode(for: Array(authMessage.utf8), using: SymmetricKey(data: storedKey)))
+        let clientSignature = Array(
+            HMAC<H>.authenticationCode(for: Array(authMessage.utf8), using: SymmetricKey(data: storedKey)))
         let proof = zip(clientKey, clientSignature).map { $0 ^ $1 }
         let serverKey = Array(HMAC<H>.authenticationCode(for: Array("Server Key".utf8), using: saltedKey))
-        let serverSignature = Array(HMAC<H>.authenticationCode(for: Array(authMessage.utf8), using: SymmetricKey(data: serverKey)))
+        let serverSignature = Array(
+            HMAC<H>.authenticationCode(for: Array(authMessage.utf8), using: SymmetricKey(data: serverKey)))
         return (proof, serverSignature)
     }
 
     /// Hi(password, salt, i): PBKDF2 with HMAC-H and one output block. The keyed HMAC state is made once
     /// and copied for each iteration; the XOR runs over raw buffers (this is the ping's hottest loop).
-    public static func saltedPassword<H: HashFunction>(_: H.Type, password: [UInt8], salt: [UInt8], iterations: Int) -> [UInt8] {
+    public static func saltedPassword<H: HashFunction>(_: H.Type, password: [UInt8], salt: [UInt8], iterations: Int)
+        -> [UInt8]
+    {
         let base = HMAC<H>(key: SymmetricKey(data: password))
         var first = base
         first.update(data: salt + [0, 0, 0, 1])
@@ -192,7 +217,9 @@ public struct SCRAMClient: Sendable {
     static func attributes(_ message: String) -> [String: String] {
         var fields: [String: String] = [:]
         for part in message.split(separator: ",", omittingEmptySubsequences: true) {
-            guard let equals = part.firstIndex(of: "="), part.distance(from: part.startIndex, to: equals) == 1 else { continue }
+            guard let equals = part.firstIndex(of: "="), part.distance(from: part.startIndex, to: equals) == 1 else {
+                continue
+            }
             let key = String(part[..<equals])
             if fields[key] == nil { fields[key] = String(part[part.index(after: equals)...]) }
         }

@@ -19,22 +19,30 @@ public struct MotherDuckConfig: Sendable, Equatable {
     public init(payload: ConnectorPayload) throws(InvalidConfig) {
         let config = payload.sharedConfig
         guard let raw = try config.secret("token") else {
-            throw InvalidConfig("sharedConfig.token is required for motherduck (a MotherDuck access token from Settings > Access tokens)")
+            throw InvalidConfig(
+                "sharedConfig.token is required for motherduck (a MotherDuck access token from Settings > Access tokens)"
+            )
         }
         var token = raw.trimmingCharacters(in: .whitespacesAndNewlines)
-        if token.lowercased().hasPrefix("bearer ") { token = String(token.dropFirst(7)).trimmingCharacters(in: .whitespaces) }
+        if token.lowercased().hasPrefix("bearer ") {
+            token = String(token.dropFirst(7)).trimmingCharacters(in: .whitespaces)
+        }
         guard token.count <= 16_384, !token.contains(where: { $0.isWhitespace || $0.isNewline }) else {
-            throw InvalidConfig("sharedConfig.token is not a MotherDuck access token: it contains spaces or line breaks")
+            throw InvalidConfig(
+                "sharedConfig.token is not a MotherDuck access token: it contains spaces or line breaks")
         }
         guard let claims = MotherDuckToken(token) else {
-            throw InvalidConfig("sharedConfig.token is not a MotherDuck access token: MotherDuck tokens are JWTs (three base64url parts separated by dots, with JSON claims)")
+            throw InvalidConfig(
+                "sharedConfig.token is not a MotherDuck access token: MotherDuck tokens are JWTs (three base64url parts separated by dots, with JSON claims)"
+            )
         }
         self.token = token
         self.claims = claims
         if let text = try config.string("endpointURL") {
             let endpoint = try HTTPEndpoint.parse(text, key: "endpointURL", defaultTLS: true)
             guard endpoint.isTLS else {
-                throw InvalidConfig("sharedConfig.endpointURL must be an https:// URL: the token is sent with every request")
+                throw InvalidConfig(
+                    "sharedConfig.endpointURL must be an https:// URL: the token is sent with every request")
             }
             self.endpoint = endpoint
         } else {

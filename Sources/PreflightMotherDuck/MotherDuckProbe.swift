@@ -23,18 +23,25 @@ struct MotherDuckProbe: Probe {
         let owner = claims.owner
         try await context.step("token", "reading the token's claims") { outcome in
             if claims.isExpired(at: now) {
-                throw ProbeFailure(.auth, "the MotherDuck token\(owner.map { " of \($0)" } ?? "") \(claims.expiryDescription(at: now)) (its exp claim); no request was sent",
-                    hint: "create a new access token in MotherDuck (Settings > Access tokens), with a longer expiry or none, and update the connector")
+                throw ProbeFailure(
+                    .auth,
+                    "the MotherDuck token\(owner.map { " of \($0)" } ?? "") \(claims.expiryDescription(at: now)) (its exp claim); no request was sent",
+                    hint:
+                        "create a new access token in MotherDuck (Settings > Access tokens), with a longer expiry or none, and update the connector"
+                )
             }
-            outcome.detail = "a MotherDuck token for \(owner ?? "an unnamed user (no username or email claim)"), \(claims.expiryDescription(at: now))"
+            outcome.detail =
+                "a MotherDuck token for \(owner ?? "an unnamed user (no username or email claim)"), \(claims.expiryDescription(at: now))"
             if let expiresAt = claims.expiresAt, expiresAt.timeIntervalSince(now) < Self.expiryWarning {
                 outcome.status = .warning
                 outcome.hint = "the token expires soon: create a new one before then"
             }
         }
         guard let username = claims.username else {
-            context.trace.note("api", status: .warning,
-                detail: "the token carries no username claim, so Preflight cannot ask MotherDuck about it; it was not proved",
+            context.trace.note(
+                "api", status: .warning,
+                detail:
+                    "the token carries no username claim, so Preflight cannot ask MotherDuck about it; it was not proved",
                 hint: "MotherDuck access tokens name their user; check that this is a MotherDuck token")
             return
         }
@@ -42,39 +49,56 @@ struct MotherDuckProbe: Probe {
         defer { client.close() }
         let target = HTTPTarget(config.endpoint, rootCertificatesPEM: config.rootCertificatesPEM)
         try await client.connect(target)
-        let request = HTTPRequest("GET", "/v1/users/\(FormEncoding.percentEncode(username))/tokens",
-                                  headers: [HTTPField("Authorization", "Bearer \(config.token)"), HTTPField("Accept", "application/json")])
+        let request = HTTPRequest(
+            "GET", "/v1/users/\(FormEncoding.percentEncode(username))/tokens",
+            headers: [HTTPField("Authorization", "Bearer \(config.token)"), HTTPField("Accept", "application/json")])
         let host = config.endpoint.hostHeader
-        try await context.step("api", "GET /v1/users/\(username)/tokens on \(host)",
-            timeoutHint: "\(host) accepted the connection but did not answer in time") { outcome in
+        try await context.step(
+            "api", "GET /v1/users/\(username)/tokens on \(host)",
+            timeoutHint: "\(host) accepted the connection but did not answer in time"
+        ) { outcome in
             let response = try await client.exchange(request, with: target)
             outcome.detail = try Self.interpret(response, username: username, owner: owner ?? username, host: host)
         }
     }
 
     /// The step detail for a 2xx answer, or the failure for any other. Pure.
-    static func interpret(_ response: HTTPResponse, username: String, owner: String, host: String) throws(ProbeFailure) -> String {
+    static func interpret(_ response: HTTPResponse, username: String, owner: String, host: String) throws(ProbeFailure)
+        -> String
+    {
         let error = MotherDuckAPIError(response)
         switch response.status {
         case 200..<300:
             guard let tokens = response.json()?["tokens"]?.arrayValue else {
-                throw ProbeFailure(.protocolMismatch, "\(host) answered \(response.statusLine) without the token list MotherDuck's API returns (\(response.preview(80)))",
-                    hint: "check sharedConfig.endpointURL: it should be MotherDuck's REST API (https://api.motherduck.com)")
+                throw ProbeFailure(
+                    .protocolMismatch,
+                    "\(host) answered \(response.statusLine) without the token list MotherDuck's API returns (\(response.preview(80)))",
+                    hint:
+                        "check sharedConfig.endpointURL: it should be MotherDuck's REST API (https://api.motherduck.com)"
+                )
             }
-            return "MotherDuck accepted the token of \(owner) (\(tokens.count) access token\(tokens.count == 1 ? "" : "s") on the account)"
+            return
+                "MotherDuck accepted the token of \(owner) (\(tokens.count) access token\(tokens.count == 1 ? "" : "s") on the account)"
         case 401:
-            throw ProbeFailure(.auth, "MotherDuck rejected the token of \(owner): \(error.summary)",
-                hint: "the token may have been invalidated or its user deleted: create a new access token in MotherDuck (Settings > Access tokens)")
+            throw ProbeFailure(
+                .auth, "MotherDuck rejected the token of \(owner): \(error.summary)",
+                hint:
+                    "the token may have been invalidated or its user deleted: create a new access token in MotherDuck (Settings > Access tokens)"
+            )
         case 403:
-            throw ProbeFailure(.permission, "MotherDuck accepted the token of \(owner) but refused the read-only API call: \(error.summary)",
+            throw ProbeFailure(
+                .permission,
+                "MotherDuck accepted the token of \(owner) but refused the read-only API call: \(error.summary)",
                 hint: "use a Read/Write token (Read Scaling tokens cannot write, and are refused by the REST API)")
         case 404:
-            throw ProbeFailure(.auth, "MotherDuck does not know user \"\(username)\" named in the token: \(error.summary)",
+            throw ProbeFailure(
+                .auth, "MotherDuck does not know user \"\(username)\" named in the token: \(error.summary)",
                 hint: "the token's user may have been deleted: create a new access token")
         case 429, 500..<600:
             throw ProbeFailure(.serverUnavailable, "MotherDuck's API answered \(error.summary)", transient: true)
         default:
-            throw ProbeFailure(.protocolMismatch, "\(host) answered GET /v1/users/\(username)/tokens with \(error.summary)",
+            throw ProbeFailure(
+                .protocolMismatch, "\(host) answered GET /v1/users/\(username)/tokens with \(error.summary)",
                 hint: "check sharedConfig.endpointURL: it should be MotherDuck's REST API (https://api.motherduck.com)")
         }
     }

@@ -17,14 +17,17 @@ public struct MotherDuckToken: Sendable, Equatable {
     /// Reads the claims of `token`; nil when it is not a JWT with a JSON payload.
     public init?(_ token: String) {
         guard let claims = JWT.unverifiedClaims(token) else { return nil }
-        username = Self.text(claims["username"]) ?? Self.text(claims["user_name"]) ?? Self.text(claims["preferred_username"])
+        username =
+            Self.text(claims["username"]) ?? Self.text(claims["user_name"]) ?? Self.text(claims["preferred_username"])
         email = Self.text(claims["email"])
         expiresAt = claims["exp"]?.numberValue.map { Date(timeIntervalSince1970: $0) }
         issuedAt = claims["iat"]?.numberValue.map { Date(timeIntervalSince1970: $0) }
     }
 
     private static func text(_ value: JSONValue?) -> String? {
-        guard let text = value?.stringValue?.trimmingCharacters(in: .whitespacesAndNewlines), !text.isEmpty, text.count <= 320 else { return nil }
+        guard let text = value?.stringValue?.trimmingCharacters(in: .whitespacesAndNewlines), !text.isEmpty,
+            text.count <= 320
+        else { return nil }
         return text
     }
 
@@ -51,7 +54,9 @@ public struct MotherDuckToken: Sendable, Equatable {
         let seconds = expiresAt.timeIntervalSince(now)
         if seconds <= 0 { return "expired \(stamp)" }
         let days = Int(seconds / 86_400)
-        return days >= 1 ? "expires \(stamp) (in \(days) day\(days == 1 ? "" : "s"))" : "expires \(stamp) (in \(Int(seconds / 3600)) h)"
+        return days >= 1
+            ? "expires \(stamp) (in \(days) day\(days == 1 ? "" : "s"))"
+            : "expires \(stamp) (in \(Int(seconds / 3600)) h)"
     }
 
     static func format(_ date: Date) -> String {

@@ -136,7 +136,7 @@ enum Ed25519 {
         let y = mul(field([4]), inverse(field([5])))
         let y2 = mul(y, y)
         let x2 = mul(sub(y2, one), inverse(add(mul(d, y2), one)))
-        var x = pow(x2, exponent(low: 0xFE, high: 0x0F))          // x2^((p+3)/8)
+        var x = pow(x2, exponent(low: 0xFE, high: 0x0F))  // x2^((p+3)/8)
         if !equal(mul(x, x), x2) {
             let sqrtMinusOne = pow(field([2]), exponent(low: 0xFB, high: 0x1F))  // 2^((p-1)/4)
             x = mul(x, sqrtMinusOne)

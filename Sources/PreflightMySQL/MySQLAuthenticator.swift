@@ -67,7 +67,9 @@ public struct MySQLAuthenticator: Sendable {
     ///   - nonce: the greeting's scramble.
     ///   - secure: whether the connection is encrypted (TLS), which allows sending the password in clear.
     ///   - serverPublicKeyPEM: the server's RSA public key, when given in the config.
-    public init(password: String?, serverPlugin: String?, nonce: [UInt8], secure: Bool, serverPublicKeyPEM: String? = nil) {
+    public init(
+        password: String?, serverPlugin: String?, nonce: [UInt8], secure: Bool, serverPublicKeyPEM: String? = nil
+    ) {
         self.password = Array((password ?? "").utf8)
         self.nonce = nonce
         self.secure = secure
@@ -126,8 +128,10 @@ public struct MySQLAuthenticator: Sendable {
         if let suppliedPublicKey {
             state = .awaitingResult
             do {
-                let encrypted = try MySQLScramble.rsaEncryptedPassword(password, nonce: nonce, publicKeyPEM: suppliedPublicKey)
-                notes.append("full authentication: password encrypted with the supplied RSA public key (serverPublicKey)")
+                let encrypted = try MySQLScramble.rsaEncryptedPassword(
+                    password, nonce: nonce, publicKeyPEM: suppliedPublicKey)
+                notes.append(
+                    "full authentication: password encrypted with the supplied RSA public key (serverPublicKey)")
                 return .success(encrypted)
             } catch {
                 return .failure(.publicKeyUnusable("the supplied serverPublicKey: \(error.reason)"))
@@ -152,7 +156,8 @@ public struct MySQLAuthenticator: Sendable {
         case 0x01:
             return moreData(Array(payload.dropFirst()))
         default:
-            return finish(.failed(.unexpected("a packet starting with 0x\(String(header, radix: 16)) during authentication")))
+            return finish(
+                .failed(.unexpected("a packet starting with 0x\(String(header, radix: 16)) during authentication")))
         }
     }
 
@@ -203,7 +208,8 @@ public struct MySQLAuthenticator: Sendable {
             do {
                 let encrypted = try MySQLScramble.rsaEncryptedPassword(password, nonce: nonce, publicKeyPEM: pem)
                 state = .awaitingResult
-                notes.append("full authentication: password encrypted with the RSA public key requested from the server")
+                notes.append(
+                    "full authentication: password encrypted with the RSA public key requested from the server")
                 return .send(encrypted)
             } catch {
                 return finish(.failed(.publicKeyUnusable("the server's public key: \(error.reason)")))

@@ -52,7 +52,8 @@ public struct MySQLConfig: Sendable, Equatable {
         case .planetscale:
             tls = try TLSSettings.from(config, serverName: host, default: .verifyFull, type: type)
             guard tls.mode == .verifyFull else {
-                throw InvalidConfig("planetscale connections are always verified: sharedConfig.sslMode must be verify-full or omitted")
+                throw InvalidConfig(
+                    "planetscale connections are always verified: sharedConfig.sslMode must be verify-full or omitted")
             }
             tlsModeSource = sslMode != nil ? "sslMode \"verify-full\"" : "planetscale (always verify-full)"
         default:
@@ -69,7 +70,8 @@ public struct MySQLConfig: Sendable, Equatable {
         }
         if let pem = try config.string("serverPublicKey") {
             guard pem.contains("-----BEGIN"), pem.contains("PUBLIC KEY-----") else {
-                throw InvalidConfig("sharedConfig.serverPublicKey must be an RSA public key in PEM form (-----BEGIN PUBLIC KEY-----)")
+                throw InvalidConfig(
+                    "sharedConfig.serverPublicKey must be an RSA public key in PEM form (-----BEGIN PUBLIC KEY-----)")
             }
             serverPublicKeyPEM = pem
         }
@@ -85,7 +87,9 @@ public struct MySQLConfig: Sendable, Equatable {
         case "verify_ca", "verify-ca": return .verifyCA
         case "verify_identity", "verify-identity", "verify-full": return .verifyFull
         default:
-            throw InvalidConfig("sharedConfig.tlsMode must be \"\" (no TLS) or \"preferred\" (or use sslMode: disable, prefer, require, verify-ca, verify-full)")
+            throw InvalidConfig(
+                "sharedConfig.tlsMode must be \"\" (no TLS) or \"preferred\" (or use sslMode: disable, prefer, require, verify-ca, verify-full)"
+            )
         }
     }
 

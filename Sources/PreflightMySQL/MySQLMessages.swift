@@ -100,7 +100,9 @@ public struct MySQLGreeting: Sendable, Equatable {
                 }
                 if caps.contains(.pluginAuth) {
                     let name = try reader.nulTerminated("auth plugin name", orToEnd: true)
-                    guard name.allSatisfy({ $0 >= 0x20 && $0 < 0x7F }) else { throw ParseError.notText("auth plugin name") }
+                    guard name.allSatisfy({ $0 >= 0x20 && $0 < 0x7F }) else {
+                        throw ParseError.notText("auth plugin name")
+                    }
                     plugin = name.isEmpty ? nil : String(decoding: name, as: UTF8.self)
                 }
             }
@@ -167,7 +169,8 @@ public enum MySQLClientMessages {
     /// Protocol::HandshakeResponse41.
     public static func handshakeResponse(
         capabilities: MySQLCapabilities, user: String, authResponse: [UInt8], database: String?,
-        pluginName: String?, attributes: [(String, String)] = [("_client_name", "preflight"), ("program_name", "preflight")]
+        pluginName: String?,
+        attributes: [(String, String)] = [("_client_name", "preflight"), ("program_name", "preflight")]
     ) -> [UInt8] {
         var writer = MySQLPayloadWriter()
         writer.append(head(capabilities))

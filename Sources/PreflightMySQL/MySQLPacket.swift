@@ -222,9 +222,15 @@ public struct MySQLPayloadWriter {
     public mutating func lengthEncoded(_ value: UInt64) {
         switch value {
         case 0..<0xFB: bytes.append(UInt8(value))
-        case 0xFB..<(1 << 16): bytes.append(0xFC); uint(value, size: 2)
-        case (1 << 16)..<(1 << 24): bytes.append(0xFD); uint(value, size: 3)
-        default: bytes.append(0xFE); uint(value, size: 8)
+        case 0xFB..<(1 << 16):
+            bytes.append(0xFC)
+            uint(value, size: 2)
+        case (1 << 16)..<(1 << 24):
+            bytes.append(0xFD)
+            uint(value, size: 3)
+        default:
+            bytes.append(0xFE)
+            uint(value, size: 8)
         }
     }
 

@@ -12,7 +12,9 @@ struct MySQLProbe: Probe {
     var target: PingTarget { PingTarget(host: config.host, port: config.port) }
 
     private var product: String { config.type.productName }
-    private var server: String { config.host.contains(":") ? "[\(config.host)]:\(config.port)" : "\(config.host):\(config.port)" }
+    private var server: String {
+        config.host.contains(":") ? "[\(config.host)]:\(config.port)" : "\(config.host):\(config.port)"
+    }
 
     /// A greeting is well under 1 KiB; a header announcing more than this is not MySQL.
     static let greetingLimit = 64 << 10
@@ -25,8 +27,11 @@ struct MySQLProbe: Probe {
         // COM_QUIT and close however the ping ends (a no-op when the server already closed).
         defer { wire.quit() }
         let server = self.server
-        let greeting = try await context.step("greeting", "waiting for \(server) to send its greeting",
-            timeoutHint: "the port accepted the connection but sent nothing; MySQL servers speak first, so this is probably not MySQL (or it is overloaded)") { outcome in
+        let greeting = try await context.step(
+            "greeting", "waiting for \(server) to send its greeting",
+            timeoutHint:
+                "the port accepted the connection but sent nothing; MySQL servers speak first, so this is probably not MySQL (or it is overloaded)"
+        ) { outcome in
             let greeting = try await readGreeting(wire, context: context)
             outcome.detail = Self.describe(greeting)
             return greeting
@@ -39,7 +44,9 @@ struct MySQLProbe: Probe {
 
     static func describe(_ greeting: MySQLGreeting) -> String {
         let flavor = greeting.isMariaDB ? "MariaDB" : "MySQL"
-        var parts = ["\(flavor) \(greeting.displayVersion) (protocol \(greeting.protocolVersion), connection \(greeting.connectionID))"]
+        var parts = [
+            "\(flavor) \(greeting.displayVersion) (protocol \(greeting.protocolVersion), connection \(greeting.connectionID))"
+        ]
         if let plugin = greeting.authPluginName { parts.append("default auth plugin \(plugin)") }
         parts.append(greeting.capabilities.contains(.ssl) ? "TLS offered" : "TLS not offered")
         return parts.joined(separator: ", ")
@@ -60,8 +67,10 @@ struct MySQLProbe: Probe {
             throw await greetingFailure(error, wire: wire, budget: budget)
         }
         if packet.header == 0xFF {
-            let error = MySQLServerError.parse(packet.payload) ?? MySQLServerError(code: 0, message: "an unreadable error")
-            throw MySQLErrorMapping.failure(for: error, user: config.user, database: config.database, server: server,
+            let error =
+                MySQLServerError.parse(packet.payload) ?? MySQLServerError(code: 0, message: "an unreadable error")
+            throw MySQLErrorMapping.failure(
+                for: error, user: config.user, database: config.database, server: server,
                 product: product, encrypted: false, passwordGiven: config.password != nil)
         }
         let greeting: MySQLGreeting
@@ -74,15 +83,27 @@ struct MySQLProbe: Probe {
             }
             switch error {
             case .unsupportedProtocol(9):
-                throw ProbeFailure(.protocolMismatch, "\(server) speaks the pre-4.1 MySQL protocol 9 (MySQL 3.x); Preflight needs protocol 10 (MySQL 4.1 or later)")
+                throw ProbeFailure(
+                    .protocolMismatch,
+                    "\(server) speaks the pre-4.1 MySQL protocol 9 (MySQL 3.x); Preflight needs protocol 10 (MySQL 4.1 or later)"
+                )
             case .unsupportedProtocol(let version):
-                throw ProbeFailure(.protocolMismatch, "\(server) sent a packet that is not a MySQL greeting (protocol byte \(version), expected 10; first bytes: \(ProtocolSniffer.preview(first)))", hint: portHint)
+                throw ProbeFailure(
+                    .protocolMismatch,
+                    "\(server) sent a packet that is not a MySQL greeting (protocol byte \(version), expected 10; first bytes: \(ProtocolSniffer.preview(first)))",
+                    hint: portHint)
             case .truncated(let field), .notText(let field):
-                throw ProbeFailure(.protocolMismatch, "\(server) sent a malformed MySQL greeting (bad \(field); first bytes: \(ProtocolSniffer.preview(first)))", hint: portHint)
+                throw ProbeFailure(
+                    .protocolMismatch,
+                    "\(server) sent a malformed MySQL greeting (bad \(field); first bytes: \(ProtocolSniffer.preview(first)))",
+                    hint: portHint)
             }
         }
         guard greeting.capabilities.contains(.protocol41) else {
-            throw ProbeFailure(.unsupported, "\(server) (\(greeting.displayVersion)) does not speak the MySQL 4.1 protocol; Preflight needs MySQL 4.1 or later")
+            throw ProbeFailure(
+                .unsupported,
+                "\(server) (\(greeting.displayVersion)) does not speak the MySQL 4.1 protocol; Preflight needs MySQL 4.1 or later"
+            )
         }
         return greeting
     }
@@ -107,32 +128,59 @@ struct MySQLProbe: Probe {
         switch error {
         case .timedOut:
             if seen.total == 0 {
-                return ProbeFailure(.timeout, "\(server) accepted the connection but sent no greeting within \(budget.humanDescription); MySQL servers speak first, so it is probably not \(product), or it is overloaded",
+                return ProbeFailure(
+                    .timeout,
+                    "\(server) accepted the connection but sent no greeting within \(budget.humanDescription); MySQL servers speak first, so it is probably not \(product), or it is overloaded",
                     hint: portHint)
             }
             if let pending = seen.pending {
-                return ProbeFailure(.timeout, "\(server) sent \(pending.have) of the \(pending.announced) bytes its greeting announced, then nothing for \(budget.humanDescription) (first bytes: \(preview))",
+                return ProbeFailure(
+                    .timeout,
+                    "\(server) sent \(pending.have) of the \(pending.announced) bytes its greeting announced, then nothing for \(budget.humanDescription) (first bytes: \(preview))",
                     hint: "a MySQL server sends its whole greeting at once; this is probably not \(product)")
             }
-            return ProbeFailure(.timeout, "\(server) sent \(seen.total) bytes that are not a whole MySQL greeting, then nothing for \(budget.humanDescription) (first bytes: \(preview))", hint: portHint)
+            return ProbeFailure(
+                .timeout,
+                "\(server) sent \(seen.total) bytes that are not a whole MySQL greeting, then nothing for \(budget.humanDescription) (first bytes: \(preview))",
+                hint: portHint)
         case .closed(let pending):
             if seen.total == 0 {
-                return ProbeFailure(.serverUnavailable, "\(server) accepted the TCP connection, then closed it without sending a greeting",
-                    hint: "a proxy or load balancer with no healthy \(product) behind it, a server refusing this address at the TCP level, or not \(product) at all")
+                return ProbeFailure(
+                    .serverUnavailable,
+                    "\(server) accepted the TCP connection, then closed it without sending a greeting",
+                    hint:
+                        "a proxy or load balancer with no healthy \(product) behind it, a server refusing this address at the TCP level, or not \(product) at all"
+                )
             }
             if let pending {
-                return ProbeFailure(.protocolMismatch, "\(server) closed the connection in the middle of its greeting (\(pending.have) of \(pending.announced) bytes; first bytes: \(preview))",
-                    hint: "a \(product) server sends its whole greeting; this is probably something else, or a proxy cut it off")
+                return ProbeFailure(
+                    .protocolMismatch,
+                    "\(server) closed the connection in the middle of its greeting (\(pending.have) of \(pending.announced) bytes; first bytes: \(preview))",
+                    hint:
+                        "a \(product) server sends its whole greeting; this is probably something else, or a proxy cut it off"
+                )
             }
-            return ProbeFailure(.protocolMismatch, "\(server) sent \(seen.total) bytes that are not a MySQL greeting and closed the connection (first bytes: \(preview))", hint: portHint)
+            return ProbeFailure(
+                .protocolMismatch,
+                "\(server) sent \(seen.total) bytes that are not a MySQL greeting and closed the connection (first bytes: \(preview))",
+                hint: portHint)
         case .framing(.tooLarge(let announced, _)):
-            return ProbeFailure(.protocolMismatch, "\(server) announced a first packet of \(announced) bytes, far more than a MySQL greeting (under 1 KiB); it is not \(product) (first bytes: \(preview))", hint: portHint)
+            return ProbeFailure(
+                .protocolMismatch,
+                "\(server) announced a first packet of \(announced) bytes, far more than a MySQL greeting (under 1 KiB); it is not \(product) (first bytes: \(preview))",
+                hint: portHint)
         case .framing(.outOfOrder(let expected, let received)):
-            return ProbeFailure(.protocolMismatch, "\(server) sent a first packet with sequence id \(received) (a greeting has \(expected)); it is not \(product) (first bytes: \(preview))", hint: portHint)
+            return ProbeFailure(
+                .protocolMismatch,
+                "\(server) sent a first packet with sequence id \(received) (a greeting has \(expected)); it is not \(product) (first bytes: \(preview))",
+                hint: portHint)
         case .byteLimit:
-            return ProbeFailure(.protocolMismatch, "\(server) sent far more data than a \(product) greeting; it is not \(product)", hint: portHint)
+            return ProbeFailure(
+                .protocolMismatch, "\(server) sent far more data than a \(product) greeting; it is not \(product)",
+                hint: portHint)
         case .channel(let text):
-            return ProbeFailure(.unreachable, "the connection to \(server) failed while waiting for its greeting: \(text)")
+            return ProbeFailure(
+                .unreachable, "the connection to \(server) failed while waiting for its greeting: \(text)")
         }
     }
 
@@ -146,27 +194,40 @@ struct MySQLProbe: Probe {
         return capabilities
     }
 
-    private func negotiateTLS(_ wire: MySQLWire, greeting: MySQLGreeting, context: ProbeContext) async throws(ProbeFailure) -> Bool {
+    private func negotiateTLS(_ wire: MySQLWire, greeting: MySQLGreeting, context: ProbeContext)
+        async throws(ProbeFailure) -> Bool
+    {
         let mode = config.tls.mode
         guard mode != .disable else {
-            context.trace.note("tls", status: .skipped, detail: "TLS is off (\(config.tlsModeSource)): the connection is not encrypted",
-                hint: greeting.capabilities.contains(.ssl) ? "the server offers TLS: set tlsMode to \"preferred\" (or sslMode to verify-full) to use it" : nil)
+            context.trace.note(
+                "tls", status: .skipped,
+                detail: "TLS is off (\(config.tlsModeSource)): the connection is not encrypted",
+                hint: greeting.capabilities.contains(.ssl)
+                    ? "the server offers TLS: set tlsMode to \"preferred\" (or sslMode to verify-full) to use it" : nil)
             return false
         }
         guard greeting.capabilities.contains(.ssl) else {
             if mode.allowsPlaintext {
-                context.trace.note("tls", status: .warning, detail: "the server does not offer TLS; continuing unencrypted (\(config.tlsModeSource))",
+                context.trace.note(
+                    "tls", status: .warning,
+                    detail: "the server does not offer TLS; continuing unencrypted (\(config.tlsModeSource))",
                     hint: "configure ssl-cert and ssl-key on the server, then use sslMode verify-full")
                 return false
             }
-            let failure = ProbeFailure(.tls, "\(server) does not offer TLS (the greeting lacks CLIENT_SSL), and \(config.tlsModeSource) requires it",
-                hint: "configure ssl-cert and ssl-key on the server (SHOW VARIABLES LIKE 'have_ssl' should say YES)\(config.type == .mysql ? ", or set sslMode to prefer or disable" : "")")
+            let failure = ProbeFailure(
+                .tls,
+                "\(server) does not offer TLS (the greeting lacks CLIENT_SSL), and \(config.tlsModeSource) requires it",
+                hint:
+                    "configure ssl-cert and ssl-key on the server (SHOW VARIABLES LIKE 'have_ssl' should say YES)\(config.type == .mysql ? ", or set sslMode to prefer or disable" : "")"
+            )
             context.trace.note("tls", status: .failed, detail: failure.message, hint: failure.hint)
             throw failure
         }
         let server = self.server
-        return try await context.step("tls", "negotiating TLS with \(server)",
-            timeoutHint: "the server agreed to TLS but did not finish the handshake") { outcome in
+        return try await context.step(
+            "tls", "negotiating TLS with \(server)",
+            timeoutHint: "the server agreed to TLS but did not finish the handshake"
+        ) { outcome in
             let info = try await startTLS(wire, greeting: greeting, settings: config.tls, context: context)
             outcome.detail = info.description
             return true
@@ -174,7 +235,9 @@ struct MySQLProbe: Probe {
     }
 
     /// Sends the SSL request and performs the TLS handshake.
-    func startTLS(_ wire: MySQLWire, greeting: MySQLGreeting, settings: TLSSettings, context: ProbeContext) async throws(ProbeFailure) -> TLSSessionInfo {
+    func startTLS(_ wire: MySQLWire, greeting: MySQLGreeting, settings: TLSSettings, context: ProbeContext)
+        async throws(ProbeFailure) -> TLSSessionInfo
+    {
         do {
             try await wire.send(MySQLClientMessages.sslRequest(clientCapabilities(greeting, tls: true)))
         } catch {
@@ -193,8 +256,9 @@ struct MySQLProbe: Probe {
 
     /// Sends the handshake response and runs the auth exchange to its end. Records nothing in the trace.
     func login(_ wire: MySQLWire, greeting: MySQLGreeting, secure: Bool, context: ProbeContext) async -> LoginOutcome {
-        var auth = MySQLAuthenticator(password: config.password, serverPlugin: greeting.authPluginName, nonce: greeting.scramble,
-                                      secure: secure, serverPublicKeyPEM: config.serverPublicKeyPEM)
+        var auth = MySQLAuthenticator(
+            password: config.password, serverPlugin: greeting.authPluginName, nonce: greeting.scramble,
+            secure: secure, serverPublicKeyPEM: config.serverPublicKeyPEM)
         let initial: (plugin: String, data: [UInt8])
         switch auth.initialResponse() {
         case .success(let value): initial = value
@@ -224,10 +288,12 @@ struct MySQLProbe: Probe {
     private func loginWireFailure(_ error: MySQLWireError) -> ProbeFailure {
         switch error {
         case .closed:
-            return ProbeFailure(.serverUnavailable, "\(server) closed the connection during login without an error message",
+            return ProbeFailure(
+                .serverUnavailable, "\(server) closed the connection during login without an error message",
                 hint: "the server may be restarting, or a proxy in front of it dropped the connection", transient: true)
         case .timedOut:
-            return ProbeFailure(.timeout, "\(server) did not answer the login in time",
+            return ProbeFailure(
+                .timeout, "\(server) did not answer the login in time",
                 hint: "the server accepted the connection but did not finish authenticating; it may be overloaded")
         case .framing(let framing):
             return ProbeFailure(.protocolMismatch, "\(server) answered the login with malformed packets (\(framing))")
@@ -238,28 +304,43 @@ struct MySQLProbe: Probe {
         }
     }
 
-    private func describe(_ failure: MySQLAuthenticator.Failure, auth: MySQLAuthenticator, secure: Bool) -> ProbeFailure {
+    private func describe(_ failure: MySQLAuthenticator.Failure, auth: MySQLAuthenticator, secure: Bool) -> ProbeFailure
+    {
         let user = config.user
         switch failure {
         case .server(let error):
-            return MySQLErrorMapping.failure(for: error, user: user, database: config.database, server: server, product: product,
+            return MySQLErrorMapping.failure(
+                for: error, user: user, database: config.database, server: server, product: product,
                 encrypted: secure, passwordGiven: config.password != nil)
         case .unsupportedPlugin(let plugin):
-            return ProbeFailure(.unsupported,
+            return ProbeFailure(
+                .unsupported,
                 "user \"\(user)\" authenticates with the \(plugin) plugin, which Preflight does not speak (supported: \(MySQLAuthenticator.supportedPlugins.sorted().joined(separator: ", ")))",
-                hint: "use a password account for CDC, e.g. ALTER USER \(MySQLConfig.quoted(user))@'%' IDENTIFIED WITH caching_sha2_password BY '...'; (MariaDB: IDENTIFIED VIA ed25519 USING PASSWORD('...'))")
+                hint:
+                    "use a password account for CDC, e.g. ALTER USER \(MySQLConfig.quoted(user))@'%' IDENTIFIED WITH caching_sha2_password BY '...'; (MariaDB: IDENTIFIED VIA ed25519 USING PASSWORD('...'))"
+            )
         case .cleartextRequiresTLS(let plugin):
-            return ProbeFailure(.tls,
+            return ProbeFailure(
+                .tls,
                 "\(server) asks for user \"\(user)\"'s password in clear text (\(plugin), used by PAM and LDAP accounts), which Preflight only sends over TLS, and this connection is not encrypted",
                 hint: "set tlsMode to \"preferred\" (or sslMode to require / verify-full)")
         case .publicKeyUnusable(let reason):
-            return ProbeFailure(.auth, "full authentication of user \"\(user)\" (\(auth.plugin)) needs the password RSA-encrypted, and the key could not be used: \(reason)",
-                hint: "connect over TLS (tlsMode \"preferred\" or sslMode require), or give the server's public key in serverPublicKey (SHOW STATUS LIKE 'Caching_sha2_password_rsa_public_key')")
+            return ProbeFailure(
+                .auth,
+                "full authentication of user \"\(user)\" (\(auth.plugin)) needs the password RSA-encrypted, and the key could not be used: \(reason)",
+                hint:
+                    "connect over TLS (tlsMode \"preferred\" or sslMode require), or give the server's public key in serverPublicKey (SHOW STATUS LIKE 'Caching_sha2_password_rsa_public_key')"
+            )
         case .oldPasswordProtocol:
-            return ProbeFailure(.unsupported, "user \"\(user)\" has a pre-4.1 password hash (mysql_old_password), which Preflight does not speak",
+            return ProbeFailure(
+                .unsupported,
+                "user \"\(user)\" has a pre-4.1 password hash (mysql_old_password), which Preflight does not speak",
                 hint: "set a current password: ALTER USER \(MySQLConfig.quoted(user))@'%' IDENTIFIED BY '...';")
         case .unexpected(let text):
-            return ProbeFailure(.protocolMismatch, "\(server) answered the login with \(text); it may not be \(product), or a proxy is rewriting the exchange")
+            return ProbeFailure(
+                .protocolMismatch,
+                "\(server) answered the login with \(text); it may not be \(product), or a proxy is rewriting the exchange"
+            )
         }
     }
 
@@ -267,31 +348,41 @@ struct MySQLProbe: Probe {
         _ wire: MySQLWire, greeting: MySQLGreeting, encrypted: Bool, address: SocketAddress, context: ProbeContext
     ) async throws(ProbeFailure) {
         let user = config.user
-        context.trace.begin("auth", activity: "waiting for \(server) to authenticate user \"\(user)\"",
-            timeoutHint: "the server accepted the connection but did not finish the login; it may be overloaded, or not \(product)")
+        context.trace.begin(
+            "auth", activity: "waiting for \(server) to authenticate user \"\(user)\"",
+            timeoutHint:
+                "the server accepted the connection but did not finish the login; it may be overloaded, or not \(product)"
+        )
         switch await login(wire, greeting: greeting, secure: encrypted, context: context) {
         case .success(let auth):
-            var detail = "user \"\(user)\" authenticated with \(auth.pluginsUsed.joined(separator: " then ")) \(encrypted ? "over TLS" : "(unencrypted)")"
+            var detail =
+                "user \"\(user)\" authenticated with \(auth.pluginsUsed.joined(separator: " then ")) \(encrypted ? "over TLS" : "(unencrypted)")"
             if !auth.notes.isEmpty { detail += "; " + auth.notes.joined(separator: "; ") }
             context.trace.end("auth", status: .passed, detail: detail)
             if let database = config.database {
                 context.trace.note("database", status: .passed, detail: "using database \"\(database)\"")
             } else {
-                context.trace.note("database", status: .skipped, detail: "no defaultDatabase: connected without a default schema")
+                context.trace.note(
+                    "database", status: .skipped, detail: "no defaultDatabase: connected without a default schema")
             }
         case .server(let error):
-            var failure = MySQLErrorMapping.failure(for: error, user: user, database: config.database, server: server, product: product,
+            var failure = MySQLErrorMapping.failure(
+                for: error, user: user, database: config.database, server: server, product: product,
                 encrypted: encrypted, passwordGiven: config.password != nil)
             if error.code == 1049 || error.code == 1044 {
-                context.trace.end("auth", status: .passed, detail: "user \"\(user)\" authenticated \(encrypted ? "over TLS" : "(unencrypted)")")
+                context.trace.end(
+                    "auth", status: .passed,
+                    detail: "user \"\(user)\" authenticated \(encrypted ? "over TLS" : "(unencrypted)")")
                 context.trace.note("database", status: .failed, detail: failure.message, hint: failure.hint)
                 throw failure
             }
             if error.code == 1045, !encrypted, config.password != nil, greeting.capabilities.contains(.ssl),
-               await acceptedOverTLS(address: address, context: context) {
+                await acceptedOverTLS(address: address, context: context)
+            {
                 let seen = MySQLErrorMapping.account(in: error.message)
                 let account = seen.map { "'\($0.user)'@'\($0.host)'" } ?? "\"\(user)\""
-                failure = ProbeFailure(.auth,
+                failure = ProbeFailure(
+                    .auth,
                     "this account requires TLS: \(server) refused user \(account) on this unencrypted connection (error 1045) and accepted the same credentials over TLS (the account was created with REQUIRE SSL or similar)",
                     hint: "set tlsMode to \"preferred\" (or sslMode to require / verify-full)")
             }
@@ -315,7 +406,9 @@ struct MySQLProbe: Probe {
             let greeting = try await readGreeting(wire, context: context)
             await wire.setMaxPayload(Self.packetLimit)
             guard greeting.capabilities.contains(.ssl) else { return false }
-            _ = try await startTLS(wire, greeting: greeting, settings: TLSSettings(mode: .require, serverName: config.host), context: context)
+            _ = try await startTLS(
+                wire, greeting: greeting, settings: TLSSettings(mode: .require, serverName: config.host),
+                context: context)
             switch await login(wire, greeting: greeting, secure: true, context: context) {
             case .success: return true
             case .server(let error): return error.code == 1049 || error.code == 1044
@@ -338,15 +431,24 @@ struct MySQLProbe: Probe {
         do {
             try await wire.send(MySQLClientMessages.query(sql), newCommand: true)
             let first = try await wire.receive(within: budget(context))
-            if first.header == 0xFF { throw QueryError.server(MySQLServerError.parse(first.payload) ?? MySQLServerError(code: 0, message: "error")) }
+            if first.header == 0xFF {
+                throw QueryError.server(
+                    MySQLServerError.parse(first.payload) ?? MySQLServerError(code: 0, message: "error"))
+            }
             if first.header == 0x00 { return [] }
             var reader = MySQLPayloadReader(first.payload)
-            guard let count = try? reader.lengthEncoded("column count"), let columns = Optional(Int(count)), (1...4096).contains(columns) else {
-                throw QueryError.wire(ProbeFailure(.protocolMismatch, "\(server) answered a query with a malformed result set"))
+            guard let count = try? reader.lengthEncoded("column count"), let columns = Optional(Int(count)),
+                (1...4096).contains(columns)
+            else {
+                throw QueryError.wire(
+                    ProbeFailure(.protocolMismatch, "\(server) answered a query with a malformed result set"))
             }
             for _ in 0..<columns {
                 let definition = try await wire.receive(within: budget(context))
-                if definition.header == 0xFF { throw QueryError.server(MySQLServerError.parse(definition.payload) ?? MySQLServerError(code: 0, message: "error")) }
+                if definition.header == 0xFF {
+                    throw QueryError.server(
+                        MySQLServerError.parse(definition.payload) ?? MySQLServerError(code: 0, message: "error"))
+                }
             }
             let eof = try await wire.receive(within: budget(context))
             var rows: [[String?]] = []
@@ -354,10 +456,15 @@ struct MySQLProbe: Probe {
             while true {
                 let packet = try await wire.receive(within: budget(context))
                 if isEOF(packet.payload) { break }
-                if packet.header == 0xFF { throw QueryError.server(MySQLServerError.parse(packet.payload) ?? MySQLServerError(code: 0, message: "error")) }
+                if packet.header == 0xFF {
+                    throw QueryError.server(
+                        MySQLServerError.parse(packet.payload) ?? MySQLServerError(code: 0, message: "error"))
+                }
                 rows.append(try Self.row(packet.payload, columns: columns, server: server))
                 guard rows.count <= 10_000 else {
-                    throw QueryError.wire(ProbeFailure(.protocolMismatch, "\(server) answered a readiness query with more than 10000 rows"))
+                    throw QueryError.wire(
+                        ProbeFailure(
+                            .protocolMismatch, "\(server) answered a readiness query with more than 10000 rows"))
                 }
             }
             return rows
@@ -388,11 +495,13 @@ struct MySQLProbe: Probe {
     private func queryWireFailure(_ error: MySQLWireError) -> ProbeFailure {
         switch error {
         case .closed:
-            return ProbeFailure(.serverUnavailable, "\(server) closed the connection during the readiness queries", transient: true)
+            return ProbeFailure(
+                .serverUnavailable, "\(server) closed the connection during the readiness queries", transient: true)
         case .timedOut:
             return ProbeFailure(.timeout, "\(server) did not answer a readiness query in time")
         default:
-            return ProbeFailure(.protocolMismatch, "\(server) answered a readiness query with malformed packets (\(error))")
+            return ProbeFailure(
+                .protocolMismatch, "\(server) answered a readiness query with malformed packets (\(error))")
         }
     }
 
@@ -428,7 +537,9 @@ struct MySQLProbe: Probe {
         let info = MySQLServerInfo(versionString: seen.variables?["version"] ?? "", variables: seen.variables ?? [:])
         if info.isRDS {
             do {
-                let rows = try await query(wire, "SELECT value FROM mysql.rds_configuration WHERE name = 'binlog retention hours'", context: context)
+                let rows = try await query(
+                    wire, "SELECT value FROM mysql.rds_configuration WHERE name = 'binlog retention hours'",
+                    context: context)
                 seen.rdsBinlogRetentionHours = .some(rows.first?.first ?? nil)
             } catch {
                 try Self.record(error, as: "rds_configuration", in: &seen)
@@ -437,19 +548,24 @@ struct MySQLProbe: Probe {
         return seen
     }
 
-    private static func record(_ error: QueryError, as name: String, in seen: inout MySQLObservations) throws(ProbeFailure) {
+    private static func record(_ error: QueryError, as name: String, in seen: inout MySQLObservations)
+        throws(ProbeFailure)
+    {
         switch error {
         case .server(let serverError): seen.queryErrors[name] = "ERROR \(serverError.code): \(serverError.message)"
         case .wire(let failure): throw failure
         }
     }
 
-    private func readiness(_ wire: MySQLWire, greeting: MySQLGreeting, context: ProbeContext) async throws(ProbeFailure) {
+    private func readiness(_ wire: MySQLWire, greeting: MySQLGreeting, context: ProbeContext) async throws(ProbeFailure)
+    {
         let server = self.server
         let config = self.config
-        let checks = try await context.step("readiness", "running read-only readiness queries on \(server)") { outcome -> [ReadinessCheck] in
+        let checks = try await context.step("readiness", "running read-only readiness queries on \(server)") {
+            outcome -> [ReadinessCheck] in
             let seen = try await observe(wire, context: context)
-            let info = MySQLServerInfo(versionString: seen.variables?["version"] ?? greeting.serverVersion, variables: seen.variables ?? [:])
+            let info = MySQLServerInfo(
+                versionString: seen.variables?["version"] ?? greeting.serverVersion, variables: seen.variables ?? [:])
             let checks = MySQLReadiness.checks(seen, server: info, user: config.user, database: config.database)
             for check in checks { context.trace.check(check) }
             (outcome.status, outcome.detail, outcome.hint) = ReadinessVerdict.step(

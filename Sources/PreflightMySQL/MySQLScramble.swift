@@ -1,6 +1,6 @@
 import Crypto
-import _CryptoExtras
 import Foundation
+import _CryptoExtras
 
 /// The client side of every auth plugin Preflight speaks. Pure.
 public enum MySQLScramble {
@@ -52,12 +52,16 @@ public enum MySQLScramble {
 
     /// Full authentication without TLS (`caching_sha2_password`, `sha256_password`): the password XOR-ed with
     /// the nonce, encrypted with the server's RSA public key under RSA-OAEP (SHA-1, as the server decrypts).
-    public static func rsaEncryptedPassword(_ password: [UInt8], nonce: [UInt8], publicKeyPEM: String) throws(PublicKeyProblem) -> [UInt8] {
+    public static func rsaEncryptedPassword(_ password: [UInt8], nonce: [UInt8], publicKeyPEM: String)
+        throws(PublicKeyProblem) -> [UInt8]
+    {
         let key: _RSA.Encryption.PublicKey
         do {
-            key = try _RSA.Encryption.PublicKey(unsafePEMRepresentation: publicKeyPEM.trimmingCharacters(in: .whitespacesAndNewlines))
+            key = try _RSA.Encryption.PublicKey(
+                unsafePEMRepresentation: publicKeyPEM.trimmingCharacters(in: .whitespacesAndNewlines))
         } catch {
-            throw PublicKeyProblem(reason: "it is not a readable RSA public key in PEM form (-----BEGIN PUBLIC KEY-----)")
+            throw PublicKeyProblem(
+                reason: "it is not a readable RSA public key in PEM form (-----BEGIN PUBLIC KEY-----)")
         }
         let plain = xorWithNonce(password, nonce: Array(nonce.prefix(20)))
         guard plain.count <= key.maximumEncryptSize(with: .PKCS1_OAEP) else {

@@ -106,7 +106,8 @@ struct MySQLWire: Sendable {
         let handler = self.handler
         let loop = channel.eventLoop
         let packet = try await handler.packets.receive(
-            within: timeout, on: loop, timedOut: .timedOut, busy: .channel("two reads at once"), other: { .channel("\($0)") })
+            within: timeout, on: loop, timedOut: .timedOut, busy: .channel("two reads at once"),
+            other: { .channel("\($0)") })
         loop.execute { handler.continueSequence(after: packet) }
         return packet
     }
@@ -133,7 +134,9 @@ struct MySQLWire: Sendable {
     /// What the peer has sent so far, for messages about peers that are not MySQL.
     func received() async -> (firstBytes: [UInt8], total: Int, pending: (have: Int, announced: Int)?) {
         let handler = self.handler
-        return (try? await channel.eventLoop.submit { (handler.firstBytes, handler.bytesReceived, handler.pendingFrame) }.get()) ?? ([], 0, nil)
+        return
+            (try? await channel.eventLoop.submit { (handler.firstBytes, handler.bytesReceived, handler.pendingFrame) }
+            .get()) ?? ([], 0, nil)
     }
 
     /// COM_QUIT, then close (without waiting for the server).

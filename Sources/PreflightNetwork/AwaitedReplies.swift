@@ -30,7 +30,10 @@ public final class AwaitedReplies<Reply, Failure: Error>: @unchecked Sendable {
 
     /// Completes `promise` with the next reply, the failure, or `timedOut` after `timeout`;
     /// a second reader while one waits gets `busy`.
-    public func next(_ promise: EventLoopPromise<Reply>, timeout: TimeAmount, on loop: any EventLoop, timedOut: Failure, busy: Failure) {
+    public func next(
+        _ promise: EventLoopPromise<Reply>, timeout: TimeAmount, on loop: any EventLoop, timedOut: Failure,
+        busy: Failure
+    ) {
         guard waiter == nil else {
             promise.fail(busy)
             return
@@ -63,7 +66,8 @@ extension AwaitedReplies {
     /// Waits (from any thread) for the next reply, or `timedOut` after `timeout`. Errors that are not
     /// `Failure` (none are expected) become `other(error)`.
     public func receive(
-        within timeout: Duration, on loop: any EventLoop, timedOut: Failure, busy: Failure, other: (any Error) -> Failure
+        within timeout: Duration, on loop: any EventLoop, timedOut: Failure, busy: Failure,
+        other: (any Error) -> Failure
     ) async throws(Failure) -> Reply {
         let promise = loop.makePromise(of: Reply.self)
         let amount = TimeAmount.nanoseconds(Int64(max(timeout.milliseconds, 1) * 1_000_000))

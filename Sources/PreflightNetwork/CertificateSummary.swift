@@ -32,7 +32,8 @@ public struct CertificateSummary: Sendable, Equatable, CustomStringConvertible {
 
     /// "subject CN=db, issuer CN=Example CA, valid 2026-01-01 to 2027-01-01, names db.example.com"
     public var description: String {
-        var text = "subject \(subject), issuer \(issuer)\(isSelfSigned ? " (self-signed)" : ""), valid \(Self.day(notBefore)) to \(Self.day(notAfter))"
+        var text =
+            "subject \(subject), issuer \(issuer)\(isSelfSigned ? " (self-signed)" : ""), valid \(Self.day(notBefore)) to \(Self.day(notAfter))"
         if !names.isEmpty { text += ", names \(names.prefix(6).joined(separator: ", "))" }
         return text
     }
@@ -65,16 +66,19 @@ public enum ChainVerifier {
             return "the server's certificate expired on \(CertificateSummary.day(summary.notAfter)) (\(summary))"
         }
         if summary.notBefore > now {
-            return "the server's certificate is not valid until \(CertificateSummary.day(summary.notBefore)) (\(summary))"
+            return
+                "the server's certificate is not valid until \(CertificateSummary.day(summary.notBefore)) (\(summary))"
         }
         var chainVerifier = Verifier(rootCertificates: roots) { RFC5280Policy(validationTime: now) }
         let chain = await chainVerifier.validate(leaf: leaf, intermediates: CertificateStore(parsed.dropFirst()))
         if case .couldNotValidate(let failures) = chain {
             let reasons = failures.map { "\($0.policyFailureReason)" }.prefix(2).joined(separator: "; ")
-            let why = summary.isSelfSigned
+            let why =
+                summary.isSelfSigned
                 ? "it is self-signed and not among the trusted CA certificates"
                 : "it does not chain to a trusted CA (issuer \(summary.issuer) is not trusted)"
-            return "the server's certificate is not trusted: \(why)\(reasons.isEmpty ? "" : " [\(reasons)]") (\(summary))"
+            return
+                "the server's certificate is not trusted: \(why)\(reasons.isEmpty ? "" : " [\(reasons)]") (\(summary))"
         }
         if checkName {
             let isIP = IPAddress(serverName) != nil
@@ -84,7 +88,9 @@ public enum ChainVerifier {
             }
             let named = await nameVerifier.validate(leaf: leaf, intermediates: CertificateStore(parsed.dropFirst()))
             if case .couldNotValidate = named {
-                let names = summary.names.isEmpty ? "only the subject \(summary.subject)" : summary.names.joined(separator: ", ")
+                let names =
+                    summary.names.isEmpty
+                    ? "only the subject \(summary.subject)" : summary.names.joined(separator: ", ")
                 return "the server's certificate does not name \(serverName): it is for \(names) (\(summary))"
             }
         }

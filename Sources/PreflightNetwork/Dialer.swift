@@ -1,11 +1,12 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import NIOCore
 import NIOPosix
 import PreflightCore
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
 
 /// The connection a dialer made, and what happened on the way.
 public struct DialResult: Sendable {
@@ -27,7 +28,9 @@ public struct Dialer: Sendable {
     public init() {}
 
     /// Connects to the first address that accepts. Throws a categorised failure naming every attempt.
-    public func connect(to addresses: [SocketAddress], host: String, context: ProbeContext) async throws(ProbeFailure) -> DialResult {
+    public func connect(to addresses: [SocketAddress], host: String, context: ProbeContext) async throws(ProbeFailure)
+        -> DialResult
+    {
         var attempts: [String] = []
         var failures: [ProbeFailure] = []
         var allowed = 0
@@ -35,8 +38,12 @@ public struct Dialer: Sendable {
             let shown = Self.describe(address)
             if let ip = address.ipAddress.flatMap(IPAddress.init), let reason = context.egress.denial(for: ip) {
                 attempts.append("\(shown) not dialled: \(reason)")
-                failures.append(ProbeFailure(.egressDenied, "\(host) resolves to \(reason)",
-                    hint: "Preflight does not connect to link-local, metadata or denied networks; use a host in an allowed network"))
+                failures.append(
+                    ProbeFailure(
+                        .egressDenied, "\(host) resolves to \(reason)",
+                        hint:
+                            "Preflight does not connect to link-local, metadata or denied networks; use a host in an allowed network"
+                    ))
                 continue
             }
             allowed += 1
@@ -59,14 +66,17 @@ public struct Dialer: Sendable {
         }
         // Report the most telling failure: a refusal says more than a timeout, which says more than unreachable.
         let order: [FailureCategory] = [.refused, .timeout, .unreachable, .egressDenied, .internalError]
-        let best = failures.filter { $0.category != .egressDenied }.min {
-            (order.firstIndex(of: $0.category) ?? 9) < (order.firstIndex(of: $1.category) ?? 9)
-        } ?? failures.first ?? ProbeFailure(.unreachable, "no address to connect to")
+        let best =
+            failures.filter { $0.category != .egressDenied }.min {
+                (order.firstIndex(of: $0.category) ?? 9) < (order.firstIndex(of: $1.category) ?? 9)
+            } ?? failures.first ?? ProbeFailure(.unreachable, "no address to connect to")
         let message = addresses.count > 1 ? "\(best.message) (tried \(summary))" : best.message
         throw ProbeFailure(best.category, message, hint: best.hint, transient: best.transient)
     }
 
-    private func connectOnce(to address: SocketAddress, budget: Duration, context: ProbeContext) async throws(ProbeFailure) -> any Channel {
+    private func connectOnce(to address: SocketAddress, budget: Duration, context: ProbeContext)
+        async throws(ProbeFailure) -> any Channel
+    {
         let shown = Self.describe(address)
         let timeout = TimeAmount.nanoseconds(Int64(max(budget.milliseconds, 1) * 1_000_000))
         let bootstrap = ClientBootstrap(group: context.eventLoopGroup)
@@ -90,24 +100,37 @@ public struct Dialer: Sendable {
     /// Maps a connect error to a category and a sentence.
     static func classify(_ error: any Error, shown: String, budget: Duration) -> ProbeFailure {
         if case ChannelError.connectTimeout = error {
-            return ProbeFailure(.timeout, "\(shown) did not answer within \(budget.humanDescription) (no reply to the TCP connection request)",
-                hint: "a firewall, security group or network ACL is probably dropping traffic to this port; allow this service's address")
+            return ProbeFailure(
+                .timeout,
+                "\(shown) did not answer within \(budget.humanDescription) (no reply to the TCP connection request)",
+                hint:
+                    "a firewall, security group or network ACL is probably dropping traffic to this port; allow this service's address"
+            )
         }
         if let io = error as? IOError {
             switch io.errnoCode {
             case ECONNREFUSED:
-                return ProbeFailure(.refused, "\(shown) refused the connection: nothing is listening on that port",
-                    hint: "check the port, and that the server is running and listening on this interface (listen_addresses / bind-address)")
+                return ProbeFailure(
+                    .refused, "\(shown) refused the connection: nothing is listening on that port",
+                    hint:
+                        "check the port, and that the server is running and listening on this interface (listen_addresses / bind-address)"
+                )
             case ETIMEDOUT:
-                return ProbeFailure(.timeout, "\(shown) did not answer (TCP connection timed out)",
+                return ProbeFailure(
+                    .timeout, "\(shown) did not answer (TCP connection timed out)",
                     hint: "a firewall or security group is probably dropping traffic to this port")
             case EHOSTUNREACH, ENETUNREACH, EHOSTDOWN, ENETDOWN:
-                return ProbeFailure(.unreachable, "\(shown) is unreachable from this service: \(String(cString: strerror(io.errnoCode)))",
+                return ProbeFailure(
+                    .unreachable,
+                    "\(shown) is unreachable from this service: \(String(cString: strerror(io.errnoCode)))",
                     hint: "the host is in a network this service cannot route to; use an SSH tunnel or private link")
             case EADDRNOTAVAIL, EAFNOSUPPORT:
-                return ProbeFailure(.unreachable, "\(shown) cannot be dialled from this service: \(String(cString: strerror(io.errnoCode)))")
+                return ProbeFailure(
+                    .unreachable,
+                    "\(shown) cannot be dialled from this service: \(String(cString: strerror(io.errnoCode)))")
             default:
-                return ProbeFailure(.unreachable, "connecting to \(shown) failed: \(String(cString: strerror(io.errnoCode)))")
+                return ProbeFailure(
+                    .unreachable, "connecting to \(shown) failed: \(String(cString: strerror(io.errnoCode)))")
             }
         }
         if error is CancellationError {

@@ -46,7 +46,8 @@ public final class EarlyBytesBuffer: ChannelInboundHandler, RemovableChannelHand
         var bytes: [UInt8] = []
         for data in held where bytes.count < limit {
             let buffer = unwrapInboundIn(data)
-            bytes += buffer.getBytes(at: buffer.readerIndex, length: min(limit - bytes.count, buffer.readableBytes)) ?? []
+            bytes +=
+                buffer.getBytes(at: buffer.readerIndex, length: min(limit - bytes.count, buffer.readableBytes)) ?? []
         }
         return bytes
     }

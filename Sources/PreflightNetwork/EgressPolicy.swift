@@ -32,13 +32,15 @@ public struct EgressPolicy: Sendable, Equatable {
     /// Why `address` may not be dialled, or nil when it may.
     public func denial(for address: IPAddress) -> String? {
         if includeDefaultDenials, let block = Self.defaultDenied.first(where: { $0.contains(address) }) {
-            return "\(address.unmapped) is in \(block), which is never dialled (link-local, cloud metadata or unspecified)"
+            return
+                "\(address.unmapped) is in \(block), which is never dialled (link-local, cloud metadata or unspecified)"
         }
         if let block = deny.first(where: { $0.contains(address) }) {
             return "\(address.unmapped) is in \(block), which this service's egress policy denies"
         }
         if !allow.isEmpty, !allow.contains(where: { $0.contains(address) }) {
-            return "\(address.unmapped) is outside the networks this service may reach (\(allow.map(\.description).joined(separator: ", ")))"
+            return
+                "\(address.unmapped) is outside the networks this service may reach (\(allow.map(\.description).joined(separator: ", ")))"
         }
         return nil
     }

@@ -38,7 +38,9 @@ public final class FirstBytesGuard: ChannelInboundHandler, RemovableChannelHandl
         if isExpected(first) {
             context.fireChannelRead(data)
         } else {
-            let peer = ProtocolSniffer.identify(buffer.peekBytes) ?? .unknown(preview: ProtocolSniffer.preview(buffer.peekBytes))
+            let peer =
+                ProtocolSniffer.identify(buffer.peekBytes)
+                ?? .unknown(preview: ProtocolSniffer.preview(buffer.peekBytes))
             record.set(peer)
             context.fireErrorCaught(ProtocolMismatchDetected(peer: peer))
             context.close(promise: nil)

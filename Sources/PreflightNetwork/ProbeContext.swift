@@ -105,7 +105,9 @@ public final class ProbeContext: Sendable {
             throw failure
         } catch {
             let failure = ProbeFailure(.internalError, "\(activity) failed unexpectedly: \(type(of: error))")
-            logger.error("unexpected error in step", metadata: ["step": "\(name)", "error": "\(String(reflecting: type(of: error)))"])
+            logger.error(
+                "unexpected error in step",
+                metadata: ["step": "\(name)", "error": "\(String(reflecting: type(of: error)))"])
             trace.end(name, status: .failed, detail: failure.message)
             throw failure
         }
@@ -113,7 +115,9 @@ public final class ProbeContext: Sendable {
 
     /// Resolves `host` (an IP literal needs no DNS) and records the `dns` step (named `stepName`) and,
     /// unless `recordTarget` is false, the ping's target.
-    public func resolve(_ host: String, port: Int, stepName: String = "dns", recordTarget: Bool = true) async throws(ProbeFailure) -> [SocketAddress] {
+    public func resolve(_ host: String, port: Int, stepName: String = "dns", recordTarget: Bool = true)
+        async throws(ProbeFailure) -> [SocketAddress]
+    {
         if recordTarget { trace.updateTarget({ _ in }, host: host, port: port) }
         if IPAddress(host) != nil {
             let address: SocketAddress
@@ -121,14 +125,19 @@ public final class ProbeContext: Sendable {
                 throw ProbeFailure(.invalidConfig, "\(host) is not a usable IP address")
             }
             trace.note(stepName, status: .skipped, detail: "\(host) is an IP address")
-            if recordTarget { trace.updateTarget({ $0.addresses = [Dialer.describe(address)] }, host: host, port: port) }
+            if recordTarget {
+                trace.updateTarget({ $0.addresses = [Dialer.describe(address)] }, host: host, port: port)
+            }
             return [address]
         }
         let resolver = self.resolver
         let budget = deadline.budget(atMost: .seconds(5))
-        return try await step(stepName, "resolving \(host)",
-            timeoutHint: "the DNS server did not answer in time; check this service's DNS settings") { outcome in
-            let addresses = try await withDeadline(budget, activity: "resolving \(host)") { () async throws(ProbeFailure) in
+        return try await step(
+            stepName, "resolving \(host)",
+            timeoutHint: "the DNS server did not answer in time; check this service's DNS settings"
+        ) { outcome in
+            let addresses = try await withDeadline(budget, activity: "resolving \(host)") {
+                () async throws(ProbeFailure) in
                 try await resolver.lookup(host, port)
             }
             let shown = addresses.map(Dialer.describe)
@@ -146,8 +155,10 @@ public final class ProbeContext: Sendable {
         }
         let addresses = try await resolve(host, port: port)
         let dialer = Dialer()
-        return try await step("connect", "connecting to \(host):\(port)",
-            timeoutHint: "a firewall or security group is probably dropping traffic to this port") { outcome in
+        return try await step(
+            "connect", "connecting to \(host):\(port)",
+            timeoutHint: "a firewall or security group is probably dropping traffic to this port"
+        ) { outcome in
             let result = try await dialer.connect(to: addresses, host: host, context: self)
             trace.updateTarget({ $0.connectedAddress = Dialer.describe(result.address) }, host: host, port: port)
             outcome.detail = result.attempts.joined(separator: "; ")

@@ -39,11 +39,15 @@ public enum ProtocolSniffer {
         if bytes.count >= 2, bytes[0] == 0x15 || bytes[0] == 0x16, bytes[1] == 0x03 { return .tls }
         if let mysql = mysqlGreeting(bytes) { return mysql }
         if bytes[0] == UInt8(ascii: "-") || bytes[0] == UInt8(ascii: "+"),
-           text.hasPrefix("-ERR") || text.hasPrefix("-NOAUTH") || text.hasPrefix("-DENIED") || text.hasPrefix("+OK") || text.hasPrefix("-WRONGPASS") {
+            text.hasPrefix("-ERR") || text.hasPrefix("-NOAUTH") || text.hasPrefix("-DENIED") || text.hasPrefix("+OK")
+                || text.hasPrefix("-WRONGPASS")
+        {
             return .redis(reply: firstLine(text))
         }
         if isPostgresErrorMessage(bytes) { return .postgres }
-        if text.count >= 4, let first = text.first, first.isNumber, text.dropFirst(3).hasPrefix(" ") || text.dropFirst(3).hasPrefix("-") {
+        if text.count >= 4, let first = text.first, first.isNumber,
+            text.dropFirst(3).hasPrefix(" ") || text.dropFirst(3).hasPrefix("-")
+        {
             return .textBanner(firstLine(text))
         }
         return .unknown(preview: preview(bytes))
@@ -76,7 +80,10 @@ public enum ProtocolSniffer {
 
     /// The first bytes as text, keeping only printable ASCII and line breaks.
     static func printablePrefix(_ bytes: [UInt8]) -> String {
-        String(decoding: bytes.prefix(200).map { ($0 >= 0x20 && $0 < 0x7f) || $0 == 0x0a || $0 == 0x0d ? $0 : UInt8(ascii: ".") }, as: UTF8.self)
+        String(
+            decoding: bytes.prefix(200).map {
+                ($0 >= 0x20 && $0 < 0x7f) || $0 == 0x0a || $0 == 0x0d ? $0 : UInt8(ascii: ".")
+            }, as: UTF8.self)
     }
 
     static func firstLine(_ text: String) -> String {

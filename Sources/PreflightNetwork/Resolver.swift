@@ -1,18 +1,20 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import NIOCore
 import NIOPosix
 import PreflightCore
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
 
 /// Resolves host names to every address (IPv6 and IPv4), bounded by a deadline.
 public struct Resolver: Sendable {
     /// Resolves a name; replaceable in tests.
     public var lookup: @Sendable (_ host: String, _ port: Int) async throws(ProbeFailure) -> [SocketAddress]
 
-    public init(lookup: @escaping @Sendable (_ host: String, _ port: Int) async throws(ProbeFailure) -> [SocketAddress]) {
+    public init(lookup: @escaping @Sendable (_ host: String, _ port: Int) async throws(ProbeFailure) -> [SocketAddress])
+    {
         self.lookup = lookup
     }
 
@@ -46,16 +48,21 @@ public struct Resolver: Sendable {
             let address: SocketAddress
             switch info.pointee.ai_family {
             case AF_INET:
-                address = sockaddr.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { SocketAddress($0.pointee, host: host) }
+                address = sockaddr.withMemoryRebound(to: sockaddr_in.self, capacity: 1) {
+                    SocketAddress($0.pointee, host: host)
+                }
             case AF_INET6:
-                address = sockaddr.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) { SocketAddress($0.pointee, host: host) }
+                address = sockaddr.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) {
+                    SocketAddress($0.pointee, host: host)
+                }
             default:
                 continue
             }
             if seen.insert(address.ipAddress ?? "").inserted { addresses.append(address) }
         }
         guard !addresses.isEmpty else {
-            throw ProbeFailure(.dns, "\(host) resolves to no IPv4 or IPv6 address", hint: "check the host name for typos")
+            throw ProbeFailure(
+                .dns, "\(host) resolves to no IPv4 or IPv6 address", hint: "check the host name for typos")
         }
         return addresses
     }
@@ -63,10 +70,14 @@ public struct Resolver: Sendable {
     static func failure(for status: Int32, host: String) -> ProbeFailure {
         switch status {
         case EAI_NONAME:
-            return ProbeFailure(.dns, "\(host) does not resolve: no such host name",
-                hint: "check the host name for typos; a private host name only resolves inside its own network (use an SSH tunnel)")
+            return ProbeFailure(
+                .dns, "\(host) does not resolve: no such host name",
+                hint:
+                    "check the host name for typos; a private host name only resolves inside its own network (use an SSH tunnel)"
+            )
         case EAI_AGAIN:
-            return ProbeFailure(.dns, "\(host) could not be resolved: the DNS server did not answer (temporary failure)",
+            return ProbeFailure(
+                .dns, "\(host) could not be resolved: the DNS server did not answer (temporary failure)",
                 hint: "try again; if it persists, the DNS server for this name is unreachable", transient: true)
         default:
             let reason = String(cString: gai_strerror(status))

@@ -1,9 +1,10 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import NIOCore
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
 
 /// How a read of a peer's answer ended.
 public enum ReadEnding: Sendable, Equatable {
@@ -32,7 +33,10 @@ final class ResponseCollector: ChannelInboundHandler, RemovableChannelHandler, @
     private let promise: EventLoopPromise<PeerResponse>
     private var done = false
 
-    init(allocator: ByteBufferAllocator, maxBytes: Int, promise: EventLoopPromise<PeerResponse>, isComplete: @escaping @Sendable (ByteBuffer) -> Bool) {
+    init(
+        allocator: ByteBufferAllocator, maxBytes: Int, promise: EventLoopPromise<PeerResponse>,
+        isComplete: @escaping @Sendable (ByteBuffer) -> Bool
+    ) {
         self.buffer = allocator.buffer(capacity: 256)
         self.maxBytes = maxBytes
         self.promise = promise
@@ -84,7 +88,8 @@ extension Channel {
         let timeoutAmount = TimeAmount.nanoseconds(Int64(timeout.milliseconds * 1_000_000))
         let loop = eventLoop
         eventLoop.execute {
-            let collector = ResponseCollector(allocator: self.allocator, maxBytes: maxBytes, promise: promise, isComplete: isComplete)
+            let collector = ResponseCollector(
+                allocator: self.allocator, maxBytes: maxBytes, promise: promise, isComplete: isComplete)
             do {
                 try self.pipeline.syncOperations.addHandler(collector)
             } catch {

@@ -64,7 +64,8 @@ public enum TLSUpgrade {
                     handler = try NIOSSLClientHandler(context: sslContext, serverHostname: sni) { presented, verdict in
                         let der = presented.compactMap { try? $0.toDERBytes() }
                         Task {
-                            let found = await ChainVerifier.problem(presentedDER: der, roots: roots, serverName: serverName, checkName: checkName)
+                            let found = await ChainVerifier.problem(
+                                presentedDER: der, roots: roots, serverName: serverName, checkName: checkName)
                             problem.set(found)
                             verdict.succeed(found == nil ? .certificateVerified : .failed)
                         }
@@ -73,11 +74,13 @@ public enum TLSUpgrade {
                     handler = try NIOSSLClientHandler(context: sslContext, serverHostname: sni)
                 }
                 // After the byte limit (first), before everything else.
-                try channel.pipeline.syncOperations.addHandler(handler, position: .after(channel.pipeline.syncOperations.handler(type: InboundByteLimit.self)))
-                try channel.pipeline.syncOperations.addHandler(UserEventWatcher(promise: handshake) { event in
-                    if let event = event as? TLSUserEvent, case .handshakeCompleted = event { return true }
-                    return false
-                }, position: .after(handler))
+                try channel.pipeline.syncOperations.addHandler(
+                    handler, position: .after(channel.pipeline.syncOperations.handler(type: InboundByteLimit.self)))
+                try channel.pipeline.syncOperations.addHandler(
+                    UserEventWatcher(promise: handshake) { event in
+                        if let event = event as? TLSUserEvent, case .handshakeCompleted = event { return true }
+                        return false
+                    }, position: .after(handler))
                 // From here on the application's bytes come out of TLS: let them through.
                 channel.releaseEarlyBytes()
             }.get()
@@ -117,32 +120,41 @@ public enum TLSUpgrade {
 
     static func certificateHint(_ settings: TLSSettings) -> String {
         if settings.rootCertificatesPEM == nil {
-            return "give the CA certificate that signed the server's certificate in sslRootCert, or use sslMode require to encrypt without verifying"
+            return
+                "give the CA certificate that signed the server's certificate in sslRootCert, or use sslMode require to encrypt without verifying"
         }
-        return "check that sslRootCert holds the CA that signed the server's certificate, and that the host name matches the certificate"
+        return
+            "check that sslRootCert holds the CA that signed the server's certificate, and that the host name matches the certificate"
     }
 
     /// Maps handshake errors to sentences.
     static func describe(_ error: any Error, peerName: String) -> ProbeFailure {
         let text = "\(error)"
         if case ChannelError.eof = error as? ChannelError ?? .ioOnClosedChannel {
-            return ProbeFailure(.tls, "\(peerName) closed the connection during the TLS handshake",
+            return ProbeFailure(
+                .tls, "\(peerName) closed the connection during the TLS handshake",
                 hint: "the server may not speak TLS on this port, or it rejected our TLS version or ciphers")
         }
         if error is InboundByteLimitExceeded {
-            return ProbeFailure(.protocolMismatch, "\(peerName) sent more data during the TLS handshake than any server would")
+            return ProbeFailure(
+                .protocolMismatch, "\(peerName) sent more data during the TLS handshake than any server would")
         }
-        if text.contains("WRONG_VERSION_NUMBER") || text.contains("PACKET_LENGTH_TOO_LONG") || text.contains("HTTP_REQUEST") {
-            return ProbeFailure(.tls, "\(peerName) did not answer with TLS (it agreed to TLS, then sent something else)")
+        if text.contains("WRONG_VERSION_NUMBER") || text.contains("PACKET_LENGTH_TOO_LONG")
+            || text.contains("HTTP_REQUEST")
+        {
+            return ProbeFailure(
+                .tls, "\(peerName) did not answer with TLS (it agreed to TLS, then sent something else)")
         }
         if text.contains("PROTOCOL_VERSION") || text.contains("UNSUPPORTED_PROTOCOL") {
-            return ProbeFailure(.tls, "\(peerName) offers no TLS version this service accepts (TLS 1.2 or 1.3 required)")
+            return ProbeFailure(
+                .tls, "\(peerName) offers no TLS version this service accepts (TLS 1.2 or 1.3 required)")
         }
         if text.contains("HANDSHAKE_FAILURE") || text.contains("NO_SHARED_CIPHER") {
             return ProbeFailure(.tls, "\(peerName) and this service share no TLS cipher suite")
         }
         if text.contains("EOF during handshake") || text.contains("UNEXPECTED_EOF") || text.contains("unexpected eof") {
-            return ProbeFailure(.tls, "\(peerName) closed the connection during the TLS handshake",
+            return ProbeFailure(
+                .tls, "\(peerName) closed the connection during the TLS handshake",
                 hint: "the server may not speak TLS on this port, or it rejected our TLS version or ciphers")
         }
         if let sslError = error as? NIOSSLError, case .uncleanShutdown = sslError {

@@ -29,29 +29,43 @@ public enum PostgresErrorMapping {
         let quotedDatabase = PostgresIdentifier.quote(database)
         switch error.sqlState {
         case "28P01":
-            return ProbeFailure(.auth, "\(server) rejected the password for user \"\(user)\" (\(said))",
-                hint: "check the password; if it was just changed, check that the role's password was set with the server's password_encryption")
+            return ProbeFailure(
+                .auth, "\(server) rejected the password for user \"\(user)\" (\(said))",
+                hint:
+                    "check the password; if it was just changed, check that the role's password was set with the server's password_encryption"
+            )
         case "28000":
             if error.message.contains("no encryption") && !encrypted {
-                return ProbeFailure(.auth, "\(server) only accepts TLS connections for user \"\(user)\" to database \"\(database)\" (pg_hba.conf has no entry for an unencrypted connection)",
-                    hint: "set sslMode to require (or verify-full), or add a `host` line for this client to pg_hba.conf")
+                return ProbeFailure(
+                    .auth,
+                    "\(server) only accepts TLS connections for user \"\(user)\" to database \"\(database)\" (pg_hba.conf has no entry for an unencrypted connection)",
+                    hint: "set sslMode to require (or verify-full), or add a `host` line for this client to pg_hba.conf"
+                )
             }
             if error.message.contains("pg_hba.conf") {
-                return ProbeFailure(.auth, "\(server) has no pg_hba.conf entry allowing user \"\(user)\" from this address to database \"\(database)\" (\(said))",
+                return ProbeFailure(
+                    .auth,
+                    "\(server) has no pg_hba.conf entry allowing user \"\(user)\" from this address to database \"\(database)\" (\(said))",
                     hint: "add a line for this client's address to pg_hba.conf and reload the server")
             }
             return ProbeFailure(.auth, "\(server) refused user \"\(user)\" (\(said))")
         case "3D000":
-            return ProbeFailure(.databaseNotFound, "database \"\(database)\" does not exist on \(server); the credentials were accepted",
+            return ProbeFailure(
+                .databaseNotFound,
+                "database \"\(database)\" does not exist on \(server); the credentials were accepted",
                 hint: "set defaultDatabase to an existing database (`\\l` in psql lists them)")
         case "42501":
-            return ProbeFailure(.permission, "user \"\(user)\" lacks a privilege needed to connect to \"\(database)\" (\(said))",
+            return ProbeFailure(
+                .permission, "user \"\(user)\" lacks a privilege needed to connect to \"\(database)\" (\(said))",
                 hint: "GRANT CONNECT ON DATABASE \(quotedDatabase) TO \(quotedUser);")
         case "57P03":
-            return ProbeFailure(.serverUnavailable, "\(server) is starting up, shutting down or in recovery and not accepting connections yet (\(said))",
+            return ProbeFailure(
+                .serverUnavailable,
+                "\(server) is starting up, shutting down or in recovery and not accepting connections yet (\(said))",
                 hint: "try again in a minute", transient: true)
         case "53300":
-            return ProbeFailure(.serverUnavailable, "\(server) has no free connection slots (\(said))",
+            return ProbeFailure(
+                .serverUnavailable, "\(server) has no free connection slots (\(said))",
                 hint: "raise max_connections or close idle connections (pg_stat_activity)", transient: true)
         case "57P01", "57P02":
             return ProbeFailure(.serverUnavailable, "\(server) is shutting down (\(said))", transient: true)
@@ -62,9 +76,12 @@ public enum PostgresErrorMapping {
                 return ProbeFailure(.auth, "\(server) rejected user \"\(user)\" (\(said), SQLSTATE \(error.sqlState))")
             }
             if error.sqlState.hasPrefix("53") || error.sqlState.hasPrefix("57") {
-                return ProbeFailure(.serverUnavailable, "\(server) cannot take the connection now (\(said), SQLSTATE \(error.sqlState))", transient: true)
+                return ProbeFailure(
+                    .serverUnavailable,
+                    "\(server) cannot take the connection now (\(said), SQLSTATE \(error.sqlState))", transient: true)
             }
-            return ProbeFailure(.protocolMismatch, "\(server) refused the connection (\(said), SQLSTATE \(error.sqlState))")
+            return ProbeFailure(
+                .protocolMismatch, "\(server) refused the connection (\(said), SQLSTATE \(error.sqlState))")
         }
     }
 }

@@ -1,6 +1,6 @@
-import PreflightCore
 import Logging
 import PostgresNIO
+import PreflightCore
 
 /// The read-only catalog queries behind the readiness checks. Each runs on its own, so one that
 /// fails (permissions, an older server) leaves the others' answers intact.

@@ -10,7 +10,9 @@ public struct RESPLimits: Sendable, Equatable {
     /// The longest header or simple line (without its CRLF).
     public var maxLineLength: Int
 
-    public init(maxBulkLength: Int = 256 << 10, maxAggregateCount: Int = 4096, maxDepth: Int = 8, maxLineLength: Int = 8192) {
+    public init(
+        maxBulkLength: Int = 256 << 10, maxAggregateCount: Int = 4096, maxDepth: Int = 8, maxLineLength: Int = 8192
+    ) {
         self.maxBulkLength = maxBulkLength
         self.maxAggregateCount = maxAggregateCount
         self.maxDepth = maxDepth
@@ -39,12 +41,15 @@ public enum RESPProtocolError: Error, Sendable, Equatable, CustomStringConvertib
     public var description: String {
         switch self {
         case .unknownType(let byte):
-            let shown = byte >= 0x20 && byte < 0x7f ? "'\(Character(Unicode.Scalar(byte)))'" : "0x" + String(byte, radix: 16)
+            let shown =
+                byte >= 0x20 && byte < 0x7f ? "'\(Character(Unicode.Scalar(byte)))'" : "0x" + String(byte, radix: 16)
             return "a reply starting with \(shown), which is no RESP type"
         case .malformed(let what): return "a malformed \(what)"
         case .lineTooLong(let limit): return "a line longer than \(limit) bytes without CRLF"
-        case .bulkTooLarge(let announced, let limit): return "a bulk string announced at \(announced) bytes (more than the \(limit) a ping accepts)"
-        case .tooManyElements(let announced, let limit): return "an aggregate announced with \(announced) elements (more than the \(limit) a ping accepts)"
+        case .bulkTooLarge(let announced, let limit):
+            return "a bulk string announced at \(announced) bytes (more than the \(limit) a ping accepts)"
+        case .tooManyElements(let announced, let limit):
+            return "an aggregate announced with \(announced) elements (more than the \(limit) a ping accepts)"
         case .tooDeep(let limit): return "aggregates nested deeper than \(limit) levels"
         }
     }
@@ -60,11 +65,15 @@ public enum RESPDecoder {
 
     /// The first whole value in `bytes[start...]` and the index after it; nil when incomplete.
     /// RESP3 attributes (`|`) are read and dropped, returning the value they annotate.
-    public static func decode(_ bytes: [UInt8], from start: Int = 0, limits: RESPLimits = .ping) throws(RESPProtocolError) -> (value: RESPValue, next: Int)? {
+    public static func decode(_ bytes: [UInt8], from start: Int = 0, limits: RESPLimits = .ping)
+        throws(RESPProtocolError) -> (value: RESPValue, next: Int)?
+    {
         try value(bytes, at: start, depth: 0, limits: limits)
     }
 
-    private static func value(_ bytes: [UInt8], at index: Int, depth: Int, limits: RESPLimits) throws(RESPProtocolError) -> (value: RESPValue, next: Int)? {
+    private static func value(_ bytes: [UInt8], at index: Int, depth: Int, limits: RESPLimits) throws(RESPProtocolError)
+        -> (value: RESPValue, next: Int)?
+    {
         guard index < bytes.count else { return nil }
         let marker = bytes[index]
         guard markers.contains(marker) else { throw .unknownType(marker) }
@@ -84,7 +93,9 @@ public enum RESPDecoder {
         case UInt8(ascii: "("):
             let value = text(line)
             let digits = value.hasPrefix("-") || value.hasPrefix("+") ? value.dropFirst() : Substring(value)
-            guard !digits.isEmpty, digits.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) else { throw .malformed("big number") }
+            guard !digits.isEmpty, digits.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) else {
+                throw .malformed("big number")
+            }
             return (.bigNumber(value), afterLine)
         case UInt8(ascii: "#"):
             switch text(line) {
@@ -98,10 +109,14 @@ public enum RESPDecoder {
         case UInt8(ascii: "$"), UInt8(ascii: "="), UInt8(ascii: "!"):
             let length = try self.length(line, what: "bulk length", allowNull: marker == UInt8(ascii: "$"))
             guard length >= 0 else { return (.null, afterLine) }
-            guard length <= limits.maxBulkLength else { throw .bulkTooLarge(announced: length, limit: limits.maxBulkLength) }
+            guard length <= limits.maxBulkLength else {
+                throw .bulkTooLarge(announced: length, limit: limits.maxBulkLength)
+            }
             let end = afterLine + Int(length)
             guard end + 2 <= bytes.count else { return nil }
-            guard bytes[end] == cr, bytes[end + 1] == lf else { throw .malformed("bulk string (no CRLF after its \(length) bytes)") }
+            guard bytes[end] == cr, bytes[end + 1] == lf else {
+                throw .malformed("bulk string (no CRLF after its \(length) bytes)")
+            }
             let body = Array(bytes[afterLine..<end])
             switch marker {
             case UInt8(ascii: "$"): return (.bulkString(body), end + 2)
@@ -113,13 +128,17 @@ public enum RESPDecoder {
         case UInt8(ascii: "*"), UInt8(ascii: "~"), UInt8(ascii: ">"), UInt8(ascii: "%"), UInt8(ascii: "|"):
             let count = try self.length(line, what: "aggregate length", allowNull: marker == UInt8(ascii: "*"))
             guard count >= 0 else { return (.null, afterLine) }
-            guard count <= limits.maxAggregateCount else { throw .tooManyElements(announced: count, limit: limits.maxAggregateCount) }
+            guard count <= limits.maxAggregateCount else {
+                throw .tooManyElements(announced: count, limit: limits.maxAggregateCount)
+            }
             guard depth < limits.maxDepth else { throw .tooDeep(limit: limits.maxDepth) }
             let isPairs = marker == UInt8(ascii: "%") || marker == UInt8(ascii: "|")
             var items: [RESPValue] = []
             var next = afterLine
             for _ in 0..<(isPairs ? Int(count) * 2 : Int(count)) {
-                guard let (item, after) = try value(bytes, at: next, depth: depth + 1, limits: limits) else { return nil }
+                guard let (item, after) = try value(bytes, at: next, depth: depth + 1, limits: limits) else {
+                    return nil
+                }
                 items.append(item)
                 next = after
             }
@@ -128,7 +147,11 @@ public enum RESPDecoder {
             case UInt8(ascii: "~"): return (.set(items), next)
             case UInt8(ascii: ">"): return (.push(items), next)
             case UInt8(ascii: "%"):
-                return (.map(stride(from: 0, to: items.count, by: 2).map { RESPPair(key: items[$0], value: items[$0 + 1]) }), next)
+                return (
+                    .map(
+                        stride(from: 0, to: items.count, by: 2).map { RESPPair(key: items[$0], value: items[$0 + 1]) }),
+                    next
+                )
             default:
                 // An attribute annotates the value that follows it; a ping has no use for it.
                 return try value(bytes, at: next, depth: depth, limits: limits)
@@ -139,7 +162,9 @@ public enum RESPDecoder {
     }
 
     /// The bytes from `index` up to the next CRLF, and the index after the CRLF; nil when no CRLF yet.
-    private static func line(_ bytes: [UInt8], at index: Int, limits: RESPLimits) throws(RESPProtocolError) -> ([UInt8], Int)? {
+    private static func line(_ bytes: [UInt8], at index: Int, limits: RESPLimits) throws(RESPProtocolError) -> (
+        [UInt8], Int
+    )? {
         var position = index
         while position < bytes.count {
             if bytes[position] == lf {
@@ -156,15 +181,19 @@ public enum RESPDecoder {
     private static func length(_ line: [UInt8], what: String, allowNull: Bool) throws(RESPProtocolError) -> Int64 {
         let value = text(line)
         if allowNull, value == "-1" { return -1 }
-        guard !value.isEmpty, value.count <= 18, value.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }), let number = Int64(value) else {
+        guard !value.isEmpty, value.count <= 18, value.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }),
+            let number = Int64(value)
+        else {
             throw .malformed(what)
         }
         return number
     }
 
     private static func isDoubleByte(_ byte: UInt8) -> Bool {
-        (byte >= 0x30 && byte <= 0x39) || byte == UInt8(ascii: ".") || byte == UInt8(ascii: "-") || byte == UInt8(ascii: "+")
-            || byte == UInt8(ascii: "e") || byte == UInt8(ascii: "E") || byte == UInt8(ascii: "i") || byte == UInt8(ascii: "n")
+        (byte >= 0x30 && byte <= 0x39) || byte == UInt8(ascii: ".") || byte == UInt8(ascii: "-")
+            || byte == UInt8(ascii: "+")
+            || byte == UInt8(ascii: "e") || byte == UInt8(ascii: "E") || byte == UInt8(ascii: "i")
+            || byte == UInt8(ascii: "n")
             || byte == UInt8(ascii: "f") || byte == UInt8(ascii: "a")
     }
 

@@ -36,7 +36,9 @@ public struct RedisConfig: Sendable, Equatable {
                 throw InvalidConfig("sharedConfig.username must be at most 512 bytes without spaces or NUL characters")
             }
             guard password != nil else {
-                throw InvalidConfig("sharedConfig.username needs sharedConfig.password: Redis logs a user in with AUTH username password")
+                throw InvalidConfig(
+                    "sharedConfig.username needs sharedConfig.password: Redis logs a user in with AUTH username password"
+                )
             }
         }
         if let password, password.utf8.count > 4096 {
@@ -51,12 +53,16 @@ public struct RedisConfig: Sendable, Equatable {
         switch config["database"] ?? .null {
         case .null: return nil
         case .number(let number):
-            guard number == number.rounded(), number >= 0, number <= Double(Int32.max) else { throw InvalidConfig(message) }
+            guard number == number.rounded(), number >= 0, number <= Double(Int32.max) else {
+                throw InvalidConfig(message)
+            }
             return Int(number)
         case .string(let text):
             let trimmed = text.trimmingCharacters(in: .whitespaces)
             if trimmed.isEmpty { return nil }
-            guard trimmed.count <= 10, trimmed.allSatisfy(\.isASCII), let number = Int(trimmed), number >= 0, number <= Int(Int32.max) else {
+            guard trimmed.count <= 10, trimmed.allSatisfy(\.isASCII), let number = Int(trimmed), number >= 0,
+                number <= Int(Int32.max)
+            else {
                 throw InvalidConfig(message)
             }
             return number
@@ -72,13 +78,17 @@ public struct RedisConfig: Sendable, Equatable {
         case true:
             let settings = try TLSSettings.from(config, serverName: host, default: .verifyFull, type: .redis)
             guard !settings.mode.allowsPlaintext else {
-                throw InvalidConfig("sharedConfig.sslMode \"\(settings.mode.rawValue)\" contradicts tls true: Redis ports speak TLS from the first byte or not at all; use require, verify-ca or verify-full (or omit sslMode)")
+                throw InvalidConfig(
+                    "sharedConfig.sslMode \"\(settings.mode.rawValue)\" contradicts tls true: Redis ports speak TLS from the first byte or not at all; use require, verify-ca or verify-full (or omit sslMode)"
+                )
             }
             return settings
         case false:
             let settings = try TLSSettings.from(config, serverName: host, default: .disable, type: .redis)
             guard settings.mode.allowsPlaintext else {
-                throw InvalidConfig("sharedConfig.sslMode \"\(settings.mode.rawValue)\" contradicts tls false; set tls to true for a TLS port")
+                throw InvalidConfig(
+                    "sharedConfig.sslMode \"\(settings.mode.rawValue)\" contradicts tls false; set tls to true for a TLS port"
+                )
             }
             return nil
         case nil:
@@ -87,7 +97,9 @@ public struct RedisConfig: Sendable, Equatable {
             switch settings.mode {
             case .disable: return nil
             case .prefer:
-                throw InvalidConfig("sharedConfig.sslMode \"prefer\" cannot apply to Redis, which has no TLS negotiation: set tls true (verify-full), or sslMode require, or disable")
+                throw InvalidConfig(
+                    "sharedConfig.sslMode \"prefer\" cannot apply to Redis, which has no TLS negotiation: set tls true (verify-full), or sslMode require, or disable"
+                )
             default: return settings
             }
         }

@@ -10,24 +10,35 @@ struct RedisProbe: Probe {
 
     var target: PingTarget { PingTarget(host: config.host, port: config.port) }
 
-    private var server: String { config.host.contains(":") ? "[\(config.host)]:\(config.port)" : "\(config.host):\(config.port)" }
+    private var server: String {
+        config.host.contains(":") ? "[\(config.host)]:\(config.port)" : "\(config.host):\(config.port)"
+    }
     private var user: String { config.username ?? "default" }
     private var situation: RedisErrorMapping.Situation {
-        .init(server: server, user: user, passwordGiven: config.password != nil, database: config.database, tls: config.tls != nil)
+        .init(
+            server: server, user: user, passwordGiven: config.password != nil, database: config.database,
+            tls: config.tls != nil)
     }
 
     func run(in context: ProbeContext) async throws(ProbeFailure) {
         let dial = try await context.resolveAndConnect(config.host, port: config.port)
         let server = self.server
         if let tls = config.tls {
-            try await context.step("tls", "negotiating TLS with \(server)",
-                timeoutHint: "the port accepted the connection but did not finish a TLS handshake; it may not be a TLS port") { outcome in
-                let info = try await TLSUpgrade.perform(on: dial.channel, settings: tls, peerName: server, context: context)
+            try await context.step(
+                "tls", "negotiating TLS with \(server)",
+                timeoutHint:
+                    "the port accepted the connection but did not finish a TLS handshake; it may not be a TLS port"
+            ) { outcome in
+                let info = try await TLSUpgrade.perform(
+                    on: dial.channel, settings: tls, peerName: server, context: context)
                 outcome.detail = info.description
             }
         } else {
-            context.trace.note("tls", status: .skipped, detail: "TLS is off (tls is not true): the connection is not encrypted",
-                hint: "managed Redis services (ElastiCache in-transit encryption, Upstash, Redis Cloud) usually need tls true")
+            context.trace.note(
+                "tls", status: .skipped, detail: "TLS is off (tls is not true): the connection is not encrypted",
+                hint:
+                    "managed Redis services (ElastiCache in-transit encryption, Upstash, Redis Cloud) usually need tls true"
+            )
         }
         let wire = try await RedisWire.attach(to: dial.channel)
         defer { wire.quit() }
@@ -40,7 +51,9 @@ struct RedisProbe: Probe {
         max(.milliseconds(250), context.deadline.remaining - .milliseconds(250))
     }
 
-    private func call(_ wire: RedisWire, _ arguments: [String], _ command: RedisCommand, context: ProbeContext) async throws(ProbeFailure) -> RESPValue {
+    private func call(_ wire: RedisWire, _ arguments: [String], _ command: RedisCommand, context: ProbeContext)
+        async throws(ProbeFailure) -> RESPValue
+    {
         let budget = self.budget(context)
         do {
             return try await wire.call(arguments, within: budget)
@@ -56,9 +69,14 @@ struct RedisProbe: Probe {
         let server = self.server
         let config = self.config
         let user = self.user
-        let activity = config.password != nil ? "authenticating as \(user) with HELLO 3 AUTH" : "sending HELLO 3 (no password given)"
-        return try await context.step("auth", activity,
-            timeoutHint: "the server accepted the connection but did not answer HELLO; Redis answers at once, so this is probably not Redis (or a TLS port while tls is off)") { outcome in
+        let activity =
+            config.password != nil
+            ? "authenticating as \(user) with HELLO 3 AUTH" : "sending HELLO 3 (no password given)"
+        return try await context.step(
+            "auth", activity,
+            timeoutHint:
+                "the server accepted the connection but did not answer HELLO; Redis answers at once, so this is probably not Redis (or a TLS port while tls is off)"
+        ) { outcome in
             var arguments = ["HELLO", "3"]
             if let password = config.password { arguments += ["AUTH", user, password] }
             let reply = try await call(wire, arguments, .hello, context: context)
@@ -69,7 +87,8 @@ struct RedisProbe: Probe {
                 }
                 // Redis before 6: no HELLO, RESP2 only, AUTH takes the password alone.
                 guard let password = config.password else {
-                    outcome.detail = "the server does not know HELLO (Redis before 6, RESP2); no password given, so no AUTH"
+                    outcome.detail =
+                        "the server does not know HELLO (Redis before 6, RESP2); no password given, so no AUTH"
                     return nil
                 }
                 var auth = ["AUTH"]
@@ -80,23 +99,30 @@ struct RedisProbe: Probe {
                     let error = RedisError(text)
                     if error.isAuthWithoutPasswordSet {
                         outcome.status = .warning
-                        outcome.detail = "the server does not know HELLO (Redis before 6) and has no password set: AUTH was refused (\(error.line)) but the connection is open to anyone"
+                        outcome.detail =
+                            "the server does not know HELLO (Redis before 6) and has no password set: AUTH was refused (\(error.line)) but the connection is open to anyone"
                         outcome.hint = "set requirepass on the server, or leave sharedConfig.password out"
                         return nil
                     }
                     throw RedisErrorMapping.failure(for: error, command: .auth, in: situation)
                 }
                 guard answer.text == "OK" else {
-                    throw ProbeFailure(.protocolMismatch, "\(server) answered AUTH with \(answer.kindDescription) instead of OK")
+                    throw ProbeFailure(
+                        .protocolMismatch, "\(server) answered AUTH with \(answer.kindDescription) instead of OK")
                 }
-                outcome.detail = "the server does not know HELLO (Redis before 6, RESP2); AUTH as \(config.username ?? "the default user") accepted"
+                outcome.detail =
+                    "the server does not know HELLO (Redis before 6, RESP2); AUTH as \(config.username ?? "the default user") accepted"
                 return nil
             }
             guard let info = RedisServerInfo.fromHello(reply) else {
-                throw ProbeFailure(.protocolMismatch, "\(server) answered HELLO with \(reply.kindDescription), not the map Redis sends",
+                throw ProbeFailure(
+                    .protocolMismatch,
+                    "\(server) answered HELLO with \(reply.kindDescription), not the map Redis sends",
                     hint: "check the host and port: Redis listens on 6379 by default")
             }
-            outcome.detail = (config.password != nil ? "authenticated as \(user): " : "no password given; HELLO accepted: ") + info.description
+            outcome.detail =
+                (config.password != nil ? "authenticated as \(user): " : "no password given; HELLO accepted: ")
+                + info.description
             return info
         }
     }
@@ -115,7 +141,8 @@ struct RedisProbe: Probe {
                 throw RedisErrorMapping.failure(for: RedisError(text), command: .select, in: situation)
             }
             guard reply.text == "OK" else {
-                throw ProbeFailure(.protocolMismatch, "\(server) answered SELECT with \(reply.kindDescription) instead of OK")
+                throw ProbeFailure(
+                    .protocolMismatch, "\(server) answered SELECT with \(reply.kindDescription) instead of OK")
             }
             outcome.detail = "database \(database) selected"
         }
@@ -131,12 +158,15 @@ struct RedisProbe: Probe {
                 throw RedisErrorMapping.failure(for: RedisError(text), command: .ping, in: situation)
             }
             guard reply.text == "PONG" else {
-                throw ProbeFailure(.protocolMismatch, "\(server) answered PING with \(reply.kindDescription) instead of PONG")
+                throw ProbeFailure(
+                    .protocolMismatch, "\(server) answered PING with \(reply.kindDescription) instead of PONG")
             }
             var info = known
             if info == nil {
                 // RESP2 servers: the version comes from INFO server (not fatal when refused).
-                if let answer = try? await wire.call(["INFO", "server"], within: min(budget(context), .seconds(2))), let text = answer.text {
+                if let answer = try? await wire.call(["INFO", "server"], within: min(budget(context), .seconds(2))),
+                    let text = answer.text
+                {
                     info = RedisServerInfo.fromInfo(text)
                 }
             }
@@ -157,7 +187,9 @@ struct RedisProbe: Probe {
         }
     }
 
-    private func wireFailure(_ error: RedisWireError, command: RedisCommand, wire: RedisWire, budget: Duration) async -> ProbeFailure {
+    private func wireFailure(_ error: RedisWireError, command: RedisCommand, wire: RedisWire, budget: Duration) async
+        -> ProbeFailure
+    {
         let seen = await wire.received()
         let preview = ProtocolSniffer.preview(seen.firstBytes)
         let tlsHint = config.tls == nil ? " If the port expects TLS, set tls true." : ""
@@ -166,33 +198,51 @@ struct RedisProbe: Probe {
             if let named = Self.namedPeer(seen.firstBytes) {
                 return ProbeFailure(.protocolMismatch, "\(server) answered as \(named), not Redis", hint: portHint)
             }
-            return ProbeFailure(.protocolMismatch, "\(server) answered \(command.rawValue) with \(problem), not Redis (first bytes: \(preview))", hint: portHint)
+            return ProbeFailure(
+                .protocolMismatch,
+                "\(server) answered \(command.rawValue) with \(problem), not Redis (first bytes: \(preview))",
+                hint: portHint)
         case .timedOut:
             if let named = Self.namedPeer(seen.firstBytes) {
                 return ProbeFailure(.protocolMismatch, "\(server) answered as \(named), not Redis", hint: portHint)
             }
             if seen.total == 0 {
-                return ProbeFailure(.timeout, "\(server) accepted the connection but did not answer \(command.rawValue) within \(budget.humanDescription)",
+                return ProbeFailure(
+                    .timeout,
+                    "\(server) accepted the connection but did not answer \(command.rawValue) within \(budget.humanDescription)",
                     hint: "Redis answers at once, so this is probably not Redis, or it is overloaded.\(tlsHint)")
             }
-            return ProbeFailure(.timeout, "\(server) sent \(seen.total) bytes that are not a whole reply to \(command.rawValue), then nothing for \(budget.humanDescription) (first bytes: \(preview))",
+            return ProbeFailure(
+                .timeout,
+                "\(server) sent \(seen.total) bytes that are not a whole reply to \(command.rawValue), then nothing for \(budget.humanDescription) (first bytes: \(preview))",
                 hint: "a Redis server sends each reply at once; this is probably not Redis")
         case .closed(let buffered):
             if let named = Self.namedPeer(seen.firstBytes) {
-                return ProbeFailure(.protocolMismatch, "\(server) answered as \(named), not Redis, and closed the connection", hint: portHint)
+                return ProbeFailure(
+                    .protocolMismatch, "\(server) answered as \(named), not Redis, and closed the connection",
+                    hint: portHint)
             }
             if seen.total == 0 {
-                return ProbeFailure(.serverUnavailable, "\(server) closed the connection without answering \(command.rawValue)",
-                    hint: "a TLS-only port while tls is off, a proxy with no healthy Redis behind it, or not Redis at all.\(tlsHint)", transient: true)
+                return ProbeFailure(
+                    .serverUnavailable, "\(server) closed the connection without answering \(command.rawValue)",
+                    hint:
+                        "a TLS-only port while tls is off, a proxy with no healthy Redis behind it, or not Redis at all.\(tlsHint)",
+                    transient: true)
             }
             if buffered > 0 {
-                return ProbeFailure(.protocolMismatch, "\(server) closed the connection in the middle of its reply to \(command.rawValue) (first bytes: \(preview))",
+                return ProbeFailure(
+                    .protocolMismatch,
+                    "\(server) closed the connection in the middle of its reply to \(command.rawValue) (first bytes: \(preview))",
                     hint: "a Redis server sends whole replies; this is probably something else, or a proxy cut it off")
             }
-            return ProbeFailure(.serverUnavailable, "\(server) closed the connection after \(command.rawValue)",
+            return ProbeFailure(
+                .serverUnavailable, "\(server) closed the connection after \(command.rawValue)",
                 hint: "the server may be restarting, or a proxy dropped the connection", transient: true)
         case .byteLimit:
-            return ProbeFailure(.protocolMismatch, "\(server) sent far more data than Redis would in reply to \(command.rawValue) (first bytes: \(preview))", hint: portHint)
+            return ProbeFailure(
+                .protocolMismatch,
+                "\(server) sent far more data than Redis would in reply to \(command.rawValue) (first bytes: \(preview))",
+                hint: portHint)
         case .channel(let text):
             return ProbeFailure(.unreachable, "the connection to \(server) failed during \(command.rawValue): \(text)")
         }

@@ -14,7 +14,10 @@ public struct RedisServerInfo: Sendable, Equatable {
     /// Loaded module names.
     public var modules: [String] = []
 
-    public init(server: String? = nil, version: String? = nil, mode: String? = nil, role: String? = nil, protocolVersion: Int, modules: [String] = []) {
+    public init(
+        server: String? = nil, version: String? = nil, mode: String? = nil, role: String? = nil, protocolVersion: Int,
+        modules: [String] = []
+    ) {
         self.server = server
         self.version = version
         self.mode = mode
@@ -44,7 +47,8 @@ public struct RedisServerInfo: Sendable, Equatable {
         var fields: [String: String] = [:]
         for line in text.split(whereSeparator: \.isNewline) {
             guard !line.hasPrefix("#"), let colon = line.firstIndex(of: ":") else { continue }
-            fields[String(line[..<colon])] = String(line[line.index(after: colon)...]).trimmingCharacters(in: .whitespaces)
+            fields[String(line[..<colon])] = String(line[line.index(after: colon)...]).trimmingCharacters(
+                in: .whitespaces)
         }
         var info = RedisServerInfo(protocolVersion: 2)
         info.server = fields["server_name"] ?? (fields["redis_version"] != nil ? "redis" : nil)

@@ -1,11 +1,12 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import NIOCore
 import PreflightCore
 import PreflightNetwork
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
 
 /// Why reading replies stopped.
 enum RedisWireError: Error, Sendable {
@@ -58,7 +59,10 @@ final class RedisReplyHandler: WireReader, RemovableChannelHandler, @unchecked S
             while let (value, next) = try RESPDecoder.decode(buffer, from: start, limits: limits) {
                 start = next
                 if case .push = value { continue }
-                if replies.count >= Self.maxQueued { replies.fail(.byteLimit); break }
+                if replies.count >= Self.maxQueued {
+                    replies.fail(.byteLimit)
+                    break
+                }
                 replies.append(value)
             }
             if start > 0 { buffer.removeFirst(start) }
@@ -124,7 +128,8 @@ struct RedisWire: Sendable {
     /// The next reply, within `timeout`.
     func receive(within timeout: Duration) async throws(RedisWireError) -> RESPValue {
         try await handler.replies.receive(
-            within: timeout, on: channel.eventLoop, timedOut: .timedOut, busy: .channel("two reads at once"), other: { .channel("\($0)") })
+            within: timeout, on: channel.eventLoop, timedOut: .timedOut, busy: .channel("two reads at once"),
+            other: { .channel("\($0)") })
     }
 
     /// Sends a command and waits for its reply.
@@ -136,7 +141,9 @@ struct RedisWire: Sendable {
     /// What the peer has sent so far.
     func received() async -> (firstBytes: [UInt8], total: Int, buffered: Int) {
         let handler = self.handler
-        return (try? await channel.eventLoop.submit { (handler.firstBytes, handler.bytesReceived, handler.bufferedBytes) }.get()) ?? ([], 0, 0)
+        return
+            (try? await channel.eventLoop.submit { (handler.firstBytes, handler.bytesReceived, handler.bufferedBytes) }
+            .get()) ?? ([], 0, 0)
     }
 
     /// QUIT, then close (without waiting for the server).

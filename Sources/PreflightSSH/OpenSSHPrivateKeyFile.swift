@@ -15,12 +15,18 @@ public enum OpenSSHPrivateKeyFile {
         if text.contains("BEGIN RSA PRIVATE KEY") {
             throw SSHKeyFileError(message: "RSA keys are not supported; use an Ed25519 key (ssh-keygen -t ed25519)")
         }
-        if text.contains("BEGIN ENCRYPTED PRIVATE KEY") || text.contains("BEGIN EC PRIVATE KEY") || text.contains("BEGIN PRIVATE KEY") {
-            throw SSHKeyFileError(message: "this is a PEM/PKCS#8 key; give an OpenSSH key (BEGIN OPENSSH PRIVATE KEY), e.g. from ssh-keygen -t ed25519")
+        if text.contains("BEGIN ENCRYPTED PRIVATE KEY") || text.contains("BEGIN EC PRIVATE KEY")
+            || text.contains("BEGIN PRIVATE KEY")
+        {
+            throw SSHKeyFileError(
+                message:
+                    "this is a PEM/PKCS#8 key; give an OpenSSH key (BEGIN OPENSSH PRIVATE KEY), e.g. from ssh-keygen -t ed25519"
+            )
         }
         let begin = "-----BEGIN OPENSSH PRIVATE KEY-----"
         let end = "-----END OPENSSH PRIVATE KEY-----"
-        guard let start = text.range(of: begin), let stop = text.range(of: end), start.upperBound <= stop.lowerBound else {
+        guard let start = text.range(of: begin), let stop = text.range(of: end), start.upperBound <= stop.lowerBound
+        else {
             throw SSHKeyFileError(message: "not an OpenSSH private key (no BEGIN OPENSSH PRIVATE KEY block)")
         }
         let body = text[start.upperBound..<stop.lowerBound].filter { !$0.isWhitespace }
@@ -36,15 +42,21 @@ public enum OpenSSHPrivateKeyFile {
         let kdf = try reader.string()
         _ = try reader.bytes()
         guard cipher == "none", kdf == "none" else {
-            throw SSHKeyFileError(message: "the private key is protected by a passphrase; remove it with `ssh-keygen -p -f FILE` for use here")
+            throw SSHKeyFileError(
+                message:
+                    "the private key is protected by a passphrase; remove it with `ssh-keygen -p -f FILE` for use here")
         }
         let count = try reader.uint32()
-        guard count == 1 else { throw SSHKeyFileError(message: "the key file holds \(count) keys; give a file with exactly one") }
+        guard count == 1 else {
+            throw SSHKeyFileError(message: "the key file holds \(count) keys; give a file with exactly one")
+        }
         _ = try reader.bytes()  // the public key blob
         var section = SSHWireReader(try reader.bytes())
         let check1 = try section.uint32()
         let check2 = try section.uint32()
-        guard check1 == check2 else { throw SSHKeyFileError(message: "the private key file is corrupt (check bytes differ)") }
+        guard check1 == check2 else {
+            throw SSHKeyFileError(message: "the private key file is corrupt (check bytes differ)")
+        }
         let type = try section.string()
         switch type {
         case "ssh-ed25519":
@@ -52,7 +64,8 @@ public enum OpenSSHPrivateKeyFile {
             let secret = try section.bytes()  // 64 bytes: seed then public key
             guard secret.count == 64 else { throw SSHKeyFileError(message: "the Ed25519 key has the wrong length") }
             do {
-                return NIOSSHPrivateKey(ed25519Key: try Curve25519.Signing.PrivateKey(rawRepresentation: secret.prefix(32)))
+                return NIOSSHPrivateKey(
+                    ed25519Key: try Curve25519.Signing.PrivateKey(rawRepresentation: secret.prefix(32)))
             } catch {
                 throw SSHKeyFileError(message: "the Ed25519 key is invalid")
             }
@@ -64,11 +77,14 @@ public enum OpenSSHPrivateKeyFile {
             do {
                 switch type {
                 case "ecdsa-sha2-nistp256":
-                    return NIOSSHPrivateKey(p256Key: try P256.Signing.PrivateKey(rawRepresentation: leftPad(scalar, to: 32)))
+                    return NIOSSHPrivateKey(
+                        p256Key: try P256.Signing.PrivateKey(rawRepresentation: leftPad(scalar, to: 32)))
                 case "ecdsa-sha2-nistp384":
-                    return NIOSSHPrivateKey(p384Key: try P384.Signing.PrivateKey(rawRepresentation: leftPad(scalar, to: 48)))
+                    return NIOSSHPrivateKey(
+                        p384Key: try P384.Signing.PrivateKey(rawRepresentation: leftPad(scalar, to: 48)))
                 default:
-                    return NIOSSHPrivateKey(p521Key: try P521.Signing.PrivateKey(rawRepresentation: leftPad(scalar, to: 66)))
+                    return NIOSSHPrivateKey(
+                        p521Key: try P521.Signing.PrivateKey(rawRepresentation: leftPad(scalar, to: 66)))
                 }
             } catch {
                 throw SSHKeyFileError(message: "the ECDSA key is invalid")

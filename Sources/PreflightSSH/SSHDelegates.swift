@@ -53,8 +53,9 @@ final class OfferKeyOnce: NIOSSHClientUserAuthenticationDelegate, @unchecked Sen
             return
         }
         log.update { $0.offeredKey = true }
-        nextChallengePromise.succeed(NIOSSHUserAuthenticationOffer(
-            username: username, serviceName: "", offer: .privateKey(.init(privateKey: key))))
+        nextChallengePromise.succeed(
+            NIOSSHUserAuthenticationOffer(
+                username: username, serviceName: "", offer: .privateKey(.init(privateKey: key))))
     }
 }
 

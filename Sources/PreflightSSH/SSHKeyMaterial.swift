@@ -19,7 +19,8 @@ public struct SSHKeyPair: Sendable {
     /// Rebuilds a pair from the stored seed.
     public init(privateKeyRaw: Data, comment: String) {
         self.privateKeyRaw = privateKeyRaw
-        let key = (try? Curve25519.Signing.PrivateKey(rawRepresentation: privateKeyRaw)) ?? Curve25519.Signing.PrivateKey()
+        let key =
+            (try? Curve25519.Signing.PrivateKey(rawRepresentation: privateKeyRaw)) ?? Curve25519.Signing.PrivateKey()
         let openSSH = String(openSSHPublicKey: NIOSSHPrivateKey(ed25519Key: key).publicKey)
         let safeComment = comment.filter { !$0.isWhitespace && !$0.isNewline }
         self.authorizedKey = safeComment.isEmpty ? openSSH : "\(openSSH) \(safeComment)"

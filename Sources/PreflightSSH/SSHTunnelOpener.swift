@@ -30,24 +30,32 @@ public struct SSHTunnelOpener: TunnelOpener {
         let mismatch = MismatchRecord()
         let trace = context.trace
         let spec = self.spec
-        context.trace.begin("ssh_handshake", activity: "waiting for \(bastion) to complete the SSH handshake",
+        context.trace.begin(
+            "ssh_handshake", activity: "waiting for \(bastion) to complete the SSH handshake",
             timeoutHint: "the bastion accepted TCP but did not finish the SSH handshake; is it an SSH server?")
         do {
             try await channel.eventLoop.submit {
                 let sync = channel.pipeline.syncOperations
                 try sync.addHandler(FirstBytesGuard(record: mismatch) { $0 == UInt8(ascii: "S") })
                 let handler = NIOSSHHandler(
-                    role: .client(.init(
-                        userAuthDelegate: OfferKeyOnce(username: spec.username, key: spec.privateKey, log: log) {
-                            channel.close(promise: nil)
-                        },
-                        serverAuthDelegate: PinnedHostKey(pinned: spec.pinnedHostKey, log: log) {
-                            let key = log.snapshot.hostKey ?? "?"
-                            trace.end("ssh_handshake", status: .passed,
-                                detail: "host key \(key)\(spec.pinnedHostKey == nil ? " (first use: pinned now)" : " (matches the pinned key)")")
-                            trace.begin("ssh_auth", activity: "waiting for \(spec.host) to accept our key for user \"\(spec.username)\"",
-                                timeoutHint: "the bastion did not answer the authentication request")
-                        })),
+                    role: .client(
+                        .init(
+                            userAuthDelegate: OfferKeyOnce(username: spec.username, key: spec.privateKey, log: log) {
+                                channel.close(promise: nil)
+                            },
+                            serverAuthDelegate: PinnedHostKey(pinned: spec.pinnedHostKey, log: log) {
+                                let key = log.snapshot.hostKey ?? "?"
+                                trace.end(
+                                    "ssh_handshake", status: .passed,
+                                    detail:
+                                        "host key \(key)\(spec.pinnedHostKey == nil ? " (first use: pinned now)" : " (matches the pinned key)")"
+                                )
+                                trace.begin(
+                                    "ssh_auth",
+                                    activity:
+                                        "waiting for \(spec.host) to accept our key for user \"\(spec.username)\"",
+                                    timeoutHint: "the bastion did not answer the authentication request")
+                            })),
                     allocator: channel.allocator,
                     inboundChildChannelInitializer: nil)
                 try sync.addHandler(handler)
@@ -68,7 +76,8 @@ public struct SSHTunnelOpener: TunnelOpener {
         trace.end("ssh_auth", status: .passed, detail: "user \"\(spec.username)\" authenticated with our key")
         if spec.pinnedHostKey == nil, let key = seen.hostKey { await onHostKeyLearned(key) }
         let child = try await openChannel(on: channel, toHost: host, port: port, until: sshEnd, context: context)
-        return DialResult(channel: child, address: bastionDial.address,
+        return DialResult(
+            channel: child, address: bastionDial.address,
             attempts: bastionDial.attempts + ["direct-tcpip channel to \(host):\(port) opened by \(spec.host)"])
     }
 
@@ -79,37 +88,48 @@ public struct SSHTunnelOpener: TunnelOpener {
         do {
             addresses = try await context.resolve(spec.host, port: spec.port, stepName: "ssh_dns", recordTarget: false)
         } catch {
-            throw ProbeFailure(error.category == .egressDenied ? .egressDenied : .ssh,
+            throw ProbeFailure(
+                error.category == .egressDenied ? .egressDenied : .ssh,
                 "\(bastion) cannot be reached: \(error.message)", hint: error.hint, transient: error.transient)
         }
-        return try await context.step("ssh_connect", "connecting to \(bastion)",
-            timeoutHint: "a firewall is probably dropping traffic from this service to the bastion; allow it on port \(spec.port)") { outcome in
+        return try await context.step(
+            "ssh_connect", "connecting to \(bastion)",
+            timeoutHint:
+                "a firewall is probably dropping traffic from this service to the bastion; allow it on port \(spec.port)"
+        ) { outcome in
             do throws(ProbeFailure) {
                 let result = try await Dialer().connect(to: addresses, host: spec.host, context: context)
                 outcome.detail = result.attempts.joined(separator: "; ")
                 return result
             } catch {
                 if error.category == .egressDenied { throw error }
-                throw ProbeFailure(.ssh, "\(bastion): \(error.message)",
-                    hint: error.category == .refused ? "check the tunnel's port and that sshd is running on the bastion" : error.hint,
+                throw ProbeFailure(
+                    .ssh, "\(bastion): \(error.message)",
+                    hint: error.category == .refused
+                        ? "check the tunnel's port and that sshd is running on the bastion" : error.hint,
                     transient: error.transient ?? error.category.isTransient)
             }
         }
     }
 
     private func openChannel(
-        on channel: any Channel, toHost host: String, port: Int, until end: ContinuousClock.Instant, context: ProbeContext
+        on channel: any Channel, toHost host: String, port: Int, until end: ContinuousClock.Instant,
+        context: ProbeContext
     ) async throws(ProbeFailure) -> any Channel {
         let spec = self.spec
         let limit = context.inboundByteLimit
-        context.trace.begin("ssh_channel", activity: "waiting for \(spec.host) to open a channel to \(host):\(port)",
-            timeoutHint: "the bastion could not connect to the database in time: check the database's firewall toward the bastion")
+        context.trace.begin(
+            "ssh_channel", activity: "waiting for \(spec.host) to open a channel to \(host):\(port)",
+            timeoutHint:
+                "the bastion could not connect to the database in time: check the database's firewall toward the bastion"
+        )
         let opened = channel.eventLoop.makePromise(of: (any Channel).self)
         do {
             try await channel.eventLoop.submit {
                 let ssh = try channel.pipeline.syncOperations.handler(type: NIOSSHHandler.self)
                 let originator = try SocketAddress(ipAddress: "127.0.0.1", port: 0)
-                let target = SSHChannelType.DirectTCPIP(targetHost: host, targetPort: port, originatorAddress: originator)
+                let target = SSHChannelType.DirectTCPIP(
+                    targetHost: host, targetPort: port, originatorAddress: originator)
                 ssh.createChannel(opened, channelType: .directTCPIP(target)) { child, _ in
                     child.eventLoop.makeCompletedFuture {
                         try child.pipeline.syncOperations.addHandler(SSHChannelBytes())
@@ -126,7 +146,8 @@ public struct SSHTunnelOpener: TunnelOpener {
         switch await waitUntil(end, opened.futureResult, on: channel) {
         case .success(let child):
             context.register(child)
-            context.trace.end("ssh_channel", status: .passed, detail: "\(spec.host) opened a channel to \(host):\(port)")
+            context.trace.end(
+                "ssh_channel", status: .passed, detail: "\(spec.host) opened a channel to \(host):\(port)")
             return child
         case .failure(let error):
             let failure = describeChannelFailure(error, host: host, port: port)
@@ -136,7 +157,9 @@ public struct SSHTunnelOpener: TunnelOpener {
     }
 
     /// Waits for `future` until `end`; at `end` the bastion connection is closed, which fails the future.
-    private func waitUntil<T: Sendable>(_ end: ContinuousClock.Instant, _ future: EventLoopFuture<T>, on channel: any Channel) async -> Result<T, any Error> {
+    private func waitUntil<T: Sendable>(
+        _ end: ContinuousClock.Instant, _ future: EventLoopFuture<T>, on channel: any Channel
+    ) async -> Result<T, any Error> {
         let timer = Task {
             try await Task.sleep(until: end, clock: .continuous)
             channel.close(promise: nil)
@@ -148,31 +171,43 @@ public struct SSHTunnelOpener: TunnelOpener {
         }
     }
 
-    func describeSessionFailure(_ error: any Error, seen: SSHSessionLog.State, mismatch: PeerProtocol?) -> ProbeFailure {
+    func describeSessionFailure(_ error: any Error, seen: SSHSessionLog.State, mismatch: PeerProtocol?) -> ProbeFailure
+    {
         if let mismatch {
-            return ProbeFailure(.ssh, "\(bastion) answered as \(mismatch.description), not an SSH server",
+            return ProbeFailure(
+                .ssh, "\(bastion) answered as \(mismatch.description), not an SSH server",
                 hint: "check the tunnel's host and port (sshd listens on 22 by default)")
         }
         if seen.hostKeyMismatch {
-            return ProbeFailure(.ssh,
+            return ProbeFailure(
+                .ssh,
                 "the host key of \(bastion) changed: pinned \(spec.pinnedHostKey ?? "?"), now \(seen.hostKey ?? "?")",
-                hint: "if the bastion was rebuilt or its keys rotated, accept the new key (\(spec.acceptHostKeyHint)); otherwise the connection may be intercepted")
+                hint:
+                    "if the bastion was rebuilt or its keys rotated, accept the new key (\(spec.acceptHostKeyHint)); otherwise the connection may be intercepted"
+            )
         }
         if seen.keyRejected {
             let methods = seen.availableMethods.map { " (it offers: \($0))" } ?? ""
-            return ProbeFailure(.ssh,
+            return ProbeFailure(
+                .ssh,
                 "\(bastion) rejected our key for user \"\(spec.username)\"\(methods)",
-                hint: "add this public key as one line to ~\(spec.username)/.ssh/authorized_keys on \(spec.host): \(spec.authorizedKey)")
+                hint:
+                    "add this public key as one line to ~\(spec.username)/.ssh/authorized_keys on \(spec.host): \(spec.authorizedKey)"
+            )
         }
         if error is SSHStageTimedOut {
             let stage = seen.hostKey == nil ? "the SSH handshake" : "authentication"
-            return ProbeFailure(.ssh, "\(bastion) did not complete \(stage) in time",
-                hint: seen.hostKey == nil ? "is this port an SSH server? a silent port looks like this" : "the bastion may be overloaded",
+            return ProbeFailure(
+                .ssh, "\(bastion) did not complete \(stage) in time",
+                hint: seen.hostKey == nil
+                    ? "is this port an SSH server? a silent port looks like this" : "the bastion may be overloaded",
                 transient: true)
         }
         if let ssh = error as? NIOSSHError {
             if ssh.type == .keyExchangeNegotiationFailure {
-                return ProbeFailure(.ssh, "\(bastion) shares no key exchange, cipher or host key algorithm with this service (Ed25519/ECDSA host keys, curve25519/ECDH, AES-GCM)",
+                return ProbeFailure(
+                    .ssh,
+                    "\(bastion) shares no key exchange, cipher or host key algorithm with this service (Ed25519/ECDSA host keys, curve25519/ECDH, AES-GCM)",
                     hint: "enable an Ed25519 or ECDSA host key on the bastion")
             }
             if ssh.type == .unsupportedVersion || ssh.type == .protocolViolation {
@@ -181,8 +216,11 @@ public struct SSHTunnelOpener: TunnelOpener {
         }
         if case ChannelError.eof = error as? ChannelError ?? .ioOnClosedChannel {
             if seen.hostKey == nil {
-                return ProbeFailure(.ssh, "\(bastion) closed the connection before the SSH handshake: it is probably not an SSH server",
-                    hint: "check the tunnel's host and port (sshd listens on 22); a bastion that limits connections (MaxStartups) also does this")
+                return ProbeFailure(
+                    .ssh, "\(bastion) closed the connection before the SSH handshake: it is probably not an SSH server",
+                    hint:
+                        "check the tunnel's host and port (sshd listens on 22); a bastion that limits connections (MaxStartups) also does this"
+                )
             }
             return ProbeFailure(.ssh, "\(bastion) closed the connection during authentication", transient: true)
         }
@@ -192,20 +230,28 @@ public struct SSHTunnelOpener: TunnelOpener {
     func describeChannelFailure(_ error: any Error, host: String, port: Int) -> ProbeFailure {
         let text = "\(error)"
         if error is SSHStageTimedOut {
-            return ProbeFailure(.ssh, "\(spec.host) did not open a channel to \(host):\(port) in time: the database is probably unreachable from the bastion",
+            return ProbeFailure(
+                .ssh,
+                "\(spec.host) did not open a channel to \(host):\(port) in time: the database is probably unreachable from the bastion",
                 hint: "check the database's firewall/security group toward the bastion", transient: true)
         }
         if let ssh = error as? NIOSSHError, ssh.type == .channelSetupRejected {
             // RFC 4254 section 5.1: 1 administratively prohibited, 2 connect failed, 3 unknown type, 4 resource shortage.
             if text.contains("Reason: 1 ") || text.lowercased().contains("prohibited") {
-                return ProbeFailure(.ssh, "\(spec.host) refused to forward to \(host):\(port) (administratively prohibited)",
-                    hint: "allow TCP forwarding for user \"\(spec.username)\" in the bastion's sshd_config (AllowTcpForwarding yes; PermitOpen must include \(host):\(port))")
+                return ProbeFailure(
+                    .ssh, "\(spec.host) refused to forward to \(host):\(port) (administratively prohibited)",
+                    hint:
+                        "allow TCP forwarding for user \"\(spec.username)\" in the bastion's sshd_config (AllowTcpForwarding yes; PermitOpen must include \(host):\(port))"
+                )
             }
             if text.lowercased().contains("refused") {
-                return ProbeFailure(.refused, "\(host):\(port) refused the connection from the bastion \(spec.host): nothing listens there",
+                return ProbeFailure(
+                    .refused,
+                    "\(host):\(port) refused the connection from the bastion \(spec.host): nothing listens there",
                     hint: "check the database host and port as the bastion sees them")
             }
-            return ProbeFailure(.unreachable, "the bastion \(spec.host) could not connect to \(host):\(port) (\(text))",
+            return ProbeFailure(
+                .unreachable, "the bastion \(spec.host) could not connect to \(host):\(port) (\(text))",
                 hint: "check the database host name as the bastion resolves it, and the firewall between them")
         }
         return ProbeFailure(.ssh, "opening a channel to \(host):\(port) through \(spec.host) failed: \(text)")

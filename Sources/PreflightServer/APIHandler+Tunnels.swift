@@ -1,7 +1,7 @@
-import PreflightSSH
 import Foundation
 import OpenAPIRuntime
 import PreflightCore
+import PreflightSSH
 import PreflightStore
 
 /// `/ssh-tunnels`: Artie's resource, scoped to the authenticated company.
@@ -17,7 +17,9 @@ extension PreflightAPI {
         guard case .json(let body) = input.body else { throw APIError(.badRequest, "the request body must be JSON") }
         var environment: UUID?
         if let text = body.environmentUUID, !text.isEmpty {
-            guard let uuid = UUID(uuidString: text) else { throw APIError(.badRequest, "environmentUUID must be a UUID") }
+            guard let uuid = UUID(uuidString: text) else {
+                throw APIError(.badRequest, "environmentUUID must be a UUID")
+            }
             environment = uuid
         }
         let record = try await Self.asRequest {
@@ -41,7 +43,8 @@ extension PreflightAPI {
         let uuid = try Self.tunnelUUID(input.path.uuid)
         guard case .json(let body) = input.body else { throw APIError(.badRequest, "the request body must be JSON") }
         let record = try await Self.asRequest {
-            try await tunnels.update(uuid, company: company, name: body.name, host: body.host, port: body.port, username: body.username)
+            try await tunnels.update(
+                uuid, company: company, name: body.name, host: body.host, port: body.port, username: body.username)
         }
         guard let record else { throw Self.notFound(uuid) }
         return .ok(.init(body: .json(.init(record))))
@@ -55,7 +58,9 @@ extension PreflightAPI {
         return .noContent(.init())
     }
 
-    func rotateSSHTunnelKey(_ input: Operations.RotateSSHTunnelKey.Input) async throws -> Operations.RotateSSHTunnelKey.Output {
+    func rotateSSHTunnelKey(_ input: Operations.RotateSSHTunnelKey.Input) async throws
+        -> Operations.RotateSSHTunnelKey.Output
+    {
         let company = try Self.company()
         let uuid = try Self.tunnelUUID(input.path.uuid)
         guard let record = try await tunnels.rotateKey(uuid, company: company) else { throw Self.notFound(uuid) }
@@ -63,12 +68,16 @@ extension PreflightAPI {
         return .ok(.init(body: .json(.init(record))))
     }
 
-    func trustSSHTunnelHostKey(_ input: Operations.TrustSSHTunnelHostKey.Input) async throws -> Operations.TrustSSHTunnelHostKey.Output {
+    func trustSSHTunnelHostKey(_ input: Operations.TrustSSHTunnelHostKey.Input) async throws
+        -> Operations.TrustSSHTunnelHostKey.Output
+    {
         let company = try Self.company()
         let uuid = try Self.tunnelUUID(input.path.uuid)
         var fingerprint: String?
         if case .json(let body) = input.body { fingerprint = body.hostKeyFingerprint }
-        let record = try await Self.asRequest { try await tunnels.trustHostKey(uuid, company: company, fingerprint: fingerprint) }
+        let record = try await Self.asRequest {
+            try await tunnels.trustHostKey(uuid, company: company, fingerprint: fingerprint)
+        }
         guard let record else { throw Self.notFound(uuid) }
         return .ok(.init(body: .json(.init(record))))
     }
@@ -83,9 +92,13 @@ extension PreflightAPI {
         do {
             return .opener(try tunnels.opener(for: record))
         } catch {
-            logger.error("ssh tunnel key could not be opened", metadata: ["tunnel": "\(uuid)", "error.type": "\(type(of: error))"])
-            throw APIError(.internalServerError,
-                "the private key of SSH tunnel \(uuid.uuidString.lowercased()) cannot be decrypted with this server's master key; rotate the tunnel's key")
+            logger.error(
+                "ssh tunnel key could not be opened",
+                metadata: ["tunnel": "\(uuid)", "error.type": "\(type(of: error))"])
+            throw APIError(
+                .internalServerError,
+                "the private key of SSH tunnel \(uuid.uuidString.lowercased()) cannot be decrypted with this server's master key; rotate the tunnel's key"
+            )
         }
     }
 

@@ -43,23 +43,32 @@ struct PreflightAPI: APIProtocol {
             case .invalid(let invalid):
                 return Self.badRequest(redactor.redact(invalid.message))
             case .overloaded(let seconds):
-                return .tooManyRequests(.init(
-                    headers: .init(retryAfter: seconds),
-                    body: .json(.init(error: "too many pings are running at once; retry after \(seconds) second\(seconds == 1 ? "" : "s")"))))
+                return .tooManyRequests(
+                    .init(
+                        headers: .init(retryAfter: seconds),
+                        body: .json(
+                            .init(
+                                error:
+                                    "too many pings are running at once; retry after \(seconds) second\(seconds == 1 ? "" : "s")"
+                            ))))
             }
         }
         if let company = AuthenticatedCompany.current {
-            logger.debug("ping", metadata: [
-                "company": "\(company.uuid)", "type": "\(report.type)", "ok": "\(report.ok)",
-                "category": "\(report.category?.rawValue ?? "ok")",
-            ])
+            logger.debug(
+                "ping",
+                metadata: [
+                    "company": "\(company.uuid)", "type": "\(report.type)", "ok": "\(report.ok)",
+                    "category": "\(report.category?.rawValue ?? "ok")",
+                ])
         }
         if report.ok {
             guard input.query.verbose == true else { return .noContent }
             return .ok(.init(body: .json(.init(error: nil, report: .init(report, redactor: redactor)))))
         }
         let wireReport = Components.Schemas.PingReport(report, redactor: redactor)
-        let message = wireReport.message.flatMap { $0.isEmpty ? nil : $0 } ?? "the ping failed (\(report.category?.rawValue ?? "unknown"))"
+        let message =
+            wireReport.message.flatMap { $0.isEmpty ? nil : $0 }
+            ?? "the ping failed (\(report.category?.rawValue ?? "unknown"))"
         return .ok(.init(body: .json(.init(error: message, report: wireReport))))
     }
 
@@ -71,7 +80,9 @@ struct PreflightAPI: APIProtocol {
         .ok(.init(body: .plainText(HTTPBody(registry.emitToBuffer()))))
     }
 
-    func getOpenAPIDocument(_ input: Operations.GetOpenAPIDocument.Input) async throws -> Operations.GetOpenAPIDocument.Output {
+    func getOpenAPIDocument(_ input: Operations.GetOpenAPIDocument.Input) async throws
+        -> Operations.GetOpenAPIDocument.Output
+    {
         guard let openAPIDocument else {
             throw APIError(.notFound, "this build of Preflight was installed without its openapi.yaml resource")
         }

@@ -48,18 +48,21 @@ public func buildRouter(
     var publicOperations: Set<String> = [Operations.GetHealthz.id, Operations.GetOpenAPIDocument.id]
     if !configuration.metricsRequireAuth { publicOperations.insert(Operations.GetMetrics.id) }
     let api = PreflightAPI(
-        engine: engine, tunnels: TunnelService(store: store, sealer: sealer), registry: PreflightMetrics.registry, openAPIDocument: OpenAPIDocument.bytes, logger: logger)
+        engine: engine, tunnels: TunnelService(store: store, sealer: sealer), registry: PreflightMetrics.registry,
+        openAPIDocument: OpenAPIDocument.bytes, logger: logger)
     do {
         // Compact JSON, like the error bodies (the runtime's default pretty-prints).
         let openAPIConfiguration = Configuration(jsonEncodingOptions: [.sortedKeys, .withoutEscapingSlashes])
-        try api.registerHandlers(on: router, configuration: openAPIConfiguration, middlewares: [
-            ErrorMappingMiddleware(logger: logger),
-            LenientNegotiationMiddleware(),
-            AuthenticationMiddleware(store: store, publicOperations: publicOperations, logger: logger),
-            PingBodyMiddleware(maxBodyBytes: configuration.maxBodyBytes),
-            OptionalBodyMiddleware(operations: [Operations.TrustSSHTunnelHostKey.id]),
-            MetricsContentTypeMiddleware(),
-        ])
+        try api.registerHandlers(
+            on: router, configuration: openAPIConfiguration,
+            middlewares: [
+                ErrorMappingMiddleware(logger: logger),
+                LenientNegotiationMiddleware(),
+                AuthenticationMiddleware(store: store, publicOperations: publicOperations, logger: logger),
+                PingBodyMiddleware(maxBodyBytes: configuration.maxBodyBytes),
+                OptionalBodyMiddleware(operations: [Operations.TrustSSHTunnelHostKey.id]),
+                MetricsContentTypeMiddleware(),
+            ])
     } catch {
         // Only a malformed server URL can fail here, and the default one is fixed.
         preconditionFailure("registering the OpenAPI handlers failed: \(error)")
@@ -98,7 +101,8 @@ enum OpenAPIDocument {
             }
         }
         guard let url = Bundle.module.url(forResource: "openapi", withExtension: "yaml"),
-              let data = try? Data(contentsOf: url) else { return nil }
+            let data = try? Data(contentsOf: url)
+        else { return nil }
         return Array(data)
     }()
 }

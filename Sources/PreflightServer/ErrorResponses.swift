@@ -21,7 +21,9 @@ struct APIError: Error, Sendable, HTTPResponseConvertible, CustomStringConvertib
         headers: [.wwwAuthenticate: "Bearer"])
 
     static func tooLarge(limit: Int) -> APIError {
-        APIError(.contentTooLarge, "the request body is larger than \(ByteCountText.describe(limit)); send at most \(limit) bytes")
+        APIError(
+            .contentTooLarge,
+            "the request body is larger than \(ByteCountText.describe(limit)); send at most \(limit) bytes")
     }
 
     static let internalError = APIError(.internalServerError, "internal error in Preflight; the fault has been logged")
@@ -44,7 +46,9 @@ struct APIError: Error, Sendable, HTTPResponseConvertible, CustomStringConvertib
 
     /// Hummingbird's form of this error.
     var hummingbirdResponse: Response {
-        Response(status: status, headers: httpHeaderFields, body: .init(byteBuffer: ByteBuffer(bytes: ErrorJSON.encode(message))))
+        Response(
+            status: status, headers: httpHeaderFields,
+            body: .init(byteBuffer: ByteBuffer(bytes: ErrorJSON.encode(message))))
     }
 }
 
@@ -95,10 +99,12 @@ enum ErrorTranslator {
         let status = error.httpStatus
         guard status.kind == .clientError else {
             // Log the cause but never the request (ServerError's description includes the body).
-            logger.error("operation failed", metadata: [
-                "operation": "\(error.operationID)", "cause": "\(error.causeDescription)",
-                "error.type": "\(type(of: error.underlyingError))",
-            ])
+            logger.error(
+                "operation failed",
+                metadata: [
+                    "operation": "\(error.operationID)", "cause": "\(error.causeDescription)",
+                    "error.type": "\(type(of: error.underlyingError))",
+                ])
             return .internalError
         }
         if let decoding = error.underlyingError as? DecodingError {
@@ -109,7 +115,9 @@ enum ErrorTranslator {
 
     private static func apiError(status: HTTPResponse.Status, body: String?, request: HTTPRequest?) -> APIError {
         if let body, !body.isEmpty { return APIError(status, body) }
-        let route = request.map { "\($0.method.rawValue) \(($0.path ?? "/").split(separator: "?").first ?? "/")" } ?? "this request"
+        let route =
+            request.map { "\($0.method.rawValue) \(($0.path ?? "/").split(separator: "?").first ?? "/")" }
+            ?? "this request"
         switch status {
         case .notFound: return APIError(status, "no such endpoint: \(route)")
         case .contentTooLarge: return APIError(status, "the request body is too large")
@@ -141,7 +149,8 @@ enum ErrorTranslator {
         case .keyNotFound(let key, let context):
             return "\(path(context.codingPath, key)) is required"
         case .dataCorrupted(let context):
-            return context.codingPath.isEmpty ? "the request body is not valid JSON" : "\(path(context.codingPath)) is malformed"
+            return context.codingPath.isEmpty
+                ? "the request body is not valid JSON" : "\(path(context.codingPath)) is malformed"
         @unknown default:
             return "the request could not be decoded"
         }

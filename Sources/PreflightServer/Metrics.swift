@@ -1,5 +1,5 @@
-public import Prometheus
 import Metrics
+public import Prometheus
 
 /// The process's Prometheus registry, rendered by `GET /metrics`.
 public enum PreflightMetrics {

@@ -61,8 +61,10 @@ struct AuthenticationMiddleware: ServerMiddleware {
             company = try await store.authenticate(key: key)
         } catch {
             logger.error("API key check failed", metadata: ["error.type": "\(type(of: error))"])
-            return APIError(.serviceUnavailable, "could not check the API key (the key store is unavailable); try again shortly",
-                            headers: [.retryAfter: "1"]).openAPIResponse
+            return APIError(
+                .serviceUnavailable, "could not check the API key (the key store is unavailable); try again shortly",
+                headers: [.retryAfter: "1"]
+            ).openAPIResponse
         }
         guard let company else { return APIError.unauthorized.openAPIResponse }
         return try await AuthenticatedCompany.$current.withValue(company) {
@@ -109,7 +111,10 @@ struct PingBodyMiddleware: ServerMiddleware {
             return APIError.tooLarge(limit: maxBodyBytes).openAPIResponse
         }
         if data.allSatisfy({ $0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 }) {
-            return APIError(.badRequest, "the request body is empty; send a JSON object such as {\"type\": \"postgresql\", \"sharedConfig\": {...}}").openAPIResponse
+            return APIError(
+                .badRequest,
+                "the request body is empty; send a JSON object such as {\"type\": \"postgresql\", \"sharedConfig\": {...}}"
+            ).openAPIResponse
         }
         let payload: ConnectorPayload
         do {
@@ -219,8 +224,8 @@ enum CanonicalPayload {
 enum SecretScrubber {
     static func scrub(_ message: String, body: Data?) -> String {
         guard let body,
-              case .object(let fields)? = try? JSONDecoder().decode(JSONValue.self, from: body),
-              case .object(let config)? = fields["sharedConfig"]
+            case .object(let fields)? = try? JSONDecoder().decode(JSONValue.self, from: body),
+            case .object(let config)? = fields["sharedConfig"]
         else { return message }
         return Redactor(config: SharedConfig(config)).redact(message)
     }
@@ -241,7 +246,9 @@ struct OptionalBodyMiddleware: ServerMiddleware {
         var request = request
         request.headerFields[.contentType] = "application/json"
         var collected = try await [UInt8](collecting: body ?? HTTPBody(), upTo: 64 * 1024)
-        if collected.allSatisfy({ $0 == 0x20 || $0 == 0x0a || $0 == 0x0d || $0 == 0x09 }) { collected = Array("{}".utf8) }
+        if collected.allSatisfy({ $0 == 0x20 || $0 == 0x0a || $0 == 0x0d || $0 == 0x09 }) {
+            collected = Array("{}".utf8)
+        }
         return try await next(request, HTTPBody(collected), metadata)
     }
 }

@@ -60,6 +60,8 @@ extension Components.Schemas.ReadinessCheck {
 
 extension Components.Schemas.PingTarget {
     init(_ target: PreflightCore.PingTarget) {
-        self.init(host: target.host, port: target.port, addresses: target.addresses, connectedAddress: target.connectedAddress)
+        self.init(
+            host: target.host, port: target.port, addresses: target.addresses, connectedAddress: target.connectedAddress
+        )
     }
 }

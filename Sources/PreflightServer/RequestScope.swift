@@ -1,5 +1,5 @@
-public import PreflightStore
 import PreflightCore
+public import PreflightStore
 
 /// The company whose API key authenticated the request being handled.
 ///

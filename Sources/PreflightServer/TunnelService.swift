@@ -1,7 +1,7 @@
 public import Foundation
+import PreflightCore
 public import PreflightSSH
 public import PreflightStore
-import PreflightCore
 
 /// Why a tunnel request cannot be done as asked (a 400 in the API, exit 3 in the CLI).
 public struct TunnelRequestError: Error, Sendable, CustomStringConvertible {
@@ -36,9 +36,10 @@ public struct TunnelService: Sendable {
         let uuid = UUID()
         let pair = SSHKeyPair.generateEd25519(comment: Self.keyComment(uuid: uuid, name: name))
         let sealed = try sealer.sealPrivateKey(pair.privateKeyRaw, forTunnel: uuid)
-        return try await store.createTunnel(SSHTunnelRecord(
-            uuid: uuid, companyUUID: company, environmentUUID: environmentUUID, name: name, host: host, port: port,
-            username: username, publicKey: pair.authorizedKey, sealedPrivateKey: sealed))
+        return try await store.createTunnel(
+            SSHTunnelRecord(
+                uuid: uuid, companyUUID: company, environmentUUID: environmentUUID, name: name, host: host, port: port,
+                username: username, publicKey: pair.authorizedKey, sealedPrivateKey: sealed))
     }
 
     public func get(_ uuid: UUID, company: UUID) async throws -> SSHTunnelRecord? {
@@ -71,7 +72,8 @@ public struct TunnelService: Sendable {
         guard let tunnel = try await get(uuid, company: company) else { return nil }
         let pair = SSHKeyPair.generateEd25519(comment: Self.keyComment(uuid: uuid, name: tunnel.name))
         let sealed = try sealer.sealPrivateKey(pair.privateKeyRaw, forTunnel: uuid)
-        return try await store.replaceTunnelKey(uuid: uuid, companyUUID: company, publicKey: pair.authorizedKey, sealedPrivateKey: sealed)
+        return try await store.replaceTunnelKey(
+            uuid: uuid, companyUUID: company, publicKey: pair.authorizedKey, sealedPrivateKey: sealed)
     }
 
     /// Pins `fingerprint` (or clears the pin, so the next connection pins what it sees).
@@ -79,11 +81,15 @@ public struct TunnelService: Sendable {
         var pinned: String?
         if let fingerprint = fingerprint?.trimmingCharacters(in: .whitespaces), !fingerprint.isEmpty {
             guard fingerprint.hasPrefix("SHA256:"), fingerprint.count == 50 else {
-                throw TunnelRequestError(message: "hostKeyFingerprint must look like SHA256:<43 base64 characters>, as `ssh-keygen -l -f KEY.pub` prints it")
+                throw TunnelRequestError(
+                    message:
+                        "hostKeyFingerprint must look like SHA256:<43 base64 characters>, as `ssh-keygen -l -f KEY.pub` prints it"
+                )
             }
             pinned = fingerprint
         }
-        return try await store.pinTunnelHostKey(uuid: uuid, companyUUID: company, fingerprint: pinned, onlyIfUnset: false)
+        return try await store.pinTunnelHostKey(
+            uuid: uuid, companyUUID: company, fingerprint: pinned, onlyIfUnset: false)
     }
 
     /// The way through `tunnel` for a ping; the first successful connection pins the bastion's host key.
@@ -95,7 +101,9 @@ public struct TunnelService: Sendable {
             host: tunnel.host, port: tunnel.port, username: tunnel.username, privateKey: key,
             authorizedKey: tunnel.publicKey, pinnedHostKey: tunnel.hostKeyFingerprint,
             label: "tunnel \(tunnel.uuid.uuidString.lowercased()) (\(tunnel.name))",
-            acceptHostKeyHint: "POST /ssh-tunnels/\(tunnel.uuid.uuidString.lowercased())/trust-host-key, or `preflight tunnels trust-host-key`")
+            acceptHostKeyHint:
+                "POST /ssh-tunnels/\(tunnel.uuid.uuidString.lowercased())/trust-host-key, or `preflight tunnels trust-host-key`"
+        )
         return SSHTunnelOpener(spec: spec) { fingerprint in
             _ = try? await store.pinTunnelHostKey(
                 uuid: tunnel.uuid, companyUUID: tunnel.companyUUID, fingerprint: fingerprint, onlyIfUnset: true)
@@ -121,7 +129,8 @@ public struct TunnelService: Sendable {
             throw TunnelRequestError(message: "username is required")
         }
         guard name.count <= 64, !name.contains(where: { $0.isWhitespace || $0 == "@" || $0 == ":" || $0 == "/" }) else {
-            throw TunnelRequestError(message: "username must be a login name (at most 64 characters, no spaces, '@', ':' or '/')")
+            throw TunnelRequestError(
+                message: "username must be a login name (at most 64 characters, no spaces, '@', ':' or '/')")
         }
         return name
     }

@@ -55,7 +55,9 @@ public struct SnowflakeAccount: Sendable, Equatable {
         if let colon = text.firstIndex(of: ":") {
             let port = text[text.index(after: colon)...]
             guard port == "443" else {
-                throw InvalidConfig("sharedConfig.\(key) must not carry a port; to reach Snowflake through another address, set sharedConfig.accountURL")
+                throw InvalidConfig(
+                    "sharedConfig.\(key) must not carry a port; to reach Snowflake through another address, set sharedConfig.accountURL"
+                )
             }
             text = text[..<colon]
         }
@@ -63,7 +65,8 @@ public struct SnowflakeAccount: Sendable, Equatable {
         if text == "app.snowflake.com" {
             let parts = path.split(separator: "/").prefix(2)
             guard parts.count == 2, parts.allSatisfy({ !$0.hasPrefix("#") && !$0.hasPrefix("?") }) else {
-                throw InvalidConfig("sharedConfig.\(key) is a Snowsight address without the organisation and account; give \(example)")
+                throw InvalidConfig(
+                    "sharedConfig.\(key) is a Snowsight address without the organisation and account; give \(example)")
             }
             text = Substring("\(parts[0])-\(parts[1])")
         }
@@ -81,15 +84,19 @@ public struct SnowflakeAccount: Sendable, Equatable {
         // SQL's `orgname.accountname`: regions always carry a hyphen (us-east-2, eu-west-1), names never do.
         let dotted = identifier.split(separator: ".", omittingEmptySubsequences: false)
         if dotted.count == 2, !dotted[0].contains("-"), !dotted[1].isEmpty, !dotted[1].contains("-"),
-           !["privatelink", "global", "aws", "gcp", "azure"].contains(String(dotted[1])) {
+            !["privatelink", "global", "aws", "gcp", "azure"].contains(String(dotted[1]))
+        {
             identifier = "\(dotted[0])-\(dotted[1])"
         }
         let labels = identifier.split(separator: ".", omittingEmptySubsequences: false)
         guard !identifier.isEmpty, labels.allSatisfy({ !$0.isEmpty }), labels.count <= 4 else {
             throw InvalidConfig("sharedConfig.\(key) must be \(example)")
         }
-        guard identifier.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" || $0 == ".") }) else {
-            throw InvalidConfig("sharedConfig.\(key) may only contain letters, digits, '-', '_' and '.'; give \(example)")
+        guard
+            identifier.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" || $0 == ".") })
+        else {
+            throw InvalidConfig(
+                "sharedConfig.\(key) may only contain letters, digits, '-', '_' and '.'; give \(example)")
         }
         guard identifier.count <= 200 else {
             throw InvalidConfig("sharedConfig.\(key) is longer than 200 characters; give \(example)")
@@ -100,7 +107,8 @@ public struct SnowflakeAccount: Sendable, Equatable {
             account = String(account[..<hyphen])
         }
         guard let first = account.first, first.isLetter || first.isNumber, !account.hasSuffix("-") else {
-            throw InvalidConfig("sharedConfig.\(key) must start and end its account name with a letter or digit; give \(example)")
+            throw InvalidConfig(
+                "sharedConfig.\(key) must start and end its account name with a letter or digit; give \(example)")
         }
         return SnowflakeAccount(
             hostIdentifier: identifier.replacingOccurrences(of: "_", with: "-"),

@@ -45,9 +45,12 @@ public struct SnowflakeConfig: Sendable {
         } else if let endpoint, let fromURL = SnowflakeAccount.fromHost(endpoint.host) {
             account = fromURL
         } else if url != nil {
-            throw InvalidConfig("sharedConfig.accountIdentifier is required when sharedConfig.accountURL is not a *.snowflakecomputing.com address (it names the account in the login)")
+            throw InvalidConfig(
+                "sharedConfig.accountIdentifier is required when sharedConfig.accountURL is not a *.snowflakecomputing.com address (it names the account in the login)"
+            )
         } else {
-            throw InvalidConfig("sharedConfig.accountIdentifier is required for snowflake (orgname-accountname, e.g. myorg-myaccount)")
+            throw InvalidConfig(
+                "sharedConfig.accountIdentifier is required for snowflake (orgname-accountname, e.g. myorg-myaccount)")
         }
         self.endpoint = endpoint ?? HTTPEndpoint(isTLS: true, host: account.host, port: 443)
         warehouse = try Self.identifier(config, "virtualDWH", required: true)!
@@ -58,13 +61,19 @@ public struct SnowflakeConfig: Sendable {
         let password = try config.secret("password")
         switch (pem, password) {
         case (nil, nil):
-            throw InvalidConfig("snowflake needs one way to sign in: sharedConfig.privateKey (key-pair, recommended) or sharedConfig.password")
+            throw InvalidConfig(
+                "snowflake needs one way to sign in: sharedConfig.privateKey (key-pair, recommended) or sharedConfig.password"
+            )
         case (.some, .some):
-            throw InvalidConfig("give either sharedConfig.privateKey or sharedConfig.password for snowflake, not both (key-pair authentication is recommended; remove the password)")
+            throw InvalidConfig(
+                "give either sharedConfig.privateKey or sharedConfig.password for snowflake, not both (key-pair authentication is recommended; remove the password)"
+            )
         case (.some(let pem), nil):
             authentication = .keyPair(try RSAPrivateKeyPEM.parse(pem, field: "sharedConfig.privateKey"))
         case (nil, .some(let password)):
-            guard password.utf8.count <= 1024 else { throw InvalidConfig("sharedConfig.password is longer than 1024 bytes") }
+            guard password.utf8.count <= 1024 else {
+                throw InvalidConfig("sharedConfig.password is longer than 1024 bytes")
+            }
             authentication = .password(password)
         }
         if let pem = try config.string("sslRootCert") {
@@ -82,7 +91,8 @@ public struct SnowflakeConfig: Sendable {
             return nil
         }
         let value = raw.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard value.count <= 255, !value.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
+        guard value.count <= 255, !value.unicodeScalars.contains(where: { $0.properties.generalCategory == .control })
+        else {
             throw InvalidConfig("sharedConfig.\(key) must be at most 255 characters without control characters")
         }
         return value

@@ -40,7 +40,8 @@ public enum SnowflakeErrorMapping {
     static let messageLimit = 300
 
     public static func failure(
-        for error: SnowflakeError, status: Int?, phase: SnowflakePhase, context: SnowflakeFailureContext, redactor: Redactor
+        for error: SnowflakeError, status: Int?, phase: SnowflakePhase, context: SnowflakeFailureContext,
+        redactor: Redactor
     ) -> ProbeFailure {
         let said = describe(error, redactor: redactor)
         let lower = error.message.lowercased()
@@ -50,46 +51,75 @@ public enum SnowflakeErrorMapping {
         case "390144":
             var hint = "the public key registered for \(context.user) must match sharedConfig.privateKey"
             if let fingerprint = context.fingerprint {
-                hint += ": run DESC USER \(context.user) and compare RSA_PUBLIC_KEY_FP with \(fingerprint); if it differs, ALTER USER \(context.user) SET RSA_PUBLIC_KEY='<the public key of privateKey, base64 without the PEM lines>'"
+                hint +=
+                    ": run DESC USER \(context.user) and compare RSA_PUBLIC_KEY_FP with \(fingerprint); if it differs, ALTER USER \(context.user) SET RSA_PUBLIC_KEY='<the public key of privateKey, base64 without the PEM lines>'"
             }
-            hint += ". Also check accountIdentifier (the token names account \(context.account)), username, and that this machine's clock is right (the token is valid from its issue time)."
+            hint +=
+                ". Also check accountIdentifier (the token names account \(context.account)), username, and that this machine's clock is right (the token is valid from its issue time)."
             return ProbeFailure(.auth, "Snowflake rejected the key-pair token for \(who): \(said)", hint: hint)
         case "390100":
-            return ProbeFailure(.auth, "Snowflake rejected the password for \(who): \(said)",
-                hint: "check username and password; key-pair authentication (sharedConfig.privateKey) is recommended over passwords")
+            return ProbeFailure(
+                .auth, "Snowflake rejected the password for \(who): \(said)",
+                hint:
+                    "check username and password; key-pair authentication (sharedConfig.privateKey) is recommended over passwords"
+            )
         default: break
         }
         if lower.contains("locked") {
-            return ProbeFailure(.auth, "Snowflake refused \(who): \(said)",
-                hint: "the user is locked after failed logins; wait 15 minutes or run ALTER USER \(context.user) SET MINS_TO_UNLOCK = 0, then fix the credentials")
+            return ProbeFailure(
+                .auth, "Snowflake refused \(who): \(said)",
+                hint:
+                    "the user is locked after failed logins; wait 15 minutes or run ALTER USER \(context.user) SET MINS_TO_UNLOCK = 0, then fix the credentials"
+            )
         }
         if lower.contains("disabled") {
-            return ProbeFailure(.auth, "Snowflake refused \(who): \(said)",
+            return ProbeFailure(
+                .auth, "Snowflake refused \(who): \(said)",
                 hint: "an administrator must enable the user: ALTER USER \(context.user) SET DISABLED = FALSE")
         }
         if lower.contains("multi-factor") || lower.contains("mfa") {
-            return ProbeFailure(.auth, "Snowflake refused \(who): \(said)",
-                hint: "the user must pass multi-factor authentication, which an unattended connector cannot; use key-pair authentication (sharedConfig.privateKey) for a service user")
+            return ProbeFailure(
+                .auth, "Snowflake refused \(who): \(said)",
+                hint:
+                    "the user must pass multi-factor authentication, which an unattended connector cannot; use key-pair authentication (sharedConfig.privateKey) for a service user"
+            )
         }
-        if ["390186", "390189"].contains(error.code) || (lower.contains("role") && (lower.contains("not granted") || lower.contains("not listed"))) {
-            return ProbeFailure(.permission, "Snowflake refused \(context.roleText) for \(who): \(said)",
-                hint: context.role.map { "GRANT ROLE \($0) TO USER \(context.user), or leave sharedConfig.role empty to use the user's default role" }
-                    ?? "set a default role for the user (ALTER USER \(context.user) SET DEFAULT_ROLE = <role>) or give sharedConfig.role")
+        if ["390186", "390189"].contains(error.code)
+            || (lower.contains("role") && (lower.contains("not granted") || lower.contains("not listed")))
+        {
+            return ProbeFailure(
+                .permission, "Snowflake refused \(context.roleText) for \(who): \(said)",
+                hint: context.role.map {
+                    "GRANT ROLE \($0) TO USER \(context.user), or leave sharedConfig.role empty to use the user's default role"
+                }
+                    ?? "set a default role for the user (ALTER USER \(context.user) SET DEFAULT_ROLE = <role>) or give sharedConfig.role"
+            )
         }
         if ["390422", "390432"].contains(error.code) || lower.contains("not allowed to access snowflake") {
-            return ProbeFailure(.permission, "Snowflake's network policy refused this connection for \(who): \(said)",
-                hint: "add this service's egress IP addresses to the network policy of the account or of user \(context.user)")
+            return ProbeFailure(
+                .permission, "Snowflake's network policy refused this connection for \(who): \(said)",
+                hint:
+                    "add this service's egress IP addresses to the network policy of the account or of user \(context.user)"
+            )
         }
         if ["390201", "002003", "002043"].contains(error.code) || lower.contains("does not exist or not authorized") {
-            return ProbeFailure(.databaseNotFound, "warehouse \(warehouse) cannot be used by \(context.roleText): \(said)",
-                hint: "check sharedConfig.virtualDWH against SHOW WAREHOUSES; if it exists, GRANT USAGE ON WAREHOUSE \(warehouse) TO ROLE \(context.role ?? "<the user's default role>")")
+            return ProbeFailure(
+                .databaseNotFound, "warehouse \(warehouse) cannot be used by \(context.roleText): \(said)",
+                hint:
+                    "check sharedConfig.virtualDWH against SHOW WAREHOUSES; if it exists, GRANT USAGE ON WAREHOUSE \(warehouse) TO ROLE \(context.role ?? "<the user's default role>")"
+            )
         }
         if error.code == "000606" {
-            return ProbeFailure(.permission, "warehouse \(warehouse) is not usable by \(context.roleText): \(said)",
-                hint: "GRANT USAGE ON WAREHOUSE \(warehouse) TO ROLE \(context.role ?? "<the user's default role>"), and check the name against SHOW WAREHOUSES")
+            return ProbeFailure(
+                .permission, "warehouse \(warehouse) is not usable by \(context.roleText): \(said)",
+                hint:
+                    "GRANT USAGE ON WAREHOUSE \(warehouse) TO ROLE \(context.role ?? "<the user's default role>"), and check the name against SHOW WAREHOUSES"
+            )
         }
         if ["390112", "390114"].contains(error.code) {
-            return ProbeFailure(.auth, "Snowflake ended the session for \(who): \(said)", hint: "try again; if it persists, check the account's session policy")
+            return ProbeFailure(
+                .auth, "Snowflake ended the session for \(who): \(said)",
+                hint: "try again; if it persists, check the account's session policy")
         }
         return byStatus(status, said: said, phase: phase, who: who)
     }
@@ -98,23 +128,28 @@ public enum SnowflakeErrorMapping {
     static func byStatus(_ status: Int?, said: String, phase: SnowflakePhase, who: String) -> ProbeFailure {
         switch status ?? 0 {
         case 401:
-            return ProbeFailure(.auth, "Snowflake refused the credentials for \(who): \(said)",
+            return ProbeFailure(
+                .auth, "Snowflake refused the credentials for \(who): \(said)",
                 hint: "check accountIdentifier, username and the key or password")
         case 403:
-            return ProbeFailure(.permission, "Snowflake refused the request for \(who): \(said)",
+            return ProbeFailure(
+                .permission, "Snowflake refused the request for \(who): \(said)",
                 hint: "the user or role lacks a privilege, or a network policy blocks this service")
         case 408:
             return ProbeFailure(.timeout, "Snowflake timed out the request for \(who): \(said)")
         case 429, 500...599:
-            return ProbeFailure(.serverUnavailable, "Snowflake could not serve the request for \(who) right now: \(said)",
+            return ProbeFailure(
+                .serverUnavailable, "Snowflake could not serve the request for \(who) right now: \(said)",
                 hint: "a transient Snowflake problem; try again in a minute", transient: true)
         default:
             switch phase {
             case .login:
-                return ProbeFailure(.auth, "Snowflake refused the login for \(who): \(said)",
+                return ProbeFailure(
+                    .auth, "Snowflake refused the login for \(who): \(said)",
                     hint: "check accountIdentifier, username and the credentials")
             case .statement, .query:
-                return ProbeFailure(.permission, "Snowflake refused the check query for \(who): \(said)",
+                return ProbeFailure(
+                    .permission, "Snowflake refused the check query for \(who): \(said)",
                     hint: "the role may lack USAGE on the warehouse; see the Snowflake error above")
             }
         }
@@ -123,7 +158,8 @@ public enum SnowflakeErrorMapping {
     /// "390144 JWT token is invalid." with runtime secrets removed, one line, at most `messageLimit` characters.
     public static func describe(_ error: SnowflakeError, redactor: Redactor) -> String {
         var text = redactor.redact(error.message)
-        text = String(text.map { $0.isNewline || $0 == "\t" ? " " : $0 }.filter { !($0.asciiValue.map { $0 < 32 } ?? false) })
+        text = String(
+            text.map { $0.isNewline || $0 == "\t" ? " " : $0 }.filter { !($0.asciiValue.map { $0 < 32 } ?? false) })
         if text.count > messageLimit { text = String(text.prefix(messageLimit)) + "…" }
         if text.isEmpty { text = "no message" }
         return error.code.isEmpty ? text : "\(error.code) \(text)"

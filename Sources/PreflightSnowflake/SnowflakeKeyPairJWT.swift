@@ -28,7 +28,8 @@ public enum SnowflakeKeyPairJWT {
     }
 
     /// The claims for `account` (already without region) and `user`, issued at `issuedAt` (Unix seconds).
-    public static func claims(account: String, user: String, fingerprint: String, issuedAt: Int) -> [String: JSONValue] {
+    public static func claims(account: String, user: String, fingerprint: String, issuedAt: Int) -> [String: JSONValue]
+    {
         let subject = subject(account: account, user: user)
         return [
             "iss": .string("\(subject).\(fingerprint)"),
@@ -39,8 +40,11 @@ public enum SnowflakeKeyPairJWT {
     }
 
     /// A signed token for `account` and `user`.
-    public static func token(account: String, user: String, key: _RSA.Signing.PrivateKey, issuedAt: Int) throws -> String {
-        let claims = claims(account: account, user: user, fingerprint: fingerprint(of: key.publicKey), issuedAt: issuedAt)
+    public static func token(account: String, user: String, key: _RSA.Signing.PrivateKey, issuedAt: Int) throws
+        -> String
+    {
+        let claims = claims(
+            account: account, user: user, fingerprint: fingerprint(of: key.publicKey), issuedAt: issuedAt)
         return try JWT.signRS256(claims: claims, key: key)
     }
 }

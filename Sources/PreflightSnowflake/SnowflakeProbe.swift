@@ -18,8 +18,9 @@ struct SnowflakeProbe: Probe {
     private var httpTarget: HTTPTarget { HTTPTarget(config.endpoint, rootCertificatesPEM: config.rootCertificatesPEM) }
 
     private func failureContext(fingerprint: String?) -> SnowflakeFailureContext {
-        SnowflakeFailureContext(account: config.account.jwtAccount, user: config.username, warehouse: config.warehouse,
-                                role: config.role, fingerprint: fingerprint, server: config.endpoint.description)
+        SnowflakeFailureContext(
+            account: config.account.jwtAccount, user: config.username, warehouse: config.warehouse,
+            role: config.role, fingerprint: fingerprint, server: config.endpoint.description)
     }
 
     func run(in context: ProbeContext) async throws(ProbeFailure) {
@@ -35,31 +36,39 @@ struct SnowflakeProbe: Probe {
 
     // MARK: Key-pair (SQL API)
 
-    private func runKeyPair(key: _RSA.Signing.PrivateKey, client: HTTPClient, context: ProbeContext) async throws(ProbeFailure) {
+    private func runKeyPair(key: _RSA.Signing.PrivateKey, client: HTTPClient, context: ProbeContext)
+        async throws(ProbeFailure)
+    {
         let account = config.account.jwtAccount
         let user = config.jwtUser
         let fingerprint = SnowflakeKeyPairJWT.fingerprint(of: key.publicKey)
         let jwt: String = try await context.step("jwt", "signing the key-pair token") { outcome in
             let token: String
             do {
-                token = try SnowflakeKeyPairJWT.token(account: account, user: user, key: key, issuedAt: Int(Date().timeIntervalSince1970))
+                token = try SnowflakeKeyPairJWT.token(
+                    account: account, user: user, key: key, issuedAt: Int(Date().timeIntervalSince1970))
             } catch {
                 throw ProbeFailure(.internalError, "signing the key-pair token failed: \(type(of: error))")
             }
-            outcome.detail = "token for \(SnowflakeKeyPairJWT.subject(account: account, user: user)) signed with key \(fingerprint), valid \(SnowflakeKeyPairJWT.lifetimeSeconds / 60) minutes"
+            outcome.detail =
+                "token for \(SnowflakeKeyPairJWT.subject(account: account, user: user)) signed with key \(fingerprint), valid \(SnowflakeKeyPairJWT.lifetimeSeconds / 60) minutes"
             return token
         }
         context.rememberSecret(jwt)
         let failureContext = failureContext(fingerprint: fingerprint)
         let redactor = Redactor(secrets: [jwt])
-        let request = SnowflakeRequests.sqlAPIStatement(jwt: jwt, warehouse: config.warehouse, role: config.role,
-                                                        timeoutSeconds: statementTimeout(context))
+        let request = SnowflakeRequests.sqlAPIStatement(
+            jwt: jwt, warehouse: config.warehouse, role: config.role,
+            timeoutSeconds: statementTimeout(context))
         try await client.connect(httpTarget)
-        let row = try await context.step("statement", "running the check query through Snowflake's SQL API",
-            timeoutHint: "Snowflake accepted the connection but did not answer the SQL API request in time") { outcome in
+        let row = try await context.step(
+            "statement", "running the check query through Snowflake's SQL API",
+            timeoutHint: "Snowflake accepted the connection but did not answer the SQL API request in time"
+        ) { outcome in
             let response = try await client.exchange(request, with: httpTarget)
             let row = try SnowflakeAnswers.statement(response, context: failureContext, redactor: redactor).get()
-            outcome.detail = "signed in as \(config.username) (key-pair) in account \(account); role \(row.role ?? "none")"
+            outcome.detail =
+                "signed in as \(config.username) (key-pair) in account \(account); role \(row.role ?? "none")"
             return row
         }
         try await checkWarehouse(row, failureContext: failureContext, context: context)
@@ -70,12 +79,15 @@ struct SnowflakeProbe: Probe {
     private func runPassword(_ password: String, client: HTTPClient, context: ProbeContext) async throws(ProbeFailure) {
         let failureContext = failureContext(fingerprint: nil)
         let account = config.account.jwtAccount
-        let login = SnowflakeRequests.login(account: account, user: config.username, password: password,
-                                            warehouse: config.warehouse, role: config.role, requestID: UUID())
+        let login = SnowflakeRequests.login(
+            account: account, user: config.username, password: password,
+            warehouse: config.warehouse, role: config.role, requestID: UUID())
         try await client.connect(httpTarget)
         let passwordOnly = Redactor(secrets: [password])
-        let token = try await context.step("login", "signing in to Snowflake with a password",
-            timeoutHint: "Snowflake accepted the connection but did not answer the login in time") { outcome in
+        let token = try await context.step(
+            "login", "signing in to Snowflake with a password",
+            timeoutHint: "Snowflake accepted the connection but did not answer the login in time"
+        ) { outcome in
             let response = try await client.exchange(login, with: httpTarget)
             let token = try SnowflakeAnswers.login(response, context: failureContext, redactor: passwordOnly).get()
             context.rememberSecret(token)
@@ -84,10 +96,13 @@ struct SnowflakeProbe: Probe {
         }
         let redactor = Redactor(secrets: [token, password])
         do throws(ProbeFailure) {
-            let query = SnowflakeRequests.query(sessionToken: token, requestID: UUID(),
-                                                submittedAtMillis: Int(Date().timeIntervalSince1970 * 1000))
-            let row = try await context.step("statement", "running the check query in the session",
-                timeoutHint: "Snowflake did not answer the query in time") { outcome in
+            let query = SnowflakeRequests.query(
+                sessionToken: token, requestID: UUID(),
+                submittedAtMillis: Int(Date().timeIntervalSince1970 * 1000))
+            let row = try await context.step(
+                "statement", "running the check query in the session",
+                timeoutHint: "Snowflake did not answer the query in time"
+            ) { outcome in
                 let response = try await client.exchange(query, with: httpTarget)
                 let row = try SnowflakeAnswers.query(response, context: failureContext, redactor: redactor).get()
                 outcome.detail = "role \(row.role ?? "none"), warehouse \(row.warehouse ?? "none")"
@@ -108,20 +123,28 @@ struct SnowflakeProbe: Probe {
         let request = SnowflakeRequests.logout(sessionToken: token)
         let target = httpTarget
         do {
-            let response = try await withDeadline(budget, activity: "closing the session") { () async throws(ProbeFailure) in
+            let response = try await withDeadline(budget, activity: "closing the session") {
+                () async throws(ProbeFailure) in
                 try await client.exchange(request, with: target)
             }
             let closed = response.isSuccess && response.json()?["success"]?.boolValue != false
-            context.trace.note("logout", status: closed ? .passed : .warning,
-                detail: closed ? "session closed" : "Snowflake did not confirm closing the session (\(response.statusLine)); it expires by itself")
+            context.trace.note(
+                "logout", status: closed ? .passed : .warning,
+                detail: closed
+                    ? "session closed"
+                    : "Snowflake did not confirm closing the session (\(response.statusLine)); it expires by itself")
         } catch {
-            context.trace.note("logout", status: .warning, detail: "could not close the session (\(error.category.rawValue)); it expires by itself")
+            context.trace.note(
+                "logout", status: .warning,
+                detail: "could not close the session (\(error.category.rawValue)); it expires by itself")
         }
     }
 
     // MARK: Shared
 
-    private func checkWarehouse(_ row: SnowflakeSessionRow, failureContext: SnowflakeFailureContext, context: ProbeContext) async throws(ProbeFailure) {
+    private func checkWarehouse(
+        _ row: SnowflakeSessionRow, failureContext: SnowflakeFailureContext, context: ProbeContext
+    ) async throws(ProbeFailure) {
         try await context.step("warehouse", "checking that the role can use warehouse \(config.warehouse)") { outcome in
             outcome.detail = try SnowflakeWarehouseVerdict.evaluate(row, context: failureContext).get()
         }

@@ -13,34 +13,44 @@ public enum SnowflakeRequests {
     public static let clientAppVersion = "1.0.0"
 
     /// `POST /api/v2/statements` with a key-pair JWT (Snowflake SQL API).
-    public static func sqlAPIStatement(jwt: String, warehouse: String, role: String?, timeoutSeconds: Int) -> HTTPRequest {
+    public static func sqlAPIStatement(jwt: String, warehouse: String, role: String?, timeoutSeconds: Int)
+        -> HTTPRequest
+    {
         var body: [String: JSONValue] = [
             "statement": .string(statement),
             "warehouse": .string(warehouse),
             "timeout": .number(Double(max(1, timeoutSeconds))),
         ]
         if let role { body["role"] = .string(role) }
-        return .json("POST", "/api/v2/statements", .object(body), headers: [
-            HTTPField("Authorization", "Bearer \(jwt)"),
-            HTTPField("X-Snowflake-Authorization-Token-Type", "KEYPAIR_JWT"),
-            HTTPField("Accept", "application/json"),
-        ])
+        return .json(
+            "POST", "/api/v2/statements", .object(body),
+            headers: [
+                HTTPField("Authorization", "Bearer \(jwt)"),
+                HTTPField("X-Snowflake-Authorization-Token-Type", "KEYPAIR_JWT"),
+                HTTPField("Accept", "application/json"),
+            ])
     }
 
     /// `POST /session/v1/login-request?warehouse=...[&roleName=...]` with a password.
-    public static func login(account: String, user: String, password: String, warehouse: String, role: String?, requestID: UUID) -> HTTPRequest {
+    public static func login(
+        account: String, user: String, password: String, warehouse: String, role: String?, requestID: UUID
+    ) -> HTTPRequest {
         var query: [(String, String)] = [("request_id", requestID.uuidString.lowercased()), ("warehouse", warehouse)]
         if let role { query.append(("roleName", role)) }
-        let body: JSONValue = .object(["data": .object([
-            "CLIENT_APP_ID": .string(clientAppID),
-            "CLIENT_APP_VERSION": .string(clientAppVersion),
-            "ACCOUNT_NAME": .string(account),
-            "LOGIN_NAME": .string(user),
-            "PASSWORD": .string(password),
-        ])])
-        return .json("POST", "/session/v1/login-request?" + FormEncoding.encode(query), body, headers: [
-            HTTPField("Accept", "application/json"),
+        let body: JSONValue = .object([
+            "data": .object([
+                "CLIENT_APP_ID": .string(clientAppID),
+                "CLIENT_APP_VERSION": .string(clientAppVersion),
+                "ACCOUNT_NAME": .string(account),
+                "LOGIN_NAME": .string(user),
+                "PASSWORD": .string(password),
+            ])
         ])
+        return .json(
+            "POST", "/session/v1/login-request?" + FormEncoding.encode(query), body,
+            headers: [
+                HTTPField("Accept", "application/json")
+            ])
     }
 
     /// `POST /queries/v1/query-request` running `statement` in the session of `sessionToken`.
@@ -51,15 +61,19 @@ public enum SnowflakeRequests {
             "sequenceId": .number(1),
             "querySubmissionTime": .number(Double(submittedAtMillis)),
         ])
-        return .json("POST", "/queries/v1/query-request?requestId=" + requestID.uuidString.lowercased(), body, headers: [
-            authorization(sessionToken),
-            HTTPField("Accept", "application/json"),
-        ])
+        return .json(
+            "POST", "/queries/v1/query-request?requestId=" + requestID.uuidString.lowercased(), body,
+            headers: [
+                authorization(sessionToken),
+                HTTPField("Accept", "application/json"),
+            ])
     }
 
     /// `POST /session?delete=true`: ends the session of `sessionToken`.
     public static func logout(sessionToken: String) -> HTTPRequest {
-        HTTPRequest("POST", "/session?delete=true", headers: [authorization(sessionToken), HTTPField("Accept", "application/json")])
+        HTTPRequest(
+            "POST", "/session?delete=true",
+            headers: [authorization(sessionToken), HTTPField("Accept", "application/json")])
     }
 
     static func authorization(_ sessionToken: String) -> HTTPField {

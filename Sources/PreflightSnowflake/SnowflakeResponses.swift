@@ -76,7 +76,8 @@ public enum SnowflakeLoginResult: Sendable, Equatable {
             guard let token = json["data"]?["token"]?.stringValue, !token.isEmpty else { return nil }
             return .token(token)
         case false?:
-            return .failed(SnowflakeError.from(json) ?? SnowflakeError(code: "", message: "login refused without a reason"))
+            return .failed(
+                SnowflakeError.from(json) ?? SnowflakeError(code: "", message: "login refused without a reason"))
         case nil:
             return nil
         }

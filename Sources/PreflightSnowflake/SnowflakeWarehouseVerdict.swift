@@ -8,12 +8,18 @@ import PreflightCore
 /// role must be able to use the warehouse.
 public enum SnowflakeWarehouseVerdict {
     /// The step detail when the warehouse is usable, or the failure when it is not.
-    public static func evaluate(_ row: SnowflakeSessionRow, context: SnowflakeFailureContext) -> Result<String, ProbeFailure> {
+    public static func evaluate(_ row: SnowflakeSessionRow, context: SnowflakeFailureContext) -> Result<
+        String, ProbeFailure
+    > {
         let role = row.role ?? context.role ?? "the default role"
         guard let current = row.warehouse, !current.isEmpty else {
-            return .failure(ProbeFailure(.permission,
-                "warehouse \(context.warehouse) is not usable by role \(role): Snowflake opened the session without it (CURRENT_WAREHOUSE() is NULL), so it does not exist or the role has no USAGE on it",
-                hint: "check sharedConfig.virtualDWH against SHOW WAREHOUSES, then GRANT USAGE ON WAREHOUSE \(context.warehouse) TO ROLE \(role)"))
+            return .failure(
+                ProbeFailure(
+                    .permission,
+                    "warehouse \(context.warehouse) is not usable by role \(role): Snowflake opened the session without it (CURRENT_WAREHOUSE() is NULL), so it does not exist or the role has no USAGE on it",
+                    hint:
+                        "check sharedConfig.virtualDWH against SHOW WAREHOUSES, then GRANT USAGE ON WAREHOUSE \(context.warehouse) TO ROLE \(role)"
+                ))
         }
         var detail = "role \(role) can use warehouse \(current)"
         if normalized(current) != normalized(context.warehouse) {

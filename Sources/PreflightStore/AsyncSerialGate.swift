@@ -46,7 +46,7 @@ final class AsyncSerialGate: Sendable {
             }
             let next = state.waiters[state.head]
             state.head += 1
-            return next // stays busy: ownership passes to `next`
+            return next  // stays busy: ownership passes to `next`
         }
         next?.resume()
     }

@@ -28,7 +28,8 @@ extension Company {
             throw StoreError(.invalidInput, "A company name must not be empty.")
         }
         guard trimmed.count <= maximumNameLength else {
-            throw StoreError(.invalidInput, "A company name must be at most \(maximumNameLength) characters (got \(trimmed.count)).")
+            throw StoreError(
+                .invalidInput, "A company name must be at most \(maximumNameLength) characters (got \(trimmed.count)).")
         }
         return trimmed
     }

@@ -1,11 +1,12 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import Crypto
 import Foundation
 import Logging
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
 
 /// The 256-bit key that seals secrets at rest (see ``SecretSealer``).
 ///
@@ -39,7 +40,8 @@ public struct MasterKey: Sendable {
 
     init(bytes: Data, source: Source, wasCreated: Bool) throws {
         guard bytes.count == Self.byteCount else {
-            throw StoreError(.invalidInput, "A master key must be exactly \(Self.byteCount) bytes (got \(bytes.count)).")
+            throw StoreError(
+                .invalidInput, "A master key must be exactly \(Self.byteCount) bytes (got \(bytes.count)).")
         }
         self.symmetricKey = SymmetricKey(data: bytes)
         self.source = source
@@ -84,17 +86,22 @@ public struct MasterKey: Sendable {
                 value, origin: "The environment variable \(environmentVariable)",
                 source: .environment(variable: environmentVariable), wasCreated: false
             )
-            logger?.info("Using the master key from the environment", metadata: [
-                "variable": .string(environmentVariable), "master_key": .string(key.identifier),
-            ])
+            logger?.info(
+                "Using the master key from the environment",
+                metadata: [
+                    "variable": .string(environmentVariable), "master_key": .string(key.identifier),
+                ])
             return key
         }
         guard !file.isEmpty else {
-            throw StoreError(.invalidInput, "No master key: \(environmentVariable) is not set and no key file path was given.")
+            throw StoreError(
+                .invalidInput, "No master key: \(environmentVariable) is not set and no key file path was given.")
         }
         if let text = try KeyFile.readSettled(file) {
-            let key = try decode(text, origin: "The master key file \(file)", source: .file(path: file), wasCreated: false)
-            logger?.info("Using the master key file", metadata: ["path": .string(file), "master_key": .string(key.identifier)])
+            let key = try decode(
+                text, origin: "The master key file \(file)", source: .file(path: file), wasCreated: false)
+            logger?.info(
+                "Using the master key file", metadata: ["path": .string(file), "master_key": .string(key.identifier)])
             return key
         }
         let bytes = randomBytes()
@@ -102,19 +109,27 @@ public struct MasterKey: Sendable {
         switch try KeyFile.createExclusively(file, contents: Data((text + "\n").utf8)) {
         case .created:
             let key = try MasterKey(bytes: bytes, source: .file(path: file), wasCreated: true)
-            logger?.warning("Created a new master key file; back it up: sealed SSH keys cannot be decrypted without it", metadata: [
-                "path": .string(file), "master_key": .string(key.identifier),
-            ])
+            logger?.warning(
+                "Created a new master key file; back it up: sealed SSH keys cannot be decrypted without it",
+                metadata: [
+                    "path": .string(file), "master_key": .string(key.identifier),
+                ])
             return key
         case .alreadyExists:
             // Another instance created it first: use its key.
             guard let existing = try KeyFile.readSettled(file) else {
-                throw StoreError(.invalidInput, "The master key file \(file) exists but could not be opened (a dangling symbolic link, or it was removed meanwhile).")
+                throw StoreError(
+                    .invalidInput,
+                    "The master key file \(file) exists but could not be opened (a dangling symbolic link, or it was removed meanwhile)."
+                )
             }
-            let key = try decode(existing, origin: "The master key file \(file)", source: .file(path: file), wasCreated: false)
-            logger?.info("Using the master key file another instance has just created", metadata: [
-                "path": .string(file), "master_key": .string(key.identifier),
-            ])
+            let key = try decode(
+                existing, origin: "The master key file \(file)", source: .file(path: file), wasCreated: false)
+            logger?.info(
+                "Using the master key file another instance has just created",
+                metadata: [
+                    "path": .string(file), "master_key": .string(key.identifier),
+                ])
             return key
         }
     }
@@ -122,13 +137,22 @@ public struct MasterKey: Sendable {
     private static func decode(_ text: String, origin: String, source: Source, wasCreated: Bool) throws -> MasterKey {
         let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !trimmed.isEmpty else {
-            throw StoreError(.invalidInput, "\(origin) is empty; it must hold the base64 of \(byteCount) random bytes (for example from `openssl rand -base64 32`).")
+            throw StoreError(
+                .invalidInput,
+                "\(origin) is empty; it must hold the base64 of \(byteCount) random bytes (for example from `openssl rand -base64 32`)."
+            )
         }
         guard let bytes = Data(base64Encoded: trimmed) else {
-            throw StoreError(.invalidInput, "\(origin) is not valid base64; it must hold the base64 of \(byteCount) random bytes (for example from `openssl rand -base64 32`).")
+            throw StoreError(
+                .invalidInput,
+                "\(origin) is not valid base64; it must hold the base64 of \(byteCount) random bytes (for example from `openssl rand -base64 32`)."
+            )
         }
         guard bytes.count == byteCount else {
-            throw StoreError(.invalidInput, "\(origin) decodes to \(bytes.count) bytes; a master key must be exactly \(byteCount) bytes (for example from `openssl rand -base64 32`).")
+            throw StoreError(
+                .invalidInput,
+                "\(origin) decodes to \(bytes.count) bytes; a master key must be exactly \(byteCount) bytes (for example from `openssl rand -base64 32`)."
+            )
         }
         return try MasterKey(bytes: bytes, source: source, wasCreated: wasCreated)
     }
@@ -186,7 +210,9 @@ private enum KeyFile {
         }
         let mode = Int(info.st_mode & 0o7777)
         guard mode & 0o077 == 0 else {
-            throw StoreError(.invalidInput, """
+            throw StoreError(
+                .invalidInput,
+                """
                 The master key file \(path) has mode \(String(mode, radix: 8)), which lets its group or others access it; \
                 refusing to use it. Restrict it with `chmod 600 \(path)` (and consider replacing the key if others may have read it).
                 """)
@@ -202,11 +228,16 @@ private enum KeyFile {
             if count == 0 { break }
             contents.append(contentsOf: buffer[0..<count])
             guard contents.count <= maximumSize else {
-                throw StoreError(.invalidInput, "The master key file \(path) is larger than \(maximumSize) bytes; it must hold only the base64 of \(MasterKey.byteCount) bytes.")
+                throw StoreError(
+                    .invalidInput,
+                    "The master key file \(path) is larger than \(maximumSize) bytes; it must hold only the base64 of \(MasterKey.byteCount) bytes."
+                )
             }
         }
         guard let text = String(bytes: contents, encoding: .utf8) else {
-            throw StoreError(.invalidInput, "The master key file \(path) is not text; it must hold the base64 of \(MasterKey.byteCount) bytes.")
+            throw StoreError(
+                .invalidInput,
+                "The master key file \(path) is not text; it must hold the base64 of \(MasterKey.byteCount) bytes.")
         }
         return text
     }
@@ -221,7 +252,8 @@ private enum KeyFile {
         let temporary = url.deletingLastPathComponent()
             .appendingPathComponent(".\(url.lastPathComponent).\(UUID().uuidString.lowercased()).tmp").path
         do {
-            try writeNew(temporary, contents: contents, purpose: "create the master key file \(path)", directory: directory)
+            try writeNew(
+                temporary, contents: contents, purpose: "create the master key file \(path)", directory: directory)
         } catch is ExistsError {
             throw StoreError(.invalidInput, "Could not create the master key file \(path): its temporary file exists.")
         }
@@ -264,7 +296,9 @@ private enum KeyFile {
             let bytes = [UInt8](contents)
             var written = 0
             while written < bytes.count {
-                let count = bytes.withUnsafeBytes { posixWrite(descriptor, $0.baseAddress! + written, bytes.count - written) }
+                let count = bytes.withUnsafeBytes {
+                    posixWrite(descriptor, $0.baseAddress! + written, bytes.count - written)
+                }
                 if count < 0 {
                     if errno == EINTR { continue }
                     failure = errno
@@ -295,9 +329,17 @@ private enum KeyFile {
 }
 
 #if canImport(Glibc)
-private func posixRead(_ fd: Int32, _ buffer: UnsafeMutableRawPointer?, _ count: Int) -> Int { Glibc.read(fd, buffer, count) }
-private func posixWrite(_ fd: Int32, _ buffer: UnsafeRawPointer?, _ count: Int) -> Int { Glibc.write(fd, buffer, count) }
+    private func posixRead(_ fd: Int32, _ buffer: UnsafeMutableRawPointer?, _ count: Int) -> Int {
+        Glibc.read(fd, buffer, count)
+    }
+    private func posixWrite(_ fd: Int32, _ buffer: UnsafeRawPointer?, _ count: Int) -> Int {
+        Glibc.write(fd, buffer, count)
+    }
 #else
-private func posixRead(_ fd: Int32, _ buffer: UnsafeMutableRawPointer?, _ count: Int) -> Int { Darwin.read(fd, buffer, count) }
-private func posixWrite(_ fd: Int32, _ buffer: UnsafeRawPointer?, _ count: Int) -> Int { Darwin.write(fd, buffer, count) }
+    private func posixRead(_ fd: Int32, _ buffer: UnsafeMutableRawPointer?, _ count: Int) -> Int {
+        Darwin.read(fd, buffer, count)
+    }
+    private func posixWrite(_ fd: Int32, _ buffer: UnsafeRawPointer?, _ count: Int) -> Int {
+        Darwin.write(fd, buffer, count)
+    }
 #endif

@@ -135,10 +135,14 @@ enum Migrations {
         var previous = 0
         for migration in migrations {
             guard migration.version > previous else {
-                throw StoreError(.migrationFailed, "Migration versions must be positive and strictly increasing (\(migration.version) after \(previous)).")
+                throw StoreError(
+                    .migrationFailed,
+                    "Migration versions must be positive and strictly increasing (\(migration.version) after \(previous))."
+                )
             }
             guard !migration.sqlite.isEmpty, !migration.postgres.isEmpty else {
-                throw StoreError(.migrationFailed, "Migration \(migration.version) lacks statements for one of the backends.")
+                throw StoreError(
+                    .migrationFailed, "Migration \(migration.version) lacks statements for one of the backends.")
             }
             previous = migration.version
         }
@@ -153,10 +157,12 @@ enum Migrations {
     static func pending(applied: Set<Int>, known: [Migration] = all, logger: Logger) -> [Migration] {
         let unknown = applied.subtracting(known.map(\.version))
         if !unknown.isEmpty {
-            logger.warning("The store's schema has migrations this build does not know; a newer version has migrated it", metadata: [
-                "unknown_versions": .string(unknown.sorted().map(String.init).joined(separator: ",")),
-                "latest_known_version": .stringConvertible(known.last?.version ?? 0),
-            ])
+            logger.warning(
+                "The store's schema has migrations this build does not know; a newer version has migrated it",
+                metadata: [
+                    "unknown_versions": .string(unknown.sorted().map(String.init).joined(separator: ",")),
+                    "latest_known_version": .stringConvertible(known.last?.version ?? 0),
+                ])
         }
         return known.filter { !applied.contains($0.version) }
     }

@@ -14,17 +14,22 @@ enum PostgresAdmin {
 
     /// Runs `CREATE DATABASE name` as `server`'s user, connected to `server`'s database.
     static func createDatabase(named name: String, server: PostgresURL, logger: Logger) async throws {
-        try await execute(PostgresSQL.createDatabase(try checked(name)), server: server, action: "create database \(name)", logger: logger)
+        try await execute(
+            PostgresSQL.createDatabase(try checked(name)), server: server, action: "create database \(name)",
+            logger: logger)
     }
 
     /// Runs `DROP DATABASE IF EXISTS name WITH (FORCE)` as `server`'s user, connected to `server`'s database.
     static func dropDatabase(named name: String, server: PostgresURL, logger: Logger) async throws {
-        try await execute(PostgresSQL.dropDatabase(try checked(name)), server: server, action: "drop database \(name)", logger: logger)
+        try await execute(
+            PostgresSQL.dropDatabase(try checked(name)), server: server, action: "drop database \(name)", logger: logger
+        )
     }
 
     private static func checked(_ name: String) throws -> String {
         guard isSafeIdentifier(name) else {
-            throw StoreError(.invalidInput, "Database names must be 1-63 characters of a-z, 0-9 and _, not starting with a digit.")
+            throw StoreError(
+                .invalidInput, "Database names must be 1-63 characters of a-z, 0-9 and _, not starting with a digit.")
         }
         return name
     }

@@ -30,7 +30,8 @@ enum PostgresSQL {
     static let selectCompany = "SELECT uuid, name, created_at FROM companies WHERE uuid = $1"
     static let countCompanies = "SELECT COUNT(*) FROM companies"
     /// The oldest company with this exact name (served by index `companies_name`). Binds: name.
-    static let selectCompanyByName = "SELECT uuid, name, created_at FROM companies WHERE name = $1 ORDER BY created_at, uuid LIMIT 1"
+    static let selectCompanyByName =
+        "SELECT uuid, name, created_at FROM companies WHERE name = $1 ORDER BY created_at, uuid LIMIT 1"
 
     // MARK: API keys
 
@@ -81,7 +82,8 @@ enum PostgresSQL {
     /// Binds: uuid, company_uuid.
     static let selectTunnel = "SELECT \(tunnelColumns) FROM ssh_tunnels WHERE uuid = $1 AND company_uuid = $2"
     /// Binds: company_uuid.
-    static let selectTunnels = "SELECT \(tunnelColumns) FROM ssh_tunnels WHERE company_uuid = $1 ORDER BY created_at, uuid"
+    static let selectTunnels =
+        "SELECT \(tunnelColumns) FROM ssh_tunnels WHERE company_uuid = $1 ORDER BY created_at, uuid"
     /// `NULL` leaves a field as it is. A different host (ignoring case) or port clears the pinned host key.
     /// `updated_at` always moves forward, even within one millisecond.
     /// Binds: uuid, company_uuid, name, host, port, username, now.

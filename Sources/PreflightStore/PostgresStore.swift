@@ -32,7 +32,9 @@ final class PostgresStore: PreflightStore {
     /// Migrates the database over a dedicated connection (so connection problems surface at once, with a
     /// clear message), then starts the pool.
     /// `migrations` is for tests that build an older schema.
-    static func open(url: PostgresURL, logger: Logger, migrations: [Migration] = Migrations.all) async throws -> PostgresStore {
+    static func open(url: PostgresURL, logger: Logger, migrations: [Migration] = Migrations.all) async throws
+        -> PostgresStore
+    {
         try await migrate(url: url, migrations: migrations, logger: logger)
         let client = PostgresClient(
             configuration: url.clientConfiguration(maximumConnections: maximumConnections),
@@ -68,7 +70,9 @@ final class PostgresStore: PreflightStore {
         guard !name.isEmpty, name.count <= Company.maximumNameLength else { return nil }
         var binds = PostgresBindings()
         binds.append(name)
-        guard let row = try await rows(PostgresSQL.selectCompanyByName, binds, "find a company by name").first else { return nil }
+        guard let row = try await rows(PostgresSQL.selectCompanyByName, binds, "find a company by name").first else {
+            return nil
+        }
         return try decode("find a company by name") { try Self.company(from: row) }
     }
 
@@ -133,7 +137,8 @@ final class PostgresStore: PreflightStore {
         let rows = try await rows(PostgresSQL.selectKeys, binds, "list API keys")
         return try decode("list API keys") {
             try rows.map { row in
-                let (uuid, company, prefix, createdAt, lastUsedAt) = try row.decode((String, String, String, Int64, Int64?).self)
+                let (uuid, company, prefix, createdAt, lastUsedAt) = try row.decode(
+                    (String, String, String, Int64, Int64?).self)
                 return APIKeyRecord(
                     uuid: try StoreUUID.parse(uuid, column: "api_keys.uuid"),
                     companyUUID: try StoreUUID.parse(company, column: "api_keys.company_uuid"),
@@ -197,7 +202,9 @@ final class PostgresStore: PreflightStore {
         return try decode("update an SSH tunnel") { try rows.first.map(Self.tunnel(from:)) }
     }
 
-    func replaceTunnelKey(uuid: UUID, companyUUID: UUID, publicKey: String, sealedPrivateKey: Data) async throws -> SSHTunnelRecord? {
+    func replaceTunnelKey(uuid: UUID, companyUUID: UUID, publicKey: String, sealedPrivateKey: Data) async throws
+        -> SSHTunnelRecord?
+    {
         var binds = Self.scope(uuid, companyUUID)
         binds.append(try TunnelValidation.publicKey(publicKey))
         try binds.append(TunnelValidation.sealedKey(sealedPrivateKey))
@@ -206,7 +213,9 @@ final class PostgresStore: PreflightStore {
         return try decode("replace an SSH tunnel's key") { try rows.first.map(Self.tunnel(from:)) }
     }
 
-    func pinTunnelHostKey(uuid: UUID, companyUUID: UUID, fingerprint: String?, onlyIfUnset: Bool) async throws -> SSHTunnelRecord? {
+    func pinTunnelHostKey(uuid: UUID, companyUUID: UUID, fingerprint: String?, onlyIfUnset: Bool) async throws
+        -> SSHTunnelRecord?
+    {
         let fingerprint = try fingerprint.map(TunnelValidation.fingerprint)
         if onlyIfUnset, fingerprint == nil { return try await tunnel(uuid: uuid, companyUUID: companyUUID) }
         var binds = Self.scope(uuid, companyUUID)
@@ -314,14 +323,19 @@ final class PostgresStore: PreflightStore {
                     binds.append(migration.name)
                     binds.append(StoreTime.nowMillis())
                     try await execute(PostgresSQL.recordMigration, binds, on: connection, logger: logger)
-                    logger.info("Applied store migration", metadata: [
-                        "backend": "postgres", "version": .stringConvertible(migration.version), "name": .string(migration.name),
-                    ])
+                    logger.info(
+                        "Applied store migration",
+                        metadata: [
+                            "backend": "postgres", "version": .stringConvertible(migration.version),
+                            "name": .string(migration.name),
+                        ])
                 }
             }
         } catch {
             try? await connection.close()
-            throw storeError(error, action: "Could not migrate the PostgreSQL database at \(url.redacted)", url: url, kind: .migrationFailed)
+            throw storeError(
+                error, action: "Could not migrate the PostgreSQL database at \(url.redacted)", url: url,
+                kind: .migrationFailed)
         }
         try? await connection.close()
     }
@@ -345,7 +359,9 @@ final class PostgresStore: PreflightStore {
         } catch {
             var target = url
             if let database { target.database = database }
-            throw storeError(error, action: "Could not connect to PostgreSQL at \(target.redacted)", url: url, kind: .connectionFailed)
+            throw storeError(
+                error, action: "Could not connect to PostgreSQL at \(target.redacted)", url: url,
+                kind: .connectionFailed)
         }
     }
 
@@ -354,7 +370,9 @@ final class PostgresStore: PreflightStore {
     /// A `StoreError` for a PostgresNIO error. PSQLError hides its details from `description`, so this
     /// extracts the useful, non-secret parts (SQLSTATE and server message, or the network error), and
     /// masks the URL's password in case any part echoes it.
-    static func storeError(_ error: any Error, action: String, url: PostgresURL, kind: StoreError.Kind = .databaseError) -> StoreError {
+    static func storeError(_ error: any Error, action: String, url: PostgresURL, kind: StoreError.Kind = .databaseError)
+        -> StoreError
+    {
         if let error = error as? StoreError { return error }
         let (detail, isConnectionProblem) = describe(error)
         var resolvedKind = kind
@@ -378,12 +396,17 @@ final class PostgresStore: PreflightStore {
                 return ("\(message) (SQLSTATE \(state))", isConnection)
             }
             if error.code == .sslUnsupported {
-                return ("the server does not support TLS, which this sslmode requires (use sslmode=prefer or disable to allow an unencrypted connection)", true)
+                return (
+                    "the server does not support TLS, which this sslmode requires (use sslmode=prefer or disable to allow an unencrypted connection)",
+                    true
+                )
             }
             var text = "\(error.code)"
             if let underlying = error.underlying { text += ": \(underlying)" }
-            let isConnection = [.connectionError, .serverClosedConnection, .sslUnsupported, .failedToAddSSLHandler,
-                                .unsupportedAuthMechanism, .authMechanismRequiresPassword, .saslError].contains(error.code)
+            let isConnection = [
+                .connectionError, .serverClosedConnection, .sslUnsupported, .failedToAddSSLHandler,
+                .unsupportedAuthMechanism, .authMechanismRequiresPassword, .saslError,
+            ].contains(error.code)
             return (text, isConnection)
         case let error as PostgresDecodingError:
             return ("column \(error.columnName) could not be decoded (\(error.code))", false)

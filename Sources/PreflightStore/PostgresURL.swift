@@ -30,7 +30,8 @@ struct PostgresURL: Sendable, Equatable {
         "load_balance_hosts",
     ]
 
-    init(host: String, port: Int = defaultPort, username: String, password: String?, database: String, sslMode: SSLMode) {
+    init(host: String, port: Int = defaultPort, username: String, password: String?, database: String, sslMode: SSLMode)
+    {
         self.host = host
         self.port = port
         self.username = username
@@ -41,10 +42,15 @@ struct PostgresURL: Sendable, Equatable {
 
     init(parsing text: String) throws {
         func fail(_ problem: String) -> StoreError {
-            StoreError(.invalidLocation, "Invalid PostgreSQL URL: \(problem). Expected postgres://user:password@host:port/database?sslmode=disable.")
+            StoreError(
+                .invalidLocation,
+                "Invalid PostgreSQL URL: \(problem). Expected postgres://user:password@host:port/database?sslmode=disable."
+            )
         }
         guard let components = URLComponents(string: text) else {
-            throw fail("it could not be parsed (percent-encode special characters such as @ : / ? # in the user name or password)")
+            throw fail(
+                "it could not be parsed (percent-encode special characters such as @ : / ? # in the user name or password)"
+            )
         }
         guard let scheme = components.scheme?.lowercased(), scheme == "postgres" || scheme == "postgresql" else {
             throw fail("the scheme must be postgres:// or postgresql://")
@@ -70,7 +76,9 @@ struct PostgresURL: Sendable, Equatable {
                 let value = item.value ?? ""
                 guard let mode = SSLMode(rawValue: value) else {
                     // Values are never repeated: one might be a misplaced secret.
-                    throw fail("unsupported sslmode value; use one of \(SSLMode.allCases.map(\.rawValue).joined(separator: ", "))")
+                    throw fail(
+                        "unsupported sslmode value; use one of \(SSLMode.allCases.map(\.rawValue).joined(separator: ", "))"
+                    )
                 }
                 sslMode = mode
             default:
@@ -80,7 +88,8 @@ struct PostgresURL: Sendable, Equatable {
             }
         }
 
-        self.init(host: host, port: port, username: user, password: components.password, database: path, sslMode: sslMode)
+        self.init(
+            host: host, port: port, username: user, password: components.password, database: path, sslMode: sslMode)
     }
 
     /// The URL with the password, if any, shown as `***`.

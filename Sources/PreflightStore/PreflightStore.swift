@@ -78,7 +78,8 @@ public protocol PreflightStore: Sendable {
     /// Replaces the tunnel's key pair (the pinned host key, which is the bastion's, stays) and bumps `updatedAt`.
     ///
     /// - Returns: The tunnel after the change, or `nil` when the company has no such tunnel.
-    func replaceTunnelKey(uuid: UUID, companyUUID: UUID, publicKey: String, sealedPrivateKey: Data) async throws -> SSHTunnelRecord?
+    func replaceTunnelKey(uuid: UUID, companyUUID: UUID, publicKey: String, sealedPrivateKey: Data) async throws
+        -> SSHTunnelRecord?
 
     /// Pins (or with `nil`, forgets) the bastion's host key fingerprint and bumps `updatedAt`.
     ///
@@ -88,7 +89,8 @@ public protocol PreflightStore: Sendable {
     /// `fingerprint` to learn which key is pinned.
     ///
     /// - Returns: The tunnel as it stands after the call, or `nil` when the company has no such tunnel.
-    func pinTunnelHostKey(uuid: UUID, companyUUID: UUID, fingerprint: String?, onlyIfUnset: Bool) async throws -> SSHTunnelRecord?
+    func pinTunnelHostKey(uuid: UUID, companyUUID: UUID, fingerprint: String?, onlyIfUnset: Bool) async throws
+        -> SSHTunnelRecord?
 
     /// Deletes the company's tunnel.
     ///

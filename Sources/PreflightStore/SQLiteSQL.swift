@@ -40,7 +40,8 @@ enum SQLiteSQL {
     static let selectCompany = "SELECT uuid, name, created_at FROM companies WHERE uuid = ?1"
     static let countCompanies = "SELECT COUNT(*) AS count FROM companies"
     /// The oldest company with this exact name (served by index `companies_name`). Binds: name.
-    static let selectCompanyByName = "SELECT uuid, name, created_at FROM companies WHERE name = ?1 ORDER BY created_at, uuid LIMIT 1"
+    static let selectCompanyByName =
+        "SELECT uuid, name, created_at FROM companies WHERE name = ?1 ORDER BY created_at, uuid LIMIT 1"
 
     // MARK: API keys
 
@@ -90,7 +91,8 @@ enum SQLiteSQL {
     /// Binds: uuid, company_uuid.
     static let selectTunnel = "SELECT \(tunnelColumns) FROM ssh_tunnels WHERE uuid = ?1 AND company_uuid = ?2"
     /// Binds: company_uuid.
-    static let selectTunnels = "SELECT \(tunnelColumns) FROM ssh_tunnels WHERE company_uuid = ?1 ORDER BY created_at, uuid"
+    static let selectTunnels =
+        "SELECT \(tunnelColumns) FROM ssh_tunnels WHERE company_uuid = ?1 ORDER BY created_at, uuid"
     /// `NULL` leaves a field as it is. A different host (ignoring case) or port clears the pinned host key.
     /// `updated_at` always moves forward, even within one millisecond.
     /// Binds: uuid, company_uuid, name, host, port, username, now.
@@ -132,7 +134,8 @@ enum SQLiteSQL {
     // MARK: Inspection (tests)
 
     /// The names of the schema's explicit indexes.
-    static let indexNames = "SELECT name FROM sqlite_master WHERE type = 'index' AND name NOT LIKE 'sqlite_autoindex%' ORDER BY name"
+    static let indexNames =
+        "SELECT name FROM sqlite_master WHERE type = 'index' AND name NOT LIKE 'sqlite_autoindex%' ORDER BY name"
 
     /// Every row of a schema table. The table name comes from a fixed list, never from input.
     static func selectAll(_ table: Migrations.Table) -> String {

@@ -1,13 +1,14 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import Foundation
 import Logging
 import NIOCore
 import SQLiteNIO
 import Synchronization
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
 
 /// The embedded store: one SQLite connection (WAL mode, `busy_timeout`) whose blocking libsqlite3 calls
 /// run on a one-thread `NIOThreadPool` owned by the store. Operations run one at a time through a gate,
@@ -47,7 +48,8 @@ final class SQLiteStore: PreflightStore {
 
     /// Opens (creating if needed, with mode 0600) the database at `path`, configures it and migrates it.
     /// `migrations` is for tests that build an older schema.
-    static func open(path: String, logger: Logger, migrations: [Migration] = Migrations.all) async throws -> SQLiteStore {
+    static func open(path: String, logger: Logger, migrations: [Migration] = Migrations.all) async throws -> SQLiteStore
+    {
         let isMemory = path == StoreLocation.sqliteMemoryPath
         if !isMemory { try prepareFile(at: path) }
         let threadPool = NIOThreadPool(numberOfThreads: 1)
@@ -83,9 +85,11 @@ final class SQLiteStore: PreflightStore {
         let now = StoreTime.nowMillis()
         let company = Company(uuid: UUID(), name: name, createdAt: StoreTime.date(millis: now))
         try await run("create a company") { db in
-            _ = try await Self.execute(db, SQLiteSQL.insertCompany, [
-                .text(StoreUUID.text(company.uuid)), .text(company.name), .integer(Int(now)),
-            ])
+            _ = try await Self.execute(
+                db, SQLiteSQL.insertCompany,
+                [
+                    .text(StoreUUID.text(company.uuid)), .text(company.name), .integer(Int(now)),
+                ])
         }
         return company
     }
@@ -123,10 +127,12 @@ final class SQLiteStore: PreflightStore {
             createdAt: StoreTime.date(millis: now), lastUsedAt: nil
         )
         try await run("issue an API key") { db in
-            let rows = try await Self.execute(db, SQLiteSQL.insertKey, [
-                .text(StoreUUID.text(record.uuid)), .text(StoreUUID.text(companyUUID)),
-                .text(APIKeyGenerator.hash(secret)), .text(record.prefix), .integer(Int(now)),
-            ])
+            let rows = try await Self.execute(
+                db, SQLiteSQL.insertKey,
+                [
+                    .text(StoreUUID.text(record.uuid)), .text(StoreUUID.text(companyUUID)),
+                    .text(APIKeyGenerator.hash(secret)), .text(record.prefix), .integer(Int(now)),
+                ])
             guard !rows.isEmpty else {
                 throw StoreError(.companyNotFound, "No company with UUID \(StoreUUID.text(companyUUID)).")
             }
@@ -138,7 +144,8 @@ final class SQLiteStore: PreflightStore {
         guard APIKeyGenerator.isWellFormed(key) else { return nil }
         let hash = APIKeyGenerator.hash(key)
         return try await run("authenticate an API key") { db in
-            let rows = try await Self.execute(db, SQLiteSQL.touchKey, [.integer(Int(StoreTime.nowMillis())), .text(hash)])
+            let rows = try await Self.execute(
+                db, SQLiteSQL.touchKey, [.integer(Int(StoreTime.nowMillis())), .text(hash)])
             guard let row = rows.first else { return nil }
             let companyUUID = try StoreUUID.parse(row.text("company_uuid"), column: "api_keys.company_uuid")
             return try await Self.company(uuid: companyUUID, in: db)
@@ -147,9 +154,12 @@ final class SQLiteStore: PreflightStore {
 
     func revokeKey(uuid: UUID, companyUUID: UUID) async throws -> Bool {
         try await run("revoke an API key") { db in
-            let rows = try await Self.execute(db, SQLiteSQL.revokeKey, [
-                .integer(Int(StoreTime.nowMillis())), .text(StoreUUID.text(uuid)), .text(StoreUUID.text(companyUUID)),
-            ])
+            let rows = try await Self.execute(
+                db, SQLiteSQL.revokeKey,
+                [
+                    .integer(Int(StoreTime.nowMillis())), .text(StoreUUID.text(uuid)),
+                    .text(StoreUUID.text(companyUUID)),
+                ])
             return !rows.isEmpty
         }
     }
@@ -179,7 +189,8 @@ final class SQLiteStore: PreflightStore {
         let binds: [SQLiteData] = [
             .text(StoreUUID.text(record.uuid)), .text(StoreUUID.text(record.companyUUID)),
             record.environmentUUID.map { .text(StoreUUID.text($0)) } ?? .null,
-            .text(record.name), .text(record.host), .integer(record.port), .text(record.username), .text(record.publicKey),
+            .text(record.name), .text(record.host), .integer(record.port), .text(record.username),
+            .text(record.publicKey),
             .blob(ByteBuffer(bytes: record.sealedPrivateKey)), record.hostKeyFingerprint.map { .text($0) } ?? .null,
             .integer(Int(now)), .integer(Int(now)),
         ]
@@ -201,7 +212,8 @@ final class SQLiteStore: PreflightStore {
 
     func tunnels(for companyUUID: UUID) async throws -> [SSHTunnelRecord] {
         try await run("list SSH tunnels") { db in
-            try await Self.execute(db, SQLiteSQL.selectTunnels, [.text(StoreUUID.text(companyUUID))]).map(Self.tunnel(from:))
+            try await Self.execute(db, SQLiteSQL.selectTunnels, [.text(StoreUUID.text(companyUUID))]).map(
+                Self.tunnel(from:))
         }
     }
 
@@ -209,36 +221,46 @@ final class SQLiteStore: PreflightStore {
         let changes = try TunnelValidation.validated(changes)
         guard !changes.isEmpty else { return try await tunnel(uuid: uuid, companyUUID: companyUUID) }
         return try await run("update an SSH tunnel") { db in
-            let rows = try await Self.execute(db, SQLiteSQL.updateTunnel, [
-                .text(StoreUUID.text(uuid)), .text(StoreUUID.text(companyUUID)),
-                changes.name.map { .text($0) } ?? .null, changes.host.map { .text($0) } ?? .null,
-                changes.port.map { .integer($0) } ?? .null, changes.username.map { .text($0) } ?? .null,
-                .integer(Int(StoreTime.nowMillis())),
-            ])
+            let rows = try await Self.execute(
+                db, SQLiteSQL.updateTunnel,
+                [
+                    .text(StoreUUID.text(uuid)), .text(StoreUUID.text(companyUUID)),
+                    changes.name.map { .text($0) } ?? .null, changes.host.map { .text($0) } ?? .null,
+                    changes.port.map { .integer($0) } ?? .null, changes.username.map { .text($0) } ?? .null,
+                    .integer(Int(StoreTime.nowMillis())),
+                ])
             return try rows.first.map(Self.tunnel(from:))
         }
     }
 
-    func replaceTunnelKey(uuid: UUID, companyUUID: UUID, publicKey: String, sealedPrivateKey: Data) async throws -> SSHTunnelRecord? {
+    func replaceTunnelKey(uuid: UUID, companyUUID: UUID, publicKey: String, sealedPrivateKey: Data) async throws
+        -> SSHTunnelRecord?
+    {
         let publicKey = try TunnelValidation.publicKey(publicKey)
         let sealedPrivateKey = try TunnelValidation.sealedKey(sealedPrivateKey)
         return try await run("replace an SSH tunnel's key") { db in
-            let rows = try await Self.execute(db, SQLiteSQL.replaceTunnelKey, [
-                .text(StoreUUID.text(uuid)), .text(StoreUUID.text(companyUUID)),
-                .text(publicKey), .blob(ByteBuffer(bytes: sealedPrivateKey)), .integer(Int(StoreTime.nowMillis())),
-            ])
+            let rows = try await Self.execute(
+                db, SQLiteSQL.replaceTunnelKey,
+                [
+                    .text(StoreUUID.text(uuid)), .text(StoreUUID.text(companyUUID)),
+                    .text(publicKey), .blob(ByteBuffer(bytes: sealedPrivateKey)), .integer(Int(StoreTime.nowMillis())),
+                ])
             return try rows.first.map(Self.tunnel(from:))
         }
     }
 
-    func pinTunnelHostKey(uuid: UUID, companyUUID: UUID, fingerprint: String?, onlyIfUnset: Bool) async throws -> SSHTunnelRecord? {
+    func pinTunnelHostKey(uuid: UUID, companyUUID: UUID, fingerprint: String?, onlyIfUnset: Bool) async throws
+        -> SSHTunnelRecord?
+    {
         let fingerprint = try fingerprint.map(TunnelValidation.fingerprint)
         if onlyIfUnset, fingerprint == nil { return try await tunnel(uuid: uuid, companyUUID: companyUUID) }
         return try await run("pin an SSH tunnel's host key") { db in
-            let rows = try await Self.execute(db, onlyIfUnset ? SQLiteSQL.pinTunnelHostKeyIfUnset : SQLiteSQL.pinTunnelHostKey, [
-                .text(StoreUUID.text(uuid)), .text(StoreUUID.text(companyUUID)),
-                fingerprint.map { .text($0) } ?? .null, .integer(Int(StoreTime.nowMillis())),
-            ])
+            let rows = try await Self.execute(
+                db, onlyIfUnset ? SQLiteSQL.pinTunnelHostKeyIfUnset : SQLiteSQL.pinTunnelHostKey,
+                [
+                    .text(StoreUUID.text(uuid)), .text(StoreUUID.text(companyUUID)),
+                    fingerprint.map { .text($0) } ?? .null, .integer(Int(StoreTime.nowMillis())),
+                ])
             if let row = rows.first { return try Self.tunnel(from: row) }
             // Not updated: no such tunnel, or (onlyIfUnset) a key is already pinned; report the tunnel as it is.
             return try await Self.tunnel(uuid: uuid, companyUUID: companyUUID, in: db)
@@ -247,12 +269,16 @@ final class SQLiteStore: PreflightStore {
 
     func deleteTunnel(uuid: UUID, companyUUID: UUID) async throws -> Bool {
         try await run("delete an SSH tunnel") { db in
-            try await !Self.execute(db, SQLiteSQL.deleteTunnel, [.text(StoreUUID.text(uuid)), .text(StoreUUID.text(companyUUID))]).isEmpty
+            try await !Self.execute(
+                db, SQLiteSQL.deleteTunnel, [.text(StoreUUID.text(uuid)), .text(StoreUUID.text(companyUUID))]
+            ).isEmpty
         }
     }
 
-    private static func tunnel(uuid: UUID, companyUUID: UUID, in db: SQLiteConnection) async throws -> SSHTunnelRecord? {
-        let rows = try await execute(db, SQLiteSQL.selectTunnel, [.text(StoreUUID.text(uuid)), .text(StoreUUID.text(companyUUID))])
+    private static func tunnel(uuid: UUID, companyUUID: UUID, in db: SQLiteConnection) async throws -> SSHTunnelRecord?
+    {
+        let rows = try await execute(
+            db, SQLiteSQL.selectTunnel, [.text(StoreUUID.text(uuid)), .text(StoreUUID.text(companyUUID))])
         return try rows.first.map(tunnel(from:))
     }
 
@@ -260,7 +286,9 @@ final class SQLiteStore: PreflightStore {
         SSHTunnelRecord(
             uuid: try StoreUUID.parse(row.text("uuid"), column: "ssh_tunnels.uuid"),
             companyUUID: try StoreUUID.parse(row.text("company_uuid"), column: "ssh_tunnels.company_uuid"),
-            environmentUUID: try row.optionalText("environment_uuid").map { try StoreUUID.parse($0, column: "ssh_tunnels.environment_uuid") },
+            environmentUUID: try row.optionalText("environment_uuid").map {
+                try StoreUUID.parse($0, column: "ssh_tunnels.environment_uuid")
+            },
             name: try row.text("name"),
             host: try row.text("host"),
             port: Int(try row.int64("port")),
@@ -290,7 +318,8 @@ final class SQLiteStore: PreflightStore {
             }
             try? await threadPool.shutdownGracefully()
             if let failure {
-                throw StoreError(.databaseError, "Could not close the SQLite database at \(path): \(Self.describe(failure))")
+                throw StoreError(
+                    .databaseError, "Could not close the SQLite database at \(path): \(Self.describe(failure))")
             }
         }
     }
@@ -327,7 +356,9 @@ final class SQLiteStore: PreflightStore {
     /// Runs one statement and collects its rows. Uses sqlite-nio's future-based API on purpose: its async
     /// API drops work still queued on the thread pool when the calling task is cancelled, which could
     /// leave a transaction half done; a statement here, once submitted, always runs to completion.
-    private static func execute(_ db: SQLiteConnection, _ sql: String, _ binds: [SQLiteData] = []) async throws -> [SQLiteRow] {
+    private static func execute(_ db: SQLiteConnection, _ sql: String, _ binds: [SQLiteData] = []) async throws
+        -> [SQLiteRow]
+    {
         let rows: EventLoopFuture<[SQLiteRow]> = db.query(sql, binds)
         return try await rows.get()
     }
@@ -350,7 +381,7 @@ final class SQLiteStore: PreflightStore {
     /// shared-memory files SQLite derives from it get the same mode. `O_EXCL` keeps this from ever
     /// truncating a database another process has just created.
     private static func prepareFile(at path: String) throws {
-        if path.hasPrefix("file:") { return } // an SQLite URI filename: leave it to SQLite
+        if path.hasPrefix("file:") { return }  // an SQLite URI filename: leave it to SQLite
         let descriptor = openExclusive(path)
         if descriptor >= 0 {
             _ = closeDescriptor(descriptor)
@@ -361,24 +392,26 @@ final class SQLiteStore: PreflightStore {
         let reason = String(cString: strerror(code))
         let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
         if code == ENOENT, !FileManager.default.fileExists(atPath: directory) {
-            throw StoreError(.connectionFailed, "Could not create the SQLite database at \(path): the directory \(directory) does not exist.")
+            throw StoreError(
+                .connectionFailed,
+                "Could not create the SQLite database at \(path): the directory \(directory) does not exist.")
         }
         throw StoreError(.connectionFailed, "Could not create the SQLite database at \(path): \(reason).")
     }
 
     private static func openExclusive(_ path: String) -> Int32 {
         #if canImport(Glibc)
-        return Glibc.open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+            return Glibc.open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
         #else
-        return Darwin.open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+            return Darwin.open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
         #endif
     }
 
     private static func closeDescriptor(_ descriptor: Int32) -> Int32 {
         #if canImport(Glibc)
-        return Glibc.close(descriptor)
+            return Glibc.close(descriptor)
         #else
-        return Darwin.close(descriptor)
+            return Darwin.close(descriptor)
         #endif
     }
 
@@ -390,11 +423,14 @@ final class SQLiteStore: PreflightStore {
             if !isMemory {
                 let mode = try await Self.enableWAL(db)
                 if mode?.lowercased() != "wal" {
-                    logger.warning("SQLite did not switch to WAL mode", metadata: ["path": .string(path), "journal_mode": .string(mode ?? "unknown")])
+                    logger.warning(
+                        "SQLite did not switch to WAL mode",
+                        metadata: ["path": .string(path), "journal_mode": .string(mode ?? "unknown")])
                 }
             }
         } catch {
-            throw StoreError(.connectionFailed, "Could not configure the SQLite database at \(path): \(describe(error))")
+            throw StoreError(
+                .connectionFailed, "Could not configure the SQLite database at \(path): \(describe(error))")
         }
     }
 
@@ -435,12 +471,17 @@ final class SQLiteStore: PreflightStore {
                 for statement in migration.sqlite {
                     _ = try await Self.execute(db, statement)
                 }
-                _ = try await Self.execute(db, SQLiteSQL.recordMigration, [
-                    .integer(migration.version), .text(migration.name), .integer(Int(StoreTime.nowMillis())),
-                ])
-                logger.info("Applied store migration", metadata: [
-                    "backend": "sqlite", "version": .stringConvertible(migration.version), "name": .string(migration.name),
-                ])
+                _ = try await Self.execute(
+                    db, SQLiteSQL.recordMigration,
+                    [
+                        .integer(migration.version), .text(migration.name), .integer(Int(StoreTime.nowMillis())),
+                    ])
+                logger.info(
+                    "Applied store migration",
+                    metadata: [
+                        "backend": "sqlite", "version": .stringConvertible(migration.version),
+                        "name": .string(migration.name),
+                    ])
             }
             _ = try await Self.execute(db, SQLiteSQL.commit)
         } catch {
@@ -458,7 +499,8 @@ extension SQLiteStore: StoreInspecting {
                 row.columns.map { column in
                     // Blobs as hex (sqlite-nio would print only their size), so tests can look inside them.
                     if case .blob(let buffer) = column.data {
-                        return "\(column.name)=x'\(buffer.readableBytesView.map { String(format: "%02x", $0) }.joined())'"
+                        return
+                            "\(column.name)=x'\(buffer.readableBytesView.map { String(format: "%02x", $0) }.joined())'"
                     }
                     return "\(column.name)=\(column.data.description)"
                 }.joined(separator: "|")

@@ -144,7 +144,9 @@ enum TunnelValidation {
             throw StoreError(.invalidInput, "A tunnel's public key must be at most \(maximumPublicKeyLength) bytes.")
         }
         guard !trimmed.unicodeScalars.contains(where: isControl), trimmed.split(separator: " ").count >= 2 else {
-            throw StoreError(.invalidInput, "A tunnel's public key must be one authorized_keys line (\"ssh-ed25519 AAAA... comment\").")
+            throw StoreError(
+                .invalidInput,
+                "A tunnel's public key must be one authorized_keys line (\"ssh-ed25519 AAAA... comment\").")
         }
         return trimmed
     }
@@ -153,7 +155,10 @@ enum TunnelValidation {
     /// mistake is not written. (A shape check, not a guarantee: only `SecretSealer.open` proves it.)
     static func sealedKey(_ value: Data) throws -> Data {
         guard SecretSealer.looksSealed(value), value.count <= maximumSealedKeyLength else {
-            throw StoreError(.invalidInput, "A tunnel's private key must be stored sealed (SecretSealer output); refusing \(value.count) bytes that are not.")
+            throw StoreError(
+                .invalidInput,
+                "A tunnel's private key must be stored sealed (SecretSealer output); refusing \(value.count) bytes that are not."
+            )
         }
         return value
     }
@@ -165,23 +170,29 @@ enum TunnelValidation {
         let unpadded = digest.hasSuffix("=") ? String(digest.dropLast()) : digest
         let alphabet = Set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".unicodeScalars)
         guard unpadded.unicodeScalars.count == 43, unpadded.unicodeScalars.allSatisfy(alphabet.contains) else {
-            throw StoreError(.invalidInput, "A host key fingerprint must be \"SHA256:\" followed by 43 base64 characters.")
+            throw StoreError(
+                .invalidInput, "A host key fingerprint must be \"SHA256:\" followed by 43 base64 characters.")
         }
         return prefix + unpadded
     }
 
-    private static func text(_ value: String, field: String, maximumLength: Int, allowsInnerWhitespace: Bool) throws -> String {
+    private static func text(_ value: String, field: String, maximumLength: Int, allowsInnerWhitespace: Bool) throws
+        -> String
+    {
         let trimmed = value.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !trimmed.isEmpty else {
             throw StoreError(.invalidInput, "A tunnel's \(field) must not be empty.")
         }
         guard trimmed.count <= maximumLength else {
-            throw StoreError(.invalidInput, "A tunnel's \(field) must be at most \(maximumLength) characters (got \(trimmed.count)).")
+            throw StoreError(
+                .invalidInput, "A tunnel's \(field) must be at most \(maximumLength) characters (got \(trimmed.count))."
+            )
         }
         guard !trimmed.unicodeScalars.contains(where: isControl) else {
             throw StoreError(.invalidInput, "A tunnel's \(field) must not contain control characters.")
         }
-        if !allowsInnerWhitespace, trimmed.unicodeScalars.contains(where: CharacterSet.whitespacesAndNewlines.contains) {
+        if !allowsInnerWhitespace, trimmed.unicodeScalars.contains(where: CharacterSet.whitespacesAndNewlines.contains)
+        {
             throw StoreError(.invalidInput, "A tunnel's \(field) must not contain whitespace.")
         }
         return trimmed

@@ -36,7 +36,8 @@ public struct SecretSealer: Sendable {
     /// - Throws: ``StoreError`` of kind ``StoreError/Kind/invalidInput`` if encryption fails (not expected).
     public func seal(_ plaintext: Data, associatedData: String) throws -> Data {
         do {
-            let box = try AES.GCM.seal(plaintext, using: key, nonce: AES.GCM.Nonce(), authenticating: Self.authenticated(associatedData))
+            let box = try AES.GCM.seal(
+                plaintext, using: key, nonce: AES.GCM.Nonce(), authenticating: Self.authenticated(associatedData))
             guard let combined = box.combined else {
                 throw StoreError(.invalidInput, "Could not seal the secret: no combined representation.")
             }
@@ -55,18 +56,24 @@ public struct SecretSealer: Sendable {
     /// - Throws: ``StoreError`` of kind ``StoreError/Kind/corruptData`` when the data is not sealed secret,
     ///   has an unknown version, was altered, was sealed for other associated data, or with another key.
     public func open(_ sealed: Data, associatedData: String) throws -> Data {
-        let bytes = Data(sealed) // indices from 0, whatever slice was passed
+        let bytes = Data(sealed)  // indices from 0, whatever slice was passed
         guard bytes.count >= Self.overheadByteCount else {
-            throw StoreError(.corruptData, "The sealed secret is too short (\(bytes.count) bytes) to be SecretSealer output.")
+            throw StoreError(
+                .corruptData, "The sealed secret is too short (\(bytes.count) bytes) to be SecretSealer output.")
         }
         guard bytes[0] == Self.formatVersion else {
-            throw StoreError(.corruptData, "The sealed secret has format version \(bytes[0]), which this build cannot open (it knows \(Self.formatVersion)).")
+            throw StoreError(
+                .corruptData,
+                "The sealed secret has format version \(bytes[0]), which this build cannot open (it knows \(Self.formatVersion))."
+            )
         }
         do {
             let box = try AES.GCM.SealedBox(combined: bytes.dropFirst())
             return try AES.GCM.open(box, using: key, authenticating: Self.authenticated(associatedData))
         } catch {
-            throw StoreError(.corruptData, """
+            throw StoreError(
+                .corruptData,
+                """
                 The sealed secret cannot be decrypted with this master key: the master key differs from the one \
                 that sealed it, or the stored data was altered or belongs to another record.
                 """)

@@ -13,18 +13,24 @@ public enum StoreFactory {
     }
 
     /// Opens the store applying only `migrations` (tests use a prefix of the list to build an older schema).
-    static func open(_ location: StoreLocation, logger: Logger, migrations: [Migration]) async throws -> any PreflightStore {
+    static func open(_ location: StoreLocation, logger: Logger, migrations: [Migration]) async throws
+        -> any PreflightStore
+    {
         try Migrations.validate(migrations)
         let store: any PreflightStore
         switch location {
         case .sqlite(let path):
             store = try await SQLiteStore.open(path: path, logger: logger, migrations: migrations)
         case .postgres(let text):
-            store = try await PostgresStore.open(url: try PostgresURL(parsing: text), logger: logger, migrations: migrations)
+            store = try await PostgresStore.open(
+                url: try PostgresURL(parsing: text), logger: logger, migrations: migrations)
         }
-        logger.info("Opened store", metadata: [
-            "store": .string(location.description), "schema_version": .stringConvertible(migrations.last?.version ?? 0),
-        ])
+        logger.info(
+            "Opened store",
+            metadata: [
+                "store": .string(location.description),
+                "schema_version": .stringConvertible(migrations.last?.version ?? 0),
+            ])
         return store
     }
 }

@@ -36,10 +36,15 @@ public enum StoreLocation: Sendable, Equatable {
         if lower.hasPrefix("sqlite:") {
             let path = String(value.dropFirst("sqlite:".count))
             if path.hasPrefix("//") {
-                throw StoreError(.invalidLocation, "sqlite:// URLs are not supported; write sqlite:PATH (for example sqlite:/var/lib/preflight/store.sqlite).")
+                throw StoreError(
+                    .invalidLocation,
+                    "sqlite:// URLs are not supported; write sqlite:PATH (for example sqlite:/var/lib/preflight/store.sqlite)."
+                )
             }
             guard !path.isEmpty else {
-                throw StoreError(.invalidLocation, "The store location \"sqlite:\" has no path; write sqlite:PATH or sqlite::memory:.")
+                throw StoreError(
+                    .invalidLocation,
+                    "The store location \"sqlite:\" has no path; write sqlite:PATH or sqlite::memory:.")
             }
             return .sqlite(path: path)
         }
@@ -65,17 +70,21 @@ public enum StoreLocation: Sendable, Equatable {
         throw StoreError(.invalidLocation, "Unrecognised store location\(shown). \(acceptedForms)")
     }
 
-    static let acceptedForms = "Use sqlite:PATH, sqlite::memory:, a path ending in .sqlite or .db, or postgres://user:password@host:port/database?sslmode=disable."
+    static let acceptedForms =
+        "Use sqlite:PATH, sqlite::memory:, a path ending in .sqlite or .db, or postgres://user:password@host:port/database?sslmode=disable."
 
     private static func isPlainPath(_ text: String) -> Bool {
-        text.count <= 200 && text.unicodeScalars.allSatisfy {
-            CharacterSet.alphanumerics.contains($0) || "/._-~ ".unicodeScalars.contains($0)
-        }
+        text.count <= 200
+            && text.unicodeScalars.allSatisfy {
+                CharacterSet.alphanumerics.contains($0) || "/._-~ ".unicodeScalars.contains($0)
+            }
     }
 
     private static func isPlainToken(_ text: String, maxLength: Int) -> Bool {
         !text.isEmpty && text.count <= maxLength
-            && text.unicodeScalars.allSatisfy { CharacterSet.alphanumerics.contains($0) || "+-.".unicodeScalars.contains($0) }
+            && text.unicodeScalars.allSatisfy {
+                CharacterSet.alphanumerics.contains($0) || "+-.".unicodeScalars.contains($0)
+            }
     }
 }
 

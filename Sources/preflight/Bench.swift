@@ -8,7 +8,8 @@ import PreflightSSH
 /// `preflight bench`: many pings in this process at a set concurrency; prints throughput, latency
 /// percentiles and peak memory as one JSON line (the shape bench/run.sh compares with asyncpg).
 struct Bench: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Measure pings per second, latency percentiles and peak RSS.")
+    static let configuration = CommandConfiguration(
+        abstract: "Measure pings per second, latency percentiles and peak RSS.")
 
     @Option(help: "The ping body (same JSON as the API).")
     var payload: String
@@ -33,7 +34,9 @@ struct Bench: AsyncParsableCommand {
             return handler
         }
         guard count > 0, concurrency > 0 else { throw ValidationError("--count and --concurrency must be positive") }
-        guard let data = FileManager.default.contents(atPath: payload) else { throw ValidationError("cannot read \(payload)") }
+        guard let data = FileManager.default.contents(atPath: payload) else {
+            throw ValidationError("cannot read \(payload)")
+        }
         let parsed: ConnectorPayload
         do { parsed = try ConnectorPayload.decode(json: data) } catch { throw ValidationError(error.message) }
         var configuration = try engineOptions.engineConfiguration()

@@ -14,10 +14,14 @@ struct EngineOptions: ParsableArguments {
     @Option(name: .customLong("max-in-flight"), help: "Pings running at once; more are refused with 429.")
     var maxInFlight = 1024
 
-    @Option(name: .customLong("allow-cidr"), help: "Comma-separated CIDR blocks that may be dialled (default: any not denied).")
+    @Option(
+        name: .customLong("allow-cidr"),
+        help: "Comma-separated CIDR blocks that may be dialled (default: any not denied).")
     var allowCIDRs: String?
 
-    @Option(name: .customLong("deny-cidr"), help: "Comma-separated CIDR blocks never dialled, besides link-local and metadata addresses.")
+    @Option(
+        name: .customLong("deny-cidr"),
+        help: "Comma-separated CIDR blocks never dialled, besides link-local and metadata addresses.")
     var denyCIDRs: String?
 
     func engineConfiguration() throws -> EngineConfiguration {

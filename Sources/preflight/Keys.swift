@@ -1,5 +1,5 @@
-import Foundation
 import ArgumentParser
+import Foundation
 import Logging
 import PreflightStore
 
@@ -9,7 +9,8 @@ struct Keys: AsyncParsableCommand {
 
     /// `preflight keys create --company NAME`: prints the new key as the last line.
     struct Create: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Create an API key for a company (created if new); the key is the last line printed.")
+        static let configuration = CommandConfiguration(
+            abstract: "Create an API key for a company (created if new); the key is the last line printed.")
 
         @Option(help: "The company's name.")
         var company: String
@@ -40,4 +41,3 @@ struct Keys: AsyncParsableCommand {
         }
     }
 }
-

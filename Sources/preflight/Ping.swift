@@ -25,7 +25,8 @@ struct Ping: AsyncParsableCommand {
     @Option(help: "The connector type (postgresql, mysql, ...), when not using --payload.")
     var type: String?
 
-    @Option(name: .customLong("set"), help: "A sharedConfig key=value (repeatable), e.g. --set host=db --set port=5432.")
+    @Option(
+        name: .customLong("set"), help: "A sharedConfig key=value (repeatable), e.g. --set host=db --set port=5432.")
     var settings: [String] = []
 
     @Option(help: "The database (defaultDatabase).")
@@ -68,7 +69,10 @@ struct Ping: AsyncParsableCommand {
             throw ExitCode(3)
         }
         if let tunnel {
-            guard opener == nil else { printError("invalid input: use --tunnel or --ssh-host, not both"); throw ExitCode(3) }
+            guard opener == nil else {
+                printError("invalid input: use --tunnel or --ssh-host, not both")
+                throw ExitCode(3)
+            }
             guard let uuid = UUID(uuidString: tunnel), let company else {
                 printError("invalid input: --tunnel takes a UUID and needs --company")
                 throw ExitCode(3)
@@ -104,7 +108,8 @@ struct Ping: AsyncParsableCommand {
         let store = try await storeOptions.open(logger: logger)
         let service = TunnelService(store: store, sealer: try storeOptions.sealer(logger: logger))
         guard let owner = try await store.company(named: company),
-              let record = try await service.get(uuid, company: owner.uuid) else {
+            let record = try await service.get(uuid, company: owner.uuid)
+        else {
             try? await store.close()
             printError("invalid input: no tunnel \(uuid.uuidString.lowercased()) in company \"\(company)\"")
             throw ExitCode(3)
@@ -131,7 +136,10 @@ struct Ping: AsyncParsableCommand {
             if let role { decoded.connectionRole = role }
             return decoded
         }
-        guard let type else { throw InvalidConfig("give --type (or --payload); supported types: \(ConnectorType.allSlugs.joined(separator: ", "))") }
+        guard let type else {
+            throw InvalidConfig(
+                "give --type (or --payload); supported types: \(ConnectorType.allSlugs.joined(separator: ", "))")
+        }
         var fields: [String: JSONValue] = ["type": .string(type)]
         var config: [String: JSONValue] = [:]
         for setting in settings {

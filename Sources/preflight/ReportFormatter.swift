@@ -24,7 +24,9 @@ enum ReportFormatter {
             let name = step.name.padding(toLength: width, withPad: " ", startingAt: 0)
             let time = milliseconds(step.durationMs).leftPadded(to: 9)
             out += "\(mark(step.status)) \(name) \(time)  \(step.detail ?? "")\n"
-            if let hint = step.hint, step.status != .passed { out += "  \(String(repeating: " ", count: width)) \(String(repeating: " ", count: 9))  hint: \(hint)\n" }
+            if let hint = step.hint, step.status != .passed {
+                out += "  \(String(repeating: " ", count: width)) \(String(repeating: " ", count: 9))  hint: \(hint)\n"
+            }
         }
         if !report.checks.isEmpty {
             out += "readiness:\n"
@@ -32,16 +34,21 @@ enum ReportFormatter {
                 let name = check.name.padding(toLength: width, withPad: " ", startingAt: 0)
                 out += "\(mark(check.status)) \(name)  \(check.observed) (needs \(check.required))\n"
                 if let fix = check.fix, check.status != .passed {
-                    out += "  \(String(repeating: " ", count: width))  fix: \(fix)\(check.restartRequired == true ? " [restart required]" : "")\n"
+                    out +=
+                        "  \(String(repeating: " ", count: width))  fix: \(fix)\(check.restartRequired == true ? " [restart required]" : "")\n"
                 }
             }
         }
         let total = milliseconds(report.durationMs)
         if report.ok {
-            let warnings = report.steps.filter { $0.status == .warning }.count + report.checks.filter { $0.status != .passed }.count
-            out += "OK: \(report.type) works (\(total)\(warnings > 0 ? ", \(warnings) warning\(warnings == 1 ? "" : "s")" : ""))\n"
+            let warnings =
+                report.steps.filter { $0.status == .warning }.count
+                + report.checks.filter { $0.status != .passed }.count
+            out +=
+                "OK: \(report.type) works (\(total)\(warnings > 0 ? ", \(warnings) warning\(warnings == 1 ? "" : "s")" : ""))\n"
         } else {
-            out += "FAILED [\(report.category?.rawValue ?? "?")\(report.transient == true ? ", transient" : "")]: \(report.message ?? "")\n"
+            out +=
+                "FAILED [\(report.category?.rawValue ?? "?")\(report.transient == true ? ", transient" : "")]: \(report.message ?? "")\n"
             if let hint = report.hint { out += "hint: \(hint)\n" }
         }
         return out

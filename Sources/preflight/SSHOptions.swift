@@ -18,7 +18,9 @@ struct SSHOptions: ParsableArguments {
     @Option(name: .customLong("ssh-key"), help: "An OpenSSH private key file (Ed25519 or ECDSA, without passphrase).")
     var keyFile: String?
 
-    @Option(name: .customLong("ssh-host-key"), help: "The bastion's expected host key fingerprint (SHA256:...); without it any key is accepted and shown.")
+    @Option(
+        name: .customLong("ssh-host-key"),
+        help: "The bastion's expected host key fingerprint (SHA256:...); without it any key is accepted and shown.")
     var hostKey: String?
 
     /// The opener, or nil when no bastion was asked for. Throws `InvalidConfig` for incomplete or unusable options.
@@ -44,7 +46,9 @@ struct SSHOptions: ParsableArguments {
             host: bastion, port: port, username: user, privateKey: key,
             authorizedKey: "the public key of \(keyFile) (ssh-keygen -y -f \(keyFile))",
             pinnedHostKey: hostKey, label: "\(user)@\(bastion):\(port)",
-            acceptHostKeyHint: "pass the new fingerprint with --ssh-host-key after checking it on the bastion (ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub)")
+            acceptHostKeyHint:
+                "pass the new fingerprint with --ssh-host-key after checking it on the bastion (ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub)"
+        )
         return SSHTunnelOpener(spec: spec)
     }
 }

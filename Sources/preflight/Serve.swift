@@ -7,7 +7,8 @@ import PreflightStore
 
 /// `preflight serve`: the HTTP API. On an empty store it creates a company and prints one bootstrap key.
 struct Serve: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Run the HTTP API (POST /connectors/ping, /healthz, /metrics).")
+    static let configuration = CommandConfiguration(
+        abstract: "Run the HTTP API (POST /connectors/ping, /healthz, /metrics).")
 
     @Option(help: "Address to listen on.")
     var host = "127.0.0.1"
@@ -40,10 +41,12 @@ struct Serve: AsyncParsableCommand {
             fflush(nil)
         }
         bootstrapMetrics()
-        let engine = PingEngine(configuration: try engineOptions.engineConfiguration(), logger: Logger(label: "preflight.engine"))
+        let engine = PingEngine(
+            configuration: try engineOptions.engineConfiguration(), logger: Logger(label: "preflight.engine"))
         let sealer = try storeOptions.sealer(logger: logger)
         let app = buildApplication(
-            configuration: ServerConfiguration(host: host, port: port), engine: engine, store: store, sealer: sealer, logger: logger)
+            configuration: ServerConfiguration(host: host, port: port), engine: engine, store: store, sealer: sealer,
+            logger: logger)
         logger.info("listening", metadata: ["address": "\(host):\(port)", "plane": "\(engineOptions.planeName)"])
         do {
             try await app.runService()
@@ -60,7 +63,11 @@ struct StoreOptions: ParsableArguments {
     @Option(help: "sqlite:PATH (default sqlite:./preflight.sqlite) or postgres://user:password@host:port/db")
     var store = "sqlite:./preflight.sqlite"
 
-    @Option(name: .customLong("master-key-file"), help: "The key that encrypts stored secrets (created with mode 0600 if missing); PREFLIGHT_MASTER_KEY (base64 of 32 bytes) overrides it.")
+    @Option(
+        name: .customLong("master-key-file"),
+        help:
+            "The key that encrypts stored secrets (created with mode 0600 if missing); PREFLIGHT_MASTER_KEY (base64 of 32 bytes) overrides it."
+    )
     var masterKeyFile = "./preflight.key"
 
     /// The sealer for stored secrets, from PREFLIGHT_MASTER_KEY or the key file.

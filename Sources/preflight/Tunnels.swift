@@ -29,14 +29,16 @@ struct Tunnels: AsyncParsableCommand {
             let store = try await storeOptions.open(logger: logger)
             guard let owner = try await store.company(named: company.trimmingCharacters(in: .whitespaces)) else {
                 try? await store.close()
-                throw ValidationError("no company named \"\(company)\" (create one with `preflight keys create --company NAME`)")
+                throw ValidationError(
+                    "no company named \"\(company)\" (create one with `preflight keys create --company NAME`)")
             }
             return (TunnelService(store: store, sealer: sealer), owner)
         }
     }
 
     static func show(_ tunnel: SSHTunnelRecord) {
-        print("""
+        print(
+            """
             uuid:      \(tunnel.uuid.uuidString.lowercased())
             name:      \(tunnel.name)
             bastion:   \(tunnel.username)@\(tunnel.host):\(tunnel.port)
@@ -67,7 +69,8 @@ struct Tunnels: AsyncParsableCommand {
     }
 
     struct Create: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Create a tunnel and its key pair; prints the public key to install.")
+        static let configuration = CommandConfiguration(
+            abstract: "Create a tunnel and its key pair; prints the public key to install.")
         @OptionGroup var scope: Scope
         @Option(help: "The bastion's host name or address.") var host: String
         @Option(help: "The bastion's SSH port (22-65535).") var port = 22
@@ -87,10 +90,14 @@ struct Tunnels: AsyncParsableCommand {
         @OptionGroup var scope: Scope
 
         func run() async throws {
-            let tunnels = try await Tunnels.run(scope) { service, company in try await service.list(company: company.uuid) }
+            let tunnels = try await Tunnels.run(scope) { service, company in
+                try await service.list(company: company.uuid)
+            }
             if tunnels.isEmpty { print("no tunnels") }
             for tunnel in tunnels {
-                print("\(tunnel.uuid.uuidString.lowercased())  \(tunnel.name)  \(tunnel.username)@\(tunnel.host):\(tunnel.port)  \(tunnel.hostKeyFingerprint ?? "host key not pinned")")
+                print(
+                    "\(tunnel.uuid.uuidString.lowercased())  \(tunnel.name)  \(tunnel.username)@\(tunnel.host):\(tunnel.port)  \(tunnel.hostKeyFingerprint ?? "host key not pinned")"
+                )
             }
         }
     }
@@ -102,7 +109,10 @@ struct Tunnels: AsyncParsableCommand {
 
         func run() async throws {
             let id = try Tunnels.uuid(uuid)
-            guard let tunnel = try await Tunnels.run(scope, { service, company in try await service.get(id, company: company.uuid) }) else {
+            guard
+                let tunnel = try await Tunnels.run(
+                    scope, { service, company in try await service.get(id, company: company.uuid) })
+            else {
                 throw ValidationError("no tunnel \(uuid) in company \"\(scope.company)\"")
             }
             Tunnels.show(tunnel)
@@ -116,7 +126,10 @@ struct Tunnels: AsyncParsableCommand {
 
         func run() async throws {
             let id = try Tunnels.uuid(uuid)
-            guard try await Tunnels.run(scope, { service, company in try await service.delete(id, company: company.uuid) }) else {
+            guard
+                try await Tunnels.run(
+                    scope, { service, company in try await service.delete(id, company: company.uuid) })
+            else {
                 throw ValidationError("no tunnel \(uuid) in company \"\(scope.company)\"")
             }
             print("deleted \(uuid)")
@@ -124,13 +137,17 @@ struct Tunnels: AsyncParsableCommand {
     }
 
     struct RotateKey: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Issue a new key pair; install the new public key on the bastion.")
+        static let configuration = CommandConfiguration(
+            abstract: "Issue a new key pair; install the new public key on the bastion.")
         @OptionGroup var scope: Scope
         @Argument(help: "The tunnel's UUID.") var uuid: String
 
         func run() async throws {
             let id = try Tunnels.uuid(uuid)
-            guard let tunnel = try await Tunnels.run(scope, { service, company in try await service.rotateKey(id, company: company.uuid) }) else {
+            guard
+                let tunnel = try await Tunnels.run(
+                    scope, { service, company in try await service.rotateKey(id, company: company.uuid) })
+            else {
                 throw ValidationError("no tunnel \(uuid) in company \"\(scope.company)\"")
             }
             Tunnels.show(tunnel)
@@ -138,17 +155,25 @@ struct Tunnels: AsyncParsableCommand {
     }
 
     struct TrustHostKey: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Pin the bastion's host key, or clear the pin so the next connection pins it.")
+        static let configuration = CommandConfiguration(
+            abstract: "Pin the bastion's host key, or clear the pin so the next connection pins it.")
         @OptionGroup var scope: Scope
         @Argument(help: "The tunnel's UUID.") var uuid: String
-        @Option(help: "The fingerprint to pin (SHA256:..., from `ssh-keygen -l -f /etc/ssh/ssh_host_ed25519_key.pub` on the bastion).")
+        @Option(
+            help:
+                "The fingerprint to pin (SHA256:..., from `ssh-keygen -l -f /etc/ssh/ssh_host_ed25519_key.pub` on the bastion)."
+        )
         var fingerprint: String?
 
         func run() async throws {
             let id = try Tunnels.uuid(uuid)
-            guard let tunnel = try await Tunnels.run(scope, { service, company in
-                try await service.trustHostKey(id, company: company.uuid, fingerprint: fingerprint)
-            }) else {
+            guard
+                let tunnel = try await Tunnels.run(
+                    scope,
+                    { service, company in
+                        try await service.trustHostKey(id, company: company.uuid, fingerprint: fingerprint)
+                    })
+            else {
                 throw ValidationError("no tunnel \(uuid) in company \"\(scope.company)\"")
             }
             Tunnels.show(tunnel)

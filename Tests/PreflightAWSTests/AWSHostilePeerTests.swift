@@ -9,30 +9,78 @@ import Testing
 struct AWSHostilePeerTests {
     static let hostile: [(String, HostilePeer.Behaviour, FailureCategory)] = [
         ("silent", .silent, .timeout),
-        ("drip", .drip(bytes: Array("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello".utf8), interval: .milliseconds(300)), .timeout),
+        (
+            "drip",
+            .drip(bytes: Array("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello".utf8), interval: .milliseconds(300)),
+            .timeout
+        ),
         ("garbage", .garbage(Array("\u{0}\u{1}\u{2}not http at all\r\n\r\n".utf8)), .protocolMismatch),
         ("accept and close", .acceptAndClose, .protocolMismatch),
-        ("huge body", .flood(header: Array("HTTP/1.1 200 OK\r\nContent-Length: 100000000\r\n\r\n".utf8), onAccept: false), .protocolMismatch),
-        ("close mid-answer", .closeAfter(bytes: Array("HTTP/1.1 200 OK\r\nContent-Length: 50\r\n\r\n<ListAll".utf8)), .protocolMismatch),
-        ("html page", .replyWith(Array("HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: 27\r\n\r\n<html><body>hi</body></html".utf8)), .protocolMismatch),
-        ("html 403", .replyWith(Array("HTTP/1.1 403 Forbidden\r\nContent-Length: 28\r\n\r\n<html><body>no</body></html>".utf8)), .protocolMismatch),
+        (
+            "huge body",
+            .flood(header: Array("HTTP/1.1 200 OK\r\nContent-Length: 100000000\r\n\r\n".utf8), onAccept: false),
+            .protocolMismatch
+        ),
+        (
+            "close mid-answer", .closeAfter(bytes: Array("HTTP/1.1 200 OK\r\nContent-Length: 50\r\n\r\n<ListAll".utf8)),
+            .protocolMismatch
+        ),
+        (
+            "html page",
+            .replyWith(
+                Array(
+                    "HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: 27\r\n\r\n<html><body>hi</body></html"
+                        .utf8)), .protocolMismatch
+        ),
+        (
+            "html 403",
+            .replyWith(Array("HTTP/1.1 403 Forbidden\r\nContent-Length: 28\r\n\r\n<html><body>no</body></html>".utf8)),
+            .protocolMismatch
+        ),
     ]
 
     static let secret = "Planted/Secret+Hostile000000000000000000"
 
     func payloads(_ port: Int) -> [(String, ConnectorPayload)] {
         let endpoint = "http://127.0.0.1:\(port)"
-        let keys = ["awsAccessKeyID": "AKIAIOSFODNN7EXAMPLE", "awsSecretAccessKey": Self.secret, "endpointURL": endpoint]
+        let keys = [
+            "awsAccessKeyID": "AKIAIOSFODNN7EXAMPLE", "awsSecretAccessKey": Self.secret, "endpointURL": endpoint,
+        ]
         return [
-            ("s3", AWSTesting.payload(.s3, keys.merging(["awsRegion": "us-east-1", "bucket": "b-1"]) { $1 }, timeoutSeconds: 1.5)),
-            ("dynamodb", AWSTesting.payload(.dynamodb, keys.merging(["streamsArn": "arn:aws:dynamodb:us-east-1:123456789012:table/t/stream/l"]) { $1 },
-                                            role: "source", timeoutSeconds: 1.5)),
-            ("s3 role", AWSTesting.payload(.s3, keys.merging(["awsRegion": "us-east-1", "awsRoleARN": "arn:aws:iam::123456789012:role/r"]) { $1 },
-                                           timeoutSeconds: 1.5)),
-            ("s3tables", AWSTesting.payload(.iceberg, keys.merging(["provider": "s3tables", "bucketARN": "arn:aws:s3tables:us-east-1:123456789012:bucket/lake"]) { $1 },
-                                            timeoutSeconds: 1.5)),
-            ("iceberg rest", AWSTesting.payload(.iceberg, ["provider": "rest", "uri": endpoint, "credential": "client:" + Self.secret],
-                                                timeoutSeconds: 1.5)),
+            (
+                "s3",
+                AWSTesting.payload(
+                    .s3, keys.merging(["awsRegion": "us-east-1", "bucket": "b-1"]) { $1 }, timeoutSeconds: 1.5)
+            ),
+            (
+                "dynamodb",
+                AWSTesting.payload(
+                    .dynamodb,
+                    keys.merging(["streamsArn": "arn:aws:dynamodb:us-east-1:123456789012:table/t/stream/l"]) { $1 },
+                    role: "source", timeoutSeconds: 1.5)
+            ),
+            (
+                "s3 role",
+                AWSTesting.payload(
+                    .s3,
+                    keys.merging(["awsRegion": "us-east-1", "awsRoleARN": "arn:aws:iam::123456789012:role/r"]) { $1 },
+                    timeoutSeconds: 1.5)
+            ),
+            (
+                "s3tables",
+                AWSTesting.payload(
+                    .iceberg,
+                    keys.merging([
+                        "provider": "s3tables", "bucketARN": "arn:aws:s3tables:us-east-1:123456789012:bucket/lake",
+                    ]) { $1 },
+                    timeoutSeconds: 1.5)
+            ),
+            (
+                "iceberg rest",
+                AWSTesting.payload(
+                    .iceberg, ["provider": "rest", "uri": endpoint, "credential": "client:" + Self.secret],
+                    timeoutSeconds: 1.5)
+            ),
         ]
     }
 
@@ -49,7 +97,8 @@ struct AWSHostilePeerTests {
             if name == "accept and close" {
                 // HTTPClient reports a close before the request as unreachable or after it as protocol_mismatch,
                 // depending on which it notices first.
-                #expect([.protocolMismatch, .unreachable].contains(report.category), "\(name) / \(type): \(report.summary)")
+                #expect(
+                    [.protocolMismatch, .unreachable].contains(report.category), "\(name) / \(type): \(report.summary)")
             } else {
                 #expect(report.category == expected, "\(name) / \(type): \(report.summary)")
             }

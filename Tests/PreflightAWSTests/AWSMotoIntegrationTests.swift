@@ -6,25 +6,34 @@ import Testing
 
 /// Pings against moto (scripts/servers/moto.sh): real SigV4 checks and IAM policy evaluation for S3,
 /// STS and DynamoDB Streams, reached through `endpointURL`.
-@Suite(.enabled(if: MotoTestServer.fromEnvironment() != nil || TestEnvironment.requireIntegration, "needs scripts/servers/moto.sh"))
+@Suite(
+    .enabled(
+        if: MotoTestServer.fromEnvironment() != nil || TestEnvironment.requireIntegration,
+        "needs scripts/servers/moto.sh"))
 struct AWSMotoIntegrationTests {
     let server: MotoTestServer
     let engine = AWSTesting.engine(timeout: .seconds(10))
 
     init() throws {
-        server = try #require(MotoTestServer.fromEnvironment(),
-            "missing \(MotoTestServer.missingVariables): run scripts/servers/moto.sh start DIR ENVFILE and source ENVFILE")
+        server = try #require(
+            MotoTestServer.fromEnvironment(),
+            "missing \(MotoTestServer.missingVariables): run scripts/servers/moto.sh start DIR ENVFILE and source ENVFILE"
+        )
     }
 
     func keys(_ keyID: String? = nil, _ secret: String? = nil) -> [String: String] {
-        ["awsAccessKeyID": keyID ?? server.goodKeyID, "awsSecretAccessKey": secret ?? server.goodSecret, "endpointURL": server.endpoint]
+        [
+            "awsAccessKeyID": keyID ?? server.goodKeyID, "awsSecretAccessKey": secret ?? server.goodSecret,
+            "endpointURL": server.endpoint,
+        ]
     }
 
     func s3(_ extra: [String: String] = [:], keyID: String? = nil, secret: String? = nil) -> ConnectorPayload {
         AWSTesting.payload(.s3, keys(keyID, secret).merging(["awsRegion": server.region]) { $1 }.merging(extra) { $1 })
     }
 
-    func dynamo(_ stream: String, keyID: String? = nil, secret: String? = nil, role: String? = nil) -> ConnectorPayload {
+    func dynamo(_ stream: String, keyID: String? = nil, secret: String? = nil, role: String? = nil) -> ConnectorPayload
+    {
         AWSTesting.payload(.dynamodb, keys(keyID, secret).merging(["streamsArn": stream]) { $1 }, role: role)
     }
 
@@ -36,7 +45,9 @@ struct AWSMotoIntegrationTests {
         let report = try await ping(s3(["bucket": server.bucket]))
         #expect(report.ok, "\(report.summary)")
         #expect(report.step("list_buckets")?.detail?.contains(server.bucket) == true, "\(report.summary)")
-        #expect(report.step("head_bucket")?.detail == "bucket \(server.bucket) in \(server.region) reachable", "\(report.summary)")
+        #expect(
+            report.step("head_bucket")?.detail == "bucket \(server.bucket) in \(server.region) reachable",
+            "\(report.summary)")
         #expect(report.steps.map(\.name).prefix(2) == ["dns", "connect"], "\(report.summary)")
     }
 
@@ -58,7 +69,9 @@ struct AWSMotoIntegrationTests {
     @Test func unknownKeyIsAuthNamingTheKey() async throws {
         let report = try await ping(s3(keyID: "AKIAUNKNOWNUNKNOWN00"))
         #expect(report.category == .auth, "\(report.summary)")
-        #expect(report.message?.contains("InvalidAccessKeyId") == true || report.message?.contains("InvalidClientTokenId") == true, "\(report.summary)")
+        #expect(
+            report.message?.contains("InvalidAccessKeyId") == true
+                || report.message?.contains("InvalidClientTokenId") == true, "\(report.summary)")
         #expect(report.message?.contains("AKIAUNKNOWNUNKNOWN00") == true, "\(report.summary)")
     }
 
@@ -78,15 +91,20 @@ struct AWSMotoIntegrationTests {
     @Test func bucketInAnotherRegionIsInvalidConfig() async throws {
         let report = try await ping(s3(["bucket": server.euBucket]))
         #expect(report.category == .invalidConfig, "\(report.summary)")
-        #expect(report.message == "bucket \(server.euBucket) is in eu-west-1, config says \(server.region) (awsRegion)", "\(report.summary)")
+        #expect(
+            report.message == "bucket \(server.euBucket) is in eu-west-1, config says \(server.region) (awsRegion)",
+            "\(report.summary)")
         #expect(report.hint == "set awsRegion to eu-west-1")
     }
 
     @Test func assumeRoleWithTheExternalID() async throws {
-        let report = try await ping(s3(["bucket": server.bucket, "awsRoleARN": server.roleARN, "awsExternalID": server.externalID]))
+        let report = try await ping(
+            s3(["bucket": server.bucket, "awsRoleARN": server.roleARN, "awsExternalID": server.externalID]))
         #expect(report.ok, "\(report.summary)")
         let assumed = try #require(report.step("sts_assume_role"), "\(report.summary)")
-        #expect(assumed.detail?.contains("assumed") == true && assumed.detail?.contains("with the external ID") == true, "\(report.summary)")
+        #expect(
+            assumed.detail?.contains("assumed") == true && assumed.detail?.contains("with the external ID") == true,
+            "\(report.summary)")
         // The calls after it are signed with the session: the list step names the ASIA key.
         #expect(report.step("list_buckets")?.detail?.contains("ASIA") == true, "\(report.summary)")
     }
@@ -119,7 +137,8 @@ struct AWSMotoIntegrationTests {
     }
 
     @Test func missingStreamIsDatabaseNotFound() async throws {
-        let report = try await ping(dynamo("arn:aws:dynamodb:us-east-1:123456789012:table/none/stream/2020-01-01T00:00:00.000"))
+        let report = try await ping(
+            dynamo("arn:aws:dynamodb:us-east-1:123456789012:table/none/stream/2020-01-01T00:00:00.000"))
         #expect(report.category == .databaseNotFound, "\(report.summary)")
         #expect(report.message?.contains("ResourceNotFoundException") == true, "\(report.summary)")
     }
@@ -128,12 +147,18 @@ struct AWSMotoIntegrationTests {
         let wrong = try await ping(dynamo(server.streamARN, secret: "Wrong/Secret+Planted0000000000000000000"))
         #expect(wrong.category == .auth && wrong.message?.contains("SignatureDoesNotMatch") == true, "\(wrong.summary)")
         let denied = try await ping(dynamo(server.streamARN, keyID: server.deniedKeyID, secret: server.deniedSecret))
-        #expect(denied.category == .permission && denied.message?.contains("dynamodb:DescribeStream") == true, "\(denied.summary)")
+        #expect(
+            denied.category == .permission && denied.message?.contains("dynamodb:DescribeStream") == true,
+            "\(denied.summary)")
     }
 
     @Test func dynamoDBThroughTheRole() async throws {
-        let report = try await ping(AWSTesting.payload(.dynamodb, keys().merging([
-            "streamsArn": server.streamARN, "awsRoleARN": server.roleARN, "awsExternalID": server.externalID]) { $1 }, role: "source"))
+        let report = try await ping(
+            AWSTesting.payload(
+                .dynamodb,
+                keys().merging([
+                    "streamsArn": server.streamARN, "awsRoleARN": server.roleARN, "awsExternalID": server.externalID,
+                ]) { $1 }, role: "source"))
         #expect(report.ok, "\(report.summary)")
         #expect(report.step("sts_assume_role")?.status == .passed)
     }
@@ -147,7 +172,8 @@ struct AWSMotoIntegrationTests {
         print("AWS moto s3 ping (ListBuckets + HeadBucket): \(elapsed / 10) per ping")
         let startRole = clock.now
         for _ in 0..<10 {
-            _ = try await engine.ping(s3(["bucket": server.bucket, "awsRoleARN": server.roleARN, "awsExternalID": server.externalID]))
+            _ = try await engine.ping(
+                s3(["bucket": server.bucket, "awsRoleARN": server.roleARN, "awsExternalID": server.externalID]))
         }
         print("AWS moto s3 ping with AssumeRole: \((clock.now - startRole) / 10) per ping")
         let startStream = clock.now

@@ -15,7 +15,9 @@ enum SignatureCheck {
             guard let range = authorization.range(of: "\(name)=") else { return nil }
             return String(authorization[range.upperBound...].prefix { $0 != "," })
         }
-        guard let credential = part("Credential"), let signedHeaders = part("SignedHeaders"), let signature = part("Signature") else {
+        guard let credential = part("Credential"), let signedHeaders = part("SignedHeaders"),
+            let signature = part("Signature")
+        else {
             return "malformed Authorization"
         }
         let scope = credential.split(separator: "/").map(String.init)
@@ -26,23 +28,31 @@ enum SignatureCheck {
         var query: [SigV4.QueryItem] = []
         if let mark = request.path.firstIndex(of: "?") {
             for pair in request.path[request.path.index(after: mark)...].split(separator: "&") {
-                let pieces = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false).map { String($0).removingPercentEncoding ?? String($0) }
+                let pieces = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false).map {
+                    String($0).removingPercentEncoding ?? String($0)
+                }
                 query.append(.init(pieces[0], pieces.count > 1 ? pieces[1] : ""))
             }
         }
-        let payloadHash = SigV4.signedHeaders(method: "POST", host: "h", path: "/", query: [], headers: [], body: request.body,
-            credentials: AWSCredentials(accessKeyID: "x", secretAccessKey: "y"), region: "r", service: "s3", date: Date())
-            .headers.first { $0.name == "X-Amz-Content-SHA256" }!.value
+        let payloadHash = SigV4.signedHeaders(
+            method: "POST", host: "h", path: "/", query: [], headers: [], body: request.body,
+            credentials: AWSCredentials(accessKeyID: "x", secretAccessKey: "y"), region: "r", service: "s3",
+            date: Date()
+        )
+        .headers.first { $0.name == "X-Amz-Content-SHA256" }!.value
         if let token = sessionToken, request.header("X-Amz-Security-Token") != token { return "session token missing" }
-        let input = SigV4.Input(method: request.method, path: request.pathOnly, query: query, headers: headers, payloadHash: payloadHash)
-        let expected = SigV4.sign(input, credentials: AWSCredentials(accessKeyID: scope[0], secretAccessKey: secret),
-                                  scope: SigV4.Scope(amzDate: date, region: scope[2], service: scope[3]))
+        let input = SigV4.Input(
+            method: request.method, path: request.pathOnly, query: query, headers: headers, payloadHash: payloadHash)
+        let expected = SigV4.sign(
+            input, credentials: AWSCredentials(accessKeyID: scope[0], secretAccessKey: secret),
+            scope: SigV4.Scope(amzDate: date, region: scope[2], service: scope[3]))
         return expected.signature == signature ? nil : "signature mismatch"
     }
 
     /// The service named in the credential scope.
     static func service(_ request: ScriptedHTTPServer.Request) -> String? {
-        guard let authorization = request.header("Authorization"), let range = authorization.range(of: "Credential=") else { return nil }
+        guard let authorization = request.header("Authorization"), let range = authorization.range(of: "Credential=")
+        else { return nil }
         let scope = authorization[range.upperBound...].prefix { $0 != "," }.split(separator: "/")
         return scope.count == 5 ? String(scope[3]) : nil
     }
@@ -59,28 +69,36 @@ struct AWSScriptedPeerTests {
     static let tableBucket = "arn:aws:s3tables:us-east-1:123456789012:bucket/lake"
 
     func keys(_ server: ScriptedHTTPServer) -> [String: String] {
-        ["awsAccessKeyID": Self.keyID, "awsSecretAccessKey": Self.secret, "endpointURL": server.endpoint, "sslRootCert": TestPKI.caPEM]
+        [
+            "awsAccessKeyID": Self.keyID, "awsSecretAccessKey": Self.secret, "endpointURL": server.endpoint,
+            "sslRootCert": TestPKI.caPEM,
+        ]
     }
 
     func ping(_ payload: ConnectorPayload, environment: [String: String] = [:]) async throws -> PingReport {
-        try await AWSTesting.ping(AWSTesting.engine(environment: environment), payload,
-                                  secrets: [Self.secret, Self.sessionSecret, Self.sessionToken])
+        try await AWSTesting.ping(
+            AWSTesting.engine(environment: environment), payload,
+            secrets: [Self.secret, Self.sessionSecret, Self.sessionToken])
     }
 
-    static let listBuckets = ScriptedHTTPServer.Response(status: 200, headers: [("Content-Type", "application/xml")], body: """
-        <?xml version="1.0" encoding="UTF-8"?><ListAllMyBucketsResult><Owner><ID>o</ID></Owner><Buckets><Bucket><Name>lake-bucket</Name></Bucket></Buckets></ListAllMyBucketsResult>
-        """)
+    static let listBuckets = ScriptedHTTPServer.Response(
+        status: 200, headers: [("Content-Type", "application/xml")],
+        body: """
+            <?xml version="1.0" encoding="UTF-8"?><ListAllMyBucketsResult><Owner><ID>o</ID></Owner><Buckets><Bucket><Name>lake-bucket</Name></Bucket></Buckets></ListAllMyBucketsResult>
+            """)
 
     @Test func s3OverTLSWithAVerifiedSignature() async throws {
         let server = try await ScriptedHTTPServer.start(tls: true) { request in
             if let problem = SignatureCheck.problem(request, secret: Self.secret) {
-                return .init(status: 403, body: "<Error><Code>SignatureDoesNotMatch</Code><Message>\(problem)</Message></Error>")
+                return .init(
+                    status: 403, body: "<Error><Code>SignatureDoesNotMatch</Code><Message>\(problem)</Message></Error>")
             }
             if request.method == "HEAD" { return .init(status: 200, headers: [("x-amz-bucket-region", "us-east-1")]) }
             return Self.listBuckets
         }
         defer { Task { await server.stop() } }
-        let report = try await ping(AWSTesting.payload(.s3, keys(server).merging(["awsRegion": "us-east-1", "bucket": "lake-bucket"]) { $1 }))
+        let report = try await ping(
+            AWSTesting.payload(.s3, keys(server).merging(["awsRegion": "us-east-1", "bucket": "lake-bucket"]) { $1 }))
         #expect(report.ok, "\(report.summary)")
         #expect(report.step("tls")?.status == .passed, "\(report.summary)")
         #expect(report.step("head_bucket")?.detail == "bucket lake-bucket in us-east-1 reachable")
@@ -97,7 +115,8 @@ struct AWSScriptedPeerTests {
             return Self.listBuckets
         }
         defer { Task { await server.stop() } }
-        let report = try await ping(AWSTesting.payload(.s3, keys(server).merging(["awsRegion": "us-east-1", "bucket": "lake-bucket"]) { $1 }))
+        let report = try await ping(
+            AWSTesting.payload(.s3, keys(server).merging(["awsRegion": "us-east-1", "bucket": "lake-bucket"]) { $1 }))
         #expect(report.category == .invalidConfig, "\(report.summary)")
         #expect(report.message == "bucket lake-bucket is in ap-south-1, config says us-east-1 (awsRegion)")
     }
@@ -108,7 +127,8 @@ struct AWSScriptedPeerTests {
             return .init(status: 403, body: "<Error><Code>AccessDenied</Code><Message>Access Denied</Message></Error>")
         }
         defer { Task { await server.stop() } }
-        let report = try await ping(AWSTesting.payload(.s3, keys(server).merging(["awsRegion": "us-east-1", "bucket": "lake-bucket"]) { $1 }))
+        let report = try await ping(
+            AWSTesting.payload(.s3, keys(server).merging(["awsRegion": "us-east-1", "bucket": "lake-bucket"]) { $1 }))
         #expect(report.ok, "\(report.summary)")
         #expect(report.step("list_buckets")?.status == .warning)
         #expect(report.step("head_bucket")?.status == .passed)
@@ -116,26 +136,37 @@ struct AWSScriptedPeerTests {
 
     @Test func s3TablesGetTableBucket() async throws {
         let server = try await ScriptedHTTPServer.start(tls: true) { request in
-            guard SignatureCheck.problem(request, secret: Self.secret) == nil, SignatureCheck.service(request) == "s3tables" else {
+            guard SignatureCheck.problem(request, secret: Self.secret) == nil,
+                SignatureCheck.service(request) == "s3tables"
+            else {
                 return .init(status: 403, body: "<Error><Code>SignatureDoesNotMatch</Code></Error>")
             }
             if request.path.contains("missing") {
-                return .init(status: 404, headers: [("x-amzn-ErrorType", "NotFoundException:http://internal.amazon.com/")],
-                             body: #"{"message":"The specified table bucket does not exist"}"#)
+                return .init(
+                    status: 404, headers: [("x-amzn-ErrorType", "NotFoundException:http://internal.amazon.com/")],
+                    body: #"{"message":"The specified table bucket does not exist"}"#)
             }
             if request.path.contains("denied") {
-                return .init(status: 403, headers: [("x-amzn-ErrorType", "AccessDeniedException")], body: #"{"message":"not allowed"}"#)
+                return .init(
+                    status: 403, headers: [("x-amzn-ErrorType", "AccessDeniedException")],
+                    body: #"{"message":"not allowed"}"#)
             }
-            return .json(200, #"{"arn":"\#(Self.tableBucket)","name":"lake","ownerAccountId":"123456789012","createdAt":"2025-01-01T00:00:00Z"}"#)
+            return .json(
+                200,
+                #"{"arn":"\#(Self.tableBucket)","name":"lake","ownerAccountId":"123456789012","createdAt":"2025-01-01T00:00:00Z"}"#
+            )
         }
         defer { Task { await server.stop() } }
         func payload(_ arn: String) -> ConnectorPayload {
-            AWSTesting.payload(.iceberg, keys(server).merging(["provider": "s3tables", "bucketARN": arn, "region": "us-east-1"]) { $1 })
+            AWSTesting.payload(
+                .iceberg,
+                keys(server).merging(["provider": "s3tables", "bucketARN": arn, "region": "us-east-1"]) { $1 })
         }
         let ok = try await ping(payload(Self.tableBucket))
         #expect(ok.ok, "\(ok.summary)")
         #expect(ok.step("get_table_bucket")?.detail == "table bucket lake in us-east-1 reachable")
-        #expect(server.requests.first?.path == "/buckets/arn%3Aaws%3As3tables%3Aus-east-1%3A123456789012%3Abucket%2Flake")
+        #expect(
+            server.requests.first?.path == "/buckets/arn%3Aaws%3As3tables%3Aus-east-1%3A123456789012%3Abucket%2Flake")
         let missing = try await ping(payload("arn:aws:s3tables:us-east-1:123456789012:bucket/missing"))
         #expect(missing.category == .databaseNotFound, "\(missing.summary)")
         #expect(missing.message?.contains("NotFoundException") == true)
@@ -149,46 +180,76 @@ struct AWSScriptedPeerTests {
     @Test func sessionCredentialsAreUsedAndNeverShown() async throws {
         let server = try await ScriptedHTTPServer.start(tls: true) { request in
             if request.form["Action"] == "AssumeRole" {
-                guard SignatureCheck.problem(request, secret: Self.secret) == nil, request.form["ExternalId"] == "ext-1" else {
-                    return .init(status: 403, body: "<ErrorResponse><Error><Code>AccessDenied</Code><Message>no</Message></Error></ErrorResponse>")
+                guard SignatureCheck.problem(request, secret: Self.secret) == nil, request.form["ExternalId"] == "ext-1"
+                else {
+                    return .init(
+                        status: 403,
+                        body:
+                            "<ErrorResponse><Error><Code>AccessDenied</Code><Message>no</Message></Error></ErrorResponse>"
+                    )
                 }
-                return .init(status: 200, body: """
-                    <AssumeRoleResponse><AssumeRoleResult><Credentials><AccessKeyId>ASIAPLANTEDSESSION01</AccessKeyId>
-                    <SecretAccessKey>\(Self.sessionSecret)</SecretAccessKey><SessionToken>\(Self.sessionToken)</SessionToken>
-                    <Expiration>2030-01-01T00:00:00Z</Expiration></Credentials><AssumedRoleUser><Arn>arn:aws:sts::123456789012:assumed-role/r/p</Arn></AssumedRoleUser>
-                    </AssumeRoleResult></AssumeRoleResponse>
-                    """)
+                return .init(
+                    status: 200,
+                    body: """
+                        <AssumeRoleResponse><AssumeRoleResult><Credentials><AccessKeyId>ASIAPLANTEDSESSION01</AccessKeyId>
+                        <SecretAccessKey>\(Self.sessionSecret)</SecretAccessKey><SessionToken>\(Self.sessionToken)</SessionToken>
+                        <Expiration>2030-01-01T00:00:00Z</Expiration></Credentials><AssumedRoleUser><Arn>arn:aws:sts::123456789012:assumed-role/r/p</Arn></AssumedRoleUser>
+                        </AssumeRoleResult></AssumeRoleResponse>
+                        """)
             }
-            guard SignatureCheck.problem(request, secret: Self.sessionSecret, sessionToken: Self.sessionToken) == nil else {
+            guard SignatureCheck.problem(request, secret: Self.sessionSecret, sessionToken: Self.sessionToken) == nil
+            else {
                 return .init(status: 403, body: "<Error><Code>SignatureDoesNotMatch</Code></Error>")
             }
             // A peer that echoes every secret it can in its error message.
-            return .init(status: 403, body: "<Error><Code>AccessDenied</Code><Message>denied for \(Self.sessionToken) \(Self.sessionSecret) \(Self.secret)</Message></Error>")
+            return .init(
+                status: 403,
+                body:
+                    "<Error><Code>AccessDenied</Code><Message>denied for \(Self.sessionToken) \(Self.sessionSecret) \(Self.secret)</Message></Error>"
+            )
         }
         defer { Task { await server.stop() } }
-        let payload = AWSTesting.payload(.s3, keys(server).merging([
-            "awsRegion": "us-east-1", "awsRoleARN": "arn:aws:iam::123456789012:role/r", "awsExternalID": "ext-1"]) { $1 })
+        let payload = AWSTesting.payload(
+            .s3,
+            keys(server).merging([
+                "awsRegion": "us-east-1", "awsRoleARN": "arn:aws:iam::123456789012:role/r", "awsExternalID": "ext-1",
+            ]) { $1 })
         let report = try await ping(payload)
         #expect(report.category == .permission, "\(report.summary)")
-        #expect(report.message?.contains("the session of role arn:aws:iam::123456789012:role/r") == true, "\(report.summary)")
+        #expect(
+            report.message?.contains("the session of role arn:aws:iam::123456789012:role/r") == true,
+            "\(report.summary)")
         #expect(report.step("sts_assume_role")?.detail?.contains("ASIAPLANTEDSESSION01") == true)
         #expect(server.requests.count == 2)
         // Without keys the service's own credentials (its environment) assume the role.
-        let ambient = try await ping(AWSTesting.payload(.s3, ["awsRegion": "us-east-1", "awsRoleARN": "arn:aws:iam::123456789012:role/r",
-            "awsExternalID": "ext-1", "endpointURL": server.endpoint, "sslRootCert": TestPKI.caPEM]),
+        let ambient = try await ping(
+            AWSTesting.payload(
+                .s3,
+                [
+                    "awsRegion": "us-east-1", "awsRoleARN": "arn:aws:iam::123456789012:role/r",
+                    "awsExternalID": "ext-1", "endpointURL": server.endpoint, "sslRootCert": TestPKI.caPEM,
+                ]),
             environment: ["AWS_ACCESS_KEY_ID": Self.keyID, "AWS_SECRET_ACCESS_KEY": Self.secret])
         #expect(ambient.step("sts_assume_role")?.status == .passed, "\(ambient.summary)")
         // And without either, the ping says so.
-        let none = try await ping(AWSTesting.payload(.s3, ["awsRegion": "us-east-1", "awsRoleARN": "arn:aws:iam::123456789012:role/r",
-            "endpointURL": server.endpoint, "sslRootCert": TestPKI.caPEM]))
+        let none = try await ping(
+            AWSTesting.payload(
+                .s3,
+                [
+                    "awsRegion": "us-east-1", "awsRoleARN": "arn:aws:iam::123456789012:role/r",
+                    "endpointURL": server.endpoint, "sslRootCert": TestPKI.caPEM,
+                ]))
         #expect(none.category == .unsupported, "\(none.summary)")
     }
 
     @Test func describeStreamAnswerThatIsNotAStream() async throws {
         let server = try await ScriptedHTTPServer.start(tls: true) { _ in .json(200, #"{"hello":"world"}"#) }
         defer { Task { await server.stop() } }
-        let report = try await ping(AWSTesting.payload(.dynamodb, keys(server).merging(
-            ["streamsArn": "arn:aws:dynamodb:us-east-1:123456789012:table/t/stream/l"]) { $1 }))
+        let report = try await ping(
+            AWSTesting.payload(
+                .dynamodb,
+                keys(server).merging(
+                    ["streamsArn": "arn:aws:dynamodb:us-east-1:123456789012:table/t/stream/l"]) { $1 }))
         #expect(report.category == .protocolMismatch, "\(report.summary)")
     }
 
@@ -211,17 +272,29 @@ struct AWSScriptedPeerTests {
         switch request.pathOnly {
         case "/api/v1/oauth/tokens":
             guard request.form["grant_type"] == "client_credentials", request.form["client_id"] == "client-1",
-                  request.form["client_secret"] == clientSecret else {
-                return .json(401, #"{"error":"invalid_client","error_description":"bad secret \#(request.form["client_secret"] ?? "")"}"#)
+                request.form["client_secret"] == clientSecret
+            else {
+                return .json(
+                    401,
+                    #"{"error":"invalid_client","error_description":"bad secret \#(request.form["client_secret"] ?? "")"}"#
+                )
             }
-            return .json(200, #"{"access_token":"\#(accessToken)","token_type":"bearer","expires_in":3600,"scope":"\#(request.form["scope"] ?? "")"}"#)
+            return .json(
+                200,
+                #"{"access_token":"\#(accessToken)","token_type":"bearer","expires_in":3600,"scope":"\#(request.form["scope"] ?? "")"}"#
+            )
         case "/api/v1/config":
             let auth = request.header("Authorization")
             guard auth == "Bearer \(accessToken)" || auth == "Bearer \(staticToken)" else {
-                return .json(401, #"{"error":{"message":"token \#(auth ?? "") rejected","type":"NotAuthorizedException","code":401}}"#)
+                return .json(
+                    401,
+                    #"{"error":{"message":"token \#(auth ?? "") rejected","type":"NotAuthorizedException","code":401}}"#
+                )
             }
             if request.query["warehouse"] == "missing" {
-                return .json(404, #"{"error":{"message":"Unable to find warehouse missing","type":"NotFoundException","code":404}}"#)
+                return .json(
+                    404,
+                    #"{"error":{"message":"Unable to find warehouse missing","type":"NotFoundException","code":404}}"#)
             }
             return .json(200, #"{"defaults":{},"overrides":{"prefix":"cat-1"}}"#)
         case "/api/v1/cat-1/namespaces":
@@ -232,7 +305,9 @@ struct AWSScriptedPeerTests {
     }
 
     func rest(_ server: ScriptedHTTPServer, _ extra: [String: String]) -> ConnectorPayload {
-        AWSTesting.payload(.iceberg, ["provider": "rest", "uri": server.endpoint + "/api", "sslRootCert": TestPKI.caPEM].merging(extra) { $1 })
+        AWSTesting.payload(
+            .iceberg,
+            ["provider": "rest", "uri": server.endpoint + "/api", "sslRootCert": TestPKI.caPEM].merging(extra) { $1 })
     }
 
     @Test func icebergRESTWithClientCredentials() async throws {
@@ -240,7 +315,9 @@ struct AWSScriptedPeerTests {
         defer { Task { await server.stop() } }
         let report = try await ping(rest(server, ["credential": "client-1:\(Self.clientSecret)", "warehouse": "wh"]))
         #expect(report.ok, "\(report.summary)")
-        #expect(report.steps.map(\.name) == ["dns", "connect", "tls", "oauth_token", "catalog_config", "list_namespaces"], "\(report.summary)")
+        #expect(
+            report.steps.map(\.name) == ["dns", "connect", "tls", "oauth_token", "catalog_config", "list_namespaces"],
+            "\(report.summary)")
         #expect(report.step("oauth_token")?.detail?.contains("scope PRINCIPAL_ROLE:ALL") == true)
         #expect(report.step("catalog_config")?.detail?.contains("prefix cat-1") == true)
         #expect(report.step("list_namespaces")?.detail == "2 namespaces visible")
@@ -261,8 +338,14 @@ struct AWSScriptedPeerTests {
         #expect(!(badToken.message ?? "").contains("wrong-token-Planted-123456"))
         let missing = try await ping(rest(server, ["token": Self.staticToken, "warehouse": "missing"]))
         #expect(missing.category == .databaseNotFound, "\(missing.summary)")
-        let wrongURI = try await AWSTesting.ping(AWSTesting.engine(), AWSTesting.payload(.iceberg,
-            ["provider": "rest", "uri": server.endpoint + "/elsewhere", "token": Self.staticToken, "sslRootCert": TestPKI.caPEM]))
+        let wrongURI = try await AWSTesting.ping(
+            AWSTesting.engine(),
+            AWSTesting.payload(
+                .iceberg,
+                [
+                    "provider": "rest", "uri": server.endpoint + "/elsewhere", "token": Self.staticToken,
+                    "sslRootCert": TestPKI.caPEM,
+                ]))
         #expect(wrongURI.category == .invalidConfig, "\(wrongURI.summary)")
     }
 }

@@ -8,15 +8,23 @@ import Testing
 /// Shared helpers: an engine with only the AWS probes, payloads, and a report check that no secret leaked.
 enum AWSTesting {
     static func engine(timeout: Duration = .seconds(10), environment: [String: String] = [:]) -> PingEngine {
-        PingEngine(configuration: EngineConfiguration(defaultTimeout: timeout), factories: [AWSProbeFactory(environment: environment)])
+        PingEngine(
+            configuration: EngineConfiguration(defaultTimeout: timeout),
+            factories: [AWSProbeFactory(environment: environment)])
     }
 
-    static func payload(_ type: ConnectorType, _ config: [String: String], role: String? = nil, timeoutSeconds: Double? = nil) -> ConnectorPayload {
-        ConnectorPayload(type: type, sharedConfig: SharedConfig(strings: config), connectionRole: role, timeoutSeconds: timeoutSeconds)
+    static func payload(
+        _ type: ConnectorType, _ config: [String: String], role: String? = nil, timeoutSeconds: Double? = nil
+    ) -> ConnectorPayload {
+        ConnectorPayload(
+            type: type, sharedConfig: SharedConfig(strings: config), connectionRole: role,
+            timeoutSeconds: timeoutSeconds)
     }
 
     /// Pings, then checks that none of `secrets` (nor any secret-named key of the config) is anywhere in the JSON report.
-    static func ping(_ engine: PingEngine, _ payload: ConnectorPayload, secrets: [String] = []) async throws -> PingReport {
+    static func ping(_ engine: PingEngine, _ payload: ConnectorPayload, secrets: [String] = []) async throws
+        -> PingReport
+    {
         let report = try await engine.ping(payload)
         let json = String(decoding: try JSONEncoder().encode(report), as: UTF8.self)
         var planted = secrets
@@ -33,14 +41,18 @@ enum AWSTesting {
     }
 
     /// A config for S3 against `endpoint` (a scripted or moto peer).
-    static func s3Config(endpoint: String, keyID: String = "AKIAIOSFODNN7EXAMPLE", secret: String = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
-                         region: String = "us-east-1", extra: [String: String] = [:]) -> [String: String] {
-        var config = ["awsAccessKeyID": keyID, "awsSecretAccessKey": secret, "awsRegion": region, "endpointURL": endpoint]
+    static func s3Config(
+        endpoint: String, keyID: String = "AKIAIOSFODNN7EXAMPLE",
+        secret: String = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+        region: String = "us-east-1", extra: [String: String] = [:]
+    ) -> [String: String] {
+        var config = [
+            "awsAccessKeyID": keyID, "awsSecretAccessKey": secret, "awsRegion": region, "endpointURL": endpoint,
+        ]
         for (key, value) in extra { config[key] = value }
         return config
     }
 }
-
 
 /// The moto server of `scripts/servers/moto.sh` (read from `PREFLIGHT_TEST_AWS_*`).
 struct MotoTestServer: Sendable {
@@ -57,8 +69,10 @@ struct MotoTestServer: Sendable {
     var streamARN: String
     var keysOnlyStreamARN: String
 
-    static let variables = ["ENDPOINT", "REGION", "GOOD_KEY_ID", "GOOD_SECRET", "DENIED_KEY_ID", "DENIED_SECRET", "ROLE_ARN",
-                            "EXTERNAL_ID", "BUCKET", "EU_BUCKET", "STREAM_ARN", "KEYS_ONLY_STREAM_ARN"].map { "PREFLIGHT_TEST_AWS_\($0)" }
+    static let variables = [
+        "ENDPOINT", "REGION", "GOOD_KEY_ID", "GOOD_SECRET", "DENIED_KEY_ID", "DENIED_SECRET", "ROLE_ARN",
+        "EXTERNAL_ID", "BUCKET", "EU_BUCKET", "STREAM_ARN", "KEYS_ONLY_STREAM_ARN",
+    ].map { "PREFLIGHT_TEST_AWS_\($0)" }
 
     static var missingVariables: [String] { variables.filter { TestEnvironment.value($0) == nil } }
 
@@ -66,9 +80,11 @@ struct MotoTestServer: Sendable {
         guard missingVariables.isEmpty else { return nil }
         func value(_ name: String) -> String { TestEnvironment.value("PREFLIGHT_TEST_AWS_\(name)") ?? "" }
         return MotoTestServer(
-            endpoint: value("ENDPOINT"), region: value("REGION"), goodKeyID: value("GOOD_KEY_ID"), goodSecret: value("GOOD_SECRET"),
+            endpoint: value("ENDPOINT"), region: value("REGION"), goodKeyID: value("GOOD_KEY_ID"),
+            goodSecret: value("GOOD_SECRET"),
             deniedKeyID: value("DENIED_KEY_ID"), deniedSecret: value("DENIED_SECRET"), roleARN: value("ROLE_ARN"),
-            externalID: value("EXTERNAL_ID"), bucket: value("BUCKET"), euBucket: value("EU_BUCKET"), streamARN: value("STREAM_ARN"),
+            externalID: value("EXTERNAL_ID"), bucket: value("BUCKET"), euBucket: value("EU_BUCKET"),
+            streamARN: value("STREAM_ARN"),
             keysOnlyStreamARN: value("KEYS_ONLY_STREAM_ARN"))
     }
 }

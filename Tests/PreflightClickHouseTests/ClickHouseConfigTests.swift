@@ -11,7 +11,9 @@ struct ClickHouseConfigTests {
     @Test func nativePortsMapToTheHTTPInterface() throws {
         let secure = try config(["addresses": .array([.string("abc.eu-west-1.aws.clickhouse.cloud:9440")])])
         #expect(secure.addresses[0].endpoint.description == "https://abc.eu-west-1.aws.clickhouse.cloud:8443")
-        #expect(secure.addresses[0].portNote?.contains("9440 in addresses is ClickHouse's native TCP protocol port") == true)
+        #expect(
+            secure.addresses[0].portNote?.contains("9440 in addresses is ClickHouse's native TCP protocol port") == true
+        )
         #expect(secure.username == "default")
         #expect(!secure.isInsecure)
 
@@ -42,12 +44,16 @@ struct ClickHouseConfigTests {
     }
 
     @Test func extensionKeys() throws {
-        let parsed = try config(["addresses": .string("a:9440"), "username": .string("cdc"), "password": .string("pw"),
-                                 "database": .string("analytics")])
+        let parsed = try config([
+            "addresses": .string("a:9440"), "username": .string("cdc"), "password": .string("pw"),
+            "database": .string("analytics"),
+        ])
         #expect(parsed.username == "cdc")
         #expect(parsed.password == "pw")
         #expect(parsed.database == "analytics")
-        #expect(throws: InvalidConfig.self) { try config(["addresses": .string("a"), "sslRootCert": .string("not pem")]) }
+        #expect(throws: InvalidConfig.self) {
+            try config(["addresses": .string("a"), "sslRootCert": .string("not pem")])
+        }
     }
 
     @Test func badAddressesAreRefused() {
@@ -60,9 +66,13 @@ struct ClickHouseConfigTests {
         #expect(throws: InvalidConfig.self) { try config(["addresses": .string("user:pw@a:9440")]) }
         #expect(throws: InvalidConfig.self) { try config(["addresses": .string("tcp://a:9000")]) }
         #expect(throws: InvalidConfig.self) { try config(["addresses": .string("http://a:8123")]) }
-        #expect(throws: InvalidConfig.self) { try config(["addresses": .string("https://a:8443"), "isInsecure": .bool(true)]) }
+        #expect(throws: InvalidConfig.self) {
+            try config(["addresses": .string("https://a:8443"), "isInsecure": .bool(true)])
+        }
         #expect(throws: InvalidConfig.self) { try config(["addresses": .string("a:8443/path")]) }
-        #expect(throws: InvalidConfig.self) { try config(["addresses": .string("a"), "password": .string("line\nbreak")]) }
+        #expect(throws: InvalidConfig.self) {
+            try config(["addresses": .string("a"), "password": .string("line\nbreak")])
+        }
     }
 
     @Test func secretsAreNotEchoed() {
@@ -76,6 +86,7 @@ struct ClickHouseConfigTests {
 
     @Test func factoryServesClickHouse() throws {
         #expect(ClickHouseProbeFactory().types == [.clickhouse])
-        _ = try ClickHouseProbeFactory().makeProbe(for: ConnectorPayload(type: .clickhouse, sharedConfig: SharedConfig(["addresses": .string("a:9440")])))
+        _ = try ClickHouseProbeFactory().makeProbe(
+            for: ConnectorPayload(type: .clickhouse, sharedConfig: SharedConfig(["addresses": .string("a:9440")])))
     }
 }

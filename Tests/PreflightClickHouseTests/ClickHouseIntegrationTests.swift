@@ -31,7 +31,8 @@ struct ClickHouseTestServer: Sendable {
         guard missingVariables.isEmpty else { return nil }
         func value(_ name: String) -> String { TestEnvironment.value("PREFLIGHT_TEST_CLICKHOUSE_\(name)") ?? "" }
         guard let http = Int(value("HTTP_PORT")), let tcp = Int(value("TCP_PORT")) else { return nil }
-        return ClickHouseTestServer(host: value("HOST"), httpPort: http, tcpPort: tcp, user: value("USER"), password: value("PASSWORD"),
+        return ClickHouseTestServer(
+            host: value("HOST"), httpPort: http, tcpPort: tcp, user: value("USER"), password: value("PASSWORD"),
             readonlyUser: value("READONLY_USER"), readonlyPassword: value("READONLY_PASSWORD"),
             scopedUser: value("SCOPED_USER"), scopedPassword: value("SCOPED_PASSWORD"), database: value("DATABASE"))
     }
@@ -40,27 +41,40 @@ struct ClickHouseTestServer: Sendable {
 }
 
 /// Pings against the real ClickHouse 18.16 (Debian's package) of scripts/servers/clickhouse.sh, over plain HTTP.
-@Suite(.enabled(if: ClickHouseTestServer.fromEnvironment() != nil || TestEnvironment.requireIntegration, "needs scripts/servers/clickhouse.sh"))
+@Suite(
+    .enabled(
+        if: ClickHouseTestServer.fromEnvironment() != nil || TestEnvironment.requireIntegration,
+        "needs scripts/servers/clickhouse.sh"))
 struct ClickHouseIntegrationTests {
     let server: ClickHouseTestServer
     let engine = ClickHouseTesting.engine(timeout: .seconds(10))
 
     init() throws {
-        server = try #require(ClickHouseTestServer.fromEnvironment(), "missing \(ClickHouseTestServer.missingVariables): run scripts/servers/clickhouse.sh start DIR ENVFILE and source ENVFILE")
+        server = try #require(
+            ClickHouseTestServer.fromEnvironment(),
+            "missing \(ClickHouseTestServer.missingVariables): run scripts/servers/clickhouse.sh start DIR ENVFILE and source ENVFILE"
+        )
     }
 
-    func ping(_ addresses: [String]? = nil, user: String? = nil, password: String?, database: String? = nil) async throws -> PingReport {
+    func ping(_ addresses: [String]? = nil, user: String? = nil, password: String?, database: String? = nil)
+        async throws -> PingReport
+    {
         var extra: [String: JSONValue] = [:]
         if let database { extra["database"] = .string(database) }
-        return try await ClickHouseTesting.ping(engine, ClickHouseTesting.payload(
-            addresses: addresses ?? [server.address], username: user ?? server.user, password: password, extra: extra))
+        return try await ClickHouseTesting.ping(
+            engine,
+            ClickHouseTesting.payload(
+                addresses: addresses ?? [server.address], username: user ?? server.user, password: password,
+                extra: extra))
     }
 
     @Test func goodLoginSucceeds() async throws {
         let report = try await ping(password: server.password, database: server.database)
         #expect(report.ok, "\(report.summary)")
         #expect(report.step("ping")?.detail?.contains("GET /ping answered Ok.") == true, "\(report.summary)")
-        #expect(report.step("auth")?.detail?.contains("user \(server.user) authenticated; ClickHouse 18.16") == true, "\(report.summary)")
+        #expect(
+            report.step("auth")?.detail?.contains("user \(server.user) authenticated; ClickHouse 18.16") == true,
+            "\(report.summary)")
         #expect(report.step("auth")?.detail?.contains("database \(server.database)") == true)
     }
 
@@ -108,7 +122,8 @@ struct ClickHouseIntegrationTests {
     }
 
     @Test func noAnsweringAddressNamesEach() async throws {
-        let report = try await ping(["127.0.0.1:\(closedPort())", "127.0.0.1:\(closedPort())"], password: server.password)
+        let report = try await ping(
+            ["127.0.0.1:\(closedPort())", "127.0.0.1:\(closedPort())"], password: server.password)
         #expect(report.category == .refused, "\(report.summary)")
         #expect(report.message?.contains("none of the 2 ClickHouse addresses answered") == true, "\(report.summary)")
     }
@@ -126,6 +141,8 @@ struct ClickHouseIntegrationTests {
             #expect(report.ok)
             durations.append(report.durationMs)
         }
-        print("clickhouse ping (HTTP, /ping + SELECT version()) ms: \(durations.map { String(format: "%.1f", $0) }.joined(separator: " "))")
+        print(
+            "clickhouse ping (HTTP, /ping + SELECT version()) ms: \(durations.map { String(format: "%.1f", $0) }.joined(separator: " "))"
+        )
     }
 }

@@ -13,28 +13,42 @@ struct ClickHouseScriptedPeerTests {
     static func modern(_ request: ScriptedHTTPServer.Request) async -> ScriptedHTTPServer.Response {
         if request.pathOnly == "/ping" { return .init(status: 200, body: "Ok.\n") }
         guard request.pathOnly == "/" else { return .init(status: 404, body: "There is no handle \(request.pathOnly)") }
-        guard request.header("X-ClickHouse-User") == "cdc", request.header("X-ClickHouse-Key") == "Modern-CH-Pass-1" else {
-            return .init(status: 401, headers: [("X-ClickHouse-Exception-Code", "516")],
-                body: "Code: 516. DB::Exception: \(request.header("X-ClickHouse-User") ?? "default"): Authentication failed: password is incorrect, or there is no user with such name. (AUTHENTICATION_FAILED) (version 24.3.1.2672 (official build))\n")
+        guard request.header("X-ClickHouse-User") == "cdc", request.header("X-ClickHouse-Key") == "Modern-CH-Pass-1"
+        else {
+            return .init(
+                status: 401, headers: [("X-ClickHouse-Exception-Code", "516")],
+                body:
+                    "Code: 516. DB::Exception: \(request.header("X-ClickHouse-User") ?? "default"): Authentication failed: password is incorrect, or there is no user with such name. (AUTHENTICATION_FAILED) (version 24.3.1.2672 (official build))\n"
+            )
         }
         switch request.header("X-ClickHouse-Database") {
         case nil, "analytics"?:
             return .init(status: 200, headers: [("X-ClickHouse-Server-Display-Name", "ch-1")], body: "24.3.1.2672\n")
         case "secret_db"?:
-            return .init(status: 403, headers: [("X-ClickHouse-Exception-Code", "497")],
-                body: "Code: 497. DB::Exception: cdc: Not enough privileges. To execute this query, it's necessary to have the grant SHOW TABLES ON secret_db.*. (ACCESS_DENIED) (version 24.3.1.2672 (official build))\n")
+            return .init(
+                status: 403, headers: [("X-ClickHouse-Exception-Code", "497")],
+                body:
+                    "Code: 497. DB::Exception: cdc: Not enough privileges. To execute this query, it's necessary to have the grant SHOW TABLES ON secret_db.*. (ACCESS_DENIED) (version 24.3.1.2672 (official build))\n"
+            )
         case let other?:
-            return .init(status: 404, headers: [("X-ClickHouse-Exception-Code", "81")],
-                body: "Code: 81. DB::Exception: Database \(other) does not exist. (UNKNOWN_DATABASE) (version 24.3.1.2672 (official build))\n")
+            return .init(
+                status: 404, headers: [("X-ClickHouse-Exception-Code", "81")],
+                body:
+                    "Code: 81. DB::Exception: Database \(other) does not exist. (UNKNOWN_DATABASE) (version 24.3.1.2672 (official build))\n"
+            )
         }
     }
 
-    func ping(_ server: ScriptedHTTPServer, password: String, database: String? = nil, caPEM: String? = TestPKI.caPEM) async throws -> PingReport {
+    func ping(_ server: ScriptedHTTPServer, password: String, database: String? = nil, caPEM: String? = TestPKI.caPEM)
+        async throws -> PingReport
+    {
         var extra: [String: JSONValue] = ["httpPort": .number(Double(server.port))]
         if let caPEM { extra["sslRootCert"] = .string(caPEM) }
         if let database { extra["database"] = .string(database) }
-        return try await ClickHouseTesting.ping(engine, ClickHouseTesting.payload(
-            addresses: ["127.0.0.1:9440"], username: "cdc", password: password, insecure: false, extra: extra))
+        return try await ClickHouseTesting.ping(
+            engine,
+            ClickHouseTesting.payload(
+                addresses: ["127.0.0.1:9440"], username: "cdc", password: password, insecure: false, extra: extra))
     }
 
     @Test func httpsLoginWithVerifiedCertificate() async throws {
@@ -43,8 +57,12 @@ struct ClickHouseScriptedPeerTests {
         let report = try await ping(server, password: "Modern-CH-Pass-1", database: "analytics")
         #expect(report.ok, "\(report.summary)")
         #expect(report.step("tls")?.detail?.contains("certificate verified") == true, "\(report.summary)")
-        #expect(report.step("auth")?.detail == "user cdc authenticated; ClickHouse 24.3.1.2672, database analytics (server ch-1)")
-        #expect(report.step("ping")?.detail?.contains("httpPort \(server.port) replaces port 9440") == true, "\(report.summary)")
+        #expect(
+            report.step("auth")?.detail
+                == "user cdc authenticated; ClickHouse 24.3.1.2672, database analytics (server ch-1)")
+        #expect(
+            report.step("ping")?.detail?.contains("httpPort \(server.port) replaces port 9440") == true,
+            "\(report.summary)")
         let query = try #require(server.requests.last)
         #expect(query.method == "GET")
         #expect(query.query["query"] == "SELECT version()")
@@ -78,7 +96,9 @@ struct ClickHouseScriptedPeerTests {
 
     @Test func anotherWebServerIsProtocolMismatch() async throws {
         let server = try await ScriptedHTTPServer.start(tls: true) { _ in
-            .init(status: 404, headers: [("Server", "nginx/1.25.3"), ("Content-Type", "text/html")], body: "<html><body>404 Not Found</body></html>")
+            .init(
+                status: 404, headers: [("Server", "nginx/1.25.3"), ("Content-Type", "text/html")],
+                body: "<html><body>404 Not Found</body></html>")
         }
         defer { Task { await server.stop() } }
         let report = try await ping(server, password: "Modern-CH-Pass-1")
@@ -90,8 +110,10 @@ struct ClickHouseScriptedPeerTests {
     @Test func plainHTTPToATLSPortSaysSetIsInsecureFalse() async throws {
         let server = try await ScriptedHTTPServer.start(tls: true, handler: Self.modern)
         defer { Task { await server.stop() } }
-        let report = try await ClickHouseTesting.ping(engine, ClickHouseTesting.payload(
-            addresses: ["127.0.0.1:\(server.port)"], username: "cdc", password: "Modern-CH-Pass-1", insecure: true))
+        let report = try await ClickHouseTesting.ping(
+            engine,
+            ClickHouseTesting.payload(
+                addresses: ["127.0.0.1:\(server.port)"], username: "cdc", password: "Modern-CH-Pass-1", insecure: true))
         #expect(!report.ok, "\(report.summary)")
         #expect(report.hint?.contains("isInsecure") == true, "\(report.summary) hint: \(report.hint ?? "")")
     }
@@ -107,8 +129,10 @@ struct ClickHouseHostilePeerTests {
         let peer = try await HostilePeer(behaviour)
         defer { Task { await peer.shutdown() } }
         let start = ContinuousClock.now
-        let report = try await ClickHouseTesting.ping(engine, ClickHouseTesting.payload(
-            addresses: ["127.0.0.1:\(peer.port)"], password: Self.password, timeoutSeconds: timeout))
+        let report = try await ClickHouseTesting.ping(
+            engine,
+            ClickHouseTesting.payload(
+                addresses: ["127.0.0.1:\(peer.port)"], password: Self.password, timeoutSeconds: timeout))
         let elapsed = ContinuousClock.now - start
         #expect(elapsed < .milliseconds(2500), "ended after \(elapsed)")
         #expect(!String(decoding: try JSONEncoder().encode(report), as: UTF8.self).contains(Self.password))
@@ -121,12 +145,14 @@ struct ClickHouseHostilePeerTests {
     }
 
     @Test func dripTimesOut() async throws {
-        let report = try await ping(.drip(bytes: Array("HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\nOk.\n".utf8), interval: .milliseconds(300)))
+        let report = try await ping(
+            .drip(bytes: Array("HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\nOk.\n".utf8), interval: .milliseconds(300)))
         #expect(report.category == .timeout, "\(report.summary)")
     }
 
     @Test func garbageIsProtocolMismatch() async throws {
-        let report = try await ping(.replyWith([0x13, 0x37, 0x00, 0x05, 0xDE, 0xAD, 0xBE, 0xEF, 0x0d, 0x0a, 0x0d, 0x0a]))
+        let report = try await ping(
+            .replyWith([0x13, 0x37, 0x00, 0x05, 0xDE, 0xAD, 0xBE, 0xEF, 0x0d, 0x0a, 0x0d, 0x0a]))
         #expect(report.category == .protocolMismatch, "\(report.summary)")
     }
 
@@ -136,7 +162,8 @@ struct ClickHouseHostilePeerTests {
     }
 
     @Test func hugeBodyIsRefused() async throws {
-        let report = try await ping(.flood(header: Array("HTTP/1.1 200 OK\r\nContent-Length: 999999999\r\n\r\n".utf8), onAccept: false))
+        let report = try await ping(
+            .flood(header: Array("HTTP/1.1 200 OK\r\nContent-Length: 999999999\r\n\r\n".utf8), onAccept: false))
         #expect(report.category == .protocolMismatch, "\(report.summary)")
     }
 

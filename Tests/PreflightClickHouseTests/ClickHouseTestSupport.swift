@@ -10,9 +10,13 @@ enum ClickHouseTesting {
         PingEngine(configuration: EngineConfiguration(defaultTimeout: timeout), factories: [ClickHouseProbeFactory()])
     }
 
-    static func payload(addresses: [String], username: String? = nil, password: String? = nil, insecure: Bool = true,
-                        extra: [String: JSONValue] = [:], timeoutSeconds: Double? = nil) -> ConnectorPayload {
-        var config: [String: JSONValue] = ["addresses": .array(addresses.map { .string($0) }), "isInsecure": .bool(insecure)]
+    static func payload(
+        addresses: [String], username: String? = nil, password: String? = nil, insecure: Bool = true,
+        extra: [String: JSONValue] = [:], timeoutSeconds: Double? = nil
+    ) -> ConnectorPayload {
+        var config: [String: JSONValue] = [
+            "addresses": .array(addresses.map { .string($0) }), "isInsecure": .bool(insecure),
+        ]
         if let username { config["username"] = .string(username) }
         if let password { config["password"] = .string(password) }
         for (key, value) in extra { config[key] = value }
@@ -29,4 +33,3 @@ enum ClickHouseTesting {
         return report
     }
 }
-

@@ -33,16 +33,21 @@ struct ConnectorPayloadTests {
         #expect(message.contains("not valid JSON"), "\(message)")
     }
 
-    @Test("not an object", arguments: [
-        ("[1, 2]", "an array"), ("\"postgresql\"", "a string"), ("42", "a number"), ("true", "a boolean"), ("null", "null"),
-    ])
+    @Test(
+        "not an object",
+        arguments: [
+            ("[1, 2]", "an array"), ("\"postgresql\"", "a string"), ("42", "a number"), ("true", "a boolean"),
+            ("null", "null"),
+        ])
     func notAnObject(_ body: String, _ kind: String) {
         let message = failure(body)
         #expect(message.contains("must be a JSON object"), "\(message)")
         #expect(message.contains(kind), "\(message)")
     }
 
-    @Test("type missing or null lists the supported types", arguments: [#"{}"#, #"{"type": null}"#, #"{"sharedConfig": {}}"#])
+    @Test(
+        "type missing or null lists the supported types",
+        arguments: [#"{}"#, #"{"type": null}"#, #"{"sharedConfig": {}}"#])
     func typeMissing(_ body: String) {
         let message = failure(body)
         #expect(message.contains("type is required"), "\(message)")
@@ -51,10 +56,12 @@ struct ConnectorPayloadTests {
         }
     }
 
-    @Test("type of the wrong JSON type", arguments: [
-        (#"{"type": 5}"#, "a number"), (#"{"type": ["postgresql"]}"#, "an array"),
-        (#"{"type": {"name": "postgresql"}}"#, "an object"), (#"{"type": true}"#, "a boolean"),
-    ])
+    @Test(
+        "type of the wrong JSON type",
+        arguments: [
+            (#"{"type": 5}"#, "a number"), (#"{"type": ["postgresql"]}"#, "an array"),
+            (#"{"type": {"name": "postgresql"}}"#, "an object"), (#"{"type": true}"#, "a boolean"),
+        ])
     func typeWrongKind(_ body: String, _ kind: String) {
         let message = failure(body)
         #expect(message.contains("type must be a string"), "\(message)")
@@ -84,9 +91,11 @@ struct ConnectorPayloadTests {
         #expect(try decode(#"{"type": "\#(type.rawValue)"}"#).type == type)
     }
 
-    @Test("sharedConfig that is not an object", arguments: [
-        (#""host=db""#, "a string"), ("[1]", "an array"), ("7", "a number"), ("false", "a boolean"),
-    ])
+    @Test(
+        "sharedConfig that is not an object",
+        arguments: [
+            (#""host=db""#, "a string"), ("[1]", "an array"), ("7", "a number"), ("false", "a boolean"),
+        ])
     func sharedConfigNotObject(_ value: String, _ kind: String) {
         let message = failure(#"{"type": "postgresql", "sharedConfig": \#(value)}"#)
         #expect(message.contains("sharedConfig must be an object"), "\(message)")
@@ -98,9 +107,11 @@ struct ConnectorPayloadTests {
         #expect(payload.sharedConfig == SharedConfig())
     }
 
-    @Test("bad UUIDs name the field and not the value", arguments: [
-        "sshTunnelUUID", "environmentUUID", "privateLinkUUID", "snapshotPrivateLinkUUID",
-    ])
+    @Test(
+        "bad UUIDs name the field and not the value",
+        arguments: [
+            "sshTunnelUUID", "environmentUUID", "privateLinkUUID", "snapshotPrivateLinkUUID",
+        ])
     func badUUID(_ field: String) {
         let message = failure(#"{"type": "postgresql", "\#(field)": "not-a-uuid-value"}"#)
         #expect(message.contains("\(field) must be a UUID"), "\(message)")
@@ -112,7 +123,8 @@ struct ConnectorPayloadTests {
 
     @Test func goodUUIDs() throws {
         let uuid = "3F2B8C1E-5D4A-4E6B-9C7D-1A2B3C4D5E6F"
-        let payload = try decode(#"""
+        let payload = try decode(
+            #"""
             {"type": "postgresql", "sshTunnelUUID": "\#(uuid.lowercased())", "environmentUUID": "\#(uuid)",
              "privateLinkUUID": "\#(uuid)", "snapshotPrivateLinkUUID": "\#(uuid)"}
             """#)
@@ -122,7 +134,9 @@ struct ConnectorPayloadTests {
         #expect(payload.snapshotPrivateLinkUUID == UUID(uuidString: uuid))
     }
 
-    @Test("string fields of the wrong type", arguments: ["dataPlaneName", "defaultDatabase", "label", "uuid", "connectionRole"])
+    @Test(
+        "string fields of the wrong type",
+        arguments: ["dataPlaneName", "defaultDatabase", "label", "uuid", "connectionRole"])
     func stringFieldWrongType(_ field: String) {
         let message = failure(#"{"type": "postgresql", "\#(field)": {"a": 1}}"#)
         #expect(message.contains("\(field) must be a string, not an object"), "\(message)")
@@ -134,7 +148,9 @@ struct ConnectorPayloadTests {
         #expect(message.contains("timeoutSeconds must be a number of seconds, at least 0.1"), "\(message)")
     }
 
-    @Test("timeoutSeconds that is not a number", arguments: [(#""5""#, "a string"), ("true", "a boolean"), ("[5]", "an array")])
+    @Test(
+        "timeoutSeconds that is not a number",
+        arguments: [(#""5""#, "a string"), ("true", "a boolean"), ("[5]", "an array")])
     func timeoutNotNumber(_ value: String, _ kind: String) {
         let message = failure(#"{"type": "postgresql", "timeoutSeconds": \#(value)}"#)
         #expect(message.contains("timeoutSeconds must be a number"), "\(message)")
@@ -251,6 +267,8 @@ struct ConnectorPayloadTests {
         }
         #expect(!failure(#"{"type": "postgresql", "timeoutSeconds": "\#(secret)"}"#).contains(secret))
         #expect(!failure(#"{"type": "postgresql", "sharedConfig": "\#(secret)"}"#).contains(secret))
-        #expect(!failure(#"{"type": "postgresql", "sharedConfig": {"password": "x"}, "bogus": "\#(secret)", "label": 1}"#).contains(secret))
+        #expect(
+            !failure(#"{"type": "postgresql", "sharedConfig": {"password": "x"}, "bogus": "\#(secret)", "label": 1}"#)
+                .contains(secret))
     }
 }

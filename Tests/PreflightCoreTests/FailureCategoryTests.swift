@@ -6,11 +6,12 @@ import Testing
 struct FailureCategoryTests {
     /// Clients switch on these strings: the list is exact, in order, and never changes.
     @Test func rawValuesAreExactlyTheDocumentedVocabulary() {
-        #expect(FailureCategory.allCases.map(\.rawValue) == [
-            "invalid_config", "dns", "egress_denied", "refused", "timeout", "unreachable", "ssh", "tls",
-            "protocol_mismatch", "auth", "database_not_found", "permission", "cdc_not_ready", "server_unavailable",
-            "unsupported", "internal",
-        ])
+        #expect(
+            FailureCategory.allCases.map(\.rawValue) == [
+                "invalid_config", "dns", "egress_denied", "refused", "timeout", "unreachable", "ssh", "tls",
+                "protocol_mismatch", "auth", "database_not_found", "permission", "cdc_not_ready", "server_unavailable",
+                "unsupported", "internal",
+            ])
     }
 
     @Test func encodesAsItsRawValue() throws {
@@ -20,18 +21,24 @@ struct FailureCategoryTests {
     }
 
     @Test func transience() {
-        #expect(Set(FailureCategory.allCases.filter(\.isTransient)) == [.timeout, .unreachable, .serverUnavailable, .refused, .internalError])
+        #expect(
+            Set(FailureCategory.allCases.filter(\.isTransient)) == [
+                .timeout, .unreachable, .serverUnavailable, .refused, .internalError,
+            ])
     }
 
     @Test func reachedServer() {
-        #expect(Set(FailureCategory.allCases.filter(\.reachedServer)) == [
-            .auth, .databaseNotFound, .permission, .cdcNotReady, .serverUnavailable, .tls, .protocolMismatch, .unsupported,
-        ])
+        #expect(
+            Set(FailureCategory.allCases.filter(\.reachedServer)) == [
+                .auth, .databaseNotFound, .permission, .cdcNotReady, .serverUnavailable, .tls, .protocolMismatch,
+                .unsupported,
+            ])
     }
 
     @Test func reportEncodesCategoryAndOmitsNothingNeeded() throws {
-        let report = PingReport(ok: false, type: "postgresql", category: .refused, transient: true, message: "m",
-                                durationMs: 1.5, dataPlane: "local")
+        let report = PingReport(
+            ok: false, type: "postgresql", category: .refused, transient: true, message: "m",
+            durationMs: 1.5, dataPlane: "local")
         let object = try #require(JSONSerialization.jsonObject(with: JSONEncoder().encode(report)) as? [String: Any])
         #expect(object["category"] as? String == "refused")
         #expect(object["ok"] as? Bool == false)

@@ -36,11 +36,15 @@ struct PingDeadlineTests {
         #expect(Duration.microseconds(250).milliseconds == 0.25)
     }
 
-    @Test("humanDescription", arguments: [
-        (Duration.zero, "0 ms"), (.milliseconds(1), "1 ms"), (.milliseconds(850), "850 ms"), (.microseconds(849_600), "850 ms"),
-        (.milliseconds(1000), "1 s"), (.milliseconds(1050), "1.1 s"), (.milliseconds(4200), "4.2 s"), (.seconds(3), "3 s"),
-        (.seconds(15), "15 s"), (.milliseconds(2750), "2.8 s"), (.seconds(90), "90 s"),
-    ])
+    @Test(
+        "humanDescription",
+        arguments: [
+            (Duration.zero, "0 ms"), (.milliseconds(1), "1 ms"), (.milliseconds(850), "850 ms"),
+            (.microseconds(849_600), "850 ms"),
+            (.milliseconds(1000), "1 s"), (.milliseconds(1050), "1.1 s"), (.milliseconds(4200), "4.2 s"),
+            (.seconds(3), "3 s"),
+            (.seconds(15), "15 s"), (.milliseconds(2750), "2.8 s"), (.seconds(90), "90 s"),
+        ])
     func humanDescription(_ duration: Duration, _ expected: String) {
         #expect(duration.humanDescription == expected)
     }

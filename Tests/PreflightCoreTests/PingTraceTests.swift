@@ -74,7 +74,9 @@ struct PingTraceTests {
         trace.updateTarget({ $0.connectedAddress = "10.0.0.5:5432" }, host: "ignored", port: 1)
         trace.check(ReadinessCheck(name: "wal_level", status: .failed, observed: "replica", required: "logical"))
         let sealed = trace.seal()
-        #expect(sealed.target == PingTarget(host: "db", port: 5432, addresses: ["10.0.0.5:5432"], connectedAddress: "10.0.0.5:5432"))
+        #expect(
+            sealed.target
+                == PingTarget(host: "db", port: 5432, addresses: ["10.0.0.5:5432"], connectedAddress: "10.0.0.5:5432"))
         #expect(sealed.checks.map(\.name) == ["wal_level"])
     }
 

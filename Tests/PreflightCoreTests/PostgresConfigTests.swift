@@ -5,11 +5,17 @@ import Testing
 struct PostgresConfigTests {
     static let pem = TestPEM.certificate
 
-    private func config(_ type: ConnectorType, _ values: [String: String], defaultDatabase: String? = nil) throws(InvalidConfig) -> PostgresConfig {
-        try PostgresConfig(payload: ConnectorPayload(type: type, sharedConfig: SharedConfig(strings: values), defaultDatabase: defaultDatabase))
+    private func config(_ type: ConnectorType, _ values: [String: String], defaultDatabase: String? = nil)
+        throws(InvalidConfig) -> PostgresConfig
+    {
+        try PostgresConfig(
+            payload: ConnectorPayload(
+                type: type, sharedConfig: SharedConfig(strings: values), defaultDatabase: defaultDatabase))
     }
 
-    private func failure(_ type: ConnectorType, _ values: [String: String], sourceLocation: SourceLocation = #_sourceLocation) -> String {
+    private func failure(
+        _ type: ConnectorType, _ values: [String: String], sourceLocation: SourceLocation = #_sourceLocation
+    ) -> String {
         do {
             let config = try config(type, values)
             Issue.record("expected InvalidConfig, got \(config)", sourceLocation: sourceLocation)
@@ -33,7 +39,9 @@ struct PostgresConfigTests {
     }
 
     @Test func postgresqlExplicitValues() throws {
-        let config = try config(.postgresql, ["host": "[::1]", "port": "6432", "user": "artie", "sslMode": "verify-full"], defaultDatabase: "app")
+        let config = try config(
+            .postgresql, ["host": "[::1]", "port": "6432", "user": "artie", "sslMode": "verify-full"],
+            defaultDatabase: "app")
         #expect(config.host == "::1")
         #expect(config.port == 6432)
         #expect(config.database == "app")
@@ -45,7 +53,9 @@ struct PostgresConfigTests {
     @Test func postgresqlRequiresHostAndUser() {
         #expect(failure(.postgresql, ["user": "artie"]) == "sharedConfig.host is required for postgresql")
         #expect(failure(.postgresql, ["host": "db"]) == "sharedConfig.user is required for postgresql")
-        #expect(failure(.postgresql, ["host": "db", "user": "u", "port": "99999"]) == "sharedConfig.port is 99999, outside 1-65535")
+        #expect(
+            failure(.postgresql, ["host": "db", "user": "u", "port": "99999"])
+                == "sharedConfig.port is 99999, outside 1-65535")
     }
 
     // MARK: cockroach
@@ -61,7 +71,8 @@ struct PostgresConfigTests {
     // MARK: redshift
 
     @Test func redshiftEndpointWithPort() throws {
-        let config = try config(.redshift, ["endpoint": "cluster.abc123.us-east-1.redshift.amazonaws.com:5440", "username": "admin"])
+        let config = try config(
+            .redshift, ["endpoint": "cluster.abc123.us-east-1.redshift.amazonaws.com:5440", "username": "admin"])
         #expect(config.host == "cluster.abc123.us-east-1.redshift.amazonaws.com")
         #expect(config.port == 5440)
         #expect(config.user == "admin")
@@ -95,17 +106,23 @@ struct PostgresConfigTests {
         let config = try config(.redshift, ["host": "cluster.example.com", "username": "a"])
         #expect(config.host == "cluster.example.com")
         #expect(config.port == 5439)
-        #expect(try self.config(.redshift, ["host": "cluster.example.com", "port": "5440", "username": "a"]).port == 5440)
+        #expect(
+            try self.config(.redshift, ["host": "cluster.example.com", "port": "5440", "username": "a"]).port == 5440)
     }
 
     @Test func redshiftBadEndpoints() {
-        #expect(failure(.redshift, ["endpoint": "cluster.example.com:abc", "username": "a"]) == "sharedConfig.endpoint must be \"host:port\" with a port from 1 to 65535")
-        #expect(failure(.redshift, ["endpoint": "cluster.example.com:70000", "username": "a"]) == "sharedConfig.endpoint must be \"host:port\" with a port from 1 to 65535")
+        #expect(
+            failure(.redshift, ["endpoint": "cluster.example.com:abc", "username": "a"])
+                == "sharedConfig.endpoint must be \"host:port\" with a port from 1 to 65535")
+        #expect(
+            failure(.redshift, ["endpoint": "cluster.example.com:70000", "username": "a"])
+                == "sharedConfig.endpoint must be \"host:port\" with a port from 1 to 65535")
         let url = failure(.redshift, ["endpoint": "https://admin:pw-in-url@cluster.example.com:5439", "username": "a"])
         #expect(url.hasPrefix("sharedConfig.endpoint"), "\(url)")
         #expect(!url.contains("pw-in-url"), "\(url)")
         #expect(failure(.redshift, ["username": "a"]).hasPrefix("sharedConfig.endpoint is required for redshift"))
-        #expect(failure(.redshift, ["endpoint": "cluster.example.com"]) == "sharedConfig.username is required for redshift")
+        #expect(
+            failure(.redshift, ["endpoint": "cluster.example.com"]) == "sharedConfig.username is required for redshift")
     }
 
     @Test("redshift refuses plaintext modes", arguments: ["disable", "prefer"])
@@ -116,7 +133,9 @@ struct PostgresConfigTests {
 
     @Test("redshift accepts TLS modes", arguments: [SSLMode.require, .verifyCA, .verifyFull])
     func redshiftAcceptsTLSModes(_ mode: SSLMode) throws {
-        #expect(try config(.redshift, ["endpoint": "c.example.com", "username": "a", "sslMode": mode.rawValue]).tls.mode == mode)
+        #expect(
+            try config(.redshift, ["endpoint": "c.example.com", "username": "a", "sslMode": mode.rawValue]).tls.mode
+                == mode)
     }
 
     // MARK: TLS keys
@@ -127,12 +146,15 @@ struct PostgresConfigTests {
     }
 
     @Test func requireWithCABecomesVerifyCA() throws {
-        let config = try config(.postgresql, ["host": "db", "user": "u", "sslMode": "require", "sslRootCert": Self.pem])
+        let config = try config(
+            .postgresql, ["host": "db", "user": "u", "sslMode": "require", "sslRootCert": Self.pem])
         #expect(config.tls.mode == .verifyCA)
         #expect(config.tls.rootCertificatesPEM == Self.pem)
-        let full = try self.config(.postgresql, ["host": "db", "user": "u", "sslMode": "verify-full", "sslRootCert": Self.pem])
+        let full = try self.config(
+            .postgresql, ["host": "db", "user": "u", "sslMode": "verify-full", "sslRootCert": Self.pem])
         #expect(full.tls.mode == .verifyFull)
-        let redshift = try self.config(.redshift, ["endpoint": "c.example.com", "username": "a", "sslRootCert": Self.pem])
+        let redshift = try self.config(
+            .redshift, ["endpoint": "c.example.com", "username": "a", "sslRootCert": Self.pem])
         #expect(redshift.tls.mode == .verifyCA)
     }
 
@@ -142,10 +164,14 @@ struct PostgresConfigTests {
     }
 
     @Test func passwordOfTheWrongTypeIsNotEchoed() {
-        let payload = ConnectorPayload(type: .postgresql, sharedConfig: SharedConfig([
-            "host": .string("db"), "user": .string("u"), "password": .number(987_654_321),
-        ]))
-        #expect(throws: InvalidConfig("sharedConfig.password must be a string, not a number")) { try PostgresConfig(payload: payload) }
+        let payload = ConnectorPayload(
+            type: .postgresql,
+            sharedConfig: SharedConfig([
+                "host": .string("db"), "user": .string("u"), "password": .number(987_654_321),
+            ]))
+        #expect(throws: InvalidConfig("sharedConfig.password must be a string, not a number")) {
+            try PostgresConfig(payload: payload)
+        }
     }
 }
 

@@ -4,9 +4,11 @@ import Testing
 @Suite("ReadinessVerdict")
 struct ReadinessVerdictTests {
     let passed = ReadinessCheck(name: "wal_level", status: .passed, observed: "logical", required: "logical")
-    let failed = ReadinessCheck(name: "wal_level", status: .failed, observed: "replica", required: "logical",
+    let failed = ReadinessCheck(
+        name: "wal_level", status: .failed, observed: "replica", required: "logical",
         fix: "ALTER SYSTEM SET wal_level = logical;", restartRequired: true)
-    let warned = ReadinessCheck(name: "publications", status: .warning, observed: "none", required: "one", fix: "CREATE PUBLICATION p;")
+    let warned = ReadinessCheck(
+        name: "publications", status: .warning, observed: "none", required: "one", fix: "CREATE PUBLICATION p;")
 
     @Test func allPassedIsReady() {
         let step = ReadinessVerdict.step(for: [passed], isSource: true, readyFor: "logical replication")
@@ -32,7 +34,9 @@ struct ReadinessVerdictTests {
     }
 
     @Test func sourceFailureListsEveryFailedCheckAndSaysARestartIsNeeded() throws {
-        let other = ReadinessCheck(name: "replication_privilege", status: .failed, observed: "none", required: "REPLICATION", fix: "ALTER ROLE x WITH REPLICATION;")
+        let other = ReadinessCheck(
+            name: "replication_privilege", status: .failed, observed: "none", required: "REPLICATION",
+            fix: "ALTER ROLE x WITH REPLICATION;")
         let failure = try #require(ReadinessVerdict.sourceFailure(for: [other, passed, failed], server: "db:5432"))
         #expect(failure.category == .cdcNotReady)
         #expect(failure.message.contains("replication_privilege is none, needs REPLICATION"))

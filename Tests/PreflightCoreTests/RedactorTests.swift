@@ -37,11 +37,16 @@ struct RedactorTests {
     }
 
     @Test func secretKeyNames() {
-        for key in ["password", "Password", "sshPassword", "apiToken", "authToken", "privateKey", "sshPrivateKey", "passphrase",
-                    "awsSecretAccessKey", "clientSecret", "credentialsData", "apiKey", "APIKEY"] {
+        for key in [
+            "password", "Password", "sshPassword", "apiToken", "authToken", "privateKey", "sshPrivateKey", "passphrase",
+            "awsSecretAccessKey", "clientSecret", "credentialsData", "apiKey", "APIKEY",
+        ] {
             #expect(Redactor.isSecretKey(key), "\(key)")
         }
-        for key in ["host", "port", "user", "username", "database", "awsAccessKeyID", "clientID", "sslMode", "sslRootCert", "endpoint"] {
+        for key in [
+            "host", "port", "user", "username", "database", "awsAccessKeyID", "clientID", "sslMode", "sslRootCert",
+            "endpoint",
+        ] {
             #expect(!Redactor.isSecretKey(key), "\(key)")
         }
     }
@@ -100,12 +105,14 @@ struct RedactorTests {
             message: "auth failed for \(secret)", hint: "try another than \(secret)", durationMs: 12,
             dataPlane: "local", target: PingTarget(host: "db.example.com", port: 5432),
             steps: [
-                PingStep(name: "auth", status: .failed, durationMs: 3, detail: "sent \(secret)", hint: "hint \(secret)"),
+                PingStep(
+                    name: "auth", status: .failed, durationMs: 3, detail: "sent \(secret)", hint: "hint \(secret)"),
                 PingStep(name: "dns", status: .passed, durationMs: 1, detail: nil, hint: nil),
             ],
             checks: [
-                ReadinessCheck(name: "wal_level", status: .failed, observed: "saw \(secret)", required: "logical",
-                               detail: "detail \(secret)", fix: "fix \(secret)", restartRequired: true),
+                ReadinessCheck(
+                    name: "wal_level", status: .failed, observed: "saw \(secret)", required: "logical",
+                    detail: "detail \(secret)", fix: "fix \(secret)", restartRequired: true)
             ])
         let redacted = Redactor(config: SharedConfig(strings: ["password": secret])).redact(report)
         let json = String(decoding: try JSONEncoder().encode(redacted), as: UTF8.self)

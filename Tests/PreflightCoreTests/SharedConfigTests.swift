@@ -9,7 +9,9 @@ struct SharedConfigTests {
         return try config.port("port", default: defaultPort, for: .postgresql)
     }
 
-    private func portFailure(_ value: JSONValue?, default defaultPort: Int? = 5432, sourceLocation: SourceLocation = #_sourceLocation) -> String {
+    private func portFailure(
+        _ value: JSONValue?, default defaultPort: Int? = 5432, sourceLocation: SourceLocation = #_sourceLocation
+    ) -> String {
         do {
             let port = try port(value, default: defaultPort)
             Issue.record("expected InvalidConfig, got port \(port)", sourceLocation: sourceLocation)
@@ -47,7 +49,9 @@ struct SharedConfigTests {
         #expect(try port(.string(" 6432 ")) == 6432)
     }
 
-    @Test("empty, null or absent port takes the default", arguments: [JSONValue?.none, .null, .string(""), .string("   ")])
+    @Test(
+        "empty, null or absent port takes the default",
+        arguments: [JSONValue?.none, .null, .string(""), .string("   ")])
     func portDefault(_ value: JSONValue?) throws {
         #expect(try port(value, default: 5439) == 5439)
     }
@@ -57,18 +61,29 @@ struct SharedConfigTests {
         #expect(portFailure(value, default: nil) == "sharedConfig.port is required for postgresql")
     }
 
-    @Test("out of range ports", arguments: [(JSONValue.number(0), 0), (.number(70000), 70000), (.number(-1), -1), (.string("0"), 0), (.string("65536"), 65536)])
+    @Test(
+        "out of range ports",
+        arguments: [
+            (JSONValue.number(0), 0), (.number(70000), 70000), (.number(-1), -1), (.string("0"), 0),
+            (.string("65536"), 65536),
+        ])
     func portOutOfRange(_ value: JSONValue, _ shown: Int) {
         #expect(portFailure(value) == "sharedConfig.port is \(shown), outside 1-65535")
     }
 
-    @Test("ports that are not integers", arguments: [JSONValue.number(5432.5), .string("abc"), .string("5432.0"), .string("54 32"), .number(1e12)])
+    @Test(
+        "ports that are not integers",
+        arguments: [JSONValue.number(5432.5), .string("abc"), .string("5432.0"), .string("54 32"), .number(1e12)])
     func portNotInteger(_ value: JSONValue) {
         let message = portFailure(value)
         #expect(message.hasPrefix("sharedConfig.port must be an integer port from 1 to 65535"), "\(message)")
     }
 
-    @Test("ports of the wrong JSON type", arguments: [(JSONValue.bool(true), "a boolean"), (.array([.number(5432)]), "an array"), (.object([:]), "an object")])
+    @Test(
+        "ports of the wrong JSON type",
+        arguments: [
+            (JSONValue.bool(true), "a boolean"), (.array([.number(5432)]), "an array"), (.object([:]), "an object"),
+        ])
     func portWrongKind(_ value: JSONValue, _ kind: String) {
         #expect(portFailure(value) == "sharedConfig.port must be an integer port from 1 to 65535, not \(kind)")
     }
@@ -88,7 +103,9 @@ struct SharedConfigTests {
         #expect(try host("[2001:db8::5]") == "2001:db8::5")
     }
 
-    @Test("hosts with a scheme", arguments: ["postgres://db.example.com", "postgresql://u:p@db:5432/app", "https://db.example.com"])
+    @Test(
+        "hosts with a scheme",
+        arguments: ["postgres://db.example.com", "postgresql://u:p@db:5432/app", "https://db.example.com"])
     func hostWithScheme(_ raw: String) {
         let message = hostFailure(raw)
         #expect(message.contains("must be a host name, not a URL"), "\(message)")
@@ -97,7 +114,9 @@ struct SharedConfigTests {
     }
 
     @Test func hostWithPort() {
-        #expect(hostFailure("db.example.com:5432") == "sharedConfig.host includes a port (5432); give the bare host and put the port in sharedConfig.port")
+        #expect(
+            hostFailure("db.example.com:5432")
+                == "sharedConfig.host includes a port (5432); give the bare host and put the port in sharedConfig.port")
         #expect(hostFailure("10.0.0.5:6432").contains("includes a port (6432)"))
     }
 
@@ -107,10 +126,13 @@ struct SharedConfigTests {
         #expect(message.contains("port"), "\(message)")
     }
 
-    @Test("hosts with spaces, slashes or @", arguments: ["db example.com", "db.example.com/app", "user@db.example.com", "db\texample"])
+    @Test(
+        "hosts with spaces, slashes or @",
+        arguments: ["db example.com", "db.example.com/app", "user@db.example.com", "db\texample"])
     func hostWithForbiddenCharacters(_ raw: String) {
         let message = hostFailure(raw)
-        #expect(message == "sharedConfig.host must be a host name or IP address without spaces, '/' or '@'", "\(message)")
+        #expect(
+            message == "sharedConfig.host must be a host name or IP address without spaces, '/' or '@'", "\(message)")
     }
 
     @Test func hostTooLong() {
@@ -146,17 +168,23 @@ struct SharedConfigTests {
     }
 
     @Test func secretsAreKeptExactly() throws {
-        let config = SharedConfig(["password": .string("  spaced secret  "), "empty": .string(""), "number": .number(123456)])
+        let config = SharedConfig([
+            "password": .string("  spaced secret  "), "empty": .string(""), "number": .number(123456),
+        ])
         #expect(try config.secret("password") == "  spaced secret  ")
         #expect(try config.secret("empty") == nil)
         #expect(try config.secret("missing") == nil)
-        #expect(throws: InvalidConfig("sharedConfig.number must be a string, not a number")) { try config.secret("number") }
+        #expect(throws: InvalidConfig("sharedConfig.number must be a string, not a number")) {
+            try config.secret("number")
+        }
     }
 
     @Test func booleans() throws {
         let config = SharedConfig([
-            "t1": .bool(true), "t2": .string("TRUE"), "t3": .string("1"), "t4": .string("yes"), "t5": .string("on"), "t6": .number(1),
-            "f1": .bool(false), "f2": .string("false"), "f3": .string("0"), "f4": .string("no"), "f5": .string(" off "), "f6": .number(0),
+            "t1": .bool(true), "t2": .string("TRUE"), "t3": .string("1"), "t4": .string("yes"), "t5": .string("on"),
+            "t6": .number(1),
+            "f1": .bool(false), "f2": .string("false"), "f3": .string("0"), "f4": .string("no"), "f5": .string(" off "),
+            "f6": .number(0),
             "e": .string(""), "bad": .string("maybe"), "arr": .array([]),
         ])
         for key in ["t1", "t2", "t3", "t4", "t5", "t6"] { #expect(try config.bool(key) == true, "\(key)") }
@@ -170,6 +198,8 @@ struct SharedConfigTests {
     @Test func requiredString() throws {
         let config = SharedConfig(strings: ["user": "artie", "empty": ""])
         #expect(try config.requiredString("user", for: .postgresql) == "artie")
-        #expect(throws: InvalidConfig("sharedConfig.empty is required for cockroach")) { try config.requiredString("empty", for: .cockroach) }
+        #expect(throws: InvalidConfig("sharedConfig.empty is required for cockroach")) {
+            try config.requiredString("empty", for: .cockroach)
+        }
     }
 }

@@ -12,14 +12,19 @@ struct TLSSettingsTests {
     @Test func defaultsWhenAbsent() throws {
         let settings = try TLSSettings.from(SharedConfig(), serverName: "db", default: .prefer, type: .postgresql)
         #expect(settings == TLSSettings(mode: .prefer, rootCertificatesPEM: nil, serverName: "db"))
-        let empty = try TLSSettings.from(SharedConfig(strings: ["sslMode": "", "sslRootCert": ""]), serverName: "db", default: .require, type: .postgresql)
+        let empty = try TLSSettings.from(
+            SharedConfig(strings: ["sslMode": "", "sslRootCert": ""]), serverName: "db", default: .require,
+            type: .postgresql)
         #expect(empty.mode == .require)
         #expect(empty.rootCertificatesPEM == nil)
     }
 
     @Test("modes are case-insensitive", arguments: ["VERIFY-FULL", "Verify-Full", "verify-full"])
     func caseInsensitive(_ text: String) throws {
-        #expect(try TLSSettings.from(SharedConfig(strings: ["sslMode": text]), serverName: "db", default: .prefer, type: .postgresql).mode == .verifyFull)
+        #expect(
+            try TLSSettings.from(
+                SharedConfig(strings: ["sslMode": text]), serverName: "db", default: .prefer, type: .postgresql
+            ).mode == .verifyFull)
     }
 
     @Test func minimumRequire() throws {
@@ -27,10 +32,14 @@ struct TLSSettingsTests {
             let config = SharedConfig(strings: ["sslMode": mode.rawValue])
             if mode.allowsPlaintext {
                 #expect(throws: InvalidConfig.self) {
-                    try TLSSettings.from(config, serverName: "db", default: .require, minimum: .require, type: .redshift)
+                    try TLSSettings.from(
+                        config, serverName: "db", default: .require, minimum: .require, type: .redshift)
                 }
             } else {
-                #expect(try TLSSettings.from(config, serverName: "db", default: .require, minimum: .require, type: .redshift).mode == mode)
+                #expect(
+                    try TLSSettings.from(
+                        config, serverName: "db", default: .require, minimum: .require, type: .redshift
+                    ).mode == mode)
             }
         }
     }
@@ -45,8 +54,12 @@ struct TLSSettingsTests {
     }
 
     @Test func caBundleMustBePEM() {
-        #expect(throws: InvalidConfig("sharedConfig.sslRootCert must be PEM text containing -----BEGIN CERTIFICATE-----")) {
-            try TLSSettings.from(SharedConfig(strings: ["sslRootCert": "MIIB..."]), serverName: "db", default: .prefer, type: .postgresql)
+        #expect(
+            throws: InvalidConfig("sharedConfig.sslRootCert must be PEM text containing -----BEGIN CERTIFICATE-----")
+        ) {
+            try TLSSettings.from(
+                SharedConfig(strings: ["sslRootCert": "MIIB..."]), serverName: "db", default: .prefer, type: .postgresql
+            )
         }
     }
 }

@@ -11,8 +11,11 @@ struct DatabricksHostilePeerTests {
     static let timeout = 1.5
 
     func ping(_ host: String, oauth: Bool = false) async throws -> PingReport {
-        let payload = oauth
-            ? DatabricksTesting.payload(host: host, clientID: DatabricksTesting.clientID, clientSecret: DatabricksTesting.clientSecret, timeoutSeconds: Self.timeout)
+        let payload =
+            oauth
+            ? DatabricksTesting.payload(
+                host: host, clientID: DatabricksTesting.clientID, clientSecret: DatabricksTesting.clientSecret,
+                timeoutSeconds: Self.timeout)
             : DatabricksTesting.payload(host: host, pat: DatabricksTesting.pat, timeoutSeconds: Self.timeout)
         let report = try await DatabricksTesting.ping(DatabricksTesting.engine(), payload)
         #expect(report.durationMs < (Self.timeout + 1) * 1000, "\(report.durationMs) ms")
@@ -35,11 +38,13 @@ struct DatabricksHostilePeerTests {
         #expect(report.category == .timeout, "\(report.summary)")
     }
 
-    @Test("garbage, an SSH banner, a flood: protocol_mismatch", arguments: [
-        HostilePeer.Behaviour.garbage([0x00, 0xFF, 0x13, 0x37, 0x42, 0x00, 0x0A]),
-        .banner("SSH-2.0-OpenSSH_9.2p1 Debian-2\r\n"),
-        .hugeLengthThenFlood,
-    ])
+    @Test(
+        "garbage, an SSH banner, a flood: protocol_mismatch",
+        arguments: [
+            HostilePeer.Behaviour.garbage([0x00, 0xFF, 0x13, 0x37, 0x42, 0x00, 0x0A]),
+            .banner("SSH-2.0-OpenSSH_9.2p1 Debian-2\r\n"),
+            .hugeLengthThenFlood,
+        ])
     func garbage(behaviour: HostilePeer.Behaviour) async throws {
         let peer = try await HostilePeer(behaviour)
         defer { Task { await peer.shutdown() } }
@@ -47,10 +52,12 @@ struct DatabricksHostilePeerTests {
         #expect(report.category == .protocolMismatch, "\(report.summary)")
     }
 
-    @Test("a peer that closes early: categorised, not hung", arguments: [
-        HostilePeer.Behaviour.acceptAndClose,
-        .closeAfter(bytes: Array("HTTP/1.1 200 OK\r\nContent-Length: 500\r\n\r\n{\"access_token\":".utf8)),
-    ])
+    @Test(
+        "a peer that closes early: categorised, not hung",
+        arguments: [
+            HostilePeer.Behaviour.acceptAndClose,
+            .closeAfter(bytes: Array("HTTP/1.1 200 OK\r\nContent-Length: 500\r\n\r\n{\"access_token\":".utf8)),
+        ])
     func closesEarly(behaviour: HostilePeer.Behaviour) async throws {
         let peer = try await HostilePeer(behaviour)
         defer { Task { await peer.shutdown() } }
@@ -71,7 +78,8 @@ struct DatabricksHostilePeerTests {
     @Test("an HTML answer (the wrong host, a login page): protocol_mismatch", arguments: [false, true])
     func html(oauth: Bool) async throws {
         let server = try await ScriptedHTTPServer.start(tls: true) { _ in
-            ScriptedHTTPServer.Response(status: 200, headers: [("Content-Type", "text/html")],
+            ScriptedHTTPServer.Response(
+                status: 200, headers: [("Content-Type", "text/html")],
                 body: "<!DOCTYPE html><html><head><title>Databricks - Sign In</title></head><body></body></html>")
         }
         defer { Task { await server.stop() } }
@@ -84,17 +92,22 @@ struct DatabricksHostilePeerTests {
     func echo(oauth: Bool) async throws {
         let server = try await ScriptedHTTPServer.start(tls: true) { request in
             if request.pathOnly == "/oidc/v1/token" {
-                return .json(200, #"{"access_token":"planted-issued-access-token-42","token_type":"Bearer","expires_in":3600}"#)
+                return .json(
+                    200, #"{"access_token":"planted-issued-access-token-42","token_type":"Bearer","expires_in":3600}"#)
             }
             let echoed = (request.headers.map { "\($0.name): \($0.value)" }.joined(separator: " ") + " " + request.text)
                 .replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
             return .json(403, #"{"error_code":"PERMISSION_DENIED","message":"\#(echoed)"}"#)
         }
         defer { Task { await server.stop() } }
-        let payload = oauth
-            ? DatabricksTesting.payload(host: server.endpoint, clientID: DatabricksTesting.clientID, clientSecret: DatabricksTesting.clientSecret)
+        let payload =
+            oauth
+            ? DatabricksTesting.payload(
+                host: server.endpoint, clientID: DatabricksTesting.clientID,
+                clientSecret: DatabricksTesting.clientSecret)
             : DatabricksTesting.payload(host: server.endpoint, pat: DatabricksTesting.pat)
-        let report = try await DatabricksTesting.ping(DatabricksTesting.engine(), payload, runtimeSecrets: ["planted-issued-access-token-42"])
+        let report = try await DatabricksTesting.ping(
+            DatabricksTesting.engine(), payload, runtimeSecrets: ["planted-issued-access-token-42"])
         #expect(report.category == .permission, "\(report.summary)")
     }
 
@@ -103,7 +116,8 @@ struct DatabricksHostilePeerTests {
         let fake = DatabricksTesting.fake()
         let server = try await DatabricksTesting.start(fake)
         defer { Task { await server.stop() } }
-        let report = try await DatabricksTesting.ping(DatabricksTesting.engine(),
+        let report = try await DatabricksTesting.ping(
+            DatabricksTesting.engine(),
             DatabricksTesting.payload(host: server.endpoint, pat: DatabricksTesting.pat, caPEM: nil))
         #expect(report.category == .tls, "\(report.summary)")
         #expect(server.requests.isEmpty)

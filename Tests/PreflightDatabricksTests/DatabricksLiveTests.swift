@@ -9,8 +9,10 @@ import Testing
 @Suite("Databricks live workspace (opt-in)")
 struct DatabricksLiveTests {
     static var configured: Bool {
-        TestEnvironment.value("PREFLIGHT_LIVE_DATABRICKS_HOST") != nil && TestEnvironment.value("PREFLIGHT_LIVE_DATABRICKS_HTTP_PATH") != nil
-            && (TestEnvironment.value("PREFLIGHT_LIVE_DATABRICKS_TOKEN") != nil || TestEnvironment.value("PREFLIGHT_LIVE_DATABRICKS_CLIENT_SECRET") != nil)
+        TestEnvironment.value("PREFLIGHT_LIVE_DATABRICKS_HOST") != nil
+            && TestEnvironment.value("PREFLIGHT_LIVE_DATABRICKS_HTTP_PATH") != nil
+            && (TestEnvironment.value("PREFLIGHT_LIVE_DATABRICKS_TOKEN") != nil
+                || TestEnvironment.value("PREFLIGHT_LIVE_DATABRICKS_CLIENT_SECRET") != nil)
     }
 
     @Test("a configured workspace answers ok", .enabled(if: configured))

@@ -13,10 +13,13 @@ struct DatabricksPeerTests {
         let fake = DatabricksTesting.fake()
         let server = try await DatabricksTesting.start(fake)
         defer { Task { await server.stop() } }
-        let report = try await DatabricksTesting.ping(DatabricksTesting.engine(), DatabricksTesting.payload(host: server.endpoint, pat: DatabricksTesting.pat))
+        let report = try await DatabricksTesting.ping(
+            DatabricksTesting.engine(), DatabricksTesting.payload(host: server.endpoint, pat: DatabricksTesting.pat))
         #expect(report.ok, "\(report.summary)")
         #expect(report.step("warehouse")?.status == .passed)
-        #expect(report.step("warehouse")?.detail == "SQL warehouse 1234567890abcdef (Serverless Starter) is RUNNING, size Small, 1 cluster")
+        #expect(
+            report.step("warehouse")?.detail
+                == "SQL warehouse 1234567890abcdef (Serverless Starter) is RUNNING, size Small, 1 cluster")
         #expect(report.step("token") == nil)
         #expect(server.requests.first?.header("Authorization") == "Bearer \(DatabricksTesting.pat)")
     }
@@ -26,15 +29,20 @@ struct DatabricksPeerTests {
         let fake = DatabricksTesting.fake()
         let server = try await DatabricksTesting.start(fake)
         defer { Task { await server.stop() } }
-        let payload = DatabricksTesting.payload(host: server.endpoint, clientID: DatabricksTesting.clientID,
-                                                clientSecret: DatabricksTesting.clientSecret, volume: "main.raw.files")
-        let report = try await DatabricksTesting.ping(DatabricksTesting.engine(), payload, runtimeSecrets: fake.issuedTokens)
+        let payload = DatabricksTesting.payload(
+            host: server.endpoint, clientID: DatabricksTesting.clientID,
+            clientSecret: DatabricksTesting.clientSecret, volume: "main.raw.files")
+        let report = try await DatabricksTesting.ping(
+            DatabricksTesting.engine(), payload, runtimeSecrets: fake.issuedTokens)
         #expect(report.ok, "\(report.summary)")
         #expect(report.step("token")?.status == .passed)
         #expect(report.step("volume")?.detail == "volume main.raw.files exists (managed)")
         #expect(fake.issuedTokens.count == 1)
-        #expect(server.requests.map(\.pathOnly) == ["/oidc/v1/token", "/api/2.0/sql/warehouses/1234567890abcdef",
-                                                    "/api/2.1/unity-catalog/volumes/main.raw.files"])
+        #expect(
+            server.requests.map(\.pathOnly) == [
+                "/oidc/v1/token", "/api/2.0/sql/warehouses/1234567890abcdef",
+                "/api/2.1/unity-catalog/volumes/main.raw.files",
+            ])
     }
 
     @Test("a wrong client secret: auth, invalid_client")
@@ -42,7 +50,8 @@ struct DatabricksPeerTests {
         let fake = DatabricksTesting.fake()
         let server = try await DatabricksTesting.start(fake)
         defer { Task { await server.stop() } }
-        let payload = DatabricksTesting.payload(host: server.endpoint, clientID: DatabricksTesting.clientID, clientSecret: "planted-wrong-secret")
+        let payload = DatabricksTesting.payload(
+            host: server.endpoint, clientID: DatabricksTesting.clientID, clientSecret: "planted-wrong-secret")
         let report = try await DatabricksTesting.ping(DatabricksTesting.engine(), payload)
         #expect(report.category == .auth, "\(report.summary)")
         #expect(report.message?.contains("invalid_client") == true)
@@ -54,7 +63,9 @@ struct DatabricksPeerTests {
         let fake = DatabricksTesting.fake()
         let server = try await DatabricksTesting.start(fake)
         defer { Task { await server.stop() } }
-        let report = try await DatabricksTesting.ping(DatabricksTesting.engine(), DatabricksTesting.payload(host: server.endpoint, pat: "dapi-planted-wrong-token"))
+        let report = try await DatabricksTesting.ping(
+            DatabricksTesting.engine(),
+            DatabricksTesting.payload(host: server.endpoint, pat: "dapi-planted-wrong-token"))
         #expect(report.category == .auth, "\(report.summary)")
     }
 
@@ -63,7 +74,8 @@ struct DatabricksPeerTests {
         let fake = DatabricksTesting.fake(state: "STOPPED")
         let server = try await DatabricksTesting.start(fake)
         defer { Task { await server.stop() } }
-        let report = try await DatabricksTesting.ping(DatabricksTesting.engine(), DatabricksTesting.payload(host: server.endpoint, pat: DatabricksTesting.pat))
+        let report = try await DatabricksTesting.ping(
+            DatabricksTesting.engine(), DatabricksTesting.payload(host: server.endpoint, pat: DatabricksTesting.pat))
         #expect(report.ok, "\(report.summary)")
         #expect(report.step("warehouse")?.status == .warning)
         #expect(report.step("warehouse")?.detail?.contains("starts on the first query") == true)
@@ -74,7 +86,8 @@ struct DatabricksPeerTests {
         let fake = DatabricksTesting.fake(state: "DELETED")
         let server = try await DatabricksTesting.start(fake)
         defer { Task { await server.stop() } }
-        let report = try await DatabricksTesting.ping(DatabricksTesting.engine(), DatabricksTesting.payload(host: server.endpoint, pat: DatabricksTesting.pat))
+        let report = try await DatabricksTesting.ping(
+            DatabricksTesting.engine(), DatabricksTesting.payload(host: server.endpoint, pat: DatabricksTesting.pat))
         #expect(report.category == .databaseNotFound, "\(report.summary)")
     }
 
@@ -83,7 +96,8 @@ struct DatabricksPeerTests {
         let fake = DatabricksTesting.fake()
         let server = try await DatabricksTesting.start(fake)
         defer { Task { await server.stop() } }
-        let payload = DatabricksTesting.payload(host: server.endpoint, httpPath: "/sql/1.0/endpoints/ffffffffffffffff", pat: DatabricksTesting.pat)
+        let payload = DatabricksTesting.payload(
+            host: server.endpoint, httpPath: "/sql/1.0/endpoints/ffffffffffffffff", pat: DatabricksTesting.pat)
         let report = try await DatabricksTesting.ping(DatabricksTesting.engine(), payload)
         #expect(report.category == .databaseNotFound, "\(report.summary)")
         #expect(report.message?.contains("RESOURCE_DOES_NOT_EXIST") == true)
@@ -94,18 +108,22 @@ struct DatabricksPeerTests {
         let fake = DatabricksTesting.fake(allowed: false, echoBearerIn403: true)
         let server = try await DatabricksTesting.start(fake)
         defer { Task { await server.stop() } }
-        let payload = DatabricksTesting.payload(host: server.endpoint, clientID: DatabricksTesting.clientID, clientSecret: DatabricksTesting.clientSecret)
-        let report = try await DatabricksTesting.ping(DatabricksTesting.engine(), payload, runtimeSecrets: fake.issuedTokens)
+        let payload = DatabricksTesting.payload(
+            host: server.endpoint, clientID: DatabricksTesting.clientID, clientSecret: DatabricksTesting.clientSecret)
+        let report = try await DatabricksTesting.ping(
+            DatabricksTesting.engine(), payload, runtimeSecrets: fake.issuedTokens)
         #expect(report.category == .permission, "\(report.summary)")
         #expect(report.message?.contains("PERMISSION_DENIED") == true)
         #expect(report.message?.contains("[redacted]") == true)
         #expect(report.hint?.contains("CAN USE") == true)
     }
 
-    @Test("volumes: missing is database_not_found, unreadable is permission", arguments: [
-        ("main.raw.nothing", FailureCategory.databaseNotFound),
-        ("main.raw.secret", .permission),
-    ])
+    @Test(
+        "volumes: missing is database_not_found, unreadable is permission",
+        arguments: [
+            ("main.raw.nothing", FailureCategory.databaseNotFound),
+            ("main.raw.secret", .permission),
+        ])
     func volumes(volume: String, category: FailureCategory) async throws {
         let fake = DatabricksTesting.fake()
         let server = try await DatabricksTesting.start(fake)
@@ -121,12 +139,15 @@ struct DatabricksPeerTests {
         let fake = DatabricksTesting.fake()
         let server = try await DatabricksTesting.start(fake)
         defer { Task { await server.stop() } }
-        let payload = DatabricksTesting.payload(host: server.endpoint, httpPath: "sql/protocolv1/o/1234567890123456/0123-456789-abcdefgh", pat: DatabricksTesting.pat)
+        let payload = DatabricksTesting.payload(
+            host: server.endpoint, httpPath: "sql/protocolv1/o/1234567890123456/0123-456789-abcdefgh",
+            pat: DatabricksTesting.pat)
         let report = try await DatabricksTesting.ping(DatabricksTesting.engine(), payload)
         #expect(report.ok, "\(report.summary)")
         #expect(report.step("cluster")?.status == .warning)
         #expect(report.step("cluster")?.detail?.contains("TERMINATED") == true)
-        let unknown = DatabricksTesting.payload(host: server.endpoint, httpPath: "sql/protocolv1/o/1/0000-000000-nothing", pat: DatabricksTesting.pat)
+        let unknown = DatabricksTesting.payload(
+            host: server.endpoint, httpPath: "sql/protocolv1/o/1/0000-000000-nothing", pat: DatabricksTesting.pat)
         let missing = try await DatabricksTesting.ping(DatabricksTesting.engine(), unknown)
         #expect(missing.category == .databaseNotFound, "\(missing.summary)")
     }
@@ -139,7 +160,12 @@ struct DatabricksPeerTests {
         let engine = DatabricksTesting.engine()
         for (label, payload) in [
             ("token", DatabricksTesting.payload(host: server.endpoint, pat: DatabricksTesting.pat)),
-            ("oauth", DatabricksTesting.payload(host: server.endpoint, clientID: DatabricksTesting.clientID, clientSecret: DatabricksTesting.clientSecret)),
+            (
+                "oauth",
+                DatabricksTesting.payload(
+                    host: server.endpoint, clientID: DatabricksTesting.clientID,
+                    clientSecret: DatabricksTesting.clientSecret)
+            ),
         ] {
             var times: [Double] = []
             for _ in 0..<10 {
@@ -147,7 +173,9 @@ struct DatabricksPeerTests {
                 #expect(report.ok)
                 times.append(report.durationMs)
             }
-            print("databricks \(label) ping against the local peer: ms per ping \(times.map { String(format: "%.1f", $0) }.joined(separator: ", "))")
+            print(
+                "databricks \(label) ping against the local peer: ms per ping \(times.map { String(format: "%.1f", $0) }.joined(separator: ", "))"
+            )
         }
     }
 }

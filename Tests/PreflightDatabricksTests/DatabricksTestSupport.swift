@@ -42,11 +42,14 @@ enum DatabricksTesting {
         config["clientSecret"] = clientSecret
         config["volume"] = volume
         config["sslRootCert"] = caPEM
-        return ConnectorPayload(type: .databricks, sharedConfig: SharedConfig(strings: config), timeoutSeconds: timeoutSeconds)
+        return ConnectorPayload(
+            type: .databricks, sharedConfig: SharedConfig(strings: config), timeoutSeconds: timeoutSeconds)
     }
 
     /// Pings and checks that no planted secret (configured or issued at run time) is in the report.
-    static func ping(_ engine: PingEngine, _ payload: ConnectorPayload, runtimeSecrets: @autoclosure () -> [String] = []) async throws -> PingReport {
+    static func ping(
+        _ engine: PingEngine, _ payload: ConnectorPayload, runtimeSecrets: @autoclosure () -> [String] = []
+    ) async throws -> PingReport {
         let report = try await engine.ping(payload)
         let json = String(decoding: try JSONEncoder().encode(report), as: UTF8.self)
         var secrets = runtimeSecrets()
@@ -59,4 +62,3 @@ enum DatabricksTesting {
         return report
     }
 }
-

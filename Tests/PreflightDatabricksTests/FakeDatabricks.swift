@@ -28,8 +28,10 @@ final class FakeDatabricks: Sendable {
 
     private let issued = Mutex<[String]>([])
 
-    init(personalAccessToken: String, clientID: String, clientSecret: String, warehouses: [String: Warehouse],
-         clusters: [String: String] = [:], volumes: [String: Bool] = [:], echoBearerIn403: Bool = false) {
+    init(
+        personalAccessToken: String, clientID: String, clientSecret: String, warehouses: [String: Warehouse],
+        clusters: [String: String] = [:], volumes: [String: Bool] = [:], echoBearerIn403: Bool = false
+    ) {
         self.personalAccessToken = personalAccessToken
         self.clientID = clientID
         self.clientSecret = clientSecret
@@ -44,9 +46,14 @@ final class FakeDatabricks: Sendable {
 
     func handle(_ request: ScriptedHTTPServer.Request) -> ScriptedHTTPServer.Response {
         if request.method == "POST" && request.pathOnly == "/oidc/v1/token" { return token(request) }
-        guard request.method == "GET" else { return .json(405, #"{"error_code":"BAD_REQUEST","message":"method not allowed"}"#) }
+        guard request.method == "GET" else {
+            return .json(405, #"{"error_code":"BAD_REQUEST","message":"method not allowed"}"#)
+        }
         guard let authorization = request.header("Authorization"), authorization.hasPrefix("Bearer ") else {
-            return .json(401, #"{"error_code":"401","message":"Credential was not sent or was of an unsupported type for this API."}"#)
+            return .json(
+                401,
+                #"{"error_code":"401","message":"Credential was not sent or was of an unsupported type for this API."}"#
+            )
         }
         let bearer = String(authorization.dropFirst("Bearer ".count))
         guard bearer == personalAccessToken || issuedTokens.contains(bearer) else {
@@ -56,17 +63,25 @@ final class FakeDatabricks: Sendable {
         if path.hasPrefix("/api/2.0/sql/warehouses/") {
             let id = String(path.dropFirst("/api/2.0/sql/warehouses/".count))
             guard let warehouse = warehouses[id] else {
-                return .json(404, #"{"error_code":"RESOURCE_DOES_NOT_EXIST","message":"Unable to find warehouse \#(id)."}"#)
+                return .json(
+                    404, #"{"error_code":"RESOURCE_DOES_NOT_EXIST","message":"Unable to find warehouse \#(id)."}"#)
             }
             guard warehouse.allowed else { return forbidden("CAN_USE on warehouse \(id)", bearer: bearer) }
-            return .json(200, #"{"id":"\#(id)","name":"\#(warehouse.name)","cluster_size":"\#(warehouse.size)","num_clusters":1,"state":"\#(warehouse.state)","enable_serverless_compute":false,"auto_stop_mins":10}"#)
+            return .json(
+                200,
+                #"{"id":"\#(id)","name":"\#(warehouse.name)","cluster_size":"\#(warehouse.size)","num_clusters":1,"state":"\#(warehouse.state)","enable_serverless_compute":false,"auto_stop_mins":10}"#
+            )
         }
         if path == "/api/2.0/clusters/get" {
             let id = request.query["cluster_id"] ?? ""
             guard let state = clusters[id] else {
-                return .json(400, #"{"error_code":"INVALID_PARAMETER_VALUE","message":"Cluster \#(id) does not exist"}"#)
+                return .json(
+                    400, #"{"error_code":"INVALID_PARAMETER_VALUE","message":"Cluster \#(id) does not exist"}"#)
             }
-            return .json(200, #"{"cluster_id":"\#(id)","cluster_name":"etl","state":"\#(state)","state_message":"","node_type_id":"i3.xlarge","num_workers":2}"#)
+            return .json(
+                200,
+                #"{"cluster_id":"\#(id)","cluster_name":"etl","state":"\#(state)","state_message":"","node_type_id":"i3.xlarge","num_workers":2}"#
+            )
         }
         if path.hasPrefix("/api/2.1/unity-catalog/volumes/") {
             let name = String(path.dropFirst("/api/2.1/unity-catalog/volumes/".count)).removingPercentEncoding ?? ""
@@ -85,10 +100,14 @@ final class FakeDatabricks: Sendable {
     }
 
     private func token(_ request: ScriptedHTTPServer.Request) -> ScriptedHTTPServer.Response {
-        let invalid = ScriptedHTTPServer.Response.json(401, #"{"error":"invalid_client","error_description":"Client authentication failed"}"#)
+        let invalid = ScriptedHTTPServer.Response.json(
+            401, #"{"error":"invalid_client","error_description":"Client authentication failed"}"#)
         guard let authorization = request.header("Authorization"), authorization.hasPrefix("Basic "),
-              let decoded = Data(base64Encoded: String(authorization.dropFirst("Basic ".count))).map({ String(decoding: $0, as: UTF8.self) }),
-              decoded == "\(clientID):\(clientSecret)" else { return invalid }
+            let decoded = Data(base64Encoded: String(authorization.dropFirst("Basic ".count))).map({
+                String(decoding: $0, as: UTF8.self)
+            }),
+            decoded == "\(clientID):\(clientSecret)"
+        else { return invalid }
         let form = request.form
         guard form["grant_type"] == "client_credentials" else {
             return .json(400, #"{"error":"unsupported_grant_type","error_description":"grant type not supported"}"#)

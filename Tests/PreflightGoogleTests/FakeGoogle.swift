@@ -18,7 +18,7 @@ final class FakeGoogle: Sendable {
     struct Project: Sendable {
         /// Accounts with rights in the project (datasets.list, buckets.list).
         var members: Set<String>
-        var datasets: [String: String] = [:]   // name -> location
+        var datasets: [String: String] = [:]  // name -> location
         /// Accounts that may create jobs (BigQuery Job User).
         var jobUsers: Set<String> = []
         var buckets: [String: [String: Set<String>]] = [:]  // bucket -> account -> permissions
@@ -53,14 +53,26 @@ final class FakeGoogle: Sendable {
     static func standard(echoTokenInErrors: Bool = false) -> FakeGoogle {
         let loader = GoogleTesting.email
         return FakeGoogle(
-            accounts: [loader: Account(publicKey: GoogleTestKeys.registered.publicKey, keyID: GoogleTestKeys.registeredKeyID)],
+            accounts: [
+                loader: Account(publicKey: GoogleTestKeys.registered.publicKey, keyID: GoogleTestKeys.registeredKeyID)
+            ],
             projects: [
-                "acme-data": Project(members: [loader], datasets: ["events": "EU", "logs": "US"], jobUsers: [loader], buckets: [
-                    "acme-landing": [loader: ["storage.objects.list", "storage.objects.get", "storage.objects.create"]],
-                    "acme-readonly": [loader: ["storage.objects.list", "storage.objects.get"]],
-                    "acme-closed": [loader: ["storage.objects.create"]],
-                ]),
-                "locked-project": Project(members: [], buckets: ["locked-bucket": [loader: ["storage.objects.list", "storage.objects.get", "storage.objects.create"]]]),
+                "acme-data": Project(
+                    members: [loader], datasets: ["events": "EU", "logs": "US"], jobUsers: [loader],
+                    buckets: [
+                        "acme-landing": [
+                            loader: ["storage.objects.list", "storage.objects.get", "storage.objects.create"]
+                        ],
+                        "acme-readonly": [loader: ["storage.objects.list", "storage.objects.get"]],
+                        "acme-closed": [loader: ["storage.objects.create"]],
+                    ]),
+                "locked-project": Project(
+                    members: [],
+                    buckets: [
+                        "locked-bucket": [
+                            loader: ["storage.objects.list", "storage.objects.get", "storage.objects.create"]
+                        ]
+                    ]),
                 "sleepy-project": Project(members: [loader], apiDisabled: true),
                 "viewer-project": Project(members: [loader], datasets: ["shared": "US"]),
             ],
@@ -70,40 +82,59 @@ final class FakeGoogle: Sendable {
     func handle(_ request: ScriptedHTTPServer.Request) -> ScriptedHTTPServer.Response {
         if request.pathOnly == "/token" { return token(request) }
         guard let header = request.header("Authorization"), header.hasPrefix("Bearer ") else {
-            return Self.apiError(401, "Request is missing required authentication credential. Expected OAuth 2 access token, login cookie or other valid authentication credential.", status: "UNAUTHENTICATED", reason: "required")
+            return Self.apiError(
+                401,
+                "Request is missing required authentication credential. Expected OAuth 2 access token, login cookie or other valid authentication credential.",
+                status: "UNAUTHENTICATED", reason: "required")
         }
         let token = String(header.dropFirst("Bearer ".count))
         guard let holder = issued.withLock({ $0[token] }) else {
-            return Self.apiError(401, "Request had invalid authentication credentials. Expected OAuth 2 access token, login cookie or other valid authentication credential.", status: "UNAUTHENTICATED", reason: "authError")
+            return Self.apiError(
+                401,
+                "Request had invalid authentication credentials. Expected OAuth 2 access token, login cookie or other valid authentication credential.",
+                status: "UNAUTHENTICATED", reason: "authError")
         }
         let parts = request.pathOnly.split(separator: "/").map { String($0).removingPercentEncoding ?? String($0) }
         let echo = echoTokenInErrors ? " (credential \(token))" : ""
-        if request.method == "POST", parts.count == 5, parts.starts(with: ["bigquery", "v2", "projects"]), parts[4] == "queries" {
+        if request.method == "POST", parts.count == 5, parts.starts(with: ["bigquery", "v2", "projects"]),
+            parts[4] == "queries"
+        {
             return query(project: parts[3], holder: holder, body: request.body, echo: echo)
         }
-        guard request.method == "GET" else { return Self.apiError(405, "Method not allowed in this fake", status: "INVALID_ARGUMENT", reason: "invalid") }
+        guard request.method == "GET" else {
+            return Self.apiError(405, "Method not allowed in this fake", status: "INVALID_ARGUMENT", reason: "invalid")
+        }
         if parts.starts(with: ["bigquery", "v2", "projects"]), parts.count >= 5, parts[4] == "datasets" {
-            return bigQuery(project: parts[3], dataset: parts.count > 5 ? parts[5] : nil, email: holder.email, query: request.query, echo: echo)
+            return bigQuery(
+                project: parts[3], dataset: parts.count > 5 ? parts[5] : nil, email: holder.email, query: request.query,
+                echo: echo)
         }
         if parts == ["storage", "v1", "b"] {
             return listBuckets(project: request.query["project"] ?? "", email: holder.email, echo: echo)
         }
-        if parts.count == 6, parts.starts(with: ["storage", "v1", "b"]), parts[4] == "iam", parts[5] == "testPermissions" {
+        if parts.count == 6, parts.starts(with: ["storage", "v1", "b"]), parts[4] == "iam",
+            parts[5] == "testPermissions"
+        {
             return testPermissions(bucket: parts[3], email: holder.email, path: request.path)
         }
-        return ScriptedHTTPServer.Response(status: 404, headers: [("Content-Type", "text/html")], body: "<!DOCTYPE html><html><body>Not Found</body></html>")
+        return ScriptedHTTPServer.Response(
+            status: 404, headers: [("Content-Type", "text/html")],
+            body: "<!DOCTYPE html><html><body>Not Found</body></html>")
     }
 
     // MARK: Token endpoint
 
     private func token(_ request: ScriptedHTTPServer.Request) -> ScriptedHTTPServer.Response {
         let form = request.form
-        guard request.method == "POST", form["grant_type"] == "urn:ietf:params:oauth:grant-type:jwt-bearer", let assertion = form["assertion"] else {
+        guard request.method == "POST", form["grant_type"] == "urn:ietf:params:oauth:grant-type:jwt-bearer",
+            let assertion = form["assertion"]
+        else {
             return Self.oauthError("unsupported_grant_type", "Invalid grant_type: \(form["grant_type"] ?? "")")
         }
         seenAssertions.withLock { $0.append(assertion) }
         guard let header = JWT.unverifiedHeader(assertion), let claims = JWT.unverifiedClaims(assertion),
-              header["alg"]?.stringValue == "RS256" else {
+            header["alg"]?.stringValue == "RS256"
+        else {
             return Self.oauthError("invalid_grant", "Invalid JWT: Unable to parse.")
         }
         guard let issuer = claims["iss"]?.stringValue, let account = accounts[issuer] else {
@@ -114,12 +145,17 @@ final class FakeGoogle: Sendable {
         }
         let ownURL = "https://\(request.header("Host") ?? "")/token"
         guard claims["aud"]?.stringValue == ownURL else {
-            return Self.oauthError("invalid_grant", "Invalid JWT: Failed audience check. The expected audience is \(ownURL).")
+            return Self.oauthError(
+                "invalid_grant", "Invalid JWT: Failed audience check. The expected audience is \(ownURL).")
         }
         let now = Int(Date().timeIntervalSince1970)
         guard let iat = claims["iat"]?.intValue, let exp = claims["exp"]?.intValue,
-              exp > iat, exp - iat <= 3600, iat <= now + 300, exp >= now - 300 else {
-            return Self.oauthError("invalid_grant", "Invalid JWT: Token must be a short-lived token (60 minutes) and in a reasonable timeframe. Check your iat and exp values in the JWT claim.")
+            exp > iat, exp - iat <= 3600, iat <= now + 300, exp >= now - 300
+        else {
+            return Self.oauthError(
+                "invalid_grant",
+                "Invalid JWT: Token must be a short-lived token (60 minutes) and in a reasonable timeframe. Check your iat and exp values in the JWT claim."
+            )
         }
         guard let scope = claims["scope"]?.stringValue, !scope.isEmpty else {
             return Self.oauthError("invalid_scope", "Invalid OAuth scope or ID token audience provided.")
@@ -136,30 +172,45 @@ final class FakeGoogle: Sendable {
 
     // MARK: APIs
 
-    static func apiError(_ code: Int, _ message: String, status: String?, reason: String) -> ScriptedHTTPServer.Response {
+    static func apiError(_ code: Int, _ message: String, status: String?, reason: String) -> ScriptedHTTPServer.Response
+    {
         var error: [String: JSONValue] = [
             "code": .number(Double(code)), "message": .string(message),
-            "errors": .array([.object(["message": .string(message), "domain": .string("global"), "reason": .string(reason)])]),
+            "errors": .array([
+                .object(["message": .string(message), "domain": .string("global"), "reason": .string(reason)])
+            ]),
         ]
         if let status { error["status"] = .string(status) }
         return .json(code, String(decoding: JSONValue.object(["error": .object(error)]).encodedBytes(), as: UTF8.self))
     }
 
-    private func bigQuery(project: String, dataset: String?, email: String, query: [String: String], echo: String) -> ScriptedHTTPServer.Response {
+    private func bigQuery(project: String, dataset: String?, email: String, query: [String: String], echo: String)
+        -> ScriptedHTTPServer.Response
+    {
         guard let state = projects[project] else {
             return Self.apiError(404, "Not found: Project \(project)", status: "NOT_FOUND", reason: "notFound")
         }
         if state.apiDisabled {
-            return Self.apiError(403, "BigQuery API has not been used in project \(state.number) before or it is disabled. Enable it by visiting https://console.developers.google.com/apis/api/bigquery.googleapis.com/overview?project=\(state.number) then retry.", status: "PERMISSION_DENIED", reason: "accessNotConfigured")
+            return Self.apiError(
+                403,
+                "BigQuery API has not been used in project \(state.number) before or it is disabled. Enable it by visiting https://console.developers.google.com/apis/api/bigquery.googleapis.com/overview?project=\(state.number) then retry.",
+                status: "PERMISSION_DENIED", reason: "accessNotConfigured")
         }
         guard state.members.contains(email) else {
-            return Self.apiError(403, "Access Denied: Project \(project): User does not have bigquery.datasets.get permission in project \(project).\(echo)", status: "PERMISSION_DENIED", reason: "accessDenied")
+            return Self.apiError(
+                403,
+                "Access Denied: Project \(project): User does not have bigquery.datasets.get permission in project \(project).\(echo)",
+                status: "PERMISSION_DENIED", reason: "accessDenied")
         }
         if let dataset {
             guard let location = state.datasets[dataset] else {
-                return Self.apiError(404, "Not found: Dataset \(project):\(dataset)", status: "NOT_FOUND", reason: "notFound")
+                return Self.apiError(
+                    404, "Not found: Dataset \(project):\(dataset)", status: "NOT_FOUND", reason: "notFound")
             }
-            return .json(200, #"{"kind":"bigquery#dataset","id":"\#(project):\#(dataset)","datasetReference":{"datasetId":"\#(dataset)","projectId":"\#(project)"},"location":"\#(location)","type":"DEFAULT"}"#)
+            return .json(
+                200,
+                #"{"kind":"bigquery#dataset","id":"\#(project):\#(dataset)","datasetReference":{"datasetId":"\#(dataset)","projectId":"\#(project)"},"location":"\#(location)","type":"DEFAULT"}"#
+            )
         }
         let limit = Int(query["maxResults"] ?? "") ?? 50
         let names = state.datasets.keys.sorted()
@@ -167,25 +218,44 @@ final class FakeGoogle: Sendable {
             #"{"kind":"bigquery#dataset","id":"\#(project):\#(name)","datasetReference":{"datasetId":"\#(name)","projectId":"\#(project)"},"location":"\#(state.datasets[name]!)"}"#
         }
         let next = names.count > limit ? #","nextPageToken":"next""# : ""
-        return .json(200, #"{"kind":"bigquery#datasetList","etag":"x","datasets":[\#(shown.joined(separator: ","))]\#(next)}"#)
+        return .json(
+            200, #"{"kind":"bigquery#datasetList","etag":"x","datasets":[\#(shown.joined(separator: ","))]\#(next)}"#)
     }
 
     /// jobs.query: only dry runs (a ping must never run anything), with the full BigQuery scope, by a job user.
-    private func query(project: String, holder: (email: String, scope: String), body: [UInt8], echo: String) -> ScriptedHTTPServer.Response {
-        guard holder.scope.split(separator: " ").contains(where: { $0 == "https://www.googleapis.com/auth/bigquery" || $0 == "https://www.googleapis.com/auth/cloud-platform" }) else {
-            return .json(403, #"{"error":{"code":403,"message":"Request had insufficient authentication scopes.","status":"PERMISSION_DENIED","details":[{"@type":"type.googleapis.com/google.rpc.ErrorInfo","reason":"ACCESS_TOKEN_SCOPE_INSUFFICIENT"}]}}"#)
+    private func query(project: String, holder: (email: String, scope: String), body: [UInt8], echo: String)
+        -> ScriptedHTTPServer.Response
+    {
+        guard
+            holder.scope.split(separator: " ").contains(where: {
+                $0 == "https://www.googleapis.com/auth/bigquery"
+                    || $0 == "https://www.googleapis.com/auth/cloud-platform"
+            })
+        else {
+            return .json(
+                403,
+                #"{"error":{"code":403,"message":"Request had insufficient authentication scopes.","status":"PERMISSION_DENIED","details":[{"@type":"type.googleapis.com/google.rpc.ErrorInfo","reason":"ACCESS_TOKEN_SCOPE_INSUFFICIENT"}]}}"#
+            )
         }
-        guard let request = JSONValue.parse(body), request["dryRun"]?.boolValue == true, request["query"]?.stringValue != nil else {
+        guard let request = JSONValue.parse(body), request["dryRun"]?.boolValue == true,
+            request["query"]?.stringValue != nil
+        else {
             return Self.apiError(400, "this fake only accepts dry runs", status: "INVALID_ARGUMENT", reason: "invalid")
         }
         guard let state = projects[project] else {
             return Self.apiError(404, "Not found: Project \(project)", status: "NOT_FOUND", reason: "notFound")
         }
         guard state.jobUsers.contains(holder.email) else {
-            return Self.apiError(403, "Access Denied: Project \(project): User does not have bigquery.jobs.create permission in project \(project).\(echo)", status: "PERMISSION_DENIED", reason: "accessDenied")
+            return Self.apiError(
+                403,
+                "Access Denied: Project \(project): User does not have bigquery.jobs.create permission in project \(project).\(echo)",
+                status: "PERMISSION_DENIED", reason: "accessDenied")
         }
         let location = request["location"]?.stringValue ?? "US"
-        return .json(200, #"{"kind":"bigquery#queryResponse","jobReference":{"projectId":"\#(project)","location":"\#(location)"},"totalBytesProcessed":"0","jobComplete":true,"cacheHit":false}"#)
+        return .json(
+            200,
+            #"{"kind":"bigquery#queryResponse","jobReference":{"projectId":"\#(project)","location":"\#(location)"},"totalBytesProcessed":"0","jobComplete":true,"cacheHit":false}"#
+        )
     }
 
     private func listBuckets(project: String, email: String, echo: String) -> ScriptedHTTPServer.Response {
@@ -193,10 +263,16 @@ final class FakeGoogle: Sendable {
             return Self.apiError(404, "The requested project was not found.", status: nil, reason: "notFound")
         }
         guard state.members.contains(email) else {
-            return Self.apiError(403, "\(email) does not have storage.buckets.list access to the Google Cloud project. Permission 'storage.buckets.list' denied on resource (or it may not exist).\(echo)", status: nil, reason: "forbidden")
+            return Self.apiError(
+                403,
+                "\(email) does not have storage.buckets.list access to the Google Cloud project. Permission 'storage.buckets.list' denied on resource (or it may not exist).\(echo)",
+                status: nil, reason: "forbidden")
         }
-        let items = state.buckets.keys.sorted().prefix(1).map { #"{"kind":"storage#bucket","name":"\#($0)","location":"EU"}"# }
-        return .json(200, #"{"kind":"storage#buckets","items":[\#(items.joined(separator: ","))],"nextPageToken":"more"}"#)
+        let items = state.buckets.keys.sorted().prefix(1).map {
+            #"{"kind":"storage#bucket","name":"\#($0)","location":"EU"}"#
+        }
+        return .json(
+            200, #"{"kind":"storage#buckets","items":[\#(items.joined(separator: ","))],"nextPageToken":"more"}"#)
     }
 
     private func testPermissions(bucket: String, email: String, path: String) -> ScriptedHTTPServer.Response {
@@ -204,12 +280,14 @@ final class FakeGoogle: Sendable {
             return Self.apiError(404, "The specified bucket does not exist.", status: nil, reason: "notFound")
         }
         // The query repeats `permissions`; read every occurrence.
-        let asked = path.split(separator: "?").dropFirst().first.map { query in
-            query.split(separator: "&").compactMap { pair -> String? in
-                let parts = pair.split(separator: "=", maxSplits: 1)
-                return parts.count == 2 && parts[0] == "permissions" ? String(parts[1]).removingPercentEncoding : nil
-            }
-        } ?? []
+        let asked =
+            path.split(separator: "?").dropFirst().first.map { query in
+                query.split(separator: "&").compactMap { pair -> String? in
+                    let parts = pair.split(separator: "=", maxSplits: 1)
+                    return parts.count == 2 && parts[0] == "permissions"
+                        ? String(parts[1]).removingPercentEncoding : nil
+                }
+            } ?? []
         let granted = asked.filter { rights[email]?.contains($0) ?? false }
         if granted.isEmpty { return .json(200, #"{"kind":"storage#testIamPermissionsResponse"}"#) }
         let list = granted.map { "\"\($0)\"" }.joined(separator: ",")

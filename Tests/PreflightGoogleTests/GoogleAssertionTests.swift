@@ -1,26 +1,30 @@
 import Foundation
 import PreflightCore
-@testable import PreflightGoogle
 import PreflightHTTP
 import Testing
 import _CryptoExtras
+
+@testable import PreflightGoogle
 
 @Suite struct GoogleAssertionTests {
     private static let account = try! GoogleServiceAccount.parse(GoogleTesting.keyFile())
 
     @Test func carriesTheClaimsGoogleWants() throws {
-        let token = try GoogleAssertion.make(for: Self.account, scope: GoogleAssertion.scope(for: .bigquery),
-                                             audience: "https://oauth2.googleapis.com/token", issuedAt: 1_700_000_000)
+        let token = try GoogleAssertion.make(
+            for: Self.account, scope: GoogleAssertion.scope(for: .bigquery),
+            audience: "https://oauth2.googleapis.com/token", issuedAt: 1_700_000_000)
         let header = try #require(JWT.unverifiedHeader(token))
-        #expect(header == ["alg": .string("RS256"), "typ": .string("JWT"), "kid": .string(GoogleTestKeys.registeredKeyID)])
+        #expect(
+            header == ["alg": .string("RS256"), "typ": .string("JWT"), "kid": .string(GoogleTestKeys.registeredKeyID)])
         let claims = try #require(JWT.unverifiedClaims(token))
-        #expect(claims == [
-            "iss": .string(GoogleTesting.email),
-            "scope": .string("https://www.googleapis.com/auth/bigquery"),
-            "aud": .string("https://oauth2.googleapis.com/token"),
-            "iat": .number(1_700_000_000),
-            "exp": .number(1_700_003_600),
-        ])
+        #expect(
+            claims == [
+                "iss": .string(GoogleTesting.email),
+                "scope": .string("https://www.googleapis.com/auth/bigquery"),
+                "aud": .string("https://oauth2.googleapis.com/token"),
+                "iat": .number(1_700_000_000),
+                "exp": .number(1_700_003_600),
+            ])
     }
 
     @Test func isSignedWithTheAccountsKey() throws {
@@ -42,6 +46,8 @@ import _CryptoExtras
         let fields = GoogleAssertion.formFields(assertion: "a.b.c")
         #expect(fields.map(\.0) == ["grant_type", "assertion"])
         #expect(fields[0].1 == "urn:ietf:params:oauth:grant-type:jwt-bearer")
-        #expect(FormEncoding.encode(fields) == "grant_type=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Ajwt-bearer&assertion=a.b.c")
+        #expect(
+            FormEncoding.encode(fields)
+                == "grant_type=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Ajwt-bearer&assertion=a.b.c")
     }
 }

@@ -1,12 +1,17 @@
 import PreflightCore
-@testable import PreflightGoogle
 import PreflightHTTP
 import Testing
 
+@testable import PreflightGoogle
+
 @Suite struct GoogleConfigTests {
-    private func config(_ type: ConnectorType = .bigquery, projectID: String? = GoogleTesting.project, credentials: String? = GoogleTesting.keyFile(),
-                        _ extra: [String: String] = [:]) throws(InvalidConfig) -> GoogleConfig {
-        try GoogleConfig(payload: GoogleTesting.payload(type: type, projectID: projectID, credentials: credentials, extra: extra))
+    private func config(
+        _ type: ConnectorType = .bigquery, projectID: String? = GoogleTesting.project,
+        credentials: String? = GoogleTesting.keyFile(),
+        _ extra: [String: String] = [:]
+    ) throws(InvalidConfig) -> GoogleConfig {
+        try GoogleConfig(
+            payload: GoogleTesting.payload(type: type, projectID: projectID, credentials: credentials, extra: extra))
     }
 
     private func config(_ extra: [String: String]) throws(InvalidConfig) -> GoogleConfig {
@@ -17,8 +22,11 @@ import Testing
         message(.bigquery, extra, sourceLocation: sourceLocation)
     }
 
-    private func message(_ type: ConnectorType = .bigquery, projectID: String? = GoogleTesting.project, credentials: String? = GoogleTesting.keyFile(),
-                         _ extra: [String: String] = [:], sourceLocation: SourceLocation = #_sourceLocation) -> String {
+    private func message(
+        _ type: ConnectorType = .bigquery, projectID: String? = GoogleTesting.project,
+        credentials: String? = GoogleTesting.keyFile(),
+        _ extra: [String: String] = [:], sourceLocation: SourceLocation = #_sourceLocation
+    ) -> String {
         do {
             _ = try config(type, projectID: projectID, credentials: credentials, extra)
             Issue.record("no InvalidConfig", sourceLocation: sourceLocation)
@@ -29,7 +37,8 @@ import Testing
     @Test func defaultsToGooglesHosts() throws {
         let bigquery = try config()
         #expect(bigquery.api == HTTPEndpoint(isTLS: true, host: "bigquery.googleapis.com", port: 443))
-        #expect(bigquery.token == HTTPEndpoint(isTLS: true, host: "oauth2.googleapis.com", port: 443, basePath: "/token"))
+        #expect(
+            bigquery.token == HTTPEndpoint(isTLS: true, host: "oauth2.googleapis.com", port: 443, basePath: "/token"))
         #expect(bigquery.tokenURL == "https://oauth2.googleapis.com/token")
         #expect(bigquery.location == nil && bigquery.dataset == nil && bigquery.rootCertificatesPEM == nil)
         let gcs = try config(.gcs)
@@ -38,20 +47,31 @@ import Testing
     }
 
     @Test func takesOverrides() throws {
-        let config = try config(.bigquery, ["endpointURL": "https://bq.proxy.example:8443/google", "tokenURL": "https://sts.proxy.example/oauth/token",
-                                            "sslRootCert": "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----"])
+        let config = try config(
+            .bigquery,
+            [
+                "endpointURL": "https://bq.proxy.example:8443/google",
+                "tokenURL": "https://sts.proxy.example/oauth/token",
+                "sslRootCert": "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----",
+            ])
         #expect(config.api == HTTPEndpoint(isTLS: true, host: "bq.proxy.example", port: 8443, basePath: "/google"))
-        #expect(config.token == HTTPEndpoint(isTLS: true, host: "sts.proxy.example", port: 443, basePath: "/oauth/token"))
+        #expect(
+            config.token == HTTPEndpoint(isTLS: true, host: "sts.proxy.example", port: 443, basePath: "/oauth/token"))
         #expect(config.tokenURL == "https://sts.proxy.example/oauth/token")
         #expect(config.rootCertificatesPEM != nil)
-        let fromFile = try self.config(credentials: GoogleTesting.keyFile(tokenURI: "https://private.example:9443/token"))
+        let fromFile = try self.config(
+            credentials: GoogleTesting.keyFile(tokenURI: "https://private.example:9443/token"))
         #expect(fromFile.token == HTTPEndpoint(isTLS: true, host: "private.example", port: 9443, basePath: "/token"))
         #expect(fromFile.tokenURL == "https://private.example:9443/token")
     }
 
     @Test func refusesCleartextAndOddURLs() {
-        #expect(message(["endpointURL": "http://bigquery.googleapis.com"]) == "sharedConfig.endpointURL must be an https:// URL (credentials are sent to it)")
-        #expect(message(["tokenURL": "http://oauth2.googleapis.com/token"]) == "sharedConfig.tokenURL must be an https:// URL (credentials are sent to it)")
+        #expect(
+            message(["endpointURL": "http://bigquery.googleapis.com"])
+                == "sharedConfig.endpointURL must be an https:// URL (credentials are sent to it)")
+        #expect(
+            message(["tokenURL": "http://oauth2.googleapis.com/token"])
+                == "sharedConfig.tokenURL must be an https:// URL (credentials are sent to it)")
         #expect(message(["endpointURL": "https://host:99999"]).contains("sharedConfig.endpointURL"))
         #expect(message(["sslRootCert": "not a certificate"]).contains("sharedConfig.sslRootCert must be PEM"))
     }
@@ -59,8 +79,12 @@ import Testing
     @Test func requiresProjectAndCredentials() {
         #expect(message(projectID: nil) == "sharedConfig.projectID is required for bigquery")
         #expect(message(.gcs, projectID: "") == "sharedConfig.projectID is required for gcs")
-        #expect(message(credentials: nil) == "sharedConfig.credentialsData is required for bigquery (the service-account key file's JSON)")
-        #expect(message(credentials: "   ") == "sharedConfig.credentialsData is required for bigquery (the service-account key file's JSON)")
+        #expect(
+            message(credentials: nil)
+                == "sharedConfig.credentialsData is required for bigquery (the service-account key file's JSON)")
+        #expect(
+            message(credentials: "   ")
+                == "sharedConfig.credentialsData is required for bigquery (the service-account key file's JSON)")
     }
 
     @Test func checksTheProjectID() throws {
@@ -74,7 +98,9 @@ import Testing
 
     @Test func notesAProjectOtherThanTheAccountsOwn() throws {
         #expect(try config().projectNote == nil)
-        #expect(try config(projectID: "warehouse-prod").projectNote == "the service account belongs to project acme-data; the ping reads project warehouse-prod")
+        #expect(
+            try config(projectID: "warehouse-prod").projectNote
+                == "the service account belongs to project acme-data; the ping reads project warehouse-prod")
     }
 
     @Test func checksTheLocation() throws {
@@ -82,7 +108,9 @@ import Testing
         #expect(try config(["location": "eu"]).location == "EU")
         #expect(try config(["location": "europe-west2"]).location == "europe-west2")
         #expect(try config(["location": "NorthAmerica-Northeast1"]).location == "northamerica-northeast1")
-        #expect(message(["location": "us-central1-a"]) == "sharedConfig.location is a zone; BigQuery locations are US, EU or a region such as us-central1")
+        #expect(
+            message(["location": "us-central1-a"])
+                == "sharedConfig.location is a zone; BigQuery locations are US, EU or a region such as us-central1")
         #expect(message(["location": "mars"]).contains("must be a BigQuery location"))
         #expect(message(["location": "europe west2"]).contains("must be a BigQuery location"))
         // gcs has no location key: it is ignored.
@@ -106,7 +134,10 @@ import Testing
 
     @Test func neverEchoesTheKeyFile() {
         let file = GoogleTesting.keyFile()
-        for text in [message(credentials: String(file.dropLast())), message(credentials: file.replacingOccurrences(of: "BEGIN PRIVATE KEY", with: "BEGIN PRIVATE KEE"))] {
+        for text in [
+            message(credentials: String(file.dropLast())),
+            message(credentials: file.replacingOccurrences(of: "BEGIN PRIVATE KEY", with: "BEGIN PRIVATE KEE")),
+        ] {
             #expect(text.contains("credentialsData"))
             for line in GoogleTestKeys.registered.pkcs8PEMRepresentation.split(separator: "\n") where line.count >= 40 {
                 #expect(!text.contains(line))

@@ -11,23 +11,29 @@ import Testing
     static let timeout = 2.0
 
     /// Pings `payload` with the short deadline and checks the time it took.
-    private func ping(_ payload: ConnectorPayload, runtimeSecrets: @autoclosure () -> [String] = [],
-                      sourceLocation: SourceLocation = #_sourceLocation) async throws -> PingReport {
+    private func ping(
+        _ payload: ConnectorPayload, runtimeSecrets: @autoclosure () -> [String] = [],
+        sourceLocation: SourceLocation = #_sourceLocation
+    ) async throws -> PingReport {
         var payload = payload
         payload.timeoutSeconds = Self.timeout
         let clock = ContinuousClock()
         let start = clock.now
         let report = try await GoogleTesting.ping(GoogleTesting.engine(), payload, runtimeSecrets: runtimeSecrets())
         let elapsed = clock.now - start
-        #expect(elapsed < .seconds(Self.timeout + 1), "took \(elapsed): \(report.summary)", sourceLocation: sourceLocation)
+        #expect(
+            elapsed < .seconds(Self.timeout + 1), "took \(elapsed): \(report.summary)", sourceLocation: sourceLocation)
         #expect(!report.ok, sourceLocation: sourceLocation)
         return report
     }
 
     /// A payload whose token endpoint is `tokenURL` and whose API is `apiURL`.
-    private func payload(token tokenURL: String, api apiURL: String = "https://127.0.0.1:9", type: ConnectorType = .bigquery) -> ConnectorPayload {
-        GoogleTesting.payload(type: type, credentials: GoogleTesting.keyFile(tokenURI: tokenURL),
-                              extra: ["endpointURL": apiURL, "sslRootCert": TestPKI.caPEM])
+    private func payload(
+        token tokenURL: String, api apiURL: String = "https://127.0.0.1:9", type: ConnectorType = .bigquery
+    ) -> ConnectorPayload {
+        GoogleTesting.payload(
+            type: type, credentials: GoogleTesting.keyFile(tokenURI: tokenURL),
+            extra: ["endpointURL": apiURL, "sslRootCert": TestPKI.caPEM])
     }
 
     @Test func silentTCPPeerAtTheTokenEndpoint() async throws {
@@ -59,7 +65,8 @@ import Testing
     }
 
     @Test func garbageAnswerToTheClientHello() async throws {
-        let peer = try await HostilePeer(.replyWith(Array("HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n".utf8)))
+        let peer = try await HostilePeer(
+            .replyWith(Array("HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n".utf8)))
         let report = try await ping(payload(token: "https://127.0.0.1:\(peer.port)/token"))
         await peer.shutdown()
         #expect([.tls, .protocolMismatch].contains(report.category), "\(report.summary)")
@@ -74,7 +81,9 @@ import Testing
 
     @Test func garbageOverHTTPSAtTheTokenEndpoint() async throws {
         let server = try await ScriptedHTTPServer.start(tls: true) { _ in
-            .init(status: 200, headers: [("Content-Type", "text/html")], body: "<html><body>Welcome to the captive portal</body></html>")
+            .init(
+                status: 200, headers: [("Content-Type", "text/html")],
+                body: "<html><body>Welcome to the captive portal</body></html>")
         }
         let report = try await ping(payload(token: server.endpoint + "/token"))
         await server.stop()
@@ -94,9 +103,14 @@ import Testing
     @Test func hugeBodyFromTheAPI() async throws {
         let fake = FakeGoogle.standard()
         let server = try await ScriptedHTTPServer.start(tls: true) { request in
-            request.pathOnly == "/token" ? fake.handle(request) : .json(200, #"{"kind":"bigquery#datasetList","etag":""# + String(repeating: "B", count: 900 * 1024) + #""}"#)
+            request.pathOnly == "/token"
+                ? fake.handle(request)
+                : .json(
+                    200,
+                    #"{"kind":"bigquery#datasetList","etag":""# + String(repeating: "B", count: 900 * 1024) + #""}"#)
         }
-        let report = try await ping(payload(token: server.endpoint + "/token", api: server.endpoint), runtimeSecrets: fake.issuedTokens)
+        let report = try await ping(
+            payload(token: server.endpoint + "/token", api: server.endpoint), runtimeSecrets: fake.issuedTokens)
         await server.stop()
         #expect(report.category == .protocolMismatch, "\(report.summary)")
         #expect(report.step("oauth_token")?.status == .passed)
@@ -106,7 +120,9 @@ import Testing
         let fake = FakeGoogle.standard()
         let api = try await HostilePeer(.silent)
         let token = try await ScriptedHTTPServer.start(tls: true) { request in fake.handle(request) }
-        let report = try await ping(payload(token: token.endpoint + "/token", api: "https://127.0.0.1:\(api.port)", type: .gcs), runtimeSecrets: fake.issuedTokens)
+        let report = try await ping(
+            payload(token: token.endpoint + "/token", api: "https://127.0.0.1:\(api.port)", type: .gcs),
+            runtimeSecrets: fake.issuedTokens)
         await token.stop()
         await api.shutdown()
         #expect(report.category == .timeout, "\(report.summary)")
@@ -118,11 +134,14 @@ import Testing
         let fake = FakeGoogle.standard()
         let server = try await ScriptedHTTPServer.start(tls: true) { request in
             if request.pathOnly == "/token" { return fake.handle(request) }
-            let echoed = (request.header("Authorization") ?? "") + " " + fake.seenAssertions.withLock { $0.joined(separator: " ") }
+            let echoed =
+                (request.header("Authorization") ?? "") + " "
+                + fake.seenAssertions.withLock { $0.joined(separator: " ") }
             return FakeGoogle.apiError(403, "denied: \(echoed)", status: "PERMISSION_DENIED", reason: "accessDenied")
         }
-        let report = try await ping(payload(token: server.endpoint + "/token", api: server.endpoint),
-                                    runtimeSecrets: fake.issuedTokens + fake.seenAssertions.withLock { $0 })
+        let report = try await ping(
+            payload(token: server.endpoint + "/token", api: server.endpoint),
+            runtimeSecrets: fake.issuedTokens + fake.seenAssertions.withLock { $0 })
         await server.stop()
         #expect(report.category == .permission, "\(report.summary)")
         #expect(report.message?.contains("[redacted]") == true)

@@ -16,14 +16,16 @@ import _CryptoExtras
         var extra: [String: String] = [:]
         extra["dataset"] = TestEnvironment.value("PREFLIGHT_TEST_GOOGLE_DATASET")
         extra["location"] = TestEnvironment.value("PREFLIGHT_TEST_GOOGLE_LOCATION")
-        let report = try await GoogleTesting.ping(GoogleTesting.engine(timeout: .seconds(15)), try GoogleLive.payload(.bigquery, extra: extra))
+        let report = try await GoogleTesting.ping(
+            GoogleTesting.engine(timeout: .seconds(15)), try GoogleLive.payload(.bigquery, extra: extra))
         #expect(report.ok, "\(report.summary)")
     }
 
     @Test func storage() async throws {
         var extra: [String: String] = [:]
         extra["bucket"] = TestEnvironment.value("PREFLIGHT_TEST_GOOGLE_BUCKET")
-        let report = try await GoogleTesting.ping(GoogleTesting.engine(timeout: .seconds(15)), try GoogleLive.payload(.gcs, extra: extra))
+        let report = try await GoogleTesting.ping(
+            GoogleTesting.engine(timeout: .seconds(15)), try GoogleLive.payload(.gcs, extra: extra))
         #expect(report.ok, "\(report.summary)")
     }
 
@@ -33,7 +35,8 @@ import _CryptoExtras
         let file = try #require(JSONValue.parse(Array(try GoogleLive.credentials().utf8))?.objectValue)
         var forged = file
         forged["private_key"] = .string(GoogleTestKeys.other.pkcs8PEMRepresentation)
-        payload.sharedConfig["credentialsData"] = .string(String(decoding: JSONValue.object(forged).encodedBytes(), as: UTF8.self))
+        payload.sharedConfig["credentialsData"] = .string(
+            String(decoding: JSONValue.object(forged).encodedBytes(), as: UTF8.self))
         let report = try await GoogleTesting.ping(GoogleTesting.engine(timeout: .seconds(15)), payload)
         #expect(report.category == .auth, "\(report.summary)")
         #expect(report.message?.contains("invalid_grant") == true, "\(report.summary)")
@@ -42,7 +45,8 @@ import _CryptoExtras
 
 enum GoogleLive {
     static var configured: Bool {
-        TestEnvironment.value("PREFLIGHT_TEST_GOOGLE_CREDENTIALS_FILE") != nil && TestEnvironment.value("PREFLIGHT_TEST_GOOGLE_PROJECT") != nil
+        TestEnvironment.value("PREFLIGHT_TEST_GOOGLE_CREDENTIALS_FILE") != nil
+            && TestEnvironment.value("PREFLIGHT_TEST_GOOGLE_PROJECT") != nil
     }
 
     static func credentials() throws -> String {
@@ -51,6 +55,8 @@ enum GoogleLive {
     }
 
     static func payload(_ type: ConnectorType, extra: [String: String] = [:]) throws -> ConnectorPayload {
-        GoogleTesting.payload(type: type, projectID: TestEnvironment.value("PREFLIGHT_TEST_GOOGLE_PROJECT"), credentials: try credentials(), extra: extra)
+        GoogleTesting.payload(
+            type: type, projectID: TestEnvironment.value("PREFLIGHT_TEST_GOOGLE_PROJECT"),
+            credentials: try credentials(), extra: extra)
     }
 }

@@ -9,7 +9,9 @@ import Testing
 /// Whole pings against `FakeGoogle` over HTTPS (the test CA given as `sslRootCert`). The fake checks the
 /// JWT the way Google does, so a passing ping proves the assertion is right, not just well-formed.
 @Suite(.serialized) struct GoogleScriptedPeerTests {
-    private func withFake(_ fake: FakeGoogle = .standard(), _ body: (FakeGoogle, ScriptedHTTPServer) async throws -> Void) async throws {
+    private func withFake(
+        _ fake: FakeGoogle = .standard(), _ body: (FakeGoogle, ScriptedHTTPServer) async throws -> Void
+    ) async throws {
         let server = try await ScriptedHTTPServer.start(tls: true) { request in fake.handle(request) }
         do { try await body(fake, server) } catch {
             await server.stop()
@@ -20,16 +22,27 @@ import Testing
 
     @Test func bigQueryHappyPath() async throws {
         try await withFake { fake, server in
-            let report = try await GoogleTesting.ping(GoogleTesting.engine(), GoogleTesting.payload(for: server), runtimeSecrets: fake.issuedTokens)
+            let report = try await GoogleTesting.ping(
+                GoogleTesting.engine(), GoogleTesting.payload(for: server), runtimeSecrets: fake.issuedTokens)
             #expect(report.ok, "\(report.summary)")
             // One host serves both: the API calls reuse the token host's connection.
-            #expect(report.steps.map(\.name) == ["token_dns", "token_connect", "token_tls", "oauth_token", "list_datasets", "query_permission"])
-            #expect(report.step("oauth_token")?.detail?.contains("got a bigquery access token valid for 3599 s") == true)
+            #expect(
+                report.steps.map(\.name) == [
+                    "token_dns", "token_connect", "token_tls", "oauth_token", "list_datasets", "query_permission",
+                ])
+            #expect(
+                report.step("oauth_token")?.detail?.contains("got a bigquery access token valid for 3599 s") == true)
             #expect(report.step("list_datasets")?.detail == "project acme-data reachable: 2 datasets (EU: 1, US: 1)")
-            #expect(report.step("query_permission")?.detail == "\(GoogleTesting.email) may create query jobs in project acme-data (location US)")
+            #expect(
+                report.step("query_permission")?.detail
+                    == "\(GoogleTesting.email) may create query jobs in project acme-data (location US)")
             #expect(fake.issuedScopes == ["https://www.googleapis.com/auth/bigquery"])
             let calls = server.requests.map { "\($0.method) \($0.path)" }
-            #expect(calls == ["POST /token", "GET /bigquery/v2/projects/acme-data/datasets?maxResults=50", "POST /bigquery/v2/projects/acme-data/queries"])
+            #expect(
+                calls == [
+                    "POST /token", "GET /bigquery/v2/projects/acme-data/datasets?maxResults=50",
+                    "POST /bigquery/v2/projects/acme-data/queries",
+                ])
             #expect(server.requests.last?.text == #"{"dryRun":true,"query":"SELECT 1","useLegacySql":false}"#)
             for secret in fake.issuedTokens { #expect(!report.summary.contains(secret)) }
         }
@@ -38,10 +51,13 @@ import Testing
     @Test func bigQueryDatasetInTheConfiguredLocation() async throws {
         try await withFake { fake, server in
             let payload = GoogleTesting.payload(for: server, extra: ["dataset": "events", "location": "eu"])
-            let report = try await GoogleTesting.ping(GoogleTesting.engine(), payload, runtimeSecrets: fake.issuedTokens)
+            let report = try await GoogleTesting.ping(
+                GoogleTesting.engine(), payload, runtimeSecrets: fake.issuedTokens)
             #expect(report.ok, "\(report.summary)")
             #expect(report.step("list_datasets")?.detail == "project acme-data reachable; datasets can be listed")
-            #expect(report.step("dataset")?.detail == "dataset acme-data:events found in EU (matches sharedConfig.location)")
+            #expect(
+                report.step("dataset")?.detail == "dataset acme-data:events found in EU (matches sharedConfig.location)"
+            )
             #expect(server.requests.map(\.path).contains("/bigquery/v2/projects/acme-data/datasets/events"))
             #expect(report.step("query_permission")?.detail?.hasSuffix("(location EU)") == true)
             #expect(server.requests.last?.text.contains(#""location":"EU""#) == true)
@@ -50,7 +66,9 @@ import Testing
 
     @Test func bigQueryWithoutTheRightToCreateJobs() async throws {
         try await withFake(.standard(echoTokenInErrors: true)) { fake, server in
-            let report = try await GoogleTesting.ping(GoogleTesting.engine(), GoogleTesting.payload(for: server, projectID: "viewer-project"), runtimeSecrets: fake.issuedTokens)
+            let report = try await GoogleTesting.ping(
+                GoogleTesting.engine(), GoogleTesting.payload(for: server, projectID: "viewer-project"),
+                runtimeSecrets: fake.issuedTokens)
             #expect(report.category == .permission, "\(report.summary)")
             #expect(report.step("list_datasets")?.status == .passed)
             #expect(report.step("query_permission")?.status == .failed)
@@ -62,9 +80,12 @@ import Testing
     @Test func bigQueryDatasetLocationMismatch() async throws {
         try await withFake { fake, server in
             let payload = GoogleTesting.payload(for: server, extra: ["dataset": "logs", "location": "EU"])
-            let report = try await GoogleTesting.ping(GoogleTesting.engine(), payload, runtimeSecrets: fake.issuedTokens)
+            let report = try await GoogleTesting.ping(
+                GoogleTesting.engine(), payload, runtimeSecrets: fake.issuedTokens)
             #expect(report.category == .invalidConfig, "\(report.summary)")
-            #expect(report.message?.contains("dataset acme-data:logs is in location US, but sharedConfig.location is EU") == true)
+            #expect(
+                report.message?.contains("dataset acme-data:logs is in location US, but sharedConfig.location is EU")
+                    == true)
             #expect(report.hint?.contains("set sharedConfig.location to US") == true)
             #expect(report.step("dataset")?.status == .failed)
         }
@@ -72,7 +93,9 @@ import Testing
 
     @Test func bigQueryMissingDataset() async throws {
         try await withFake { fake, server in
-            let report = try await GoogleTesting.ping(GoogleTesting.engine(), GoogleTesting.payload(for: server, extra: ["dataset": "nope"]), runtimeSecrets: fake.issuedTokens)
+            let report = try await GoogleTesting.ping(
+                GoogleTesting.engine(), GoogleTesting.payload(for: server, extra: ["dataset": "nope"]),
+                runtimeSecrets: fake.issuedTokens)
             #expect(report.category == .databaseNotFound, "\(report.summary)")
             #expect(report.message?.contains("dataset nope does not exist in project acme-data") == true)
             #expect(report.message?.contains("NOT_FOUND/notFound: Not found: Dataset acme-data:nope") == true)
@@ -81,7 +104,9 @@ import Testing
 
     @Test func bigQueryUnknownProject() async throws {
         try await withFake { fake, server in
-            let report = try await GoogleTesting.ping(GoogleTesting.engine(), GoogleTesting.payload(for: server, projectID: "ghost-project"), runtimeSecrets: fake.issuedTokens)
+            let report = try await GoogleTesting.ping(
+                GoogleTesting.engine(), GoogleTesting.payload(for: server, projectID: "ghost-project"),
+                runtimeSecrets: fake.issuedTokens)
             #expect(report.category == .databaseNotFound, "\(report.summary)")
             #expect(report.message?.contains("project ghost-project does not exist") == true)
             #expect(report.step("list_datasets")?.status == .failed)
@@ -90,9 +115,13 @@ import Testing
 
     @Test func bigQueryNoRightsOnTheProject() async throws {
         try await withFake(.standard(echoTokenInErrors: true)) { fake, server in
-            let report = try await GoogleTesting.ping(GoogleTesting.engine(), GoogleTesting.payload(for: server, projectID: "locked-project"), runtimeSecrets: fake.issuedTokens)
+            let report = try await GoogleTesting.ping(
+                GoogleTesting.engine(), GoogleTesting.payload(for: server, projectID: "locked-project"),
+                runtimeSecrets: fake.issuedTokens)
             #expect(report.category == .permission, "\(report.summary)")
-            #expect(report.message?.contains("PERMISSION_DENIED/accessDenied: Access Denied: Project locked-project") == true)
+            #expect(
+                report.message?.contains("PERMISSION_DENIED/accessDenied: Access Denied: Project locked-project")
+                    == true)
             #expect(report.hint?.contains("roles/bigquery.dataEditor") == true)
             #expect(fake.issuedTokens.count == 1)
         }
@@ -100,7 +129,9 @@ import Testing
 
     @Test func bigQueryAPIDisabled() async throws {
         try await withFake { fake, server in
-            let report = try await GoogleTesting.ping(GoogleTesting.engine(), GoogleTesting.payload(for: server, projectID: "sleepy-project"), runtimeSecrets: fake.issuedTokens)
+            let report = try await GoogleTesting.ping(
+                GoogleTesting.engine(), GoogleTesting.payload(for: server, projectID: "sleepy-project"),
+                runtimeSecrets: fake.issuedTokens)
             #expect(report.category == .permission, "\(report.summary)")
             #expect(report.message?.contains("the BigQuery API is not enabled in project sleepy-project") == true)
             #expect(report.message?.contains("accessNotConfigured") == true)
@@ -111,21 +142,30 @@ import Testing
     @Test func gcsHappyPathWithBucket() async throws {
         try await withFake { fake, server in
             let payload = GoogleTesting.payload(for: server, type: .gcs, extra: ["bucket": "gs://acme-landing"])
-            let report = try await GoogleTesting.ping(GoogleTesting.engine(), payload, runtimeSecrets: fake.issuedTokens)
+            let report = try await GoogleTesting.ping(
+                GoogleTesting.engine(), payload, runtimeSecrets: fake.issuedTokens)
             #expect(report.ok, "\(report.summary)")
-            #expect(report.step("list_buckets")?.detail == "project acme-data reachable; buckets can be listed (first: acme-closed in EU, and more)")
-            #expect(report.step("bucket_permissions")?.detail == "bucket acme-landing: \(GoogleTesting.email) holds storage.objects.list, storage.objects.get, storage.objects.create")
+            #expect(
+                report.step("list_buckets")?.detail
+                    == "project acme-data reachable; buckets can be listed (first: acme-closed in EU, and more)")
+            #expect(
+                report.step("bucket_permissions")?.detail
+                    == "bucket acme-landing: \(GoogleTesting.email) holds storage.objects.list, storage.objects.get, storage.objects.create"
+            )
             #expect(fake.issuedScopes == ["https://www.googleapis.com/auth/devstorage.read_only"])
-            #expect(server.requests.map(\.path) == [
-                "/token", "/storage/v1/b?project=acme-data&maxResults=1",
-                "/storage/v1/b/acme-landing/iam/testPermissions?permissions=storage.objects.list&permissions=storage.objects.get&permissions=storage.objects.create",
-            ])
+            #expect(
+                server.requests.map(\.path) == [
+                    "/token", "/storage/v1/b?project=acme-data&maxResults=1",
+                    "/storage/v1/b/acme-landing/iam/testPermissions?permissions=storage.objects.list&permissions=storage.objects.get&permissions=storage.objects.create",
+                ])
         }
     }
 
     @Test func gcsWithoutBucketListsOnly() async throws {
         try await withFake { fake, server in
-            let report = try await GoogleTesting.ping(GoogleTesting.engine(), GoogleTesting.payload(for: server, type: .gcs), runtimeSecrets: fake.issuedTokens)
+            let report = try await GoogleTesting.ping(
+                GoogleTesting.engine(), GoogleTesting.payload(for: server, type: .gcs),
+                runtimeSecrets: fake.issuedTokens)
             #expect(report.ok, "\(report.summary)")
             #expect(report.step("bucket_permissions") == nil)
         }
@@ -133,7 +173,10 @@ import Testing
 
     @Test func gcsMissingCreateIsAWarning() async throws {
         try await withFake { fake, server in
-            let report = try await GoogleTesting.ping(GoogleTesting.engine(), GoogleTesting.payload(for: server, type: .gcs, extra: ["bucket": "acme-readonly"]), runtimeSecrets: fake.issuedTokens)
+            let report = try await GoogleTesting.ping(
+                GoogleTesting.engine(),
+                GoogleTesting.payload(for: server, type: .gcs, extra: ["bucket": "acme-readonly"]),
+                runtimeSecrets: fake.issuedTokens)
             #expect(report.ok, "\(report.summary)")
             let step = report.step("bucket_permissions")
             #expect(step?.status == .warning)
@@ -144,15 +187,24 @@ import Testing
 
     @Test func gcsMissingReadRightsFails() async throws {
         try await withFake { fake, server in
-            let report = try await GoogleTesting.ping(GoogleTesting.engine(), GoogleTesting.payload(for: server, type: .gcs, extra: ["bucket": "acme-closed"]), runtimeSecrets: fake.issuedTokens)
+            let report = try await GoogleTesting.ping(
+                GoogleTesting.engine(),
+                GoogleTesting.payload(for: server, type: .gcs, extra: ["bucket": "acme-closed"]),
+                runtimeSecrets: fake.issuedTokens)
             #expect(report.category == .permission, "\(report.summary)")
-            #expect(report.message == "service account \(GoogleTesting.email) lacks storage.objects.list, storage.objects.get on bucket acme-closed (holds storage.objects.create)")
+            #expect(
+                report.message
+                    == "service account \(GoogleTesting.email) lacks storage.objects.list, storage.objects.get on bucket acme-closed (holds storage.objects.create)"
+            )
         }
     }
 
     @Test func gcsMissingBucket() async throws {
         try await withFake { fake, server in
-            let report = try await GoogleTesting.ping(GoogleTesting.engine(), GoogleTesting.payload(for: server, type: .gcs, extra: ["bucket": "no-such-bucket"]), runtimeSecrets: fake.issuedTokens)
+            let report = try await GoogleTesting.ping(
+                GoogleTesting.engine(),
+                GoogleTesting.payload(for: server, type: .gcs, extra: ["bucket": "no-such-bucket"]),
+                runtimeSecrets: fake.issuedTokens)
             #expect(report.category == .databaseNotFound, "\(report.summary)")
             #expect(report.message?.contains("bucket no-such-bucket does not exist (HTTP 404") == true)
             #expect(report.message?.contains("notFound: The specified bucket does not exist.") == true)
@@ -161,8 +213,10 @@ import Testing
 
     @Test func gcsProjectListingRefusedButBucketRightsSuffice() async throws {
         try await withFake(.standard(echoTokenInErrors: true)) { fake, server in
-            let payload = GoogleTesting.payload(for: server, type: .gcs, projectID: "locked-project", extra: ["bucket": "locked-bucket"])
-            let report = try await GoogleTesting.ping(GoogleTesting.engine(), payload, runtimeSecrets: fake.issuedTokens)
+            let payload = GoogleTesting.payload(
+                for: server, type: .gcs, projectID: "locked-project", extra: ["bucket": "locked-bucket"])
+            let report = try await GoogleTesting.ping(
+                GoogleTesting.engine(), payload, runtimeSecrets: fake.issuedTokens)
             #expect(report.ok, "\(report.summary)")
             #expect(report.step("list_buckets")?.status == .warning)
             #expect(report.step("list_buckets")?.detail?.contains("forbidden") == true)
@@ -173,7 +227,9 @@ import Testing
 
     @Test func gcsProjectListingRefusedWithoutBucketFails() async throws {
         try await withFake { fake, server in
-            let report = try await GoogleTesting.ping(GoogleTesting.engine(), GoogleTesting.payload(for: server, type: .gcs, projectID: "locked-project"), runtimeSecrets: fake.issuedTokens)
+            let report = try await GoogleTesting.ping(
+                GoogleTesting.engine(), GoogleTesting.payload(for: server, type: .gcs, projectID: "locked-project"),
+                runtimeSecrets: fake.issuedTokens)
             #expect(report.category == .permission, "\(report.summary)")
             #expect(report.message?.contains("storage.buckets.list") == true)
             #expect(report.hint?.contains("sharedConfig.bucket") == true)
@@ -183,7 +239,8 @@ import Testing
     @Test func aKeyGoogleDoesNotKnowIsAnAuthFailure() async throws {
         try await withFake { fake, server in
             let payload = GoogleTesting.payload(for: server, key: GoogleTestKeys.other)
-            let report = try await GoogleTesting.ping(GoogleTesting.engine(), payload, runtimeSecrets: fake.seenAssertions.withLock { $0 })
+            let report = try await GoogleTesting.ping(
+                GoogleTesting.engine(), payload, runtimeSecrets: fake.seenAssertions.withLock { $0 })
             #expect(report.category == .auth, "\(report.summary)")
             #expect(report.message?.contains("invalid_grant: Invalid JWT Signature.") == true)
             #expect(report.hint?.contains("deleted or revoked") == true)
@@ -201,7 +258,10 @@ import Testing
             let payload = GoogleTesting.payload(for: server, email: "ghost@acme-data.iam.gserviceaccount.com")
             let report = try await GoogleTesting.ping(GoogleTesting.engine(), payload)
             #expect(report.category == .auth, "\(report.summary)")
-            #expect(report.message?.contains("Google does not know service account ghost@acme-data.iam.gserviceaccount.com (invalid_grant: Invalid grant: account not found)") == true)
+            #expect(
+                report.message?.contains(
+                    "Google does not know service account ghost@acme-data.iam.gserviceaccount.com (invalid_grant: Invalid grant: account not found)"
+                ) == true)
         }
     }
 
@@ -211,7 +271,8 @@ import Testing
             var payload = GoogleTesting.payload(for: server)
             payload.sharedConfig["credentialsData"] = .string(GoogleTesting.keyFile())
             payload.sharedConfig["tokenURL"] = .string(server.endpoint + "/token")
-            let report = try await GoogleTesting.ping(GoogleTesting.engine(), payload, runtimeSecrets: fake.issuedTokens)
+            let report = try await GoogleTesting.ping(
+                GoogleTesting.engine(), payload, runtimeSecrets: fake.issuedTokens)
             #expect(report.ok, "\(report.summary)")
         }
     }
@@ -220,11 +281,20 @@ import Testing
         let fake = FakeGoogle.standard()
         let tokenServer = try await ScriptedHTTPServer.start(tls: true) { request in fake.handle(request) }
         let apiServer = try await ScriptedHTTPServer.start(tls: true) { request in fake.handle(request) }
-        defer { Task { await tokenServer.stop(); await apiServer.stop() } }
+        defer {
+            Task {
+                await tokenServer.stop()
+                await apiServer.stop()
+            }
+        }
         let payload = GoogleTesting.payload(for: tokenServer, extra: ["endpointURL": apiServer.endpoint])
         let report = try await GoogleTesting.ping(GoogleTesting.engine(), payload, runtimeSecrets: fake.issuedTokens)
         #expect(report.ok, "\(report.summary)")
-        #expect(report.steps.map(\.name) == ["token_dns", "token_connect", "token_tls", "oauth_token", "dns", "connect", "tls", "list_datasets", "query_permission"])
+        #expect(
+            report.steps.map(\.name) == [
+                "token_dns", "token_connect", "token_tls", "oauth_token", "dns", "connect", "tls", "list_datasets",
+                "query_permission",
+            ])
         #expect(report.target?.host == "127.0.0.1" && report.target?.port == apiServer.port)
         #expect(tokenServer.requests.map(\.path) == ["/token"])
         #expect(apiServer.requests.count == 2)
@@ -246,12 +316,16 @@ import Testing
             var times: [Double] = []
             for type in [ConnectorType.bigquery, .gcs] {
                 for _ in 0..<5 {
-                    let report = try await engine.ping(GoogleTesting.payload(for: server, type: type, extra: ["bucket": "acme-landing", "dataset": "events"]))
+                    let report = try await engine.ping(
+                        GoogleTesting.payload(
+                            for: server, type: type, extra: ["bucket": "acme-landing", "dataset": "events"]))
                     #expect(report.ok, "\(report.summary)")
                     times.append(report.durationMs)
                 }
             }
-            print("google ping against the local HTTPS peer (bigquery x5, gcs x5), ms:", times.map { String(format: "%.1f", $0) }.joined(separator: " "))
+            print(
+                "google ping against the local HTTPS peer (bigquery x5, gcs x5), ms:",
+                times.map { String(format: "%.1f", $0) }.joined(separator: " "))
         }
     }
 }

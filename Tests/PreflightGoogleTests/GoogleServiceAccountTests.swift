@@ -1,14 +1,17 @@
 import Foundation
 import PreflightCore
-@testable import PreflightGoogle
 import Testing
 import _CryptoExtras
+
+@testable import PreflightGoogle
 
 @Suite struct GoogleServiceAccountTests {
     private static let pem = GoogleTestKeys.registered.pkcs8PEMRepresentation
 
     /// The message of the InvalidConfig `body` throws; fails the test when it does not throw.
-    private func message(_ body: () throws(InvalidConfig) -> Void, sourceLocation: SourceLocation = #_sourceLocation) -> String {
+    private func message(_ body: () throws(InvalidConfig) -> Void, sourceLocation: SourceLocation = #_sourceLocation)
+        -> String
+    {
         do {
             try body()
             Issue.record("no InvalidConfig thrown", sourceLocation: sourceLocation)
@@ -26,7 +29,9 @@ import _CryptoExtras
     }
 
     private func parse(_ overrides: [String: JSONValue?]) -> String {
-        message { () throws(InvalidConfig) in _ = try GoogleServiceAccount.parse(GoogleTesting.keyFile(overrides: overrides)) }
+        message { () throws(InvalidConfig) in
+            _ = try GoogleServiceAccount.parse(GoogleTesting.keyFile(overrides: overrides))
+        }
     }
 
     @Test func readsAKeyFile() throws {
@@ -35,7 +40,9 @@ import _CryptoExtras
         #expect(account.privateKeyID == GoogleTestKeys.registeredKeyID)
         #expect(account.tokenURI == "https://oauth2.googleapis.com/token")
         #expect(account.projectID == "acme-data")
-        #expect(account.privateKey.publicKey.pkcs1DERRepresentation == GoogleTestKeys.registered.publicKey.pkcs1DERRepresentation)
+        #expect(
+            account.privateKey.publicKey.pkcs1DERRepresentation
+                == GoogleTestKeys.registered.publicKey.pkcs1DERRepresentation)
     }
 
     @Test func defaultsTheTokenURI() throws {
@@ -46,7 +53,9 @@ import _CryptoExtras
     @Test func acceptsTheFileAsAnObjectToo() throws {
         let value = try #require(JSONValue.parse(Array(GoogleTesting.keyFile().utf8)))
         #expect(try GoogleServiceAccount.from(value).clientEmail == GoogleTesting.email)
-        #expect(message { () throws(InvalidConfig) in _ = try GoogleServiceAccount.from(.number(3)) }.contains("not a number"))
+        #expect(
+            message { () throws(InvalidConfig) in _ = try GoogleServiceAccount.from(.number(3)) }.contains(
+                "not a number"))
     }
 
     @Test func acceptsAKeyWhoseLineBreaksWereEscapedTwice() throws {
@@ -56,7 +65,8 @@ import _CryptoExtras
     }
 
     @Test func acceptsAPKCS1Key() throws {
-        let account = try GoogleServiceAccount.parse(GoogleTesting.keyFile(overrides: ["private_key": .string(GoogleTestKeys.registered.pemRepresentation)]))
+        let account = try GoogleServiceAccount.parse(
+            GoogleTesting.keyFile(overrides: ["private_key": .string(GoogleTestKeys.registered.pemRepresentation)]))
         #expect(account.privateKeyID == GoogleTestKeys.registeredKeyID)
     }
 
@@ -67,8 +77,13 @@ import _CryptoExtras
         #expect(text.hasPrefix("sharedConfig.credentialsData is not JSON (error at character "))
         #expect(text.contains("expected ':' after the member name"))
         #expect(!text.contains(GoogleTesting.email))
-        let short = message { () throws(InvalidConfig) in _ = try GoogleServiceAccount.parse(#"{"type": "service_account",, "x": 1}"#) }
-        #expect(short == "sharedConfig.credentialsData is not JSON (error at character 28: expected a member name in double quotes)")
+        let short = message { () throws(InvalidConfig) in
+            _ = try GoogleServiceAccount.parse(#"{"type": "service_account",, "x": 1}"#)
+        }
+        #expect(
+            short
+                == "sharedConfig.credentialsData is not JSON (error at character 28: expected a member name in double quotes)"
+        )
     }
 
     @Test func explainsAPEMWithRealLineBreaksInsideTheJSON() {
@@ -80,11 +95,23 @@ import _CryptoExtras
 
     @Test func recognisesWhatWasPastedInstead() {
         let base64 = Data(GoogleTesting.keyFile().utf8).base64EncodedString()
-        #expect(message { () throws(InvalidConfig) in _ = try GoogleServiceAccount.parse(base64) }.contains("base64-encoded"))
-        #expect(message { () throws(InvalidConfig) in _ = try GoogleServiceAccount.parse("/home/me/keys/loader.json") }.contains("file path"))
-        #expect(message { () throws(InvalidConfig) in _ = try GoogleServiceAccount.parse(Self.pem) }.contains("bare PEM key"))
-        #expect(message { () throws(InvalidConfig) in _ = try GoogleServiceAccount.parse("[1, 2]") }.contains("must be a JSON object"))
-        #expect(message { () throws(InvalidConfig) in _ = try GoogleServiceAccount.parse(String(repeating: " ", count: 10) + "{\"a\":\"" + String(repeating: "x", count: 70_000) + "\"}") }.contains("bytes; a service-account key file is about"))
+        #expect(
+            message { () throws(InvalidConfig) in _ = try GoogleServiceAccount.parse(base64) }.contains(
+                "base64-encoded"))
+        #expect(
+            message { () throws(InvalidConfig) in _ = try GoogleServiceAccount.parse("/home/me/keys/loader.json") }
+                .contains("file path"))
+        #expect(
+            message { () throws(InvalidConfig) in _ = try GoogleServiceAccount.parse(Self.pem) }.contains(
+                "bare PEM key"))
+        #expect(
+            message { () throws(InvalidConfig) in _ = try GoogleServiceAccount.parse("[1, 2]") }.contains(
+                "must be a JSON object"))
+        #expect(
+            message { () throws(InvalidConfig) in
+                _ = try GoogleServiceAccount.parse(
+                    String(repeating: " ", count: 10) + "{\"a\":\"" + String(repeating: "x", count: 70_000) + "\"}")
+            }.contains("bytes; a service-account key file is about"))
     }
 
     @Test func checksTheType() {
@@ -104,24 +131,41 @@ import _CryptoExtras
         #expect(parse(["private_key_id": nil]) == "sharedConfig.credentialsData.private_key_id is missing")
         #expect(parse(["private_key_id": .string("abc def")]).contains("private_key_id must be the key's id"))
         #expect(parse(["private_key": nil]) == "sharedConfig.credentialsData.private_key is missing")
-        #expect(parse(["private_key": .number(42)]) == "sharedConfig.credentialsData.private_key must be a string, not a number")
+        #expect(
+            parse(["private_key": .number(42)])
+                == "sharedConfig.credentialsData.private_key must be a string, not a number")
         #expect(parse(["project_id": .bool(true)]).contains("project_id must be a string"))
     }
 
     @Test func refusesKeysThatAreNotUsableRSAKeys() {
-        #expect(parse(["private_key": .string("hunter2-not-a-key")]) == "sharedConfig.credentialsData.private_key is not a PEM RSA private key (no -----BEGIN PRIVATE KEY----- line)")
+        #expect(
+            parse(["private_key": .string("hunter2-not-a-key")])
+                == "sharedConfig.credentialsData.private_key is not a PEM RSA private key (no -----BEGIN PRIVATE KEY----- line)"
+        )
         let damaged = "-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC!!!!\n-----END PRIVATE KEY-----\n"
         #expect(parse(["private_key": .string(damaged)]).contains("sharedConfig.credentialsData.private_key"))
         let truncated = String(Self.pem.prefix(400)) + "\n-----END PRIVATE KEY-----\n"
         #expect(parse(["private_key": .string(truncated)]).contains("sharedConfig.credentialsData.private_key"))
-        #expect(parse(["private_key": .string("-----BEGIN EC PRIVATE KEY-----\nMHcCAQEEIA==\n-----END EC PRIVATE KEY-----")]).contains("not an RSA"))
-        #expect(parse(["private_key": .string("-----BEGIN ENCRYPTED PRIVATE KEY-----\nMIIE\n-----END ENCRYPTED PRIVATE KEY-----")]).contains("encrypted"))
-        #expect(parse(["private_key": .string(GoogleTestKeys.registered.publicKey.pemRepresentation)]).contains("public key"))
+        #expect(
+            parse(["private_key": .string("-----BEGIN EC PRIVATE KEY-----\nMHcCAQEEIA==\n-----END EC PRIVATE KEY-----")]
+            ).contains("not an RSA"))
+        #expect(
+            parse([
+                "private_key": .string(
+                    "-----BEGIN ENCRYPTED PRIVATE KEY-----\nMIIE\n-----END ENCRYPTED PRIVATE KEY-----")
+            ]).contains("encrypted"))
+        #expect(
+            parse(["private_key": .string(GoogleTestKeys.registered.publicKey.pemRepresentation)]).contains(
+                "public key"))
     }
 
     @Test func wantsAnHTTPSTokenURI() {
-        #expect(parse(["token_uri": .string("http://oauth2.googleapis.com/token")]) == "sharedConfig.credentialsData.token_uri must be an https:// URL (credentials are sent to it)")
-        #expect(parse(["token_uri": .string("https://user:pw@oauth2.example/token")]).contains("credentialsData.token_uri"))
-        #expect(parse(["token_uri": .string("https://oauth2.example/token?secret=1")]).contains("without a query string"))
+        #expect(
+            parse(["token_uri": .string("http://oauth2.googleapis.com/token")])
+                == "sharedConfig.credentialsData.token_uri must be an https:// URL (credentials are sent to it)")
+        #expect(
+            parse(["token_uri": .string("https://user:pw@oauth2.example/token")]).contains("credentialsData.token_uri"))
+        #expect(
+            parse(["token_uri": .string("https://oauth2.example/token?secret=1")]).contains("without a query string"))
     }
 }

@@ -28,8 +28,10 @@ enum GoogleTesting {
 
     /// A service-account key file as Google writes it, with fields replaced or removed (`nil` removes).
     static func keyFile(
-        key: _RSA.Signing.PrivateKey = GoogleTestKeys.registered, email: String = email, keyID: String = GoogleTestKeys.registeredKeyID,
-        tokenURI: String? = "https://oauth2.googleapis.com/token", project: String = project, overrides: [String: JSONValue?] = [:]
+        key: _RSA.Signing.PrivateKey = GoogleTestKeys.registered, email: String = email,
+        keyID: String = GoogleTestKeys.registeredKeyID,
+        tokenURI: String? = "https://oauth2.googleapis.com/token", project: String = project,
+        overrides: [String: JSONValue?] = [:]
     ) -> String {
         var members: [String: JSONValue] = [
             "type": .string("service_account"),
@@ -62,19 +64,23 @@ enum GoogleTesting {
 
     /// A payload aimed at a fake Google served by `server` (token and API on the same peer).
     static func payload(
-        for server: ScriptedHTTPServer, type: ConnectorType = .bigquery, key: _RSA.Signing.PrivateKey = GoogleTestKeys.registered,
+        for server: ScriptedHTTPServer, type: ConnectorType = .bigquery,
+        key: _RSA.Signing.PrivateKey = GoogleTestKeys.registered,
         email: String = email, projectID: String = project, extra: [String: String] = [:], timeoutSeconds: Double? = nil
     ) -> ConnectorPayload {
         var config = extra
         config["endpointURL"] = config["endpointURL"] ?? server.endpoint
         config["sslRootCert"] = TestPKI.caPEM
-        return payload(type: type, projectID: projectID,
+        return payload(
+            type: type, projectID: projectID,
             credentials: keyFile(key: key, email: email, tokenURI: server.endpoint + "/token"),
             extra: config, timeoutSeconds: timeoutSeconds)
     }
 
     /// Pings and checks that no secret, configured or obtained at run time, reached the report.
-    static func ping(_ engine: PingEngine, _ payload: ConnectorPayload, runtimeSecrets: @autoclosure () -> [String] = []) async throws -> PingReport {
+    static func ping(
+        _ engine: PingEngine, _ payload: ConnectorPayload, runtimeSecrets: @autoclosure () -> [String] = []
+    ) async throws -> PingReport {
         let report = try await engine.ping(payload)
         expectNoSecrets(in: report, payload: payload, runtime: runtimeSecrets())
         return report
@@ -89,7 +95,9 @@ enum GoogleTesting {
             if let pem = JSONValue.parse(Array(file.utf8))?["private_key"]?.stringValue {
                 secrets.append(pem)
                 secrets.append(pem.replacingOccurrences(of: "\n", with: "\\n"))
-                secrets += pem.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }.filter { $0.count >= 40 }
+                secrets += pem.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }.filter {
+                    $0.count >= 40
+                }
             }
         }
         for secret in secrets where !secret.isEmpty {
@@ -97,4 +105,3 @@ enum GoogleTesting {
         }
     }
 }
-

@@ -1,11 +1,15 @@
-@testable import PreflightGoogle
 import Testing
+
+@testable import PreflightGoogle
 
 @Suite struct JSONSyntaxTests {
     private func problem(_ text: String) -> JSONSyntax.Problem? { JSONSyntax.firstProblem(in: Array(text.utf8)) }
 
     @Test func acceptsValidJSON() {
-        for text in [#"{}"#, #"[]"#, #"{"a": [1, -2.5e3, true, false, null, "x\"\\\/\b\f\n\r\t\u00e9"]}"#, "  {\"a\":{\"b\":{}}}\n", "0", #""é""#, "[1E+2, 0.5, -0]"] {
+        for text in [
+            #"{}"#, #"[]"#, #"{"a": [1, -2.5e3, true, false, null, "x\"\\\/\b\f\n\r\t\u00e9"]}"#,
+            "  {\"a\":{\"b\":{}}}\n", "0", #""é""#, "[1E+2, 0.5, -0]",
+        ] {
             #expect(problem(text) == nil, "\(text)")
         }
     }

@@ -12,9 +12,13 @@ struct EchoProbeFactory: ProbeFactory {
     var types: Set<ConnectorType> { [.api] }
 
     func makeProbe(for payload: ConnectorPayload) throws(InvalidConfig) -> any Probe {
-        let endpoint = try HTTPEndpoint.parse(try payload.sharedConfig.requiredString("endpointURL", for: .api), key: "endpointURL")
+        let endpoint = try HTTPEndpoint.parse(
+            try payload.sharedConfig.requiredString("endpointURL", for: .api), key: "endpointURL")
         let verify = try payload.sharedConfig.bool("verify") ?? true
-        return EchoProbe(http: HTTPTarget(endpoint, rootCertificatesPEM: try payload.sharedConfig.string("sslRootCert"), verifyCertificate: verify))
+        return EchoProbe(
+            http: HTTPTarget(
+                endpoint, rootCertificatesPEM: try payload.sharedConfig.string("sslRootCert"), verifyCertificate: verify
+            ))
     }
 }
 
@@ -66,7 +70,8 @@ struct HTTPClientTests {
 
     @Test func connectionCloseMeansANewConnectionForTheNextRequest() async throws {
         let server = try await ScriptedHTTPServer.start(tls: true) { _ in
-            ScriptedHTTPServer.Response(status: 200, headers: [("Connection", "close"), ("Content-Type", "application/json")], body: "{}")
+            ScriptedHTTPServer.Response(
+                status: 200, headers: [("Connection", "close"), ("Content-Type", "application/json")], body: "{}")
         }
         defer { Task { await server.stop() } }
         let report = try await Self.engine().ping(Self.payload(server.endpoint, extra: ["sslRootCert": TestPKI.caPEM]))
@@ -112,12 +117,23 @@ struct HTTPClientTests {
 
     static let hostile: [(String, HostilePeer.Behaviour, FailureCategory)] = [
         ("silent", .silent, .timeout),
-        ("drip", .drip(bytes: Array("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello".utf8), interval: .milliseconds(300)), .timeout),
+        (
+            "drip",
+            .drip(bytes: Array("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello".utf8), interval: .milliseconds(300)),
+            .timeout
+        ),
         ("garbage", .garbage(Array("\u{0}\u{1}\u{2}not http at all\r\n\r\n".utf8)), .protocolMismatch),
         ("ssh banner", .banner("SSH-2.0-OpenSSH_9.2\r\n"), .protocolMismatch),
         ("accept and close", .acceptAndClose, .protocolMismatch),
-        ("huge body", .flood(header: Array("HTTP/1.1 200 OK\r\nContent-Length: 100000000\r\n\r\n".utf8), onAccept: false), .protocolMismatch),
-        ("close mid-answer", .closeAfter(bytes: Array("HTTP/1.1 200 OK\r\nContent-Length: 50\r\n\r\nabc".utf8)), .protocolMismatch),
+        (
+            "huge body",
+            .flood(header: Array("HTTP/1.1 200 OK\r\nContent-Length: 100000000\r\n\r\n".utf8), onAccept: false),
+            .protocolMismatch
+        ),
+        (
+            "close mid-answer", .closeAfter(bytes: Array("HTTP/1.1 200 OK\r\nContent-Length: 50\r\n\r\nabc".utf8)),
+            .protocolMismatch
+        ),
     ]
 
     @Test(arguments: 0..<7)
@@ -133,12 +149,16 @@ struct HTTPClientTests {
     }
 
     @Test func httpsToAServerThatSpeaksFirstIsNamedNotTimedOut() async throws {
-        for behaviour in [HostilePeer.Behaviour.banner("SSH-2.0-OpenSSH_9.2\r\n"), .garbage(Array("\u{0}\u{1}garbage".utf8))] {
+        for behaviour in [
+            HostilePeer.Behaviour.banner("SSH-2.0-OpenSSH_9.2\r\n"), .garbage(Array("\u{0}\u{1}garbage".utf8)),
+        ] {
             let peer = try await HostilePeer(behaviour)
             defer { Task { await peer.shutdown() } }
             // Give the banner time to arrive before the TLS handshake would start.
             let report = try await Self.engine().ping(Self.payload("https://127.0.0.1:\(peer.port)", timeout: 3))
-            #expect(report.category == .protocolMismatch || report.category == .tls, "\(report.category as Any) \(report.message ?? "") \(report.steps.map { "\($0.name):\($0.status)" })")
+            #expect(
+                report.category == .protocolMismatch || report.category == .tls,
+                "\(report.category as Any) \(report.message ?? "") \(report.steps.map { "\($0.name):\($0.status)" })")
         }
     }
 

@@ -59,7 +59,9 @@ struct HTTPEndpointTests {
     @Test func formEncodingFollowsRFC3986() {
         #expect(FormEncoding.percentEncode("a b/c~d") == "a%20b%2Fc~d")
         #expect(FormEncoding.percentEncode("a b/c", keepSlash: true) == "a%20b/c")
-        #expect(FormEncoding.encode([("grant_type", "client_credentials"), ("scope", "x:y z")]) == "grant_type=client_credentials&scope=x%3Ay%20z")
+        #expect(
+            FormEncoding.encode([("grant_type", "client_credentials"), ("scope", "x:y z")])
+                == "grant_type=client_credentials&scope=x%3Ay%20z")
         #expect(FormEncoding.percentEncode("é") == "%C3%A9")
     }
 
@@ -71,7 +73,8 @@ struct HTTPEndpointTests {
     }
 
     @Test func responsePreviewIsOneShortLine() {
-        let response = HTTPResponse(status: 502, reason: "Bad Gateway", body: Array("<html>\n  <body>\tBad   gateway</body></html>".utf8))
+        let response = HTTPResponse(
+            status: 502, reason: "Bad Gateway", body: Array("<html>\n  <body>\tBad   gateway</body></html>".utf8))
         #expect(response.preview(200) == "<html> <body> Bad gateway</body></html>")
         #expect(response.looksLikeHTML)
         #expect(response.statusLine == "HTTP 502 Bad Gateway")

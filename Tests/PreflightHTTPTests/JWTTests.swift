@@ -26,13 +26,16 @@ struct JWTTests {
 
     @Test func signedTokenVerifiesWithThePublicKeyOnly() throws {
         let token = try JWT.signRS256(
-            claims: ["iss": .string("a@b.example"), "iat": .number(1_700_000_000)], key: rsaKey, header: ["kid": .string("k1")])
+            claims: ["iss": .string("a@b.example"), "iat": .number(1_700_000_000)], key: rsaKey,
+            header: ["kid": .string("k1")])
         #expect(JWT.verifyRS256(token, key: rsaKey.publicKey))
         #expect(JWT.unverifiedHeader(token) == ["alg": .string("RS256"), "typ": .string("JWT"), "kid": .string("k1")])
         #expect(JWT.unverifiedClaims(token)?["iat"] == .number(1_700_000_000))
         // The claims are compact JSON with sorted keys, and whole numbers have no fraction.
         let payload = String(token.split(separator: ".")[1])
-        #expect(String(decoding: JWT.decodeBase64URL(payload)!, as: UTF8.self) == #"{"iat":1700000000,"iss":"a@b.example"}"#)
+        #expect(
+            String(decoding: JWT.decodeBase64URL(payload)!, as: UTF8.self) == #"{"iat":1700000000,"iss":"a@b.example"}"#
+        )
         // A changed claim breaks the signature.
         var parts = token.split(separator: ".").map(String.init)
         parts[1] = JWT.base64URL(Array(#"{"iat":1700000000,"iss":"evil@b.example"}"#.utf8))

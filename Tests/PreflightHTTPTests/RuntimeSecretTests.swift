@@ -18,7 +18,8 @@ struct LeakyProbe: Probe {
         try await context.step("token", "getting a token") { outcome in
             outcome.detail = "got \(LeakyProbeFactory.token)"
         }
-        throw ProbeFailure(.auth, "the API refused \(LeakyProbeFactory.token)", hint: "token was \(LeakyProbeFactory.token)")
+        throw ProbeFailure(
+            .auth, "the API refused \(LeakyProbeFactory.token)", hint: "token was \(LeakyProbeFactory.token)")
     }
 }
 

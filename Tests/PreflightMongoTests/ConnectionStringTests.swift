@@ -1,17 +1,20 @@
 import PreflightCore
-import PreflightNetwork
 import PreflightMongo
+import PreflightNetwork
 import Testing
 
 @Suite struct ConnectionStringTests {
     @Test func severalHostsWithOptions() throws {
         let parsed = try MongoConnectionString.parse(
-            "mongodb://app%40corp:p%3Ass%2Fw@db1.example.com:27018,DB2.example.com,[::1]:27019/orders?replicaSet=rs0&authSource=admin&tls=true&directConnection=false&authMechanism=scram-sha-256&readPreference=secondaryPreferred&appName=x")
+            "mongodb://app%40corp:p%3Ass%2Fw@db1.example.com:27018,DB2.example.com,[::1]:27019/orders?replicaSet=rs0&authSource=admin&tls=true&directConnection=false&authMechanism=scram-sha-256&readPreference=secondaryPreferred&appName=x"
+        )
         #expect(!parsed.isSRV)
-        #expect(parsed.hosts == [
-            MongoHostAddress(host: "db1.example.com", port: 27018), MongoHostAddress(host: "db2.example.com", port: 27017),
-            MongoHostAddress(host: "::1", port: 27019),
-        ])
+        #expect(
+            parsed.hosts == [
+                MongoHostAddress(host: "db1.example.com", port: 27018),
+                MongoHostAddress(host: "db2.example.com", port: 27017),
+                MongoHostAddress(host: "::1", port: 27019),
+            ])
         #expect(parsed.username == "app@corp")
         #expect(parsed.password == "p:ss/w")
         #expect(parsed.database == "orders")
@@ -26,7 +29,8 @@ import Testing
     }
 
     @Test func srvString() throws {
-        let parsed = try MongoConnectionString.parse("mongodb+srv://u:p@cluster0.ab1cd.mongodb.net/?retryWrites=true&w=majority")
+        let parsed = try MongoConnectionString.parse(
+            "mongodb+srv://u:p@cluster0.ab1cd.mongodb.net/?retryWrites=true&w=majority")
         #expect(parsed.isSRV)
         #expect(parsed.srvHost == "cluster0.ab1cd.mongodb.net")
         #expect(parsed.hosts.isEmpty)
@@ -49,7 +53,8 @@ import Testing
 
     @Test func documentDBsExampleStringParses() throws {
         let parsed = try MongoConnectionString.parse(
-            "mongodb://user:pw@docdb-2024.cluster-abc.us-east-1.docdb.amazonaws.com:27017/?tls=true&tlsCAFile=global-bundle.pem&replicaSet=rs0&readPreference=secondaryPreferred&retryWrites=false")
+            "mongodb://user:pw@docdb-2024.cluster-abc.us-east-1.docdb.amazonaws.com:27017/?tls=true&tlsCAFile=global-bundle.pem&replicaSet=rs0&readPreference=secondaryPreferred&retryWrites=false"
+        )
         #expect(parsed.replicaSet == "rs0")
         #expect(parsed.tlsCAFile == "global-bundle.pem")
     }
@@ -120,8 +125,11 @@ import Testing
 
 /// The factory's validation: connection string plus sharedConfig keys.
 @Suite struct MongoFactoryTests {
-    func make(_ config: [String: String], type: ConnectorType = .mongodb, database: String? = nil) throws(InvalidConfig) -> any Probe {
-        try MongoProbeFactory().makeProbe(for: ConnectorPayload(type: type, sharedConfig: SharedConfig(strings: config), defaultDatabase: database))
+    func make(_ config: [String: String], type: ConnectorType = .mongodb, database: String? = nil) throws(InvalidConfig)
+        -> any Probe
+    {
+        try MongoProbeFactory().makeProbe(
+            for: ConnectorPayload(type: type, sharedConfig: SharedConfig(strings: config), defaultDatabase: database))
     }
 
     @Test func typesAreMongoAndDocumentDB() {
@@ -133,7 +141,10 @@ import Testing
     }
 
     @Test func aUserNeedsAPassword() {
-        #expect(throws: InvalidConfig("sharedConfig.password is required when a user is given (SCRAM authentication needs it)")) {
+        #expect(
+            throws: InvalidConfig(
+                "sharedConfig.password is required when a user is given (SCRAM authentication needs it)")
+        ) {
             try make(["host": "mongodb://h", "user": "u"])
         }
     }
@@ -156,9 +167,13 @@ import Testing
     }
 
     @Test func targetNamesTheFirstHostOrTheSRVName() throws {
-        #expect(try make(["host": "mongodb://a.example.com:27018,b"]).target == PingTarget(host: "a.example.com", port: 27018))
-        #expect(try make(["host": "mongodb+srv://c.example.com"]).target == PingTarget(host: "c.example.com", port: nil))
-        #expect(try make(["host": "db.internal", "port": "27100"]).target == PingTarget(host: "db.internal", port: 27100))
+        #expect(
+            try make(["host": "mongodb://a.example.com:27018,b"]).target
+                == PingTarget(host: "a.example.com", port: 27018))
+        #expect(
+            try make(["host": "mongodb+srv://c.example.com"]).target == PingTarget(host: "c.example.com", port: nil))
+        #expect(
+            try make(["host": "db.internal", "port": "27100"]).target == PingTarget(host: "db.internal", port: 27100))
     }
 
     @Test func badDefaultDatabaseIsRefused() {

@@ -32,9 +32,13 @@ final class FakeMongoServer: Sendable {
     func shutdown() async { try? await channel.close() }
 
     /// A `hello` reply for a replica-set member or a standalone.
-    static func hello(primary: Bool = true, setName: String? = nil, hosts: [String] = [], primaryHost: String? = nil, wire: Int = 21) -> BSONDocument {
-        var reply: BSONDocument = ["isWritablePrimary": .bool(primary), "ismaster": .bool(primary), "maxWireVersion": .int32(Int32(wire)),
-                                   "minWireVersion": 0, "maxMessageSizeBytes": 48_000_000, "ok": 1.0]
+    static func hello(
+        primary: Bool = true, setName: String? = nil, hosts: [String] = [], primaryHost: String? = nil, wire: Int = 21
+    ) -> BSONDocument {
+        var reply: BSONDocument = [
+            "isWritablePrimary": .bool(primary), "ismaster": .bool(primary), "maxWireVersion": .int32(Int32(wire)),
+            "minWireVersion": 0, "maxMessageSizeBytes": 48_000_000, "ok": 1.0,
+        ]
         if let setName {
             reply["setName"] = .string(setName)
             reply["hosts"] = .array(hosts.map { .string($0) })
@@ -49,11 +53,16 @@ final class FakeMongoServer: Sendable {
         switch command.keys.first ?? "" {
         case "hello", "isMaster", "ismaster": return hello
         case "buildInfo": return ["version": "7.0.12", "ok": 1.0]
-        case "aggregate": return ["cursor": ["id": .int64(0), "ns": "admin.$cmd.aggregate", "firstBatch": []], "ok": 1.0]
+        case "aggregate":
+            return ["cursor": ["id": .int64(0), "ns": "admin.$cmd.aggregate", "firstBatch": []], "ok": 1.0]
         case "find":
             let sort = command["sort"]?.documentValue?["$natural"]?.intValue ?? 1
             let seconds: UInt32 = sort == 1 ? 1_700_000_000 : 1_700_000_000 + 30 * 3600
-            return ["cursor": ["id": .int64(0), "firstBatch": [.document(["ts": .timestamp(seconds: seconds, increment: 1)])]], "ok": 1.0]
+            return [
+                "cursor": [
+                    "id": .int64(0), "firstBatch": [.document(["ts": .timestamp(seconds: seconds, increment: 1)])],
+                ], "ok": 1.0,
+            ]
         case "listCollections": return ["cursor": ["id": .int64(0), "firstBatch": [["name": "items"]]], "ok": 1.0]
         default: return ["ok": 0.0, "errmsg": "no such command", "code": 59]
         }
@@ -78,7 +87,10 @@ final class FakeMongoHandler: ChannelInboundHandler, @unchecked Sendable {
         buffer += chunk.readBytes(length: chunk.readableBytes) ?? []
         while buffer.count >= 16 {
             let length = Int(Self.int32(buffer, 0))
-            guard length >= 16, length < 1 << 20 else { context.close(promise: nil); return }
+            guard length >= 16, length < 1 << 20 else {
+                context.close(promise: nil)
+                return
+            }
             guard buffer.count >= length else { return }
             let frame = Array(buffer[0..<length])
             buffer.removeFirst(length)
@@ -90,9 +102,15 @@ final class FakeMongoHandler: ChannelInboundHandler, @unchecked Sendable {
             } else if opCode == 2004, let nul = frame[20...].firstIndex(of: 0) {
                 document = try? BSONDocument.decodePrefix(frame[(nul + 9)...]).0
             }
-            guard let document else { context.close(promise: nil); return }
+            guard let document else {
+                context.close(promise: nil)
+                return
+            }
             log.update { $0.append(document.keys.first ?? "?") }
-            guard let reply = respond(document, opCode) else { context.close(promise: nil); return }
+            guard let reply = respond(document, opCode) else {
+                context.close(promise: nil)
+                return
+            }
             var out: [UInt8]
             if opCode == 2013 {
                 out = [0, 0, 0, 0, 0] + reply.encoded()
@@ -106,7 +124,9 @@ final class FakeMongoHandler: ChannelInboundHandler, @unchecked Sendable {
     }
 
     static func int32(_ bytes: [UInt8], _ at: Int) -> Int32 {
-        Int32(bitPattern: UInt32(bytes[at]) | UInt32(bytes[at + 1]) << 8 | UInt32(bytes[at + 2]) << 16 | UInt32(bytes[at + 3]) << 24)
+        Int32(
+            bitPattern: UInt32(bytes[at]) | UInt32(bytes[at + 1]) << 8 | UInt32(bytes[at + 2]) << 16 | UInt32(
+                bytes[at + 3]) << 24)
     }
 
     static func le(_ value: Int32) -> [UInt8] { withUnsafeBytes(of: value.littleEndian) { Array($0) } }
@@ -136,7 +156,8 @@ final class FakeNameserver: Sendable {
             queries.update { $0.append(key + (overTCP ? " tcp" : " udp")) }
             let entry = table[key] ?? Entry(records: [], responseCode: 3)
             let truncate = entry.truncatedOverUDP && !overTCP
-            let reply = DNSMessage(id: query.id, isResponse: true, truncated: truncate, responseCode: entry.responseCode,
+            let reply = DNSMessage(
+                id: query.id, isResponse: true, truncated: truncate, responseCode: entry.responseCode,
                 questions: query.questions, answers: truncate ? [] : entry.records)
             return try? reply.encode()
         }
@@ -153,7 +174,8 @@ final class FakeNameserver: Sendable {
         udp = try await DatagramBootstrap(group: group)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandler(FakeDNSDatagramHandler(answer: { answer($0, false) }))
+                    try channel.pipeline.syncOperations.addHandler(
+                        FakeDNSDatagramHandler(answer: { answer($0, false) }))
                 }
             }
             .bind(host: "127.0.0.1", port: port).get()
@@ -176,7 +198,11 @@ final class FakeDNSDatagramHandler: ChannelInboundHandler, @unchecked Sendable {
         let envelope = unwrapInboundIn(data)
         let bytes = envelope.data.getBytes(at: envelope.data.readerIndex, length: envelope.data.readableBytes) ?? []
         guard let reply = answer(bytes) else { return }
-        context.writeAndFlush(wrapOutboundOut(AddressedEnvelope(remoteAddress: envelope.remoteAddress, data: context.channel.allocator.buffer(bytes: reply))), promise: nil)
+        context.writeAndFlush(
+            wrapOutboundOut(
+                AddressedEnvelope(
+                    remoteAddress: envelope.remoteAddress, data: context.channel.allocator.buffer(bytes: reply))),
+            promise: nil)
     }
 }
 
@@ -194,7 +220,10 @@ final class FakeDNSStreamHandler: ChannelInboundHandler, @unchecked Sendable {
         let length = Int(buffer[0]) << 8 | Int(buffer[1])
         guard buffer.count >= 2 + length, let reply = answer(Array(buffer[2..<(2 + length)])) else { return }
         buffer.removeFirst(2 + length)
-        context.writeAndFlush(wrapOutboundOut(context.channel.allocator.buffer(bytes: [UInt8(reply.count >> 8), UInt8(reply.count & 0xFF)] + reply)), promise: nil)
+        context.writeAndFlush(
+            wrapOutboundOut(
+                context.channel.allocator.buffer(bytes: [UInt8(reply.count >> 8), UInt8(reply.count & 0xFF)] + reply)),
+            promise: nil)
     }
 }
 

@@ -7,13 +7,16 @@ import Testing
 
 /// Peers that are not MongoDB, or misbehave: every one must end in a categorised report, within the deadline.
 @Suite struct MongoHostilePeerTests {
-    let engine = PingEngine(configuration: EngineConfiguration(defaultTimeout: .seconds(5)), factories: [MongoProbeFactory()])
+    let engine = PingEngine(
+        configuration: EngineConfiguration(defaultTimeout: .seconds(5)), factories: [MongoProbeFactory()])
     static let password = "Hostile-Planted-Secret-99"
 
     func ping(_ peer: HostilePeer, timeout: Double = 2, uri: String? = nil) async throws -> PingReport {
-        let payload = ConnectorPayload(type: .mongodb, sharedConfig: SharedConfig(strings: [
-            "host": uri ?? "mongodb://127.0.0.1:\(peer.port)", "user": "artie", "password": Self.password,
-        ]), timeoutSeconds: timeout)
+        let payload = ConnectorPayload(
+            type: .mongodb,
+            sharedConfig: SharedConfig(strings: [
+                "host": uri ?? "mongodb://127.0.0.1:\(peer.port)", "user": "artie", "password": Self.password,
+            ]), timeoutSeconds: timeout)
         let started = ContinuousClock.now
         let report = try await engine.ping(payload)
         #expect(ContinuousClock.now - started < .seconds(timeout + 1), "the ping outlived its deadline")
@@ -43,7 +46,8 @@ import Testing
     }
 
     @Test func httpServerIsAProtocolMismatch() async throws {
-        let peer = try await HostilePeer(.replyWith(Array("HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n".utf8)))
+        let peer = try await HostilePeer(
+            .replyWith(Array("HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n".utf8)))
         defer { Task { await peer.shutdown() } }
         let report = try await ping(peer)
         #expect(report.category == .protocolMismatch)
@@ -51,7 +55,8 @@ import Testing
     }
 
     @Test func garbageAnswerIsAProtocolMismatch() async throws {
-        let peer = try await HostilePeer(.replyWith([0x20, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 0x39, 0x05, 0, 0] + [UInt8](repeating: 0xEE, count: 16)))
+        let peer = try await HostilePeer(
+            .replyWith([0x20, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 0x39, 0x05, 0, 0] + [UInt8](repeating: 0xEE, count: 16)))
         defer { Task { await peer.shutdown() } }
         let report = try await ping(peer)
         #expect(report.category == .protocolMismatch)
@@ -67,7 +72,8 @@ import Testing
 
     @Test func hugeLengthPrefixIsRefusedAtOnce() async throws {
         // A MongoDB-shaped header announcing 0x7FFFFFF0 bytes, then a flood.
-        let peer = try await HostilePeer(.flood(header: [0xF0, 0xFF, 0xFF, 0x7F, 1, 0, 0, 0, 1, 0, 0, 0, 0xDD, 0x07, 0, 0], onAccept: false))
+        let peer = try await HostilePeer(
+            .flood(header: [0xF0, 0xFF, 0xFF, 0x7F, 1, 0, 0, 0, 1, 0, 0, 0, 0xDD, 0x07, 0, 0], onAccept: false))
         defer { Task { await peer.shutdown() } }
         let started = ContinuousClock.now
         let report = try await ping(peer)
@@ -78,7 +84,8 @@ import Testing
 
     @Test func lengthWithinMongoLimitButOverThePingsLimitIsRefused() async throws {
         // 40 MB: legal for MongoDB, far more than a ping reads.
-        let peer = try await HostilePeer(.flood(header: [0x00, 0x5A, 0x62, 0x02, 1, 0, 0, 0, 1, 0, 0, 0, 0xDD, 0x07, 0, 0], onAccept: false))
+        let peer = try await HostilePeer(
+            .flood(header: [0x00, 0x5A, 0x62, 0x02, 1, 0, 0, 0, 1, 0, 0, 0, 0xDD, 0x07, 0, 0], onAccept: false))
         defer { Task { await peer.shutdown() } }
         let report = try await ping(peer)
         #expect(report.category == .protocolMismatch)
@@ -93,7 +100,8 @@ import Testing
     }
 
     @Test func dripIsATimeoutSayingHowLittleCame() async throws {
-        let peer = try await HostilePeer(.drip(bytes: [0x40, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 0xDD, 0x07, 0, 0], interval: .milliseconds(300)))
+        let peer = try await HostilePeer(
+            .drip(bytes: [0x40, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 0xDD, 0x07, 0, 0], interval: .milliseconds(300)))
         defer { Task { await peer.shutdown() } }
         let report = try await ping(peer)
         #expect(report.category == .timeout)
@@ -101,7 +109,8 @@ import Testing
     }
 
     @Test func closeInTheMiddleOfAReply() async throws {
-        let peer = try await HostilePeer(.closeAfter(bytes: [0x40, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 0xDD, 0x07, 0, 0, 0, 0]))
+        let peer = try await HostilePeer(
+            .closeAfter(bytes: [0x40, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 0xDD, 0x07, 0, 0, 0, 0]))
         defer { Task { await peer.shutdown() } }
         let report = try await ping(peer)
         #expect(report.category == .protocolMismatch)
@@ -124,11 +133,14 @@ import Testing
         let report = try await ping(peer)
         // Depending on whether the close lands before or after the reader is installed: "closed right after
         // accepting" (server_unavailable) or "closed without answering hello" (tls / protocol_mismatch).
-        #expect([.tls, .protocolMismatch, .serverUnavailable].contains(report.category), "\(report.category?.rawValue ?? "ok")")
+        #expect(
+            [.tls, .protocolMismatch, .serverUnavailable].contains(report.category),
+            "\(report.category?.rawValue ?? "ok")")
     }
 
     @Test func refusedPortIsRefused() async throws {
-        let payload = ConnectorPayload(type: .mongodb, sharedConfig: SharedConfig(strings: ["host": "mongodb://127.0.0.1:\(closedPort())"]))
+        let payload = ConnectorPayload(
+            type: .mongodb, sharedConfig: SharedConfig(strings: ["host": "mongodb://127.0.0.1:\(closedPort())"]))
         let report = try await engine.ping(payload)
         #expect(report.category == .refused)
     }
@@ -151,12 +163,16 @@ import Testing
     }
 
     @Test func invalidStringIsA400() async throws {
-        let payload = ConnectorPayload(type: .mongodb, sharedConfig: SharedConfig(strings: ["host": "mongodb://u:\(Self.password)/x@h"]))
+        let payload = ConnectorPayload(
+            type: .mongodb, sharedConfig: SharedConfig(strings: ["host": "mongodb://u:\(Self.password)/x@h"]))
         do {
             _ = try await engine.ping(payload)
             Issue.record("accepted a malformed string")
         } catch {
-            guard case .invalid(let invalid) = error else { Issue.record("not a 400: \(error)"); return }
+            guard case .invalid(let invalid) = error else {
+                Issue.record("not a 400: \(error)")
+                return
+            }
             #expect(!invalid.message.contains(Self.password))
         }
     }

@@ -10,10 +10,14 @@ import Testing
 @Suite(.enabled(if: MongoTestServer.configured || TestEnvironment.requireIntegration, "needs scripts/servers/mongo.sh"))
 struct MongoIntegrationTests {
     let server: MongoTestServer
-    let engine = PingEngine(configuration: EngineConfiguration(defaultTimeout: .seconds(10)), factories: [MongoProbeFactory()])
+    let engine = PingEngine(
+        configuration: EngineConfiguration(defaultTimeout: .seconds(10)), factories: [MongoProbeFactory()])
 
     init() throws {
-        server = try #require(MongoTestServer.fromEnvironment(), "PREFLIGHT_TEST_MONGO_* missing: \(MongoTestServer.missing().joined(separator: ", ")); run scripts/servers/mongo.sh start")
+        server = try #require(
+            MongoTestServer.fromEnvironment(),
+            "PREFLIGHT_TEST_MONGO_* missing: \(MongoTestServer.missing().joined(separator: ", ")); run scripts/servers/mongo.sh start"
+        )
     }
 
     func payload(
@@ -24,7 +28,8 @@ struct MongoIntegrationTests {
         if let user { config["user"] = user }
         if let password { config["password"] = password }
         config.merge(extra) { $1 }
-        return ConnectorPayload(type: type, sharedConfig: SharedConfig(strings: config), defaultDatabase: database, connectionRole: role)
+        return ConnectorPayload(
+            type: type, sharedConfig: SharedConfig(strings: config), defaultDatabase: database, connectionRole: role)
     }
 
     var plain: String { "mongodb://\(server.host):\(server.port)" }
@@ -44,7 +49,8 @@ struct MongoIntegrationTests {
     func check(_ report: PingReport, _ name: String) -> ReadinessCheck? { report.checks.first { $0.name == name } }
 
     @Test func sha256UserSucceedsAsSourceWithAnOplogWarning() async throws {
-        let report = try await ping(payload(plain, user: server.sha256User, password: server.sha256Password, role: "source"))
+        let report = try await ping(
+            payload(plain, user: server.sha256User, password: server.sha256Password, role: "source"))
         #expect(report.ok, "\(report.message ?? "") \(report.steps)")
         #expect(step(report, "hello")?.detail?.contains("PRIMARY of replica set \"\(server.replicaSet)\"") == true)
         #expect(step(report, "auth")?.detail?.contains("SCRAM-SHA-256") == true)
@@ -65,7 +71,8 @@ struct MongoIntegrationTests {
     }
 
     @Test func credentialsInTheConnectionStringWorkAndAreNeverEchoed() async throws {
-        let uri = "mongodb://\(server.sha1User):\(server.sha1Password)@\(server.host):\(server.port)/?authSource=admin&authMechanism=SCRAM-SHA-1&replicaSet=\(server.replicaSet)"
+        let uri =
+            "mongodb://\(server.sha1User):\(server.sha1Password)@\(server.host):\(server.port)/?authSource=admin&authMechanism=SCRAM-SHA-1&replicaSet=\(server.replicaSet)"
         let report = try await ping(payload(uri), secrets: [server.sha1Password])
         #expect(report.ok, "\(report.message ?? "")")
         #expect(step(report, "auth")?.detail?.contains("SCRAM-SHA-1") == true)
@@ -73,7 +80,8 @@ struct MongoIntegrationTests {
 
     @Test func sharedConfigPasswordOverridesTheStringsPassword() async throws {
         let uri = "mongodb://\(server.sha256User):Wrong-Password-In-String-1@\(server.host):\(server.port)/"
-        let report = try await ping(payload(uri, password: server.sha256Password), secrets: ["Wrong-Password-In-String-1"])
+        let report = try await ping(
+            payload(uri, password: server.sha256Password), secrets: ["Wrong-Password-In-String-1"])
         #expect(report.ok, "\(report.message ?? "")")
     }
 
@@ -90,19 +98,22 @@ struct MongoIntegrationTests {
     }
 
     @Test func wrongMechanismForTheUserIsAuth() async throws {
-        let report = try await ping(payload(plain + "/?authMechanism=SCRAM-SHA-256", user: server.sha1User, password: server.sha1Password))
+        let report = try await ping(
+            payload(plain + "/?authMechanism=SCRAM-SHA-256", user: server.sha1User, password: server.sha1Password))
         #expect(report.category == .auth)
         #expect(report.hint?.contains("SCRAM-SHA-1") == true)
     }
 
     @Test func wrongAuthSourceIsAuthNamingIt() async throws {
-        let report = try await ping(payload(plain + "/?authSource=appdb", user: server.sha256User, password: server.sha256Password))
+        let report = try await ping(
+            payload(plain + "/?authSource=appdb", user: server.sha256User, password: server.sha256Password))
         #expect(report.category == .auth)
         #expect(report.message?.contains("authSource \"appdb\"") == true)
     }
 
     @Test func userWithoutRolesFailsAsPermissionForASource() async throws {
-        let asSource = try await ping(payload(plain, user: server.noreadUser, password: server.noreadPassword, role: "source"))
+        let asSource = try await ping(
+            payload(plain, user: server.noreadUser, password: server.noreadPassword, role: "source"))
         #expect(asSource.category == .permission, "\(asSource.category?.rawValue ?? "ok") \(asSource.message ?? "")")
         #expect(check(asSource, "change_stream")?.status == .failed)
         #expect(check(asSource, "change_stream")?.fix?.contains("grantRolesToUser") == true)
@@ -114,26 +125,33 @@ struct MongoIntegrationTests {
     }
 
     @Test func userWithoutRolesOnANamedDatabase() async throws {
-        let report = try await ping(payload(plain, user: server.noreadUser, password: server.noreadPassword, database: server.database, role: "source"))
+        let report = try await ping(
+            payload(
+                plain, user: server.noreadUser, password: server.noreadPassword, database: server.database,
+                role: "source"))
         #expect(!report.ok)
-        #expect([.permission].contains(report.category), "\(report.category?.rawValue ?? "ok"): \(report.message ?? "")")
+        #expect(
+            [.permission].contains(report.category), "\(report.category?.rawValue ?? "ok"): \(report.message ?? "")")
     }
 
     @Test func databaseWithCollectionsIsListed() async throws {
-        let report = try await ping(payload(plain, user: server.sha256User, password: server.sha256Password, database: server.database))
+        let report = try await ping(
+            payload(plain, user: server.sha256User, password: server.sha256Password, database: server.database))
         #expect(report.ok, "\(report.message ?? "")")
         #expect(step(report, "database")?.detail?.contains("items") == true)
         #expect(check(report, "change_stream")?.observed.contains("database \"\(server.database)\"") == true)
     }
 
     @Test func missingDatabaseIsAWarning() async throws {
-        let report = try await ping(payload(plain, user: server.sha256User, password: server.sha256Password, database: "no_such_db_here"))
+        let report = try await ping(
+            payload(plain, user: server.sha256User, password: server.sha256Password, database: "no_such_db_here"))
         #expect(report.ok)
         #expect(step(report, "database")?.status == .warning)
     }
 
     @Test func replicaSetNameMismatchIsReported() async throws {
-        let report = try await ping(payload(plain + "/?replicaSet=rs0", user: server.sha256User, password: server.sha256Password))
+        let report = try await ping(
+            payload(plain + "/?replicaSet=rs0", user: server.sha256User, password: server.sha256Password))
         #expect(report.category == .serverUnavailable)
         #expect(report.message?.contains("\"\(server.replicaSet)\"") == true)
         #expect(report.message?.contains("\"rs0\"") == true)
@@ -142,7 +160,8 @@ struct MongoIntegrationTests {
 
     @Test func standaloneFailsChangeStreamReadinessAsSource() async throws {
         let uri = "mongodb://\(server.host):\(server.standalonePort)"
-        let report = try await ping(payload(uri, user: server.sha256User, password: server.sha256Password, role: "source"))
+        let report = try await ping(
+            payload(uri, user: server.sha256User, password: server.sha256Password, role: "source"))
         #expect(report.category == .cdcNotReady, "\(report.category?.rawValue ?? "ok"): \(report.message ?? "")")
         #expect(check(report, "deployment")?.status == .failed)
         #expect(check(report, "deployment")?.restartRequired == true)
@@ -157,7 +176,10 @@ struct MongoIntegrationTests {
 
     @Test func tlsWithTheCAVerifiesAndAuthenticates() async throws {
         let uri = "mongodb://localhost:\(server.tlsPort)/?tls=true"
-        let report = try await ping(payload(uri, user: server.sha256User, password: server.sha256Password, extra: ["sslRootCert": try server.caPEM()]))
+        let report = try await ping(
+            payload(
+                uri, user: server.sha256User, password: server.sha256Password,
+                extra: ["sslRootCert": try server.caPEM()]))
         #expect(report.ok, "\(report.message ?? "")")
         #expect(step(report, "tls")?.detail?.contains("verified") == true)
         #expect(step(report, "auth")?.detail?.contains("over TLS") == true)
@@ -165,7 +187,10 @@ struct MongoIntegrationTests {
 
     @Test func tlsWithAnotherCAFailsNamingTheCertificate() async throws {
         let uri = "mongodb://localhost:\(server.tlsPort)/?tls=true"
-        let report = try await ping(payload(uri, user: server.sha256User, password: server.sha256Password, extra: ["sslRootCert": try server.otherCAPEM()]))
+        let report = try await ping(
+            payload(
+                uri, user: server.sha256User, password: server.sha256Password,
+                extra: ["sslRootCert": try server.otherCAPEM()]))
         #expect(report.category == .tls)
         #expect(report.message?.contains("not trusted") == true)
     }
@@ -193,8 +218,10 @@ struct MongoIntegrationTests {
 
     @Test func documentDBDefaultsToTLS() async throws {
         let uri = "mongodb://localhost:\(server.tlsPort)"
-        let report = try await ping(payload(uri, user: server.sha256User, password: server.sha256Password, type: .documentdb,
-            extra: ["sslRootCert": try server.caPEM()]))
+        let report = try await ping(
+            payload(
+                uri, user: server.sha256User, password: server.sha256Password, type: .documentdb,
+                extra: ["sslRootCert": try server.caPEM()]))
         #expect(report.ok, "\(report.message ?? "")")
         #expect(step(report, "tls")?.status == .passed)
         #expect(check(report, "change_stream_retention")?.status == .skipped)
@@ -218,7 +245,8 @@ struct MongoIntegrationTests {
     }
 
     @Test func localhostNameResolves() async throws {
-        let report = try await ping(payload("mongodb://localhost:\(server.port)", user: server.sha256User, password: server.sha256Password))
+        let report = try await ping(
+            payload("mongodb://localhost:\(server.port)", user: server.sha256User, password: server.sha256Password))
         #expect(step(report, "dns")?.status == .passed)
         #expect(report.ok, "\(report.message ?? "")")
     }

@@ -21,14 +21,19 @@ import Testing
     }
 
     /// Runs a probe with a resolver that maps every name to 127.0.0.1.
-    func run(_ config: [String: String], type: ConnectorType = .mongodb, source: Bool = false, dns: DNSClient = DNSClient(nameservers: ["127.0.0.1"], port: 9),
-             timeout: Duration = .seconds(5)) async throws -> Outcome {
-        let payload = ConnectorPayload(type: type, sharedConfig: SharedConfig(strings: config), connectionRole: source ? "source" : nil)
+    func run(
+        _ config: [String: String], type: ConnectorType = .mongodb, source: Bool = false,
+        dns: DNSClient = DNSClient(nameservers: ["127.0.0.1"], port: 9),
+        timeout: Duration = .seconds(5)
+    ) async throws -> Outcome {
+        let payload = ConnectorPayload(
+            type: type, sharedConfig: SharedConfig(strings: config), connectionRole: source ? "source" : nil)
         let probe = try MongoProbeFactory(dns: dns).makeProbe(for: payload)
         let loopback = Resolver { _, port throws(ProbeFailure) in
             do { return [try .init(ipAddress: "127.0.0.1", port: port)] } catch { throw ProbeFailure(.dns, "bad") }
         }
-        let context = ProbeContext(eventLoopGroup: MultiThreadedEventLoopGroup.singleton, deadline: PingDeadline(timeout: timeout),
+        let context = ProbeContext(
+            eventLoopGroup: MultiThreadedEventLoopGroup.singleton, deadline: PingDeadline(timeout: timeout),
             resolver: loopback, logger: Logger(label: "test"), isSource: source)
         var failure: ProbeFailure?
         do { try await probe.run(in: context) } catch { failure = error }
@@ -38,7 +43,9 @@ import Testing
     }
 
     @Test func standaloneIsReportedAndFailsOnlyASource() async throws {
-        let server = try await FakeMongoServer { command, _ in FakeMongoServer.healthy(command, hello: FakeMongoServer.hello()) }
+        let server = try await FakeMongoServer { command, _ in
+            FakeMongoServer.healthy(command, hello: FakeMongoServer.hello())
+        }
         defer { Task { await server.shutdown() } }
         let destination = try await run(["host": "mongodb://127.0.0.1:\(server.port)"])
         #expect(destination.failure == nil)
@@ -53,14 +60,24 @@ import Testing
         let ports = Locked<[Int]>([])
         let hosts: @Sendable () -> [String] = { ports.value.map { "127.0.0.1:\($0)" } }
         let primary = try await FakeMongoServer { command, _ in
-            FakeMongoServer.healthy(command, hello: FakeMongoServer.hello(primary: true, setName: "rs0", hosts: hosts(), primaryHost: hosts().first))
+            FakeMongoServer.healthy(
+                command,
+                hello: FakeMongoServer.hello(primary: true, setName: "rs0", hosts: hosts(), primaryHost: hosts().first))
         }
         let secondary = try await FakeMongoServer { command, _ in
-            FakeMongoServer.healthy(command, hello: FakeMongoServer.hello(primary: false, setName: "rs0", hosts: hosts(), primaryHost: hosts().first))
+            FakeMongoServer.healthy(
+                command,
+                hello: FakeMongoServer.hello(primary: false, setName: "rs0", hosts: hosts(), primaryHost: hosts().first)
+            )
         }
         let dead = closedPort()
         ports.update { $0 = [primary.port, secondary.port, dead] }
-        defer { Task { await primary.shutdown(); await secondary.shutdown() } }
+        defer {
+            Task {
+                await primary.shutdown()
+                await secondary.shutdown()
+            }
+        }
 
         let outcome = try await run(["host": "mongodb://127.0.0.1:\(secondary.port)/?replicaSet=rs0"], source: true)
         #expect(outcome.failure == nil, "\(outcome.failure?.message ?? "")")
@@ -81,7 +98,10 @@ import Testing
 
     @Test func directConnectionStaysOnTheSecondary() async throws {
         let secondary = try await FakeMongoServer { command, _ in
-            FakeMongoServer.healthy(command, hello: FakeMongoServer.hello(primary: false, setName: "rs0", hosts: ["127.0.0.1:1"], primaryHost: "127.0.0.1:1"))
+            FakeMongoServer.healthy(
+                command,
+                hello: FakeMongoServer.hello(
+                    primary: false, setName: "rs0", hosts: ["127.0.0.1:1"], primaryHost: "127.0.0.1:1"))
         }
         defer { Task { await secondary.shutdown() } }
         let outcome = try await run(["host": "mongodb://127.0.0.1:\(secondary.port)/?directConnection=true"])
@@ -92,7 +112,8 @@ import Testing
 
     @Test func noPrimaryIsAServerSelectionFailure() async throws {
         let secondary = try await FakeMongoServer { command, _ in
-            FakeMongoServer.healthy(command, hello: FakeMongoServer.hello(primary: false, setName: "rs0", hosts: ["127.0.0.1:1"]))
+            FakeMongoServer.healthy(
+                command, hello: FakeMongoServer.hello(primary: false, setName: "rs0", hosts: ["127.0.0.1:1"]))
         }
         defer { Task { await secondary.shutdown() } }
         let outcome = try await run(["host": "mongodb://127.0.0.1:\(secondary.port)"])
@@ -102,8 +123,11 @@ import Testing
 
     @Test func serversWithoutHelloGetIsMaster() async throws {
         let server = try await FakeMongoServer { command, _ in
-            if command.keys.first == "hello" { return ["ok": 0.0, "errmsg": "no such command: 'hello'", "code": 59, "codeName": "CommandNotFound"] }
-            return FakeMongoServer.healthy(command, hello: FakeMongoServer.hello(primary: true, setName: "rs0", hosts: [], wire: 8))
+            if command.keys.first == "hello" {
+                return ["ok": 0.0, "errmsg": "no such command: 'hello'", "code": 59, "codeName": "CommandNotFound"]
+            }
+            return FakeMongoServer.healthy(
+                command, hello: FakeMongoServer.hello(primary: true, setName: "rs0", hosts: [], wire: 8))
         }
         defer { Task { await server.shutdown() } }
         let outcome = try await run(["host": "mongodb://127.0.0.1:\(server.port)"])
@@ -116,7 +140,8 @@ import Testing
         let server = try await FakeMongoServer { command, opCode in
             guard opCode == 2004 else { return nil }  // a 3.4 server drops OP_MSG
             if command.keys.first == "buildInfo" { return ["version": "3.4.24", "ok": 1.0] }
-            return FakeMongoServer.healthy(command, hello: FakeMongoServer.hello(primary: true, setName: "rs0", hosts: [], wire: 5))
+            return FakeMongoServer.healthy(
+                command, hello: FakeMongoServer.hello(primary: true, setName: "rs0", hosts: [], wire: 5))
         }
         defer { Task { await server.shutdown() } }
         let outcome = try await run(["host": "mongodb://127.0.0.1:\(server.port)"])
@@ -138,7 +163,9 @@ import Testing
     }
 
     @Test func unknownOptionsAreAWarningStep() async throws {
-        let server = try await FakeMongoServer { command, _ in FakeMongoServer.healthy(command, hello: FakeMongoServer.hello()) }
+        let server = try await FakeMongoServer { command, _ in
+            FakeMongoServer.healthy(command, hello: FakeMongoServer.hello())
+        }
         defer { Task { await server.shutdown() } }
         let outcome = try await run(["host": "mongodb://127.0.0.1:\(server.port)/?replSet=rs0&appName=x"])
         #expect(outcome.failure == nil)
@@ -162,15 +189,24 @@ import Testing
                 let first = String(decoding: command["payload"]?.binaryBytes ?? [], as: UTF8.self)
                 let nonce = first.components(separatedBy: "r=").last ?? ""
                 let reply = "r=\(nonce)SERVER,s=W22ZaJ0SNY7soEsUEjb6gQ==,i=4096"
-                return ["conversationId": 1, "done": false, "payload": .binary(subtype: 0, bytes: Array(reply.utf8)), "ok": 1.0]
+                return [
+                    "conversationId": 1, "done": false, "payload": .binary(subtype: 0, bytes: Array(reply.utf8)),
+                    "ok": 1.0,
+                ]
             case "saslContinue":
-                return ["conversationId": 1, "done": true, "payload": .binary(subtype: 0, bytes: Array("v=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=".utf8)), "ok": 1.0]
+                return [
+                    "conversationId": 1, "done": true,
+                    "payload": .binary(subtype: 0, bytes: Array("v=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=".utf8)),
+                    "ok": 1.0,
+                ]
             default:
                 return FakeMongoServer.healthy(command, hello: FakeMongoServer.hello())
             }
         }
         defer { Task { await server.shutdown() } }
-        let outcome = try await run(["host": "mongodb://127.0.0.1:\(server.port)", "user": "u", "password": "pencil-Secret-1"])
+        let outcome = try await run([
+            "host": "mongodb://127.0.0.1:\(server.port)", "user": "u", "password": "pencil-Secret-1",
+        ])
         #expect(outcome.failure?.category == .auth)
         #expect(outcome.failure?.message.contains("signature") == true)
         #expect(outcome.failure?.message.contains("pencil-Secret-1") == false)
@@ -178,11 +214,15 @@ import Testing
 
     @Test func anUnlistedUserIsExplained() async throws {
         let server = try await FakeMongoServer { command, _ in
-            if command.keys.first == "saslStart" { return ["ok": 0.0, "errmsg": "Authentication failed.", "code": 18, "codeName": "AuthenticationFailed"] }
+            if command.keys.first == "saslStart" {
+                return ["ok": 0.0, "errmsg": "Authentication failed.", "code": 18, "codeName": "AuthenticationFailed"]
+            }
             return FakeMongoServer.healthy(command, hello: FakeMongoServer.hello())
         }
         defer { Task { await server.shutdown() } }
-        let outcome = try await run(["host": "mongodb://127.0.0.1:\(server.port)/shop", "user": "ghost", "password": "Secret-Ghost-1"])
+        let outcome = try await run([
+            "host": "mongodb://127.0.0.1:\(server.port)/shop", "user": "ghost", "password": "Secret-Ghost-1",
+        ])
         #expect(outcome.failure?.category == .auth)
         #expect(outcome.failure?.message.contains("authSource \"shop\"") == true)
         #expect(outcome.failure?.hint?.contains("listed no mechanism for \"shop.ghost\"") == true)
@@ -190,9 +230,13 @@ import Testing
     }
 
     @Test func unsupportedMechanismsReachTheServerFirst() async throws {
-        let server = try await FakeMongoServer { command, _ in FakeMongoServer.healthy(command, hello: FakeMongoServer.hello()) }
+        let server = try await FakeMongoServer { command, _ in
+            FakeMongoServer.healthy(command, hello: FakeMongoServer.hello())
+        }
         defer { Task { await server.shutdown() } }
-        let outcome = try await run(["host": "mongodb://127.0.0.1:\(server.port)/?authMechanism=MONGODB-X509", "user": "CN=client"])
+        let outcome = try await run([
+            "host": "mongodb://127.0.0.1:\(server.port)/?authMechanism=MONGODB-X509", "user": "CN=client",
+        ])
         #expect(outcome.failure?.category == .unsupported)
         #expect(outcome.step("hello")?.status == .passed)
     }
@@ -201,19 +245,22 @@ import Testing
 
     func nameserver(truncate: Bool = false, port: Int, txt: String? = "replicaSet=rs0") async throws -> FakeNameserver {
         var table: [String: FakeNameserver.Entry] = [
-            "_mongodb._tcp.cluster0.mongo.test SRV": FakeNameserver.Entry(records: [
-                DNSResourceRecord(name: "_mongodb._tcp.cluster0.mongo.test", type: .srv,
-                    data: .srv(DNSSRVRecord(priority: 0, weight: 0, port: UInt16(port), target: "db0.mongo.test"))),
-            ], truncatedOverUDP: truncate),
+            "_mongodb._tcp.cluster0.mongo.test SRV": FakeNameserver.Entry(
+                records: [
+                    DNSResourceRecord(
+                        name: "_mongodb._tcp.cluster0.mongo.test", type: .srv,
+                        data: .srv(DNSSRVRecord(priority: 0, weight: 0, port: UInt16(port), target: "db0.mongo.test")))
+                ], truncatedOverUDP: truncate)
         ]
         if let txt {
             table["cluster0.mongo.test TXT"] = FakeNameserver.Entry(records: [
-                DNSResourceRecord(name: "cluster0.mongo.test", type: .txt, data: .txt([Array(txt.utf8)])),
+                DNSResourceRecord(name: "cluster0.mongo.test", type: .txt, data: .txt([Array(txt.utf8)]))
             ])
         }
         table["_mongodb._tcp.evil.mongo.test SRV"] = FakeNameserver.Entry(records: [
-            DNSResourceRecord(name: "_mongodb._tcp.evil.mongo.test", type: .srv,
-                data: .srv(DNSSRVRecord(priority: 0, weight: 0, port: 1, target: "db.attacker.example"))),
+            DNSResourceRecord(
+                name: "_mongodb._tcp.evil.mongo.test", type: .srv,
+                data: .srv(DNSSRVRecord(priority: 0, weight: 0, port: 1, target: "db.attacker.example")))
         ])
         return try await FakeNameserver(table)
     }
@@ -225,7 +272,9 @@ import Testing
         defer { Task { await server.shutdown() } }
         let dns = try await nameserver(port: server.port)
         defer { Task { await dns.shutdown() } }
-        let outcome = try await run(["host": "mongodb+srv://cluster0.mongo.test/?tls=false"], dns: DNSClient(nameservers: ["127.0.0.1"], port: dns.port))
+        let outcome = try await run(
+            ["host": "mongodb+srv://cluster0.mongo.test/?tls=false"],
+            dns: DNSClient(nameservers: ["127.0.0.1"], port: dns.port))
         #expect(outcome.failure == nil, "\(outcome.failure?.message ?? "")")
         let srv = try #require(outcome.step("srv"))
         #expect(srv.detail?.contains("db0.mongo.test:\(server.port)") == true)
@@ -241,17 +290,23 @@ import Testing
         defer { Task { await server.shutdown() } }
         let dns = try await nameserver(port: server.port)
         defer { Task { await dns.shutdown() } }
-        let outcome = try await run(["host": "mongodb+srv://cluster0.mongo.test/?tls=false"], dns: DNSClient(nameservers: ["127.0.0.1"], port: dns.port))
+        let outcome = try await run(
+            ["host": "mongodb+srv://cluster0.mongo.test/?tls=false"],
+            dns: DNSClient(nameservers: ["127.0.0.1"], port: dns.port))
         #expect(outcome.failure?.category == .serverUnavailable)
         #expect(outcome.failure?.message.contains("\"rs0\"") == true)
     }
 
     @Test func truncatedAnswersAreAskedAgainOverTCP() async throws {
-        let server = try await FakeMongoServer { command, _ in FakeMongoServer.healthy(command, hello: FakeMongoServer.hello()) }
+        let server = try await FakeMongoServer { command, _ in
+            FakeMongoServer.healthy(command, hello: FakeMongoServer.hello())
+        }
         defer { Task { await server.shutdown() } }
         let dns = try await nameserver(truncate: true, port: server.port, txt: nil)
         defer { Task { await dns.shutdown() } }
-        let outcome = try await run(["host": "mongodb+srv://cluster0.mongo.test/?tls=false"], dns: DNSClient(nameservers: ["127.0.0.1"], port: dns.port))
+        let outcome = try await run(
+            ["host": "mongodb+srv://cluster0.mongo.test/?tls=false"],
+            dns: DNSClient(nameservers: ["127.0.0.1"], port: dns.port))
         #expect(outcome.failure == nil, "\(outcome.failure?.message ?? "")")
         #expect(dns.received.contains("_mongodb._tcp.cluster0.mongo.test SRV tcp"))
         #expect(outcome.step("srv")?.detail?.contains("no TXT options") == true)
@@ -272,7 +327,8 @@ import Testing
     @Test func aSilentNameserverIsADNSTimeout() async throws {
         let silentPort = closedPort()
         let started = ContinuousClock.now
-        let outcome = try await run(["host": "mongodb+srv://cluster0.mongo.test"],
+        let outcome = try await run(
+            ["host": "mongodb+srv://cluster0.mongo.test"],
             dns: DNSClient(nameservers: ["127.0.0.1"], port: silentPort, timeout: .milliseconds(300)))
         #expect(outcome.failure?.category == .dns)
         #expect(outcome.failure?.transient == true)

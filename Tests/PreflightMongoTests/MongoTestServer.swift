@@ -4,7 +4,8 @@ import PreflightTestSupport
 /// The SecantusDB servers of `scripts/servers/mongo.sh` (read from `PREFLIGHT_TEST_MONGO_*`).
 struct MongoTestServer: Sendable {
     static let variables = [
-        "PREFLIGHT_TEST_MONGO_HOST", "PREFLIGHT_TEST_MONGO_PORT", "PREFLIGHT_TEST_MONGO_TLS_PORT", "PREFLIGHT_TEST_MONGO_STANDALONE_PORT",
+        "PREFLIGHT_TEST_MONGO_HOST", "PREFLIGHT_TEST_MONGO_PORT", "PREFLIGHT_TEST_MONGO_TLS_PORT",
+        "PREFLIGHT_TEST_MONGO_STANDALONE_PORT",
         "PREFLIGHT_TEST_MONGO_CA_FILE", "PREFLIGHT_TEST_MONGO_OTHER_CA_FILE",
         "PREFLIGHT_TEST_MONGO_SHA256_USER", "PREFLIGHT_TEST_MONGO_SHA256_PASSWORD",
         "PREFLIGHT_TEST_MONGO_SHA1_USER", "PREFLIGHT_TEST_MONGO_SHA1_PASSWORD",
@@ -40,7 +41,8 @@ struct MongoTestServer: Sendable {
         guard missing().isEmpty else { return nil }
         func v(_ name: String) -> String { TestEnvironment.value("PREFLIGHT_TEST_MONGO_\(name)") ?? "" }
         return MongoTestServer(
-            host: v("HOST"), port: Int(v("PORT"))!, tlsPort: Int(v("TLS_PORT"))!, standalonePort: Int(v("STANDALONE_PORT"))!,
+            host: v("HOST"), port: Int(v("PORT"))!, tlsPort: Int(v("TLS_PORT"))!,
+            standalonePort: Int(v("STANDALONE_PORT"))!,
             caFile: v("CA_FILE"), otherCAFile: v("OTHER_CA_FILE"),
             sha256User: v("SHA256_USER"), sha256Password: v("SHA256_PASSWORD"),
             sha1User: v("SHA1_USER"), sha1Password: v("SHA1_PASSWORD"),

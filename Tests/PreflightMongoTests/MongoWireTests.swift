@@ -5,8 +5,11 @@ import Testing
     static func le(_ value: Int32) -> [UInt8] { withUnsafeBytes(of: value.littleEndian) { Array($0) } }
 
     /// An OP_MSG reply as a server writes it.
-    static func opMsgReply(_ body: BSONDocument, responseTo: Int32, flags: UInt32 = 0, checksum: Bool = false) -> [UInt8] {
-        var payload = withUnsafeBytes(of: (flags | (checksum ? 1 : 0)).littleEndian) { Array($0) } + [0] + body.encoded()
+    static func opMsgReply(_ body: BSONDocument, responseTo: Int32, flags: UInt32 = 0, checksum: Bool = false)
+        -> [UInt8]
+    {
+        var payload =
+            withUnsafeBytes(of: (flags | (checksum ? 1 : 0)).littleEndian) { Array($0) } + [0] + body.encoded()
         if checksum { payload += [0xAA, 0xBB, 0xCC, 0xDD] }
         return le(Int32(16 + payload.count)) + le(99) + le(responseTo) + le(2013) + payload
     }
@@ -59,21 +62,42 @@ import Testing
 
     @Test func absurdLengthsAreRefusedFromTheirFourBytes() {
         // 48,000,001 bytes: one more than MongoDB's maximum message.
-        guard case .invalid(let reason) = MongoWire.frameStatus(Self.le(48_000_001)) else { Issue.record("accepted"); return }
+        guard case .invalid(let reason) = MongoWire.frameStatus(Self.le(48_000_001)) else {
+            Issue.record("accepted")
+            return
+        }
         #expect(reason.contains("48000000"))
-        guard case .invalid = MongoWire.frameStatus(Self.le(0x7FFF_FFF0)) else { Issue.record("accepted"); return }
-        guard case .invalid = MongoWire.frameStatus(Self.le(-5)) else { Issue.record("accepted"); return }
-        guard case .invalid = MongoWire.frameStatus(Self.le(12)) else { Issue.record("accepted"); return }
+        guard case .invalid = MongoWire.frameStatus(Self.le(0x7FFF_FFF0)) else {
+            Issue.record("accepted")
+            return
+        }
+        guard case .invalid = MongoWire.frameStatus(Self.le(-5)) else {
+            Issue.record("accepted")
+            return
+        }
+        guard case .invalid = MongoWire.frameStatus(Self.le(12)) else {
+            Issue.record("accepted")
+            return
+        }
         // Within MongoDB's maximum but above what the ping reads.
-        guard case .invalid(let over) = MongoWire.frameStatus(Self.le(2_000_000), limit: 1 << 20) else { Issue.record("accepted"); return }
+        guard case .invalid(let over) = MongoWire.frameStatus(Self.le(2_000_000), limit: 1 << 20) else {
+            Issue.record("accepted")
+            return
+        }
         #expect(over.contains("a ping reads"))
         // PostgreSQL's 'R' + big-endian length, read little-endian, is negative.
-        guard case .invalid = MongoWire.frameStatus([0x52, 0x7F, 0xFF, 0xFF]) else { Issue.record("accepted"); return }
+        guard case .invalid = MongoWire.frameStatus([0x52, 0x7F, 0xFF, 0xFF]) else {
+            Issue.record("accepted")
+            return
+        }
     }
 
     @Test func unknownOpcodesAreRefusedOnceTheHeaderIsIn() {
         let header = Self.le(1000) + Self.le(1) + Self.le(1) + Self.le(2010)
-        guard case .invalid(let reason) = MongoWire.frameStatus(header) else { Issue.record("accepted"); return }
+        guard case .invalid(let reason) = MongoWire.frameStatus(header) else {
+            Issue.record("accepted")
+            return
+        }
         #expect(reason.contains("2010"))
     }
 
@@ -91,8 +115,11 @@ import Testing
     }
 
     @Test func commandErrorsAreRead() {
-        let error = MongoCommandError.from(["ok": 0.0, "errmsg": "Authentication failed.", "code": 18, "codeName": "AuthenticationFailed"])
-        #expect(error == MongoCommandError(code: 18, codeName: "AuthenticationFailed", message: "Authentication failed."))
+        let error = MongoCommandError.from([
+            "ok": 0.0, "errmsg": "Authentication failed.", "code": 18, "codeName": "AuthenticationFailed",
+        ])
+        #expect(
+            error == MongoCommandError(code: 18, codeName: "AuthenticationFailed", message: "Authentication failed."))
         #expect(error?.description == "Authentication failed. (code 18 AuthenticationFailed)")
         #expect(MongoCommandError.from(["$err": "not master", "code": 10107])?.code == 10107)
         #expect(MongoCommandError.from(["ok": true]) == nil)

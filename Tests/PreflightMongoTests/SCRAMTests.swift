@@ -6,17 +6,22 @@ import Testing
 @Suite struct SCRAMTests {
     /// RFC 7677 section 3: SCRAM-SHA-256, user "user", password "pencil".
     @Test func rfc7677TestVector() throws {
-        var client = SCRAMClient(mechanism: .sha256, username: "user", preparedPassword: "pencil", clientNonce: "rOprNGfwEbeRWgbNEkqO")
+        var client = SCRAMClient(
+            mechanism: .sha256, username: "user", preparedPassword: "pencil", clientNonce: "rOprNGfwEbeRWgbNEkqO")
         #expect(client.clientFirstMessage == "n,,n=user,r=rOprNGfwEbeRWgbNEkqO")
         let final = try client.clientFinalMessage(
             serverFirst: "r=rOprNGfwEbeRWgbNEkqO%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0,s=W22ZaJ0SNY7soEsUEjb6gQ==,i=4096")
-        #expect(final == "c=biws,r=rOprNGfwEbeRWgbNEkqO%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0,p=dHzbZapWIk4jUhN+Ute9ytag9zjfMHgsqmmiz7AndVQ=")
+        #expect(
+            final
+                == "c=biws,r=rOprNGfwEbeRWgbNEkqO%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0,p=dHzbZapWIk4jUhN+Ute9ytag9zjfMHgsqmmiz7AndVQ="
+        )
         try client.verifyServerFinal("v=6rriTRBi23WpRR/wtup+mMhUZUn/dB5nLTJRsjl95G4=")
     }
 
     /// RFC 5802 section 5: SCRAM-SHA-1, user "user", password "pencil".
     @Test func rfc5802TestVector() throws {
-        var client = SCRAMClient(mechanism: .sha1, username: "user", preparedPassword: "pencil", clientNonce: "fyko+d2lbbFgONRv9qkxdawL")
+        var client = SCRAMClient(
+            mechanism: .sha1, username: "user", preparedPassword: "pencil", clientNonce: "fyko+d2lbbFgONRv9qkxdawL")
         #expect(client.clientFirstMessage == "n,,n=user,r=fyko+d2lbbFgONRv9qkxdawL")
         let final = try client.clientFinalMessage(
             serverFirst: "r=fyko+d2lbbFgONRv9qkxdawL3rfcNHYJY1ZVvWVs7j,s=QSXCR+Q6sek8bf92,i=4096")
@@ -27,27 +32,36 @@ import Testing
     /// The MongoDB auth specification's SCRAM-SHA-1 example: user "user", password "pencil", whose SCRAM
     /// password is the hex MD5 of "user:mongo:pencil".
     @Test func mongoSHA1UsesTheMD5Digest() throws {
-        var client = try SCRAMClient(mechanism: .sha1, username: "user", password: "pencil", clientNonce: "fyko+d2lbbFgONRv9qkxdawL")
+        var client = try SCRAMClient(
+            mechanism: .sha1, username: "user", password: "pencil", clientNonce: "fyko+d2lbbFgONRv9qkxdawL")
         let final = try client.clientFinalMessage(
-            serverFirst: "r=fyko+d2lbbFgONRv9qkxdawLHo+Vgk7qvUOKUwuWLIWg4l/9SraGMHEE,s=rQ9ZY3MntBeuP3E1TDVC4w==,i=10000")
-        #expect(final == "c=biws,r=fyko+d2lbbFgONRv9qkxdawLHo+Vgk7qvUOKUwuWLIWg4l/9SraGMHEE,p=MC2T8BvbmWRckDw8oWl5IVghwCY=")
+            serverFirst: "r=fyko+d2lbbFgONRv9qkxdawLHo+Vgk7qvUOKUwuWLIWg4l/9SraGMHEE,s=rQ9ZY3MntBeuP3E1TDVC4w==,i=10000"
+        )
+        #expect(
+            final == "c=biws,r=fyko+d2lbbFgONRv9qkxdawLHo+Vgk7qvUOKUwuWLIWg4l/9SraGMHEE,p=MC2T8BvbmWRckDw8oWl5IVghwCY=")
         try client.verifyServerFinal("v=UMWeI25JD1yNYZRMpZ4VHvhZ9e0=")
-        let digest = Insecure.MD5.hash(data: Array("user:mongo:pencil".utf8)).map { String(format: "%02x", $0) }.joined()
+        let digest = Insecure.MD5.hash(data: Array("user:mongo:pencil".utf8)).map { String(format: "%02x", $0) }
+            .joined()
         #expect(digest == "1c33006ec1ffd90f9cadcbcc0e118200")
     }
 
     /// The MongoDB auth specification's SCRAM-SHA-256 example (user "user", password "pencil").
     @Test func mongoSHA256Example() throws {
-        var client = try SCRAMClient(mechanism: .sha256, username: "user", password: "pencil", clientNonce: "rOprNGfwEbeRWgbNEkqO")
+        var client = try SCRAMClient(
+            mechanism: .sha256, username: "user", password: "pencil", clientNonce: "rOprNGfwEbeRWgbNEkqO")
         let final = try client.clientFinalMessage(
             serverFirst: "r=rOprNGfwEbeRWgbNEkqO%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0,s=W22ZaJ0SNY7soEsUEjb6gQ==,i=4096")
         #expect(final.hasSuffix("p=dHzbZapWIk4jUhN+Ute9ytag9zjfMHgsqmmiz7AndVQ="))
     }
 
     @Test func aForgedServerSignatureIsRefused() throws {
-        var client = SCRAMClient(mechanism: .sha256, username: "user", preparedPassword: "pencil", clientNonce: "rOprNGfwEbeRWgbNEkqO")
-        _ = try client.clientFinalMessage(serverFirst: "r=rOprNGfwEbeRWgbNEkqO%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0,s=W22ZaJ0SNY7soEsUEjb6gQ==,i=4096")
-        #expect(throws: SCRAMError.self) { try client.verifyServerFinal("v=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=") }
+        var client = SCRAMClient(
+            mechanism: .sha256, username: "user", preparedPassword: "pencil", clientNonce: "rOprNGfwEbeRWgbNEkqO")
+        _ = try client.clientFinalMessage(
+            serverFirst: "r=rOprNGfwEbeRWgbNEkqO%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0,s=W22ZaJ0SNY7soEsUEjb6gQ==,i=4096")
+        #expect(throws: SCRAMError.self) {
+            try client.verifyServerFinal("v=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=")
+        }
         #expect(throws: SCRAMError.self) { try client.verifyServerFinal("e=invalid-proof") }
     }
 
@@ -81,17 +95,19 @@ import Testing
 
     @Test func saslprepLeavesASCIIAloneAndMapsTheRest() {
         #expect(SASLprep.prepare("pencil") == "pencil")
-        #expect(SASLprep.prepare("I\u{00AD}X") == "IX")           // RFC 4013 example: soft hyphen mapped to nothing
+        #expect(SASLprep.prepare("I\u{00AD}X") == "IX")  // RFC 4013 example: soft hyphen mapped to nothing
         #expect(SASLprep.prepare("user") == "user")
-        #expect(SASLprep.prepare("\u{00AA}") == "a")              // RFC 4013 example: NFKC
-        #expect(SASLprep.prepare("\u{2168}") == "IX")             // RFC 4013 example: ROMAN NUMERAL NINE
-        #expect(SASLprep.prepare("a\u{00A0}b") == "a b")          // non-ASCII space
-        #expect(SASLprep.prepare("\u{0007}") == nil)              // RFC 4013 example: prohibited control character
+        #expect(SASLprep.prepare("\u{00AA}") == "a")  // RFC 4013 example: NFKC
+        #expect(SASLprep.prepare("\u{2168}") == "IX")  // RFC 4013 example: ROMAN NUMERAL NINE
+        #expect(SASLprep.prepare("a\u{00A0}b") == "a b")  // non-ASCII space
+        #expect(SASLprep.prepare("\u{0007}") == nil)  // RFC 4013 example: prohibited control character
         #expect(SASLprep.prepare("tab\there") == nil)
     }
 
     @Test func aProhibitedPasswordFailsWithoutEchoingIt() {
-        #expect(throws: SCRAMError.self) { _ = try SCRAMClient(mechanism: .sha256, username: "u", password: "bad\u{0001}secret") }
+        #expect(throws: SCRAMError.self) {
+            _ = try SCRAMClient(mechanism: .sha256, username: "u", password: "bad\u{0001}secret")
+        }
         do {
             _ = try SCRAMClient(mechanism: .sha256, username: "u", password: "bad\u{0001}secret")
         } catch {
@@ -101,7 +117,8 @@ import Testing
 
     @Test func pbkdf2MatchesRFC6070() {
         // RFC 6070 test vector 2: "password" / "salt", 2 iterations, HMAC-SHA-1.
-        let salted = SCRAMClient.saltedPassword(Insecure.SHA1.self, password: Array("password".utf8), salt: Array("salt".utf8), iterations: 2)
+        let salted = SCRAMClient.saltedPassword(
+            Insecure.SHA1.self, password: Array("password".utf8), salt: Array("salt".utf8), iterations: 2)
         #expect(salted.map { String(format: "%02x", $0) }.joined() == "ea6c014dc72d6f8ccd1ed92ace1d41f0d8de8957")
     }
 }
@@ -110,7 +127,8 @@ import Testing
     /// mongod's default SCRAM-SHA-256 iteration count; the time is printed, not asserted (debug builds are slow).
     @Test func pbkdf2At15000Iterations() {
         let started = ContinuousClock.now
-        let salted = SCRAMClient.saltedPassword(SHA256.self, password: Array("pencil".utf8), salt: Array("salt".utf8), iterations: 15000)
+        let salted = SCRAMClient.saltedPassword(
+            SHA256.self, password: Array("pencil".utf8), salt: Array("salt".utf8), iterations: 15000)
         print("PBKDF2-HMAC-SHA-256 x 15000: \(ContinuousClock.now - started)")
         #expect(salted.count == 32)
     }

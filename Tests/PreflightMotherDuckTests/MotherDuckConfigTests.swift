@@ -21,7 +21,10 @@ struct MotherDuckConfigTests {
     }
 
     @Test func malformedTokensAreRefusedWithoutQuotingThem() {
-        for bad in ["not-a-jwt-at-all-Planted-Secret", "aaa.bbb.ccc-Planted-Secret", "eyJhbGciOiJIUzI1NiJ9.bm90IGpzb24.c2ln", "two words.x.y"] {
+        for bad in [
+            "not-a-jwt-at-all-Planted-Secret", "aaa.bbb.ccc-Planted-Secret", "eyJhbGciOiJIUzI1NiJ9.bm90IGpzb24.c2ln",
+            "two words.x.y",
+        ] {
             do {
                 _ = try config(["token": .string(bad)])
                 Issue.record("\(bad) was accepted")
@@ -37,14 +40,19 @@ struct MotherDuckConfigTests {
 
     @Test func endpointMustBeHTTPS() throws {
         let token = MotherDuckTesting.token()
-        #expect(try config(["token": .string(token), "endpointURL": .string("https://api.example.test:8443")]).endpoint.port == 8443)
-        #expect(throws: InvalidConfig.self) { try config(["token": .string(token), "endpointURL": .string("http://api.example.test")]) }
+        #expect(
+            try config(["token": .string(token), "endpointURL": .string("https://api.example.test:8443")]).endpoint.port
+                == 8443)
+        #expect(throws: InvalidConfig.self) {
+            try config(["token": .string(token), "endpointURL": .string("http://api.example.test")])
+        }
         #expect(throws: InvalidConfig.self) { try config(["token": .string(token), "sslRootCert": .string("nope")]) }
     }
 
     @Test func claimsAndExpiry() throws {
         let now = Date(timeIntervalSince1970: 1_800_000_000)
-        let expired = try #require(MotherDuckToken(MotherDuckTesting.token(["username": .string("bob"), "exp": .number(1_799_999_000)])))
+        let expired = try #require(
+            MotherDuckToken(MotherDuckTesting.token(["username": .string("bob"), "exp": .number(1_799_999_000)])))
         #expect(expired.isExpired(at: now))
         #expect(expired.expiryDescription(at: now) == "expired 2027-01-15T07:43:20Z")
         let open = try #require(MotherDuckToken(MotherDuckTesting.token(["email": .string("c@example.com")])))
@@ -57,6 +65,8 @@ struct MotherDuckConfigTests {
 
     @Test func factoryServesMotherDuck() throws {
         #expect(MotherDuckProbeFactory().types == [.motherduck])
-        _ = try MotherDuckProbeFactory().makeProbe(for: ConnectorPayload(type: .motherduck, sharedConfig: SharedConfig(["token": .string(MotherDuckTesting.token())])))
+        _ = try MotherDuckProbeFactory().makeProbe(
+            for: ConnectorPayload(
+                type: .motherduck, sharedConfig: SharedConfig(["token": .string(MotherDuckTesting.token())])))
     }
 }

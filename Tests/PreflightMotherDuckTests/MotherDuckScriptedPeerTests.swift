@@ -10,7 +10,9 @@ struct MotherDuckScriptedPeerTests {
     let engine = MotherDuckTesting.engine(timeout: .seconds(5))
 
     /// Knows alice's token `good`; `revoked` answers 401; a Read Scaling token answers 403.
-    static func api(good: String, readScaling: String? = nil) -> @Sendable (ScriptedHTTPServer.Request) async -> ScriptedHTTPServer.Response {
+    static func api(good: String, readScaling: String? = nil)
+        -> @Sendable (ScriptedHTTPServer.Request) async -> ScriptedHTTPServer.Response
+    {
         { request in
             let bearer = request.header("Authorization")
             if let readScaling, bearer == "Bearer \(readScaling)" {
@@ -22,7 +24,10 @@ struct MotherDuckScriptedPeerTests {
             guard request.method == "GET", request.path == "/v1/users/alice/tokens" else {
                 return .json(404, #"{"message":"Not Found","code":"NOT_FOUND"}"#)
             }
-            return .json(200, #"{"tokens":[{"id":"3fa85f64-5717-4562-b3fc-2c963f66afa6","name":"artie","created_ts":"2026-01-01T00:00:00Z","read_only":false,"token_type":"read_write"},{"id":"9b2f3c1e-0000-4000-8000-000000000001","name":"ci","created_ts":"2026-02-01T00:00:00Z","read_only":false,"token_type":"read_write"}]}"#)
+            return .json(
+                200,
+                #"{"tokens":[{"id":"3fa85f64-5717-4562-b3fc-2c963f66afa6","name":"artie","created_ts":"2026-01-01T00:00:00Z","read_only":false,"token_type":"read_write"},{"id":"9b2f3c1e-0000-4000-8000-000000000001","name":"ci","created_ts":"2026-02-01T00:00:00Z","read_only":false,"token_type":"read_write"}]}"#
+            )
         }
     }
 
@@ -30,11 +35,17 @@ struct MotherDuckScriptedPeerTests {
         let token = MotherDuckTesting.token()
         let server = try await ScriptedHTTPServer.start(tls: true, handler: Self.api(good: token))
         defer { Task { await server.stop() } }
-        let report = try await MotherDuckTesting.ping(engine, MotherDuckTesting.payload(token: token, endpoint: server.endpoint))
+        let report = try await MotherDuckTesting.ping(
+            engine, MotherDuckTesting.payload(token: token, endpoint: server.endpoint))
         #expect(report.ok, "\(report.summary)")
-        #expect(report.step("token")?.detail?.contains("a MotherDuck token for alice (alice@example.com), expires") == true, "\(report.summary)")
+        #expect(
+            report.step("token")?.detail?.contains("a MotherDuck token for alice (alice@example.com), expires") == true,
+            "\(report.summary)")
         #expect(report.step("tls")?.detail?.contains("certificate verified") == true)
-        #expect(report.step("api")?.detail == "MotherDuck accepted the token of alice (alice@example.com) (2 access tokens on the account)", "\(report.summary)")
+        #expect(
+            report.step("api")?.detail
+                == "MotherDuck accepted the token of alice (alice@example.com) (2 access tokens on the account)",
+            "\(report.summary)")
         #expect(server.requests.count == 1)
         #expect(server.requests.first?.method == "GET")
     }
@@ -43,7 +54,8 @@ struct MotherDuckScriptedPeerTests {
         let token = MotherDuckTesting.token(expiresIn: -3600)
         let server = try await ScriptedHTTPServer.start(tls: true, handler: Self.api(good: token))
         defer { Task { await server.stop() } }
-        let report = try await MotherDuckTesting.ping(engine, MotherDuckTesting.payload(token: token, endpoint: server.endpoint))
+        let report = try await MotherDuckTesting.ping(
+            engine, MotherDuckTesting.payload(token: token, endpoint: server.endpoint))
         #expect(report.category == .auth, "\(report.summary)")
         #expect(report.message?.contains("expired") == true)
         #expect(report.message?.contains("no request was sent") == true)
@@ -55,7 +67,8 @@ struct MotherDuckScriptedPeerTests {
         let token = MotherDuckTesting.token(expiresIn: 2 * 86_400)
         let server = try await ScriptedHTTPServer.start(tls: true, handler: Self.api(good: token))
         defer { Task { await server.stop() } }
-        let report = try await MotherDuckTesting.ping(engine, MotherDuckTesting.payload(token: token, endpoint: server.endpoint))
+        let report = try await MotherDuckTesting.ping(
+            engine, MotherDuckTesting.payload(token: token, endpoint: server.endpoint))
         #expect(report.ok, "\(report.summary)")
         #expect(report.step("token")?.status == .warning)
     }
@@ -74,7 +87,8 @@ struct MotherDuckScriptedPeerTests {
     @Test func revokedTokenIsAuth() async throws {
         let server = try await ScriptedHTTPServer.start(tls: true, handler: Self.api(good: MotherDuckTesting.token()))
         defer { Task { await server.stop() } }
-        let report = try await MotherDuckTesting.ping(engine, MotherDuckTesting.payload(token: MotherDuckTesting.token(), endpoint: server.endpoint))
+        let report = try await MotherDuckTesting.ping(
+            engine, MotherDuckTesting.payload(token: MotherDuckTesting.token(), endpoint: server.endpoint))
         #expect(report.category == .auth, "\(report.summary)")
         #expect(report.message?.contains("UNAUTHORIZED: Invalid Credentials") == true, "\(report.summary)")
         #expect(report.step("api")?.status == .failed)
@@ -82,9 +96,11 @@ struct MotherDuckScriptedPeerTests {
 
     @Test func refusedCallIsPermission() async throws {
         let scaling = MotherDuckTesting.token()
-        let server = try await ScriptedHTTPServer.start(tls: true, handler: Self.api(good: MotherDuckTesting.token(), readScaling: scaling))
+        let server = try await ScriptedHTTPServer.start(
+            tls: true, handler: Self.api(good: MotherDuckTesting.token(), readScaling: scaling))
         defer { Task { await server.stop() } }
-        let report = try await MotherDuckTesting.ping(engine, MotherDuckTesting.payload(token: scaling, endpoint: server.endpoint))
+        let report = try await MotherDuckTesting.ping(
+            engine, MotherDuckTesting.payload(token: scaling, endpoint: server.endpoint))
         #expect(report.category == .permission, "\(report.summary)")
         #expect(report.hint?.contains("Read/Write") == true)
     }
@@ -93,7 +109,8 @@ struct MotherDuckScriptedPeerTests {
         let token = MotherDuckTesting.token(username: nil)
         let server = try await ScriptedHTTPServer.start(tls: true, handler: Self.api(good: token))
         defer { Task { await server.stop() } }
-        let report = try await MotherDuckTesting.ping(engine, MotherDuckTesting.payload(token: token, endpoint: server.endpoint))
+        let report = try await MotherDuckTesting.ping(
+            engine, MotherDuckTesting.payload(token: token, endpoint: server.endpoint))
         #expect(report.step("api")?.status == .warning, "\(report.summary)")
         #expect(server.requests.isEmpty)
     }
@@ -102,28 +119,36 @@ struct MotherDuckScriptedPeerTests {
         let token = MotherDuckTesting.token()
         let server = try await ScriptedHTTPServer.start(tls: true, handler: Self.api(good: token))
         defer { Task { await server.stop() } }
-        let report = try await MotherDuckTesting.ping(engine, MotherDuckTesting.payload(token: token, endpoint: server.endpoint, caPEM: nil))
+        let report = try await MotherDuckTesting.ping(
+            engine, MotherDuckTesting.payload(token: token, endpoint: server.endpoint, caPEM: nil))
         #expect(report.category == .tls, "\(report.summary)")
         #expect(server.requests.isEmpty)
     }
 
     @Test func otherAnswersAreCategorised() async throws {
         let token = MotherDuckTesting.token()
-        let html = try await ScriptedHTTPServer.start(tls: true) { _ in .init(status: 200, headers: [("Content-Type", "text/html")], body: "<html>hello</html>") }
+        let html = try await ScriptedHTTPServer.start(tls: true) { _ in
+            .init(status: 200, headers: [("Content-Type", "text/html")], body: "<html>hello</html>")
+        }
         defer { Task { await html.stop() } }
-        let notAPI = try await MotherDuckTesting.ping(engine, MotherDuckTesting.payload(token: token, endpoint: html.endpoint))
+        let notAPI = try await MotherDuckTesting.ping(
+            engine, MotherDuckTesting.payload(token: token, endpoint: html.endpoint))
         #expect(notAPI.category == .protocolMismatch, "\(notAPI.summary)")
 
-        let down = try await ScriptedHTTPServer.start(tls: true) { _ in .json(503, #"{"message":"Service Unavailable","code":"INTERNAL_SERVER_ERROR"}"#) }
+        let down = try await ScriptedHTTPServer.start(tls: true) { _ in
+            .json(503, #"{"message":"Service Unavailable","code":"INTERNAL_SERVER_ERROR"}"#)
+        }
         defer { Task { await down.stop() } }
-        let unavailable = try await MotherDuckTesting.ping(engine, MotherDuckTesting.payload(token: token, endpoint: down.endpoint))
+        let unavailable = try await MotherDuckTesting.ping(
+            engine, MotherDuckTesting.payload(token: token, endpoint: down.endpoint))
         #expect(unavailable.category == .serverUnavailable, "\(unavailable.summary)")
 
         let echo = try await ScriptedHTTPServer.start(tls: true) { request in
             .json(401, #"{"message":"bad token \#(request.header("Authorization") ?? "")","code":"UNAUTHORIZED"}"#)
         }
         defer { Task { await echo.stop() } }
-        let echoed = try await MotherDuckTesting.ping(engine, MotherDuckTesting.payload(token: token, endpoint: echo.endpoint))
+        let echoed = try await MotherDuckTesting.ping(
+            engine, MotherDuckTesting.payload(token: token, endpoint: echo.endpoint))
         #expect(echoed.category == .auth, "\(echoed.summary)")
     }
 }
@@ -135,7 +160,9 @@ struct MotherDuckHostilePeerTests {
 
     func ping(endpoint: String, timeout: Double = 1.5) async throws -> PingReport {
         let start = ContinuousClock.now
-        let report = try await MotherDuckTesting.ping(engine, MotherDuckTesting.payload(token: MotherDuckTesting.token(), endpoint: endpoint, timeoutSeconds: timeout))
+        let report = try await MotherDuckTesting.ping(
+            engine,
+            MotherDuckTesting.payload(token: MotherDuckTesting.token(), endpoint: endpoint, timeoutSeconds: timeout))
         let elapsed = ContinuousClock.now - start
         #expect(elapsed < .milliseconds(2500), "ended after \(elapsed)")
         return report
@@ -176,7 +203,9 @@ struct MotherDuckHostilePeerTests {
 
     @Test func hugeBodyIsRefused() async throws {
         let server = try await ScriptedHTTPServer.start(tls: true) { _ in
-            .init(status: 200, headers: [("Content-Type", "application/json")], body: #"{"tokens":[""# + String(repeating: "x", count: 2 << 20) + #""]}"#)
+            .init(
+                status: 200, headers: [("Content-Type", "application/json")],
+                body: #"{"tokens":[""# + String(repeating: "x", count: 2 << 20) + #""]}"#)
         }
         defer { Task { await server.stop() } }
         let report = try await ping(endpoint: server.endpoint)
@@ -186,6 +215,7 @@ struct MotherDuckHostilePeerTests {
     @Test func closeEarlyIsCategorised() async throws {
         let report = try await ping(.acceptAndClose)
         #expect(!report.ok)
-        #expect([.tls, .protocolMismatch, .serverUnavailable, .unreachable].contains(report.category), "\(report.summary)")
+        #expect(
+            [.tls, .protocolMismatch, .serverUnavailable, .unreachable].contains(report.category), "\(report.summary)")
     }
 }

@@ -11,11 +11,16 @@ enum MotherDuckTesting {
     /// An unsigned-looking JWT with `claims` (MotherDuck's signature is never checked locally).
     static func token(_ claims: [String: JSONValue]) -> String {
         let header = JSONValue.object(["alg": .string("HS256"), "typ": .string("JWT")]).encodedBytes()
-        return JWT.base64URL(header) + "." + JWT.base64URL(JSONValue.object(claims).encodedBytes()) + "." + JWT.base64URL(Array("planted-signature-\(UUID().uuidString)".utf8))
+        return JWT.base64URL(header) + "." + JWT.base64URL(JSONValue.object(claims).encodedBytes()) + "."
+            + JWT.base64URL(Array("planted-signature-\(UUID().uuidString)".utf8))
     }
 
-    static func token(username: String? = "alice", email: String? = "alice@example.com", expiresIn: TimeInterval? = 86_400 * 90) -> String {
-        var claims: [String: JSONValue] = ["iss": .string("MotherDuck"), "iat": .number(Date().timeIntervalSince1970.rounded() - 60)]
+    static func token(
+        username: String? = "alice", email: String? = "alice@example.com", expiresIn: TimeInterval? = 86_400 * 90
+    ) -> String {
+        var claims: [String: JSONValue] = [
+            "iss": .string("MotherDuck"), "iat": .number(Date().timeIntervalSince1970.rounded() - 60),
+        ]
         if let username { claims["username"] = .string(username) }
         if let email { claims["email"] = .string(email) }
         if let expiresIn { claims["exp"] = .number((Date().timeIntervalSince1970 + expiresIn).rounded()) }
@@ -26,7 +31,9 @@ enum MotherDuckTesting {
         PingEngine(configuration: EngineConfiguration(defaultTimeout: timeout), factories: [MotherDuckProbeFactory()])
     }
 
-    static func payload(token: String, endpoint: String?, caPEM: String? = TestPKI.caPEM, timeoutSeconds: Double? = nil) -> ConnectorPayload {
+    static func payload(token: String, endpoint: String?, caPEM: String? = TestPKI.caPEM, timeoutSeconds: Double? = nil)
+        -> ConnectorPayload
+    {
         var config: [String: JSONValue] = ["token": .string(token)]
         if let endpoint { config["endpointURL"] = .string(endpoint) }
         if let caPEM { config["sslRootCert"] = .string(caPEM) }
@@ -46,4 +53,3 @@ enum MotherDuckTesting {
         return report
     }
 }
-

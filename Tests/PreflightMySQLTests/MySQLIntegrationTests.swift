@@ -26,7 +26,8 @@ struct MariaDBTestServer: Sendable {
     var ipv6: Bool
 
     static let variables = [
-        "PREFLIGHT_TEST_MYSQL_HOST", "PREFLIGHT_TEST_MYSQL_PORT", "PREFLIGHT_TEST_MYSQL_STATEMENT_PORT", "PREFLIGHT_TEST_MYSQL_CA_FILE",
+        "PREFLIGHT_TEST_MYSQL_HOST", "PREFLIGHT_TEST_MYSQL_PORT", "PREFLIGHT_TEST_MYSQL_STATEMENT_PORT",
+        "PREFLIGHT_TEST_MYSQL_CA_FILE",
         "PREFLIGHT_TEST_MYSQL_DATABASE",
         "PREFLIGHT_TEST_MYSQL_NATIVE_USER", "PREFLIGHT_TEST_MYSQL_NATIVE_PASSWORD",
         "PREFLIGHT_TEST_MYSQL_ED25519_USER", "PREFLIGHT_TEST_MYSQL_ED25519_PASSWORD",
@@ -40,34 +41,48 @@ struct MariaDBTestServer: Sendable {
     static func fromEnvironment() -> MariaDBTestServer? {
         guard missingVariables.isEmpty else { return nil }
         func value(_ name: String) -> String { TestEnvironment.value("PREFLIGHT_TEST_MYSQL_\(name)") ?? "" }
-        func account(_ role: String) -> Account { Account(user: value("\(role)_USER"), password: value("\(role)_PASSWORD")) }
+        func account(_ role: String) -> Account {
+            Account(user: value("\(role)_USER"), password: value("\(role)_PASSWORD"))
+        }
         guard let port = Int(value("PORT")), let statementPort = Int(value("STATEMENT_PORT")) else { return nil }
         return MariaDBTestServer(
             host: value("HOST"), port: port, statementPort: statementPort, caFile: value("CA_FILE"),
-            database: value("DATABASE"), otherDatabase: TestEnvironment.value("PREFLIGHT_TEST_MYSQL_OTHER_DATABASE") ?? "otherdb",
+            database: value("DATABASE"),
+            otherDatabase: TestEnvironment.value("PREFLIGHT_TEST_MYSQL_OTHER_DATABASE") ?? "otherdb",
             native: account("NATIVE"), ed25519: account("ED25519"), tls: account("TLS"), norepl: account("NOREPL"),
             repl: account("REPL"),
-            hostOnly: Account(user: TestEnvironment.value("PREFLIGHT_TEST_MYSQL_HOSTONLY_USER") ?? "host_user",
-                              password: TestEnvironment.value("PREFLIGHT_TEST_MYSQL_HOSTONLY_PASSWORD") ?? "x"),
+            hostOnly: Account(
+                user: TestEnvironment.value("PREFLIGHT_TEST_MYSQL_HOSTONLY_USER") ?? "host_user",
+                password: TestEnvironment.value("PREFLIGHT_TEST_MYSQL_HOSTONLY_PASSWORD") ?? "x"),
             ipv6: value("IPV6") == "1")
     }
 }
 
 /// Pings against the real MariaDB 10.11 servers of scripts/servers/mariadb.sh: a "main" one (ROW binlogs,
 /// TLS, ed25519) and a second instance with binlog_format STATEMENT.
-@Suite(.enabled(if: MariaDBTestServer.fromEnvironment() != nil || TestEnvironment.requireIntegration, "needs scripts/servers/mariadb.sh"))
+@Suite(
+    .enabled(
+        if: MariaDBTestServer.fromEnvironment() != nil || TestEnvironment.requireIntegration,
+        "needs scripts/servers/mariadb.sh"))
 struct MySQLIntegrationTests {
     let server: MariaDBTestServer
     let engine = MySQLTesting.engine(timeout: .seconds(10))
 
     init() throws {
-        server = try #require(MariaDBTestServer.fromEnvironment(), "missing \(MariaDBTestServer.missingVariables): run scripts/servers/mariadb.sh start DIR and source DIR/mariadb/env")
+        server = try #require(
+            MariaDBTestServer.fromEnvironment(),
+            "missing \(MariaDBTestServer.missingVariables): run scripts/servers/mariadb.sh start DIR and source DIR/mariadb/env"
+        )
     }
 
-    func payload(_ account: MariaDBTestServer.Account, password: String? = nil, database: String?? = .none, port: Int? = nil,
-                 host: String? = nil, extra: [String: String] = [:], role: String? = nil) -> ConnectorPayload {
-        MySQLTesting.payload(host: host ?? server.host, port: port ?? server.port, user: account.user, password: password ?? account.password,
-                             database: database ?? server.database, extra: extra, role: role)
+    func payload(
+        _ account: MariaDBTestServer.Account, password: String? = nil, database: String?? = .none, port: Int? = nil,
+        host: String? = nil, extra: [String: String] = [:], role: String? = nil
+    ) -> ConnectorPayload {
+        MySQLTesting.payload(
+            host: host ?? server.host, port: port ?? server.port, user: account.user,
+            password: password ?? account.password,
+            database: database ?? server.database, extra: extra, role: role)
     }
 
     func ping(_ payload: ConnectorPayload) async throws -> PingReport { try await MySQLTesting.ping(engine, payload) }
@@ -92,7 +107,9 @@ struct MySQLIntegrationTests {
     @Test func ed25519UserSucceedsAfterAuthSwitch() async throws {
         let report = try await ping(payload(server.ed25519))
         #expect(report.ok, "\(report.summary)")
-        #expect(report.step("auth")?.detail?.contains("mysql_native_password then client_ed25519") == true, "\(report.summary)")
+        #expect(
+            report.step("auth")?.detail?.contains("mysql_native_password then client_ed25519") == true,
+            "\(report.summary)")
     }
 
     @Test func ed25519WrongPasswordIsAuth() async throws {
@@ -171,7 +188,8 @@ struct MySQLIntegrationTests {
         #expect(report.check("log_bin")?.status == .passed)
         #expect(report.check("binlog_format")?.observed == "ROW")
         #expect(report.check("binlog_row_image")?.observed == "FULL")
-        #expect(report.check("binlog_retention")?.status == .passed, "\(report.check("binlog_retention")?.observed ?? "")")
+        #expect(
+            report.check("binlog_retention")?.status == .passed, "\(report.check("binlog_retention")?.observed ?? "")")
         #expect(report.check("gtid_mode")?.observed.contains("MariaDB GTIDs") == true)
         #expect(report.check("server_version")?.observed.hasPrefix("10.11") == true)
         #expect(report.step("readiness")?.status == .passed)
@@ -182,7 +200,9 @@ struct MySQLIntegrationTests {
         #expect(asSource.category == .cdcNotReady, "\(asSource.summary)")
         let check = try #require(asSource.check("replication_privileges"))
         #expect(check.status == .failed)
-        #expect(check.fix == "GRANT REPLICATION SLAVE, BINLOG MONITOR ON *.* TO '\(server.norepl.user)'@'127.0.0.1';", "\(check.fix ?? "")")
+        #expect(
+            check.fix == "GRANT REPLICATION SLAVE, BINLOG MONITOR ON *.* TO '\(server.norepl.user)'@'127.0.0.1';",
+            "\(check.fix ?? "")")
         #expect(asSource.hint?.contains("GRANT REPLICATION SLAVE") == true)
         #expect(asSource.check("select_privilege")?.status == .passed)
 
@@ -199,7 +219,9 @@ struct MySQLIntegrationTests {
         #expect(report.check("binlog_format")?.fix?.contains("binlog_format = 'ROW'") == true)
         #expect(report.check("binlog_row_image")?.observed == "MINIMAL")
         #expect(report.check("binlog_retention")?.status == .failed)
-        #expect(report.check("binlog_retention")?.observed.hasPrefix("1 day") == true, "\(report.check("binlog_retention")?.observed ?? "")")
+        #expect(
+            report.check("binlog_retention")?.observed.hasPrefix("1 day") == true,
+            "\(report.check("binlog_retention")?.observed ?? "")")
         #expect(report.check("replication_privileges")?.status == .passed)
         #expect(report.message?.contains("binlog_format is STATEMENT") == true)
     }

@@ -1,8 +1,9 @@
 import Crypto
-import _CryptoExtras
 import Foundation
-@testable import PreflightMySQL
 import Testing
+import _CryptoExtras
+
+@testable import PreflightMySQL
 
 /// Every auth plugin's client computation against published examples.
 struct MySQLScrambleTests {
@@ -22,8 +23,9 @@ struct MySQLScrambleTests {
     // go-sql-driver/mysql auth_test.go, TestAuthFastNativePassword.
     @Test func nativePasswordMatchesPublishedExample() {
         let nonce: [UInt8] = [70, 114, 92, 94, 1, 38, 11, 116, 63, 114, 23, 101, 126, 103, 26, 95, 81, 17, 24, 21]
-        #expect(MySQLScramble.nativePassword(Self.secret, nonce: nonce)
-            == [53, 177, 140, 159, 251, 189, 127, 53, 109, 252, 172, 50, 211, 192, 240, 164, 26, 48, 207, 45])
+        #expect(
+            MySQLScramble.nativePassword(Self.secret, nonce: nonce)
+                == [53, 177, 140, 159, 251, 189, 127, 53, 109, 252, 172, 50, 211, 192, 240, 164, 26, 48, 207, 45])
         #expect(MySQLScramble.nativePassword([], nonce: nonce) == [])
     }
 
@@ -41,12 +43,18 @@ struct MySQLScrambleTests {
     // go-sql-driver/mysql auth_test.go, TestScrambleSHA256Pass and TestAuthFastCachingSHA256PasswordCached.
     @Test func cachingSHA2MatchesPublishedExamples() {
         let nonce: [UInt8] = [10, 47, 74, 111, 75, 73, 34, 48, 88, 76, 114, 74, 37, 13, 3, 80, 82, 2, 23, 21]
-        #expect(Self.hex(MySQLScramble.cachingSHA2(Self.secret, nonce: nonce)) == "f490e76f66d9d86665ce54d98c78d0acfe2fb0b08b423da807144873d30b312c")
-        #expect(Self.hex(MySQLScramble.cachingSHA2(Array("secret2".utf8), nonce: nonce)) == "abc3934a012cf342e876071c8ee202de51785b430258a7a0138bc79c4d800bc6")
+        #expect(
+            Self.hex(MySQLScramble.cachingSHA2(Self.secret, nonce: nonce))
+                == "f490e76f66d9d86665ce54d98c78d0acfe2fb0b08b423da807144873d30b312c")
+        #expect(
+            Self.hex(MySQLScramble.cachingSHA2(Array("secret2".utf8), nonce: nonce))
+                == "abc3934a012cf342e876071c8ee202de51785b430258a7a0138bc79c4d800bc6")
         let other: [UInt8] = [90, 105, 74, 126, 30, 48, 37, 56, 3, 23, 115, 127, 69, 22, 41, 84, 32, 123, 43, 118]
-        #expect(MySQLScramble.cachingSHA2(Self.secret, nonce: other) == [
-            102, 32, 5, 35, 143, 161, 140, 241, 171, 232, 56, 139, 43, 14, 107, 196, 249, 170, 147, 60, 220, 204, 120, 178, 214, 15, 184, 150, 26, 61, 57, 235,
-        ])
+        #expect(
+            MySQLScramble.cachingSHA2(Self.secret, nonce: other) == [
+                102, 32, 5, 35, 143, 161, 140, 241, 171, 232, 56, 139, 43, 14, 107, 196, 249, 170, 147, 60, 220, 204,
+                120, 178, 214, 15, 184, 150, 26, 61, 57, 235,
+            ])
         #expect(MySQLScramble.cachingSHA2([], nonce: nonce) == [])
     }
 
@@ -54,7 +62,8 @@ struct MySQLScrambleTests {
     // (also what this project's MariaDB 10.11 answers), and ed25519_password('foo') from the same server.
     @Test func ed25519PublicKeyMatchesMariaDB() {
         func stored(_ password: String) -> String {
-            Data(MySQLScramble.ed25519PublicKey(Array(password.utf8))).base64EncodedString().replacingOccurrences(of: "=", with: "")
+            Data(MySQLScramble.ed25519PublicKey(Array(password.utf8))).base64EncodedString().replacingOccurrences(
+                of: "=", with: "")
         }
         #expect(stored("secret") == "ZIgUREUg5PVgQ6LskhXmO+eZLS0nC8be6HPjYWR4YJY")
         #expect(stored("foo") == "vubFBzIrapbfHct1/J72dnUryz5VS7lA6XHH8sIx4TI")
@@ -64,9 +73,13 @@ struct MySQLScrambleTests {
     @Test func ed25519SigningMatchesRFC8032() {
         let seed = Self.bytes("9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60")
         let expanded = Array(SHA512.hash(data: seed))
-        #expect(Self.hex(Ed25519.publicKey(expandedSecret: expanded)) == "d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a")
-        #expect(Self.hex(Ed25519.sign([], expandedSecret: expanded))
-            == "e5564300c360ac729086e2cc806e828a84877f1eb8e5d974d873e065224901555fb8821590a33bacc61e39701cf9b46bd25bf5f0595bbe24655141438e7a100b")
+        #expect(
+            Self.hex(Ed25519.publicKey(expandedSecret: expanded))
+                == "d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a")
+        #expect(
+            Self.hex(Ed25519.sign([], expandedSecret: expanded))
+                == "e5564300c360ac729086e2cc806e828a84877f1eb8e5d974d873e065224901555fb8821590a33bacc61e39701cf9b46bd25bf5f0595bbe24655141438e7a100b"
+        )
     }
 
     // The same core agrees with swift-crypto's Ed25519 for random seeds and messages (keys equal, signatures verify).
@@ -100,12 +113,14 @@ struct MySQLScrambleTests {
     @Test func rsaEncryptedPasswordDecryptsToPasswordXorNonce() throws {
         let key = try _RSA.Encryption.PrivateKey(keySize: .bits2048)
         let nonce = (1...20).map { UInt8($0 * 3) }
-        let encrypted = try MySQLScramble.rsaEncryptedPassword(Self.secret, nonce: nonce, publicKeyPEM: key.publicKey.pemRepresentation)
+        let encrypted = try MySQLScramble.rsaEncryptedPassword(
+            Self.secret, nonce: nonce, publicKeyPEM: key.publicKey.pemRepresentation)
         #expect(encrypted.count == 256)
         let plain = Array(try key.decrypt(encrypted, padding: .PKCS1_OAEP))
         #expect(plain == MySQLScramble.xorWithNonce(Self.secret, nonce: nonce))
         #expect(throws: MySQLScramble.PublicKeyProblem.self) {
-            try MySQLScramble.rsaEncryptedPassword(Self.secret, nonce: nonce, publicKeyPEM: "-----BEGIN PUBLIC KEY-----\nnope\n-----END PUBLIC KEY-----")
+            try MySQLScramble.rsaEncryptedPassword(
+                Self.secret, nonce: nonce, publicKeyPEM: "-----BEGIN PUBLIC KEY-----\nnope\n-----END PUBLIC KEY-----")
         }
     }
 }

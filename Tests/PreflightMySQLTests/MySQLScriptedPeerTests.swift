@@ -12,8 +12,10 @@ struct MySQLScriptedPeerTests {
     let engine = MySQLTesting.engine(timeout: .seconds(5))
 
     @Test func cachingSHA2FullAuthWithRequestedKeyThenFastPath() async throws {
-        let peer = try await ScriptedMySQLPeer(.server(accounts: [.init(user: "cdc", password: "s3cret-Pass", plugin: "caching_sha2_password")],
-                                                        defaultPlugin: "caching_sha2_password"))
+        let peer = try await ScriptedMySQLPeer(
+            .server(
+                accounts: [.init(user: "cdc", password: "s3cret-Pass", plugin: "caching_sha2_password")],
+                defaultPlugin: "caching_sha2_password"))
         defer { Task { await peer.shutdown() } }
         let payload = MySQLTesting.payload(port: peer.port, user: "cdc", password: "s3cret-Pass", role: "source")
 
@@ -40,11 +42,15 @@ struct MySQLScriptedPeerTests {
     }
 
     @Test func cachingSHA2FullAuthWithSuppliedKeyDoesNotAskForIt() async throws {
-        let peer = try await ScriptedMySQLPeer(.server(accounts: [.init(user: "cdc", password: "s3cret-Pass", plugin: "caching_sha2_password")],
-                                                        defaultPlugin: "caching_sha2_password"))
+        let peer = try await ScriptedMySQLPeer(
+            .server(
+                accounts: [.init(user: "cdc", password: "s3cret-Pass", plugin: "caching_sha2_password")],
+                defaultPlugin: "caching_sha2_password"))
         defer { Task { await peer.shutdown() } }
-        let report = try await MySQLTesting.ping(engine, MySQLTesting.payload(
-            port: peer.port, user: "cdc", password: "s3cret-Pass", extra: ["serverPublicKey": peer.publicKeyPEM]))
+        let report = try await MySQLTesting.ping(
+            engine,
+            MySQLTesting.payload(
+                port: peer.port, user: "cdc", password: "s3cret-Pass", extra: ["serverPublicKey": peer.publicKeyPEM]))
         #expect(report.ok, "\(report.summary)")
         #expect(peer.stats.publicKeyRequests == 0)
         #expect(peer.stats.rsaPasswordsDecrypted == 1)
@@ -52,30 +58,41 @@ struct MySQLScriptedPeerTests {
     }
 
     @Test func cachingSHA2WrongPasswordIsAuthWithUserAndHost() async throws {
-        let peer = try await ScriptedMySQLPeer(.server(accounts: [.init(user: "cdc", password: "s3cret-Pass", plugin: "caching_sha2_password")],
-                                                        defaultPlugin: "caching_sha2_password"))
+        let peer = try await ScriptedMySQLPeer(
+            .server(
+                accounts: [.init(user: "cdc", password: "s3cret-Pass", plugin: "caching_sha2_password")],
+                defaultPlugin: "caching_sha2_password"))
         defer { Task { await peer.shutdown() } }
-        let report = try await MySQLTesting.ping(engine, MySQLTesting.payload(port: peer.port, user: "cdc", password: "Wrong-Password-99"))
+        let report = try await MySQLTesting.ping(
+            engine, MySQLTesting.payload(port: peer.port, user: "cdc", password: "Wrong-Password-99"))
         #expect(report.category == .auth)
         #expect(report.message?.contains("'cdc'@'127.0.0.1'") == true, "\(report.summary)")
         #expect(peer.stats.rsaPasswordsDecrypted == 1)
     }
 
     @Test func nativeAccountBehindCachingSHA2DefaultIsSwitched() async throws {
-        let peer = try await ScriptedMySQLPeer(.server(accounts: [.init(user: "old", password: "n4tive-Pass", plugin: "mysql_native_password")],
-                                                        defaultPlugin: "caching_sha2_password"))
+        let peer = try await ScriptedMySQLPeer(
+            .server(
+                accounts: [.init(user: "old", password: "n4tive-Pass", plugin: "mysql_native_password")],
+                defaultPlugin: "caching_sha2_password"))
         defer { Task { await peer.shutdown() } }
-        let report = try await MySQLTesting.ping(engine, MySQLTesting.payload(port: peer.port, user: "old", password: "n4tive-Pass"))
+        let report = try await MySQLTesting.ping(
+            engine, MySQLTesting.payload(port: peer.port, user: "old", password: "n4tive-Pass"))
         #expect(report.ok, "\(report.summary)")
         #expect(peer.stats.authSwitches == ["mysql_native_password"])
-        #expect(report.step("auth")?.detail?.contains("caching_sha2_password then mysql_native_password") == true, "\(report.summary)")
+        #expect(
+            report.step("auth")?.detail?.contains("caching_sha2_password then mysql_native_password") == true,
+            "\(report.summary)")
     }
 
     @Test func clearPasswordSwitchOnPlaintextIsRefusedWithoutSendingThePassword() async throws {
-        let peer = try await ScriptedMySQLPeer(.server(accounts: [.init(user: "ldap", password: "Cleartext-Secret-1", plugin: "mysql_clear_password")],
-                                                        defaultPlugin: "mysql_native_password"))
+        let peer = try await ScriptedMySQLPeer(
+            .server(
+                accounts: [.init(user: "ldap", password: "Cleartext-Secret-1", plugin: "mysql_clear_password")],
+                defaultPlugin: "mysql_native_password"))
         defer { Task { await peer.shutdown() } }
-        let report = try await MySQLTesting.ping(engine, MySQLTesting.payload(port: peer.port, user: "ldap", password: "Cleartext-Secret-1"))
+        let report = try await MySQLTesting.ping(
+            engine, MySQLTesting.payload(port: peer.port, user: "ldap", password: "Cleartext-Secret-1"))
         #expect(report.category == .tls, "\(report.summary)")
         #expect(report.message?.contains("mysql_clear_password") == true)
         #expect(report.hint?.contains("tlsMode") == true)
@@ -84,38 +101,54 @@ struct MySQLScriptedPeerTests {
     }
 
     @Test func unsupportedPluginIsUnsupported() async throws {
-        let peer = try await ScriptedMySQLPeer(.server(accounts: [.init(user: "pam", password: "x-Pass-123", plugin: "dialog")],
-                                                        defaultPlugin: "mysql_native_password"))
+        let peer = try await ScriptedMySQLPeer(
+            .server(
+                accounts: [.init(user: "pam", password: "x-Pass-123", plugin: "dialog")],
+                defaultPlugin: "mysql_native_password"))
         defer { Task { await peer.shutdown() } }
-        let report = try await MySQLTesting.ping(engine, MySQLTesting.payload(port: peer.port, user: "pam", password: "x-Pass-123"))
+        let report = try await MySQLTesting.ping(
+            engine, MySQLTesting.payload(port: peer.port, user: "pam", password: "x-Pass-123"))
         #expect(report.category == .unsupported, "\(report.summary)")
         #expect(report.message?.contains("dialog") == true)
     }
 
     @Test func secureTransportRequiredSaysTLSIsNeeded() async throws {
-        let error = MySQLServerError(code: 3159, sqlState: "HY000", message: "Connections using insecure transport are prohibited while --require_secure_transport=ON.")
-        let peer = try await ScriptedMySQLPeer(.server(accounts: [.init(user: "cdc", password: "s3cret-Pass", plugin: "caching_sha2_password", loginError: error)],
-                                                        defaultPlugin: "caching_sha2_password"))
+        let error = MySQLServerError(
+            code: 3159, sqlState: "HY000",
+            message: "Connections using insecure transport are prohibited while --require_secure_transport=ON.")
+        let peer = try await ScriptedMySQLPeer(
+            .server(
+                accounts: [
+                    .init(user: "cdc", password: "s3cret-Pass", plugin: "caching_sha2_password", loginError: error)
+                ],
+                defaultPlugin: "caching_sha2_password"))
         defer { Task { await peer.shutdown() } }
-        let report = try await MySQLTesting.ping(engine, MySQLTesting.payload(port: peer.port, user: "cdc", password: "s3cret-Pass"))
+        let report = try await MySQLTesting.ping(
+            engine, MySQLTesting.payload(port: peer.port, user: "cdc", password: "s3cret-Pass"))
         #expect(report.category == .auth)
         #expect(report.message?.contains("requires TLS") == true, "\(report.summary)")
         #expect(report.hint?.contains("preferred") == true)
     }
 
     @Test func tooManyConnectionsInsteadOfAGreetingIsServerUnavailable() async throws {
-        let peer = try await ScriptedMySQLPeer(.errorGreeting(MySQLServerError(code: 1040, sqlState: "08004", message: "Too many connections")))
+        let peer = try await ScriptedMySQLPeer(
+            .errorGreeting(MySQLServerError(code: 1040, sqlState: "08004", message: "Too many connections")))
         defer { Task { await peer.shutdown() } }
-        let report = try await MySQLTesting.ping(engine, MySQLTesting.payload(port: peer.port, user: "cdc", password: "s3cret-Pass"))
+        let report = try await MySQLTesting.ping(
+            engine, MySQLTesting.payload(port: peer.port, user: "cdc", password: "s3cret-Pass"))
         #expect(report.category == .serverUnavailable, "\(report.summary)")
         #expect(report.transient == true)
         #expect(report.step("greeting")?.status == .failed)
     }
 
     @Test func hostNotAllowedGreetingNamesTheAddress() async throws {
-        let peer = try await ScriptedMySQLPeer(.errorGreeting(MySQLServerError(code: 1130, message: "Host '203.0.113.9' is not allowed to connect to this MySQL server")))
+        let peer = try await ScriptedMySQLPeer(
+            .errorGreeting(
+                MySQLServerError(
+                    code: 1130, message: "Host '203.0.113.9' is not allowed to connect to this MySQL server")))
         defer { Task { await peer.shutdown() } }
-        let report = try await MySQLTesting.ping(engine, MySQLTesting.payload(port: peer.port, user: "cdc", password: "s3cret-Pass"))
+        let report = try await MySQLTesting.ping(
+            engine, MySQLTesting.payload(port: peer.port, user: "cdc", password: "s3cret-Pass"))
         #expect(report.category == .auth, "\(report.summary)")
         #expect(report.message?.contains("does not allow connections from 203.0.113.9") == true, "\(report.summary)")
         #expect(report.hint?.contains("'203.0.113.9'") == true)
@@ -124,10 +157,15 @@ struct MySQLScriptedPeerTests {
     @Test func tlsRequiredButNotOfferedIsTLS() async throws {
         let peer = try await ScriptedMySQLPeer(.server(accounts: [], defaultPlugin: "caching_sha2_password"))
         defer { Task { await peer.shutdown() } }
-        let report = try await MySQLTesting.ping(engine, MySQLTesting.payload(port: peer.port, user: "cdc", password: "s3cret-Pass", extra: ["sslMode": "require"]))
+        let report = try await MySQLTesting.ping(
+            engine,
+            MySQLTesting.payload(port: peer.port, user: "cdc", password: "s3cret-Pass", extra: ["sslMode": "require"]))
         #expect(report.category == .tls, "\(report.summary)")
         #expect(report.message?.contains("does not offer TLS") == true)
-        let preferred = try await MySQLTesting.ping(engine, MySQLTesting.payload(port: peer.port, user: "nobody", password: "s3cret-Pass", extra: ["tlsMode": "preferred"]))
+        let preferred = try await MySQLTesting.ping(
+            engine,
+            MySQLTesting.payload(
+                port: peer.port, user: "nobody", password: "s3cret-Pass", extra: ["tlsMode": "preferred"]))
         #expect(preferred.step("tls")?.status == .warning, "\(preferred.summary)")
         #expect(preferred.category == .auth)
     }
@@ -135,7 +173,10 @@ struct MySQLScriptedPeerTests {
     @Test func planetscaleAlwaysVerifiesTLS() async throws {
         let peer = try await ScriptedMySQLPeer(.server(accounts: [], defaultPlugin: "caching_sha2_password"))
         defer { Task { await peer.shutdown() } }
-        let report = try await MySQLTesting.ping(engine, MySQLTesting.payload(type: .planetscale, port: peer.port, user: "cdc", password: "s3cret-Pass", extra: ["tlsMode": ""]))
+        let report = try await MySQLTesting.ping(
+            engine,
+            MySQLTesting.payload(
+                type: .planetscale, port: peer.port, user: "cdc", password: "s3cret-Pass", extra: ["tlsMode": ""]))
         #expect(report.category == .tls, "\(report.summary)")
         #expect(report.message?.contains("verify-full") == true)
     }
@@ -152,7 +193,9 @@ struct MySQLHostilePeerTests {
         let peer = try await HostilePeer(behaviour)
         defer { Task { await peer.shutdown() } }
         let start = ContinuousClock.now
-        let report = try await MySQLTesting.ping(engine, MySQLTesting.payload(port: peer.port, user: "cdc", password: "Hostile-Pass-1", timeoutSeconds: timeout))
+        let report = try await MySQLTesting.ping(
+            engine,
+            MySQLTesting.payload(port: peer.port, user: "cdc", password: "Hostile-Pass-1", timeoutSeconds: timeout))
         return (report, ContinuousClock.now - start)
     }
 
@@ -185,7 +228,8 @@ struct MySQLHostilePeerTests {
     }
 
     @Test func garbageIsProtocolMismatch() async throws {
-        let (report, _) = try await ping(.garbage([0x13, 0x37, 0x00, 0x05, 0xDE, 0xAD, 0xBE, 0xEF] + [UInt8](repeating: 0x42, count: 40)))
+        let (report, _) = try await ping(
+            .garbage([0x13, 0x37, 0x00, 0x05, 0xDE, 0xAD, 0xBE, 0xEF] + [UInt8](repeating: 0x42, count: 40)))
         #expect(report.category == .protocolMismatch, "\(report.summary)")
     }
 
@@ -196,7 +240,8 @@ struct MySQLHostilePeerTests {
     }
 
     @Test func httpServerIsNamed() async throws {
-        let (report, _) = try await ping(.sendOnAcceptThenClose(Array("HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n".utf8)))
+        let (report, _) = try await ping(
+            .sendOnAcceptThenClose(Array("HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n".utf8)))
         #expect(report.category == .protocolMismatch, "\(report.summary)")
         #expect(report.message?.contains("HTTP") == true)
     }
@@ -213,7 +258,8 @@ struct MySQLHostilePeerTests {
     }
 
     @Test func closedPortIsRefused() async throws {
-        let report = try await MySQLTesting.ping(engine, MySQLTesting.payload(port: closedPort(), user: "cdc", password: "x-Pass-123"))
+        let report = try await MySQLTesting.ping(
+            engine, MySQLTesting.payload(port: closedPort(), user: "cdc", password: "x-Pass-123"))
         #expect(report.category == .refused)
     }
 }

@@ -17,8 +17,9 @@ enum MySQLTesting {
         var config = ["host": host, "port": String(port), "user": user]
         if let password { config["password"] = password }
         for (key, value) in extra { config[key] = value }
-        return ConnectorPayload(type: type, sharedConfig: SharedConfig(strings: config), defaultDatabase: database,
-                                connectionRole: role, timeoutSeconds: timeoutSeconds)
+        return ConnectorPayload(
+            type: type, sharedConfig: SharedConfig(strings: config), defaultDatabase: database,
+            connectionRole: role, timeoutSeconds: timeoutSeconds)
     }
 
     /// Pings and checks that no password leaked into the report.
@@ -31,4 +32,3 @@ enum MySQLTesting {
         return report
     }
 }
-

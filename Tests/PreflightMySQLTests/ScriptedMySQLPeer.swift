@@ -1,10 +1,10 @@
 import Crypto
-import _CryptoExtras
 import Foundation
 import NIOCore
 import NIOPosix
 import PreflightMySQL
 import Synchronization
+import _CryptoExtras
 
 /// An in-process MySQL server on 127.0.0.1 that performs the real server side of the exchanges a ping
 /// needs, for what the local MariaDB cannot show (MySQL 8's `caching_sha2_password`, error greetings,
@@ -68,8 +68,10 @@ final class ScriptedMySQLPeer: Sendable {
     /// A 2048-bit key made once for the whole test run (generating one takes a moment).
     static let sharedKeyPEM: String = try! _RSA.Encryption.PrivateKey(keySize: .bits2048).pemRepresentation
 
-    init(_ script: Script, privateKeyPEM: String = ScriptedMySQLPeer.sharedKeyPEM, version: String = "8.0.36",
-         group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) async throws {
+    init(
+        _ script: Script, privateKeyPEM: String = ScriptedMySQLPeer.sharedKeyPEM, version: String = "8.0.36",
+        group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
+    ) async throws {
         let keyPEM = privateKeyPEM
         let key = try _RSA.Encryption.PrivateKey(pemRepresentation: keyPEM)
         self.publicKeyPEM = key.publicKey.pemRepresentation
@@ -81,7 +83,9 @@ final class ScriptedMySQLPeer: Sendable {
                     shared.children.withLock { $0.append(channel) }
                     shared.state.withLock { $0.stats.connections += 1 }
                     try channel.pipeline.syncOperations.addHandler(
-                        ScriptedConnection(script: script, key: try _RSA.Encryption.PrivateKey(pemRepresentation: keyPEM), version: version, shared: shared))
+                        ScriptedConnection(
+                            script: script, key: try _RSA.Encryption.PrivateKey(pemRepresentation: keyPEM),
+                            version: version, shared: shared))
                 }
             }
         channel = try await bootstrap.bind(host: "127.0.0.1", port: 0).get()
@@ -127,8 +131,10 @@ private final class ScriptedConnection: ChannelInboundHandler, @unchecked Sendab
     var nonce: [UInt8] = (0..<20).map { _ in UInt8.random(in: 1...126) }
     var clientPlugin = ""
 
-    init(script: ScriptedMySQLPeer.Script, key: _RSA.Encryption.PrivateKey, version: String,
-         shared: PeerShared) {
+    init(
+        script: ScriptedMySQLPeer.Script, key: _RSA.Encryption.PrivateKey, version: String,
+        shared: PeerShared
+    ) {
         self.script = script
         self.key = key
         self.version = version
@@ -146,8 +152,9 @@ private final class ScriptedConnection: ChannelInboundHandler, @unchecked Sendab
                 .longPassword, .longFlag, .connectWithDB, .protocol41, .transactions, .secureConnection,
                 .multiResults, .pluginAuth, .pluginAuthLengthEncodedData, .connectAttributes, .deprecateEOF,
             ]
-            let greeting = MySQLGreeting(serverVersion: version, connectionID: 7, capabilities: capabilities,
-                                         characterSet: 255, statusFlags: 2, authPluginName: defaultPlugin, scramble: nonce)
+            let greeting = MySQLGreeting(
+                serverVersion: version, connectionID: 7, capabilities: capabilities,
+                characterSet: 255, statusFlags: 2, authPluginName: defaultPlugin, scramble: nonce)
             send(greeting.encoded(), context: context)
         }
     }
@@ -170,7 +177,11 @@ private final class ScriptedConnection: ChannelInboundHandler, @unchecked Sendab
     }
 
     private func accessDenied(_ user: String, context: ChannelHandlerContext) {
-        send(MySQLServerError(code: 1045, sqlState: "28000", message: "Access denied for user '\(user)'@'127.0.0.1' (using password: YES)").encoded(), context: context)
+        send(
+            MySQLServerError(
+                code: 1045, sqlState: "28000",
+                message: "Access denied for user '\(user)'@'127.0.0.1' (using password: YES)"
+            ).encoded(), context: context)
         context.close(promise: nil)
         phase = .closed
     }
@@ -194,7 +205,8 @@ private final class ScriptedConnection: ChannelInboundHandler, @unchecked Sendab
             }
             var reader = MySQLPayloadReader(payload)
             guard let flags = try? reader.uint(4, "caps"), (try? reader.skip(28, "head")) != nil,
-                  let userBytes = try? reader.nulTerminated("user") else { return context.close(promise: nil) }
+                let userBytes = try? reader.nulTerminated("user")
+            else { return context.close(promise: nil) }
             let capabilities = MySQLCapabilities(rawValue: UInt32(flags))
             let response: [UInt8]
             if capabilities.contains(.pluginAuthLengthEncodedData) {
@@ -204,9 +216,13 @@ private final class ScriptedConnection: ChannelInboundHandler, @unchecked Sendab
                 response = (try? reader.take(length, "auth")) ?? []
             }
             if capabilities.contains(.connectWithDB) { _ = try? reader.nulTerminated("db") }
-            clientPlugin = capabilities.contains(.pluginAuth) ? String(decoding: (try? reader.nulTerminated("plugin", orToEnd: true)) ?? [], as: UTF8.self) : ""
+            clientPlugin =
+                capabilities.contains(.pluginAuth)
+                ? String(decoding: (try? reader.nulTerminated("plugin", orToEnd: true)) ?? [], as: UTF8.self) : ""
             let user = String(decoding: userBytes, as: UTF8.self)
-            guard let account = accounts.first(where: { $0.user == user }) else { return accessDenied(user, context: context) }
+            guard let account = accounts.first(where: { $0.user == user }) else {
+                return accessDenied(user, context: context)
+            }
             if let error = account.loginError {
                 send(error.encoded(), context: context)
                 context.close(promise: nil)
@@ -232,7 +248,9 @@ private final class ScriptedConnection: ChannelInboundHandler, @unchecked Sendab
                 return
             }
             // The password XOR-ed with the nonce, RSA-OAEP encrypted with our public key.
-            guard let plain = try? key.decrypt(payload, padding: .PKCS1_OAEP) else { return accessDenied(account.user, context: context) }
+            guard let plain = try? key.decrypt(payload, padding: .PKCS1_OAEP) else {
+                return accessDenied(account.user, context: context)
+            }
             shared.state.withLock { $0.stats.rsaPasswordsDecrypted += 1 }
             let clear = plain.enumerated().map { $0.element ^ nonce[$0.offset % nonce.count] }
             guard clear.last == 0, Array(clear.dropLast()) == Array(account.password.utf8) else {
@@ -259,7 +277,9 @@ private final class ScriptedConnection: ChannelInboundHandler, @unchecked Sendab
             let mix = Array(Insecure.SHA1.hash(data: nonce + stored))
             guard response.count == 20 else { return accessDenied(account.user, context: context) }
             let stage1 = zip(response, mix).map { $0 ^ $1 }
-            guard Array(Insecure.SHA1.hash(data: stage1)) == stored else { return accessDenied(account.user, context: context) }
+            guard Array(Insecure.SHA1.hash(data: stage1)) == stored else {
+                return accessDenied(account.user, context: context)
+            }
             ok(context)
         case MySQLAuthenticator.cachingSHA2:
             let cached = shared.state.withLock { $0.cache.contains(account.user) }
@@ -273,7 +293,9 @@ private final class ScriptedConnection: ChannelInboundHandler, @unchecked Sendab
             let mix = Array(SHA256.hash(data: stored + nonce))
             guard response.count == 32 else { return accessDenied(account.user, context: context) }
             let stage1 = zip(response, mix).map { $0 ^ $1 }
-            guard Array(SHA256.hash(data: stage1)) == stored else { return accessDenied(account.user, context: context) }
+            guard Array(SHA256.hash(data: stage1)) == stored else {
+                return accessDenied(account.user, context: context)
+            }
             shared.state.withLock { $0.stats.fastAuths += 1 }
             send([0x01, 0x03], context: context)
             ok(context)
@@ -295,20 +317,30 @@ private final class ScriptedConnection: ChannelInboundHandler, @unchecked Sendab
             let sql = String(decoding: payload.dropFirst(), as: UTF8.self)
             shared.state.withLock { $0.stats.queries.append(sql) }
             if sql.hasPrefix("SHOW GLOBAL VARIABLES") {
-                resultSet(["Variable_name", "Value"], rows: [
-                    ["binlog_expire_logs_seconds", "2592000"], ["binlog_format", "ROW"], ["binlog_row_image", "FULL"],
-                    ["enforce_gtid_consistency", "ON"], ["expire_logs_days", "0"], ["gtid_mode", "ON"], ["log_bin", "ON"],
-                    ["version", version], ["version_comment", "MySQL Community Server - GPL"],
-                ], context: context)
+                resultSet(
+                    ["Variable_name", "Value"],
+                    rows: [
+                        ["binlog_expire_logs_seconds", "2592000"], ["binlog_format", "ROW"],
+                        ["binlog_row_image", "FULL"],
+                        ["enforce_gtid_consistency", "ON"], ["expire_logs_days", "0"], ["gtid_mode", "ON"],
+                        ["log_bin", "ON"],
+                        ["version", version], ["version_comment", "MySQL Community Server - GPL"],
+                    ], context: context)
             } else if sql == "SHOW GRANTS" {
-                resultSet(["Grants for cdc@%"], rows: [["GRANT SELECT, RELOAD, REPLICATION SLAVE, REPLICATION CLIENT ON *.* TO `cdc`@`%`"]], context: context)
+                resultSet(
+                    ["Grants for cdc@%"],
+                    rows: [["GRANT SELECT, RELOAD, REPLICATION SLAVE, REPLICATION CLIENT ON *.* TO `cdc`@`%`"]],
+                    context: context)
             } else if sql == "SELECT CURRENT_USER()" {
                 resultSet(["CURRENT_USER()"], rows: [["cdc@%"]], context: context)
             } else {
-                send(MySQLServerError(code: 1064, sqlState: "42000", message: "You have an error in your SQL syntax").encoded(), context: context)
+                send(
+                    MySQLServerError(code: 1064, sqlState: "42000", message: "You have an error in your SQL syntax")
+                        .encoded(), context: context)
             }
         default:
-            send(MySQLServerError(code: 1047, sqlState: "08S01", message: "Unknown command").encoded(), context: context)
+            send(
+                MySQLServerError(code: 1047, sqlState: "08S01", message: "Unknown command").encoded(), context: context)
         }
     }
 

@@ -5,9 +5,12 @@ import Testing
 struct EgressPolicyTests {
     private func ip(_ text: String) -> IPAddress { IPAddress(text)! }
 
-    @Test("denied by default", arguments: [
-        "169.254.169.254", "169.254.0.1", "fe80::1", "fd00:ec2::254", "0.0.0.0", "0.1.2.3", "::", "::ffff:169.254.169.254",
-    ])
+    @Test(
+        "denied by default",
+        arguments: [
+            "169.254.169.254", "169.254.0.1", "fe80::1", "fd00:ec2::254", "0.0.0.0", "0.1.2.3", "::",
+            "::ffff:169.254.169.254",
+        ])
     func deniedByDefault(_ address: String) throws {
         let reason = try #require(EgressPolicy().denial(for: ip(address)))
         #expect(reason.contains("never dialled"), "\(reason)")
@@ -18,9 +21,12 @@ struct EgressPolicyTests {
         #expect(reason.hasPrefix("169.254.169.254 is in 169.254.0.0/16"), "\(reason)")
     }
 
-    @Test("allowed by default", arguments: [
-        "127.0.0.1", "::1", "10.0.0.5", "192.168.1.1", "8.8.8.8", "fd00::2", "fd00:ec2::253", "2001:db8::1", "::ffff:10.0.0.1",
-    ])
+    @Test(
+        "allowed by default",
+        arguments: [
+            "127.0.0.1", "::1", "10.0.0.5", "192.168.1.1", "8.8.8.8", "fd00::2", "fd00:ec2::253", "2001:db8::1",
+            "::ffff:10.0.0.1",
+        ])
     func allowedByDefault(_ address: String) {
         #expect(EgressPolicy().denial(for: ip(address)) == nil)
     }
@@ -43,7 +49,8 @@ struct EgressPolicyTests {
     }
 
     @Test func denyList() throws {
-        let policy = EgressPolicy(allow: [IPNetwork("10.0.0.0/8")!], deny: [IPNetwork("10.1.0.0/16")!, IPNetwork("127.0.0.0/8")!])
+        let policy = EgressPolicy(
+            allow: [IPNetwork("10.0.0.0/8")!], deny: [IPNetwork("10.1.0.0/16")!, IPNetwork("127.0.0.0/8")!])
         let reason = try #require(policy.denial(for: ip("10.1.2.3")))
         #expect(reason == "10.1.2.3 is in 10.1.0.0/16, which this service's egress policy denies")
         #expect(policy.denial(for: ip("10.2.0.1")) == nil)

@@ -21,7 +21,12 @@ struct IPNetworkTests {
         #expect(IPAddress("2001:db8::5")?.bytes.count == 16)
     }
 
-    @Test("not addresses", arguments: ["", "abc", "256.1.1.1", "1.2.3", "10.0.0.1 ", " 10.0.0.1", "10.0.0.1/8", "[::1]", "::1::2", "db.example.com", "fe80::1%eth0"])
+    @Test(
+        "not addresses",
+        arguments: [
+            "", "abc", "256.1.1.1", "1.2.3", "10.0.0.1 ", " 10.0.0.1", "10.0.0.1/8", "[::1]", "::1::2",
+            "db.example.com", "fe80::1%eth0",
+        ])
     func notAddresses(_ text: String) {
         #expect(IPAddress(text) == nil)
     }
@@ -54,7 +59,11 @@ struct IPNetworkTests {
         #expect(IPNetwork("0.0.0.0/0")?.prefixLength == 0)
     }
 
-    @Test("not networks", arguments: ["", "10.0.0.0/33", "10.0.0.0/-1", "10.0.0.0/abc", "10.0.0.0/", "x/8", "::/129", "10.0.0.0/8/8", "db/24"])
+    @Test(
+        "not networks",
+        arguments: [
+            "", "10.0.0.0/33", "10.0.0.0/-1", "10.0.0.0/abc", "10.0.0.0/", "x/8", "::/129", "10.0.0.0/8/8", "db/24",
+        ])
     func notNetworks(_ text: String) {
         #expect(IPNetwork(text) == nil)
     }

@@ -33,7 +33,9 @@ enum Net {
     static let sslRequest: [UInt8] = [0, 0, 0, 8, 0x04, 0xd2, 0x16, 0x2f]
 
     /// Runs `body` with a peer, then shuts the peer down whatever happened.
-    static func withPeer<T>(_ behaviour: HostilePeer.Behaviour, _ body: (HostilePeer) async throws -> T) async throws -> T {
+    static func withPeer<T>(_ behaviour: HostilePeer.Behaviour, _ body: (HostilePeer) async throws -> T) async throws
+        -> T
+    {
         let peer = try await HostilePeer(behaviour)
         do {
             let result = try await body(peer)
@@ -111,7 +113,8 @@ struct DialTests {
 
     @Test func ipv6RefusedThenIPv4ConnectsMentionsBoth() async throws {
         try await Net.withPeer(.silent) { peer in
-            let context = Net.context(resolver: Net.resolver([Net.address("::1", peer.port), Net.address("127.0.0.1", peer.port)]))
+            let context = Net.context(
+                resolver: Net.resolver([Net.address("::1", peer.port), Net.address("127.0.0.1", peer.port)]))
             let dial = try await context.resolveAndConnect("db.test", port: peer.port)
             defer { context.closeAll() }
             #expect(dial.address.ipAddress == "127.0.0.1")
@@ -128,15 +131,19 @@ struct DialTests {
 
     @Test func everyAddressRefusedNamesEveryAttempt() async throws {
         let port = closedPort()
-        let context = Net.context(resolver: Net.resolver([Net.address("127.0.0.1", port), Net.address("127.0.0.2", port)]))
+        let context = Net.context(
+            resolver: Net.resolver([Net.address("127.0.0.1", port), Net.address("127.0.0.2", port)]))
         let failure = try #require(await Net.failure { try await context.resolveAndConnect("db.test", port: port) })
         #expect(failure.category == .refused)
-        #expect(failure.message.contains("(tried 127.0.0.1:\(port) refused; 127.0.0.2:\(port) refused)"), "\(failure.message)")
+        #expect(
+            failure.message.contains("(tried 127.0.0.1:\(port) refused; 127.0.0.2:\(port) refused)"),
+            "\(failure.message)")
     }
 
     @Test func unknownHostIsADNSFailure() async throws {
         let context = Net.context()
-        let failure = try #require(await Net.failure { try await context.resolveAndConnect("no-such-host.invalid", port: 5432) })
+        let failure = try #require(
+            await Net.failure { try await context.resolveAndConnect("no-such-host.invalid", port: 5432) })
         #expect(failure.category == .dns)
         #expect(failure.message.contains("no-such-host.invalid"))
         #expect(context.trace.seal().steps.map(\.status) == [.failed])
@@ -145,20 +152,27 @@ struct DialTests {
     @Test func metadataAddressIsNeverDialled() async throws {
         let context = Net.context()
         let start = ContinuousClock.now
-        let failure = try #require(await Net.failure {
-            try await Dialer().connect(to: [Net.address("169.254.169.254", 80)], host: "169.254.169.254", context: context)
-        })
+        let failure = try #require(
+            await Net.failure {
+                try await Dialer().connect(
+                    to: [Net.address("169.254.169.254", 80)], host: "169.254.169.254", context: context)
+            })
         #expect(failure.category == .egressDenied)
-        #expect(failure.message == "169.254.169.254 resolves to 169.254.169.254 is in 169.254.0.0/16, which is never dialled (link-local, cloud metadata or unspecified)")
+        #expect(
+            failure.message
+                == "169.254.169.254 resolves to 169.254.169.254 is in 169.254.0.0/16, which is never dialled (link-local, cloud metadata or unspecified)"
+        )
         // Nothing was attempted: no connect timeout was waited for.
         #expect(ContinuousClock.now - start < .seconds(1))
     }
 
     @Test func mappedMetadataAddressIsNeverDialled() async throws {
         let context = Net.context()
-        let failure = try #require(await Net.failure {
-            try await Dialer().connect(to: [Net.address("::ffff:169.254.169.254", 80)], host: "metadata.test", context: context)
-        })
+        let failure = try #require(
+            await Net.failure {
+                try await Dialer().connect(
+                    to: [Net.address("::ffff:169.254.169.254", 80)], host: "metadata.test", context: context)
+            })
         #expect(failure.category == .egressDenied)
         #expect(failure.message.contains("169.254.169.254 is in 169.254.0.0/16"), "\(failure.message)")
     }
@@ -168,7 +182,8 @@ struct DialTests {
             let policy = EgressPolicy(deny: [IPNetwork("127.0.0.0/8")!, IPNetwork("::1/128")!])
             for host in ["127.0.0.1", "localhost"] {
                 let context = Net.context(egress: policy)
-                let failure = try #require(await Net.failure { try await context.resolveAndConnect(host, port: peer.port) })
+                let failure = try #require(
+                    await Net.failure { try await context.resolveAndConnect(host, port: peer.port) })
                 #expect(failure.category == .egressDenied, "\(host): \(failure)")
                 #expect(failure.message.contains("which this service's egress policy denies"), "\(failure.message)")
                 let connect = try #require(context.trace.seal().steps.last)
@@ -182,7 +197,9 @@ struct DialTests {
 
     @Test func deniedAddressesAreSkippedForAllowedOnes() async throws {
         try await Net.withPeer(.silent) { peer in
-            let context = Net.context(resolver: Net.resolver([Net.address("169.254.169.254", peer.port), Net.address("127.0.0.1", peer.port)]))
+            let context = Net.context(
+                resolver: Net.resolver([Net.address("169.254.169.254", peer.port), Net.address("127.0.0.1", peer.port)])
+            )
             let dial = try await context.resolveAndConnect("db.test", port: peer.port)
             defer { context.closeAll() }
             #expect(dial.address.ipAddress == "127.0.0.1")
@@ -198,7 +215,9 @@ struct DialTests {
             try await dial.channel.closeFuture.get()
             #expect(await eventually { peer.openConnections == 0 })
             // A channel registered after the ping ended is closed at once.
-            let late = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton).connect(host: "127.0.0.1", port: peer.port).get()
+            let late = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton).connect(
+                host: "127.0.0.1", port: peer.port
+            ).get()
             context.register(late)
             try await late.closeFuture.get()
         }
@@ -213,7 +232,9 @@ struct ExchangeTests {
             defer { context.closeAll() }
             let channel = try await context.resolveAndConnect("127.0.0.1", port: peer.port).channel
             let start = ContinuousClock.now
-            let response = try await channel.exchange(ByteBuffer(bytes: Net.sslRequest), timeout: .milliseconds(300)) { $0.readableBytes > 0 }
+            let response = try await channel.exchange(ByteBuffer(bytes: Net.sslRequest), timeout: .milliseconds(300)) {
+                $0.readableBytes > 0
+            }
             #expect(response.ending == .timedOut)
             #expect(response.bytes.readableBytes == 0)
             #expect(ContinuousClock.now - start < .milliseconds(1300))
@@ -227,10 +248,14 @@ struct ExchangeTests {
             let context = Net.context()
             defer { context.closeAll() }
             let channel = try await context.resolveAndConnect("127.0.0.1", port: peer.port).channel
-            let response = try await channel.exchange(ByteBuffer(bytes: Net.sslRequest), timeout: .seconds(2)) { $0.readableBytes >= reply.count }
+            let response = try await channel.exchange(ByteBuffer(bytes: Net.sslRequest), timeout: .seconds(2)) {
+                $0.readableBytes >= reply.count
+            }
             #expect(response.ending == .complete)
             #expect(response.bytes.peekBytes == reply)
-            #expect(ProtocolSniffer.identify(response.bytes.peekBytes).map { if case .http = $0 { true } else { false } } == true)
+            #expect(
+                ProtocolSniffer.identify(response.bytes.peekBytes).map { if case .http = $0 { true } else { false } }
+                    == true)
         }
     }
 
@@ -239,7 +264,9 @@ struct ExchangeTests {
             let context = Net.context()
             defer { context.closeAll() }
             let channel = try await context.resolveAndConnect("127.0.0.1", port: peer.port).channel
-            let response = try await channel.exchange(ByteBuffer(bytes: [1]), maxBytes: 100, timeout: .seconds(2)) { _ in false }
+            let response = try await channel.exchange(ByteBuffer(bytes: [1]), maxBytes: 100, timeout: .seconds(2)) {
+                _ in false
+            }
             #expect(response.ending == .complete)
             #expect(response.bytes.readableBytes >= 100)
         }
@@ -251,7 +278,9 @@ struct ExchangeTests {
             let context = Net.context()
             defer { context.closeAll() }
             let channel = try await context.resolveAndConnect("127.0.0.1", port: peer.port).channel
-            let response = try await channel.exchange(ByteBuffer(bytes: Net.sslRequest), timeout: .seconds(2)) { $0.readableBytes >= 0x51 }
+            let response = try await channel.exchange(ByteBuffer(bytes: Net.sslRequest), timeout: .seconds(2)) {
+                $0.readableBytes >= 0x51
+            }
             #expect(response.ending == .closed)
             #expect(response.bytes.peekBytes == partial)
         }
@@ -270,7 +299,9 @@ struct ExchangeTests {
             defer { context.closeAll() }
             let channel = try await context.resolveAndConnect("127.0.0.1", port: peer.port).channel
             try await channel.closeFuture.get()
-            let response = try await channel.exchange(ByteBuffer(bytes: Net.sslRequest), timeout: .seconds(2)) { $0.readableBytes > 0 }
+            let response = try await channel.exchange(ByteBuffer(bytes: Net.sslRequest), timeout: .seconds(2)) {
+                $0.readableBytes > 0
+            }
             #expect(response.ending == .closed)
             #expect(response.bytes.readableBytes == 0)
         }
@@ -339,7 +370,8 @@ struct GuardTests {
             let channel = try await context.resolveAndConnect("127.0.0.1", port: peer.port).channel
             let record = MismatchRecord()
             try await channel.eventLoop.submit {
-                try channel.pipeline.syncOperations.addHandler(FirstBytesGuard(record: record) { $0 == UInt8(ascii: "R") })
+                try channel.pipeline.syncOperations.addHandler(
+                    FirstBytesGuard(record: record) { $0 == UInt8(ascii: "R") })
             }.get()
             await #expect(throws: ProtocolMismatchDetected.self) {
                 _ = try await channel.exchange(ByteBuffer(bytes: [0, 0, 0, 8]), timeout: .seconds(2)) { _ in false }
@@ -361,9 +393,12 @@ struct GuardTests {
             let channel = try await context.resolveAndConnect("127.0.0.1", port: peer.port).channel
             let record = MismatchRecord()
             try await channel.eventLoop.submit {
-                try channel.pipeline.syncOperations.addHandler(FirstBytesGuard(record: record) { $0 == UInt8(ascii: "R") })
+                try channel.pipeline.syncOperations.addHandler(
+                    FirstBytesGuard(record: record) { $0 == UInt8(ascii: "R") })
             }.get()
-            let response = try await channel.exchange(ByteBuffer(bytes: [0, 0, 0, 8]), timeout: .seconds(2)) { $0.readableBytes >= authOK.count }
+            let response = try await channel.exchange(ByteBuffer(bytes: [0, 0, 0, 8]), timeout: .seconds(2)) {
+                $0.readableBytes >= authOK.count
+            }
             #expect(response.bytes.peekBytes == authOK)
             #expect(record.peer == nil)
             #expect(channel.isActive)
@@ -378,7 +413,8 @@ struct GuardTests {
             let channel = try await context.resolveAndConnect("127.0.0.1", port: peer.port).channel
             let record = MismatchRecord()
             try await channel.eventLoop.submit {
-                try channel.pipeline.syncOperations.addHandler(FirstBytesGuard(record: record) { $0 == UInt8(ascii: "R") })
+                try channel.pipeline.syncOperations.addHandler(
+                    FirstBytesGuard(record: record) { $0 == UInt8(ascii: "R") })
             }.get()
             _ = try? await channel.exchange(ByteBuffer(bytes: [1]), timeout: .seconds(2)) { _ in false }
             #expect(record.peer == .unknown(preview: "de ad be ef 00 13 37"))
@@ -395,7 +431,9 @@ struct GuardTests {
             let channel = try await context.resolveAndConnect("127.0.0.1", port: peer.port).channel
             let start = ContinuousClock.now
             do {
-                let response = try await channel.exchange(ByteBuffer(bytes: Net.sslRequest), maxBytes: 256 << 20, timeout: .seconds(3)) { _ in false }
+                let response = try await channel.exchange(
+                    ByteBuffer(bytes: Net.sslRequest), maxBytes: 256 << 20, timeout: .seconds(3)
+                ) { _ in false }
                 // If the close won the race against the error, the read ended closed with at most `limit` bytes.
                 #expect(response.ending == .closed)
                 #expect(response.bytes.readableBytes <= limit)
@@ -434,7 +472,8 @@ struct WithDeadlineTests {
     @Test func stuckOperationTimesOutOnBudget() async {
         let start = ContinuousClock.now
         do {
-            _ = try await withDeadline(.milliseconds(200), activity: "resolving db.test") { () async throws(ProbeFailure) -> Int in
+            _ = try await withDeadline(.milliseconds(200), activity: "resolving db.test") {
+                () async throws(ProbeFailure) -> Int in
                 // Ignores cancellation, like a blocking getaddrinfo.
                 let end = ContinuousClock.now + .seconds(2)
                 while ContinuousClock.now < end { try? await Task.sleep(for: .milliseconds(20)) }

@@ -13,7 +13,9 @@ enum TLSPeer {
     static func serverContext(_ pair: TestCertificates.Pair) throws -> NIOSSLContext {
         let certificate = try NIOSSLCertificate(bytes: Array(pair.certificatePEM.utf8), format: .pem)
         let key = try NIOSSLPrivateKey(bytes: Array(pair.privateKeyPEM.utf8), format: .pem)
-        return try NIOSSLContext(configuration: .makeServerConfiguration(certificateChain: [.certificate(certificate)], privateKey: .privateKey(key)))
+        return try NIOSSLContext(
+            configuration: .makeServerConfiguration(
+                certificateChain: [.certificate(certificate)], privateKey: .privateKey(key)))
     }
 
     static func behaviour(_ pair: TestCertificates.Pair = TestCertificates.selfSigned) throws -> HostilePeer.Behaviour {
@@ -29,7 +31,9 @@ enum TLSPeer {
     ) async throws -> (Result<TLSSessionInfo, ProbeFailure>, ProbeContext) {
         let context = Net.context()
         let channel = try await context.resolveAndConnect("127.0.0.1", port: peer.port).channel
-        let answer = try await channel.exchange(ByteBuffer(bytes: Net.sslRequest), timeout: .seconds(2)) { $0.readableBytes >= 1 }
+        let answer = try await channel.exchange(ByteBuffer(bytes: Net.sslRequest), timeout: .seconds(2)) {
+            $0.readableBytes >= 1
+        }
         #expect(answer.bytes.peekBytes == [UInt8(ascii: "S")])
         let settings = TLSSettings(mode: mode, rootCertificatesPEM: rootPEM, serverName: serverName)
         // TLSUpgrade relies on the engine closing the channel at the deadline; do the same here so a
@@ -40,7 +44,8 @@ enum TLSPeer {
         }
         defer { watchdog.cancel() }
         do {
-            let info = try await TLSUpgrade.perform(on: channel, settings: settings, peerName: "127.0.0.1:\(peer.port)", context: context)
+            let info = try await TLSUpgrade.perform(
+                on: channel, settings: settings, peerName: "127.0.0.1:\(peer.port)", context: context)
             return (.success(info), context)
         } catch {
             return (.failure(error), context)
@@ -92,21 +97,24 @@ struct TLSUpgradeTests {
 
     @Test func verifyFullWithTheCAButAnotherNameNamesTheMismatch() async throws {
         try await Net.withPeer(try TLSPeer.behaviour()) { peer in
-            let (result, context) = try await TLSPeer.upgrade(peer, mode: .verifyFull, rootPEM: pair.certificatePEM, serverName: "127.0.0.1")
+            let (result, context) = try await TLSPeer.upgrade(
+                peer, mode: .verifyFull, rootPEM: pair.certificatePEM, serverName: "127.0.0.1")
             defer { context.closeAll() }
             guard case .failure(let failure) = result else {
                 Issue.record("a certificate for db.example.test was accepted for 127.0.0.1 under verify-full")
                 return
             }
             #expect(failure.category == .tls)
-            #expect(failure.message.contains("does not name 127.0.0.1: it is for db.example.test"), "\(failure.message)")
+            #expect(
+                failure.message.contains("does not name 127.0.0.1: it is for db.example.test"), "\(failure.message)")
             #expect(failure.hint?.contains("host name matches") == true)
         }
     }
 
     @Test func verifyFullWithTheCAAndTheRightNamePasses() async throws {
         try await Net.withPeer(try TLSPeer.behaviour()) { peer in
-            let (result, context) = try await TLSPeer.upgrade(peer, mode: .verifyFull, rootPEM: pair.certificatePEM, serverName: "db.example.test")
+            let (result, context) = try await TLSPeer.upgrade(
+                peer, mode: .verifyFull, rootPEM: pair.certificatePEM, serverName: "db.example.test")
             defer { context.closeAll() }
             let info = try result.get()
             #expect(info.verified)
@@ -116,7 +124,8 @@ struct TLSUpgradeTests {
 
     @Test func verifyCAIgnoresTheName() async throws {
         try await Net.withPeer(try TLSPeer.behaviour()) { peer in
-            let (result, context) = try await TLSPeer.upgrade(peer, mode: .verifyCA, rootPEM: pair.certificatePEM, serverName: "127.0.0.1")
+            let (result, context) = try await TLSPeer.upgrade(
+                peer, mode: .verifyCA, rootPEM: pair.certificatePEM, serverName: "127.0.0.1")
             defer { context.closeAll() }
             #expect(try result.get().verified)
         }
@@ -124,7 +133,8 @@ struct TLSUpgradeTests {
 
     @Test func verifyCAWithAnUnrelatedCA() async throws {
         try await Net.withPeer(try TLSPeer.behaviour()) { peer in
-            let (result, context) = try await TLSPeer.upgrade(peer, mode: .verifyCA, rootPEM: TestCertificates.expired.certificatePEM)
+            let (result, context) = try await TLSPeer.upgrade(
+                peer, mode: .verifyCA, rootPEM: TestCertificates.expired.certificatePEM)
             defer { context.closeAll() }
             guard case .failure(let failure) = result else {
                 Issue.record("accepted a certificate that does not chain to the given CA")
@@ -138,7 +148,8 @@ struct TLSUpgradeTests {
 
     @Test func expiredCertificateSaysWhen() async throws {
         try await Net.withPeer(try TLSPeer.behaviour(TestCertificates.expired)) { peer in
-            let (result, context) = try await TLSPeer.upgrade(peer, mode: .verifyCA, rootPEM: TestCertificates.expired.certificatePEM)
+            let (result, context) = try await TLSPeer.upgrade(
+                peer, mode: .verifyCA, rootPEM: TestCertificates.expired.certificatePEM)
             defer { context.closeAll() }
             guard case .failure(let failure) = result else {
                 Issue.record("accepted an expired certificate under verify-ca")

@@ -6,13 +6,17 @@ import PreflightTestSupport
 import Testing
 
 /// Pings against the real PostgreSQL 15 clusters that scripts/test-servers.sh starts.
-@Suite(.enabled(if: TestEnvironment.postgres() != nil || TestEnvironment.requireIntegration, "needs scripts/test-servers.sh"))
+@Suite(
+    .enabled(
+        if: TestEnvironment.postgres() != nil || TestEnvironment.requireIntegration, "needs scripts/test-servers.sh"))
 struct PostgresIntegrationTests {
     let server: PostgresTestServer
     let engine = PingEngine(configuration: EngineConfiguration(defaultTimeout: .seconds(10)))
 
     init() throws {
-        server = try #require(TestEnvironment.postgres(), "PREFLIGHT_TEST_PG_* not set: run scripts/test-servers.sh start and source its env file")
+        server = try #require(
+            TestEnvironment.postgres(),
+            "PREFLIGHT_TEST_PG_* not set: run scripts/test-servers.sh start and source its env file")
     }
 
     func payload(
@@ -20,10 +24,13 @@ struct PostgresIntegrationTests {
         caFile: String? = nil, port: Int? = nil, role: String? = nil
     ) throws -> ConnectorPayload {
         var config: [String: String] = [
-            "host": server.host, "port": String(port ?? server.port), "user": user, "password": password, "sslMode": sslMode,
+            "host": server.host, "port": String(port ?? server.port), "user": user, "password": password,
+            "sslMode": sslMode,
         ]
         if let caFile { config["sslRootCert"] = try String(contentsOfFile: caFile, encoding: .utf8) }
-        return ConnectorPayload(type: .postgresql, sharedConfig: SharedConfig(strings: config), defaultDatabase: database, connectionRole: role)
+        return ConnectorPayload(
+            type: .postgresql, sharedConfig: SharedConfig(strings: config), defaultDatabase: database,
+            connectionRole: role)
     }
 
     func ping(_ payload: ConnectorPayload) async throws -> PingReport {
@@ -66,7 +73,8 @@ struct PostgresIntegrationTests {
     }
 
     @Test func missingDatabaseIsDatabaseNotFound() async throws {
-        let report = try await ping(payload(user: server.scramUser, password: server.scramPassword, database: "no_such_db_here"))
+        let report = try await ping(
+            payload(user: server.scramUser, password: server.scramPassword, database: "no_such_db_here"))
         #expect(report.category == .databaseNotFound)
         #expect(report.message?.contains("no_such_db_here") == true)
         #expect(step(report, "auth")?.status == .passed)
@@ -88,13 +96,18 @@ struct PostgresIntegrationTests {
     }
 
     @Test func verifyFullWithTheRightCASucceeds() async throws {
-        let report = try await ping(payload(user: server.scramUser, password: server.scramPassword, sslMode: "verify-full", caFile: server.caFile))
+        let report = try await ping(
+            payload(
+                user: server.scramUser, password: server.scramPassword, sslMode: "verify-full", caFile: server.caFile))
         #expect(report.ok, "\(report.message ?? "")")
         #expect(step(report, "tls")?.detail?.contains("verified") == true)
     }
 
     @Test func verifyFullWithAnotherCAFailsNamingTheCertificate() async throws {
-        let report = try await ping(payload(user: server.scramUser, password: server.scramPassword, sslMode: "verify-full", caFile: server.otherCAFile))
+        let report = try await ping(
+            payload(
+                user: server.scramUser, password: server.scramPassword, sslMode: "verify-full",
+                caFile: server.otherCAFile))
         #expect(report.category == .tls)
         let message = try #require(report.message)
         #expect(message.contains("not trusted"))
@@ -103,7 +116,8 @@ struct PostgresIntegrationTests {
     }
 
     @Test func verifyFullWithoutCAUsesSystemRootsAndFails() async throws {
-        let report = try await ping(payload(user: server.scramUser, password: server.scramPassword, sslMode: "verify-full"))
+        let report = try await ping(
+            payload(user: server.scramUser, password: server.scramPassword, sslMode: "verify-full"))
         #expect(report.category == .tls)
         #expect(report.hint?.contains("sslRootCert") == true)
     }
@@ -122,20 +136,23 @@ struct PostgresIntegrationTests {
     }
 
     @Test func publicationsSlotsAndUnreadableTablesAreReported() async throws {
-        let owner = try await ping(payload(user: server.scramUser, password: server.scramPassword, database: server.database))
+        let owner = try await ping(
+            payload(user: server.scramUser, password: server.scramPassword, database: server.database))
         #expect(owner.ok, "\(owner.message ?? "")")
         #expect(check(owner, "publications")?.observed.contains("preflight_pub") == true)
         #expect(check(owner, "logical_slots")?.observed.contains("preflight_slot") == true)
 
-        let limited = try await ping(payload(user: server.noreplUser, password: server.noreplPassword, database: server.database))
+        let limited = try await ping(
+            payload(user: server.noreplUser, password: server.noreplPassword, database: server.database))
         let select = try #require(check(limited, "select_privilege"))
         #expect(select.status == .warning)
         #expect(select.observed.contains("items"))
     }
 
     @Test func walLevelReplicaIsNotReadyAndNeedsARestart() async throws {
-        let report = try await ping(payload(
-            user: server.replicaUser, password: server.replicaPassword, port: server.replicaPort, role: "source"))
+        let report = try await ping(
+            payload(
+                user: server.replicaUser, password: server.replicaPassword, port: server.replicaPort, role: "source"))
         #expect(report.category == .cdcNotReady)
         let walLevel = try #require(check(report, "wal_level"))
         #expect(walLevel.status == .failed)
@@ -146,13 +163,17 @@ struct PostgresIntegrationTests {
     }
 
     @Test func serverWithoutTLSFailsRequireAndWarnsPrefer() async throws {
-        let required = try await ping(payload(
-            user: server.replicaUser, password: server.replicaPassword, sslMode: "require", port: server.replicaPort))
+        let required = try await ping(
+            payload(
+                user: server.replicaUser, password: server.replicaPassword, sslMode: "require", port: server.replicaPort
+            ))
         #expect(required.category == .tls)
         #expect(required.message?.contains("does not accept TLS") == true)
 
-        let preferred = try await ping(payload(
-            user: server.replicaUser, password: server.replicaPassword, sslMode: "prefer", port: server.replicaPort))
+        let preferred = try await ping(
+            payload(
+                user: server.replicaUser, password: server.replicaPassword, sslMode: "prefer", port: server.replicaPort)
+        )
         #expect(preferred.ok, "\(preferred.message ?? "")")
         #expect(step(preferred, "tls")?.status == .warning)
     }

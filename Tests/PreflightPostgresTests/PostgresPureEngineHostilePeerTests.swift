@@ -14,12 +14,15 @@ import Testing
 enum EnginePing {
     static let secret = "planted-Secret-9876"
 
-    static func payload(host: String = "127.0.0.1", port: Int, sslMode: SSLMode? = nil, timeoutSeconds: Double? = nil,
-                        extra: [String: String] = [:]) -> ConnectorPayload {
+    static func payload(
+        host: String = "127.0.0.1", port: Int, sslMode: SSLMode? = nil, timeoutSeconds: Double? = nil,
+        extra: [String: String] = [:]
+    ) -> ConnectorPayload {
         var strings = ["host": host, "port": "\(port)", "user": "u", "password": secret]
         if let sslMode { strings["sslMode"] = sslMode.rawValue }
         strings.merge(extra) { $1 }
-        return ConnectorPayload(type: .postgresql, sharedConfig: SharedConfig(strings: strings), timeoutSeconds: timeoutSeconds)
+        return ConnectorPayload(
+            type: .postgresql, sharedConfig: SharedConfig(strings: strings), timeoutSeconds: timeoutSeconds)
     }
 
     /// Runs the ping, checks it ended within its deadline + 1 s and leaked no secret, and returns the report.
@@ -29,12 +32,15 @@ enum EnginePing {
         sourceLocation: SourceLocation = #_sourceLocation
     ) async throws -> PingReport {
         let engine = PingEngine(configuration: configuration)
-        let deadline = payload.timeoutSeconds.map { min(Duration.milliseconds(Int64($0 * 1000)), configuration.defaultTimeout) }
+        let deadline =
+            payload.timeoutSeconds.map { min(Duration.milliseconds(Int64($0 * 1000)), configuration.defaultTimeout) }
             ?? configuration.defaultTimeout
         let start = ContinuousClock.now
         let report = try await engine.ping(payload)
         let elapsed = ContinuousClock.now - start
-        #expect(elapsed <= deadline + .seconds(1), "the ping took \(elapsed), past its \(deadline) deadline", sourceLocation: sourceLocation)
+        #expect(
+            elapsed <= deadline + .seconds(1), "the ping took \(elapsed), past its \(deadline) deadline",
+            sourceLocation: sourceLocation)
         expectNoSecret(report, sourceLocation: sourceLocation)
         #expect(report.ok == (report.category == nil), sourceLocation: sourceLocation)
         #expect(report.type == payload.type.rawValue, sourceLocation: sourceLocation)
@@ -50,7 +56,9 @@ enum EnginePing {
     static func step(_ report: PingReport, _ name: String) -> PingStep? { report.steps.first { $0.name == name } }
 
     /// Runs `body` with a peer, then shuts the peer down whatever happened.
-    static func withPeer<T>(_ behaviour: HostilePeer.Behaviour, _ body: (HostilePeer) async throws -> T) async throws -> T {
+    static func withPeer<T>(_ behaviour: HostilePeer.Behaviour, _ body: (HostilePeer) async throws -> T) async throws
+        -> T
+    {
         let peer = try await HostilePeer(behaviour)
         do {
             let result = try await body(peer)
@@ -63,11 +71,13 @@ enum EnginePing {
     }
 
     static func describe(_ report: PingReport) -> String {
-        "\(report.category?.rawValue ?? "ok"): \(report.message ?? "") | steps: " + report.steps.map { "\($0.name)=\($0.status.rawValue) (\($0.detail ?? ""))" }.joined(separator: "; ")
+        "\(report.category?.rawValue ?? "ok"): \(report.message ?? "") | steps: "
+            + report.steps.map { "\($0.name)=\($0.status.rawValue) (\($0.detail ?? ""))" }.joined(separator: "; ")
     }
 
     static let n: [UInt8] = [UInt8(ascii: "N")]
-    static let httpReply = Array("HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\n400 Bad Request".utf8)
+    static let httpReply = Array(
+        "HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\n400 Bad Request".utf8)
     static let sshBanner = "SSH-2.0-OpenSSH_9.2p1 Debian-2\r\n"
 }
 
@@ -89,7 +99,8 @@ struct EngineReachTests {
 
     @Test func localhostIsResolvedAndListed() async throws {
         try await EnginePing.withPeer(.replyWith(EnginePing.n)) { peer in
-            let report = try await EnginePing.run(EnginePing.payload(host: "localhost", port: peer.port, sslMode: .require))
+            let report = try await EnginePing.run(
+                EnginePing.payload(host: "localhost", port: peer.port, sslMode: .require))
             let dns = try #require(EnginePing.step(report, "dns"))
             #expect(dns.status == .passed)
             #expect(dns.detail?.contains("localhost resolves to") == true)
@@ -102,7 +113,8 @@ struct EngineReachTests {
             #expect(connect.status == .passed)
             #expect(connect.detail?.contains("127.0.0.1:\(peer.port) connected") == true)
             if target.addresses.contains("[::1]:\(peer.port)") {
-                #expect(connect.detail?.contains("[::1]:\(peer.port)") == true, "::1 was tried first and must be mentioned")
+                #expect(
+                    connect.detail?.contains("[::1]:\(peer.port)") == true, "::1 was tried first and must be mentioned")
             }
             // The peer then refuses TLS, which sslMode require needs.
             #expect(report.category == .tls, "\(EnginePing.describe(report))")
@@ -123,15 +135,19 @@ struct EngineReachTests {
 
     @Test func customDenyListDeniesLoopbackAndLocalhost() async throws {
         try await EnginePing.withPeer(.replyWith(EnginePing.n)) { peer in
-            let deny127 = EngineConfiguration(defaultTimeout: .seconds(3), egress: EgressPolicy(deny: [IPNetwork("127.0.0.0/8")!]))
-            let direct = try await EnginePing.run(EnginePing.payload(host: "127.0.0.1", port: peer.port), configuration: deny127)
+            let deny127 = EngineConfiguration(
+                defaultTimeout: .seconds(3), egress: EgressPolicy(deny: [IPNetwork("127.0.0.0/8")!]))
+            let direct = try await EnginePing.run(
+                EnginePing.payload(host: "127.0.0.1", port: peer.port), configuration: deny127)
             #expect(direct.category == .egressDenied, "\(EnginePing.describe(direct))")
             #expect(direct.message?.contains("127.0.0.0/8") == true)
 
             // "localhost" may also resolve to ::1 on some hosts; deny that too so the test means the same everywhere.
             let denyLoopback = EngineConfiguration(
-                defaultTimeout: .seconds(3), egress: EgressPolicy(deny: [IPNetwork("127.0.0.0/8")!, IPNetwork("::1/128")!]))
-            let named = try await EnginePing.run(EnginePing.payload(host: "localhost", port: peer.port), configuration: denyLoopback)
+                defaultTimeout: .seconds(3),
+                egress: EgressPolicy(deny: [IPNetwork("127.0.0.0/8")!, IPNetwork("::1/128")!]))
+            let named = try await EnginePing.run(
+                EnginePing.payload(host: "localhost", port: peer.port), configuration: denyLoopback)
             #expect(named.category == .egressDenied, "\(EnginePing.describe(named))")
             #expect(EnginePing.step(named, "dns")?.status == .passed)
 
@@ -173,7 +189,8 @@ struct EngineSilentTests {
 
     @Test func timeoutSecondsShortensTheDeadline() async throws {
         try await EnginePing.withPeer(.silent) { peer in
-            let report = try await EnginePing.run(EnginePing.payload(port: peer.port, sslMode: .disable, timeoutSeconds: 1))
+            let report = try await EnginePing.run(
+                EnginePing.payload(port: peer.port, sslMode: .disable, timeoutSeconds: 1))
             #expect(report.category == .timeout)
             #expect(report.message?.hasPrefix("timed out after 1 s") == true, "\(report.message ?? "")")
             #expect(report.durationMs < 2000)
@@ -185,7 +202,8 @@ struct EngineSilentTests {
         let text = Array("HTTP/1.1 400 Bad Request\r\n\r\n".utf8)
         try await EnginePing.withPeer(.drip(bytes: text, interval: .milliseconds(500))) { peer in
             let report = try await EnginePing.run(EnginePing.payload(port: peer.port, sslMode: mode))
-            #expect(report.category == .protocolMismatch || report.category == .timeout, "\(EnginePing.describe(report))")
+            #expect(
+                report.category == .protocolMismatch || report.category == .timeout, "\(EnginePing.describe(report))")
             #expect(report.category != nil)
         }
     }
@@ -261,7 +279,8 @@ struct EngineMismatchTests {
     func flood(_ mode: SSLMode) async throws {
         try await EnginePing.withPeer(.hugeLengthThenFlood) { peer in
             let report = try await EnginePing.run(EnginePing.payload(port: peer.port, sslMode: mode))
-            #expect(report.category == .protocolMismatch || report.category == .timeout, "\(EnginePing.describe(report))")
+            #expect(
+                report.category == .protocolMismatch || report.category == .timeout, "\(EnginePing.describe(report))")
             // The ping closed the connection; the flood stopped far short of its 64 MiB.
             #expect(await eventually(within: .seconds(3)) { peer.openConnections == 0 })
             #expect(peer.bytesSent < HostilePeer.floodLimit / 2, "peer sent \(peer.bytesSent) bytes")
@@ -271,7 +290,8 @@ struct EngineMismatchTests {
     @Test func floodPastASmallInboundLimitIsAProtocolMismatch() async throws {
         try await EnginePing.withPeer(.hugeLengthThenFlood) { peer in
             let configuration = EngineConfiguration(defaultTimeout: .seconds(3), inboundByteLimit: 64 << 10)
-            let report = try await EnginePing.run(EnginePing.payload(port: peer.port, sslMode: .disable), configuration: configuration)
+            let report = try await EnginePing.run(
+                EnginePing.payload(port: peer.port, sslMode: .disable), configuration: configuration)
             #expect(report.category == .protocolMismatch, "\(EnginePing.describe(report))")
             #expect(report.message?.contains("sent far more data") == true, "\(report.message ?? "")")
             #expect(await eventually(within: .seconds(3)) { peer.openConnections == 0 })
@@ -283,7 +303,9 @@ struct EngineMismatchTests {
 struct EngineCloseTests {
     @Test func closesMidMessageAfterTheSSLRequest() async throws {
         // The start of an ErrorResponse announcing 80 bytes, then the connection closes.
-        let partial: [UInt8] = [UInt8(ascii: "E"), 0, 0, 0, 0x50, UInt8(ascii: "S"), UInt8(ascii: "F"), UInt8(ascii: "A")]
+        let partial: [UInt8] = [
+            UInt8(ascii: "E"), 0, 0, 0, 0x50, UInt8(ascii: "S"), UInt8(ascii: "F"), UInt8(ascii: "A"),
+        ]
         try await EnginePing.withPeer(.closeAfter(bytes: partial)) { peer in
             let report = try await EnginePing.run(EnginePing.payload(port: peer.port, sslMode: .prefer))
             #expect(report.category == .protocolMismatch, "\(EnginePing.describe(report))")
@@ -296,7 +318,9 @@ struct EngineCloseTests {
         let partial: [UInt8] = [UInt8(ascii: "R"), 0, 0, 0, 8, 0]
         try await EnginePing.withPeer(.closeAfter(bytes: partial)) { peer in
             let report = try await EnginePing.run(EnginePing.payload(port: peer.port, sslMode: .disable))
-            #expect(report.category == .serverUnavailable || report.category == .protocolMismatch, "\(EnginePing.describe(report))")
+            #expect(
+                report.category == .serverUnavailable || report.category == .protocolMismatch,
+                "\(EnginePing.describe(report))")
             #expect(EnginePing.step(report, "auth")?.status == .failed)
         }
     }
@@ -306,7 +330,9 @@ struct EngineCloseTests {
             let report = try await EnginePing.run(EnginePing.payload(port: peer.port, sslMode: .disable))
             // Whatever it is called, it is the peer's doing, not a fault inside Preflight.
             #expect(report.category != .internalError, "\(EnginePing.describe(report))")
-            #expect(report.category == .serverUnavailable || report.category == .protocolMismatch, "\(EnginePing.describe(report))")
+            #expect(
+                report.category == .serverUnavailable || report.category == .protocolMismatch,
+                "\(EnginePing.describe(report))")
         }
     }
 
@@ -347,7 +373,9 @@ enum SelfSignedTLSPeer {
         let pair = TestCertificates.selfSigned
         let certificate = try NIOSSLCertificate(bytes: Array(pair.certificatePEM.utf8), format: .pem)
         let key = try NIOSSLPrivateKey(bytes: Array(pair.privateKeyPEM.utf8), format: .pem)
-        let context = try NIOSSLContext(configuration: .makeServerConfiguration(certificateChain: [.certificate(certificate)], privateKey: .privateKey(key)))
+        let context = try NIOSSLContext(
+            configuration: .makeServerConfiguration(
+                certificateChain: [.certificate(certificate)], privateKey: .privateKey(key)))
         return .answerThenUpgrade(reply: [UInt8(ascii: "S")]) { channel in
             try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: context), position: .first)
         }
@@ -360,7 +388,8 @@ struct EngineTLSTests {
 
     @Test func requireEncryptsThenLoginTimesOut() async throws {
         try await EnginePing.withPeer(try SelfSignedTLSPeer.behaviour()) { peer in
-            let report = try await EnginePing.run(EnginePing.payload(port: peer.port, sslMode: .require, timeoutSeconds: 2))
+            let report = try await EnginePing.run(
+                EnginePing.payload(port: peer.port, sslMode: .require, timeoutSeconds: 2))
             let tls = try #require(EnginePing.step(report, "tls"))
             #expect(tls.status == .passed, "\(EnginePing.describe(report))")
             #expect(tls.detail?.contains("not verified") == true)
@@ -388,7 +417,8 @@ struct EngineTLSTests {
 
     @Test func verifyFullWithTheCertificateButAnotherHostNamesTheMismatch() async throws {
         try await EnginePing.withPeer(try SelfSignedTLSPeer.behaviour()) { peer in
-            let payload = EnginePing.payload(port: peer.port, sslMode: .verifyFull, extra: ["sslRootCert": pair.certificatePEM])
+            let payload = EnginePing.payload(
+                port: peer.port, sslMode: .verifyFull, extra: ["sslRootCert": pair.certificatePEM])
             let report = try await EnginePing.run(payload)
             #expect(report.category == .tls, "\(EnginePing.describe(report))")
             #expect(report.message?.contains("does not name 127.0.0.1") == true, "\(report.message ?? "")")
@@ -407,7 +437,8 @@ struct EngineTLSTests {
 
     @Test func preferAgainstAServerWithoutTLSWarnsAndContinues() async throws {
         try await EnginePing.withPeer(.replyWith(EnginePing.n)) { peer in
-            let report = try await EnginePing.run(EnginePing.payload(port: peer.port, sslMode: .prefer, timeoutSeconds: 1.5))
+            let report = try await EnginePing.run(
+                EnginePing.payload(port: peer.port, sslMode: .prefer, timeoutSeconds: 1.5))
             let tls = try #require(EnginePing.step(report, "tls"))
             #expect(tls.status == .warning, "\(EnginePing.describe(report))")
             #expect(tls.detail?.contains("does not offer TLS") == true)
@@ -448,12 +479,15 @@ struct EngineAdmissionTests {
     /// must clamp to the default, not trap (the conversion to Int64 used to come before the clamp).
     @Test
     func hugeTimeoutSecondsIsClampedNotACrash() throws {
-        let payload = try ConnectorPayload.decode(json: Data(#"{"type": "postgresql", "timeoutSeconds": 1e300, "sharedConfig": {"host": "h", "user": "u"}}"#.utf8))
+        let payload = try ConnectorPayload.decode(
+            json: Data(
+                #"{"type": "postgresql", "timeoutSeconds": 1e300, "sharedConfig": {"host": "h", "user": "u"}}"#.utf8))
         _ = try PingEngine().prepare(payload)
     }
 
     @Test func unsupportedTypeAttemptsNothing() async throws {
-        let report = try await PingEngine().ping(ConnectorPayload(type: .oracle, sharedConfig: SharedConfig(strings: ["password": EnginePing.secret])))
+        let report = try await PingEngine().ping(
+            ConnectorPayload(type: .oracle, sharedConfig: SharedConfig(strings: ["password": EnginePing.secret])))
         #expect(report.category == .unsupported)
         #expect(report.transient == false)
         #expect(report.steps.isEmpty)
@@ -464,9 +498,20 @@ struct EngineAdmissionTests {
     @Test func invalidPayloadsAreRejectedBeforeRunning() async {
         let engine = PingEngine()
         let cases: [(ConnectorPayload, String)] = [
-            (ConnectorPayload(type: .postgresql, sharedConfig: SharedConfig(strings: ["user": "u"])), "sharedConfig.host is required"),
-            (ConnectorPayload(type: .postgresql, sharedConfig: SharedConfig(strings: ["host": "h", "user": "u"]), dataPlaneName: "elsewhere"), "unknown dataPlaneName"),
-            (ConnectorPayload(type: .postgresql, sharedConfig: SharedConfig(strings: ["host": "h", "user": "u"]), sshTunnelUUID: UUID()), "sshTunnelUUID"),
+            (
+                ConnectorPayload(type: .postgresql, sharedConfig: SharedConfig(strings: ["user": "u"])),
+                "sharedConfig.host is required"
+            ),
+            (
+                ConnectorPayload(
+                    type: .postgresql, sharedConfig: SharedConfig(strings: ["host": "h", "user": "u"]),
+                    dataPlaneName: "elsewhere"), "unknown dataPlaneName"
+            ),
+            (
+                ConnectorPayload(
+                    type: .postgresql, sharedConfig: SharedConfig(strings: ["host": "h", "user": "u"]),
+                    sshTunnelUUID: UUID()), "sshTunnelUUID"
+            ),
         ]
         for (payload, expected) in cases {
             do {

@@ -13,7 +13,10 @@ struct PostgresErrorMappingTests {
     @Test func wrongPassword() {
         let failure = map("28P01", "password authentication failed for user \"artie\"")
         #expect(failure.category == .auth)
-        #expect(failure.message == "db.example.com:5432 rejected the password for user \"artie\" (the server said: password authentication failed for user \"artie\")")
+        #expect(
+            failure.message
+                == "db.example.com:5432 rejected the password for user \"artie\" (the server said: password authentication failed for user \"artie\")"
+        )
         #expect(failure.hint?.contains("check the password") == true)
         #expect(failure.transient == nil)
         #expect(!failure.category.isTransient)
@@ -40,20 +43,27 @@ struct PostgresErrorMappingTests {
         let message = "no pg_hba.conf entry for host \"10.0.0.9\", user \"artie\", database \"app\", SSL encryption"
         let failure = map("28000", message, encrypted: true)
         #expect(failure.category == .auth)
-        #expect(failure.message == "db.example.com:5432 has no pg_hba.conf entry allowing user \"artie\" from this address to database \"app\" (the server said: \(message))")
+        #expect(
+            failure.message
+                == "db.example.com:5432 has no pg_hba.conf entry allowing user \"artie\" from this address to database \"app\" (the server said: \(message))"
+        )
         #expect(failure.hint == "add a line for this client's address to pg_hba.conf and reload the server")
     }
 
     @Test func otherInvalidAuthorization() {
         let failure = map("28000", "role \"artie\" is not permitted to log in")
         #expect(failure.category == .auth)
-        #expect(failure.message == "db.example.com:5432 refused user \"artie\" (the server said: role \"artie\" is not permitted to log in)")
+        #expect(
+            failure.message
+                == "db.example.com:5432 refused user \"artie\" (the server said: role \"artie\" is not permitted to log in)"
+        )
     }
 
     @Test func databaseDoesNotExist() {
         let failure = map("3D000", "database \"app\" does not exist")
         #expect(failure.category == .databaseNotFound)
-        #expect(failure.message == "database \"app\" does not exist on db.example.com:5432; the credentials were accepted")
+        #expect(
+            failure.message == "database \"app\" does not exist on db.example.com:5432; the credentials were accepted")
         #expect(failure.hint?.contains("defaultDatabase") == true)
     }
 
@@ -75,7 +85,10 @@ struct PostgresErrorMappingTests {
         let failure = map("53300", "sorry, too many clients already")
         #expect(failure.category == .serverUnavailable)
         #expect(failure.transient == true)
-        #expect(failure.message == "db.example.com:5432 has no free connection slots (the server said: sorry, too many clients already)")
+        #expect(
+            failure.message
+                == "db.example.com:5432 has no free connection slots (the server said: sorry, too many clients already)"
+        )
         #expect(failure.hint?.contains("max_connections") == true)
     }
 
@@ -109,7 +122,9 @@ struct PostgresErrorMappingTests {
     @Test func anyOtherStateIsAProtocolMismatch() {
         let failure = map("XX000", "internal error")
         #expect(failure.category == .protocolMismatch)
-        #expect(failure.message == "db.example.com:5432 refused the connection (the server said: internal error, SQLSTATE XX000)")
+        #expect(
+            failure.message
+                == "db.example.com:5432 refused the connection (the server said: internal error, SQLSTATE XX000)")
         let empty = map("", "unknown error")
         #expect(empty.category == .protocolMismatch)
     }
@@ -153,10 +168,11 @@ struct PostgresReadinessTests {
 
     @Test func allGoodAllPassed() {
         let list = PostgresReadiness.checks(Self.good, user: "artie", database: "app")
-        #expect(list.map(\.name) == [
-            "server_version", "wal_level", "replication_privilege", "primary", "replication_slots_free",
-            "max_wal_senders", "publications", "logical_slots", "select_privilege",
-        ])
+        #expect(
+            list.map(\.name) == [
+                "server_version", "wal_level", "replication_privilege", "primary", "replication_slots_free",
+                "max_wal_senders", "publications", "logical_slots", "select_privilege",
+            ])
         for check in list {
             #expect(check.status == .passed, "\(check.name): \(check)")
             #expect(check.fix == nil, "\(check.name)")
@@ -268,7 +284,9 @@ struct PostgresReadinessTests {
         seen.tablesUnreadable = ["public.a", "public.b", "public.c", "billing.d", "billing.e", "billing.f", "hr.g"]
         let check = try #require(checks(seen)["select_privilege"])
         #expect(check.status == .warning)
-        #expect(check.observed == "no SELECT on 7 of 12 tables: public.a, public.b, public.c, billing.d, billing.e and 2 more")
+        #expect(
+            check.observed
+                == "no SELECT on 7 of 12 tables: public.a, public.b, public.c, billing.d, billing.e and 2 more")
         #expect(check.fix?.contains("GRANT SELECT ON ALL TABLES IN SCHEMA public TO \"artie\";") == true)
     }
 

@@ -11,7 +11,9 @@ struct RESPDecoderTests {
 
     @Test func scalars() throws {
         #expect(try value("+PONG\r\n") == .simpleString("PONG"))
-        #expect(try value("-WRONGPASS invalid username-password pair\r\n") == .error("WRONGPASS invalid username-password pair"))
+        #expect(
+            try value("-WRONGPASS invalid username-password pair\r\n")
+                == .error("WRONGPASS invalid username-password pair"))
         #expect(try value(":-42\r\n") == .integer(-42))
         #expect(try value("$5\r\nhello\r\n") == .bulkString(Array("hello".utf8)))
         #expect(try value("$0\r\n\r\n") == .bulkString([]))
@@ -21,7 +23,9 @@ struct RESPDecoderTests {
         #expect(try value("#t\r\n") == .boolean(true))
         #expect(try value(",3.14\r\n") == .double("3.14"))
         #expect(try value(",-inf\r\n") == .double("-inf"))
-        #expect(try value("(3492890328409238509324850943850943825024385\r\n") == .bigNumber("3492890328409238509324850943850943825024385"))
+        #expect(
+            try value("(3492890328409238509324850943850943825024385\r\n")
+                == .bigNumber("3492890328409238509324850943850943825024385"))
         #expect(try value("!21\r\nSYNTAX invalid syntax\r\n") == .error("SYNTAX invalid syntax"))
         #expect(try value("=15\r\ntxt:Some string\r\n") == .verbatim(format: "txt", text: Array("Some string".utf8)))
     }
@@ -32,11 +36,15 @@ struct RESPDecoderTests {
     }
 
     @Test func helloMapFromRedis7() throws {
-        let reply = "%7\r\n$6\r\nserver\r\n$5\r\nredis\r\n$7\r\nversion\r\n$6\r\n7.0.15\r\n$5\r\nproto\r\n:3\r\n$2\r\nid\r\n:5\r\n$4\r\nmode\r\n$10\r\nstandalone\r\n$4\r\nrole\r\n$6\r\nmaster\r\n$7\r\nmodules\r\n*0\r\n"
+        let reply =
+            "%7\r\n$6\r\nserver\r\n$5\r\nredis\r\n$7\r\nversion\r\n$6\r\n7.0.15\r\n$5\r\nproto\r\n:3\r\n$2\r\nid\r\n:5\r\n$4\r\nmode\r\n$10\r\nstandalone\r\n$4\r\nrole\r\n$6\r\nmaster\r\n$7\r\nmodules\r\n*0\r\n"
         let decoded = try #require(try decode(reply))
         #expect(decoded.next == reply.utf8.count)
         let info = try #require(RedisServerInfo.fromHello(decoded.value))
-        #expect(info == RedisServerInfo(server: "redis", version: "7.0.15", mode: "standalone", role: "master", protocolVersion: 3))
+        #expect(
+            info
+                == RedisServerInfo(
+                    server: "redis", version: "7.0.15", mode: "standalone", role: "master", protocolVersion: 3))
         #expect(info.description == "Redis 7.0.15 (standalone, master), RESP3")
     }
 
@@ -67,8 +75,12 @@ struct RESPDecoderTests {
             try decode("$999999999\r\n")
         }
         #expect(throws: RESPProtocolError.self) { try decode("$99999999999999999999999\r\n") }
-        #expect(throws: RESPProtocolError.tooManyElements(announced: 10_000_000, limit: 4096)) { try decode("*10000000\r\n") }
-        #expect(throws: RESPProtocolError.tooManyElements(announced: 10_000_000, limit: 4096)) { try decode("%10000000\r\n") }
+        #expect(throws: RESPProtocolError.tooManyElements(announced: 10_000_000, limit: 4096)) {
+            try decode("*10000000\r\n")
+        }
+        #expect(throws: RESPProtocolError.tooManyElements(announced: 10_000_000, limit: 4096)) {
+            try decode("%10000000\r\n")
+        }
     }
 
     @Test func deepNestingIsRefused() throws {
@@ -91,16 +103,21 @@ struct RESPDecoderTests {
 
     @Test func endlessLineIsRefused() throws {
         let limits = RESPLimits(maxLineLength: 64)
-        #expect(throws: RESPProtocolError.lineTooLong(limit: 64)) { try decode("+" + String(repeating: "a", count: 200), limits: limits) }
+        #expect(throws: RESPProtocolError.lineTooLong(limit: 64)) {
+            try decode("+" + String(repeating: "a", count: 200), limits: limits)
+        }
         #expect(try decode("+" + String(repeating: "a", count: 60), limits: limits) == nil)
     }
 
     @Test func encodesCommandsAsBulkArrays() {
-        #expect(RESPEncoder.command(["HELLO", "3", "AUTH", "u", "p w"]) ==
-            Array("*5\r\n$5\r\nHELLO\r\n$1\r\n3\r\n$4\r\nAUTH\r\n$1\r\nu\r\n$3\r\np w\r\n".utf8))
+        #expect(
+            RESPEncoder.command(["HELLO", "3", "AUTH", "u", "p w"])
+                == Array("*5\r\n$5\r\nHELLO\r\n$1\r\n3\r\n$4\r\nAUTH\r\n$1\r\nu\r\n$3\r\np w\r\n".utf8))
         #expect(RESPEncoder.command(["PING"]) == Array("*1\r\n$4\r\nPING\r\n".utf8))
         // What the encoder writes, the decoder reads back.
         let encoded = RESPEncoder.command(["SELECT", "π"])
-        #expect(try! RESPDecoder.decode(encoded)?.value == .array([.bulkString(Array("SELECT".utf8)), .bulkString(Array("π".utf8))]))
+        #expect(
+            try! RESPDecoder.decode(encoded)?.value
+                == .array([.bulkString(Array("SELECT".utf8)), .bulkString(Array("π".utf8))]))
     }
 }

@@ -28,15 +28,21 @@ struct RedisConfigTests {
         let parsed = try config(["host": .string("cache.example.com"), "tls": .bool(true)])
         #expect(parsed.tls?.mode == .verifyFull)
         #expect(parsed.tls?.serverName == "cache.example.com")
-        #expect(try config(["host": .string("h"), "tls": .string("true"), "sslMode": .string("require")]).tls?.mode == .require)
+        #expect(
+            try config(["host": .string("h"), "tls": .string("true"), "sslMode": .string("require")]).tls?.mode
+                == .require)
         #expect(try config(["host": .string("h"), "sslMode": .string("verify-ca")]).tls?.mode == .verifyCA)
         #expect(try config(["host": .string("h"), "tls": .bool(false)]).tls == nil)
         #expect(try config(["host": .string("h"), "sslMode": .string("disable")]).tls == nil)
     }
 
     @Test func contradictoryTLSIsRefused() {
-        #expect(throws: InvalidConfig.self) { try config(["host": .string("h"), "tls": .bool(true), "sslMode": .string("disable")]) }
-        #expect(throws: InvalidConfig.self) { try config(["host": .string("h"), "tls": .bool(false), "sslMode": .string("verify-full")]) }
+        #expect(throws: InvalidConfig.self) {
+            try config(["host": .string("h"), "tls": .bool(true), "sslMode": .string("disable")])
+        }
+        #expect(throws: InvalidConfig.self) {
+            try config(["host": .string("h"), "tls": .bool(false), "sslMode": .string("verify-full")])
+        }
         #expect(throws: InvalidConfig.self) { try config(["host": .string("h"), "sslMode": .string("prefer")]) }
         #expect(throws: InvalidConfig.self) { try config(["host": .string("h"), "tls": .string("maybe")]) }
     }
@@ -65,6 +71,7 @@ struct RedisConfigTests {
 
     @Test func factoryServesRedis() throws {
         #expect(RedisProbeFactory().types == [.redis])
-        _ = try RedisProbeFactory().makeProbe(for: ConnectorPayload(type: .redis, sharedConfig: SharedConfig(["host": .string("h")])))
+        _ = try RedisProbeFactory().makeProbe(
+            for: ConnectorPayload(type: .redis, sharedConfig: SharedConfig(["host": .string("h")])))
     }
 }

@@ -4,7 +4,8 @@ import Testing
 
 /// How Redis error replies become categories, and what INFO says, without I/O.
 struct RedisErrorMappingTests {
-    let situation = RedisErrorMapping.Situation(server: "10.0.0.5:6379", user: "cdc", passwordGiven: true, database: 99, tls: false)
+    let situation = RedisErrorMapping.Situation(
+        server: "10.0.0.5:6379", user: "cdc", passwordGiven: true, database: 99, tls: false)
 
     func map(_ line: String, _ command: RedisCommand = .hello, passwordGiven: Bool = true) -> ProbeFailure {
         var situation = self.situation
@@ -22,7 +23,9 @@ struct RedisErrorMappingTests {
     }
 
     @Test func missingPasswordSaysOneIsRequired() {
-        let failure = map("NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO AUTH <user> <pass> option can be used", passwordGiven: false)
+        let failure = map(
+            "NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO AUTH <user> <pass> option can be used",
+            passwordGiven: false)
         #expect(failure.category == .auth)
         #expect(failure.message.contains("requires a password and none was given"))
         #expect(failure.hint?.contains("sharedConfig.password") == true)
@@ -37,7 +40,9 @@ struct RedisErrorMappingTests {
         #expect(loading.category == .serverUnavailable)
         #expect(loading.transient == true)
         #expect(map("ERR max number of clients reached").category == .serverUnavailable)
-        let denied = map("DENIED Redis is running in protected mode because protected mode is enabled and no password is set for the default user.")
+        let denied = map(
+            "DENIED Redis is running in protected mode because protected mode is enabled and no password is set for the default user."
+        )
         #expect(denied.category == .auth)
         #expect(denied.hint?.contains("protected-mode") == true)
     }
@@ -64,9 +69,11 @@ struct RedisErrorMappingTests {
     }
 
     @Test func infoServerOfARESP2Server() {
-        let info = RedisServerInfo.fromInfo("# Server\r\nredis_version:5.0.14\r\nredis_git_sha1:00000000\r\nredis_mode:standalone\r\nos:Linux\r\n")
+        let info = RedisServerInfo.fromInfo(
+            "# Server\r\nredis_version:5.0.14\r\nredis_git_sha1:00000000\r\nredis_mode:standalone\r\nos:Linux\r\n")
         #expect(info.description == "Redis 5.0.14 (standalone), RESP2")
-        let valkey = RedisServerInfo.fromInfo("# Server\r\nredis_version:7.2.4\r\nserver_name:valkey\r\nvalkey_version:8.0.1\r\nredis_mode:cluster\r\n")
+        let valkey = RedisServerInfo.fromInfo(
+            "# Server\r\nredis_version:7.2.4\r\nserver_name:valkey\r\nvalkey_version:8.0.1\r\nredis_mode:cluster\r\n")
         #expect(valkey.description == "Valkey 8.0.1 (cluster), RESP2")
     }
 }

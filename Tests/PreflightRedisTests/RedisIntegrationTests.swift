@@ -18,7 +18,8 @@ struct RedisTestServer: Sendable {
     var otherCAFile: String
 
     static let variables = [
-        "PREFLIGHT_TEST_REDIS_HOST", "PREFLIGHT_TEST_REDIS_PORT", "PREFLIGHT_TEST_REDIS_TLS_PORT", "PREFLIGHT_TEST_REDIS_PASSWORD",
+        "PREFLIGHT_TEST_REDIS_HOST", "PREFLIGHT_TEST_REDIS_PORT", "PREFLIGHT_TEST_REDIS_TLS_PORT",
+        "PREFLIGHT_TEST_REDIS_PASSWORD",
         "PREFLIGHT_TEST_REDIS_ACL_USER", "PREFLIGHT_TEST_REDIS_ACL_PASSWORD",
         "PREFLIGHT_TEST_REDIS_RESTRICTED_USER", "PREFLIGHT_TEST_REDIS_RESTRICTED_PASSWORD",
         "PREFLIGHT_TEST_REDIS_CA_FILE", "PREFLIGHT_TEST_REDIS_OTHER_CA_FILE",
@@ -30,7 +31,8 @@ struct RedisTestServer: Sendable {
         guard missingVariables.isEmpty else { return nil }
         func value(_ name: String) -> String { TestEnvironment.value("PREFLIGHT_TEST_REDIS_\(name)") ?? "" }
         guard let port = Int(value("PORT")), let tlsPort = Int(value("TLS_PORT")) else { return nil }
-        return RedisTestServer(host: value("HOST"), port: port, tlsPort: tlsPort, password: value("PASSWORD"),
+        return RedisTestServer(
+            host: value("HOST"), port: port, tlsPort: tlsPort, password: value("PASSWORD"),
             aclUser: value("ACL_USER"), aclPassword: value("ACL_PASSWORD"),
             restrictedUser: value("RESTRICTED_USER"), restrictedPassword: value("RESTRICTED_PASSWORD"),
             caFile: value("CA_FILE"), otherCAFile: value("OTHER_CA_FILE"))
@@ -40,19 +42,30 @@ struct RedisTestServer: Sendable {
 }
 
 /// Pings against the real Redis 7 of scripts/servers/redis.sh.
-@Suite(.enabled(if: RedisTestServer.fromEnvironment() != nil || TestEnvironment.requireIntegration, "needs scripts/servers/redis.sh"))
+@Suite(
+    .enabled(
+        if: RedisTestServer.fromEnvironment() != nil || TestEnvironment.requireIntegration,
+        "needs scripts/servers/redis.sh"))
 struct RedisIntegrationTests {
     let server: RedisTestServer
     let engine = RedisTesting.engine(timeout: .seconds(10))
 
     init() throws {
-        server = try #require(RedisTestServer.fromEnvironment(), "missing \(RedisTestServer.missingVariables): run scripts/servers/redis.sh start DIR ENVFILE and source ENVFILE")
+        server = try #require(
+            RedisTestServer.fromEnvironment(),
+            "missing \(RedisTestServer.missingVariables): run scripts/servers/redis.sh start DIR ENVFILE and source ENVFILE"
+        )
     }
 
-    func ping(username: String? = nil, password: String?, database: Int? = nil, tls: Bool? = nil, port: Int? = nil,
-              extra: [String: String] = [:]) async throws -> PingReport {
-        try await RedisTesting.ping(engine, RedisTesting.payload(host: server.host, port: port ?? server.port, username: username,
-                                                                 password: password, database: database, tls: tls, extra: extra))
+    func ping(
+        username: String? = nil, password: String?, database: Int? = nil, tls: Bool? = nil, port: Int? = nil,
+        extra: [String: String] = [:]
+    ) async throws -> PingReport {
+        try await RedisTesting.ping(
+            engine,
+            RedisTesting.payload(
+                host: server.host, port: port ?? server.port, username: username,
+                password: password, database: database, tls: tls, extra: extra))
     }
 
     @Test func defaultUserPasswordSucceeds() async throws {
@@ -69,7 +82,8 @@ struct RedisIntegrationTests {
     @Test func aclUserSucceeds() async throws {
         let report = try await ping(username: server.aclUser, password: server.aclPassword)
         #expect(report.ok, "\(report.summary)")
-        #expect(report.step("auth")?.detail?.contains("authenticated as \(server.aclUser)") == true, "\(report.summary)")
+        #expect(
+            report.step("auth")?.detail?.contains("authenticated as \(server.aclUser)") == true, "\(report.summary)")
         #expect(report.step("select")?.status == .skipped)
     }
 
@@ -111,15 +125,20 @@ struct RedisIntegrationTests {
     }
 
     @Test func tlsWithTheCAVerifiesFully() async throws {
-        let report = try await ping(password: server.password, tls: true, port: server.tlsPort, extra: ["sslRootCert": try server.pem(server.caFile)])
+        let report = try await ping(
+            password: server.password, tls: true, port: server.tlsPort,
+            extra: ["sslRootCert": try server.pem(server.caFile)])
         #expect(report.ok, "\(report.summary)")
         #expect(report.step("tls")?.detail?.contains("certificate verified") == true, "\(report.summary)")
     }
 
     @Test func tlsWithTheWrongCAIsTLS() async throws {
-        let report = try await ping(password: server.password, tls: true, port: server.tlsPort, extra: ["sslRootCert": try server.pem(server.otherCAFile)])
+        let report = try await ping(
+            password: server.password, tls: true, port: server.tlsPort,
+            extra: ["sslRootCert": try server.pem(server.otherCAFile)])
         #expect(report.category == .tls, "\(report.summary)")
-        let unverified = try await ping(password: server.password, tls: true, port: server.tlsPort, extra: ["sslMode": "require"])
+        let unverified = try await ping(
+            password: server.password, tls: true, port: server.tlsPort, extra: ["sslMode": "require"])
         #expect(unverified.ok, "\(unverified.summary)")
     }
 
@@ -132,9 +151,11 @@ struct RedisIntegrationTests {
     /// Redis reads a ClientHello as the start of an inline command and waits for its newline: the
     /// handshake can only time out, and the report says the port may not speak TLS.
     @Test func tlsToThePlaintextPortTimesOutSayingWhy() async throws {
-        let report = try await RedisTesting.ping(engine, RedisTesting.payload(
-            host: server.host, port: server.port, password: server.password, tls: true,
-            extra: ["sslRootCert": try server.pem(server.caFile)], timeoutSeconds: 1.5))
+        let report = try await RedisTesting.ping(
+            engine,
+            RedisTesting.payload(
+                host: server.host, port: server.port, password: server.password, tls: true,
+                extra: ["sslRootCert": try server.pem(server.caFile)], timeoutSeconds: 1.5))
         #expect(report.category == .timeout, "\(report.summary)")
         #expect(report.step("tls")?.status == .failed)
         #expect(report.hint?.contains("may not be a TLS port") == true, "\(report.summary) hint: \(report.hint ?? "")")
@@ -147,12 +168,18 @@ struct RedisIntegrationTests {
             #expect(report.ok)
             durations.append(report.durationMs)
         }
-        print("redis ping (plaintext, HELLO+SELECT+PING) ms: \(durations.map { String(format: "%.1f", $0) }.joined(separator: " "))")
+        print(
+            "redis ping (plaintext, HELLO+SELECT+PING) ms: \(durations.map { String(format: "%.1f", $0) }.joined(separator: " "))"
+        )
         var tlsDurations: [Double] = []
         for _ in 0..<5 {
-            let report = try await ping(password: server.password, tls: true, port: server.tlsPort, extra: ["sslRootCert": try server.pem(server.caFile)])
+            let report = try await ping(
+                password: server.password, tls: true, port: server.tlsPort,
+                extra: ["sslRootCert": try server.pem(server.caFile)])
             tlsDurations.append(report.durationMs)
         }
-        print("redis ping (TLS verify-full) ms: \(tlsDurations.map { String(format: "%.1f", $0) }.joined(separator: " "))")
+        print(
+            "redis ping (TLS verify-full) ms: \(tlsDurations.map { String(format: "%.1f", $0) }.joined(separator: " "))"
+        )
     }
 }

@@ -30,7 +30,8 @@ struct RedisScriptedPeerTests {
     @Test func redis5FallsBackToAuthAndReadsInfo() async throws {
         let peer = try await ScriptedRedisPeer(respond: Self.redis5(password: "Old-Redis-Pass-5"))
         defer { Task { await peer.shutdown() } }
-        let report = try await RedisTesting.ping(engine, RedisTesting.payload(port: peer.port, password: "Old-Redis-Pass-5", database: 2))
+        let report = try await RedisTesting.ping(
+            engine, RedisTesting.payload(port: peer.port, password: "Old-Redis-Pass-5", database: 2))
         #expect(report.ok, "\(report.summary)")
         #expect(report.step("auth")?.detail?.contains("Redis before 6") == true, "\(report.summary)")
         #expect(report.step("ping")?.detail == "PONG from Redis 5.0.14 (standalone), RESP2", "\(report.summary)")
@@ -41,7 +42,8 @@ struct RedisScriptedPeerTests {
     @Test func redis5WrongPasswordIsAuth() async throws {
         let peer = try await ScriptedRedisPeer(respond: Self.redis5(password: "Old-Redis-Pass-5"))
         defer { Task { await peer.shutdown() } }
-        let report = try await RedisTesting.ping(engine, RedisTesting.payload(port: peer.port, password: "Not-The-Password-7"))
+        let report = try await RedisTesting.ping(
+            engine, RedisTesting.payload(port: peer.port, password: "Not-The-Password-7"))
         #expect(report.category == .auth, "\(report.summary)")
         #expect(report.message?.contains("invalid password") == true)
     }
@@ -49,7 +51,8 @@ struct RedisScriptedPeerTests {
     @Test func redis5WithoutPasswordSetWarns() async throws {
         let peer = try await ScriptedRedisPeer(respond: Self.redis5(password: nil))
         defer { Task { await peer.shutdown() } }
-        let report = try await RedisTesting.ping(engine, RedisTesting.payload(port: peer.port, password: "Unneeded-Pass-1"))
+        let report = try await RedisTesting.ping(
+            engine, RedisTesting.payload(port: peer.port, password: "Unneeded-Pass-1"))
         #expect(report.ok, "\(report.summary)")
         #expect(report.step("auth")?.status == .warning)
     }
@@ -57,7 +60,8 @@ struct RedisScriptedPeerTests {
     @Test func loadingIsServerUnavailable() async throws {
         let peer = try await ScriptedRedisPeer { _ in "-LOADING Redis is loading the dataset in memory\r\n" }
         defer { Task { await peer.shutdown() } }
-        let report = try await RedisTesting.ping(engine, RedisTesting.payload(port: peer.port, password: "Loading-Pass-1"))
+        let report = try await RedisTesting.ping(
+            engine, RedisTesting.payload(port: peer.port, password: "Loading-Pass-1"))
         #expect(report.category == .serverUnavailable, "\(report.summary)")
         #expect(report.transient == true)
     }
@@ -93,11 +97,14 @@ struct RedisHostilePeerTests {
     let engine = RedisTesting.engine(timeout: .seconds(3))
     static let password = "Hostile-Redis-Pass-1"
 
-    func ping(_ behaviour: HostilePeer.Behaviour, timeout: Double = 1.5, tls: Bool? = nil) async throws -> (PingReport, Duration) {
+    func ping(_ behaviour: HostilePeer.Behaviour, timeout: Double = 1.5, tls: Bool? = nil) async throws -> (
+        PingReport, Duration
+    ) {
         let peer = try await HostilePeer(behaviour)
         defer { Task { await peer.shutdown() } }
         let start = ContinuousClock.now
-        let report = try await RedisTesting.ping(engine, RedisTesting.payload(port: peer.port, password: Self.password, tls: tls, timeoutSeconds: timeout))
+        let report = try await RedisTesting.ping(
+            engine, RedisTesting.payload(port: peer.port, password: Self.password, tls: tls, timeoutSeconds: timeout))
         let elapsed = ContinuousClock.now - start
         #expect(elapsed < .milliseconds(2500), "ended after \(elapsed)")
         #expect(!String(decoding: try JSONEncoder().encode(report), as: UTF8.self).contains(Self.password))
@@ -111,7 +118,8 @@ struct RedisHostilePeerTests {
     }
 
     @Test func dripOfAPartialReplyTimesOut() async throws {
-        let (report, _) = try await ping(.drip(bytes: Array("%7\r\n$6\r\nserver\r\n$5\r\nredis\r\n".utf8), interval: .milliseconds(200)))
+        let (report, _) = try await ping(
+            .drip(bytes: Array("%7\r\n$6\r\nserver\r\n$5\r\nredis\r\n".utf8), interval: .milliseconds(200)))
         #expect(report.category == .timeout, "\(report.summary)")
     }
 
@@ -142,7 +150,8 @@ struct RedisHostilePeerTests {
     }
 
     @Test func httpServerIsNamed() async throws {
-        let (report, _) = try await ping(.closeAfter(bytes: Array("HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n".utf8)))
+        let (report, _) = try await ping(
+            .closeAfter(bytes: Array("HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n".utf8)))
         #expect(report.category == .protocolMismatch, "\(report.summary)")
         #expect(report.message?.contains("HTTP") == true)
     }
@@ -164,7 +173,8 @@ struct RedisHostilePeerTests {
     }
 
     @Test func closedPortIsRefused() async throws {
-        let report = try await RedisTesting.ping(engine, RedisTesting.payload(port: closedPort(), password: Self.password))
+        let report = try await RedisTesting.ping(
+            engine, RedisTesting.payload(port: closedPort(), password: Self.password))
         #expect(report.category == .refused)
     }
 }

@@ -20,7 +20,8 @@ enum RedisTesting {
         if let database { config["database"] = String(database) }
         if let tls { config["tls"] = tls ? "true" : "false" }
         for (key, value) in extra { config[key] = value }
-        return ConnectorPayload(type: .redis, sharedConfig: SharedConfig(strings: config), timeoutSeconds: timeoutSeconds)
+        return ConnectorPayload(
+            type: .redis, sharedConfig: SharedConfig(strings: config), timeoutSeconds: timeoutSeconds)
     }
 
     /// Pings and checks that no password leaked into the report.
@@ -33,4 +34,3 @@ enum RedisTesting {
         return report
     }
 }
-

@@ -1,8 +1,9 @@
 import Crypto
 import Foundation
 import NIOSSH
-@testable import PreflightSSH
 import Testing
+
+@testable import PreflightSSH
 
 @Suite struct SSHKeyTests {
     @Test func parsesAnUnencryptedEd25519KeyFile() throws {
@@ -20,7 +21,9 @@ import Testing
     }
 
     @Test func refusesRSAWithAClearMessage() {
-        #expect(throws: SSHKeyFileError(message: "RSA keys are not supported; use an Ed25519 key (ssh-keygen -t ed25519)")) {
+        #expect(
+            throws: SSHKeyFileError(message: "RSA keys are not supported; use an Ed25519 key (ssh-keygen -t ed25519)")
+        ) {
             try OpenSSHPrivateKeyFile.parse(TestKeyFiles.rsa)
         }
     }

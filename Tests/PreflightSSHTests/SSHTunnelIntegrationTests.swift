@@ -3,10 +3,11 @@ import NIOSSH
 import PreflightCore
 import PreflightEngine
 import PreflightNetwork
-@testable import PreflightSSH
 import PreflightTestSupport
 import Synchronization
 import Testing
+
+@testable import PreflightSSH
 
 /// The OpenSSH bastions that scripts/servers/sshd.sh starts.
 struct SSHTestServer: Sendable {
@@ -23,19 +24,25 @@ struct SSHTestServer: Sendable {
     static func fromEnvironment() -> SSHTestServer? {
         let env = TestEnvironment.value
         guard let host = env("PREFLIGHT_TEST_SSH_HOST"), let port = env("PREFLIGHT_TEST_SSH_PORT").flatMap({ Int($0) }),
-              let noForwarding = env("PREFLIGHT_TEST_SSH_NOFWD_PORT").flatMap({ Int($0) }), let user = env("PREFLIGHT_TEST_SSH_USER"),
-              let keyFile = env("PREFLIGHT_TEST_SSH_KEY_FILE"), let ecdsa = env("PREFLIGHT_TEST_SSH_ECDSA_KEY_FILE"),
-              let rsa = env("PREFLIGHT_TEST_SSH_RSA_KEY_FILE"), let authorized = env("PREFLIGHT_TEST_SSH_AUTHORIZED_KEYS"),
-              let fingerprint = env("PREFLIGHT_TEST_SSH_HOST_FINGERPRINT")
+            let noForwarding = env("PREFLIGHT_TEST_SSH_NOFWD_PORT").flatMap({ Int($0) }),
+            let user = env("PREFLIGHT_TEST_SSH_USER"),
+            let keyFile = env("PREFLIGHT_TEST_SSH_KEY_FILE"), let ecdsa = env("PREFLIGHT_TEST_SSH_ECDSA_KEY_FILE"),
+            let rsa = env("PREFLIGHT_TEST_SSH_RSA_KEY_FILE"),
+            let authorized = env("PREFLIGHT_TEST_SSH_AUTHORIZED_KEYS"),
+            let fingerprint = env("PREFLIGHT_TEST_SSH_HOST_FINGERPRINT")
         else { return nil }
-        return SSHTestServer(host: host, port: port, noForwardingPort: noForwarding, user: user, keyFile: keyFile,
+        return SSHTestServer(
+            host: host, port: port, noForwardingPort: noForwarding, user: user, keyFile: keyFile,
             ecdsaKeyFile: ecdsa, rsaKeyFile: rsa, authorizedKeys: authorized, hostFingerprint: fingerprint)
     }
 }
 
 /// Pings of the real PostgreSQL through a real OpenSSH bastion.
-@Suite(.enabled(if: (SSHTestServer.fromEnvironment() != nil && TestEnvironment.postgres() != nil) || TestEnvironment.requireIntegration,
-    "needs scripts/test-servers.sh (sshd and PostgreSQL)"))
+@Suite(
+    .enabled(
+        if: (SSHTestServer.fromEnvironment() != nil && TestEnvironment.postgres() != nil)
+            || TestEnvironment.requireIntegration,
+        "needs scripts/test-servers.sh (sshd and PostgreSQL)"))
 struct SSHTunnelIntegrationTests {
     let ssh: SSHTestServer
     let pg: PostgresTestServer
@@ -46,18 +53,28 @@ struct SSHTunnelIntegrationTests {
         pg = try #require(TestEnvironment.postgres(), "PREFLIGHT_TEST_PG_* not set")
     }
 
-    func spec(port: Int? = nil, user: String? = nil, keyFile: String? = nil, key: NIOSSHPrivateKey? = nil,
-              authorizedKey: String = "ssh-ed25519 AAAA... test", pinned: String? = nil) throws -> SSHTunnelSpec {
-        let privateKey = try key ?? OpenSSHPrivateKeyFile.parse(try String(contentsOfFile: keyFile ?? ssh.keyFile, encoding: .utf8))
-        return SSHTunnelSpec(host: ssh.host, port: port ?? ssh.port, username: user ?? ssh.user, privateKey: privateKey,
-            authorizedKey: authorizedKey, pinnedHostKey: pinned, label: "test tunnel", acceptHostKeyHint: "POST /ssh-tunnels/ID/trust-host-key")
+    func spec(
+        port: Int? = nil, user: String? = nil, keyFile: String? = nil, key: NIOSSHPrivateKey? = nil,
+        authorizedKey: String = "ssh-ed25519 AAAA... test", pinned: String? = nil
+    ) throws -> SSHTunnelSpec {
+        let privateKey =
+            try key ?? OpenSSHPrivateKeyFile.parse(try String(contentsOfFile: keyFile ?? ssh.keyFile, encoding: .utf8))
+        return SSHTunnelSpec(
+            host: ssh.host, port: port ?? ssh.port, username: user ?? ssh.user, privateKey: privateKey,
+            authorizedKey: authorizedKey, pinnedHostKey: pinned, label: "test tunnel",
+            acceptHostKeyHint: "POST /ssh-tunnels/ID/trust-host-key")
     }
 
-    func payload(host: String? = nil, port: Int? = nil, sslMode: String = "disable", ca: Bool = false) throws -> ConnectorPayload {
-        var config = ["host": host ?? pg.host, "port": String(port ?? pg.port), "user": pg.scramUser,
-                      "password": pg.scramPassword, "sslMode": sslMode]
+    func payload(host: String? = nil, port: Int? = nil, sslMode: String = "disable", ca: Bool = false) throws
+        -> ConnectorPayload
+    {
+        var config = [
+            "host": host ?? pg.host, "port": String(port ?? pg.port), "user": pg.scramUser,
+            "password": pg.scramPassword, "sslMode": sslMode,
+        ]
         if ca { config["sslRootCert"] = try pg.caPEM() }
-        return ConnectorPayload(type: .postgresql, sharedConfig: SharedConfig(strings: config),
+        return ConnectorPayload(
+            type: .postgresql, sharedConfig: SharedConfig(strings: config),
             sshTunnelUUID: UUID(), timeoutSeconds: 8)
     }
 
@@ -85,7 +102,8 @@ struct SSHTunnelIntegrationTests {
     }
 
     @Test func ecdsaKeysWork() async throws {
-        let report = try await engine.ping(payload(), tunnel: SSHTunnelOpener(spec: try spec(keyFile: ssh.ecdsaKeyFile)))
+        let report = try await engine.ping(
+            payload(), tunnel: SSHTunnelOpener(spec: try spec(keyFile: ssh.ecdsaKeyFile)))
         #expect(report.ok, "\(report.message ?? "")")
     }
 
@@ -102,7 +120,8 @@ struct SSHTunnelIntegrationTests {
     }
 
     @Test func wrongUserIsRejected() async throws {
-        let report = try await engine.ping(payload(), tunnel: SSHTunnelOpener(spec: try spec(user: "no_such_user_here")))
+        let report = try await engine.ping(
+            payload(), tunnel: SSHTunnelOpener(spec: try spec(user: "no_such_user_here")))
         #expect(report.category == .ssh)
         #expect(report.message?.contains("no_such_user_here") == true)
     }
@@ -133,7 +152,8 @@ struct SSHTunnelIntegrationTests {
     }
 
     @Test func forwardingDisabledIsExplained() async throws {
-        let report = try await engine.ping(payload(), tunnel: SSHTunnelOpener(spec: try spec(port: ssh.noForwardingPort)))
+        let report = try await engine.ping(
+            payload(), tunnel: SSHTunnelOpener(spec: try spec(port: ssh.noForwardingPort)))
         #expect(report.category == .ssh)
         #expect(report.message?.contains("administratively prohibited") == true, "\(report.message ?? "")")
         #expect(report.hint?.contains("AllowTcpForwarding") == true)
@@ -149,20 +169,24 @@ struct SSHTunnelIntegrationTests {
     @Test func mysqlAndMongoDBGoThroughTheBastionToo() async throws {
         let env = TestEnvironment.value
         let mysqlPort = try #require(env("PREFLIGHT_TEST_MYSQL_PORT"))
-        let mysql = ConnectorPayload(type: .mysql, sharedConfig: SharedConfig(strings: [
-            "host": "127.0.0.1", "port": mysqlPort, "user": try #require(env("PREFLIGHT_TEST_MYSQL_NATIVE_USER")),
-            "password": try #require(env("PREFLIGHT_TEST_MYSQL_NATIVE_PASSWORD")),
-        ]), sshTunnelUUID: UUID(), timeoutSeconds: 8)
+        let mysql = ConnectorPayload(
+            type: .mysql,
+            sharedConfig: SharedConfig(strings: [
+                "host": "127.0.0.1", "port": mysqlPort, "user": try #require(env("PREFLIGHT_TEST_MYSQL_NATIVE_USER")),
+                "password": try #require(env("PREFLIGHT_TEST_MYSQL_NATIVE_PASSWORD")),
+            ]), sshTunnelUUID: UUID(), timeoutSeconds: 8)
         let viaBastion = try await engine.ping(mysql, tunnel: SSHTunnelOpener(spec: try spec()))
         #expect(viaBastion.ok, "\(viaBastion.message ?? "")")
         #expect(viaBastion.steps.contains { $0.name == "ssh_channel" && $0.status == .passed })
 
         let mongoPort = try #require(env("PREFLIGHT_TEST_MONGO_PORT"))
-        let mongo = ConnectorPayload(type: .mongodb, sharedConfig: SharedConfig(strings: [
-            "host": "mongodb://127.0.0.1:\(mongoPort)/?authSource=admin&directConnection=true",
-            "user": try #require(env("PREFLIGHT_TEST_MONGO_SHA256_USER")),
-            "password": try #require(env("PREFLIGHT_TEST_MONGO_SHA256_PASSWORD")),
-        ]), sshTunnelUUID: UUID(), timeoutSeconds: 8)
+        let mongo = ConnectorPayload(
+            type: .mongodb,
+            sharedConfig: SharedConfig(strings: [
+                "host": "mongodb://127.0.0.1:\(mongoPort)/?authSource=admin&directConnection=true",
+                "user": try #require(env("PREFLIGHT_TEST_MONGO_SHA256_USER")),
+                "password": try #require(env("PREFLIGHT_TEST_MONGO_SHA256_PASSWORD")),
+            ]), sshTunnelUUID: UUID(), timeoutSeconds: 8)
         let mongoReport = try await engine.ping(mongo, tunnel: SSHTunnelOpener(spec: try spec()))
         #expect(mongoReport.ok, "\(mongoReport.message ?? "")")
         #expect(mongoReport.steps.contains { $0.name == "ssh_channel" && $0.status == .passed })

@@ -3,10 +3,11 @@ import HTTPTypes
 import HummingbirdTesting
 import OpenAPIRuntime
 import PreflightCore
-@testable import PreflightServer
 import PreflightStore
 import PreflightTestSupport
 import Testing
+
+@testable import PreflightServer
 
 @Suite("Authentication")
 struct AuthenticationTests {
@@ -25,15 +26,17 @@ struct AuthenticationTests {
         }
     }
 
-    @Test("401 for keys the store does not know or cannot be keys", arguments: [
-        "Bearer arsk_" + String(repeating: "A", count: 40),  // well-formed, unknown
-        "Bearer arsk_short",
-        "Bearer sk_live_0123456789abcdef0123456789abcdef",  // not an arsk_ key
-        "Bearer ",
-        "Basic dXNlcjpwYXNz",
-        "arsk_",
-        "Token arsk_" + String(repeating: "B", count: 40),
-    ])
+    @Test(
+        "401 for keys the store does not know or cannot be keys",
+        arguments: [
+            "Bearer arsk_" + String(repeating: "A", count: 40),  // well-formed, unknown
+            "Bearer arsk_short",
+            "Bearer sk_live_0123456789abcdef0123456789abcdef",  // not an arsk_ key
+            "Bearer ",
+            "Basic dXNlcjpwYXNz",
+            "arsk_",
+            "Token arsk_" + String(repeating: "B", count: 40),
+        ])
     func wrongKeys(header: String) async throws {
         try await withTestAPI { client, _ in
             let response = try await client.ping(Self.body, headers: [.authorization: header])
@@ -56,7 +59,8 @@ struct AuthenticationTests {
     func revokedKey() async throws {
         try await withTestAPI { client, context in
             let keys = try await context.store.keys(for: context.company.uuid)
-            let revoked = try await context.store.revokeKey(uuid: try #require(keys.first).uuid, companyUUID: context.company.uuid)
+            let revoked = try await context.store.revokeKey(
+                uuid: try #require(keys.first).uuid, companyUUID: context.company.uuid)
             #expect(revoked)
             let response = try await client.ping(Self.body, headers: context.auth)
             #expect(response.status == .unauthorized)
@@ -80,7 +84,9 @@ struct AuthenticationTests {
         let key = try await store.issueKey(for: company.uuid).secret
         let middleware = AuthenticationMiddleware(store: store, publicOperations: [], logger: .init(label: "test"))
         let seen = try await middleware.intercept(
-            HTTPRequest(method: .post, scheme: nil, authority: nil, path: "/connectors/ping", headerFields: [.authorization: "Bearer \(key)"]),
+            HTTPRequest(
+                method: .post, scheme: nil, authority: nil, path: "/connectors/ping",
+                headerFields: [.authorization: "Bearer \(key)"]),
             body: nil, metadata: .init(), operationID: "pingConnector"
         ) { _, _, _ in
             let current = AuthenticatedCompany.current
@@ -106,7 +112,8 @@ struct AuthenticationTests {
     func keyNeverLogged() async throws {
         try await withTestAPI { client, context in
             _ = try await client.ping(#"{"type":"oracle"}"#, headers: context.auth)
-            _ = try await client.ping(#"{"type":"oracle"}"#, headers: [.authorization: "Bearer arsk_\(String(repeating: "Z", count: 40))"])
+            _ = try await client.ping(
+                #"{"type":"oracle"}"#, headers: [.authorization: "Bearer arsk_\(String(repeating: "Z", count: 40))"])
             let lines = context.logs.lines
             #expect(lines.contains { $0.contains("http.status=200") })
             #expect(!lines.contains { $0.contains(context.key) })

@@ -1,8 +1,9 @@
 import Foundation
 import HTTPTypes
 import HummingbirdTesting
-@testable import PreflightServer
 import Testing
+
+@testable import PreflightServer
 
 @Suite("Operations endpoints and routing")
 struct OperationsTests {
@@ -95,13 +96,18 @@ struct OperationsTests {
         var current: String?
         var inPaths = false
         for line in document.split(separator: "\n", omittingEmptySubsequences: false) {
-            if line == "paths:" { inPaths = true; continue }
+            if line == "paths:" {
+                inPaths = true
+                continue
+            }
             if inPaths, let first = line.first, first != " " { break }
             guard inPaths else { continue }
             if line.hasPrefix("  /"), line.hasSuffix(":"), !line.hasPrefix("   ") {
                 current = String(line.dropFirst(2).dropLast())
                 paths[current!] = []
-            } else if let current, line.hasPrefix("    "), !line.hasPrefix("     "), line.hasSuffix(":"), line != "    parameters:" {
+            } else if let current, line.hasPrefix("    "), !line.hasPrefix("     "), line.hasSuffix(":"),
+                line != "    parameters:"
+            {
                 paths[current]?.append(line.trimmingCharacters(in: .whitespaces).dropLast().uppercased())
             }
         }

@@ -4,9 +4,10 @@ import HummingbirdTesting
 import PreflightCore
 import PreflightEngine
 import PreflightNetwork
-@testable import PreflightServer
 import PreflightTestSupport
 import Testing
+
+@testable import PreflightServer
 
 @Suite("POST /connectors/ping: answers")
 struct PingTests {
@@ -39,7 +40,8 @@ struct PingTests {
     @Test("a known type that cannot be probed yet: 200 with category unsupported")
     func unsupported() async throws {
         try await withTestAPI { client, context in
-            let body = #"{"type": "mssql", "sharedConfig": {"host": "db.example.test", "username": "u", "password": "\#(Self.planted)"}}"#
+            let body =
+                #"{"type": "mssql", "sharedConfig": {"host": "db.example.test", "username": "u", "password": "\#(Self.planted)"}}"#
             let response = try await client.ping(body, headers: context.auth)
             #expect(response.status == .ok)
             let wire = try response.wire()
@@ -51,7 +53,8 @@ struct PingTests {
     @Test("?verbose=true on a failure answers the same failure")
     func verboseFailure() async throws {
         try await withTestAPI { client, context in
-            let response = try await client.ping(Self.postgres(port: closedPort()), headers: context.auth, query: "?verbose=true")
+            let response = try await client.ping(
+                Self.postgres(port: closedPort()), headers: context.auth, query: "?verbose=true")
             #expect(response.status == .ok)
             let wire = try response.wire()
             #expect(wire.report?.category == .refused)
@@ -114,11 +117,13 @@ struct PingTests {
     @Test("a Terraform-style payload with every unused key an empty string is tolerated")
     func terraformStyle() async throws {
         try await withTestAPI { client, context in
-            let keys = ["snapshotHost", "snapshotPort", "endpoint", "username", "tlsMode", "awsRegion", "awsAccessKeyID",
-                        "awsSecretAccessKey", "awsRoleARN", "awsExternalID", "streamsArn", "projectID", "location",
-                        "credentialsData", "accountIdentifier", "accountURL", "virtualDWH", "privateKey", "httpPath",
-                        "personalAccessToken", "clientID", "clientSecret", "volume", "token", "bucketARN", "region",
-                        "provider", "uri", "credential", "authURI", "scope", "warehouse", "prefix", "database", "tls"]
+            let keys = [
+                "snapshotHost", "snapshotPort", "endpoint", "username", "tlsMode", "awsRegion", "awsAccessKeyID",
+                "awsSecretAccessKey", "awsRoleARN", "awsExternalID", "streamsArn", "projectID", "location",
+                "credentialsData", "accountIdentifier", "accountURL", "virtualDWH", "privateKey", "httpPath",
+                "personalAccessToken", "clientID", "clientSecret", "volume", "token", "bucketARN", "region",
+                "provider", "uri", "credential", "authURI", "scope", "warehouse", "prefix", "database", "tls",
+            ]
             let empties = keys.map { "\"\($0)\": \"\"" }.joined(separator: ", ")
             let body = #"""
                 {"type": "postgresql", "dataPlaneName": "", "sshTunnelUUID": "", "defaultDatabase": "", "label": "",
@@ -134,8 +139,11 @@ struct PingTests {
     @Test("any Content-Type and any Accept header are tolerated")
     func lenientHeaders() async throws {
         try await withTestAPI { client, context in
-            for contentType in ["application/x-www-form-urlencoded", "text/plain", nil, "application/json; charset=utf-8"] {
-                let response = try await client.ping(#"{"type": "oracle"}"#, headers: context.auth, contentType: contentType)
+            for contentType in [
+                "application/x-www-form-urlencoded", "text/plain", nil, "application/json; charset=utf-8",
+            ] {
+                let response = try await client.ping(
+                    #"{"type": "oracle"}"#, headers: context.auth, contentType: contentType)
                 #expect(response.status == .ok, "\(contentType ?? "none"): \(response.text)")
             }
             var headers = context.auth
@@ -240,7 +248,8 @@ struct PingTests {
         try await withTestAPI(maxInFlight: 1) { client, context in
             let peer = try await HostilePeer(.silent)
             let slow = Task {
-                try await client.ping(Self.postgres(port: peer.port, extra: #", "timeoutSeconds": 2"#), headers: context.auth)
+                try await client.ping(
+                    Self.postgres(port: peer.port, extra: #", "timeoutSeconds": 2"#), headers: context.auth)
             }
             #expect(await eventually(within: .seconds(3)) { context.engine.pingsInFlight == 1 })
             let second = try await client.ping(#"{"type": "oracle"}"#, headers: context.auth)
@@ -282,8 +291,11 @@ struct PingTests {
             hint: "set wal_level", durationMs: 12.5, dataPlane: "local",
             target: PingTarget(host: "db", port: 5432, addresses: ["10.0.0.1"], connectedAddress: "10.0.0.1"),
             steps: [PingStep(name: "connect", status: .passed, durationMs: 1, detail: "ok", hint: nil)],
-            checks: [ReadinessCheck(name: "wal_level", status: .failed, observed: "replica", required: "logical",
-                                    detail: nil, fix: "ALTER SYSTEM SET wal_level = logical", restartRequired: true)])
+            checks: [
+                ReadinessCheck(
+                    name: "wal_level", status: .failed, observed: "replica", required: "logical",
+                    detail: nil, fix: "ALTER SYSTEM SET wal_level = logical", restartRequired: true)
+            ])
         let wire = try JSONEncoder().encode(Components.Schemas.PingReport(report, redactor: Redactor(secrets: [])))
         #expect(try JSONDecoder().decode(PingReport.self, from: wire) == report)
     }

@@ -3,9 +3,10 @@ import HTTPTypes
 import HummingbirdTesting
 import OpenAPIRuntime
 import PreflightCore
-@testable import PreflightServer
 import PreflightTestSupport
 import Testing
+
+@testable import PreflightServer
 
 @Suite("POST /connectors/ping: requests that cannot be attempted")
 struct PingValidationTests {
@@ -22,29 +23,47 @@ struct PingValidationTests {
         .init(name: "empty body", body: "", mentions: ["empty"]),
         .init(name: "an array", body: "[1, 2]", mentions: ["JSON object", "an array"]),
         .init(name: "a string", body: #""postgresql""#, mentions: ["JSON object"]),
-        .init(name: "missing type", body: #"{"sharedConfig": {}}"#,
-              mentions: ["type is required", "supported types", "postgresql", "snowflake", "mysql"]),
+        .init(
+            name: "missing type", body: #"{"sharedConfig": {}}"#,
+            mentions: ["type is required", "supported types", "postgresql", "snowflake", "mysql"]),
         .init(name: "null type", body: #"{"type": null}"#, mentions: ["type is required"]),
         .init(name: "type not a string", body: #"{"type": 5}"#, mentions: ["type must be a string"]),
-        .init(name: "unknown type", body: #"{"type": "oracle-db"}"#, mentions: ["unknown connector type", "oracle-db", "supported types", "postgresql"]),
-        .init(name: "sharedConfig not an object", body: #"{"type": "postgresql", "sharedConfig": "host=db"}"#,
-              mentions: ["sharedConfig must be an object"]),
-        .init(name: "sharedConfig an array", body: #"{"type": "postgresql", "sharedConfig": []}"#,
-              mentions: ["sharedConfig must be an object"]),
-        .init(name: "port abc", body: #"{"type": "postgresql", "sharedConfig": {"host": "db.example.com", "port": "abc"}}"#,
-              mentions: ["sharedConfig.port"]),
-        .init(name: "port 70000", body: #"{"type": "postgresql", "sharedConfig": {"host": "db.example.com", "port": 70000}}"#,
-              mentions: ["sharedConfig.port", "65535"]),
-        .init(name: "missing host for postgresql", body: #"{"type": "postgresql", "sharedConfig": {"port": 5432, "user": "u"}}"#,
-              mentions: ["sharedConfig.host", "required"]),
-        .init(name: "unknown dataPlaneName", body: #"{"type": "postgresql", "dataPlaneName": "eu-west-9", "sharedConfig": {"host": "db", "user": "u"}}"#,
-              mentions: ["dataPlaneName", "eu-west-9"]),
-        .init(name: "bad sshTunnelUUID", body: #"{"type": "postgresql", "sshTunnelUUID": "tunnel-1", "sharedConfig": {"host": "db", "user": "u"}}"#,
-              mentions: ["sshTunnelUUID", "UUID"]),
-        .init(name: "label not a string", body: #"{"type": "postgresql", "label": 12, "sharedConfig": {"host": "db", "user": "u"}}"#,
-              mentions: ["label must be a string"]),
-        .init(name: "negative timeoutSeconds", body: #"{"type": "oracle", "timeoutSeconds": -1}"#,
-              mentions: ["timeoutSeconds"]),
+        .init(
+            name: "unknown type", body: #"{"type": "oracle-db"}"#,
+            mentions: ["unknown connector type", "oracle-db", "supported types", "postgresql"]),
+        .init(
+            name: "sharedConfig not an object", body: #"{"type": "postgresql", "sharedConfig": "host=db"}"#,
+            mentions: ["sharedConfig must be an object"]),
+        .init(
+            name: "sharedConfig an array", body: #"{"type": "postgresql", "sharedConfig": []}"#,
+            mentions: ["sharedConfig must be an object"]),
+        .init(
+            name: "port abc",
+            body: #"{"type": "postgresql", "sharedConfig": {"host": "db.example.com", "port": "abc"}}"#,
+            mentions: ["sharedConfig.port"]),
+        .init(
+            name: "port 70000",
+            body: #"{"type": "postgresql", "sharedConfig": {"host": "db.example.com", "port": 70000}}"#,
+            mentions: ["sharedConfig.port", "65535"]),
+        .init(
+            name: "missing host for postgresql",
+            body: #"{"type": "postgresql", "sharedConfig": {"port": 5432, "user": "u"}}"#,
+            mentions: ["sharedConfig.host", "required"]),
+        .init(
+            name: "unknown dataPlaneName",
+            body: #"{"type": "postgresql", "dataPlaneName": "eu-west-9", "sharedConfig": {"host": "db", "user": "u"}}"#,
+            mentions: ["dataPlaneName", "eu-west-9"]),
+        .init(
+            name: "bad sshTunnelUUID",
+            body: #"{"type": "postgresql", "sshTunnelUUID": "tunnel-1", "sharedConfig": {"host": "db", "user": "u"}}"#,
+            mentions: ["sshTunnelUUID", "UUID"]),
+        .init(
+            name: "label not a string",
+            body: #"{"type": "postgresql", "label": 12, "sharedConfig": {"host": "db", "user": "u"}}"#,
+            mentions: ["label must be a string"]),
+        .init(
+            name: "negative timeoutSeconds", body: #"{"type": "oracle", "timeoutSeconds": -1}"#,
+            mentions: ["timeoutSeconds"]),
     ]
 
     @Test("400 with a message naming the problem", arguments: cases)
@@ -68,7 +87,10 @@ struct PingValidationTests {
             #expect(response.status == .badRequest, "\(response.text)")
             #expect(response.jsonKeys == ["error"])
             #expect(response.errorMessage?.contains("verbose") == true, "\(response.text)")
-            for query in ["?verbose=1", "?verbose", "?verbose=TRUE", "?verbose=no", "?other=x&verbose=false", "?verbose=true&verbose=false"] {
+            for query in [
+                "?verbose=1", "?verbose", "?verbose=TRUE", "?verbose=no", "?other=x&verbose=false",
+                "?verbose=true&verbose=false",
+            ] {
                 let accepted = try await client.ping(#"{"type": "oracle"}"#, headers: context.auth, query: query)
                 #expect(accepted.status == .ok, "\(query): \(accepted.text)")
             }
@@ -85,7 +107,8 @@ struct PingValidationTests {
             init?(intValue: Int) { nil }
         }
         let mismatch = DecodingError.typeMismatch(
-            String.self, .init(codingPath: [Key("sharedConfig"), Key("host")], debugDescription: "secret-looking value"))
+            String.self,
+            .init(codingPath: [Key("sharedConfig"), Key("host")], debugDescription: "secret-looking value"))
         #expect(ErrorTranslator.describe(mismatch) == "sharedConfig.host must be a string")
         let missing = DecodingError.keyNotFound(Key("type"), .init(codingPath: [], debugDescription: ""))
         #expect(ErrorTranslator.describe(missing) == "type is required")

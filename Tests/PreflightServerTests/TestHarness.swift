@@ -6,9 +6,10 @@ import Logging
 import PreflightCore
 import PreflightEngine
 import PreflightNetwork
-@testable import PreflightServer
 import PreflightStore
 import Synchronization
+
+@testable import PreflightServer
 
 /// Everything a test needs about the API it talks to.
 struct TestContext: Sendable {
@@ -41,7 +42,8 @@ func withTestAPI<T: Sendable>(
         let company = try await store.createCompany(name: "Acme Data")
         let key = try await store.issueKey(for: company.uuid).secret
         let engine = PingEngine(
-            configuration: EngineConfiguration(planeName: "local", defaultTimeout: defaultTimeout, maxInFlight: maxInFlight),
+            configuration: EngineConfiguration(
+                planeName: "local", defaultTimeout: defaultTimeout, maxInFlight: maxInFlight),
             logger: logger, factories: factories)
         let sealer = SecretSealer(MasterKey.generate())
         let app = buildApplication(configuration: server, engine: engine, store: store, sealer: sealer, logger: logger)
@@ -78,7 +80,9 @@ extension TestResponse {
 
     /// The `error` of an `{"error": "..."}` body (nil when the body is not one).
     var errorMessage: String? {
-        guard let object = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any] else { return nil }
+        guard let object = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any] else {
+            return nil
+        }
         return object["error"] as? String
     }
 

@@ -3,11 +3,12 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import PreflightCore
-@testable import PreflightServer
 import PreflightSSH
 import PreflightStore
 import PreflightTestSupport
 import Testing
+
+@testable import PreflightServer
 
 /// A tunnel as the API returns it.
 struct WireTunnel: Decodable {
@@ -22,7 +23,9 @@ struct WireTunnel: Decodable {
 }
 
 extension TestClientProtocol {
-    func json(_ method: HTTPRequest.Method, _ uri: String, _ body: String? = nil, headers: HTTPFields) async throws -> TestResponse {
+    func json(_ method: HTTPRequest.Method, _ uri: String, _ body: String? = nil, headers: HTTPFields) async throws
+        -> TestResponse
+    {
         var headers = headers
         if body != nil { headers[.contentType] = "application/json" }
         return try await execute(uri: uri, method: method, headers: headers, body: body.map { ByteBuffer(string: $0) })
@@ -35,7 +38,8 @@ extension TestResponse {
 
 @Suite("SSH tunnels API")
 struct TunnelAPITests {
-    static let createBody = #"{"name": "bastion prod", "host": "bastion.example.test", "port": 2222, "username": "artie"}"#
+    static let createBody =
+        #"{"name": "bastion prod", "host": "bastion.example.test", "port": 2222, "username": "artie"}"#
 
     @Test func createReturnsAnEd25519PublicKeyAndKeepsThePrivateKeySealed() async throws {
         try await withTestAPI { client, context in
@@ -88,13 +92,18 @@ struct TunnelAPITests {
             #expect(try fetched.tunnel().publicKey == created.publicKey)
 
             let pinned = "SHA256:" + String(repeating: "A", count: 43)
-            let trust = try await client.json(.post, path + "/trust-host-key", #"{"hostKeyFingerprint": "\#(pinned)"}"#, headers: context.auth)
+            let trust = try await client.json(
+                .post, path + "/trust-host-key", #"{"hostKeyFingerprint": "\#(pinned)"}"#, headers: context.auth)
             #expect(try trust.tunnel().hostKeyFingerprint == pinned)
-            let badTrust = try await client.json(.post, path + "/trust-host-key", #"{"hostKeyFingerprint": "MD5:aa"}"#, headers: context.auth)
+            let badTrust = try await client.json(
+                .post, path + "/trust-host-key", #"{"hostKeyFingerprint": "MD5:aa"}"#, headers: context.auth)
             #expect(badTrust.status == .badRequest)
 
             // A whole tunnel object, as Artie's clients send it; a new host clears the pinned key.
-            let update = try await client.json(.post, path, #"{"uuid": "\#(created.uuid)", "name": "renamed", "host": "other.example.test", "port": 22, "username": "artie", "publicKey": "ignored"}"#, headers: context.auth)
+            let update = try await client.json(
+                .post, path,
+                #"{"uuid": "\#(created.uuid)", "name": "renamed", "host": "other.example.test", "port": 22, "username": "artie", "publicKey": "ignored"}"#,
+                headers: context.auth)
             let updated = try update.tunnel()
             #expect(updated.name == "renamed" && updated.host == "other.example.test" && updated.port == 22)
             #expect(updated.hostKeyFingerprint == nil)
@@ -135,7 +144,8 @@ struct TunnelAPITests {
             #expect(!list.text.contains(mine.uuid))
 
             let ping = try await client.ping(
-                #"{"type": "postgresql", "sshTunnelUUID": "\#(mine.uuid)", "sharedConfig": {"host": "db", "user": "u"}}"#, headers: theirs)
+                #"{"type": "postgresql", "sshTunnelUUID": "\#(mine.uuid)", "sharedConfig": {"host": "db", "user": "u"}}"#,
+                headers: theirs)
             #expect(ping.status == .badRequest)
             #expect(ping.errorMessage?.contains("not an SSH tunnel of this company") == true, "\(ping.text)")
             // The owner still has it, untouched.
@@ -156,8 +166,11 @@ struct TunnelAPITests {
 }
 
 /// A ping through a saved tunnel, end to end: API -> store -> sealed key -> real OpenSSH -> real PostgreSQL.
-@Suite(.enabled(if: (TestEnvironment.value("PREFLIGHT_TEST_SSH_PORT") != nil && TestEnvironment.postgres() != nil) || TestEnvironment.requireIntegration,
-    "needs scripts/test-servers.sh (sshd and PostgreSQL)"), .serialized)
+@Suite(
+    .enabled(
+        if: (TestEnvironment.value("PREFLIGHT_TEST_SSH_PORT") != nil && TestEnvironment.postgres() != nil)
+            || TestEnvironment.requireIntegration,
+        "needs scripts/test-servers.sh (sshd and PostgreSQL)"), .serialized)
 struct TunnelPingAPITests {
     @Test func pingThroughASavedTunnelPinsTheHostKeyAndThenRefusesAChangedOne() async throws {
         let pg = try #require(TestEnvironment.postgres())
@@ -168,7 +181,8 @@ struct TunnelPingAPITests {
         try await withTestAPI(defaultTimeout: .seconds(10)) { client, context in
             let body = #"{"name": "test bastion", "host": "127.0.0.1", "port": \#(sshPort), "username": "\#(sshUser)"}"#
             let tunnel = try await client.json(.post, "/ssh-tunnels", body, headers: context.auth).tunnel()
-            let ping = #"{"type": "postgresql", "sshTunnelUUID": "\#(tunnel.uuid)", "sharedConfig": {"host": "\#(pg.host)", "port": \#(pg.port), "user": "\#(pg.scramUser)", "password": "\#(pg.scramPassword)", "sslMode": "disable"}}"#
+            let ping =
+                #"{"type": "postgresql", "sshTunnelUUID": "\#(tunnel.uuid)", "sharedConfig": {"host": "\#(pg.host)", "port": \#(pg.port), "user": "\#(pg.scramUser)", "password": "\#(pg.scramPassword)", "sslMode": "disable"}}"#
 
             // Before the key is on the bastion: say which key to add where.
             let refused = try await client.ping(ping, headers: context.auth).wire()
@@ -190,10 +204,14 @@ struct TunnelPingAPITests {
             #expect(!ok.text.contains(pg.scramPassword))
 
             let wrong = "SHA256:" + String(repeating: "B", count: 43)
-            _ = try await client.json(.post, "/ssh-tunnels/\(tunnel.uuid)/trust-host-key", #"{"hostKeyFingerprint": "\#(wrong)"}"#, headers: context.auth)
+            _ = try await client.json(
+                .post, "/ssh-tunnels/\(tunnel.uuid)/trust-host-key", #"{"hostKeyFingerprint": "\#(wrong)"}"#,
+                headers: context.auth)
             let changed = try await client.ping(ping, headers: context.auth).wire()
             #expect(changed.report?.category == .ssh)
-            #expect(changed.error?.contains(wrong) == true && changed.error?.contains(fingerprint) == true, "\(changed.error ?? "")")
+            #expect(
+                changed.error?.contains(wrong) == true && changed.error?.contains(fingerprint) == true,
+                "\(changed.error ?? "")")
         }
     }
 }

@@ -32,9 +32,12 @@ final class FakeSnowflake: Sendable {
     let echoTokenInQueryError: Bool
     let sessionTokenPrefix = "planted-session-token-"
 
-    private let state = Mutex<(sessions: [String: (user: String, role: String, warehouse: String?)], issued: [String], jwts: [String])>(([:], [], []))
+    private let state = Mutex<
+        (sessions: [String: (user: String, role: String, warehouse: String?)], issued: [String], jwts: [String])
+    >(([:], [], []))
 
-    init(account: String, users: [String: User], warehouses: [String: Set<String>], echoTokenInQueryError: Bool = false) {
+    init(account: String, users: [String: User], warehouses: [String: Set<String>], echoTokenInQueryError: Bool = false)
+    {
         self.account = account
         self.users = users
         self.warehouses = warehouses
@@ -65,18 +68,22 @@ final class FakeSnowflake: Sendable {
     }
 
     private func statement(_ request: ScriptedHTTPServer.Request) -> ScriptedHTTPServer.Response {
-        guard request.header("X-Snowflake-Authorization-Token-Type") == "KEYPAIR_JWT" else { return jwtInvalid("token type") }
+        guard request.header("X-Snowflake-Authorization-Token-Type") == "KEYPAIR_JWT" else {
+            return jwtInvalid("token type")
+        }
         guard let authorization = request.header("Authorization"), authorization.hasPrefix("Bearer ") else {
             return .json(401, #"{"code":"390101","message":"Authorization header not found in the request data."}"#)
         }
         let token = String(authorization.dropFirst("Bearer ".count))
         state.withLock { $0.jwts.append(token) }
         guard JWT.unverifiedHeader(token)?["alg"]?.stringValue == "RS256", let claims = JWT.unverifiedClaims(token),
-              let iss = claims["iss"]?.stringValue, let sub = claims["sub"]?.stringValue,
-              let iat = claims["iat"]?.intValue, let exp = claims["exp"]?.intValue else { return jwtInvalid("malformed") }
+            let iss = claims["iss"]?.stringValue, let sub = claims["sub"]?.stringValue,
+            let iat = claims["iat"]?.intValue, let exp = claims["exp"]?.intValue
+        else { return jwtInvalid("malformed") }
         let parts = sub.split(separator: ".", maxSplits: 1).map(String.init)
         guard parts.count == 2, parts[0] == account, let user = users.first(where: { $0.key.uppercased() == parts[1] }),
-              let key = user.value.publicKey else { return jwtInvalid("subject") }
+            let key = user.value.publicKey
+        else { return jwtInvalid("subject") }
         let expectedIssuer = "\(sub).SHA256:" + Data(SHA256.hash(data: key.derRepresentation)).base64EncodedString()
         guard iss == expectedIssuer else { return jwtInvalid("issuer") }
         guard JWT.verifyRS256(token, key: key) else { return jwtInvalid("signature") }
@@ -87,10 +94,16 @@ final class FakeSnowflake: Sendable {
         }
         let role = body["role"]?.stringValue?.uppercased() ?? user.value.defaultRole
         guard user.value.roles.contains(role) else {
-            return .json(422, #"{"code":"390186","message":"The role requested in the connection or the default role if none was requested in the connection ('\#(role)') is not granted to this user. Contact your local system administrator, or attempt to login with another role, e.g. PUBLIC."}"#)
+            return .json(
+                422,
+                #"{"code":"390186","message":"The role requested in the connection or the default role if none was requested in the connection ('\#(role)') is not granted to this user. Contact your local system administrator, or attempt to login with another role, e.g. PUBLIC."}"#
+            )
         }
         let warehouse = usableWarehouse(body["warehouse"]?.stringValue, role: role)
-        return .json(200, #"{"resultSetMetaData":{"numRows":1,"format":"jsonv2"},"data":[["\#(role)",\#(warehouse.map { "\"\($0)\"" } ?? "null"),"9.1.0"]],"code":"090001","statementStatusUrl":"/api/v2/statements/01b0?requestId=1","sqlState":"00000","message":"Statement executed successfully."}"#)
+        return .json(
+            200,
+            #"{"resultSetMetaData":{"numRows":1,"format":"jsonv2"},"data":[["\#(role)",\#(warehouse.map { "\"\($0)\"" } ?? "null"),"9.1.0"]],"code":"090001","statementStatusUrl":"/api/v2/statements/01b0?requestId=1","sqlState":"00000","message":"Statement executed successfully."}"#
+        )
     }
 
     private func usableWarehouse(_ name: String?, role: String) -> String? {
@@ -101,17 +114,22 @@ final class FakeSnowflake: Sendable {
     // MARK: Session API
 
     private func login(_ request: ScriptedHTTPServer.Request) -> ScriptedHTTPServer.Response {
-        let failed = #"{"data":null,"code":"390100","message":"Incorrect username or password was specified.","success":false}"#
+        let failed =
+            #"{"data":null,"code":"390100","message":"Incorrect username or password was specified.","success":false}"#
         guard let data = JSONValue.parse(request.body)?["data"], data["CLIENT_APP_ID"]?.stringValue != nil,
-              data["ACCOUNT_NAME"]?.stringValue?.uppercased() == account,
-              let name = data["LOGIN_NAME"]?.stringValue,
-              let user = users.first(where: { $0.key.uppercased() == name.uppercased() })?.value,
-              let password = user.password, data["PASSWORD"]?.stringValue == password else {
+            data["ACCOUNT_NAME"]?.stringValue?.uppercased() == account,
+            let name = data["LOGIN_NAME"]?.stringValue,
+            let user = users.first(where: { $0.key.uppercased() == name.uppercased() })?.value,
+            let password = user.password, data["PASSWORD"]?.stringValue == password
+        else {
             return .json(200, failed)
         }
         let role = request.query["roleName"]?.uppercased() ?? user.defaultRole
         guard user.roles.contains(role) else {
-            return .json(200, #"{"data":null,"code":"390186","message":"The role requested in the connection ('\#(role)') is not granted to this user.","success":false}"#)
+            return .json(
+                200,
+                #"{"data":null,"code":"390186","message":"The role requested in the connection ('\#(role)') is not granted to this user.","success":false}"#
+            )
         }
         let token = sessionTokenPrefix + UUID().uuidString
         let warehouse = usableWarehouse(request.query["warehouse"], role: role)
@@ -119,32 +137,48 @@ final class FakeSnowflake: Sendable {
             $0.sessions[token] = (name, role, warehouse)
             $0.issued.append(token)
         }
-        return .json(200, #"{"data":{"token":"\#(token)","masterToken":"planted-master-\#(token)","validityInSeconds":3600},"code":null,"message":null,"success":true}"#)
+        return .json(
+            200,
+            #"{"data":{"token":"\#(token)","masterToken":"planted-master-\#(token)","validityInSeconds":3600},"code":null,"message":null,"success":true}"#
+        )
     }
 
-    private func session(_ request: ScriptedHTTPServer.Request) -> (String, (user: String, role: String, warehouse: String?))? {
-        guard let header = request.header("Authorization"), header.hasPrefix("Snowflake Token=\""), header.hasSuffix("\"") else { return nil }
+    private func session(_ request: ScriptedHTTPServer.Request) -> (
+        String, (user: String, role: String, warehouse: String?)
+    )? {
+        guard let header = request.header("Authorization"), header.hasPrefix("Snowflake Token=\""),
+            header.hasSuffix("\"")
+        else { return nil }
         let token = String(header.dropFirst("Snowflake Token=\"".count).dropLast())
         return state.withLock { state in state.sessions[token].map { (token, $0) } }
     }
 
     private func query(_ request: ScriptedHTTPServer.Request) -> ScriptedHTTPServer.Response {
         guard let (token, session) = self.session(request) else {
-            return .json(200, #"{"data":null,"code":"390104","message":"Authentication token is invalid.","success":false}"#)
+            return .json(
+                200, #"{"data":null,"code":"390104","message":"Authentication token is invalid.","success":false}"#)
         }
-        guard let sql = JSONValue.parse(request.body)?["sqlText"]?.stringValue, sql.uppercased().hasPrefix("SELECT") else {
+        guard let sql = JSONValue.parse(request.body)?["sqlText"]?.stringValue, sql.uppercased().hasPrefix("SELECT")
+        else {
             return .json(200, #"{"data":null,"code":"001003","message":"SQL compilation error","success":false}"#)
         }
         if echoTokenInQueryError {
-            return .json(200, #"{"data":null,"code":"000606","message":"No active warehouse selected in the current session (session \#(token)).","success":false}"#)
+            return .json(
+                200,
+                #"{"data":null,"code":"000606","message":"No active warehouse selected in the current session (session \#(token)).","success":false}"#
+            )
         }
         let warehouse = session.warehouse.map { "\"\($0)\"" } ?? "null"
-        return .json(200, #"{"data":{"rowtype":[],"rowset":[["\#(session.role)",\#(warehouse),"9.1.0"]],"total":1},"code":null,"message":null,"success":true}"#)
+        return .json(
+            200,
+            #"{"data":{"rowtype":[],"rowset":[["\#(session.role)",\#(warehouse),"9.1.0"]],"total":1},"code":null,"message":null,"success":true}"#
+        )
     }
 
     private func logout(_ request: ScriptedHTTPServer.Request) -> ScriptedHTTPServer.Response {
         guard request.query["delete"] == "true", let (token, _) = session(request) else {
-            return .json(200, #"{"data":null,"code":"390104","message":"Authentication token is invalid.","success":false}"#)
+            return .json(
+                200, #"{"data":null,"code":"390104","message":"Authentication token is invalid.","success":false}"#)
         }
         _ = state.withLock { $0.sessions.removeValue(forKey: token) }
         return .json(200, #"{"data":null,"code":null,"message":null,"success":true}"#)

@@ -12,27 +12,32 @@ struct SnowflakeAccountTests {
         #expect(account.isOrganizationForm)
     }
 
-    @Test("legacy locators: the region and cloud stay in the host, not in the JWT account",
-          arguments: [
-              ("xy12345", "xy12345.snowflakecomputing.com"),
-              ("xy12345.us-east-2.aws", "xy12345.us-east-2.aws.snowflakecomputing.com"),
-              ("xy12345.eu-west-1", "xy12345.eu-west-1.snowflakecomputing.com"),
-              ("XY12345.east-us-2.azure", "xy12345.east-us-2.azure.snowflakecomputing.com"),
-              ("xy12345.us-east-1.privatelink", "xy12345.us-east-1.privatelink.snowflakecomputing.com"),
-          ])
+    @Test(
+        "legacy locators: the region and cloud stay in the host, not in the JWT account",
+        arguments: [
+            ("xy12345", "xy12345.snowflakecomputing.com"),
+            ("xy12345.us-east-2.aws", "xy12345.us-east-2.aws.snowflakecomputing.com"),
+            ("xy12345.eu-west-1", "xy12345.eu-west-1.snowflakecomputing.com"),
+            ("XY12345.east-us-2.azure", "xy12345.east-us-2.azure.snowflakecomputing.com"),
+            ("xy12345.us-east-1.privatelink", "xy12345.us-east-1.privatelink.snowflakecomputing.com"),
+        ])
     func locators(input: String, host: String) throws {
         let account = try SnowflakeAccount.parse(input, key: "accountIdentifier")
         #expect(account.host == host)
         #expect(account.jwtAccount == "XY12345")
     }
 
-    @Test("pasted URLs and hosts are reduced to the identifier",
-          arguments: [
-              ("https://xy12345.us-east-2.aws.snowflakecomputing.com/console#/worksheets", "xy12345.us-east-2.aws", "XY12345"),
-              ("myorg-myaccount.snowflakecomputing.com", "myorg-myaccount", "MYORG-MYACCOUNT"),
-              ("https://myorg-myaccount.snowflakecomputing.com:443", "myorg-myaccount", "MYORG-MYACCOUNT"),
-              ("  https://app.snowflake.com/myorg/myaccount/#/homepage ", "myorg-myaccount", "MYORG-MYACCOUNT"),
-          ])
+    @Test(
+        "pasted URLs and hosts are reduced to the identifier",
+        arguments: [
+            (
+                "https://xy12345.us-east-2.aws.snowflakecomputing.com/console#/worksheets", "xy12345.us-east-2.aws",
+                "XY12345"
+            ),
+            ("myorg-myaccount.snowflakecomputing.com", "myorg-myaccount", "MYORG-MYACCOUNT"),
+            ("https://myorg-myaccount.snowflakecomputing.com:443", "myorg-myaccount", "MYORG-MYACCOUNT"),
+            ("  https://app.snowflake.com/myorg/myaccount/#/homepage ", "myorg-myaccount", "MYORG-MYACCOUNT"),
+        ])
     func pasted(input: String, identifier: String, jwt: String) throws {
         let account = try SnowflakeAccount.parse(input, key: "accountIdentifier")
         #expect(account.hostIdentifier == identifier)
@@ -56,7 +61,8 @@ struct SnowflakeAccountTests {
 
     @Test("China domain is kept")
     func china() throws {
-        let account = try SnowflakeAccount.parse("https://xy12345.cn-north-1.aws.snowflakecomputing.cn", key: "accountIdentifier")
+        let account = try SnowflakeAccount.parse(
+            "https://xy12345.cn-north-1.aws.snowflakecomputing.cn", key: "accountIdentifier")
         #expect(account.host == "xy12345.cn-north-1.aws.snowflakecomputing.cn")
         #expect(account.jwtAccount == "XY12345")
     }
@@ -68,9 +74,12 @@ struct SnowflakeAccountTests {
         #expect(account.host == "xy12345-abcdef.global.snowflakecomputing.com")
     }
 
-    @Test("malformed identifiers are refused naming the key",
-          arguments: ["", "my org", "ftp://xy12345", "xy12345..aws", ".xy12345", "snowflakecomputing.com",
-                      "user:pw@xy12345", "xy12345:8443", "app.snowflake.com", "-myorg", "a!b"])
+    @Test(
+        "malformed identifiers are refused naming the key",
+        arguments: [
+            "", "my org", "ftp://xy12345", "xy12345..aws", ".xy12345", "snowflakecomputing.com",
+            "user:pw@xy12345", "xy12345:8443", "app.snowflake.com", "-myorg", "a!b",
+        ])
     func malformed(input: String) {
         #expect(throws: InvalidConfig.self) { try SnowflakeAccount.parse(input, key: "accountIdentifier") }
         do { _ = try SnowflakeAccount.parse(input, key: "accountIdentifier") } catch {

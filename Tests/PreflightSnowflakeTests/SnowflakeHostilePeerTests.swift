@@ -38,17 +38,22 @@ struct SnowflakeHostilePeerTests {
 
     @Test("dripping peer: timeout")
     func drip() async throws {
-        let peer = try await HostilePeer(.drip(bytes: Array("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n".utf8), interval: .milliseconds(200)))
+        let peer = try await HostilePeer(
+            .drip(
+                bytes: Array("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n".utf8), interval: .milliseconds(200)
+            ))
         defer { Task { await peer.shutdown() } }
         let report = try await ping("http://127.0.0.1:\(peer.port)")
         #expect(report.category == .timeout, "\(report.summary)")
     }
 
-    @Test("garbage, an SSH banner, a flood: protocol_mismatch", arguments: [
-        HostilePeer.Behaviour.garbage([0x00, 0xFF, 0x13, 0x37, 0x42, 0x00, 0x0A]),
-        .banner("SSH-2.0-OpenSSH_9.2p1 Debian-2\r\n"),
-        .hugeLengthThenFlood,
-    ])
+    @Test(
+        "garbage, an SSH banner, a flood: protocol_mismatch",
+        arguments: [
+            HostilePeer.Behaviour.garbage([0x00, 0xFF, 0x13, 0x37, 0x42, 0x00, 0x0A]),
+            .banner("SSH-2.0-OpenSSH_9.2p1 Debian-2\r\n"),
+            .hugeLengthThenFlood,
+        ])
     func garbage(behaviour: HostilePeer.Behaviour) async throws {
         let peer = try await HostilePeer(behaviour)
         defer { Task { await peer.shutdown() } }
@@ -56,10 +61,12 @@ struct SnowflakeHostilePeerTests {
         #expect(report.category == .protocolMismatch, "\(report.summary)")
     }
 
-    @Test("a peer that closes early: categorised, not hung", arguments: [
-        HostilePeer.Behaviour.acceptAndClose,
-        .closeAfter(bytes: Array("HTTP/1.1 200 OK\r\nContent-Length: 500\r\n\r\n{\"data\":".utf8)),
-    ])
+    @Test(
+        "a peer that closes early: categorised, not hung",
+        arguments: [
+            HostilePeer.Behaviour.acceptAndClose,
+            .closeAfter(bytes: Array("HTTP/1.1 200 OK\r\nContent-Length: 500\r\n\r\n{\"data\":".utf8)),
+        ])
     func closesEarly(behaviour: HostilePeer.Behaviour) async throws {
         let peer = try await HostilePeer(behaviour)
         defer { Task { await peer.shutdown() } }
@@ -80,7 +87,8 @@ struct SnowflakeHostilePeerTests {
     @Test("an HTML page (the wrong host): protocol_mismatch", arguments: [false, true])
     func html(password: Bool) async throws {
         let server = try await ScriptedHTTPServer.start(tls: true) { _ in
-            ScriptedHTTPServer.Response(status: 200, headers: [("Content-Type", "text/html")],
+            ScriptedHTTPServer.Response(
+                status: 200, headers: [("Content-Type", "text/html")],
                 body: "<!DOCTYPE html><html><head><title>Welcome</title></head><body>It works</body></html>")
         }
         defer { Task { await server.stop() } }
@@ -101,7 +109,9 @@ struct SnowflakeHostilePeerTests {
             accountURL: server.endpoint, privateKey: password ? nil : SnowflakeTestKeys.userPEM,
             password: password ? SnowflakeTesting.password : nil, timeoutSeconds: Self.timeout)
         let report = try await SnowflakeTesting.engine().ping(payload)
-        let jwts = server.requests.compactMap { $0.header("Authorization") }.map { $0.replacingOccurrences(of: "Bearer ", with: "") }
+        let jwts = server.requests.compactMap { $0.header("Authorization") }.map {
+            $0.replacingOccurrences(of: "Bearer ", with: "")
+        }
         SnowflakeTesting.expectNoSecrets(in: report, payload: payload, runtime: jwts)
         #expect(report.category == .auth, "\(report.summary)")
     }

@@ -25,7 +25,8 @@ struct SnowflakeJWTTests {
 
     @Test("claims: iss, sub, iat and exp within the hour")
     func claims() throws {
-        let token = try SnowflakeKeyPairJWT.token(account: "MYORG-MYACCOUNT", user: "LOADER", key: Self.userKey, issuedAt: 1_700_000_000)
+        let token = try SnowflakeKeyPairJWT.token(
+            account: "MYORG-MYACCOUNT", user: "LOADER", key: Self.userKey, issuedAt: 1_700_000_000)
         let claims = try #require(JWT.unverifiedClaims(token))
         #expect(claims["sub"]?.stringValue == "MYORG-MYACCOUNT.LOADER")
         #expect(claims["iss"]?.stringValue == "MYORG-MYACCOUNT.LOADER.\(SnowflakeTestKeys.userFingerprint)")

@@ -14,7 +14,8 @@ struct SnowflakeKeyPairPeerTests {
         let server = try await SnowflakeTesting.start(fake)
         defer { Task { await server.stop() } }
         let payload = SnowflakeTesting.payload(accountURL: server.endpoint, privateKey: SnowflakeTestKeys.userPEM)
-        let report = try await SnowflakeTesting.ping(SnowflakeTesting.engine(), payload, runtimeSecrets: fake.presentedJWTs)
+        let report = try await SnowflakeTesting.ping(
+            SnowflakeTesting.engine(), payload, runtimeSecrets: fake.presentedJWTs)
         #expect(report.ok, "\(report.summary)")
         #expect(report.step("tls")?.status == .passed)
         #expect(report.step("jwt")?.detail?.contains(SnowflakeTestKeys.userFingerprint) == true)
@@ -31,8 +32,9 @@ struct SnowflakeKeyPairPeerTests {
         let fake = SnowflakeTesting.fake(account: "XY12345")
         let server = try await SnowflakeTesting.start(fake)
         defer { Task { await server.stop() } }
-        let payload = SnowflakeTesting.payload(accountIdentifier: "xy12345.us-east-2.aws", accountURL: server.endpoint,
-                                               privateKey: SnowflakeTestKeys.userPEM)
+        let payload = SnowflakeTesting.payload(
+            accountIdentifier: "xy12345.us-east-2.aws", accountURL: server.endpoint,
+            privateKey: SnowflakeTestKeys.userPEM)
         let report = try await SnowflakeTesting.ping(SnowflakeTesting.engine(), payload)
         #expect(report.ok, "\(report.summary)")
     }
@@ -42,7 +44,8 @@ struct SnowflakeKeyPairPeerTests {
         let fake = SnowflakeTesting.fake()
         let server = try await SnowflakeTesting.start(fake)
         defer { Task { await server.stop() } }
-        let payload = SnowflakeTesting.payload(accountURL: server.endpoint, privateKey: SnowflakeTestKeys.userPEM, role: "public")
+        let payload = SnowflakeTesting.payload(
+            accountURL: server.endpoint, privateKey: SnowflakeTestKeys.userPEM, role: "public")
         let report = try await SnowflakeTesting.ping(SnowflakeTesting.engine(), payload)
         // PUBLIC is granted to the user but has no USAGE on LOADING_WH.
         #expect(report.category == .permission, "\(report.summary)")
@@ -55,7 +58,8 @@ struct SnowflakeKeyPairPeerTests {
         let server = try await SnowflakeTesting.start(fake)
         defer { Task { await server.stop() } }
         let payload = SnowflakeTesting.payload(accountURL: server.endpoint, privateKey: SnowflakeTestKeys.strangerPEM)
-        let report = try await SnowflakeTesting.ping(SnowflakeTesting.engine(), payload, runtimeSecrets: fake.presentedJWTs)
+        let report = try await SnowflakeTesting.ping(
+            SnowflakeTesting.engine(), payload, runtimeSecrets: fake.presentedJWTs)
         #expect(report.category == .auth, "\(report.summary)")
         #expect(report.message?.contains("390144") == true)
         #expect(report.hint?.contains(SnowflakeTestKeys.strangerFingerprint) == true)
@@ -68,8 +72,9 @@ struct SnowflakeKeyPairPeerTests {
         let fake = SnowflakeTesting.fake()
         let server = try await SnowflakeTesting.start(fake)
         defer { Task { await server.stop() } }
-        let payload = SnowflakeTesting.payload(accountIdentifier: "otherorg-myaccount", accountURL: server.endpoint,
-                                               privateKey: SnowflakeTestKeys.userPEM)
+        let payload = SnowflakeTesting.payload(
+            accountIdentifier: "otherorg-myaccount", accountURL: server.endpoint,
+            privateKey: SnowflakeTestKeys.userPEM)
         let report = try await SnowflakeTesting.ping(SnowflakeTesting.engine(), payload)
         #expect(report.category == .auth, "\(report.summary)")
         #expect(report.hint?.contains("OTHERORG-MYACCOUNT") == true)
@@ -80,7 +85,8 @@ struct SnowflakeKeyPairPeerTests {
         let fake = SnowflakeTesting.fake()
         let server = try await SnowflakeTesting.start(fake)
         defer { Task { await server.stop() } }
-        let payload = SnowflakeTesting.payload(accountURL: server.endpoint, warehouse: "NO_SUCH_WH", privateKey: SnowflakeTestKeys.userPEM)
+        let payload = SnowflakeTesting.payload(
+            accountURL: server.endpoint, warehouse: "NO_SUCH_WH", privateKey: SnowflakeTestKeys.userPEM)
         let report = try await SnowflakeTesting.ping(SnowflakeTesting.engine(), payload)
         #expect(report.category == .permission, "\(report.summary)")
         #expect(report.message?.contains("NO_SUCH_WH") == true && report.message?.contains("LOADER_ROLE") == true)
@@ -93,7 +99,8 @@ struct SnowflakeKeyPairPeerTests {
         let fake = SnowflakeTesting.fake()
         let server = try await SnowflakeTesting.start(fake)
         defer { Task { await server.stop() } }
-        let payload = SnowflakeTesting.payload(accountURL: server.endpoint, warehouse: "locked_wh", privateKey: SnowflakeTestKeys.userPEM)
+        let payload = SnowflakeTesting.payload(
+            accountURL: server.endpoint, warehouse: "locked_wh", privateKey: SnowflakeTestKeys.userPEM)
         let report = try await SnowflakeTesting.ping(SnowflakeTesting.engine(), payload)
         #expect(report.category == .permission, "\(report.summary)")
     }
@@ -103,7 +110,8 @@ struct SnowflakeKeyPairPeerTests {
         let fake = SnowflakeTesting.fake()
         let server = try await SnowflakeTesting.start(fake)
         defer { Task { await server.stop() } }
-        let payload = SnowflakeTesting.payload(accountURL: server.endpoint, privateKey: SnowflakeTestKeys.userPEM, role: "SYSADMIN")
+        let payload = SnowflakeTesting.payload(
+            accountURL: server.endpoint, privateKey: SnowflakeTestKeys.userPEM, role: "SYSADMIN")
         let report = try await SnowflakeTesting.ping(SnowflakeTesting.engine(), payload)
         #expect(report.category == .permission, "\(report.summary)")
         #expect(report.message?.contains("390186") == true)
@@ -115,7 +123,8 @@ struct SnowflakeKeyPairPeerTests {
         let fake = SnowflakeTesting.fake()
         let server = try await SnowflakeTesting.start(fake)
         defer { Task { await server.stop() } }
-        let payload = SnowflakeTesting.payload(accountURL: server.endpoint, username: "nobody", privateKey: SnowflakeTestKeys.userPEM)
+        let payload = SnowflakeTesting.payload(
+            accountURL: server.endpoint, username: "nobody", privateKey: SnowflakeTestKeys.userPEM)
         let report = try await SnowflakeTesting.ping(SnowflakeTesting.engine(), payload)
         #expect(report.category == .auth, "\(report.summary)")
     }
@@ -125,7 +134,8 @@ struct SnowflakeKeyPairPeerTests {
         let fake = SnowflakeTesting.fake()
         let server = try await SnowflakeTesting.start(fake)
         defer { Task { await server.stop() } }
-        let payload = SnowflakeTesting.payload(accountURL: server.endpoint, privateKey: SnowflakeTestKeys.userPEM, caPEM: nil)
+        let payload = SnowflakeTesting.payload(
+            accountURL: server.endpoint, privateKey: SnowflakeTestKeys.userPEM, caPEM: nil)
         let report = try await SnowflakeTesting.ping(SnowflakeTesting.engine(), payload)
         #expect(report.category == .tls, "\(report.summary)")
         #expect(fake.presentedJWTs.isEmpty)
@@ -144,7 +154,9 @@ struct SnowflakeKeyPairPeerTests {
             #expect(report.ok)
             times.append(report.durationMs)
         }
-        print("snowflake key-pair ping against the local peer: ms per ping \(times.map { String(format: "%.1f", $0) }.joined(separator: ", "))")
+        print(
+            "snowflake key-pair ping against the local peer: ms per ping \(times.map { String(format: "%.1f", $0) }.joined(separator: ", "))"
+        )
     }
 }
 

@@ -11,12 +11,15 @@ import Testing
 struct SnowflakeLiveTests {
     static var configured: Bool {
         ["ACCOUNT", "USER", "WAREHOUSE"].allSatisfy { TestEnvironment.value("PREFLIGHT_LIVE_SNOWFLAKE_\($0)") != nil }
-            && (TestEnvironment.value("PREFLIGHT_LIVE_SNOWFLAKE_PRIVATE_KEY_FILE") != nil || TestEnvironment.value("PREFLIGHT_LIVE_SNOWFLAKE_PASSWORD") != nil)
+            && (TestEnvironment.value("PREFLIGHT_LIVE_SNOWFLAKE_PRIVATE_KEY_FILE") != nil
+                || TestEnvironment.value("PREFLIGHT_LIVE_SNOWFLAKE_PASSWORD") != nil)
     }
 
     @Test("a configured account answers ok", .enabled(if: configured))
     func live() async throws {
-        let key = try TestEnvironment.value("PREFLIGHT_LIVE_SNOWFLAKE_PRIVATE_KEY_FILE").map { try String(contentsOfFile: $0, encoding: .utf8) }
+        let key = try TestEnvironment.value("PREFLIGHT_LIVE_SNOWFLAKE_PRIVATE_KEY_FILE").map {
+            try String(contentsOfFile: $0, encoding: .utf8)
+        }
         let payload = SnowflakeTesting.payload(
             accountIdentifier: TestEnvironment.value("PREFLIGHT_LIVE_SNOWFLAKE_ACCOUNT"),
             warehouse: TestEnvironment.value("PREFLIGHT_LIVE_SNOWFLAKE_WAREHOUSE"),

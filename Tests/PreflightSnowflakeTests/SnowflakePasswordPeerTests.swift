@@ -14,7 +14,8 @@ struct SnowflakePasswordPeerTests {
         let server = try await SnowflakeTesting.start(fake)
         defer { Task { await server.stop() } }
         let payload = SnowflakeTesting.payload(accountURL: server.endpoint, password: SnowflakeTesting.password)
-        let report = try await SnowflakeTesting.ping(SnowflakeTesting.engine(), payload, runtimeSecrets: fake.issuedTokens)
+        let report = try await SnowflakeTesting.ping(
+            SnowflakeTesting.engine(), payload, runtimeSecrets: fake.issuedTokens)
         #expect(report.ok, "\(report.summary)")
         #expect(report.step("login")?.status == .passed)
         #expect(report.step("warehouse")?.detail?.contains("LOADING_WH") == true)
@@ -43,8 +44,10 @@ struct SnowflakePasswordPeerTests {
         let fake = SnowflakeTesting.fake()
         let server = try await SnowflakeTesting.start(fake)
         defer { Task { await server.stop() } }
-        let payload = SnowflakeTesting.payload(accountURL: server.endpoint, warehouse: "NO_SUCH_WH", password: SnowflakeTesting.password)
-        let report = try await SnowflakeTesting.ping(SnowflakeTesting.engine(), payload, runtimeSecrets: fake.issuedTokens)
+        let payload = SnowflakeTesting.payload(
+            accountURL: server.endpoint, warehouse: "NO_SUCH_WH", password: SnowflakeTesting.password)
+        let report = try await SnowflakeTesting.ping(
+            SnowflakeTesting.engine(), payload, runtimeSecrets: fake.issuedTokens)
         #expect(report.category == .permission, "\(report.summary)")
         #expect(report.step("logout")?.status == .passed)
         #expect(fake.openSessions == 0)
@@ -56,7 +59,8 @@ struct SnowflakePasswordPeerTests {
         let server = try await SnowflakeTesting.start(fake)
         defer { Task { await server.stop() } }
         let payload = SnowflakeTesting.payload(accountURL: server.endpoint, password: SnowflakeTesting.password)
-        let report = try await SnowflakeTesting.ping(SnowflakeTesting.engine(), payload, runtimeSecrets: fake.issuedTokens)
+        let report = try await SnowflakeTesting.ping(
+            SnowflakeTesting.engine(), payload, runtimeSecrets: fake.issuedTokens)
         #expect(report.category == .permission, "\(report.summary)")
         #expect(report.message?.contains("000606") == true)
         #expect(report.message?.contains("[redacted]") == true)
@@ -76,6 +80,8 @@ struct SnowflakePasswordPeerTests {
             #expect(report.ok)
             times.append(report.durationMs)
         }
-        print("snowflake password ping against the local peer: ms per ping \(times.map { String(format: "%.1f", $0) }.joined(separator: ", "))")
+        print(
+            "snowflake password ping against the local peer: ms per ping \(times.map { String(format: "%.1f", $0) }.joined(separator: ", "))"
+        )
     }
 }

@@ -23,8 +23,11 @@ enum SnowflakeTesting {
     static func fake(account: String = account, echoTokenInQueryError: Bool = false) -> FakeSnowflake {
         FakeSnowflake(
             account: account,
-            users: ["loader": .init(publicKey: userPublicKey, password: password, defaultRole: "LOADER_ROLE",
-                                     roles: ["LOADER_ROLE", "PUBLIC"])],
+            users: [
+                "loader": .init(
+                    publicKey: userPublicKey, password: password, defaultRole: "LOADER_ROLE",
+                    roles: ["LOADER_ROLE", "PUBLIC"])
+            ],
             warehouses: ["LOADING_WH": ["LOADER_ROLE"], "LOCKED_WH": ["SYSADMIN"]],
             echoTokenInQueryError: echoTokenInQueryError)
     }
@@ -47,11 +50,14 @@ enum SnowflakeTesting {
         config["password"] = password
         config["role"] = role
         config["sslRootCert"] = caPEM
-        return ConnectorPayload(type: .snowflake, sharedConfig: SharedConfig(strings: config), timeoutSeconds: timeoutSeconds)
+        return ConnectorPayload(
+            type: .snowflake, sharedConfig: SharedConfig(strings: config), timeoutSeconds: timeoutSeconds)
     }
 
     /// Pings and checks that no planted secret (configured or obtained at run time) is in the report.
-    static func ping(_ engine: PingEngine, _ payload: ConnectorPayload, runtimeSecrets: @autoclosure () -> [String] = []) async throws -> PingReport {
+    static func ping(
+        _ engine: PingEngine, _ payload: ConnectorPayload, runtimeSecrets: @autoclosure () -> [String] = []
+    ) async throws -> PingReport {
         let report = try await engine.ping(payload)
         expectNoSecrets(in: report, payload: payload, runtime: runtimeSecrets())
         return report
@@ -64,11 +70,12 @@ enum SnowflakeTesting {
         if let pem = try? payload.sharedConfig.secret("privateKey") {
             secrets.append(pem)
             // Any line of the key's base64 body, too.
-            secrets += pem.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }.filter { $0.count >= 40 }
+            secrets += pem.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }.filter {
+                $0.count >= 40
+            }
         }
         for secret in secrets where !secret.isEmpty {
             #expect(!json.contains(secret), "a secret leaked into the report: \(json)")
         }
     }
 }
-

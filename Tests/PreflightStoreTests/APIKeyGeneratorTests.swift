@@ -1,5 +1,6 @@
-@testable import PreflightStore
 import Testing
+
+@testable import PreflightStore
 
 @Suite("API key format")
 struct APIKeyGeneratorTests {
@@ -21,17 +22,19 @@ struct APIKeyGeneratorTests {
         #expect(used == Set(APIKeyGenerator.alphabet))
     }
 
-    @Test("well-formedness", arguments: [
-        ("arsk_" + String(repeating: "a", count: 40), true),
-        ("arsk_" + String(repeating: "-", count: 20) + String(repeating: "_", count: 20), true),
-        ("arsk_" + String(repeating: "a", count: 39), false),
-        ("arsk_" + String(repeating: "a", count: 41), false),
-        ("ARSK_" + String(repeating: "a", count: 40), false),
-        ("arsk_" + String(repeating: "a", count: 39) + "=", false),
-        ("arsk_" + String(repeating: "a", count: 39) + "/", false),
-        ("arsk_" + String(repeating: "a", count: 39) + "ä", false),
-        ("", false),
-    ])
+    @Test(
+        "well-formedness",
+        arguments: [
+            ("arsk_" + String(repeating: "a", count: 40), true),
+            ("arsk_" + String(repeating: "-", count: 20) + String(repeating: "_", count: 20), true),
+            ("arsk_" + String(repeating: "a", count: 39), false),
+            ("arsk_" + String(repeating: "a", count: 41), false),
+            ("ARSK_" + String(repeating: "a", count: 40), false),
+            ("arsk_" + String(repeating: "a", count: 39) + "=", false),
+            ("arsk_" + String(repeating: "a", count: 39) + "/", false),
+            ("arsk_" + String(repeating: "a", count: 39) + "ä", false),
+            ("", false),
+        ])
     func wellFormed(_ key: String, _ expected: Bool) {
         #expect(APIKeyGenerator.isWellFormed(key) == expected)
     }

@@ -1,7 +1,8 @@
 import Foundation
-@testable import PreflightStore
 import Synchronization
 import Testing
+
+@testable import PreflightStore
 
 /// A private temporary directory, removed afterwards.
 private func withTemporaryDirectory<T>(_ body: (URL) async throws -> T) async throws -> T {
@@ -54,7 +55,8 @@ struct MasterKeyTests {
 
             // A custom variable name; and with the variable set, no file is created.
             let missing = directory.appendingPathComponent("never-created.key").path
-            let custom = try MasterKey.load(environmentVariable: "MY_KEY", file: missing, environment: ["MY_KEY": environmentText])
+            let custom = try MasterKey.load(
+                environmentVariable: "MY_KEY", file: missing, environment: ["MY_KEY": environmentText])
             #expect(custom.source == .environment(variable: "MY_KEY"))
             #expect(custom.identifier == key.identifier)
             #expect(!FileManager.default.fileExists(atPath: missing))
@@ -66,19 +68,23 @@ struct MasterKeyTests {
         }
     }
 
-    @Test("a bad environment value is refused without being repeated", arguments: [
-        ("", "empty"),
-        ("   ", "empty"),
-        ("not base64!!", "not valid base64"),
-        (Data(repeating: 7, count: 16).base64EncodedString(), "decodes to 16 bytes"),
-        (Data(repeating: 7, count: 31).base64EncodedString(), "decodes to 31 bytes"),
-        (Data(repeating: 7, count: 33).base64EncodedString(), "decodes to 33 bytes"),
-        (Data(repeating: 7, count: 64).base64EncodedString(), "decodes to 64 bytes"),
-    ])
+    @Test(
+        "a bad environment value is refused without being repeated",
+        arguments: [
+            ("", "empty"),
+            ("   ", "empty"),
+            ("not base64!!", "not valid base64"),
+            (Data(repeating: 7, count: 16).base64EncodedString(), "decodes to 16 bytes"),
+            (Data(repeating: 7, count: 31).base64EncodedString(), "decodes to 31 bytes"),
+            (Data(repeating: 7, count: 33).base64EncodedString(), "decodes to 33 bytes"),
+            (Data(repeating: 7, count: 64).base64EncodedString(), "decodes to 64 bytes"),
+        ])
     func badEnvironmentValue(_ value: String, _ fragment: String) async throws {
         try await withTemporaryDirectory { directory in
             let path = directory.appendingPathComponent("master.key").path
-            let error = #expect(throws: StoreError.self) { try MasterKey.load(file: path, environment: [Self.variable: value]) }
+            let error = #expect(throws: StoreError.self) {
+                try MasterKey.load(file: path, environment: [Self.variable: value])
+            }
             #expect(error?.kind == .invalidInput)
             #expect(error?.message.contains(Self.variable) == true, "\(error?.message ?? "")")
             #expect(error?.message.contains(fragment) == true, "\(error?.message ?? "")")
@@ -86,7 +92,8 @@ struct MasterKeyTests {
             if !trimmed.isEmpty {
                 #expect(error?.message.contains(trimmed) == false, "the message repeats the value")
             }
-            #expect(!FileManager.default.fileExists(atPath: path), "a bad variable must not fall back to creating a file")
+            #expect(
+                !FileManager.default.fileExists(atPath: path), "a bad variable must not fall back to creating a file")
         }
     }
 
@@ -108,11 +115,14 @@ struct MasterKeyTests {
             #expect(!reloaded.wasCreated)
             #expect(reloaded.identifier == created.identifier)
             #expect(try same(created, reloaded))
-            #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path) == ["master.key"], "no temporary files left")
+            #expect(
+                try FileManager.default.contentsOfDirectory(atPath: directory.path) == ["master.key"],
+                "no temporary files left")
         }
     }
 
-    @Test("a key file others may access is refused", arguments: [0o644, 0o640, 0o604, 0o660, 0o666, 0o610, 0o601, 0o620])
+    @Test(
+        "a key file others may access is refused", arguments: [0o644, 0o640, 0o604, 0o660, 0o666, 0o610, 0o601, 0o620])
     func permissiveFileRefused(_ permissions: Int) async throws {
         try await withTemporaryDirectory { directory in
             let path = directory.appendingPathComponent("master.key").path
@@ -140,13 +150,15 @@ struct MasterKeyTests {
         }
     }
 
-    @Test("a key file of the wrong length or format is refused without showing its contents", arguments: [
-        (Data(repeating: 9, count: 16).base64EncodedString(), "decodes to 16 bytes"),
-        (Data(repeating: 9, count: 48).base64EncodedString(), "decodes to 48 bytes"),
-        ("correct horse battery staple", "not valid base64"),
-        ("\n", "empty"),
-        ("", "empty"),
-    ])
+    @Test(
+        "a key file of the wrong length or format is refused without showing its contents",
+        arguments: [
+            (Data(repeating: 9, count: 16).base64EncodedString(), "decodes to 16 bytes"),
+            (Data(repeating: 9, count: 48).base64EncodedString(), "decodes to 48 bytes"),
+            ("correct horse battery staple", "not valid base64"),
+            ("\n", "empty"),
+            ("", "empty"),
+        ])
     func badFileContents(_ contents: String, _ fragment: String) async throws {
         try await withTemporaryDirectory { directory in
             let path = directory.appendingPathComponent("master.key").path
@@ -188,7 +200,9 @@ struct MasterKeyTests {
                 let reloaded = try MasterKey.load(file: path, environment: [:])
                 #expect(reloaded.identifier == keys[0].identifier)
             }
-            let leftovers = try FileManager.default.contentsOfDirectory(atPath: directory.path).filter { !$0.hasSuffix(".key") || $0.hasPrefix(".") }
+            let leftovers = try FileManager.default.contentsOfDirectory(atPath: directory.path).filter {
+                !$0.hasSuffix(".key") || $0.hasPrefix(".")
+            }
             #expect(leftovers.isEmpty, "temporary files left: \(leftovers)")
         }
     }

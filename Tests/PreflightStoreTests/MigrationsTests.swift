@@ -1,5 +1,6 @@
-@testable import PreflightStore
 import Testing
+
+@testable import PreflightStore
 
 @Suite("Migration list")
 struct MigrationsTests {

@@ -1,6 +1,7 @@
 import Foundation
-@testable import PreflightStore
 import Testing
+
+@testable import PreflightStore
 
 @Suite("SQLite specifics")
 struct SQLiteStoreTests {
@@ -16,14 +17,16 @@ struct SQLiteStoreTests {
             let hashBytes = Array(APIKeyGenerator.hash(issued.secret).utf8)
 
             // While open, recent writes live in the -wal file (WAL mode).
-            let wal = try #require(FileManager.default.contents(atPath: path + "-wal"), "no -wal file: not in WAL mode?")
+            let wal = try #require(
+                FileManager.default.contents(atPath: path + "-wal"), "no -wal file: not in WAL mode?")
             let main = FileManager.default.contents(atPath: path) ?? Data()
             let everything = Array(main) + Array(wal)
             #expect(contains(everything, hashBytes), "the hash should be on disk")
             #expect(!contains(everything, secretBytes))
 
             try await store.close()
-            let closed = Array(FileManager.default.contents(atPath: path) ?? Data())
+            let closed =
+                Array(FileManager.default.contents(atPath: path) ?? Data())
                 + Array(FileManager.default.contents(atPath: path + "-wal") ?? Data())
             #expect(!contains(closed, secretBytes))
         }
@@ -37,26 +40,31 @@ struct SQLiteStoreTests {
             let store = try await fixture.open()
             let company = try await store.createCompany(name: "Acme")
             let tunnel = try await store.createTunnel(try TunnelSamples.record(company: company.uuid, sealer: sealer))
-            let other = try await store.createTunnel(try TunnelSamples.record(
-                company: company.uuid, sealer: sealer, name: "other", plaintext: TunnelSamples.replacementKey
-            ))
-            let replaced = try #require(try await store.replaceTunnelKey(
-                uuid: tunnel.uuid, companyUUID: company.uuid, publicKey: TunnelSamples.replacementPublicKey,
-                sealedPrivateKey: try sealer.sealPrivateKey(TunnelSamples.replacementKey, forTunnel: tunnel.uuid)
-            ))
+            let other = try await store.createTunnel(
+                try TunnelSamples.record(
+                    company: company.uuid, sealer: sealer, name: "other", plaintext: TunnelSamples.replacementKey
+                ))
+            let replaced = try #require(
+                try await store.replaceTunnelKey(
+                    uuid: tunnel.uuid, companyUUID: company.uuid, publicKey: TunnelSamples.replacementPublicKey,
+                    sealedPrivateKey: try sealer.sealPrivateKey(TunnelSamples.replacementKey, forTunnel: tunnel.uuid)
+                ))
             let secrets = [TunnelSamples.plaintextKey, TunnelSamples.replacementKey]
 
             func check(_ bytes: [UInt8], _ moment: String) {
                 for secret in secrets {
                     #expect(!contains(bytes, Array(secret)), "\(moment): the plaintext key is on disk")
                     for leak in TunnelSamples.leakForms(of: secret) {
-                        #expect(!contains(bytes, Array(leak.utf8)), "\(moment): an encoding of the plaintext key is on disk")
+                        #expect(
+                            !contains(bytes, Array(leak.utf8)), "\(moment): an encoding of the plaintext key is on disk"
+                        )
                     }
                 }
             }
 
             // While open, recent writes live in the -wal file (WAL mode).
-            let wal = try #require(FileManager.default.contents(atPath: path + "-wal"), "no -wal file: not in WAL mode?")
+            let wal = try #require(
+                FileManager.default.contents(atPath: path + "-wal"), "no -wal file: not in WAL mode?")
             let main = FileManager.default.contents(atPath: path) ?? Data()
             let everything = Array(main) + Array(wal)
             #expect(contains(everything, Array(replaced.sealedPrivateKey)), "the ciphertext should be on disk")
@@ -64,7 +72,8 @@ struct SQLiteStoreTests {
             check(everything, "open")
 
             try await store.close()
-            let closed = Array(FileManager.default.contents(atPath: path) ?? Data())
+            let closed =
+                Array(FileManager.default.contents(atPath: path) ?? Data())
                 + Array(FileManager.default.contents(atPath: path + "-wal") ?? Data())
             #expect(contains(closed, Array(other.sealedPrivateKey)), "the ciphertext should be on disk")
             check(closed, "closed")

@@ -1,6 +1,7 @@
 import Foundation
-@testable import PreflightStore
 import Testing
+
+@testable import PreflightStore
 
 @Suite("Secret sealer")
 struct SecretSealerTests {
@@ -49,7 +50,9 @@ struct SecretSealerTests {
             for flip: UInt8 in [0x01, 0x80] {
                 var altered = sealed
                 altered[index] ^= flip
-                let error = #expect(throws: StoreError.self, "byte \(index)") { try sealer.open(altered, associatedData: Self.associatedData) }
+                let error = #expect(throws: StoreError.self, "byte \(index)") {
+                    try sealer.open(altered, associatedData: Self.associatedData)
+                }
                 #expect(error?.kind == .corruptData)
             }
         }
@@ -59,7 +62,9 @@ struct SecretSealerTests {
             }
             #expect(error?.kind == .corruptData)
         }
-        let extended = #expect(throws: StoreError.self) { try sealer.open(sealed + Data([0]), associatedData: Self.associatedData) }
+        let extended = #expect(throws: StoreError.self) {
+            try sealer.open(sealed + Data([0]), associatedData: Self.associatedData)
+        }
         #expect(extended?.kind == .corruptData)
         var version = sealed
         version[0] = 2
@@ -71,13 +76,18 @@ struct SecretSealerTests {
     func wrongAssociatedData() throws {
         let sealer = SecretSealer(MasterKey.generate())
         let sealed = try sealer.sealPrivateKey(TunnelSamples.plaintextKey, forTunnel: Self.tunnel)
-        for other in [SecretSealer.associatedData(forTunnel: UUID()), Self.tunnel.uuidString.uppercased(), "", Self.associatedData + " "] {
+        for other in [
+            SecretSealer.associatedData(forTunnel: UUID()), Self.tunnel.uuidString.uppercased(), "",
+            Self.associatedData + " ",
+        ] {
             let error = #expect(throws: StoreError.self) { try sealer.open(sealed, associatedData: other) }
             #expect(error?.kind == .corruptData)
-            #expect(error?.message.contains("cannot be decrypted with this master key") == true, "\(error?.message ?? "")")
+            #expect(
+                error?.message.contains("cannot be decrypted with this master key") == true, "\(error?.message ?? "")")
         }
         #expect(SecretSealer.associatedData(forTunnel: Self.tunnel) == Self.tunnel.uuidString.lowercased())
-        #expect(try sealer.open(sealed, associatedData: Self.tunnel.uuidString.lowercased()) == TunnelSamples.plaintextKey)
+        #expect(
+            try sealer.open(sealed, associatedData: Self.tunnel.uuidString.lowercased()) == TunnelSamples.plaintextKey)
     }
 
     @Test("another key does not open it, and the error shows no key material")

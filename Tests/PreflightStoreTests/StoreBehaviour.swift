@@ -1,6 +1,7 @@
 import Foundation
-@testable import PreflightStore
 import Testing
+
+@testable import PreflightStore
 
 /// One behaviour every backend must have. The same list runs against SQLite and PostgreSQL
 /// (see `StoreBackendTests`), each case on a fresh, empty database.
@@ -142,7 +143,8 @@ extension StoreBehaviour {
 
                 #expect(try await store.revokeKey(uuid: revoked.record.uuid, companyUUID: company.uuid))
                 #expect(try await store.authenticate(key: revoked.secret) == nil)
-                #expect(try await !store.revokeKey(uuid: revoked.record.uuid, companyUUID: company.uuid), "revoked twice")
+                #expect(
+                    try await !store.revokeKey(uuid: revoked.record.uuid, companyUUID: company.uuid), "revoked twice")
                 #expect(try await store.keys(for: company.uuid).map(\.uuid) == [kept.record.uuid])
                 #expect(try await store.authenticate(key: kept.secret) == company)
                 #expect(try await !store.revokeKey(uuid: UUID(), companyUUID: company.uuid))
@@ -278,7 +280,7 @@ extension StoreBehaviour {
             try await store.close()
             let error = await #expect(throws: StoreError.self) { try await store.companyCount() }
             #expect(error?.kind == .closed)
-            try await store.close() // idempotent
+            try await store.close()  // idempotent
         },
     ]
 }

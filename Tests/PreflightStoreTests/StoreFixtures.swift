@@ -1,8 +1,9 @@
 import Foundation
 import Logging
-@testable import PreflightStore
 import PreflightTestSupport
 import Testing
+
+@testable import PreflightStore
 
 /// A logger that discards everything, so test output stays readable.
 let quietLogger = Logger(label: "preflight.store.tests", factory: { _ in SwiftLogNoOpLogHandler() })
@@ -50,7 +51,8 @@ struct StoreFixture: Sendable {
     /// A fresh database `preflight_store_test_<random>` on the test cluster, dropped by `tearDown()`.
     static func postgres() async throws -> StoreFixture {
         let server = try PostgresTestEnvironment.serverURL()
-        let name = "preflight_store_test_\(UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "").prefix(16))"
+        let name =
+            "preflight_store_test_\(UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "").prefix(16))"
         try await PostgresAdmin.createDatabase(named: name, server: server, logger: quietLogger)
         var target = server
         target.database = name
@@ -67,10 +69,11 @@ struct StoreFixture: Sendable {
 
     /// Makes a fixture for `backend`, runs `body`, and always tears the fixture down.
     static func with(_ backend: Backend, _ body: (StoreFixture) async throws -> Void) async throws {
-        let fixture = switch backend {
-        case .sqlite: try sqlite()
-        case .postgres: try await postgres()
-        }
+        let fixture =
+            switch backend {
+            case .sqlite: try sqlite()
+            case .postgres: try await postgres()
+            }
         do {
             try await body(fixture)
         } catch {
@@ -80,7 +83,9 @@ struct StoreFixture: Sendable {
         await fixture.tearDown()
     }
 
-    private init(backend: Backend, location: StoreLocation, sqlitePath: String?, cleanUp: @escaping @Sendable () async -> Void) {
+    private init(
+        backend: Backend, location: StoreLocation, sqlitePath: String?, cleanUp: @escaping @Sendable () async -> Void
+    ) {
         self.backend = backend
         self.location = location
         self.sqlitePath = sqlitePath
@@ -155,13 +160,14 @@ enum PostgresTestEnvironment {
     /// The superuser on the maintenance database `postgres`.
     static func serverURL() throws -> PostgresURL {
         guard let host = TestEnvironment.value("PREFLIGHT_TEST_PG_HOST"),
-              let port = TestEnvironment.value("PREFLIGHT_TEST_PG_PORT").flatMap({ Int($0) }),
-              let superuser = TestEnvironment.value("PREFLIGHT_TEST_PG_SUPERUSER")
+            let port = TestEnvironment.value("PREFLIGHT_TEST_PG_PORT").flatMap({ Int($0) }),
+            let superuser = TestEnvironment.value("PREFLIGHT_TEST_PG_SUPERUSER")
         else {
             Issue.record(missingMessage)
             throw StoreError(.invalidLocation, "The PostgreSQL test cluster is not configured.")
         }
-        return PostgresURL(host: host, port: port, username: superuser, password: nil, database: "postgres", sslMode: .disable)
+        return PostgresURL(
+            host: host, port: port, username: superuser, password: nil, database: "postgres", sslMode: .disable)
     }
 }
 

@@ -1,6 +1,7 @@
 import Foundation
-@testable import PreflightStore
 import Testing
+
+@testable import PreflightStore
 
 /// Test data for SSH tunnels.
 enum TunnelSamples {
@@ -8,8 +9,10 @@ enum TunnelSamples {
     static let plaintextKey = Data("PREFLIGHT-PLAINTEXT-KEY-MATERIAL".utf8)
     /// A second one, for key replacement.
     static let replacementKey = Data("PREFLIGHT-REPLACEMENT-KEY-BYTES!".utf8)
-    static let publicKey = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHByZWZsaWdodC10ZXN0LXB1YmxpYy1rZXktMDAwMDAwMDA preflight-test"
-    static let replacementPublicKey = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHByZWZsaWdodC10ZXN0LXB1YmxpYy1rZXktMTExMTExMTE preflight-test-2"
+    static let publicKey =
+        "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHByZWZsaWdodC10ZXN0LXB1YmxpYy1rZXktMDAwMDAwMDA preflight-test"
+    static let replacementPublicKey =
+        "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHByZWZsaWdodC10ZXN0LXB1YmxpYy1rZXktMTExMTExMTE preflight-test-2"
 
     /// The ways a secret could leak into text: raw (as UTF-8 text), lowercase and uppercase hex, base64.
     static func leakForms(of secret: Data) -> [String] {
@@ -26,13 +29,15 @@ enum TunnelSamples {
 
     /// A tunnel for `company` whose private key (`plaintext`) is sealed for its UUID.
     static func record(
-        company: UUID, sealer: SecretSealer, uuid: UUID = UUID(), name: String = "bastion", host: String = "bastion.example.com",
+        company: UUID, sealer: SecretSealer, uuid: UUID = UUID(), name: String = "bastion",
+        host: String = "bastion.example.com",
         port: Int = 22, username: String = "preflight", environment: UUID? = nil, plaintext: Data = plaintextKey,
         fingerprint: String? = nil
     ) throws -> SSHTunnelRecord {
         SSHTunnelRecord(
             uuid: uuid, companyUUID: company, environmentUUID: environment, name: name, host: host, port: port,
-            username: username, publicKey: publicKey, sealedPrivateKey: try sealer.sealPrivateKey(plaintext, forTunnel: uuid),
+            username: username, publicKey: publicKey,
+            sealedPrivateKey: try sealer.sealPrivateKey(plaintext, forTunnel: uuid),
             hostKeyFingerprint: fingerprint
         )
     }
@@ -105,7 +110,9 @@ extension StoreBehaviour {
                 try await TunnelSamples.tick()
                 let pinned = TunnelSamples.fingerprint()
                 let second = try await store.createTunnel(
-                    try TunnelSamples.record(company: company.uuid, sealer: sealer, name: "Second", host: "10.0.0.7", port: 2222, fingerprint: pinned)
+                    try TunnelSamples.record(
+                        company: company.uuid, sealer: sealer, name: "Second", host: "10.0.0.7", port: 2222,
+                        fingerprint: pinned)
                 )
                 #expect(second.environmentUUID == nil)
                 #expect(second.hostKeyFingerprint == pinned)
@@ -127,9 +134,11 @@ extension StoreBehaviour {
 
                 let owner = try await store.createCompany(name: "Owner")
                 let other = try await store.createCompany(name: "Other")
-                let created = try await store.createTunnel(try TunnelSamples.record(company: owner.uuid, sealer: sealer))
+                let created = try await store.createTunnel(
+                    try TunnelSamples.record(company: owner.uuid, sealer: sealer))
                 for company in [owner.uuid, other.uuid] {
-                    let duplicate = try TunnelSamples.record(company: company, sealer: sealer, uuid: created.uuid, name: "Duplicate")
+                    let duplicate = try TunnelSamples.record(
+                        company: company, sealer: sealer, uuid: created.uuid, name: "Duplicate")
                     let error = await #expect(throws: StoreError.self) { try await store.createTunnel(duplicate) }
                     #expect(error?.kind == .invalidInput)
                 }
@@ -161,18 +170,33 @@ extension StoreBehaviour {
                     ("huge port", { $0.port = Int.max }),
                     ("empty public key", { $0.publicKey = "" }),
                     ("one-field public key", { $0.publicKey = "AAAAC3NzaC1lZDI1NTE5" }),
-                    ("two-line public key", { $0.publicKey = TunnelSamples.publicKey + "\n" + TunnelSamples.publicKey }),
+                    (
+                        "two-line public key",
+                        { $0.publicKey = TunnelSamples.publicKey + "\n" + TunnelSamples.publicKey }
+                    ),
                     ("plaintext private key", { $0.sealedPrivateKey = TunnelSamples.plaintextKey }),
-                    ("PEM private key", { $0.sealedPrivateKey = Data("-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjE=\n-----END OPENSSH PRIVATE KEY-----\n".utf8) }),
+                    (
+                        "PEM private key",
+                        {
+                            $0.sealedPrivateKey = Data(
+                                "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjE=\n-----END OPENSSH PRIVATE KEY-----\n"
+                                    .utf8)
+                        }
+                    ),
                     ("empty private key", { $0.sealedPrivateKey = Data() }),
                     ("placeholder fingerprint", { $0.hostKeyFingerprint = "SHA256:?" }),
-                    ("MD5 fingerprint", { $0.hostKeyFingerprint = "MD5:16:27:ac:a5:76:28:2d:36:63:1b:56:4d:eb:df:a6:48" }),
+                    (
+                        "MD5 fingerprint",
+                        { $0.hostKeyFingerprint = "MD5:16:27:ac:a5:76:28:2d:36:63:1b:56:4d:eb:df:a6:48" }
+                    ),
                     ("empty fingerprint", { $0.hostKeyFingerprint = "" }),
                 ]
                 for (label, mutate) in mutations {
                     var record = valid
                     mutate(&record)
-                    let error = await #expect(throws: StoreError.self, "\(label)") { try await store.createTunnel(record) }
+                    let error = await #expect(throws: StoreError.self, "\(label)") {
+                        try await store.createTunnel(record)
+                    }
                     #expect(error?.kind == .invalidInput, "\(label)")
                     for leak in TunnelSamples.leakForms(of: TunnelSamples.plaintextKey) {
                         #expect(error?.message.contains(leak) == false, "\(label): the message shows the key")
@@ -185,17 +209,21 @@ extension StoreBehaviour {
                 longest.name = String(repeating: "é", count: 200)
                 longest.port = 65535
                 longest.uuid = UUID()
-                longest.sealedPrivateKey = try sealer.sealPrivateKey(TunnelSamples.plaintextKey, forTunnel: longest.uuid)
+                longest.sealedPrivateKey = try sealer.sealPrivateKey(
+                    TunnelSamples.plaintextKey, forTunnel: longest.uuid)
                 #expect(try await store.createTunnel(longest).name.count == 200)
                 var lowest = try TunnelSamples.record(company: company.uuid, sealer: sealer, port: 1)
                 lowest.hostKeyFingerprint = TunnelSamples.fingerprint() + "="
-                #expect(try await store.createTunnel(lowest).hostKeyFingerprint?.hasSuffix("=") == false, "padding is dropped")
+                #expect(
+                    try await store.createTunnel(lowest).hostKeyFingerprint?.hasSuffix("=") == false,
+                    "padding is dropped")
 
                 // The same checks guard the other writes, which then change nothing.
                 let tunnel = try await store.createTunnel(valid)
                 for changes in [
                     SSHTunnelChanges(name: ""), SSHTunnelChanges(host: " "), SSHTunnelChanges(port: 0),
-                    SSHTunnelChanges(port: 70000), SSHTunnelChanges(username: ""), SSHTunnelChanges(name: "ok", port: -1),
+                    SSHTunnelChanges(port: 70000), SSHTunnelChanges(username: ""),
+                    SSHTunnelChanges(name: "ok", port: -1),
                 ] {
                     let error = await #expect(throws: StoreError.self, "\(changes)") {
                         try await store.updateTunnel(uuid: tunnel.uuid, companyUUID: company.uuid, changes: changes)
@@ -212,12 +240,14 @@ extension StoreBehaviour {
                 let emptyPublic = await #expect(throws: StoreError.self) {
                     try await store.replaceTunnelKey(
                         uuid: tunnel.uuid, companyUUID: company.uuid, publicKey: " ",
-                        sealedPrivateKey: try sealer.sealPrivateKey(TunnelSamples.replacementKey, forTunnel: tunnel.uuid)
+                        sealedPrivateKey: try sealer.sealPrivateKey(
+                            TunnelSamples.replacementKey, forTunnel: tunnel.uuid)
                     )
                 }
                 #expect(emptyPublic?.kind == .invalidInput)
                 let badPin = await #expect(throws: StoreError.self) {
-                    try await store.pinTunnelHostKey(uuid: tunnel.uuid, companyUUID: company.uuid, fingerprint: "SHA256:?", onlyIfUnset: true)
+                    try await store.pinTunnelHostKey(
+                        uuid: tunnel.uuid, companyUUID: company.uuid, fingerprint: "SHA256:?", onlyIfUnset: true)
                 }
                 #expect(badPin?.kind == .invalidInput)
                 #expect(try await store.tunnel(uuid: tunnel.uuid, companyUUID: company.uuid) == tunnel)
@@ -229,11 +259,14 @@ extension StoreBehaviour {
                 let sealer = SecretSealer(MasterKey.generate())
                 let company = try await store.createCompany(name: "Acme")
                 let pinned = TunnelSamples.fingerprint()
-                let created = try await store.createTunnel(try TunnelSamples.record(company: company.uuid, sealer: sealer, fingerprint: pinned))
+                let created = try await store.createTunnel(
+                    try TunnelSamples.record(company: company.uuid, sealer: sealer, fingerprint: pinned))
 
-                let renamed = try #require(try await store.updateTunnel(
-                    uuid: created.uuid, companyUUID: company.uuid, changes: SSHTunnelChanges(name: " Renamed ", username: "ops")
-                ))
+                let renamed = try #require(
+                    try await store.updateTunnel(
+                        uuid: created.uuid, companyUUID: company.uuid,
+                        changes: SSHTunnelChanges(name: " Renamed ", username: "ops")
+                    ))
                 #expect(renamed.name == "Renamed")
                 #expect(renamed.username == "ops")
                 #expect(renamed.host == created.host)
@@ -244,35 +277,45 @@ extension StoreBehaviour {
                 #expect(renamed.sealedPrivateKey == created.sealedPrivateKey)
                 #expect(try await store.tunnel(uuid: created.uuid, companyUUID: company.uuid) == renamed)
 
-                let sameHost = try #require(try await store.updateTunnel(
-                    uuid: created.uuid, companyUUID: company.uuid, changes: SSHTunnelChanges(host: "BASTION.example.com", port: 22)
-                ))
+                let sameHost = try #require(
+                    try await store.updateTunnel(
+                        uuid: created.uuid, companyUUID: company.uuid,
+                        changes: SSHTunnelChanges(host: "BASTION.example.com", port: 22)
+                    ))
                 #expect(sameHost.hostKeyFingerprint == pinned, "the same host (any case) and port keep the pin")
                 #expect(sameHost.host == "BASTION.example.com")
                 #expect(sameHost.updatedAt > renamed.updatedAt)
 
-                let moved = try #require(try await store.updateTunnel(
-                    uuid: created.uuid, companyUUID: company.uuid, changes: SSHTunnelChanges(host: "bastion2.example.com")
-                ))
+                let moved = try #require(
+                    try await store.updateTunnel(
+                        uuid: created.uuid, companyUUID: company.uuid,
+                        changes: SSHTunnelChanges(host: "bastion2.example.com")
+                    ))
                 #expect(moved.host == "bastion2.example.com")
                 #expect(moved.hostKeyFingerprint == nil, "another host: the pin is forgotten")
-                #expect(try await store.tunnel(uuid: created.uuid, companyUUID: company.uuid)?.hostKeyFingerprint == nil)
+                #expect(
+                    try await store.tunnel(uuid: created.uuid, companyUUID: company.uuid)?.hostKeyFingerprint == nil)
 
-                let repinned = try #require(try await store.pinTunnelHostKey(
-                    uuid: created.uuid, companyUUID: company.uuid, fingerprint: pinned, onlyIfUnset: true
-                ))
+                let repinned = try #require(
+                    try await store.pinTunnelHostKey(
+                        uuid: created.uuid, companyUUID: company.uuid, fingerprint: pinned, onlyIfUnset: true
+                    ))
                 #expect(repinned.hostKeyFingerprint == pinned)
-                let newPort = try #require(try await store.updateTunnel(
-                    uuid: created.uuid, companyUUID: company.uuid, changes: SSHTunnelChanges(port: 2222)
-                ))
+                let newPort = try #require(
+                    try await store.updateTunnel(
+                        uuid: created.uuid, companyUUID: company.uuid, changes: SSHTunnelChanges(port: 2222)
+                    ))
                 #expect(newPort.port == 2222)
                 #expect(newPort.hostKeyFingerprint == nil, "another port: the pin is forgotten")
 
-                let unchanged = try #require(try await store.updateTunnel(
-                    uuid: created.uuid, companyUUID: company.uuid, changes: SSHTunnelChanges()
-                ))
+                let unchanged = try #require(
+                    try await store.updateTunnel(
+                        uuid: created.uuid, companyUUID: company.uuid, changes: SSHTunnelChanges()
+                    ))
                 #expect(unchanged == newPort, "no changes: nothing is written")
-                #expect(try await store.updateTunnel(uuid: UUID(), companyUUID: company.uuid, changes: SSHTunnelChanges(name: "x")) == nil)
+                #expect(
+                    try await store.updateTunnel(
+                        uuid: UUID(), companyUUID: company.uuid, changes: SSHTunnelChanges(name: "x")) == nil)
             }
         },
 
@@ -280,33 +323,50 @@ extension StoreBehaviour {
             try await withStore(fixture) { store in
                 let sealer = SecretSealer(MasterKey.generate())
                 let company = try await store.createCompany(name: "Acme")
-                let created = try await store.createTunnel(try TunnelSamples.record(company: company.uuid, sealer: sealer))
+                let created = try await store.createTunnel(
+                    try TunnelSamples.record(company: company.uuid, sealer: sealer))
                 let first = TunnelSamples.fingerprint()
                 let second = TunnelSamples.fingerprint()
 
-                let pinned = try #require(try await store.pinTunnelHostKey(uuid: created.uuid, companyUUID: company.uuid, fingerprint: first, onlyIfUnset: true))
+                let pinned = try #require(
+                    try await store.pinTunnelHostKey(
+                        uuid: created.uuid, companyUUID: company.uuid, fingerprint: first, onlyIfUnset: true))
                 #expect(pinned.hostKeyFingerprint == first)
                 #expect(pinned.updatedAt > created.updatedAt)
 
-                let refused = try #require(try await store.pinTunnelHostKey(uuid: created.uuid, companyUUID: company.uuid, fingerprint: second, onlyIfUnset: true))
+                let refused = try #require(
+                    try await store.pinTunnelHostKey(
+                        uuid: created.uuid, companyUUID: company.uuid, fingerprint: second, onlyIfUnset: true))
                 #expect(refused == pinned, "a key is pinned: nothing changes, and the pinned key is reported")
-                let noop = try #require(try await store.pinTunnelHostKey(uuid: created.uuid, companyUUID: company.uuid, fingerprint: nil, onlyIfUnset: true))
+                let noop = try #require(
+                    try await store.pinTunnelHostKey(
+                        uuid: created.uuid, companyUUID: company.uuid, fingerprint: nil, onlyIfUnset: true))
                 #expect(noop == pinned)
 
-                let accepted = try #require(try await store.pinTunnelHostKey(uuid: created.uuid, companyUUID: company.uuid, fingerprint: second, onlyIfUnset: false))
+                let accepted = try #require(
+                    try await store.pinTunnelHostKey(
+                        uuid: created.uuid, companyUUID: company.uuid, fingerprint: second, onlyIfUnset: false))
                 #expect(accepted.hostKeyFingerprint == second, "an explicit change overwrites")
-                let forgotten = try #require(try await store.pinTunnelHostKey(uuid: created.uuid, companyUUID: company.uuid, fingerprint: nil, onlyIfUnset: false))
+                let forgotten = try #require(
+                    try await store.pinTunnelHostKey(
+                        uuid: created.uuid, companyUUID: company.uuid, fingerprint: nil, onlyIfUnset: false))
                 #expect(forgotten.hostKeyFingerprint == nil)
                 #expect(try await store.tunnel(uuid: created.uuid, companyUUID: company.uuid) == forgotten)
-                #expect(try await store.pinTunnelHostKey(uuid: UUID(), companyUUID: company.uuid, fingerprint: first, onlyIfUnset: true) == nil)
-                #expect(try await store.pinTunnelHostKey(uuid: UUID(), companyUUID: company.uuid, fingerprint: first, onlyIfUnset: false) == nil)
+                #expect(
+                    try await store.pinTunnelHostKey(
+                        uuid: UUID(), companyUUID: company.uuid, fingerprint: first, onlyIfUnset: true) == nil)
+                #expect(
+                    try await store.pinTunnelHostKey(
+                        uuid: UUID(), companyUUID: company.uuid, fingerprint: first, onlyIfUnset: false) == nil)
 
                 // Many first uses at once: exactly one key wins and every caller is told which.
                 let candidates = (0..<12).map { _ in TunnelSamples.fingerprint() }
                 let results = try await withThrowingTaskGroup(of: (String, String?).self) { group in
                     for candidate in candidates {
                         group.addTask {
-                            let result = try await store.pinTunnelHostKey(uuid: created.uuid, companyUUID: company.uuid, fingerprint: candidate, onlyIfUnset: true)
+                            let result = try await store.pinTunnelHostKey(
+                                uuid: created.uuid, companyUUID: company.uuid, fingerprint: candidate, onlyIfUnset: true
+                            )
                             return (candidate, result?.hostKeyFingerprint)
                         }
                     }
@@ -319,7 +379,8 @@ extension StoreBehaviour {
                 let winner = try #require(winners.first)
                 #expect(candidates.contains(winner))
                 #expect(results.filter { $0.0 == $0.1 }.count == 1, "exactly one caller pinned its key")
-                #expect(try await store.tunnel(uuid: created.uuid, companyUUID: company.uuid)?.hostKeyFingerprint == winner)
+                #expect(
+                    try await store.tunnel(uuid: created.uuid, companyUUID: company.uuid)?.hostKeyFingerprint == winner)
             }
         },
 
@@ -328,12 +389,15 @@ extension StoreBehaviour {
                 let sealer = SecretSealer(MasterKey.generate())
                 let company = try await store.createCompany(name: "Acme")
                 let pinned = TunnelSamples.fingerprint()
-                let created = try await store.createTunnel(try TunnelSamples.record(company: company.uuid, sealer: sealer, fingerprint: pinned))
+                let created = try await store.createTunnel(
+                    try TunnelSamples.record(company: company.uuid, sealer: sealer, fingerprint: pinned))
                 let sealed = try sealer.sealPrivateKey(TunnelSamples.replacementKey, forTunnel: created.uuid)
 
-                let replaced = try #require(try await store.replaceTunnelKey(
-                    uuid: created.uuid, companyUUID: company.uuid, publicKey: " " + TunnelSamples.replacementPublicKey + "\n", sealedPrivateKey: sealed
-                ))
+                let replaced = try #require(
+                    try await store.replaceTunnelKey(
+                        uuid: created.uuid, companyUUID: company.uuid,
+                        publicKey: " " + TunnelSamples.replacementPublicKey + "\n", sealedPrivateKey: sealed
+                    ))
                 #expect(replaced.publicKey == TunnelSamples.replacementPublicKey)
                 #expect(replaced.sealedPrivateKey == sealed)
                 #expect(try sealer.openPrivateKey(of: replaced) == TunnelSamples.replacementKey)
@@ -341,9 +405,11 @@ extension StoreBehaviour {
                 #expect(replaced.updatedAt > created.updatedAt)
                 #expect(replaced.createdAt == created.createdAt)
                 #expect(try await store.tunnel(uuid: created.uuid, companyUUID: company.uuid) == replaced)
-                #expect(try await store.replaceTunnelKey(
-                    uuid: UUID(), companyUUID: company.uuid, publicKey: TunnelSamples.replacementPublicKey, sealedPrivateKey: sealed
-                ) == nil)
+                #expect(
+                    try await store.replaceTunnelKey(
+                        uuid: UUID(), companyUUID: company.uuid, publicKey: TunnelSamples.replacementPublicKey,
+                        sealedPrivateKey: sealed
+                    ) == nil)
             }
         },
 
@@ -351,15 +417,19 @@ extension StoreBehaviour {
             try await withStore(fixture) { store in
                 let sealer = SecretSealer(MasterKey.generate())
                 let company = try await store.createCompany(name: "Acme")
-                let doomed = try await store.createTunnel(try TunnelSamples.record(company: company.uuid, sealer: sealer, name: "doomed"))
-                let kept = try await store.createTunnel(try TunnelSamples.record(company: company.uuid, sealer: sealer, name: "kept"))
+                let doomed = try await store.createTunnel(
+                    try TunnelSamples.record(company: company.uuid, sealer: sealer, name: "doomed"))
+                let kept = try await store.createTunnel(
+                    try TunnelSamples.record(company: company.uuid, sealer: sealer, name: "kept"))
 
                 #expect(try await store.deleteTunnel(uuid: doomed.uuid, companyUUID: company.uuid))
                 #expect(try await store.tunnel(uuid: doomed.uuid, companyUUID: company.uuid) == nil)
                 #expect(try await store.tunnels(for: company.uuid) == [kept])
                 #expect(try await !store.deleteTunnel(uuid: doomed.uuid, companyUUID: company.uuid), "deleted twice")
                 #expect(try await !store.deleteTunnel(uuid: UUID(), companyUUID: company.uuid))
-                #expect(try await store.updateTunnel(uuid: doomed.uuid, companyUUID: company.uuid, changes: SSHTunnelChanges(name: "back")) == nil)
+                #expect(
+                    try await store.updateTunnel(
+                        uuid: doomed.uuid, companyUUID: company.uuid, changes: SSHTunnelChanges(name: "back")) == nil)
                 #expect(try await rawRows(store, .sshTunnels).count == 1)
             }
         },
@@ -369,7 +439,8 @@ extension StoreBehaviour {
                 let sealer = SecretSealer(MasterKey.generate())
                 let owner = try await store.createCompany(name: "Owner")
                 let intruder = try await store.createCompany(name: "Intruder")
-                let original = try await store.createTunnel(try TunnelSamples.record(company: owner.uuid, sealer: sealer))
+                let original = try await store.createTunnel(
+                    try TunnelSamples.record(company: owner.uuid, sealer: sealer))
                 let sealed = try sealer.sealPrivateKey(TunnelSamples.replacementKey, forTunnel: original.uuid)
 
                 // The intruder's view of the owner's tunnel, then of a tunnel that does not exist at all:
@@ -379,21 +450,42 @@ extension StoreBehaviour {
                     var seen: [String] = []
                     seen.append(show(try await store.tunnel(uuid: uuid, companyUUID: company)))
                     seen.append("\(try await store.tunnels(for: company).filter { $0.uuid == uuid }.count)")
-                    seen.append(show(try await store.updateTunnel(
-                        uuid: uuid, companyUUID: company, changes: SSHTunnelChanges(name: "mine", host: "evil.example.com", port: 2)
-                    )))
-                    seen.append(show(try await store.updateTunnel(uuid: uuid, companyUUID: company, changes: SSHTunnelChanges())))
-                    seen.append(show(try await store.replaceTunnelKey(
-                        uuid: uuid, companyUUID: company, publicKey: TunnelSamples.replacementPublicKey, sealedPrivateKey: sealed
-                    )))
-                    seen.append(show(try await store.pinTunnelHostKey(
-                        uuid: uuid, companyUUID: company, fingerprint: TunnelSamples.fingerprint(), onlyIfUnset: true
-                    )))
-                    seen.append(show(try await store.pinTunnelHostKey(
-                        uuid: uuid, companyUUID: company, fingerprint: TunnelSamples.fingerprint(), onlyIfUnset: false
-                    )))
-                    seen.append(show(try await store.pinTunnelHostKey(uuid: uuid, companyUUID: company, fingerprint: nil, onlyIfUnset: true)))
-                    seen.append(show(try await store.pinTunnelHostKey(uuid: uuid, companyUUID: company, fingerprint: nil, onlyIfUnset: false)))
+                    seen.append(
+                        show(
+                            try await store.updateTunnel(
+                                uuid: uuid, companyUUID: company,
+                                changes: SSHTunnelChanges(name: "mine", host: "evil.example.com", port: 2)
+                            )))
+                    seen.append(
+                        show(
+                            try await store.updateTunnel(uuid: uuid, companyUUID: company, changes: SSHTunnelChanges()))
+                    )
+                    seen.append(
+                        show(
+                            try await store.replaceTunnelKey(
+                                uuid: uuid, companyUUID: company, publicKey: TunnelSamples.replacementPublicKey,
+                                sealedPrivateKey: sealed
+                            )))
+                    seen.append(
+                        show(
+                            try await store.pinTunnelHostKey(
+                                uuid: uuid, companyUUID: company, fingerprint: TunnelSamples.fingerprint(),
+                                onlyIfUnset: true
+                            )))
+                    seen.append(
+                        show(
+                            try await store.pinTunnelHostKey(
+                                uuid: uuid, companyUUID: company, fingerprint: TunnelSamples.fingerprint(),
+                                onlyIfUnset: false
+                            )))
+                    seen.append(
+                        show(
+                            try await store.pinTunnelHostKey(
+                                uuid: uuid, companyUUID: company, fingerprint: nil, onlyIfUnset: true)))
+                    seen.append(
+                        show(
+                            try await store.pinTunnelHostKey(
+                                uuid: uuid, companyUUID: company, fingerprint: nil, onlyIfUnset: false)))
                     seen.append("\(try await store.deleteTunnel(uuid: uuid, companyUUID: company))")
                     return seen
                 }
@@ -413,14 +505,18 @@ extension StoreBehaviour {
             try await withStore(fixture) { store in
                 let sealer = SecretSealer(MasterKey.generate())
                 let company = try await store.createCompany(name: "Acme")
-                let first = try await store.createTunnel(try TunnelSamples.record(company: company.uuid, sealer: sealer, name: "first"))
-                let second = try await store.createTunnel(try TunnelSamples.record(
-                    company: company.uuid, sealer: sealer, name: "second", plaintext: TunnelSamples.replacementKey
-                ))
+                let first = try await store.createTunnel(
+                    try TunnelSamples.record(company: company.uuid, sealer: sealer, name: "first"))
+                let second = try await store.createTunnel(
+                    try TunnelSamples.record(
+                        company: company.uuid, sealer: sealer, name: "second", plaintext: TunnelSamples.replacementKey
+                    ))
                 let resealed = try sealer.sealPrivateKey(TunnelSamples.replacementKey, forTunnel: first.uuid)
-                let replaced = try #require(try await store.replaceTunnelKey(
-                    uuid: first.uuid, companyUUID: company.uuid, publicKey: TunnelSamples.replacementPublicKey, sealedPrivateKey: resealed
-                ))
+                let replaced = try #require(
+                    try await store.replaceTunnelKey(
+                        uuid: first.uuid, companyUUID: company.uuid, publicKey: TunnelSamples.replacementPublicKey,
+                        sealedPrivateKey: resealed
+                    ))
 
                 let tunnelRows = try await rawRows(store, .sshTunnels)
                 #expect(tunnelRows.count == 2)
@@ -441,9 +537,11 @@ extension StoreBehaviour {
                 }
 
                 // A sealed key copied to another tunnel's row does not open there.
-                let copied = try #require(try await store.replaceTunnelKey(
-                    uuid: second.uuid, companyUUID: company.uuid, publicKey: TunnelSamples.publicKey, sealedPrivateKey: replaced.sealedPrivateKey
-                ))
+                let copied = try #require(
+                    try await store.replaceTunnelKey(
+                        uuid: second.uuid, companyUUID: company.uuid, publicKey: TunnelSamples.publicKey,
+                        sealedPrivateKey: replaced.sealedPrivateKey
+                    ))
                 let error = #expect(throws: StoreError.self) { try sealer.openPrivateKey(of: copied) }
                 #expect(error?.kind == .corruptData)
                 #expect(try sealer.openPrivateKey(of: replaced) == TunnelSamples.replacementKey)
@@ -484,7 +582,8 @@ extension StoreBehaviour {
                 #expect(try await store.keys(for: company.uuid) == [issued.record])
                 #expect(try await store.authenticate(key: issued.secret) == company)
                 let sealer = SecretSealer(MasterKey.generate())
-                let tunnel = try await store.createTunnel(try TunnelSamples.record(company: company.uuid, sealer: sealer))
+                let tunnel = try await store.createTunnel(
+                    try TunnelSamples.record(company: company.uuid, sealer: sealer))
                 #expect(try await store.tunnels(for: company.uuid) == [tunnel])
             }
             // Reopening finds nothing left to do.

@@ -64,7 +64,8 @@ public final class HostilePeer: Sendable {
     private let stats: PeerStats
 
     /// Starts listening on 127.0.0.1 on a free port.
-    public init(_ behaviour: Behaviour, group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) async throws {
+    public init(_ behaviour: Behaviour, group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) async throws
+    {
         let stats = PeerStats()
         let bootstrap = ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 64)
@@ -145,7 +146,9 @@ final class PeerStats: Sendable {
         state.withLock {
             $0.bytesReceived += bytes.readableBytes
             let room = (64 << 10) - $0.received.count
-            if room > 0 { $0.received += bytes.getBytes(at: bytes.readerIndex, length: min(room, bytes.readableBytes)) ?? [] }
+            if room > 0 {
+                $0.received += bytes.getBytes(at: bytes.readerIndex, length: min(room, bytes.readableBytes)) ?? []
+            }
         }
     }
 
@@ -194,7 +197,8 @@ final class PeerHandler: ChannelInboundHandler, RemovableChannelHandler {
             startFlood(header: header, context: context)
         case .drip(let bytes, let interval):
             guard !bytes.isEmpty else { return }
-            let step = TimeAmount.nanoseconds(Int64(interval.components.seconds) * 1_000_000_000 + interval.components.attoseconds / 1_000_000_000)
+            let step = TimeAmount.nanoseconds(
+                Int64(interval.components.seconds) * 1_000_000_000 + interval.components.attoseconds / 1_000_000_000)
             let loopBound = NIOLoopBound((context: context, handler: self), eventLoop: context.eventLoop)
             drip = context.eventLoop.scheduleRepeatedTask(initialDelay: step, delay: step) { task in
                 let (context, handler) = loopBound.value

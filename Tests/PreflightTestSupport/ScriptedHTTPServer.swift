@@ -25,7 +25,9 @@ public final class ScriptedHTTPServer: Sendable {
         public var text: String { String(decoding: body, as: UTF8.self) }
 
         /// The path without its query.
-        public var pathOnly: String { String(path.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false)[0]) }
+        public var pathOnly: String {
+            String(path.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false)[0])
+        }
 
         /// The query's parameters, percent-decoded.
         public var query: [String: String] {
@@ -40,7 +42,9 @@ public final class ScriptedHTTPServer: Sendable {
             var fields: [String: String] = [:]
             for pair in text.split(separator: "&") {
                 let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-                let key = String(parts[0]).replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? String(parts[0])
+                let key =
+                    String(parts[0]).replacingOccurrences(of: "+", with: " ").removingPercentEncoding
+                    ?? String(parts[0])
                 let raw = parts.count > 1 ? String(parts[1]) : ""
                 fields[key] = raw.replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? raw
             }
@@ -97,7 +101,9 @@ public final class ScriptedHTTPServer: Sendable {
         var sslContext: NIOSSLContext?
         if tls {
             let configuration = TLSConfiguration.makeServerConfiguration(
-                certificateChain: [.certificate(try NIOSSLCertificate(bytes: Array(TestPKI.serverCertificatePEM.utf8), format: .pem))],
+                certificateChain: [
+                    .certificate(try NIOSSLCertificate(bytes: Array(TestPKI.serverCertificatePEM.utf8), format: .pem))
+                ],
                 privateKey: .privateKey(try NIOSSLPrivateKey(bytes: Array(TestPKI.serverKeyPEM.utf8), format: .pem)))
             sslContext = try NIOSSLContext(configuration: configuration)
         }
@@ -136,7 +142,8 @@ final class ScriptedHTTPHandler: ChannelInboundHandler {
     private var head: HTTPRequestHead?
     private var body: [UInt8] = []
 
-    init(log: RequestLog, script: @escaping @Sendable (ScriptedHTTPServer.Request) async -> ScriptedHTTPServer.Response) {
+    init(log: RequestLog, script: @escaping @Sendable (ScriptedHTTPServer.Request) async -> ScriptedHTTPServer.Response)
+    {
         self.log = log
         self.script = script
     }
@@ -162,11 +169,16 @@ final class ScriptedHTTPHandler: ChannelInboundHandler {
                 let response = await script(request)
                 var headers = HTTPHeaders(response.headers)
                 headers.replaceOrAdd(name: "Content-Length", value: String(response.body.count))
-                let closing = !keepAlive || response.headers.contains { $0.0.lowercased() == "connection" && $0.1.lowercased() == "close" }
+                let closing =
+                    !keepAlive
+                    || response.headers.contains { $0.0.lowercased() == "connection" && $0.1.lowercased() == "close" }
                 if closing { headers.replaceOrAdd(name: "Connection", value: "close") }
-                let responseHead = HTTPResponseHead(version: .http1_1, status: HTTPResponseStatus(statusCode: response.status), headers: headers)
+                let responseHead = HTTPResponseHead(
+                    version: .http1_1, status: HTTPResponseStatus(statusCode: response.status), headers: headers)
                 channel.write(HTTPServerResponsePart.head(responseHead), promise: nil)
-                channel.write(HTTPServerResponsePart.body(.byteBuffer(channel.allocator.buffer(bytes: response.body))), promise: nil)
+                channel.write(
+                    HTTPServerResponsePart.body(.byteBuffer(channel.allocator.buffer(bytes: response.body))),
+                    promise: nil)
                 let done = channel.eventLoop.makePromise(of: Void.self)
                 channel.writeAndFlush(HTTPServerResponsePart.end(nil), promise: done)
                 if closing { done.futureResult.whenComplete { _ in channel.close(promise: nil) } }

@@ -46,22 +46,22 @@ public enum TestEnvironment {
     /// The PostgreSQL test servers, or nil when any required variable is missing (see `postgresMissingVariables()`).
     public static func postgres() -> PostgresTestServer? {
         guard postgresMissingVariables().isEmpty,
-              let host = value("PREFLIGHT_TEST_PG_HOST"),
-              let port = value("PREFLIGHT_TEST_PG_PORT").flatMap({ Int($0) }),
-              let database = value("PREFLIGHT_TEST_PG_DATABASE"),
-              let scramUser = value("PREFLIGHT_TEST_PG_SCRAM_USER"),
-              let scramPassword = value("PREFLIGHT_TEST_PG_SCRAM_PASSWORD"),
-              let md5User = value("PREFLIGHT_TEST_PG_MD5_USER"),
-              let md5Password = value("PREFLIGHT_TEST_PG_MD5_PASSWORD"),
-              let tlsUser = value("PREFLIGHT_TEST_PG_TLS_USER"),
-              let tlsPassword = value("PREFLIGHT_TEST_PG_TLS_PASSWORD"),
-              let noreplUser = value("PREFLIGHT_TEST_PG_NOREPL_USER"),
-              let noreplPassword = value("PREFLIGHT_TEST_PG_NOREPL_PASSWORD"),
-              let caFile = value("PREFLIGHT_TEST_PG_CA_FILE"),
-              let otherCAFile = value("PREFLIGHT_TEST_PG_OTHER_CA_FILE"),
-              let replicaPort = value("PREFLIGHT_TEST_PG_REPLICA_PORT").flatMap({ Int($0) }),
-              let replicaUser = value("PREFLIGHT_TEST_PG_REPLICA_USER"),
-              let replicaPassword = value("PREFLIGHT_TEST_PG_REPLICA_PASSWORD")
+            let host = value("PREFLIGHT_TEST_PG_HOST"),
+            let port = value("PREFLIGHT_TEST_PG_PORT").flatMap({ Int($0) }),
+            let database = value("PREFLIGHT_TEST_PG_DATABASE"),
+            let scramUser = value("PREFLIGHT_TEST_PG_SCRAM_USER"),
+            let scramPassword = value("PREFLIGHT_TEST_PG_SCRAM_PASSWORD"),
+            let md5User = value("PREFLIGHT_TEST_PG_MD5_USER"),
+            let md5Password = value("PREFLIGHT_TEST_PG_MD5_PASSWORD"),
+            let tlsUser = value("PREFLIGHT_TEST_PG_TLS_USER"),
+            let tlsPassword = value("PREFLIGHT_TEST_PG_TLS_PASSWORD"),
+            let noreplUser = value("PREFLIGHT_TEST_PG_NOREPL_USER"),
+            let noreplPassword = value("PREFLIGHT_TEST_PG_NOREPL_PASSWORD"),
+            let caFile = value("PREFLIGHT_TEST_PG_CA_FILE"),
+            let otherCAFile = value("PREFLIGHT_TEST_PG_OTHER_CA_FILE"),
+            let replicaPort = value("PREFLIGHT_TEST_PG_REPLICA_PORT").flatMap({ Int($0) }),
+            let replicaUser = value("PREFLIGHT_TEST_PG_REPLICA_USER"),
+            let replicaPassword = value("PREFLIGHT_TEST_PG_REPLICA_PASSWORD")
         else { return nil }
         return PostgresTestServer(
             host: host, port: port, database: database,
