@@ -196,16 +196,28 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        // The engine: one deadline per ping, the probe registry, the report.
+        // The engine: one deadline per ping, the report; it knows no connector (they are given to it).
         .target(
             name: "PreflightEngine",
+            dependencies: [
+                "PreflightCore",
+                "PreflightNetwork",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // The registry: one line per connector module; linked by the server and the CLI.
+        .target(
+            name: "PreflightProbes",
             dependencies: [
                 "PreflightCore",
                 "PreflightNetwork",
                 "PreflightPostgres",
                 "PreflightMySQL",
                 "PreflightMongo",
-                "PreflightSSH",
                 "PreflightAWS",
                 "PreflightGoogle",
                 "PreflightSnowflake",
@@ -213,10 +225,18 @@ let package = Package(
                 "PreflightClickHouse",
                 "PreflightMotherDuck",
                 "PreflightRedis",
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOPosix", package: "swift-nio"),
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "Metrics", package: "swift-metrics"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // Domain services shared by the HTTP API and the CLI: SSH tunnels, and pings that go through them.
+        .target(
+            name: "PreflightServices",
+            dependencies: [
+                "PreflightCore",
+                "PreflightEngine",
+                "PreflightNetwork",
+                "PreflightSSH",
+                "PreflightStore",
             ],
             swiftSettings: swiftSettings
         ),
@@ -239,15 +259,15 @@ let package = Package(
             dependencies: [
                 "PreflightCore",
                 "PreflightEngine",
+                "PreflightServices",
                 "PreflightStore",
-                "PreflightSSH",
-                "PreflightNetwork",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "OpenAPIRuntime", package: "swift-openapi-runtime"),
                 .product(name: "OpenAPIHummingbird", package: "swift-openapi-hummingbird"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             resources: [.copy("openapi.yaml")],
@@ -260,13 +280,27 @@ let package = Package(
             dependencies: [
                 "PreflightCore",
                 "PreflightEngine",
-                "PreflightStore",
-                "PreflightServer",
-                "PreflightSSH",
                 "PreflightNetwork",
-                .product(name: "NIOSSH", package: "swift-nio-ssh"),
+                "PreflightProbes",
+                "PreflightServer",
+                "PreflightServices",
+                "PreflightSSH",
+                "PreflightStore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "PreflightProbesTests",
+            dependencies: ["PreflightCore", "PreflightNetwork", "PreflightProbes"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "PreflightEngineTests",
+            dependencies: [
+                "PreflightCore", "PreflightNetwork", "PreflightEngine", "PreflightTestSupport",
+                .product(name: "NIOCore", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -321,6 +355,7 @@ let package = Package(
             name: "PreflightSSHTests",
             dependencies: [
                 "PreflightCore", "PreflightNetwork", "PreflightSSH", "PreflightEngine", "PreflightTestSupport",
+                "PreflightProbes",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOSSH", package: "swift-nio-ssh"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -339,8 +374,9 @@ let package = Package(
             name: "PreflightServerTests",
             dependencies: [
                 "PreflightCore", "PreflightEngine", "PreflightStore", "PreflightServer", "PreflightTestSupport",
-                "PreflightNetwork",
+                "PreflightNetwork", "PreflightProbes", "PreflightServices",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "OpenAPIRuntime", package: "swift-openapi-runtime"),

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole test run, as CI does it (`.ci/run` just runs this):
 #   installs what is missing, starts private test servers (stopped on exit), builds once in debug
-#   with the tests, runs `swift test` with PREFLIGHT_REQUIRE_INTEGRATION=1, prints per-phase timings.
+#   with the tests, checks the formatting, runs `swift test` in parallel with PREFLIGHT_REQUIRE_INTEGRATION=1,
+#   prints per-phase timings.
 #
 #   bash scripts/test.sh [extra `swift test` arguments, e.g. --filter PreflightPostgresTests]
 #
@@ -87,6 +88,11 @@ tail -n1 "$PREFLIGHT_TEST_SERVERS_DIR/run/checks.txt"
 export PREFLIGHT_REQUIRE_INTEGRATION=1
 phase_end
 
+# ------------------------------------------------------------------------------------------ format
+phase_start "format (swift format lint)"
+swift format lint --strict --recursive --parallel Sources Tests Package.swift
+phase_end
+
 # ------------------------------------------------------------------------------------------ build
 phase_start "build (debug, tests)"
 swift build --build-tests
@@ -95,10 +101,39 @@ phase_end
 # ------------------------------------------------------------------------------------------- test
 phase_start "swift test"
 set +e
-# One test at a time: many tests assert that a ping ends by its deadline, and on a 2-core machine a few
-# CPU-heavy tests (a 32 MiB MySQL packet, PBKDF2 in a debug build) running beside them starve the task
-# pool and make those checks flaky. Serially the whole suite takes about a minute.
-swift test --no-parallel "$@"
+# Two shards run side by side, one per core, each one test at a time: on a 2-core machine a whole suite
+# in parallel inside one process starves the task pool (hundreds of pings and peers starting at once),
+# while a shard per core keeps every ping's deadline honest. Deadlines that a test asserts exactly
+# are decided by an injected clock (ManualPingClock). `bash scripts/test.sh --filter X` runs one
+# `swift test` with those arguments instead.
+if [ $# -gt 0 ]; then
+    swift test "$@"
+else
+    BIN="$(swift build --show-bin-path)/preflightPackageTests.xctest"
+    SHARD_A='PreflightPostgresTests|PreflightMySQLTests|PreflightMongoTests|PreflightSSHTests|PreflightStoreTests|PreflightCoreTests|PreflightEngineTests|PreflightProbesTests|PreflightClickHouseTests|PreflightRedisTests'
+    SHARD_B='PreflightServerTests|PreflightHTTPTests|PreflightAWSTests|PreflightGoogleTests|PreflightSnowflakeTests|PreflightDatabricksTests|PreflightMotherDuckTests|PreflightNetworkTests'
+    for dir in Tests/*/; do  # every test target must be in a shard, or it would silently not run
+        name="$(basename "$dir")"; [ "$name" = PreflightTestSupport ] && continue
+        printf '%s\n' "$SHARD_A" "$SHARD_B" | tr '|' '\n' | grep -qx "$name" || { echo "test target $name is in no shard" >&2; exit 1; }
+    done
+    LOGS="$PREFLIGHT_TEST_SERVERS_DIR/shards"; mkdir -p "$LOGS"
+    "$BIN" --testing-library swift-testing --no-parallel --filter "$SHARD_A" >"$LOGS/a.log" 2>&1 & PID_A=$!
+    "$BIN" --testing-library swift-testing --no-parallel --filter "$SHARD_B" >"$LOGS/b.log" 2>&1 & PID_B=$!
+    RC_A=0; RC_B=0
+    wait "$PID_A" || RC_A=$?
+    wait "$PID_B" || RC_B=$?
+    printf '\n---- shard A (%s)\n' "$SHARD_A"; cat "$LOGS/a.log"
+    printf '\n---- shard B (%s)\n' "$SHARD_B"; cat "$LOGS/b.log"
+    A_LINE="$(grep -E 'Test run with [0-9]+ test' "$LOGS/a.log" | tail -n1 | sed 's/\x1b\[[0-9;]*m//g')"
+    B_LINE="$(grep -E 'Test run with [0-9]+ test' "$LOGS/b.log" | tail -n1 | sed 's/\x1b\[[0-9;]*m//g')"
+    printf '\nshard A: %s\nshard B: %s\n' "$A_LINE" "$B_LINE"
+    TOTAL=$(( $(sed -nE 's/.*Test run with ([0-9]+) tests?.*/\1/p' "$LOGS/a.log" | tail -n1 | grep . || echo 0) \
+        + $(sed -nE 's/.*Test run with ([0-9]+) tests?.*/\1/p' "$LOGS/b.log" | tail -n1 | grep . || echo 0) ))
+    FAILED=$(cat "$LOGS/a.log" "$LOGS/b.log" | sed 's/\x1b\[[0-9;]*m//g' | grep -cE '^✘ Test .* failed after' || true)
+    [ "$RC_A" = 0 ] && [ "$RC_B" = 0 ] || [ "$FAILED" -gt 0 ] || FAILED=1
+    printf 'tests: %s passed, %s failed\n' "$(( TOTAL - FAILED ))" "$FAILED"
+    [ "$RC_A" = 0 ] && [ "$RC_B" = 0 ]
+fi
 TEST_RC=$?
 set -e
 phase_end

@@ -1,10 +1,16 @@
 /// The one deadline of a ping; every step takes its time from what is left.
 public struct PingDeadline: Sendable {
-    public let start: ContinuousClock.Instant
-    public let end: ContinuousClock.Instant
+    /// The clock the deadline is kept on.
+    public let clock: any PingClock
+    /// When the ping began, on `clock`.
+    public let start: Duration
+    /// When the ping must end, on `clock`.
+    public let end: Duration
 
-    public init(start: ContinuousClock.Instant = .now, timeout: Duration) {
-        self.start = start
+    /// A deadline `timeout` from now on `clock`.
+    public init(clock: any PingClock = SystemPingClock(), timeout: Duration) {
+        self.clock = clock
+        self.start = clock.now
         self.end = start + timeout
     }
 
@@ -12,16 +18,16 @@ public struct PingDeadline: Sendable {
     public var total: Duration { end - start }
 
     /// Time left, never negative.
-    public var remaining: Duration { max(.zero, end - .now) }
+    public var remaining: Duration { max(.zero, end - clock.now) }
 
     /// Whether the deadline has passed.
-    public var hasExpired: Bool { ContinuousClock.now >= end }
+    public var hasExpired: Bool { clock.now >= end }
 
     /// What a step may spend: the smaller of `limit` and the time left.
     public func budget(atMost limit: Duration) -> Duration { min(limit, remaining) }
 
     /// Time since the start, in milliseconds.
-    public var elapsedMs: Double { (ContinuousClock.now - start).milliseconds }
+    public var elapsedMs: Double { (clock.now - start).milliseconds }
 }
 
 extension Duration {

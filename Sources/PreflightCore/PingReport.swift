@@ -68,7 +68,8 @@ public struct PingTarget: Sendable, Codable, Equatable {
 /// The full answer to a ping: the verdict, why, and every step with its time.
 public struct PingReport: Sendable, Codable, Equatable {
     public var ok: Bool
-    public var type: String
+    /// The connector type that was pinged.
+    public var type: ConnectorType
     /// Why it failed; nil when `ok`.
     public var category: FailureCategory?
     /// Whether trying again unchanged may succeed; nil when `ok`.
@@ -85,7 +86,7 @@ public struct PingReport: Sendable, Codable, Equatable {
     public var checks: [ReadinessCheck]
 
     public init(
-        ok: Bool, type: String, category: FailureCategory? = nil, transient: Bool? = nil, message: String? = nil,
+        ok: Bool, type: ConnectorType, category: FailureCategory? = nil, transient: Bool? = nil, message: String? = nil,
         hint: String? = nil, durationMs: Double, dataPlane: String, target: PingTarget? = nil,
         steps: [PingStep] = [], checks: [ReadinessCheck] = []
     ) {

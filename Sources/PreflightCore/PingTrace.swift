@@ -12,7 +12,8 @@ public final class PingTrace: Sendable {
         public var activity: String
         /// What to do when this step times out.
         public var timeoutHint: String?
-        public var started: ContinuousClock.Instant
+        /// When it began, on the trace's clock.
+        public var started: Duration
     }
 
     private struct State {
@@ -24,14 +25,16 @@ public final class PingTrace: Sendable {
     }
 
     private let state = Mutex(State())
+    private let clock: any PingClock
 
-    public init() {}
+    /// A trace whose step durations are measured on `clock` (the ping deadline's).
+    public init(clock: any PingClock = SystemPingClock()) { self.clock = clock }
 
     /// Marks a step as begun.
     public func begin(_ name: String, activity: String, timeoutHint: String? = nil) {
         state.withLock { state in
             guard !state.sealed else { return }
-            state.open = OpenStep(name: name, activity: activity, timeoutHint: timeoutHint, started: .now)
+            state.open = OpenStep(name: name, activity: activity, timeoutHint: timeoutHint, started: clock.now)
         }
     }
 
@@ -39,11 +42,12 @@ public final class PingTrace: Sendable {
     public func end(_ name: String, status: StepStatus, detail: String? = nil, hint: String? = nil) {
         state.withLock { state in
             guard !state.sealed else { return }
-            let started = state.open?.name == name ? state.open!.started : ContinuousClock.now
+            let now = clock.now
+            let started = state.open?.name == name ? state.open!.started : now
             if state.open?.name == name { state.open = nil }
             state.steps.append(
                 PingStep(
-                    name: name, status: status, durationMs: (ContinuousClock.now - started).milliseconds,
+                    name: name, status: status, durationMs: (now - started).milliseconds,
                     detail: detail, hint: hint))
         }
     }
@@ -83,7 +87,7 @@ public final class PingTrace: Sendable {
             if let open, !state.sealed {
                 state.steps.append(
                     PingStep(
-                        name: open.name, status: .failed, durationMs: (ContinuousClock.now - open.started).milliseconds,
+                        name: open.name, status: .failed, durationMs: (clock.now - open.started).milliseconds,
                         detail: openStepDetail, hint: open.timeoutHint))
                 state.open = nil
             }

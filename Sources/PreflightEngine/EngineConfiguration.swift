@@ -13,19 +13,23 @@ public struct EngineConfiguration: Sendable {
     public var maxInFlight: Int
     /// The most one peer may send during a ping.
     public var inboundByteLimit: Int
+    /// Where deadlines and step durations are measured (a test injects a ``ManualPingClock``).
+    public var clock: any PingClock
 
     public init(
         planeName: String = "local",
         defaultTimeout: Duration = .seconds(15),
         egress: EgressPolicy = EgressPolicy(),
         maxInFlight: Int = 1024,
-        inboundByteLimit: Int = 1 << 20
+        inboundByteLimit: Int = 1 << 20,
+        clock: any PingClock = SystemPingClock()
     ) {
         self.planeName = planeName
         self.defaultTimeout = defaultTimeout
         self.egress = egress
         self.maxInFlight = maxInFlight
         self.inboundByteLimit = inboundByteLimit
+        self.clock = clock
     }
 }
 

@@ -2,22 +2,15 @@ import Logging
 import Metrics
 import NIOCore
 import NIOPosix
-import PreflightAWS
-import PreflightClickHouse
 import PreflightCore
-import PreflightDatabricks
-import PreflightGoogle
-import PreflightMongo
-import PreflightMotherDuck
-import PreflightMySQL
 import PreflightNetwork
-import PreflightPostgres
-import PreflightRedis
-import PreflightSnowflake
 import Synchronization
 
 /// Runs pings: validates the payload, picks the probe for its type, runs it under one deadline, and
 /// turns whatever happened into a categorised, redacted report. Shared by the HTTP API and the CLI.
+///
+/// The engine knows no connector: the probes it can run are the `factories` it is given (the
+/// service and the CLI pass `ProbeRegistry.builtIn`; tests pass the one they exercise).
 public final class PingEngine: Sendable {
     public let configuration: EngineConfiguration
     private let eventLoopGroup: any EventLoopGroup
@@ -29,7 +22,7 @@ public final class PingEngine: Sendable {
         configuration: EngineConfiguration = EngineConfiguration(),
         eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
         logger: Logger = Logger(label: "preflight.engine"),
-        factories: [any ProbeFactory] = PingEngine.builtInFactories
+        factories: [any ProbeFactory]
     ) {
         self.configuration = configuration
         self.eventLoopGroup = eventLoopGroup
@@ -40,13 +33,6 @@ public final class PingEngine: Sendable {
         }
         self.factories = byType
     }
-
-    /// The probes this build has.
-    public static let builtInFactories: [any ProbeFactory] = [
-        PostgresProbeFactory(), MySQLProbeFactory(), MongoProbeFactory(),
-        AWSProbeFactory(), GoogleProbeFactory(), SnowflakeProbeFactory(), DatabricksProbeFactory(),
-        ClickHouseProbeFactory(), MotherDuckProbeFactory(), RedisProbeFactory(),
-    ]
 
     /// The types that can be probed (the rest answer `unsupported`).
     public var probedTypes: [ConnectorType] { factories.keys.sorted { $0.rawValue < $1.rawValue } }
@@ -117,11 +103,11 @@ public final class PingEngine: Sendable {
 
     /// Runs a prepared ping to its end or its deadline, whichever is first. Never throws, never outlives the deadline.
     public func run(_ prepared: PreparedPing) async -> PingReport {
-        let deadline = PingDeadline(timeout: prepared.timeout)
+        let deadline = PingDeadline(clock: configuration.clock, timeout: prepared.timeout)
         let type = prepared.payload.type
         guard let probe = prepared.probe else {
             let report = PingReport(
-                ok: false, type: type.rawValue, category: .unsupported, transient: false,
+                ok: false, type: type, category: .unsupported, transient: false,
                 message:
                     "Preflight cannot test \(type.productName) (\(type.rawValue)) connections yet; nothing was attempted",
                 hint: "types tested today: \(probedTypes.map(\.rawValue).joined(separator: ", "))",
@@ -158,14 +144,14 @@ public final class PingEngine: Sendable {
             context.closeAll()
             let (steps, checks, target, _) = context.trace.seal()
             report = PingReport(
-                ok: failure == nil, type: type.rawValue, category: failure?.category,
+                ok: failure == nil, type: type, category: failure?.category,
                 transient: failure.map { $0.transient ?? $0.category.isTransient },
                 message: failure?.message, hint: failure?.hint, durationMs: deadline.elapsedMs,
                 dataPlane: configuration.planeName, target: target ?? probe.target, steps: steps, checks: checks)
         case .deadline(let sealed, let elapsedMs):
             let activity = sealed.open?.activity ?? "running the ping"
             report = PingReport(
-                ok: false, type: type.rawValue, category: .timeout, transient: true,
+                ok: false, type: type, category: .timeout, transient: true,
                 message: "timed out after \(limit) \(activity)",
                 hint: sealed.open?.timeoutHint, durationMs: elapsedMs,
                 dataPlane: configuration.planeName, target: sealed.target ?? probe.target,
@@ -185,9 +171,11 @@ public final class PingEngine: Sendable {
         case deadline(Sealed, elapsedMs: Double)
     }
 
-    /// Resolves when `work` finishes or the deadline passes, whichever is first. The deadline is kept
-    /// by `loop` (an event loop thread, which CPU-heavy work on the task pool cannot delay); there
-    /// `atDeadline` seals the trace and closes the sockets, and the work is cancelled, not awaited.
+    /// Resolves when `work` finishes or the deadline passes, whichever is first. On the system clock
+    /// the deadline is kept by `loop` (an event loop thread, which CPU-heavy work on the task pool
+    /// cannot delay); on another clock (a test's) a task sleeps on it and hands over to `loop`. Either
+    /// way `atDeadline` runs on `loop`, seals the trace and closes the sockets, and the work is
+    /// cancelled, not awaited.
     private static func race(
         deadline: PingDeadline,
         on loop: any EventLoop,
@@ -200,24 +188,36 @@ public final class PingEngine: Sendable {
                 let failure = await work()
                 if once.claim() { continuation.resume(returning: .finished(failure)) }
             }
-            let nanoseconds = Int64(deadline.remaining.milliseconds * 1_000_000)
-            let timer = loop.scheduleTask(in: .nanoseconds(max(nanoseconds, 0))) {
+            let expire: @Sendable () -> Void = {
                 guard once.claim() else { return }
                 let sealed = atDeadline()
                 job.cancel()
                 continuation.resume(returning: .deadline(sealed, elapsedMs: deadline.elapsedMs))
             }
+            let cancelTimer: @Sendable () -> Void
+            if deadline.clock is SystemPingClock {
+                let nanoseconds = Int64(deadline.remaining.milliseconds * 1_000_000)
+                let timer = loop.scheduleTask(in: .nanoseconds(max(nanoseconds, 0)), expire)
+                cancelTimer = { timer.cancel() }
+            } else {
+                let sleeper = Task {
+                    guard (try? await deadline.clock.sleep(until: deadline.end)) != nil else { return }
+                    loop.execute(expire)
+                }
+                cancelTimer = { sleeper.cancel() }
+            }
             Task {
                 _ = await job.value
-                timer.cancel()
+                cancelTimer()
             }
         }
     }
 
     private func record(_ report: PingReport) {
         let category = report.category?.rawValue ?? "ok"
-        Counter(label: "preflight_pings_total", dimensions: [("type", report.type), ("category", category)]).increment()
-        Timer(label: "preflight_ping_duration_seconds", dimensions: [("type", report.type)])
+        Counter(label: "preflight_pings_total", dimensions: [("type", report.type.rawValue), ("category", category)])
+            .increment()
+        Timer(label: "preflight_ping_duration_seconds", dimensions: [("type", report.type.rawValue)])
             .recordNanoseconds(Int64(report.durationMs * 1_000_000))
         logger.info(
             "ping finished",

@@ -14,6 +14,15 @@ public protocol Probe: Sendable {
 public protocol ProbeFactory: Sendable {
     /// The types this factory can probe.
     var types: Set<ConnectorType> { get }
+    /// Each type's `sharedConfig` keys, described once (the README, `GET /connector-types` and the checks
+    /// that keep them in step read these).
+    var descriptions: [ConnectorDescription] { get }
     /// Validates the payload's config for `payload.type`; throws `InvalidConfig` (a 400) when it is wrong.
     func makeProbe(for payload: ConnectorPayload) throws(InvalidConfig) -> any Probe
+}
+
+extension ProbeFactory {
+    /// No description: for factories made in tests. Every built-in factory describes its types (a
+    /// registry test checks it).
+    public var descriptions: [ConnectorDescription] { [] }
 }

@@ -34,7 +34,7 @@ public final class ProbeContext: Sendable {
     public init(
         eventLoopGroup: any EventLoopGroup,
         deadline: PingDeadline,
-        trace: PingTrace = PingTrace(),
+        trace: PingTrace? = nil,
         egress: EgressPolicy = EgressPolicy(),
         resolver: Resolver = .system,
         logger: Logger,
@@ -44,7 +44,7 @@ public final class ProbeContext: Sendable {
     ) {
         self.eventLoopGroup = eventLoopGroup
         self.deadline = deadline
-        self.trace = trace
+        self.trace = trace ?? PingTrace(clock: deadline.clock)
         self.egress = egress
         self.resolver = resolver
         self.logger = logger

@@ -1,7 +1,6 @@
 import Foundation
 import OpenAPIRuntime
-import PreflightCore
-import PreflightSSH
+import PreflightServices
 import PreflightStore
 
 /// `/ssh-tunnels`: Artie's resource, scoped to the authenticated company.
@@ -82,26 +81,6 @@ extension PreflightAPI {
         return .ok(.init(body: .json(.init(record))))
     }
 
-    /// The tunnel a ping names, as an opener; a 400 when this company has no such tunnel.
-    func tunnelOpener(for payload: ConnectorPayload) async throws -> TunnelOpenerResult {
-        guard let uuid = payload.sshTunnelUUID else { return .none }
-        let company = try Self.company()
-        guard let record = try await tunnels.get(uuid, company: company) else {
-            return .invalid("sshTunnelUUID \(uuid.uuidString.lowercased()) is not an SSH tunnel of this company")
-        }
-        do {
-            return .opener(try tunnels.opener(for: record))
-        } catch {
-            logger.error(
-                "ssh tunnel key could not be opened",
-                metadata: ["tunnel": "\(uuid)", "error.type": "\(type(of: error))"])
-            throw APIError(
-                .internalServerError,
-                "the private key of SSH tunnel \(uuid.uuidString.lowercased()) cannot be decrypted with this server's master key; rotate the tunnel's key"
-            )
-        }
-    }
-
     static func company() throws -> UUID {
         guard let company = AuthenticatedCompany.current else { throw APIError.unauthorized }
         return company.uuid
@@ -122,19 +101,12 @@ extension PreflightAPI {
     static func asRequest<T>(_ body: () async throws -> T) async throws -> T {
         do {
             return try await body()
-        } catch let error as TunnelRequestError {
+        } catch let error as ServiceRequestError {
             throw APIError(.badRequest, error.message)
         } catch let error as StoreError where error.kind == .invalidInput {
             throw APIError(.badRequest, error.message)
         }
     }
-}
-
-/// What a ping's `sshTunnelUUID` resolved to.
-enum TunnelOpenerResult {
-    case none
-    case opener(PreflightSSH.SSHTunnelOpener)
-    case invalid(String)
 }
 
 extension Components.Schemas.PayloadsSSHTunnel {

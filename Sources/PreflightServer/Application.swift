@@ -4,6 +4,7 @@ public import Logging
 import OpenAPIHummingbird
 import OpenAPIRuntime
 public import PreflightEngine
+import PreflightServices
 public import PreflightStore
 
 /// Builds the HTTP API: `POST /connectors/ping` (bearer auth), `GET /healthz`, `GET /metrics`, `GET /openapi.yaml`.
@@ -47,9 +48,14 @@ public func buildRouter(
 
     var publicOperations: Set<String> = [Operations.GetHealthz.id, Operations.GetOpenAPIDocument.id]
     if !configuration.metricsRequireAuth { publicOperations.insert(Operations.GetMetrics.id) }
+    let keys = APIKeyCheck(store: store, logger: logger)
+    let tunnels = TunnelService(store: store, sealer: sealer)
+    let ping = PingRoute(
+        pings: PingService(engine: engine, tunnels: tunnels), keys: keys, maxBodyBytes: configuration.maxBodyBytes,
+        logger: logger)
+    router.post("/connectors/ping") { request, context in try await ping.handle(request, context: context) }
     let api = PreflightAPI(
-        engine: engine, tunnels: TunnelService(store: store, sealer: sealer), registry: PreflightMetrics.registry,
-        openAPIDocument: OpenAPIDocument.bytes, logger: logger)
+        tunnels: tunnels, registry: PreflightMetrics.registry, openAPIDocument: OpenAPIDocument.bytes, logger: logger)
     do {
         // Compact JSON, like the error bodies (the runtime's default pretty-prints).
         let openAPIConfiguration = Configuration(jsonEncodingOptions: [.sortedKeys, .withoutEscapingSlashes])
@@ -58,8 +64,7 @@ public func buildRouter(
             middlewares: [
                 ErrorMappingMiddleware(logger: logger),
                 LenientNegotiationMiddleware(),
-                AuthenticationMiddleware(store: store, publicOperations: publicOperations, logger: logger),
-                PingBodyMiddleware(maxBodyBytes: configuration.maxBodyBytes),
+                AuthenticationMiddleware(keys: keys, publicOperations: publicOperations),
                 OptionalBodyMiddleware(operations: [Operations.TrustSSHTunnelHostKey.id]),
                 MetricsContentTypeMiddleware(),
             ])

@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import PreflightCore
 import PreflightEngine
+import PreflightProbes
 import PreflightSSH
 
 /// `preflight bench`: many pings in this process at a set concurrency; prints throughput, latency
@@ -41,7 +42,7 @@ struct Bench: AsyncParsableCommand {
         do { parsed = try ConnectorPayload.decode(json: data) } catch { throw ValidationError(error.message) }
         var configuration = try engineOptions.engineConfiguration()
         configuration.maxInFlight = max(configuration.maxInFlight, concurrency)
-        let engine = PingEngine(configuration: configuration)
+        let engine = PingEngine(configuration: configuration, factories: ProbeRegistry.builtIn)
         let tunnel: SSHTunnelOpener?
         do { tunnel = try sshOptions.opener() } catch { throw ValidationError(error.message) }
         let total = count

@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
 import Logging
-import PreflightStore
+import PreflightServices
 
 /// `preflight keys`: API keys.
 struct Keys: AsyncParsableCommand {
@@ -26,18 +26,20 @@ struct Keys: AsyncParsableCommand {
             let name = company.trimmingCharacters(in: .whitespaces)
             guard !name.isEmpty else { throw ValidationError("--company must not be empty") }
             let store = try await storeOptions.open(logger: Logger(label: "preflight"))
-            let owner: Company
-            if let existing = try await store.company(named: name) {
-                owner = existing
-                print("Company \"\(name)\" (\(owner.uuid)) exists; adding a key.")
-            } else {
-                owner = try await store.createCompany(name: name)
-                print("Created company \"\(name)\" (\(owner.uuid)).")
+            let issued: KeyService.IssuedKey
+            do {
+                issued = try await KeyService(store: store).issueKey(companyName: name)
+            } catch {
+                try? await store.close()
+                throw error
             }
-            let key = try await store.issueKey(for: owner.uuid)
             try await store.close()
+            let uuid = issued.company.uuid.uuidString.lowercased()
+            print(
+                issued.companyIsNew
+                    ? "Created company \"\(name)\" (\(uuid))." : "Company \"\(name)\" (\(uuid)) exists; adding a key.")
             print("New API key (stored only as a hash; copy it now):")
-            print(key.secret)
+            print(issued.secret)
         }
     }
 }

@@ -3,9 +3,9 @@ import Foundation
 import Logging
 import PreflightCore
 import PreflightEngine
+import PreflightProbes
 import PreflightSSH
-import PreflightServer
-import PreflightStore
+import PreflightServices
 
 /// `preflight ping`: one ping from a terminal, with the same JSON as the API or with flags.
 struct Ping: AsyncParsableCommand {
@@ -68,23 +68,24 @@ struct Ping: AsyncParsableCommand {
             printError("invalid input: \(invalid.message)")
             throw ExitCode(3)
         }
-        if let tunnel {
-            guard opener == nil else {
-                printError("invalid input: use --tunnel or --ssh-host, not both")
-                throw ExitCode(3)
-            }
-            guard let uuid = UUID(uuidString: tunnel), let company else {
-                printError("invalid input: --tunnel takes a UUID and needs --company")
-                throw ExitCode(3)
-            }
-            opener = try await savedTunnel(uuid, company: company)
-            payload.sshTunnelUUID = uuid
-        }
-        let engine = PingEngine(configuration: try engineOptions.engineConfiguration())
+        let engine = PingEngine(
+            configuration: try engineOptions.engineConfiguration(), factories: ProbeRegistry.builtIn)
         let report: PingReport
         do {
-            report = try await engine.ping(payload, tunnel: opener)
-        } catch {
+            if let tunnel {
+                guard opener == nil else { throw InvalidConfig("use --tunnel or --ssh-host, not both") }
+                guard let uuid = UUID(uuidString: tunnel), let company else {
+                    throw InvalidConfig("--tunnel takes a UUID and needs --company")
+                }
+                payload.sshTunnelUUID = uuid
+                report = try await pingThroughSavedTunnel(payload, engine: engine, company: company)
+            } else {
+                report = try await PingService(engine: engine, tunnels: nil).ping(payload, company: nil, tunnel: opener)
+            }
+        } catch let invalid as InvalidConfig {
+            printError("invalid input: \(invalid.message)")
+            throw ExitCode(3)
+        } catch let error as PingServiceError {
             switch error {
             case .invalid(let invalid):
                 printError("invalid input: \(invalid.message)")
@@ -92,6 +93,11 @@ struct Ping: AsyncParsableCommand {
             case .overloaded:
                 printError("too many pings in flight")
                 throw ExitCode(2)
+            case .tunnelKeyUnreadable(let uuid):
+                printError(
+                    "the private key of tunnel \(uuid.uuidString.lowercased()) cannot be decrypted with this master key; rotate the tunnel's key"
+                )
+                throw ExitCode(1)
             }
         }
         if json {
@@ -102,19 +108,26 @@ struct Ping: AsyncParsableCommand {
         throw ExitCode(ReportFormatter.exitCode(for: report))
     }
 
-    /// The saved tunnel as an opener (first use pins the host key in the store, as the API does).
-    private func savedTunnel(_ uuid: UUID, company: String) async throws -> SSHTunnelOpener {
+    /// Pings through a saved tunnel of `company`, with the store and master key the service uses (first
+    /// use pins the host key in the store, as the API does).
+    private func pingThroughSavedTunnel(_ payload: ConnectorPayload, engine: PingEngine, company: String) async throws
+        -> PingReport
+    {
         let logger = Logger(label: "preflight")
         let store = try await storeOptions.open(logger: logger)
-        let service = TunnelService(store: store, sealer: try storeOptions.sealer(logger: logger))
-        guard let owner = try await store.company(named: company),
-            let record = try await service.get(uuid, company: owner.uuid)
-        else {
-            try? await store.close()
-            printError("invalid input: no tunnel \(uuid.uuidString.lowercased()) in company \"\(company)\"")
-            throw ExitCode(3)
+        let result: Result<PingReport, any Error>
+        do {
+            guard let owner = try await store.company(named: company) else {
+                throw InvalidConfig("no company \"\(company)\" in this store")
+            }
+            let tunnels = TunnelService(store: store, sealer: try storeOptions.sealer(logger: logger))
+            result = .success(
+                try await PingService(engine: engine, tunnels: tunnels).ping(payload, company: owner.uuid))
+        } catch {
+            result = .failure(error)
         }
-        return try service.opener(for: record)
+        try? await store.close()
+        return try result.get()
     }
 
     private func buildPayload() throws -> ConnectorPayload {

@@ -45,7 +45,7 @@ enum ReportFormatter {
                 report.steps.filter { $0.status == .warning }.count
                 + report.checks.filter { $0.status != .passed }.count
             out +=
-                "OK: \(report.type) works (\(total)\(warnings > 0 ? ", \(warnings) warning\(warnings == 1 ? "" : "s")" : ""))\n"
+                "OK: \(report.type.rawValue) works (\(total)\(warnings > 0 ? ", \(warnings) warning\(warnings == 1 ? "" : "s")" : ""))\n"
         } else {
             out +=
                 "FAILED [\(report.category?.rawValue ?? "?")\(report.transient == true ? ", transient" : "")]: \(report.message ?? "")\n"

@@ -1,6 +1,5 @@
 import ArgumentParser
 import Foundation
-import NIOSSH
 import PreflightCore
 import PreflightSSH
 
@@ -35,20 +34,20 @@ struct SSHOptions: ParsableArguments {
         guard let data = FileManager.default.contents(atPath: keyFile) else {
             throw InvalidConfig("cannot read the SSH key file \(keyFile)")
         }
-        let key: NIOSSHPrivateKey
-        do {
-            key = try OpenSSHPrivateKeyFile.parse(String(decoding: data, as: UTF8.self))
+        let bastion = try SharedConfig.validateHost(host, key: "--ssh-host")
+        let spec: SSHTunnelSpec
+        do throws(SSHKeyFileError) {
+            spec = SSHTunnelSpec(
+                host: bastion, port: port, username: user,
+                privateKey: try OpenSSHPrivateKeyFile.parse(String(decoding: data, as: UTF8.self)),
+                authorizedKey: "the public key of \(keyFile) (ssh-keygen -y -f \(keyFile))",
+                pinnedHostKey: hostKey, label: "\(user)@\(bastion):\(port)",
+                acceptHostKeyHint:
+                    "pass the new fingerprint with --ssh-host-key after checking it on the bastion (ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub)"
+            )
         } catch {
             throw InvalidConfig("\(keyFile): \(error.message)")
         }
-        let bastion = try SharedConfig.validateHost(host, key: "--ssh-host")
-        let spec = SSHTunnelSpec(
-            host: bastion, port: port, username: user, privateKey: key,
-            authorizedKey: "the public key of \(keyFile) (ssh-keygen -y -f \(keyFile))",
-            pinnedHostKey: hostKey, label: "\(user)@\(bastion):\(port)",
-            acceptHostKeyHint:
-                "pass the new fingerprint with --ssh-host-key after checking it on the bastion (ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub)"
-        )
         return SSHTunnelOpener(spec: spec)
     }
 }

@@ -2,7 +2,9 @@ import ArgumentParser
 import Foundation
 import Logging
 import PreflightEngine
+import PreflightProbes
 import PreflightServer
+import PreflightServices
 import PreflightStore
 
 /// `preflight serve`: the HTTP API. On an empty store it creates a company and prints one bootstrap key.
@@ -33,16 +35,17 @@ struct Serve: AsyncParsableCommand {
         let logger = Logger(label: "preflight")
         guard (1...65535).contains(port) else { throw ValidationError("--port must be from 1 to 65535") }
         let store = try await storeOptions.open(logger: logger)
-        if try await store.companyCount() == 0 {
-            let company = try await store.createCompany(name: "default")
-            let key = try await store.issueKey(for: company.uuid)
-            print("Created company \"default\" (\(company.uuid)). Its API key, shown only this once:")
-            print(key.secret)
+        if let issued = try await KeyService(store: store).bootstrapIfEmpty() {
+            print(
+                "Created company \"default\" (\(issued.company.uuid.uuidString.lowercased())). Its API key, shown only this once:"
+            )
+            print(issued.secret)
             fflush(nil)
         }
         bootstrapMetrics()
         let engine = PingEngine(
-            configuration: try engineOptions.engineConfiguration(), logger: Logger(label: "preflight.engine"))
+            configuration: try engineOptions.engineConfiguration(), logger: Logger(label: "preflight.engine"),
+            factories: ProbeRegistry.builtIn)
         let sealer = try storeOptions.sealer(logger: logger)
         let app = buildApplication(
             configuration: ServerConfiguration(host: host, port: port), engine: engine, store: store, sealer: sealer,

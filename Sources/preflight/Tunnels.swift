@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
 import Logging
-import PreflightServer
+import PreflightServices
 import PreflightStore
 
 /// `preflight tunnels`: the company's SSH tunnels, in the local store (the same rows the API serves).
@@ -59,7 +59,7 @@ struct Tunnels: AsyncParsableCommand {
             let result = try await body(service, company)
             try await service.store.close()
             return result
-        } catch let error as TunnelRequestError {
+        } catch let error as ServiceRequestError {
             try? await service.store.close()
             throw ValidationError(error.message)
         } catch {

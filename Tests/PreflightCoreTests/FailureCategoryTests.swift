@@ -37,7 +37,7 @@ struct FailureCategoryTests {
 
     @Test func reportEncodesCategoryAndOmitsNothingNeeded() throws {
         let report = PingReport(
-            ok: false, type: "postgresql", category: .refused, transient: true, message: "m",
+            ok: false, type: .postgresql, category: .refused, transient: true, message: "m",
             durationMs: 1.5, dataPlane: "local")
         let object = try #require(JSONSerialization.jsonObject(with: JSONEncoder().encode(report)) as? [String: Any])
         #expect(object["category"] as? String == "refused")

@@ -4,30 +4,44 @@ import Testing
 @Suite("PingDeadline and Duration")
 struct PingDeadlineTests {
     @Test func totalAndRemaining() {
-        let deadline = PingDeadline(timeout: .seconds(5))
+        let clock = ManualPingClock()
+        let deadline = PingDeadline(clock: clock, timeout: .seconds(5))
         #expect(deadline.total == .seconds(5))
-        #expect(deadline.remaining <= .seconds(5))
-        #expect(deadline.remaining > .seconds(4))
+        #expect(deadline.remaining == .seconds(5))
         #expect(!deadline.hasExpired)
-        #expect(deadline.elapsedMs >= 0)
-        #expect(deadline.elapsedMs < 1000)
+        #expect(deadline.elapsedMs == 0)
+        clock.advance(by: .milliseconds(1500))
+        #expect(deadline.remaining == .milliseconds(3500))
+        #expect(deadline.elapsedMs == 1500)
     }
 
     @Test func expiredDeadline() {
-        let deadline = PingDeadline(start: .now - .seconds(10), timeout: .seconds(3))
+        let clock = ManualPingClock()
+        let deadline = PingDeadline(clock: clock, timeout: .seconds(3))
+        clock.advance(by: .seconds(10))
         #expect(deadline.hasExpired)
         #expect(deadline.remaining == .zero)
         #expect(deadline.budget(atMost: .seconds(5)) == .zero)
-        #expect(deadline.elapsedMs >= 10_000)
-        #expect(PingDeadline(timeout: .zero).hasExpired)
+        #expect(deadline.elapsedMs == 10_000)
+        #expect(PingDeadline(clock: clock, timeout: .zero).hasExpired)
     }
 
     @Test func budgetIsTheSmallerOfLimitAndRemaining() {
-        let deadline = PingDeadline(timeout: .seconds(60))
+        let clock = ManualPingClock()
+        let deadline = PingDeadline(clock: clock, timeout: .seconds(60))
         #expect(deadline.budget(atMost: .seconds(5)) == .seconds(5))
-        let short = PingDeadline(timeout: .seconds(2))
-        #expect(short.budget(atMost: .seconds(5)) <= .seconds(2))
-        #expect(short.budget(atMost: .seconds(5)) > .seconds(1))
+        let short = PingDeadline(clock: clock, timeout: .seconds(2))
+        #expect(short.budget(atMost: .seconds(5)) == .seconds(2))
+        clock.advance(by: .milliseconds(500))
+        #expect(short.budget(atMost: .seconds(5)) == .milliseconds(1500))
+    }
+
+    @Test func theSystemClockMovesForward() async throws {
+        let deadline = PingDeadline(timeout: .seconds(5))
+        #expect(deadline.remaining <= .seconds(5))
+        #expect(!deadline.hasExpired)
+        try await Task.sleep(for: .milliseconds(20))
+        #expect(deadline.elapsedMs >= 20)
     }
 
     @Test func durationConversions() {

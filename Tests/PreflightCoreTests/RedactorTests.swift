@@ -101,7 +101,7 @@ struct RedactorTests {
     @Test func reportRedactionCoversEveryFreeTextField() throws {
         let secret = "planted-Secret-9876"
         let report = PingReport(
-            ok: false, type: "postgresql", category: .auth, transient: false,
+            ok: false, type: .postgresql, category: .auth, transient: false,
             message: "auth failed for \(secret)", hint: "try another than \(secret)", durationMs: 12,
             dataPlane: "local", target: PingTarget(host: "db.example.com", port: 5432),
             steps: [
@@ -132,7 +132,7 @@ struct RedactorTests {
     }
 
     @Test func noSecretsLeavesTheReportAlone() {
-        let report = PingReport(ok: true, type: "postgresql", durationMs: 1, dataPlane: "local")
+        let report = PingReport(ok: true, type: .postgresql, durationMs: 1, dataPlane: "local")
         #expect(Redactor(secrets: []).redact(report) == report)
     }
 }

@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import PreflightCore
 import PreflightEngine
+import PreflightPostgres
 import PreflightTestSupport
 import Testing
 
@@ -11,7 +12,8 @@ import Testing
         if: TestEnvironment.postgres() != nil || TestEnvironment.requireIntegration, "needs scripts/test-servers.sh"))
 struct PostgresIntegrationTests {
     let server: PostgresTestServer
-    let engine = PingEngine(configuration: EngineConfiguration(defaultTimeout: .seconds(10)))
+    let engine = PingEngine(
+        configuration: EngineConfiguration(defaultTimeout: .seconds(10)), factories: [PostgresProbeFactory()])
 
     init() throws {
         server = try #require(

@@ -3,6 +3,7 @@ import NIOSSH
 import PreflightCore
 import PreflightEngine
 import PreflightNetwork
+import PreflightProbes
 import PreflightTestSupport
 import Synchronization
 import Testing
@@ -46,7 +47,8 @@ struct SSHTestServer: Sendable {
 struct SSHTunnelIntegrationTests {
     let ssh: SSHTestServer
     let pg: PostgresTestServer
-    let engine = PingEngine(configuration: EngineConfiguration(defaultTimeout: .seconds(10)))
+    let engine = PingEngine(
+        configuration: EngineConfiguration(defaultTimeout: .seconds(10)), factories: ProbeRegistry.builtIn)
 
     init() throws {
         ssh = try #require(SSHTestServer.fromEnvironment(), "PREFLIGHT_TEST_SSH_* not set")

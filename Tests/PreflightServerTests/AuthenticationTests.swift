@@ -82,12 +82,13 @@ struct AuthenticationTests {
         let store = try await StoreFactory.open(StoreLocation.parse("sqlite::memory:"), logger: .init(label: "test"))
         let company = try await store.createCompany(name: "Bound Co")
         let key = try await store.issueKey(for: company.uuid).secret
-        let middleware = AuthenticationMiddleware(store: store, publicOperations: [], logger: .init(label: "test"))
+        let middleware = AuthenticationMiddleware(
+            keys: APIKeyCheck(store: store, logger: .init(label: "test")), publicOperations: [])
         let seen = try await middleware.intercept(
             HTTPRequest(
-                method: .post, scheme: nil, authority: nil, path: "/connectors/ping",
+                method: .get, scheme: nil, authority: nil, path: "/ssh-tunnels",
                 headerFields: [.authorization: "Bearer \(key)"]),
-            body: nil, metadata: .init(), operationID: "pingConnector"
+            body: nil, metadata: .init(), operationID: "listSSHTunnels"
         ) { _, _, _ in
             let current = AuthenticatedCompany.current
             return (HTTPResponse(status: .ok), HTTPBody(current?.uuid.uuidString ?? "none"))
@@ -100,12 +101,12 @@ struct AuthenticationTests {
 
     @Test("Authorization header parsing")
     func parsing() {
-        #expect(AuthenticationMiddleware.apiKey(from: nil) == nil)
-        #expect(AuthenticationMiddleware.apiKey(from: "Bearer abc") == "abc")
-        #expect(AuthenticationMiddleware.apiKey(from: "bearer   abc  ") == "abc")
-        #expect(AuthenticationMiddleware.apiKey(from: "arsk_abc") == "arsk_abc")
-        #expect(AuthenticationMiddleware.apiKey(from: "Bearer") == nil)
-        #expect(AuthenticationMiddleware.apiKey(from: "Basic abc") == nil)
+        #expect(APIKeyCheck.apiKey(from: nil) == nil)
+        #expect(APIKeyCheck.apiKey(from: "Bearer abc") == "abc")
+        #expect(APIKeyCheck.apiKey(from: "bearer   abc  ") == "abc")
+        #expect(APIKeyCheck.apiKey(from: "arsk_abc") == "arsk_abc")
+        #expect(APIKeyCheck.apiKey(from: "Bearer") == nil)
+        #expect(APIKeyCheck.apiKey(from: "Basic abc") == nil)
     }
 
     @Test("no log line contains the API key or the Authorization header")

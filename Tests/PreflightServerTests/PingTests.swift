@@ -28,7 +28,7 @@ struct PingTests {
             #expect(report.ok == false)
             #expect(report.category == .refused)
             #expect(report.transient == true)
-            #expect(report.type == "postgresql")
+            #expect(report.type == .postgresql)
             #expect(report.dataPlane == "local")
             #expect(report.target?.host == "127.0.0.1")
             #expect(!(wire.error ?? "").isEmpty)
@@ -273,21 +273,21 @@ struct PingTests {
         }
     }
 
-    @Test("every engine category has the same string on the wire")
+    @Test("every engine category and step status is a value of the spec's enums")
     func categoryMapping() {
         for category in FailureCategory.allCases {
-            #expect(Components.Schemas.FailureCategory(category).rawValue == category.rawValue)
+            #expect(Components.Schemas.FailureCategory(rawValue: category.rawValue) != nil, "\(category)")
         }
         #expect(Components.Schemas.FailureCategory.allCases.count == FailureCategory.allCases.count)
         for status in [StepStatus.passed, .failed, .warning, .skipped] {
-            #expect(Components.Schemas.StepStatus(status).rawValue == status.rawValue)
+            #expect(Components.Schemas.StepStatus(rawValue: status.rawValue) != nil, "\(status)")
         }
     }
 
-    @Test("the wire report round-trips into the engine's report type unchanged")
+    @Test("the engine's report, as the ping route encodes it, is the spec's PingReport and round-trips unchanged")
     func reportMapping() throws {
         let report = PingReport(
-            ok: false, type: "postgresql", category: .cdcNotReady, transient: false, message: "wal_level is replica",
+            ok: false, type: .postgresql, category: .cdcNotReady, transient: false, message: "wal_level is replica",
             hint: "set wal_level", durationMs: 12.5, dataPlane: "local",
             target: PingTarget(host: "db", port: 5432, addresses: ["10.0.0.1"], connectedAddress: "10.0.0.1"),
             steps: [PingStep(name: "connect", status: .passed, durationMs: 1, detail: "ok", hint: nil)],
@@ -296,7 +296,10 @@ struct PingTests {
                     name: "wal_level", status: .failed, observed: "replica", required: "logical",
                     detail: nil, fix: "ALTER SYSTEM SET wal_level = logical", restartRequired: true)
             ])
-        let wire = try JSONEncoder().encode(Components.Schemas.PingReport(report, redactor: Redactor(secrets: [])))
+        let ours = try JSONEncoder().encode(PingRoute.PingAnswer(error: report.message, report: report))
+        let spec = try JSONDecoder().decode(Components.Schemas.RouterConnectorPingResponse.self, from: ours)
+        #expect(spec.error == "wal_level is replica")
+        let wire = try JSONEncoder().encode(try #require(spec.report))
         #expect(try JSONDecoder().decode(PingReport.self, from: wire) == report)
     }
 }

@@ -6,6 +6,7 @@ import Logging
 import PreflightCore
 import PreflightEngine
 import PreflightNetwork
+import PreflightProbes
 import PreflightStore
 import Synchronization
 
@@ -30,7 +31,7 @@ func withTestAPI<T: Sendable>(
     defaultTimeout: Duration = .seconds(5),
     server: ServerConfiguration = ServerConfiguration(),
     setup: TestingSetup = .router,
-    factories: [any ProbeFactory] = PingEngine.builtInFactories,
+    factories: [any ProbeFactory] = ProbeRegistry.builtIn,
     _ body: @Sendable (any TestClientProtocol, TestContext) async throws -> T
 ) async throws -> T {
     bootstrapMetrics()

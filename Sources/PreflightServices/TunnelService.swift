@@ -3,8 +3,8 @@ import PreflightCore
 public import PreflightSSH
 public import PreflightStore
 
-/// Why a tunnel request cannot be done as asked (a 400 in the API, exit 3 in the CLI).
-public struct TunnelRequestError: Error, Sendable, CustomStringConvertible {
+/// Why a request to a service (a tunnel, a key) cannot be done as asked (a 400 in the API, exit 3 in the CLI).
+public struct ServiceRequestError: Error, Sendable, CustomStringConvertible {
     public let message: String
     public var description: String { message }
 }
@@ -81,7 +81,7 @@ public struct TunnelService: Sendable {
         var pinned: String?
         if let fingerprint = fingerprint?.trimmingCharacters(in: .whitespaces), !fingerprint.isEmpty {
             guard fingerprint.hasPrefix("SHA256:"), fingerprint.count == 50 else {
-                throw TunnelRequestError(
+                throw ServiceRequestError(
                     message:
                         "hostKeyFingerprint must look like SHA256:<43 base64 characters>, as `ssh-keygen -l -f KEY.pub` prints it"
                 )
@@ -117,19 +117,19 @@ public struct TunnelService: Sendable {
 
     static func validHost(_ host: String?) throws -> String {
         guard let raw = host?.trimmingCharacters(in: .whitespacesAndNewlines), !raw.isEmpty else {
-            throw TunnelRequestError(message: "host is required")
+            throw ServiceRequestError(message: "host is required")
         }
         do { return try SharedConfig.validateHost(raw, key: "host") } catch {
-            throw TunnelRequestError(message: error.message)
+            throw ServiceRequestError(message: error.message)
         }
     }
 
     static func validUsername(_ username: String?) throws -> String {
         guard let name = username?.trimmingCharacters(in: .whitespacesAndNewlines), !name.isEmpty else {
-            throw TunnelRequestError(message: "username is required")
+            throw ServiceRequestError(message: "username is required")
         }
         guard name.count <= 64, !name.contains(where: { $0.isWhitespace || $0 == "@" || $0 == ":" || $0 == "/" }) else {
-            throw TunnelRequestError(
+            throw ServiceRequestError(
                 message: "username must be a login name (at most 64 characters, no spaces, '@', ':' or '/')")
         }
         return name
@@ -137,14 +137,14 @@ public struct TunnelService: Sendable {
 
     static func validPort(_ port: Int) throws -> Int {
         guard allowedPorts.contains(port) else {
-            throw TunnelRequestError(message: "port must be from 22 to 65535, got \(port)")
+            throw ServiceRequestError(message: "port must be from 22 to 65535, got \(port)")
         }
         return port
     }
 
     static func validName(_ name: String?) throws -> String? {
         guard let name = name?.trimmingCharacters(in: .whitespacesAndNewlines), !name.isEmpty else { return nil }
-        guard name.count <= 200 else { throw TunnelRequestError(message: "name must be at most 200 characters") }
+        guard name.count <= 200 else { throw ServiceRequestError(message: "name must be at most 200 characters") }
         return name
     }
 }

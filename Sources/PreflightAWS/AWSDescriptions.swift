@@ -1,0 +1,49 @@
+import PreflightCore
+import PreflightNetwork
+
+extension AWSProbeFactory {
+    public var descriptions: [ConnectorDescription] {
+        [
+            ConnectorDescription(
+                type: .s3,
+                keys: [ConnectorKey("awsRegion", .string, required: true, help: "the bucket's region (us-east-1)")]
+                    + ConnectorKey.awsCredentials + [
+                        ConnectorKey(
+                            "bucket", .string, extension: true, help: "a bucket to check (HeadBucket, its region)"),
+                        .sslRootCert,
+                    ],
+                summary:
+                    "signs ListBuckets (and HeadBucket for a named bucket) with SigV4; a bucket in another region is named"
+            ),
+            ConnectorDescription(
+                type: .dynamodb,
+                keys: [
+                    ConnectorKey(
+                        "streamsArn", .string, required: true,
+                        help: "the table's stream ARN (its region is used)")
+                ] + ConnectorKey.awsCredentials + [.sslRootCert],
+                summary: "DescribeStream, then readiness: the stream ENABLED with NEW_AND_OLD_IMAGES"),
+            ConnectorDescription(
+                type: .iceberg,
+                keys: [
+                    ConnectorKey(
+                        "provider", .choice, required: true, choices: ["s3tables", "rest"],
+                        help: "s3tables (an S3 table bucket) or rest (an Iceberg REST catalog)"),
+                    ConnectorKey("bucketARN", .string, help: "s3tables: the table bucket's ARN"),
+                    ConnectorKey("region", .string, help: "s3tables: the table bucket's region"),
+                    ConnectorKey("uri", .url, help: "rest: the catalog's base URL"),
+                    ConnectorKey("token", .secret, help: "rest: a bearer token"),
+                    ConnectorKey(
+                        "credential", .secret, help: "rest: client id:secret, exchanged for a token at authURI"),
+                    ConnectorKey(
+                        "authURI", .url, help: "rest: the OAuth token endpoint (default <uri>/v1/oauth/tokens)"),
+                    ConnectorKey("scope", .string, default: "PRINCIPAL_ROLE:ALL", help: "rest: the OAuth scope"),
+                    ConnectorKey("warehouse", .string, help: "rest: the warehouse to ask the catalog for"),
+                    ConnectorKey("prefix", .string, help: "rest: the catalog's path prefix"),
+                ] + ConnectorKey.awsCredentials + [.sslRootCert],
+                summary:
+                    "s3tables: GetTableBucket; rest: GET /v1/config (after an OAuth exchange), then a namespace listing"
+            ),
+        ]
+    }
+}

@@ -1,0 +1,55 @@
+import PreflightAWS
+import PreflightClickHouse
+public import PreflightCore
+import PreflightDatabricks
+import PreflightGoogle
+import PreflightMongo
+import PreflightMotherDuck
+import PreflightMySQL
+public import PreflightNetwork
+import PreflightPostgres
+import PreflightRedis
+import PreflightSnowflake
+
+/// The connector modules this build has: one line each. Adding a connector type is its module, its
+/// test target and a line here; everything else (the engine, the API, the CLI, the `unsupported`
+/// answer for the rest) reads this list.
+public enum ProbeRegistry {
+    /// Every probe factory, in the order types are listed.
+    public static let builtIn: [any ProbeFactory] = [
+        PostgresProbeFactory(),  // postgresql, cockroach, redshift
+        MySQLProbeFactory(),  // mysql, planetscale
+        MongoProbeFactory(),  // mongodb, documentdb
+        AWSProbeFactory(),  // s3, dynamodb, iceberg
+        GoogleProbeFactory(),  // bigquery, gcs
+        SnowflakeProbeFactory(),
+        DatabricksProbeFactory(),
+        ClickHouseProbeFactory(),
+        MotherDuckProbeFactory(),
+        RedisProbeFactory(),
+    ]
+
+    /// The types some factory probes, sorted.
+    public static var probedTypes: [ConnectorType] {
+        Set(builtIn.flatMap(\.types)).sorted { $0.rawValue < $1.rawValue }
+    }
+
+    /// Every connector type Artie knows, described: the probed ones by their modules, the others as
+    /// `probed: false` (a ping of them answers `unsupported`). Sorted by type.
+    public static var descriptions: [ConnectorDescription] {
+        var byType: [ConnectorType: ConnectorDescription] = [:]
+        for description in builtIn.flatMap(\.descriptions) { byType[description.type] = description }
+        return ConnectorType.allCases.sorted { $0.rawValue < $1.rawValue }.map { type in
+            byType[type]
+                ?? ConnectorDescription(
+                    type: type, probed: false, keys: [],
+                    summary: "not tested by this build yet: a ping answers 200 with category unsupported")
+        }
+    }
+
+    /// The types no factory probes yet (they answer `unsupported`), sorted.
+    public static var unprobedTypes: [ConnectorType] {
+        let probed = Set(builtIn.flatMap(\.types))
+        return ConnectorType.allCases.filter { !probed.contains($0) }.sorted { $0.rawValue < $1.rawValue }
+    }
+}
