@@ -48,8 +48,9 @@ public struct ConnectorPayload: Sendable, Equatable {
         self.timeoutSeconds = timeoutSeconds
     }
 
-    /// Whether readiness failures must fail the ping.
-    public var isSource: Bool { connectionRole?.lowercased() == "source" }
+    /// Whether readiness failures must fail the ping: asked with `connectionRole: "source"`, and always
+    /// for a type that is only ever a source (a DynamoDB stream that cannot feed a pipeline must not pass).
+    public var isSource: Bool { connectionRole?.lowercased() == "source" || type.isSourceOnly }
 
     /// Decodes and validates a JSON body. Every failure names the field and what is wrong, and never
     /// repeats a value that could be a secret.
@@ -95,6 +96,12 @@ public struct ConnectorPayload: Sendable, Equatable {
         payload.label = try stringField("label", fields)
         payload.uuid = try stringField("uuid", fields)
         payload.connectionRole = try stringField("connectionRole", fields)
+        if let role = payload.connectionRole?.trimmingCharacters(in: .whitespaces).lowercased() {
+            guard role == "source" || role == "destination" else {
+                throw InvalidConfig("connectionRole must be source or destination")
+            }
+            payload.connectionRole = role
+        }
         switch fields["timeoutSeconds"] ?? .null {
         case .null: break
         case .number(let seconds) where seconds >= 0.1 && seconds.isFinite: payload.timeoutSeconds = seconds

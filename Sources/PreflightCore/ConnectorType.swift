@@ -47,6 +47,14 @@ public enum ConnectorType: String, Sendable, Codable, CaseIterable {
         }
     }
 
+    /// Types that are only ever a source in Artie (their readiness always decides the ping).
+    public var isSourceOnly: Bool {
+        switch self {
+        case .dynamodb, .keyspaces, .api: true
+        default: false
+        }
+    }
+
     /// All slugs, sorted, for "supported types are ..." messages.
     public static var allSlugs: [String] { allCases.map(\.rawValue).sorted() }
 }

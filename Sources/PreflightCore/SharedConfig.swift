@@ -52,7 +52,9 @@ public struct SharedConfig: Sendable, Equatable {
         }
     }
 
-    /// A TCP port: an integer (or a string of digits) from 1 to 65535; `defaultPort` when absent.
+    /// A TCP port: an integer (or a string of digits) from 1 to 65535; `defaultPort` when absent. A port
+    /// of 0 counts as absent: Artie's Terraform provider sends `"port": 0` for types whose form has no
+    /// port (Go's zero value).
     public func port(_ key: String, default defaultPort: Int?, for type: ConnectorType) throws(InvalidConfig) -> Int {
         let port: Int
         switch values[key] ?? .null {
@@ -75,6 +77,10 @@ public struct SharedConfig: Sendable, Equatable {
         case let other:
             throw InvalidConfig(
                 "sharedConfig.\(key) must be an integer port from 1 to 65535, not \(other.kindDescription)")
+        }
+        if port == 0 {
+            guard let defaultPort else { throw InvalidConfig("sharedConfig.\(key) is required for \(type.rawValue)") }
+            return defaultPort
         }
         guard (1...65535).contains(port) else {
             throw InvalidConfig("sharedConfig.\(key) is \(port), outside 1-65535")
@@ -129,6 +135,42 @@ public struct SharedConfig: Sendable, Equatable {
         if host.count > 253 {
             throw InvalidConfig("\(key) is longer than 253 characters, the limit for a DNS name")
         }
+        if host.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) {
+            throw InvalidConfig("\(key) contains a control character")
+        }
+        if colons >= 2 {
+            // An IPv6 address (a zone such as %eth0 may follow).
+            let address = host.split(separator: "%", maxSplits: 1).first.map(String.init) ?? host
+            guard !address.isEmpty, address.allSatisfy({ $0.isHexDigit || $0 == ":" || $0 == "." }) else {
+                throw InvalidConfig("\(key) is not a valid IPv6 address")
+            }
+            return host
+        }
+        guard isHostName(host) else {
+            throw InvalidConfig(
+                "\(key) must be a host name (letters, digits and '-' in dot-separated labels, none starting or ending with '-') or an IP address"
+            )
+        }
         return host
+    }
+
+    /// DNS labels of 1 to 63 letters (internationalised names included), digits, '-' and '_', none
+    /// beginning or ending with '-'; a trailing dot is allowed.
+    static func isHostName(_ host: String) -> Bool {
+        var labels = host.split(separator: ".", omittingEmptySubsequences: false)
+        if labels.count > 1, labels.last?.isEmpty == true { labels.removeLast() }
+        guard !labels.isEmpty else { return false }
+        return labels.allSatisfy { label in
+            guard (1...63).contains(label.count), label.first != "-", label.last != "-" else { return false }
+            return label.unicodeScalars.allSatisfy { scalar in
+                if scalar.isASCII {
+                    return (scalar >= "a" && scalar <= "z") || (scalar >= "A" && scalar <= "Z")
+                        || (scalar >= "0" && scalar <= "9") || scalar == "-" || scalar == "_"
+                }
+                return scalar.properties.isAlphabetic || scalar.properties.numericType != nil
+                    || scalar.properties.generalCategory == .nonspacingMark
+                    || scalar.properties.generalCategory == .spacingMark
+            }
+        }
     }
 }

@@ -113,7 +113,8 @@ extension Components.Schemas.PayloadsSSHTunnel {
     init(_ record: SSHTunnelRecord) {
         self.init(
             uuid: record.uuid.uuidString.lowercased(), companyUUID: record.companyUUID.uuidString.lowercased(),
-            environmentUUID: record.environmentUUID?.uuidString.lowercased(), name: record.name, host: record.host,
+            environmentUUID: (record.environmentUUID ?? Company.defaultEnvironmentUUID(for: record.companyUUID))
+                .uuidString.lowercased(), name: record.name, host: record.host,
             port: record.port, username: record.username, publicKey: record.publicKey, isInUse: false,
             hostKeyFingerprint: record.hostKeyFingerprint, createdAt: record.createdAt, updatedAt: record.updatedAt)
     }

@@ -65,7 +65,13 @@ public func buildRouter(
                 ErrorMappingMiddleware(logger: logger),
                 LenientNegotiationMiddleware(),
                 AuthenticationMiddleware(keys: keys, publicOperations: publicOperations),
-                OptionalBodyMiddleware(operations: [Operations.TrustSSHTunnelHostKey.id]),
+                RequestBodyMiddleware(
+                    maxBodyBytes: configuration.maxBodyBytes,
+                    jsonOperations: [
+                        Operations.CreateSSHTunnel.id, Operations.UpdateSSHTunnel.id,
+                        Operations.TrustSSHTunnelHostKey.id,
+                    ],
+                    optionalBodyOperations: [Operations.TrustSSHTunnelHostKey.id]),
                 MetricsContentTypeMiddleware(),
             ])
     } catch {

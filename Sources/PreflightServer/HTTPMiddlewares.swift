@@ -50,7 +50,9 @@ struct JSONErrorMiddleware<Context: RequestContext>: RouterMiddleware {
         } catch {
             var apiError = ErrorTranslator.apiError(for: error, request: request.head, logger: context.logger)
             let path = request.uri.path
-            if apiError.status == .notFound, let allowed = routes[path], !allowed.contains(request.method) {
+            if apiError.status == .notFound, let allowed = Self.methods(for: path, in: routes),
+                !allowed.contains(request.method)
+            {
                 let names = allowed.map(\.rawValue).joined(separator: ", ")
                 apiError = APIError(
                     .methodNotAllowed, "\(request.method.rawValue) is not allowed on \(path); use \(names)",
@@ -58,5 +60,20 @@ struct JSONErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             }
             return apiError.hummingbirdResponse
         }
+    }
+
+    /// The methods of the route `path` matches, templates included (`/ssh-tunnels/{uuid}`).
+    static func methods(for path: String, in routes: [String: [HTTPRequest.Method]]) -> [HTTPRequest.Method]? {
+        if let exact = routes[path] { return exact }
+        let parts = path.split(separator: "/", omittingEmptySubsequences: false)
+        for (template, methods) in routes {
+            let pattern = template.split(separator: "/", omittingEmptySubsequences: false)
+            guard pattern.count == parts.count else { continue }
+            let matches = zip(pattern, parts).allSatisfy { expected, actual in
+                (expected.hasPrefix("{") && expected.hasSuffix("}") && !actual.isEmpty) || expected == actual
+            }
+            if matches { return methods }
+        }
+        return nil
     }
 }

@@ -91,24 +91,40 @@ enum SecretScrubber {
     }
 }
 
-/// Operations whose body is optional accept a POST with no body and no `Content-Type` (as `curl -X POST`
-/// sends): the runtime would otherwise insist on a content type.
-struct OptionalBodyMiddleware: ServerMiddleware {
-    let operations: Set<String>
+/// Every operation's body, read with the size limit (413 past it, also for a chunked body whose length
+/// is unknown until it ends) before the generated decoder sees it. Operations in `jsonOperations` take
+/// their body as JSON whatever `Content-Type` says or omits (Artie's Terraform provider sends none);
+/// those in `optionalBodyOperations` also accept an empty body, as `{}` (`curl -X POST` sends nothing).
+struct RequestBodyMiddleware: ServerMiddleware {
+    let maxBodyBytes: Int
+    let jsonOperations: Set<String>
+    let optionalBodyOperations: Set<String>
 
     func intercept(
         _ request: HTTPRequest, body: HTTPBody?, metadata: ServerRequestMetadata, operationID: String,
         next: @Sendable (HTTPRequest, HTTPBody?, ServerRequestMetadata) async throws -> (HTTPResponse, HTTPBody?)
     ) async throws -> (HTTPResponse, HTTPBody?) {
-        guard operations.contains(operationID), request.headerFields[.contentType] == nil else {
-            return try await next(request, body, metadata)
+        if let declared = request.headerFields[.contentLength].flatMap({ Int($0) }), declared > maxBodyBytes {
+            return APIError.tooLarge(limit: maxBodyBytes).openAPIResponse
+        }
+        guard let body else { return try await next(request, nil, metadata) }
+        var collected: [UInt8] = []
+        for try await chunk in body {
+            guard collected.count + chunk.count <= maxBodyBytes else {
+                return APIError.tooLarge(limit: maxBodyBytes).openAPIResponse
+            }
+            collected.append(contentsOf: chunk)
         }
         var request = request
-        request.headerFields[.contentType] = "application/json"
-        var collected = try await [UInt8](collecting: body ?? HTTPBody(), upTo: 64 * 1024)
-        if collected.allSatisfy({ $0 == 0x20 || $0 == 0x0a || $0 == 0x0d || $0 == 0x09 }) {
-            collected = Array("{}".utf8)
+        if jsonOperations.contains(operationID) {
+            request.headerFields[.contentType] = "application/json"
+            if optionalBodyOperations.contains(operationID),
+                collected.allSatisfy({ $0 == 0x20 || $0 == 0x0a || $0 == 0x0d || $0 == 0x09 })
+            {
+                collected = Array("{}".utf8)
+            }
         }
+        request.headerFields[.contentLength] = "\(collected.count)"
         return try await next(request, HTTPBody(collected), metadata)
     }
 }
