@@ -4,97 +4,75 @@ import PreflightCore
 import PreflightNetwork
 import Synchronization
 
-#if canImport(Glibc)
-    import Glibc
-#elseif canImport(Darwin)
-    import Darwin
-#endif
-
-/// Buffers a connection's inbound bytes and hands out whole MongoDB messages, refusing a length prefix
-/// over the limit as soon as its 4 bytes arrive. Installed right after connect, so nothing the peer
-/// sends early is lost. Only touched on its channel's event loop.
-final class MongoFrameReader: ChannelInboundHandler, RemovableChannelHandler, @unchecked Sendable {
+/// Buffers a connection's inbound bytes and hands out whole MongoDB messages through `AwaitedReplies`,
+/// refusing a length prefix over the limit as soon as its 4 bytes arrive. Added by `MongoDialer` right
+/// after connect, so nothing the peer sends early is lost. Only touched on its channel's event loop.
+final class MongoFrameReader: WireReader, RemovableChannelHandler, @unchecked Sendable {
     typealias InboundIn = ByteBuffer
 
     private var buffer: [UInt8] = []
-    private var closed = false
-    private var failure: MongoReadFailure?
-    private var waiter: EventLoopPromise<[UInt8]>?
-    private var timer: Scheduled<Void>?
-    private var waitStarted: ContinuousClock.Instant = .now
+    let frames = AwaitedReplies<[UInt8], MongoReadFailure>()
+    /// The first bytes the peer sent (up to 256), for naming what answered when it is not MongoDB.
+    private(set) var firstBytes: [UInt8] = []
     private let limit: Int
 
     init(limit: Int) { self.limit = limit }
 
+    /// What is buffered of an unfinished message (up to 256 bytes), for the failures that quote it.
+    private var received: [UInt8] { Array(buffer.prefix(256)) }
+
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        var chunk = unwrapInboundIn(data)
-        if let bytes = chunk.readBytes(length: chunk.readableBytes) {
-            // Keep at most one message's worth (plus a header); the limit check below stops before more.
-            if buffer.count < limit + MongoWire.headerSize { buffer += bytes }
+        feed(unwrapInboundIn(data))
+    }
+
+    /// Takes in bytes from the peer (from the pipeline, or kept aside when it closed before this handler was added).
+    func feed(_ data: ByteBuffer) {
+        guard frames.failure == nil else { return }
+        var chunk = data
+        let bytes = chunk.readBytes(length: chunk.readableBytes) ?? []
+        if firstBytes.count < 256 { firstBytes += bytes.prefix(256 - firstBytes.count) }
+        // Keep at most one message's worth (plus a header); the limit check below stops before more.
+        if buffer.count < limit + MongoWire.headerSize { buffer += bytes }
+        while true {
+            switch MongoWire.frameStatus(buffer, limit: limit) {
+            case .complete(let length):
+                let frame = Array(buffer[0..<length])
+                buffer.removeFirst(length)
+                frames.append(frame)
+            case .invalid(let reason):
+                frames.fail(.invalid(reason: reason, received: received))
+                return
+            case .incomplete:
+                return
+            }
         }
-        deliver()
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        closed = true
-        deliver()
+        channelInactiveWithoutContext()
         context.fireChannelInactive()
     }
 
+    /// The connection is gone (also called when it closed before this handler was added).
+    func channelInactiveWithoutContext() {
+        frames.fail(.closed(received: received))
+    }
+
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        if failure == nil {
-            if let exceeded = error as? InboundByteLimitExceeded {
-                failure = .inboundLimit(exceeded.limit)
-            } else if let ssl = error as? NIOSSLError, case .uncleanShutdown = ssl {
-                closed = true
-            } else if let io = error as? IOError, io.errnoCode == ECONNRESET || io.errnoCode == EPIPE {
-                closed = true  // a reset is the peer closing, as far as a ping can tell
-            } else {
-                failure = .channel("\(error)")
-            }
-        }
-        deliver()
-    }
-
-    /// The next whole message, or a failure; `timeout` bounds the wait.
-    func next(on loop: any EventLoop, timeout: Duration) -> EventLoopFuture<[UInt8]> {
-        let promise = loop.makePromise(of: [UInt8].self)
-        waiter = promise
-        waitStarted = .now
-        timer = loop.scheduleTask(in: .nanoseconds(Int64(max(timeout.milliseconds, 1) * 1_000_000))) { [self] in
-            finish(
-                .failure(
-                    MongoReadFailure.timedOut(
-                        received: Array(buffer.prefix(256)), after: ContinuousClock.now - waitStarted)))
-        }
-        deliver()
-        return promise.futureResult
-    }
-
-    private func deliver() {
-        guard waiter != nil else { return }
-        switch MongoWire.frameStatus(buffer, limit: limit) {
-        case .complete(let length):
-            let frame = Array(buffer[0..<length])
-            buffer.removeFirst(length)
-            finish(.success(frame))
-        case .invalid(let reason):
-            finish(.failure(MongoReadFailure.invalid(reason: reason, received: Array(buffer.prefix(256)))))
-        case .incomplete:
-            if let failure {
-                finish(.failure(failure))
-            } else if closed {
-                finish(.failure(MongoReadFailure.closed(received: Array(buffer.prefix(256)))))
-            }
+        if let exceeded = error as? InboundByteLimitExceeded {
+            frames.fail(.inboundLimit(exceeded.limit))
+        } else if let ssl = error as? NIOSSLError, case .uncleanShutdown = ssl {
+            channelInactiveWithoutContext()
+        } else if isPeerReset(error) {
+            channelInactiveWithoutContext()  // a reset is the peer closing, as far as a ping can tell
+        } else {
+            frames.fail(.channel("\(error)"))
         }
     }
 
-    private func finish(_ result: Result<[UInt8], any Error>) {
-        guard let promise = waiter else { return }
-        waiter = nil
-        timer?.cancel()
-        timer = nil
-        promise.completeWith(result)
+    /// The failure for a wait of `elapsed` that ended with no whole message: it carries what arrived.
+    func timedOut(after elapsed: Duration) -> MongoReadFailure {
+        .timedOut(received: received, after: elapsed)
     }
 }
 
@@ -149,25 +127,17 @@ final class MongoConnection: Sendable {
     private func exchange(_ bytes: [UInt8], timeout: Duration) async throws(MongoReadFailure) -> [UInt8] {
         let channel = self.channel
         let reader = self.reader
-        let future: EventLoopFuture<[UInt8]>
         do {
-            future = try await channel.eventLoop.submit {
-                let pending = reader.next(on: channel.eventLoop, timeout: timeout)
-                var buffer = channel.allocator.buffer(capacity: bytes.count)
-                buffer.writeBytes(bytes)
-                channel.writeAndFlush(buffer, promise: nil)
-                return pending
+            try await channel.eventLoop.submit {
+                channel.writeAndFlush(channel.allocator.buffer(bytes: bytes), promise: nil)
             }.get()
         } catch {
             throw .closed(received: [])
         }
-        do {
-            return try await future.get()
-        } catch let failure as MongoReadFailure {
-            throw failure
-        } catch {
-            throw .channel("\(error)")
-        }
+        let started = ContinuousClock.now
+        return try await reader.frames.receive(
+            within: timeout, on: channel.eventLoop, timedOut: { reader.timedOut(after: ContinuousClock.now - started) },
+            busy: .channel("two reads at once"), other: { .channel("\($0)") })
     }
 
     /// Closes the connection (the ping's deadline closes it anyway).

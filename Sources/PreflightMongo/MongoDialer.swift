@@ -4,8 +4,8 @@ import PreflightNetwork
 
 /// Opens a connection to one MongoDB host with the engine's `Dialer` (egress policy on every address,
 /// addresses tried in order, the channel registered with the ping), or through the ping's SSH tunnel,
-/// and puts the MongoDB frame reader in
-/// the pipeline; bytes the peer sent before the reader was there (an SSH banner) are released to it.
+/// and puts the MongoDB frame reader in the pipeline with `Channel.attach`; bytes the peer sent before
+/// the reader was there (an SSH banner) are released to it.
 struct MongoDialer: Sendable {
     /// Connects to the first address that accepts, returning the channel and its reader.
     static func connect(
@@ -20,14 +20,11 @@ struct MongoDialer: Sendable {
         }
         let reader = MongoFrameReader(limit: min(context.inboundByteLimit, MongoWire.maxMessageSize))
         let channel = dial.channel
-        do {
-            try await channel.eventLoop.submit {
-                try channel.pipeline.syncOperations.addHandler(reader)
-                channel.releaseEarlyBytes()
-            }.get()
-        } catch {
+        guard try await channel.attach(reader) else {
+            // The peer closed before the reader was in place: name it from what it said, if anything.
             let shown = Dialer.describe(dial.address)
-            if let said = EarlyBytesLeftovers.take(for: channel), let peer = ProtocolSniffer.identify(said.peekBytes) {
+            let said = (try? await channel.eventLoop.submit { reader.firstBytes }.get()) ?? []
+            if let peer = ProtocolSniffer.identify(said) {
                 throw ProbeFailure(
                     .protocolMismatch, "\(shown) answered as \(peer.description), not MongoDB",
                     hint: "check the host and port: MongoDB listens on 27017 by default")

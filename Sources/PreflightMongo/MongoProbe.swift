@@ -54,29 +54,20 @@ struct MongoPing: Sendable {
     var trace: PingTrace { context.trace }
 
     /// What the commands after the handshake may wait: what is left, less a margin for the report.
-    var commandTimeout: Duration { max(.milliseconds(250), context.deadline.remaining - .milliseconds(100)) }
+    var commandTimeout: Duration { context.budget(reserving: .milliseconds(100)) }
 
     func updateTarget(_ update: (inout PingTarget) -> Void) {
         trace.updateTarget(update, host: config.displayHost, port: config.displayPort)
     }
 
-    /// Runs a step whose failure is a warning when `soft` (another seed remains to try), a failure otherwise.
+    /// Runs a step (`ProbeContext.step`) whose failure is a warning when `soft` (another seed remains to
+    /// try), a failure otherwise.
     func step<T: Sendable>(
         _ name: String, _ activity: String, timeoutHint: String? = nil, soft: Bool = false,
         _ body: (inout StepOutcome) async throws(ProbeFailure) -> T
     ) async throws(ProbeFailure) -> T {
-        trace.begin(name, activity: activity, timeoutHint: timeoutHint)
-        var outcome = StepOutcome()
-        do throws(ProbeFailure) {
-            let value = try await body(&outcome)
-            trace.end(name, status: outcome.status, detail: outcome.detail, hint: outcome.hint)
-            return value
-        } catch {
-            trace.end(
-                name, status: soft ? .warning : .failed,
-                detail: error.message + (soft ? " (trying the next host)" : ""), hint: error.hint)
-            throw error
-        }
+        try await context.step(
+            name, activity, timeoutHint: timeoutHint, retryNote: soft ? " (trying the next host)" : nil, body)
     }
 
     // MARK: mongodb+srv://

@@ -3,7 +3,7 @@ import PreflightCore
 
 /// The messages a protocol reader has decoded but nobody has asked for yet, the first failure, and
 /// the one caller waiting for the next message (with its timeout). Shared by the hand-written wire
-/// readers (MySQL, Redis); only touched on its channel's event loop.
+/// readers (MySQL, Redis, MongoDB); only touched on its channel's event loop.
 public final class AwaitedReplies<Reply, Failure: Error>: @unchecked Sendable {
     private var replies: [Reply] = []
     private var waiter: EventLoopPromise<Reply>?
@@ -34,6 +34,15 @@ public final class AwaitedReplies<Reply, Failure: Error>: @unchecked Sendable {
         _ promise: EventLoopPromise<Reply>, timeout: TimeAmount, on loop: any EventLoop, timedOut: Failure,
         busy: Failure
     ) {
+        next(promise, timeout: timeout, on: loop, timedOut: { timedOut }, busy: busy)
+    }
+
+    /// Like `next(_:timeout:on:timedOut:busy:)`, but the timeout's failure is made when time runs out
+    /// (on the event loop), so it can tell what had arrived by then.
+    public func next(
+        _ promise: EventLoopPromise<Reply>, timeout: TimeAmount, on loop: any EventLoop,
+        timedOut: @escaping @Sendable () -> Failure, busy: Failure
+    ) {
         guard waiter == nil else {
             promise.fail(busy)
             return
@@ -44,7 +53,7 @@ public final class AwaitedReplies<Reply, Failure: Error>: @unchecked Sendable {
         timer = loop.scheduleTask(in: timeout) { [self] in
             guard let waiter = self.waiter, waiter.futureResult === promise.futureResult else { return }
             self.waiter = nil
-            waiter.fail(timedOut)
+            waiter.fail(timedOut())
         }
     }
 
@@ -67,6 +76,15 @@ extension AwaitedReplies {
     /// `Failure` (none are expected) become `other(error)`.
     public func receive(
         within timeout: Duration, on loop: any EventLoop, timedOut: Failure, busy: Failure,
+        other: (any Error) -> Failure
+    ) async throws(Failure) -> Reply {
+        try await receive(within: timeout, on: loop, timedOut: { timedOut }, busy: busy, other: other)
+    }
+
+    /// Like `receive(within:on:timedOut:busy:other:)`, but the timeout's failure is made when time runs
+    /// out (on the event loop), so it can tell what had arrived by then.
+    public func receive(
+        within timeout: Duration, on loop: any EventLoop, timedOut: @escaping @Sendable () -> Failure, busy: Failure,
         other: (any Error) -> Failure
     ) async throws(Failure) -> Reply {
         let promise = loop.makePromise(of: Reply.self)
@@ -95,18 +113,25 @@ extension Channel {
     /// Adds `reader` at the end of the pipeline (after TLS, when TLS is on) and lets through what the
     /// dialer held before it was there. A peer that spoke and closed at once (a refusal, a banner) is
     /// not lost: its bytes come from `EarlyBytesLeftovers`, then the close.
-    public func attach<Reader: WireReader>(_ reader: Reader) async throws(ProbeFailure) {
+    ///
+    /// Returns false when the pipeline was already gone (the peer closed before the reader could be
+    /// added): the reader was then given only what the peer had sent, and the close.
+    @discardableResult
+    public func attach<Reader: WireReader>(_ reader: Reader) async throws(ProbeFailure) -> Bool {
         let channel = self
         do {
-            try await eventLoop.submit {
+            return try await eventLoop.submit {
+                var added = true
                 do {
                     try channel.pipeline.syncOperations.addHandler(reader)
                     channel.releaseEarlyBytes()
                 } catch {
                     // The pipeline is gone: the peer closed before the reader was in place.
+                    added = false
                     if let bytes = EarlyBytesLeftovers.take(for: channel) { reader.feed(bytes) }
                 }
                 if !channel.isActive { reader.channelInactiveWithoutContext() }
+                return added
             }.get()
         } catch {
             throw ProbeFailure(.internalError, "could not prepare the connection: \(error)")

@@ -87,11 +87,13 @@ public final class ProbeContext: Sendable {
 
     /// Runs one step: records it as begun (with what it is waiting for, should the deadline strike),
     /// then as passed, warning or failed with its duration. A `ProbeFailure` is recorded and rethrown;
-    /// any other error becomes an `internal` failure.
+    /// any other error becomes an `internal` failure. With a `retryNote` (another attempt follows, as
+    /// " (trying the next host)"), a `ProbeFailure` is recorded as a warning with the note appended.
     public func step<T: Sendable>(
         _ name: String,
         _ activity: String,
         timeoutHint: String? = nil,
+        retryNote: String? = nil,
         _ body: (inout StepOutcome) async throws -> T
     ) async throws(ProbeFailure) -> T {
         trace.begin(name, activity: activity, timeoutHint: timeoutHint)
@@ -101,7 +103,9 @@ public final class ProbeContext: Sendable {
             trace.end(name, status: outcome.status, detail: outcome.detail, hint: outcome.hint)
             return value
         } catch let failure as ProbeFailure {
-            trace.end(name, status: .failed, detail: failure.message, hint: failure.hint)
+            trace.end(
+                name, status: retryNote == nil ? .failed : .warning, detail: failure.message + (retryNote ?? ""),
+                hint: failure.hint)
             throw failure
         } catch {
             let failure = ProbeFailure(.internalError, "\(activity) failed unexpectedly: \(type(of: error))")

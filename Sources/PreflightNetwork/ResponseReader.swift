@@ -1,11 +1,5 @@
 import NIOCore
 
-#if canImport(Glibc)
-    import Glibc
-#elseif canImport(Darwin)
-    import Darwin
-#endif
-
 /// How a read of a peer's answer ended.
 public enum ReadEnding: Sendable, Equatable {
     /// The answer is complete (the predicate said so, or the byte cap was reached).
@@ -57,7 +51,7 @@ final class ResponseCollector: ChannelInboundHandler, RemovableChannelHandler, @
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
         // A reset is how many peers hang up: report it as a close, with whatever they said first.
-        if let io = error as? IOError, io.errnoCode == ECONNRESET || io.errnoCode == EPIPE {
+        if isPeerReset(error) {
             finish(.closed)
         } else if !done {
             done = true

@@ -4,10 +4,6 @@ import PostgresNIO
 import PreflightCore
 import PreflightNetwork
 
-#if canImport(Glibc)
-    import Glibc
-#endif
-
 /// A ping of a PostgreSQL-wire server: dns, connect, tls (libpq's SSLRequest), auth, database,
 /// then read-only readiness checks for logical replication.
 struct PostgresProbe: Probe {
@@ -64,7 +60,7 @@ struct PostgresProbe: Probe {
             var request = channel.allocator.buffer(capacity: 8)
             request.writeInteger(UInt32(8))
             request.writeInteger(UInt32(80_877_103))
-            let budget = max(.milliseconds(250), context.deadline.remaining - .milliseconds(250))
+            let budget = context.budget()
             let answer: PeerResponse
             do {
                 answer = try await channel.exchange(request, maxBytes: 512, timeout: budget) { buffer in
@@ -231,7 +227,7 @@ struct PostgresProbe: Probe {
                 .protocolMismatch, "\(server) answered the login with something that is not the \(product) protocol")
         case .connectionError:
             if error.underlying is ChannelError
-                || (error.underlying as? IOError).map({ [ECONNRESET, EPIPE].contains($0.errnoCode) }) == true
+                || isPeerReset(error.underlying)
             {
                 return ProbeFailure(
                     .serverUnavailable, "\(server) closed the connection during login without an error message",

@@ -47,14 +47,10 @@ struct RedisProbe: Probe {
         try await ping(wire, known: hello, context: context)
     }
 
-    private func budget(_ context: ProbeContext) -> Duration {
-        max(.milliseconds(250), context.deadline.remaining - .milliseconds(250))
-    }
-
     private func call(_ wire: RedisWire, _ arguments: [String], _ command: RedisCommand, context: ProbeContext)
         async throws(ProbeFailure) -> RESPValue
     {
-        let budget = self.budget(context)
+        let budget = context.budget()
         do {
             return try await wire.call(arguments, within: budget)
         } catch {
@@ -164,7 +160,7 @@ struct RedisProbe: Probe {
             var info = known
             if info == nil {
                 // RESP2 servers: the version comes from INFO server (not fatal when refused).
-                if let answer = try? await wire.call(["INFO", "server"], within: min(budget(context), .seconds(2))),
+                if let answer = try? await wire.call(["INFO", "server"], within: min(context.budget(), .seconds(2))),
                     let text = answer.text
                 {
                     info = RedisServerInfo.fromInfo(text)

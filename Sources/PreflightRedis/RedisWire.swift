@@ -2,12 +2,6 @@ import NIOCore
 import PreflightCore
 import PreflightNetwork
 
-#if canImport(Glibc)
-    import Glibc
-#elseif canImport(Darwin)
-    import Darwin
-#endif
-
 /// Why reading replies stopped.
 enum RedisWireError: Error, Sendable {
     /// The peer closed the connection; `buffered` bytes of an unfinished reply had arrived.
@@ -84,7 +78,7 @@ final class RedisReplyHandler: WireReader, RemovableChannelHandler, @unchecked S
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
         if error is InboundByteLimitExceeded {
             replies.fail(.byteLimit)
-        } else if let io = error as? IOError, io.errnoCode == ECONNRESET || io.errnoCode == EPIPE {
+        } else if isPeerReset(error) {
             // A reset is how many servers hang up (a TLS port reading plaintext, say).
             replies.fail(.closed(buffered: buffer.count))
         } else {
