@@ -108,6 +108,9 @@ extension PingReport {
     /// The step named `name`, if the ping recorded one.
     public func step(_ name: String) -> PingStep? { steps.first { $0.name == name } }
 
+    /// The step named `name`, if the ping recorded one.
+    public func step(_ name: StepName) -> PingStep? { step(name.rawValue) }
+
     /// The readiness check named `name`, if the ping made one.
     public func check(_ name: String) -> ReadinessCheck? { checks.first { $0.name == name } }
 

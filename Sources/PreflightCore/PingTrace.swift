@@ -7,7 +7,7 @@ import Synchronization
 public final class PingTrace: Sendable {
     /// A step that has begun and not ended.
     public struct OpenStep: Sendable {
-        public var name: String
+        public var name: StepName
         /// What the step is waiting for, for a timeout message ("connecting to 10.0.0.5:5432").
         public var activity: String
         /// What to do when this step times out.
@@ -31,7 +31,7 @@ public final class PingTrace: Sendable {
     public init(clock: any PingClock = SystemPingClock()) { self.clock = clock }
 
     /// Marks a step as begun.
-    public func begin(_ name: String, activity: String, timeoutHint: String? = nil) {
+    public func begin(_ name: StepName, activity: String, timeoutHint: String? = nil) {
         state.withLock { state in
             guard !state.sealed else { return }
             state.open = OpenStep(name: name, activity: activity, timeoutHint: timeoutHint, started: clock.now)
@@ -39,7 +39,7 @@ public final class PingTrace: Sendable {
     }
 
     /// Ends the open step (if it has this name) with a status.
-    public func end(_ name: String, status: StepStatus, detail: String? = nil, hint: String? = nil) {
+    public func end(_ name: StepName, status: StepStatus, detail: String? = nil, hint: String? = nil) {
         state.withLock { state in
             guard !state.sealed else { return }
             let now = clock.now
@@ -47,16 +47,16 @@ public final class PingTrace: Sendable {
             if state.open?.name == name { state.open = nil }
             state.steps.append(
                 PingStep(
-                    name: name, status: status, durationMs: (now - started).milliseconds,
+                    name: name.rawValue, status: status, durationMs: (now - started).milliseconds,
                     detail: detail, hint: hint))
         }
     }
 
     /// Records a step that took no time of its own (e.g. a skipped one).
-    public func note(_ name: String, status: StepStatus, detail: String? = nil, hint: String? = nil) {
+    public func note(_ name: StepName, status: StepStatus, detail: String? = nil, hint: String? = nil) {
         state.withLock { state in
             guard !state.sealed else { return }
-            state.steps.append(PingStep(name: name, status: status, durationMs: 0, detail: detail, hint: hint))
+            state.steps.append(PingStep(name: name.rawValue, status: status, durationMs: 0, detail: detail, hint: hint))
         }
     }
 
@@ -87,7 +87,7 @@ public final class PingTrace: Sendable {
             if let open, !state.sealed {
                 state.steps.append(
                     PingStep(
-                        name: open.name, status: .failed, durationMs: (clock.now - open.started).milliseconds,
+                        name: open.name.rawValue, status: .failed, durationMs: (clock.now - open.started).milliseconds,
                         detail: openStepDetail, hint: open.timeoutHint))
                 state.open = nil
             }

@@ -37,6 +37,12 @@ public struct StepName: RawRepresentable, Hashable, Sendable, Codable, CustomStr
 
     // MARK: Speaking the protocol and logging in
 
+    /// Looking up a `mongodb+srv://` name's SRV and TXT records.
+    public static let srv = StepName(rawValue: "srv")
+    /// Connection-string options this service does not know (ignored, as drivers do), as a warning.
+    public static let options = StepName(rawValue: "options")
+    /// MongoDB's `hello` handshake (the server's role and version).
+    public static let hello = StepName(rawValue: "hello")
     /// A server's first message (MySQL's handshake packet).
     public static let greeting = StepName(rawValue: "greeting")
     /// The server's identity once connected (Redis INFO, PostgreSQL's version).
@@ -98,7 +104,8 @@ public struct StepName: RawRepresentable, Hashable, Sendable, Codable, CustomStr
 
     /// Every name above, for documentation and tests.
     public static let all: [StepName] = [
-        .dns, .connect, .tls, .sshDNS, .sshConnect, .sshHandshake, .sshAuth, .sshChannel, .greeting, .server, .auth,
+        .dns, .connect, .tls, .srv, .options, .hello, .sshDNS, .sshConnect, .sshHandshake, .sshAuth, .sshChannel,
+        .greeting, .server, .auth,
         .database, .readiness, .topology, .select, .ping, .addresses, .jwt, .oauthToken, .tokenClaims, .stsAssumeRole,
         .login, .logout, .statement, .warehouse, .cluster, .volume, .api, .config, .listBuckets, .headBucket,
         .bucketPermissions, .describeStream, .getTableBucket, .catalogConfig, .listNamespaces, .listDatasets, .dataset,

@@ -62,7 +62,7 @@ public final class HTTPClient: Sendable {
     /// Sends `request` and records it as the step `step` (its detail is the status line). Non-2xx
     /// answers are returned, not thrown.
     public func send(
-        _ request: HTTPRequest, to target: HTTPTarget, step: String, activity: String, timeoutHint: String? = nil
+        _ request: HTTPRequest, to target: HTTPTarget, step: StepName, activity: String, timeoutHint: String? = nil
     ) async throws(ProbeFailure) -> HTTPResponse {
         try await connect(target)
         return try await context.step(
@@ -152,16 +152,16 @@ public final class HTTPClient: Sendable {
         // The first connection to an endpoint is recorded as steps; a later one (after the server
         // closed a kept-alive connection) is opened quietly, under the step that needs it.
         let record = opened.withLock { $0.insert(endpoint).inserted }
-        let prefix = target.label.map { "\($0)_" } ?? ""
         let context = self.context
         let dial: DialResult
         if let tunnel = context.tunnel {
             dial = try await tunnel.open(toHost: endpoint.host, port: endpoint.port, context: context)
         } else if record {
             let addresses = try await context.resolve(
-                endpoint.host, port: endpoint.port, stepName: prefix + "dns", recordTarget: target.label == nil)
+                endpoint.host, port: endpoint.port, stepName: StepName.dns.prefixed(by: target.label),
+                recordTarget: target.label == nil)
             dial = try await context.step(
-                prefix + "connect", "connecting to \(endpoint.hostHeader)",
+                StepName.connect.prefixed(by: target.label), "connecting to \(endpoint.hostHeader)",
                 timeoutHint:
                     "a firewall or proxy is probably dropping traffic to \(endpoint.host) port \(endpoint.port)"
             ) { outcome in
@@ -194,7 +194,7 @@ public final class HTTPClient: Sendable {
                 rootCertificatesPEM: target.rootCertificatesPEM, serverName: endpoint.host)
             if record {
                 _ = try await context.step(
-                    prefix + "tls", "TLS handshake with \(endpoint.hostHeader)",
+                    StepName.tls.prefixed(by: target.label), "TLS handshake with \(endpoint.hostHeader)",
                     timeoutHint:
                         "the server accepted the connection but did not answer the TLS handshake; is this an https port?"
                 ) { outcome in
@@ -256,6 +256,10 @@ public final class HTTPClient: Sendable {
             return ProbeFailure(
                 .protocolMismatch, "\(name) sent an answer larger than \(limit / 1024) KiB; Preflight stopped reading",
                 hint: "check that the address is the service's API and not another web server")
+        case .failed(let error) where isPeerReset(error):
+            // A reset before any answer is the peer closing on us, however the race between our write and
+            // its close falls: said the same way as a close.
+            return failure(.closed(partial: false), endpoint: endpoint)
         case .failed(let error):
             if error is NIOSSLError || error is BoringSSLError {
                 return ProbeFailure(.tls, "TLS with \(name) failed during the exchange: \(error)")

@@ -9,7 +9,7 @@ extension MongoPing {
         if let requested = config.mechanism, SCRAMMechanism(rawValue: requested) == nil {
             let why = requested == "MONGODB-CR" ? " (removed in MongoDB 4.0)" : ""
             trace.note(
-                "auth", status: .failed, detail: "authMechanism \(requested) is not supported",
+                .auth, status: .failed, detail: "authMechanism \(requested) is not supported",
                 hint: "use a user with SCRAM credentials to test the connection")
             throw ProbeFailure(
                 .unsupported,
@@ -18,7 +18,7 @@ extension MongoPing {
         }
         guard let user = config.user, let password = config.password else {
             trace.note(
-                "auth", status: .skipped, detail: "no user given: connecting without authentication",
+                .auth, status: .skipped, detail: "no user given: connecting without authentication",
                 hint: "most deployments require a user; set sharedConfig.user and sharedConfig.password")
             return nil
         }
@@ -35,7 +35,7 @@ extension MongoPing {
         }
         let ping = self
         return try await step(
-            "auth", "authenticating user \"\(user)\" with \(server)",
+            .auth, "authenticating user \"\(user)\" with \(server)",
             timeoutHint: "the server did not finish the login; it may be overloaded"
         ) { outcome throws(ProbeFailure) in
             guard let mechanism = SCRAMMechanism(rawValue: mechanismName) else {

@@ -52,7 +52,7 @@ extension MongoPing {
         let host = address.host
         let port = address.port
         if context.tunnel != nil {
-            trace.note("dns", status: .skipped, detail: "\(host) is resolved by the SSH bastion")
+            trace.note(.dns, status: .skipped, detail: "\(host) is resolved by the SSH bastion")
             return []
         }
         if IPAddress(host) != nil {
@@ -60,14 +60,14 @@ extension MongoPing {
             do { socket = try SocketAddress(ipAddress: host, port: port) } catch {
                 throw ProbeFailure(.invalidConfig, "\(host) is not a usable IP address")
             }
-            trace.note("dns", status: .skipped, detail: "\(host) is an IP address")
+            trace.note(.dns, status: .skipped, detail: "\(host) is an IP address")
             updateTarget { $0.addresses = [Dialer.describe(socket)] }
             return [socket]
         }
         let resolver = context.resolver
         let budget = context.deadline.budget(atMost: .seconds(5))
         return try await step(
-            "dns", "resolving \(host)",
+            .dns, "resolving \(host)",
             timeoutHint: "the DNS server did not answer in time; check this service's DNS settings", soft: soft
         ) { outcome throws(ProbeFailure) in
             let found = try await withDeadline(budget, activity: "resolving \(host)") { () async throws(ProbeFailure) in
@@ -84,7 +84,7 @@ extension MongoPing {
     {
         let context = self.context
         return try await step(
-            "connect", "connecting to \(label)",
+            .connect, "connecting to \(label)",
             timeoutHint: "a firewall or security group is probably dropping traffic to this port", soft: soft
         ) { outcome throws(ProbeFailure) in
             let dial: (connection: MongoConnection, socket: SocketAddress, attempts: [String])
@@ -106,7 +106,7 @@ extension MongoPing {
     func startTLS(_ connection: MongoConnection, soft: Bool) async throws(ProbeFailure) -> Bool {
         guard var settings = config.tls else {
             trace.note(
-                "tls", status: .skipped,
+                .tls, status: .skipped,
                 detail: "TLS is off (tls=false or not requested): the connection is not encrypted",
                 hint: config.type == .documentdb
                     ? "DocumentDB clusters normally require TLS; set tls=true unless TLS is disabled in the cluster parameter group"
@@ -119,7 +119,7 @@ extension MongoPing {
         let documentDB = config.type == .documentdb
         let address = connection.address
         try await step(
-            "tls", "TLS handshake with \(address)",
+            .tls, "TLS handshake with \(address)",
             timeoutHint:
                 "the server accepted the connection but did not answer the TLS handshake; does this port speak TLS?",
             soft: soft
@@ -154,7 +154,7 @@ extension MongoPing {
         let product = self.product
         let ping = self
         return try await step(
-            "hello", "waiting for \(label) to answer hello",
+            .hello, "waiting for \(label) to answer hello",
             timeoutHint: "the port accepted the connection but nothing answered; is this a \(product) port?", soft: soft
         ) { outcome throws(ProbeFailure) in
             var connection = connection

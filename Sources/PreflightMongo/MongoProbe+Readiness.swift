@@ -9,12 +9,12 @@ extension MongoPing {
     func describeTopology(_ session: MongoSession, first: MongoSession, seeds: [MongoHostAddress]) async {
         let deployment = MongoDeployment(hello: session.hello, loadBalanced: config.connection.loadBalanced == true)
         guard case .replicaSet(let setName, _) = deployment else {
-            trace.note("topology", status: .passed, detail: "\(deployment.description) at \(session.address)")
+            trace.note(.topology, status: .passed, detail: "\(deployment.description) at \(session.address)")
             return
         }
         if config.connection.directConnection == true {
             trace.note(
-                "topology", status: session.hello.isWritablePrimary ? .passed : .warning,
+                .topology, status: session.hello.isWritablePrimary ? .passed : .warning,
                 detail:
                     "directConnection=true: only \(session.address) (\(session.hello.roleName)) is used; replica set \"\(setName)\" lists \(session.hello.members.map(\.description).joined(separator: ", "))",
                 hint: session.hello.isWritablePrimary
@@ -67,7 +67,7 @@ extension MongoPing {
             )
         }
         trace.note(
-            "topology", status: problems.isEmpty ? .passed : .warning,
+            .topology, status: problems.isEmpty ? .passed : .warning,
             detail: "replica set \"\(setName)\": \(MongoMemberState.summary(ordered))"
                 + (problems.isEmpty ? "" : "; " + problems.joined(separator: "; ")),
             hint: unreachable.isEmpty
@@ -131,7 +131,7 @@ extension MongoPing {
     func checkDatabase(_ session: MongoSession, mechanism: String?) async throws(ProbeFailure) {
         guard let database = config.database else { return }
         let ping = self
-        try await step("database", "listing the collections of \"\(database)\"") { outcome throws(ProbeFailure) in
+        try await step(.database, "listing the collections of \"\(database)\"") { outcome throws(ProbeFailure) in
             let reply = try await ping.rawCommand(
                 session,
                 [
@@ -178,7 +178,7 @@ extension MongoPing {
     func readiness(_ session: MongoSession) async throws(ProbeFailure) {
         let ping = self
         let server = session.address.description
-        let seen = try await step("readiness", "running read-only readiness commands on \(server)") {
+        let seen = try await step(.readiness, "running read-only readiness commands on \(server)") {
             outcome throws(ProbeFailure) -> MongoObservations in
             let seen = try await ping.observe(session)
             let checks = MongoReadiness.checks(seen)

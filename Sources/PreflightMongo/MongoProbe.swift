@@ -16,7 +16,7 @@ struct MongoProbe: Probe {
         if !config.connection.unknownOptions.isEmpty {
             // Drivers only warn about options they do not know; a misspelt replicaSet or authSource shows here.
             context.trace.note(
-                "options", status: .warning,
+                .options, status: .warning,
                 detail:
                     "the connection string has options this service does not know, ignored as drivers ignore them: \(config.connection.unknownOptions.prefix(10).joined(separator: ", "))",
                 hint: "check their spelling (e.g. replicaSet, authSource, tls)")
@@ -63,7 +63,7 @@ struct MongoPing: Sendable {
     /// Runs a step (`ProbeContext.step`) whose failure is a warning when `soft` (another seed remains to
     /// try), a failure otherwise.
     func step<T: Sendable>(
-        _ name: String, _ activity: String, timeoutHint: String? = nil, soft: Bool = false,
+        _ name: StepName, _ activity: String, timeoutHint: String? = nil, soft: Bool = false,
         _ body: (inout StepOutcome) async throws(ProbeFailure) -> T
     ) async throws(ProbeFailure) -> T {
         try await context.step(
@@ -81,7 +81,7 @@ struct MongoPing: Sendable {
         let context = self.context
         let config = self.config
         return try await step(
-            "srv", "looking up the SRV and TXT records of \(host)",
+            .srv, "looking up the SRV and TXT records of \(host)",
             timeoutHint: "the DNS server did not answer in time; check this service's DNS settings"
         ) { outcome throws(ProbeFailure) in
             let budget = context.deadline.budget(atMost: .seconds(5))

@@ -9,7 +9,7 @@ extension MySQLProbe {
     ) async throws(ProbeFailure) {
         let user = config.user
         context.trace.begin(
-            "auth", activity: "waiting for \(server) to authenticate user \"\(user)\"",
+            .auth, activity: "waiting for \(server) to authenticate user \"\(user)\"",
             timeoutHint:
                 "the server accepted the connection but did not finish the login; it may be overloaded, or not \(product)"
         )
@@ -18,12 +18,12 @@ extension MySQLProbe {
             var detail =
                 "user \"\(user)\" authenticated with \(auth.pluginsUsed.joined(separator: " then ")) \(encrypted ? "over TLS" : "(unencrypted)")"
             if !auth.notes.isEmpty { detail += "; " + auth.notes.joined(separator: "; ") }
-            context.trace.end("auth", status: .passed, detail: detail)
+            context.trace.end(.auth, status: .passed, detail: detail)
             if let database = config.database {
-                context.trace.note("database", status: .passed, detail: "using database \"\(database)\"")
+                context.trace.note(.database, status: .passed, detail: "using database \"\(database)\"")
             } else {
                 context.trace.note(
-                    "database", status: .skipped, detail: "no defaultDatabase: connected without a default schema")
+                    .database, status: .skipped, detail: "no defaultDatabase: connected without a default schema")
             }
         case .server(let error):
             var failure = MySQLErrorMapping.failure(
@@ -31,9 +31,9 @@ extension MySQLProbe {
                 encrypted: encrypted, passwordGiven: config.password != nil)
             if error.code == 1049 || error.code == 1044 {
                 context.trace.end(
-                    "auth", status: .passed,
+                    .auth, status: .passed,
                     detail: "user \"\(user)\" authenticated \(encrypted ? "over TLS" : "(unencrypted)")")
-                context.trace.note("database", status: .failed, detail: failure.message, hint: failure.hint)
+                context.trace.note(.database, status: .failed, detail: failure.message, hint: failure.hint)
                 throw failure
             }
             if error.code == 1045, !encrypted, config.password != nil, greeting.capabilities.contains(.ssl),
@@ -46,10 +46,10 @@ extension MySQLProbe {
                     "this account requires TLS: \(server) refused user \(account) on this unencrypted connection (error 1045) and accepted the same credentials over TLS (the account was created with REQUIRE SSL or similar)",
                     hint: "set tlsMode to \"preferred\" (or sslMode to require / verify-full)")
             }
-            context.trace.end("auth", status: .failed, detail: failure.message, hint: failure.hint)
+            context.trace.end(.auth, status: .failed, detail: failure.message, hint: failure.hint)
             throw failure
         case .failure(let failure):
-            context.trace.end("auth", status: .failed, detail: failure.message, hint: failure.hint)
+            context.trace.end(.auth, status: .failed, detail: failure.message, hint: failure.hint)
             throw failure
         }
     }

@@ -59,7 +59,7 @@ extension MySQLProbe {
     func readiness(_ wire: MySQLWire, greeting: MySQLGreeting, context: ProbeContext) async throws(ProbeFailure) {
         let server = self.server
         let config = self.config
-        let checks = try await context.step("readiness", "running read-only readiness queries on \(server)") {
+        let checks = try await context.step(.readiness, "running read-only readiness queries on \(server)") {
             outcome -> [ReadinessCheck] in
             let seen = try await observe(wire, context: context)
             let info = MySQLServerInfo(

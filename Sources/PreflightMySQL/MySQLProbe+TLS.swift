@@ -20,7 +20,7 @@ extension MySQLProbe {
         let mode = config.tls.mode
         guard mode != .disable else {
             context.trace.note(
-                "tls", status: .skipped,
+                .tls, status: .skipped,
                 detail: "TLS is off (\(config.tlsModeSource)): the connection is not encrypted",
                 hint: greeting.capabilities.contains(.ssl)
                     ? "the server offers TLS: set tlsMode to \"preferred\" (or sslMode to verify-full) to use it" : nil)
@@ -29,7 +29,7 @@ extension MySQLProbe {
         guard greeting.capabilities.contains(.ssl) else {
             if mode.allowsPlaintext {
                 context.trace.note(
-                    "tls", status: .warning,
+                    .tls, status: .warning,
                     detail: "the server does not offer TLS; continuing unencrypted (\(config.tlsModeSource))",
                     hint: "configure ssl-cert and ssl-key on the server, then use sslMode verify-full")
                 return false
@@ -40,12 +40,12 @@ extension MySQLProbe {
                 hint:
                     "configure ssl-cert and ssl-key on the server (SHOW VARIABLES LIKE 'have_ssl' should say YES)\(config.type == .mysql ? ", or set sslMode to prefer or disable" : "")"
             )
-            context.trace.note("tls", status: .failed, detail: failure.message, hint: failure.hint)
+            context.trace.note(.tls, status: .failed, detail: failure.message, hint: failure.hint)
             throw failure
         }
         let server = self.server
         return try await context.step(
-            "tls", "negotiating TLS with \(server)",
+            .tls, "negotiating TLS with \(server)",
             timeoutHint: "the server agreed to TLS but did not finish the handshake"
         ) { outcome in
             let info = try await startTLS(wire, greeting: greeting, settings: config.tls, context: context)

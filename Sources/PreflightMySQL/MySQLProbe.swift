@@ -28,7 +28,7 @@ struct MySQLProbe: Probe {
         defer { wire.quit() }
         let server = self.server
         let greeting = try await context.step(
-            "greeting", "waiting for \(server) to send its greeting",
+            .greeting, "waiting for \(server) to send its greeting",
             timeoutHint:
                 "the port accepted the connection but sent nothing; MySQL servers speak first, so this is probably not MySQL (or it is overloaded)"
         ) { outcome in

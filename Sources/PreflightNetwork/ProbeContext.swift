@@ -90,7 +90,7 @@ public final class ProbeContext: Sendable {
     /// any other error becomes an `internal` failure. With a `retryNote` (another attempt follows, as
     /// " (trying the next host)"), a `ProbeFailure` is recorded as a warning with the note appended.
     public func step<T: Sendable>(
-        _ name: String,
+        _ name: StepName,
         _ activity: String,
         timeoutHint: String? = nil,
         retryNote: String? = nil,
@@ -119,7 +119,7 @@ public final class ProbeContext: Sendable {
 
     /// Resolves `host` (an IP literal needs no DNS) and records the `dns` step (named `stepName`) and,
     /// unless `recordTarget` is false, the ping's target.
-    public func resolve(_ host: String, port: Int, stepName: String = "dns", recordTarget: Bool = true)
+    public func resolve(_ host: String, port: Int, stepName: StepName = .dns, recordTarget: Bool = true)
         async throws(ProbeFailure) -> [SocketAddress]
     {
         if recordTarget { trace.updateTarget({ _ in }, host: host, port: port) }
@@ -160,7 +160,7 @@ public final class ProbeContext: Sendable {
         let addresses = try await resolve(host, port: port)
         let dialer = Dialer()
         return try await step(
-            "connect", "connecting to \(host):\(port)",
+            .connect, "connecting to \(host):\(port)",
             timeoutHint: "a firewall or security group is probably dropping traffic to this port"
         ) { outcome in
             let result = try await dialer.connect(to: addresses, host: host, context: self)

@@ -160,6 +160,11 @@ public enum TLSUpgrade {
         if let sslError = error as? NIOSSLError, case .uncleanShutdown = sslError {
             return ProbeFailure(.tls, "\(peerName) closed the connection during the TLS handshake")
         }
+        if isPeerReset(error) {
+            return ProbeFailure(
+                .tls, "\(peerName) closed the connection during the TLS handshake (it reset the connection)",
+                hint: "the server may not speak TLS on this port, or it rejected our TLS version or ciphers")
+        }
         return ProbeFailure(.tls, "TLS handshake with \(peerName) failed: \(text)")
     }
 

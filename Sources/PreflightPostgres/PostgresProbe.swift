@@ -48,13 +48,13 @@ struct PostgresProbe: Probe {
     private func negotiateTLS(on channel: any Channel, context: ProbeContext) async throws(ProbeFailure) -> Bool {
         let mode = config.tls.mode
         guard mode != .disable else {
-            context.trace.note("tls", status: .skipped, detail: "sslMode is disable: the connection is not encrypted")
+            context.trace.note(.tls, status: .skipped, detail: "sslMode is disable: the connection is not encrypted")
             return false
         }
         let product = self.product
         let server = self.server
         return try await context.step(
-            "tls", "waiting for \(server) to answer the TLS request",
+            .tls, "waiting for \(server) to answer the TLS request",
             timeoutHint: "the port accepted the connection but the server said nothing; is this a \(product) port?"
         ) { outcome in
             var request = channel.allocator.buffer(capacity: 8)
@@ -156,7 +156,7 @@ struct PostgresProbe: Probe {
         let server = self.server
         let product = self.product
         context.trace.begin(
-            "auth", activity: "waiting for \(server) to authenticate user \"\(user)\"",
+            .auth, activity: "waiting for \(server) to authenticate user \"\(user)\"",
             timeoutHint:
                 "the server accepted the connection but did not finish the login; it may be overloaded, or not \(product)"
         )
@@ -164,23 +164,23 @@ struct PostgresProbe: Probe {
             let connection = try await PostgresConnection.connect(
                 on: channel.eventLoop, configuration: configuration, id: 1, logger: quiet)
             context.trace.end(
-                "auth", status: .passed,
+                .auth, status: .passed,
                 detail: "user \"\(user)\" authenticated\(encrypted ? " over TLS" : " (unencrypted)")")
-            context.trace.note("database", status: .passed, detail: "connected to database \"\(database)\"")
+            context.trace.note(.database, status: .passed, detail: "connected to database \"\(database)\"")
             return connection
         } catch let error as PSQLError {
             let failure = map(error, mismatch: mismatch, encrypted: encrypted)
             if failure.category == .databaseNotFound {
-                context.trace.end("auth", status: .passed, detail: "user \"\(user)\" authenticated")
-                context.trace.note("database", status: .failed, detail: failure.message, hint: failure.hint)
+                context.trace.end(.auth, status: .passed, detail: "user \"\(user)\" authenticated")
+                context.trace.note(.database, status: .failed, detail: failure.message, hint: failure.hint)
             } else {
-                context.trace.end("auth", status: .failed, detail: failure.message, hint: failure.hint)
+                context.trace.end(.auth, status: .failed, detail: failure.message, hint: failure.hint)
             }
             throw failure
         } catch {
             let failure = ProbeFailure(
                 .internalError, "authenticating with \(server) failed unexpectedly: \(type(of: error))")
-            context.trace.end("auth", status: .failed, detail: failure.message)
+            context.trace.end(.auth, status: .failed, detail: failure.message)
             throw failure
         }
     }
@@ -246,15 +246,15 @@ struct PostgresProbe: Probe {
     private func readiness(_ connection: PostgresConnection, context: ProbeContext) async throws(ProbeFailure) {
         guard config.type == .postgresql else {
             let version = try? await PostgresQueries.scalar(connection, "SELECT version()", logger: context.logger)
-            context.trace.note("server", status: .passed, detail: version ?? "connected")
+            context.trace.note(.server, status: .passed, detail: version ?? "connected")
             context.trace.note(
-                "readiness", status: .skipped,
+                .readiness, status: .skipped,
                 detail: config.type == .redshift
                     ? "Redshift is a destination: no replication checks"
                     : "CockroachDB changefeed checks are not implemented yet")
             return
         }
-        let checks = try await context.step("readiness", "running read-only readiness queries on \(server)") {
+        let checks = try await context.step(.readiness, "running read-only readiness queries on \(server)") {
             outcome -> [ReadinessCheck] in
             let seen = await PostgresQueries.observe(connection, logger: context.logger)
             let checks = PostgresReadiness.checks(seen, user: config.user, database: config.database)

@@ -25,7 +25,7 @@ struct RedisProbe: Probe {
         let server = self.server
         if let tls = config.tls {
             try await context.step(
-                "tls", "negotiating TLS with \(server)",
+                .tls, "negotiating TLS with \(server)",
                 timeoutHint:
                     "the port accepted the connection but did not finish a TLS handshake; it may not be a TLS port"
             ) { outcome in
@@ -35,7 +35,7 @@ struct RedisProbe: Probe {
             }
         } else {
             context.trace.note(
-                "tls", status: .skipped, detail: "TLS is off (tls is not true): the connection is not encrypted",
+                .tls, status: .skipped, detail: "TLS is off (tls is not true): the connection is not encrypted",
                 hint:
                     "managed Redis services (ElastiCache in-transit encryption, Upstash, Redis Cloud) usually need tls true"
             )
@@ -69,7 +69,7 @@ struct RedisProbe: Probe {
             config.password != nil
             ? "authenticating as \(user) with HELLO 3 AUTH" : "sending HELLO 3 (no password given)"
         return try await context.step(
-            "auth", activity,
+            .auth, activity,
             timeoutHint:
                 "the server accepted the connection but did not answer HELLO; Redis answers at once, so this is probably not Redis (or a TLS port while tls is off)"
         ) { outcome in
@@ -127,11 +127,11 @@ struct RedisProbe: Probe {
 
     func select(_ wire: RedisWire, context: ProbeContext) async throws(ProbeFailure) {
         guard let database = config.database else {
-            context.trace.note("select", status: .skipped, detail: "no database given: the connection uses database 0")
+            context.trace.note(.select, status: .skipped, detail: "no database given: the connection uses database 0")
             return
         }
         let server = self.server
-        try await context.step("select", "selecting database \(database)") { outcome in
+        try await context.step(.select, "selecting database \(database)") { outcome in
             let reply = try await call(wire, ["SELECT", String(database)], .select, context: context)
             if let text = reply.errorText {
                 throw RedisErrorMapping.failure(for: RedisError(text), command: .select, in: situation)
@@ -148,7 +148,7 @@ struct RedisProbe: Probe {
 
     func ping(_ wire: RedisWire, known: RedisServerInfo?, context: ProbeContext) async throws(ProbeFailure) {
         let server = self.server
-        try await context.step("ping", "sending PING") { outcome in
+        try await context.step(.ping, "sending PING") { outcome in
             let reply = try await call(wire, ["PING"], .ping, context: context)
             if let text = reply.errorText {
                 throw RedisErrorMapping.failure(for: RedisError(text), command: .ping, in: situation)

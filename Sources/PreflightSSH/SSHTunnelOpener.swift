@@ -31,7 +31,7 @@ public struct SSHTunnelOpener: TunnelOpener {
         let trace = context.trace
         let spec = self.spec
         context.trace.begin(
-            "ssh_handshake", activity: "waiting for \(bastion) to complete the SSH handshake",
+            .sshHandshake, activity: "waiting for \(bastion) to complete the SSH handshake",
             timeoutHint: "the bastion accepted TCP but did not finish the SSH handshake; is it an SSH server?")
         do {
             try await channel.eventLoop.submit {
@@ -46,12 +46,12 @@ public struct SSHTunnelOpener: TunnelOpener {
                             serverAuthDelegate: PinnedHostKey(pinned: spec.pinnedHostKey, log: log) {
                                 let key = log.snapshot.hostKey ?? "?"
                                 trace.end(
-                                    "ssh_handshake", status: .passed,
+                                    .sshHandshake, status: .passed,
                                     detail:
                                         "host key \(key)\(spec.pinnedHostKey == nil ? " (first use: pinned now)" : " (matches the pinned key)")"
                                 )
                                 trace.begin(
-                                    "ssh_auth",
+                                    .sshAuth,
                                     activity:
                                         "waiting for \(spec.host) to accept our key for user \"\(spec.username)\"",
                                     timeoutHint: "the bastion did not answer the authentication request")
@@ -69,11 +69,11 @@ public struct SSHTunnelOpener: TunnelOpener {
         let seen = log.snapshot
         if case .failure(let error) = authResult {
             let failure = describeSessionFailure(error, seen: seen, mismatch: mismatch.peer)
-            let stage = seen.hostKey == nil || seen.hostKeyMismatch ? "ssh_handshake" : "ssh_auth"
+            let stage: StepName = seen.hostKey == nil || seen.hostKeyMismatch ? .sshHandshake : .sshAuth
             trace.end(stage, status: .failed, detail: failure.message, hint: failure.hint)
             throw failure
         }
-        trace.end("ssh_auth", status: .passed, detail: "user \"\(spec.username)\" authenticated with our key")
+        trace.end(.sshAuth, status: .passed, detail: "user \"\(spec.username)\" authenticated with our key")
         if spec.pinnedHostKey == nil, let key = seen.hostKey { await onHostKeyLearned(key) }
         let child = try await openChannel(on: channel, toHost: host, port: port, until: sshEnd, context: context)
         return DialResult(
@@ -86,14 +86,14 @@ public struct SSHTunnelOpener: TunnelOpener {
         let bastion = self.bastion
         let addresses: [SocketAddress]
         do {
-            addresses = try await context.resolve(spec.host, port: spec.port, stepName: "ssh_dns", recordTarget: false)
+            addresses = try await context.resolve(spec.host, port: spec.port, stepName: .sshDNS, recordTarget: false)
         } catch {
             throw ProbeFailure(
                 error.category == .egressDenied ? .egressDenied : .ssh,
                 "\(bastion) cannot be reached: \(error.message)", hint: error.hint, transient: error.transient)
         }
         return try await context.step(
-            "ssh_connect", "connecting to \(bastion)",
+            .sshConnect, "connecting to \(bastion)",
             timeoutHint:
                 "a firewall is probably dropping traffic from this service to the bastion; allow it on port \(spec.port)"
         ) { outcome in
@@ -119,7 +119,7 @@ public struct SSHTunnelOpener: TunnelOpener {
         let spec = self.spec
         let limit = context.inboundByteLimit
         context.trace.begin(
-            "ssh_channel", activity: "waiting for \(spec.host) to open a channel to \(host):\(port)",
+            .sshChannel, activity: "waiting for \(spec.host) to open a channel to \(host):\(port)",
             timeoutHint:
                 "the bastion could not connect to the database in time: check the database's firewall toward the bastion"
         )
@@ -140,18 +140,18 @@ public struct SSHTunnelOpener: TunnelOpener {
             }.get()
         } catch {
             let failure = ProbeFailure(.ssh, "could not open an SSH channel on \(bastion): \(error)")
-            context.trace.end("ssh_channel", status: .failed, detail: failure.message)
+            context.trace.end(.sshChannel, status: .failed, detail: failure.message)
             throw failure
         }
         switch await waitUntil(end, opened.futureResult, on: channel) {
         case .success(let child):
             context.register(child)
             context.trace.end(
-                "ssh_channel", status: .passed, detail: "\(spec.host) opened a channel to \(host):\(port)")
+                .sshChannel, status: .passed, detail: "\(spec.host) opened a channel to \(host):\(port)")
             return child
         case .failure(let error):
             let failure = describeChannelFailure(error, host: host, port: port)
-            context.trace.end("ssh_channel", status: .failed, detail: failure.message, hint: failure.hint)
+            context.trace.end(.sshChannel, status: .failed, detail: failure.message, hint: failure.hint)
             throw failure
         }
     }

@@ -130,10 +130,10 @@ struct AWSMotoIntegrationTests {
         let check = try #require(report.check("stream_view_type"))
         #expect(check.status == .failed && check.observed == "KEYS_ONLY" && check.required == "NEW_AND_OLD_IMAGES")
         #expect(check.fix?.contains("aws dynamodb update-table") == true)
-        // Not a source: the same stream only warns.
-        let destination = try await ping(dynamo(server.keysOnlyStreamARN))
-        #expect(destination.ok, "\(destination.summary)")
-        #expect(destination.step("readiness")?.status == .warning)
+        // DynamoDB is only ever a source: without connectionRole the stream still fails the ping.
+        let unnamed = try await ping(dynamo(server.keysOnlyStreamARN))
+        #expect(unnamed.category == .cdcNotReady, "\(unnamed.summary)")
+        #expect(unnamed.step("readiness")?.status == .failed)
     }
 
     @Test func missingStreamIsDatabaseNotFound() async throws {

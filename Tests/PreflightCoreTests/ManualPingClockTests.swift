@@ -37,9 +37,9 @@ struct ManualPingClockTests {
     @Test func aTraceMeasuresStepsOnItsClock() {
         let clock = ManualPingClock()
         let trace = PingTrace(clock: clock)
-        trace.begin("connect", activity: "connecting")
+        trace.begin(.connect, activity: "connecting")
         clock.advance(by: .milliseconds(250))
-        trace.end("connect", status: .passed)
+        trace.end(.connect, status: .passed)
         let steps = trace.seal().steps
         #expect(steps.first?.durationMs == 250)
     }

@@ -64,11 +64,18 @@ struct SharedConfigTests {
     @Test(
         "out of range ports",
         arguments: [
-            (JSONValue.number(0), 0), (.number(70000), 70000), (.number(-1), -1), (.string("0"), 0),
-            (.string("65536"), 65536),
+            (JSONValue.number(70000), 70000), (.number(-1), -1), (.string("65536"), 65536),
         ])
     func portOutOfRange(_ value: JSONValue, _ shown: Int) {
         #expect(portFailure(value) == "sharedConfig.port is \(shown), outside 1-65535")
+    }
+
+    /// Artie's Terraform provider sends `"port": 0` for a form without a port (Go's zero value).
+    @Test("port 0 counts as absent", arguments: [JSONValue.number(0), .string("0")])
+    func portZeroIsAbsent(_ value: JSONValue) throws {
+        let config = SharedConfig(["port": value])
+        #expect(try config.port("port", default: 27017, for: .mongodb) == 27017)
+        #expect(portFailure(value, default: nil) == "sharedConfig.port is required for postgresql")
     }
 
     @Test(

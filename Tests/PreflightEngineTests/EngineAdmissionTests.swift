@@ -97,7 +97,7 @@ struct EngineAdmissionTests {
         let token = "runtime-Token-5555"
         let leaked = try await Self.engine.ping(EngineDeadlineTests.payload("leak", extra: ["token": token]))
         #expect(leaked.ok)
-        let step = try #require(leaked.step("token"))
+        let step = try #require(leaked.step("oauth_token"))
         #expect(step.detail?.contains(token) == false, "\(step.detail ?? "")")
     }
 }

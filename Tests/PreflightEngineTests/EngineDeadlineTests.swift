@@ -46,7 +46,7 @@ struct EngineDeadlineTests {
         #expect(report.durationMs == 3000)
         #expect(report.message == "timed out after 3 s connecting to scripted.invalid:1")
         #expect(report.hint == "open the firewall")
-        let step = try #require(report.step("connect"))
+        let step = try #require(report.step(.connect))
         #expect(step.status == .failed)
         #expect(step.durationMs == 3000)
         #expect(step.detail == "no answer within the ping's 3 s deadline")
@@ -100,6 +100,6 @@ struct EngineDeadlineTests {
         let report = try await Self.engine(clock).ping(Self.payload("pass"))
         #expect(report.ok)
         #expect(report.durationMs == 0)
-        #expect(report.step("connect")?.durationMs == 0)
+        #expect(report.step(.connect)?.durationMs == 0)
     }
 }

@@ -32,20 +32,20 @@ struct ScriptedProbe: Probe {
     func run(in context: ProbeContext) async throws(ProbeFailure) {
         switch script {
         case "pass":
-            try await context.step("connect", "connecting") { outcome in outcome.detail = "connected" }
+            try await context.step(.connect, "connecting") { outcome in outcome.detail = "connected" }
         case "fail":
-            try await context.step("auth", "logging in") { (_: inout StepOutcome) throws -> Void in
+            try await context.step(.auth, "logging in") { (_: inout StepOutcome) throws -> Void in
                 throw ProbeFailure(.auth, "password \(password ?? "") was refused", hint: "check the password")
             }
         case "hang":
-            try await context.step("connect", "connecting to scripted.invalid:1", timeoutHint: "open the firewall") {
+            try await context.step(.connect, "connecting to scripted.invalid:1", timeoutHint: "open the firewall") {
                 (_: inout StepOutcome) async -> Void in
                 // Sleeps far past any test's deadline; the engine's deadline cancels it.
                 try? await Task.sleep(for: .seconds(3600))
             }
         default:
             context.rememberSecret(token)
-            try await context.step("token", "exchanging a token") { outcome in
+            try await context.step(.oauthToken, "exchanging a token") { outcome in
                 outcome.detail = "got \(token ?? "")"
             }
         }
