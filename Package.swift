@@ -332,7 +332,7 @@ let package = Package(
         ),
         .testTarget(
             name: "PreflightMySQLTests",
-            dependencies: [
+            dependencies: ["PreflightProbeTesting", 
                 "PreflightCore", "PreflightNetwork", "PreflightMySQL", "PreflightEngine", "PreflightTestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -466,12 +466,19 @@ let package = Package(
         ),
         .testTarget(
             name: "PreflightRedisTests",
-            dependencies: [
+            dependencies: ["PreflightProbeTesting", 
                 "PreflightCore", "PreflightNetwork", "PreflightEngine", "PreflightTestSupport", "PreflightRedis",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ],
+            swiftSettings: swiftSettings
+        ),
+        // The engine and leak checks every connector test target uses.
+        .target(
+            name: "PreflightProbeTesting",
+            dependencies: ["PreflightCore", "PreflightEngine", "PreflightNetwork"],
+            path: "Tests/PreflightProbeTesting",
             swiftSettings: swiftSettings
         ),
         // Hostile peers and test-environment helpers shared by the test targets.

@@ -1,0 +1,74 @@
+import Foundation
+import PreflightCore
+import PreflightEngine
+import PreflightNetwork
+import Testing
+
+/// What every connector test target needs: an engine with only its factory, and a ping whose report is
+/// searched for every secret of the payload, in every form a client or a log could see it.
+public enum ProbeTesting {
+    /// An engine with only `factories`, a deadline of `timeout`, and `clock` (a `ManualPingClock` for
+    /// tests that decide the deadline themselves).
+    public static func engine(
+        _ factories: [any ProbeFactory], timeout: Duration = .seconds(10), clock: any PingClock = SystemPingClock()
+    ) -> PingEngine {
+        PingEngine(configuration: EngineConfiguration(defaultTimeout: timeout, clock: clock), factories: factories)
+    }
+
+    /// Pings and checks that none of the payload's secrets (and `secrets`, e.g. tokens a peer issued)
+    /// appears in the report.
+    public static func ping(
+        _ engine: PingEngine, _ payload: ConnectorPayload, secrets: [String] = [],
+        sourceLocation: SourceLocation = #_sourceLocation
+    ) async throws -> PingReport {
+        let report = try await engine.ping(payload)
+        expectNoSecrets(in: report, secrets: payloadSecrets(payload) + secrets, sourceLocation: sourceLocation)
+        return report
+    }
+
+    /// The values of the payload's secret keys (as the redactor decides them).
+    public static func payloadSecrets(_ payload: ConnectorPayload) -> [String] {
+        payload.sharedConfig.values.compactMap { key, value in
+            guard Redactor.isSecretKey(key), case .string(let text) = value, !text.isEmpty else { return nil }
+            return text
+        }
+    }
+
+    /// Fails the test when any secret of at least 4 characters appears in the report as the API sends it
+    /// (compact, slashes unescaped), as Foundation's default encoder writes it (`/` as `\/`), in its
+    /// one-line summary, or decoded back from JSON; in each, raw, JSON-escaped, URL-encoded or base64.
+    public static func expectNoSecrets(
+        in report: PingReport, secrets: [String], sourceLocation: SourceLocation = #_sourceLocation
+    ) {
+        let server = JSONEncoder()
+        server.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        var texts = [report.summary]
+        for encoder in [server, JSONEncoder()] {
+            if let data = try? encoder.encode(report) { texts.append(String(decoding: data, as: UTF8.self)) }
+        }
+        texts += report.steps.flatMap { [$0.detail, $0.hint].compactMap { $0 } }
+        texts += report.checks.flatMap { [$0.detail, $0.fix, $0.observed].compactMap { $0 } }
+        texts += [report.message, report.hint].compactMap { $0 }
+        for secret in secrets where secret.count >= 4 {
+            for form in forms(of: secret) {
+                for text in texts where text.contains(form) {
+                    Issue.record(
+                        "a secret leaked into the report (as \(form.prefix(12))...): \(text.prefix(300))",
+                        sourceLocation: sourceLocation)
+                }
+            }
+        }
+    }
+
+    /// The forms in which a secret could be echoed.
+    public static func forms(of secret: String) -> Set<String> {
+        var forms: Set<String> = [secret]
+        if let escaped = try? JSONEncoder().encode(secret) {
+            forms.insert(String(decoding: escaped.dropFirst().dropLast(), as: UTF8.self))
+        }
+        if let encoded = secret.addingPercentEncoding(withAllowedCharacters: .alphanumerics) { forms.insert(encoded) }
+        let base64 = Data(secret.utf8).base64EncodedString()
+        forms.insert(base64.trimmingCharacters(in: CharacterSet(charactersIn: "=")))
+        return forms.filter { $0.count >= 4 }
+    }
+}
