@@ -162,19 +162,21 @@ struct ClickHouseProbe: Probe {
                     let exception = ClickHouseException.parse(
                         body: response.text, codeHeader: response.header("X-ClickHouse-Exception-Code"))
                 else {
-                    switch response.status {
-                    case 401:
+                    // Without a ClickHouse exception, a 404 is some other web server's page: not ClickHouse.
+                    let generic = HTTPStatusCategory(status: response.status)
+                    if let generic, generic.transient {
+                        throw generic.failure("\(server) answered \(Self.describe(response))")
+                    }
+                    switch generic?.category {
+                    case .auth?:
                         throw ProbeFailure(
                             .auth,
                             "\(server) refused the credentials of user \"\(config.username)\" (\(Self.describe(response)))"
                         )
-                    case 403:
+                    case .permission?:
                         throw ProbeFailure(
                             .permission,
                             "\(server) refused the query for user \"\(config.username)\" (\(Self.describe(response)))")
-                    case 502, 503, 504:
-                        throw ProbeFailure(
-                            .serverUnavailable, "\(server) answered \(Self.describe(response))", transient: true)
                     default:
                         throw ProbeFailure(
                             .protocolMismatch,
