@@ -15,6 +15,7 @@ import PreflightCore
 ///
 /// Any other status has no generic meaning (nil): the provider decides. Pure.
 public struct HTTPStatusCategory: Sendable, Equatable {
+    /// What the status means.
     public let category: FailureCategory
     /// Whether trying again later, unchanged, may well succeed.
     public let transient: Bool

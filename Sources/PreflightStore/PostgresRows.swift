@@ -3,6 +3,7 @@ import PostgresNIO
 
 /// Turning rows into records.
 extension PostgresStore {
+    /// A `companies` row.
     static func company(from row: PostgresRow) throws -> Company {
         let (uuid, name, createdAt) = try row.decode((String, String, Int64).self)
         return Company(
@@ -12,6 +13,7 @@ extension PostgresStore {
         )
     }
 
+    /// An `ssh_tunnels` row.
     static func tunnel(from row: PostgresRow) throws -> SSHTunnelRecord {
         let columns = try row.decode(
             (String, String, String?, String, String, Int32, String, String, Data, String?, Int64, Int64).self

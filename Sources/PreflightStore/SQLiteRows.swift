@@ -3,6 +3,7 @@ import SQLiteNIO
 
 /// Turning rows into records.
 extension SQLiteStore {
+    /// A `companies` row.
     static func company(from row: SQLiteRow) throws -> Company {
         Company(
             uuid: try StoreUUID.parse(row.text("uuid"), column: "companies.uuid"),
@@ -11,6 +12,7 @@ extension SQLiteStore {
         )
     }
 
+    /// An `ssh_tunnels` row.
     static func tunnel(from row: SQLiteRow) throws -> SSHTunnelRecord {
         SSHTunnelRecord(
             uuid: try StoreUUID.parse(row.text("uuid"), column: "ssh_tunnels.uuid"),

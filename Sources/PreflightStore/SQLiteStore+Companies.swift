@@ -102,6 +102,7 @@ extension SQLiteStore {
         }
     }
 
+    /// The company with `uuid`, read on `db` (inside an operation already holding the gate).
     static func company(uuid: UUID, in db: SQLiteConnection) async throws -> Company? {
         let rows = try await Self.execute(db, SQLiteSQL.selectCompany, [.text(StoreUUID.text(uuid))])
         return try rows.first.map(company(from:))

@@ -32,7 +32,7 @@ extension SQLiteStore {
         throw StoreError(.connectionFailed, "Could not create the SQLite database at \(path): \(reason).")
     }
 
-    static func openExclusive(_ path: String) -> Int32 {
+    private static func openExclusive(_ path: String) -> Int32 {
         #if canImport(Glibc)
             return Glibc.open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
         #else
@@ -40,7 +40,7 @@ extension SQLiteStore {
         #endif
     }
 
-    static func closeDescriptor(_ descriptor: Int32) -> Int32 {
+    private static func closeDescriptor(_ descriptor: Int32) -> Int32 {
         #if canImport(Glibc)
             return Glibc.close(descriptor)
         #else
@@ -48,6 +48,7 @@ extension SQLiteStore {
         #endif
     }
 
+    /// Sets the connection pragmas and, for a file, switches to WAL (a warning when SQLite declines).
     static func configure(_ db: SQLiteConnection, path: String, isMemory: Bool, logger: Logger) async throws {
         do {
             for pragma in SQLiteSQL.connectionPragmas {

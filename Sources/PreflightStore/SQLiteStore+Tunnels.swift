@@ -98,6 +98,7 @@ extension SQLiteStore {
         }
     }
 
+    /// The tunnel with `uuid` of company `companyUUID`, read on `db` (inside an operation already holding the gate).
     static func tunnel(uuid: UUID, companyUUID: UUID, in db: SQLiteConnection) async throws -> SSHTunnelRecord? {
         let rows = try await execute(
             db, SQLiteSQL.selectTunnel, [.text(StoreUUID.text(uuid)), .text(StoreUUID.text(companyUUID))])
