@@ -41,12 +41,9 @@ extension PostgresStore {
     }
 
     func issueKey(for companyUUID: UUID) async throws -> IssuedKey {
-        let secret = APIKeyGenerator.generate()
         let now = StoreTime.nowMillis()
-        let record = APIKeyRecord(
-            uuid: UUID(), companyUUID: companyUUID, prefix: APIKeyGenerator.displayPrefix(of: secret),
-            createdAt: StoreTime.date(millis: now), lastUsedAt: nil
-        )
+        let issued = IssuedKey.generate(for: companyUUID, at: now)
+        let (secret, record) = (issued.secret, issued.record)
         var binds = PostgresBindings()
         binds.append(StoreUUID.text(record.uuid))
         binds.append(StoreUUID.text(companyUUID))
@@ -56,7 +53,7 @@ extension PostgresStore {
         guard try await !rows(PostgresSQL.insertKey, binds, "issue an API key").isEmpty else {
             throw StoreError(.companyNotFound, "No company with UUID \(StoreUUID.text(companyUUID)).")
         }
-        return IssuedKey(secret: secret, record: record)
+        return issued
     }
 
     func authenticate(key: String) async throws -> Company? {

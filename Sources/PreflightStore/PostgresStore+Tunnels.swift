@@ -4,10 +4,8 @@ import PostgresNIO
 /// SSH tunnels.
 extension PostgresStore {
     func createTunnel(_ record: SSHTunnelRecord) async throws -> SSHTunnelRecord {
-        var record = try TunnelValidation.validated(record)
         let now = StoreTime.nowMillis()
-        record.createdAt = StoreTime.date(millis: now)
-        record.updatedAt = record.createdAt
+        let record = try TunnelValidation.validated(record, createdAt: now)
         var binds = PostgresBindings()
         binds.append(StoreUUID.text(record.uuid))
         binds.append(StoreUUID.text(record.companyUUID))

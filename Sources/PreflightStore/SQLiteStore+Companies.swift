@@ -43,12 +43,9 @@ extension SQLiteStore {
     }
 
     func issueKey(for companyUUID: UUID) async throws -> IssuedKey {
-        let secret = APIKeyGenerator.generate()
         let now = StoreTime.nowMillis()
-        let record = APIKeyRecord(
-            uuid: UUID(), companyUUID: companyUUID, prefix: APIKeyGenerator.displayPrefix(of: secret),
-            createdAt: StoreTime.date(millis: now), lastUsedAt: nil
-        )
+        let issued = IssuedKey.generate(for: companyUUID, at: now)
+        let (secret, record) = (issued.secret, issued.record)
         try await run("issue an API key") { db in
             let rows = try await Self.execute(
                 db, SQLiteSQL.insertKey,
@@ -60,7 +57,7 @@ extension SQLiteStore {
                 throw StoreError(.companyNotFound, "No company with UUID \(StoreUUID.text(companyUUID)).")
             }
         }
-        return IssuedKey(secret: secret, record: record)
+        return issued
     }
 
     func authenticate(key: String) async throws -> Company? {

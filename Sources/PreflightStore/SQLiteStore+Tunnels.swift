@@ -5,10 +5,8 @@ import SQLiteNIO
 /// SSH tunnels.
 extension SQLiteStore {
     func createTunnel(_ record: SSHTunnelRecord) async throws -> SSHTunnelRecord {
-        var record = try TunnelValidation.validated(record)
         let now = StoreTime.nowMillis()
-        record.createdAt = StoreTime.date(millis: now)
-        record.updatedAt = record.createdAt
+        let record = try TunnelValidation.validated(record, createdAt: now)
         let binds: [SQLiteData] = [
             .text(StoreUUID.text(record.uuid)), .text(StoreUUID.text(record.companyUUID)),
             record.environmentUUID.map { .text(StoreUUID.text($0)) } ?? .null,
