@@ -7,10 +7,11 @@ public enum HostilePeerCases {
     /// Bytes that are not HTTP: garbage, an SSH banner, a huge length followed by a flood. A ping over
     /// plain HTTP must end `protocol_mismatch`.
     public static let notHTTP: [HostilePeer.Behaviour] = [
-        .garbage([0x00, 0xFF, 0x13, 0x37, 0x42, 0x00, 0x0A]),
-        .banner("SSH-2.0-OpenSSH_9.2p1 Debian-2\r\n"),
-        .hugeLengthThenFlood,
+        .garbage([0x00, 0xFF, 0x13, 0x37, 0x42, 0x00, 0x0A]), sshBanner, .hugeLengthThenFlood,
     ]
+
+    /// An SSH server's greeting: the port is SSH, not HTTP.
+    public static let sshBanner = HostilePeer.Behaviour.banner("SSH-2.0-OpenSSH_9.2p1 Debian-2\r\n")
 
     /// The head of a 200 answer sent a few bytes at a time, never finished: a ping must time out.
     public static let dripHeaders = HostilePeer.Behaviour.drip(
