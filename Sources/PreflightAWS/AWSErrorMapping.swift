@@ -117,36 +117,33 @@ public enum AWSErrorMapping {
         }
     }
 
-    /// A code this mapping does not know, judged by its status.
+    /// A code this mapping does not know, judged by its status (``HTTPStatusCategory``); a status
+    /// without a generic meaning is an invalid request.
     static func byStatus(_ status: Int, said: String, call: AWSCall) -> ProbeFailure {
-        switch status {
-        case 500...599:
-            return ProbeFailure(
-                .serverUnavailable, "\(call.product) answered HTTP \(status) (\(said))", hint: "try again in a minute",
-                transient: true)
-        case 401:
-            return ProbeFailure(
-                .auth, "\(call.product) refused the credentials, HTTP 401 (\(said))",
-                hint: "check awsAccessKeyID and awsSecretAccessKey")
-        case 403:
-            return ProbeFailure(
-                .permission, "\(call.principal) may not perform \(call.action), HTTP 403 (\(said))",
-                hint: "grant \(call.action) to the IAM identity")
-        case 404:
-            return ProbeFailure(.databaseNotFound, "\(call.resource ?? "the resource") was not found (\(said))")
-        case 429:
-            return ProbeFailure(
-                .serverUnavailable, "\(call.product) is throttling requests (\(said))", hint: "try again in a minute",
-                transient: true)
-        default:
+        guard let generic = HTTPStatusCategory(status: status) else {
             return ProbeFailure(.invalidConfig, "\(call.product) refused the request, HTTP \(status) (\(said))")
+        }
+        switch generic.category {
+        case .auth:
+            return ProbeFailure(
+                .auth, "\(call.product) refused the credentials, HTTP \(status) (\(said))",
+                hint: "check awsAccessKeyID and awsSecretAccessKey")
+        case .permission:
+            return ProbeFailure(
+                .permission, "\(call.principal) may not perform \(call.action), HTTP \(status) (\(said))",
+                hint: "grant \(call.action) to the IAM identity")
+        case .databaseNotFound:
+            return ProbeFailure(.databaseNotFound, "\(call.resource ?? "the resource") was not found (\(said))")
+        default:
+            let what = status == 429 ? "is throttling requests" : "answered HTTP \(status)"
+            return generic.failure("\(call.product) \(what) (\(said))", hint: "try again in a minute")
         }
     }
 
     /// A non-2xx answer without an AWS error in it: a proxy, an HTML page, something else on the port.
     public static func failure(forUnrecognized response: HTTPResponse, call: AWSCall, endpoint: String) -> ProbeFailure
     {
-        if (500...599).contains(response.status), !response.looksLikeHTML {
+        if HTTPStatusCategory.isUnavailable(response.status), !response.looksLikeHTML {
             return ProbeFailure(
                 .serverUnavailable, "\(endpoint) answered \(response.statusLine) without an AWS error",
                 hint: "try again in a minute; if it persists, check endpointURL and any proxy in between",

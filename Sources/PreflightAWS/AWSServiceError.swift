@@ -32,7 +32,8 @@ public struct AWSServiceError: Sendable, Equatable, CustomStringConvertible {
             if let code = XMLText.firstElement("Code", in: text).flatMap(cleanCode), !code.isEmpty {
                 let message = XMLText.firstElement("Message", in: text)
                 let region = XMLText.firstElement("Region", in: text) ?? XMLText.firstElement("BucketRegion", in: text)
-                return AWSServiceError(status: status, code: code, message: message.map(shorten), region: region)
+                return AWSServiceError(
+                    status: status, code: code, message: message.map { PeerText.quote($0) }, region: region)
             }
         } else if trimmed.hasPrefix("{"), let json = JSONValue.parse(body) {
             let rawCode =
@@ -42,7 +43,7 @@ public struct AWSServiceError: Sendable, Equatable, CustomStringConvertible {
                 json["message"]?.stringValue ?? json["Message"]?.stringValue
                 ?? json["error_description"]?.stringValue
             if let code = (rawCode ?? errorTypeHeader).flatMap(cleanCode), !code.isEmpty {
-                return AWSServiceError(status: status, code: code, message: message.map(shorten))
+                return AWSServiceError(status: status, code: code, message: message.map { PeerText.quote($0) })
             }
         }
         if let header = errorTypeHeader.flatMap(cleanCode), !header.isEmpty {
@@ -61,13 +62,6 @@ public struct AWSServiceError: Sendable, Equatable, CustomStringConvertible {
             code.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "." || $0 == "_") })
         else { return nil }
         return String(code)
-    }
-
-    /// One line of at most 300 characters.
-    static func shorten(_ text: String) -> String {
-        let flat = text.split(whereSeparator: { $0.isNewline }).joined(separator: " ").trimmingCharacters(
-            in: .whitespaces)
-        return flat.count > 300 ? String(flat.prefix(300)) + "..." : flat
     }
 }
 

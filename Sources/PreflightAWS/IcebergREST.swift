@@ -46,10 +46,10 @@ public enum IcebergREST {
         guard let json = JSONValue.parse(body) else { return nil }
         if let object = json["error"], object.objectValue != nil {
             let type = object["type"]?.stringValue ?? object["code"]?.intValue.map { "HTTP \($0)" } ?? "error"
-            return ErrorBody(type: type, message: object["message"]?.stringValue.map(AWSServiceError.shorten))
+            return ErrorBody(type: type, message: object["message"]?.stringValue.map { PeerText.quote($0) })
         }
         if let code = json["error"]?.stringValue {
-            return ErrorBody(type: code, message: json["error_description"]?.stringValue.map(AWSServiceError.shorten))
+            return ErrorBody(type: code, message: json["error_description"]?.stringValue.map { PeerText.quote($0) })
         }
         return nil
     }
@@ -58,12 +58,13 @@ public enum IcebergREST {
     public static func tokenFailure(status: Int, error: ErrorBody?, clientID: String, endpoint: String) -> ProbeFailure
     {
         let said = error.map { " (\($0.description))" } ?? ""
-        switch (status, error?.type) {
-        case (_, "invalid_client"), (_, "invalid_grant"), (401, _):
+        let generic = HTTPStatusCategory(status: status)
+        switch (generic?.category, error?.type) {
+        case (_, "invalid_client"), (_, "invalid_grant"), (.auth?, _):
             return ProbeFailure(
                 .auth, "the token endpoint \(endpoint) refused client \(clientID)\(said)",
                 hint: "check sharedConfig.credential (CLIENT_ID:CLIENT_SECRET); the secret may have been rotated")
-        case (403, _), (_, "unauthorized_client"):
+        case (.permission?, _), (_, "unauthorized_client"):
             return ProbeFailure(
                 .permission, "client \(clientID) may not use the client-credentials grant at \(endpoint)\(said)",
                 hint: "allow the client-credentials grant for this client, or check its principal roles")
@@ -71,14 +72,15 @@ public enum IcebergREST {
             return ProbeFailure(
                 .invalidConfig, "the token endpoint \(endpoint) refused the scope\(said)",
                 hint: "set sharedConfig.scope to a scope the catalog grants (the default is PRINCIPAL_ROLE:ALL)")
-        case (404, _), (405, _):
+        case (.databaseNotFound?, _),
+            _ where status == 405:
             return ProbeFailure(
                 .invalidConfig, "there is no OAuth token endpoint at \(endpoint) (HTTP \(status))\(said)",
                 hint: "set sharedConfig.authURI to the catalog's token URL (by default <uri>/v1/oauth/tokens)")
-        case (500...599, _):
-            return ProbeFailure(
-                .serverUnavailable, "the token endpoint \(endpoint) answered HTTP \(status)\(said)", transient: true)
         default:
+            if let generic, generic.transient {
+                return generic.failure("the token endpoint \(endpoint) answered HTTP \(status)\(said)")
+            }
             return ProbeFailure(
                 .auth, "the token endpoint \(endpoint) refused the exchange with HTTP \(status)\(said)",
                 hint: "check sharedConfig.credential and sharedConfig.scope")
@@ -94,18 +96,10 @@ public enum IcebergREST {
             (error?.message?.lowercased().contains("warehouse") ?? false)
             || (error?.type.lowercased().contains("warehouse") ?? false)
         switch status {
-        case 401:
-            return ProbeFailure(
-                .auth, "the catalog at \(endpoint) refused \(authKind) when reading \(what)\(said)",
-                hint: "check sharedConfig.token or sharedConfig.credential")
         case 419:
             return ProbeFailure(
                 .auth, "the catalog at \(endpoint) says \(authKind) has expired\(said)",
                 hint: "use sharedConfig.credential so a fresh token is obtained for each ping")
-        case 403:
-            return ProbeFailure(
-                .permission, "\(authKind) may not read \(what) at \(endpoint)\(said)",
-                hint: "grant the principal access to the catalog\(warehouse.map { " and warehouse \($0)" } ?? "")")
         case 400 where warehouse != nil && mentionsWarehouse, 404 where warehouse != nil && mentionsWarehouse:
             return ProbeFailure(
                 .databaseNotFound, "warehouse \(warehouse ?? "") was not found at \(endpoint)\(said)",
@@ -121,9 +115,19 @@ public enum IcebergREST {
             return ProbeFailure(
                 .invalidConfig, "there is no Iceberg REST catalog at \(endpoint) (HTTP 404 for \(what))",
                 hint: "sharedConfig.uri must be the catalog's base URL, the part before /v1/config")
-        case 500...599:
+        default: break
+        }
+        switch HTTPStatusCategory(status: status) {
+        case let generic? where generic.category == .auth:
             return ProbeFailure(
-                .serverUnavailable, "the catalog at \(endpoint) answered HTTP \(status)\(said)", transient: true)
+                .auth, "the catalog at \(endpoint) refused \(authKind) when reading \(what)\(said)",
+                hint: "check sharedConfig.token or sharedConfig.credential")
+        case let generic? where generic.category == .permission:
+            return ProbeFailure(
+                .permission, "\(authKind) may not read \(what) at \(endpoint)\(said)",
+                hint: "grant the principal access to the catalog\(warehouse.map { " and warehouse \($0)" } ?? "")")
+        case let generic? where generic.transient:
+            return generic.failure("the catalog at \(endpoint) answered HTTP \(status)\(said)")
         default:
             return ProbeFailure(.invalidConfig, "the catalog at \(endpoint) refused \(what) with HTTP \(status)\(said)")
         }

@@ -63,7 +63,7 @@ struct IcebergRESTChecks {
             client.remember(secret: token)
             var detail = "token issued to client \(clientID)"
             if let seconds = json["expires_in"]?.intValue { detail += ", valid for \(seconds) s" }
-            if let granted = json["scope"]?.stringValue { detail += ", scope \(granted.prefix(80))" }
+            if let granted = json["scope"]?.stringValue { detail += ", scope \(PeerText.quote(granted, limit: 80))" }
             outcome.detail = detail
             return token
         }
@@ -80,16 +80,15 @@ struct IcebergRESTChecks {
             activity: "reading the catalog's config at \(endpoint)/v1/config"
         ) { response, outcome throws(ProbeFailure) -> String? in
             guard response.isSuccess else {
+                // Without an Iceberg error, only a status with a generic meaning (HTTPStatusCategory) says anything.
                 if response.looksLikeHTML
-                    || (IcebergREST.parseError(response.body) == nil && !(500...599).contains(response.status)
-                        && response.status != 401 && response.status != 403)
+                    || (IcebergREST.parseError(response.body) == nil
+                        && HTTPStatusCategory(status: response.status) == nil)
                 {
-                    if response.status != 404 || response.looksLikeHTML {
-                        throw ProbeFailure(
-                            .protocolMismatch,
-                            "\(endpoint) answered \(response.statusLine) with \(response.looksLikeHTML ? "an HTML page" : "something that is not an Iceberg error"), not an Iceberg REST catalog",
-                            hint: "sharedConfig.uri must be the catalog's base URL, the part before /v1/config")
-                    }
+                    throw ProbeFailure(
+                        .protocolMismatch,
+                        "\(endpoint) answered \(response.statusLine) with \(response.looksLikeHTML ? "an HTML page" : "something that is not an Iceberg error"), not an Iceberg REST catalog",
+                        hint: "sharedConfig.uri must be the catalog's base URL, the part before /v1/config")
                 }
                 throw IcebergREST.catalogFailure(
                     status: response.status, error: IcebergREST.parseError(response.body),

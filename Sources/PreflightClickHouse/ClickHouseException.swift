@@ -1,5 +1,6 @@
 import Foundation
 import PreflightCore
+import PreflightHTTP
 
 /// An error ClickHouse sent over HTTP, in either of its formats:
 /// - before 21.x: `Code: 193, e.displayText() = DB::Exception: Wrong password for user default, e.what() = DB::Exception`
@@ -57,8 +58,7 @@ public struct ClickHouseException: Sendable, Equatable {
                 message = String(message[..<open.lowerBound])
             }
         }
-        message = message.trimmingCharacters(in: CharacterSet(charactersIn: " ,.\n\r\t"))
-        if message.count > 300 { message = String(message.prefix(300)) + "..." }
+        message = PeerText.quote(message.trimmingCharacters(in: CharacterSet(charactersIn: " ,.\n\r\t")))
         return ClickHouseException(code: code, name: name, message: message)
     }
 }
@@ -108,7 +108,7 @@ public enum ClickHouseErrorMapping {
         case 202, 203:
             return ProbeFailure(.serverUnavailable, "\(server) is too busy to run a query (\(what))", transient: true)
         default:
-            if status >= 500 {
+            if HTTPStatusCategory.isUnavailable(status) {
                 return ProbeFailure(
                     .serverUnavailable, "\(server) failed to run SELECT version() (HTTP \(status), \(what))",
                     transient: true)

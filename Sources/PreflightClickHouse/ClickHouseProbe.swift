@@ -123,10 +123,10 @@ struct ClickHouseProbe: Probe {
     /// "HTTP 404 Not Found from nginx/1.25 (text/html: <html>...)"
     static func describe(_ response: HTTPResponse) -> String {
         var text = response.statusLine
-        if let server = response.header("Server") { text += " from \(server.prefix(60))" }
+        if let server = response.header("Server") { text += " from \(PeerText.quote(server, limit: 60))" }
         let preview = response.preview(80)
         if !preview.isEmpty {
-            text += " (\(response.header("Content-Type").map { "\($0.prefix(40)): " } ?? "")\(preview))"
+            text += " (\(response.header("Content-Type").map { "\(PeerText.quote($0, limit: 40)): " } ?? "")\(preview))"
         }
         return text
     }
@@ -162,19 +162,21 @@ struct ClickHouseProbe: Probe {
                     let exception = ClickHouseException.parse(
                         body: response.text, codeHeader: response.header("X-ClickHouse-Exception-Code"))
                 else {
-                    switch response.status {
-                    case 401:
+                    // Without a ClickHouse exception, a 404 is some other web server's page: not ClickHouse.
+                    let generic = HTTPStatusCategory(status: response.status)
+                    if let generic, generic.transient {
+                        throw generic.failure("\(server) answered \(Self.describe(response))")
+                    }
+                    switch generic?.category {
+                    case .auth?:
                         throw ProbeFailure(
                             .auth,
                             "\(server) refused the credentials of user \"\(config.username)\" (\(Self.describe(response)))"
                         )
-                    case 403:
+                    case .permission?:
                         throw ProbeFailure(
                             .permission,
                             "\(server) refused the query for user \"\(config.username)\" (\(Self.describe(response)))")
-                    case 502, 503, 504:
-                        throw ProbeFailure(
-                            .serverUnavailable, "\(server) answered \(Self.describe(response))", transient: true)
                     default:
                         throw ProbeFailure(
                             .protocolMismatch,
@@ -195,7 +197,7 @@ struct ClickHouseProbe: Probe {
             var detail = "user \(config.username) authenticated; ClickHouse \(version)"
             if let database = config.database { detail += ", database \(database)" }
             if let name = response.header("X-ClickHouse-Server-Display-Name") {
-                detail += " (server \(name.prefix(60)))"
+                detail += " (server \(PeerText.quote(name, limit: 60)))"
             }
             outcome.detail = detail
         }

@@ -33,7 +33,7 @@ public enum DatabricksAnswers {
         -> Result<String, ProbeFailure>
     {
         guard let json = response.json() else {
-            if [429, 502, 503, 504].contains(response.status) {
+            if HTTPStatusCategory.isUnavailable(response.status) {
                 return .failure(
                     ProbeFailure(
                         .serverUnavailable,
@@ -56,20 +56,20 @@ public enum DatabricksAnswers {
         }
         let said = DatabricksErrorMapping.said(response, redactor: redactor)
         let code = json["error"]?.stringValue ?? json["error_code"]?.stringValue ?? ""
-        switch (response.status, code) {
-        case (_, "invalid_client"), (_, "unauthorized_client"), (_, "access_denied"), (401, _), (403, _):
+        switch (HTTPStatusCategory(status: response.status)?.category, code) {
+        case (_, "invalid_client"), (_, "unauthorized_client"), (_, "access_denied"), (.auth?, _), (.permission?, _):
             return .failure(
                 ProbeFailure(
                     .auth, "\(workspace) refused the client credentials of service principal \(clientID): \(said)",
                     hint:
                         "check sharedConfig.clientID (the application id) and sharedConfig.clientSecret, and that the service principal is assigned to this workspace"
                 ))
-        case (429, _), (500...599, _):
+        case (.serverUnavailable?, _):
             return .failure(
                 ProbeFailure(
                     .serverUnavailable, "\(workspace) could not issue an OAuth token right now: \(said)",
                     hint: "a transient problem; try again in a minute", transient: true))
-        case (200...299, _):
+        case _ where response.isSuccess:
             return .failure(
                 ProbeFailure(
                     .protocolMismatch, "\(workspace) answered the OAuth token request without an access_token",
@@ -100,8 +100,7 @@ public enum DatabricksAnswers {
         }
         func clean(_ text: String?) -> String? {
             guard let text, !text.isEmpty else { return nil }
-            let line = redactor.redact(text).map { $0.isNewline ? " " : $0 }
-            return line.count > 200 ? String(line.prefix(200)) + "…" : String(line)
+            return PeerText.quote(text, redactor: redactor)
         }
         switch compute {
         case .warehouse:

@@ -23,13 +23,13 @@ public struct DatabricksFailureContext: Sendable, Equatable {
 /// Databricks REST errors (`{"error_code": "...", "message": "..."}`) and OAuth errors
 /// (`{"error": "...", "error_description": "..."}`) to categorised failures. Pure.
 ///
-/// 401 -> auth; 403 (PERMISSION_DENIED, IP access lists) -> permission; 404 with an error code
-/// (RESOURCE_DOES_NOT_EXIST, NOT_FOUND, ...) -> database_not_found, without one (an HTML page) ->
-/// protocol_mismatch; 400 -> invalid_config; 429 and 5xx -> server_unavailable.
+/// Databricks' own cases first: 403 from an IP access list; 404 with an error code (RESOURCE_DOES_NOT_EXIST,
+/// NOT_FOUND, ...) or a 400 saying "does not exist" -> database_not_found; another 400 with an error code ->
+/// invalid_config. Then ``HTTPStatusCategory`` (401 auth, 403 permission, 429 and 5xx server_unavailable);
+/// anything else without JSON (a 404 HTML page) is protocol_mismatch, with JSON permission.
 public enum DatabricksErrorMapping {
-    static let messageLimit = 300
-
-    /// The error code and message of a REST or OAuth error body, one line, redacted, cut to size.
+    /// The error code and message of a REST or OAuth error body, quoted by ``PeerText`` with the
+    /// secrets `redactor` knows removed.
     public static func said(_ response: HTTPResponse, redactor: Redactor) -> String {
         let json = response.json()
         let code = json?["error_code"]?.stringValue ?? json?["error"]?.stringValue
@@ -37,11 +37,8 @@ public enum DatabricksErrorMapping {
         var parts: [String] = []
         if let code, !code.isEmpty { parts.append(code) }
         if let message, !message.isEmpty { parts.append(message) }
-        var text = parts.isEmpty ? response.statusLine : "\(response.status) " + parts.joined(separator: ": ")
-        text = redactor.redact(text)
-        text = String(
-            text.map { $0.isNewline || $0 == "\t" ? " " : $0 }.filter { !($0.asciiValue.map { $0 < 32 } ?? false) })
-        return text.count > messageLimit ? String(text.prefix(messageLimit)) + "…" : text
+        let text = parts.isEmpty ? response.statusLine : "\(response.status) " + parts.joined(separator: ": ")
+        return PeerText.quote(text, redactor: redactor)
     }
 
     /// The error code of a REST error body, if any.
@@ -54,25 +51,12 @@ public enum DatabricksErrorMapping {
         -> ProbeFailure
     {
         let said = said(response, redactor: redactor)
+        let lower = said.lowercased()
         switch response.status {
-        case 401:
+        case 403 where lower.contains("ip") && (lower.contains("blocked") || lower.contains("access list")):
             return ProbeFailure(
-                .auth, "Databricks rejected \(context.principal) at \(context.workspace): \(said)",
-                hint: context.principal.hasPrefix("service principal")
-                    ? "check that the service principal belongs to this workspace and its OAuth secret is current"
-                    : "the token is wrong, expired or revoked, or belongs to another workspace: create a new one under Settings → Developer → Access tokens"
-            )
-        case 403:
-            if said.lowercased().contains("ip")
-                && (said.lowercased().contains("blocked") || said.lowercased().contains("access list"))
-            {
-                return ProbeFailure(
-                    .permission, "the workspace's IP access list refused this service: \(said)",
-                    hint: "add this service's egress IP addresses to the workspace's IP access list")
-            }
-            return ProbeFailure(
-                .permission, "\(context.principal) may not read \(context.resource): \(said)",
-                hint: "grant \(context.principal) \(context.grantHint)")
+                .permission, "the workspace's IP access list refused this service: \(said)",
+                hint: "add this service's egress IP addresses to the workspace's IP access list")
         case 404 where response.json()?.objectValue != nil,
             400 where said.lowercased().contains("does not exist"):
             return ProbeFailure(
@@ -85,18 +69,34 @@ public enum DatabricksErrorMapping {
             return ProbeFailure(
                 .invalidConfig, "Databricks refused the request for \(context.resource): \(said)",
                 hint: "check sharedConfig.httpPath and sharedConfig.volume")
-        case 429, 500...599:
-            return ProbeFailure(
-                .serverUnavailable, "Databricks could not answer about \(context.resource) right now: \(said)",
-                hint: "a transient Databricks problem; try again in a minute", transient: true)
-        default:
-            if response.json() == nil {
-                return notDatabricks(response, workspace: context.workspace)
-            }
-            return ProbeFailure(
-                .permission, "Databricks refused the request for \(context.resource): \(said)",
-                hint: "grant \(context.principal) \(context.grantHint)")
+        default: break
         }
+        if let generic = HTTPStatusCategory(status: response.status) {
+            switch generic.category {
+            case .auth:
+                return ProbeFailure(
+                    .auth, "Databricks rejected \(context.principal) at \(context.workspace): \(said)",
+                    hint: context.principal.hasPrefix("service principal")
+                        ? "check that the service principal belongs to this workspace and its OAuth secret is current"
+                        : "the token is wrong, expired or revoked, or belongs to another workspace: create a new one under Settings → Developer → Access tokens"
+                )
+            case .permission:
+                return ProbeFailure(
+                    .permission, "\(context.principal) may not read \(context.resource): \(said)",
+                    hint: "grant \(context.principal) \(context.grantHint)")
+            case .serverUnavailable, .timeout:
+                return generic.failure(
+                    "Databricks could not answer about \(context.resource) right now: \(said)",
+                    hint: "a transient Databricks problem; try again in a minute")
+            default: break  // a 404 without an error code: below
+            }
+        }
+        if response.json() == nil {
+            return notDatabricks(response, workspace: context.workspace)
+        }
+        return ProbeFailure(
+            .permission, "Databricks refused the request for \(context.resource): \(said)",
+            hint: "grant \(context.principal) \(context.grantHint)")
     }
 
     /// The answer is not Databricks' JSON (an HTML page, a proxy, the wrong host).

@@ -1,4 +1,5 @@
 import PreflightCore
+import PreflightHTTP
 
 /// A Google API error body: `{"error": {"code": 403, "message": "...", "status": "PERMISSION_DENIED",
 /// "errors": [{"reason": "accessDenied", ...}], "details": [{"reason": "SERVICE_DISABLED", ...}]}}`. Pure.
@@ -84,7 +85,7 @@ struct GoogleCall: Sendable {
 
     func failure(status: Int, statusLine: String, body: [UInt8]) -> ProbeFailure {
         guard let error = GoogleAPIError.parse(body) else {
-            if status == 429 || status >= 500 {
+            if HTTPStatusCategory.isUnavailable(status) {
                 return ProbeFailure(
                     .serverUnavailable, "\(what): \(statusLine)",
                     hint: "Google is busy or failing; try again in a minute", transient: true)
@@ -102,12 +103,6 @@ struct GoogleCall: Sendable {
                 transient: true)
         }
         switch status {
-        case 401:
-            return ProbeFailure(
-                .auth, "\(what): Google did not accept the access token of service account \(email) (\(said))",
-                hint:
-                    "the token endpoint issued a token this API does not accept: check sharedConfig.tokenURL, credentialsData.token_uri and sharedConfig.endpointURL"
-            )
         case 403 where error.isServiceDisabled:
             return ProbeFailure(
                 .permission, "\(what): the \(apiName) is not enabled in project \(projectID) (\(said))",
@@ -118,19 +113,28 @@ struct GoogleCall: Sendable {
             return ProbeFailure(
                 .permission, "\(what): project \(projectID) has a billing problem (\(said))",
                 hint: "link the project to an active billing account (Billing > Account management)")
-        case 403:
-            return ProbeFailure(
-                .permission, "\(what): service account \(email) lacks a right (\(said))", hint: permissionHint)
-        case 404:
-            return ProbeFailure(.databaseNotFound, "\(notFound) (\(said))", hint: notFoundHint)
         case 400:
             return ProbeFailure(.invalidConfig, "\(what): Google refused the request (\(said))", hint: invalidHint)
-        case 500...:
-            return ProbeFailure(
-                .serverUnavailable, "\(what): \(said)", hint: "Google is failing; try again in a minute",
-                transient: true)
-        default:
+        default: break
+        }
+        guard let generic = HTTPStatusCategory(status: status) else {
             return ProbeFailure(.protocolMismatch, "\(what): unexpected \(said)")
+        }
+        switch generic.category {
+        case .auth:
+            return ProbeFailure(
+                .auth, "\(what): Google did not accept the access token of service account \(email) (\(said))",
+                hint:
+                    "the token endpoint issued a token this API does not accept: check sharedConfig.tokenURL, credentialsData.token_uri and sharedConfig.endpointURL"
+            )
+        case .permission:
+            return ProbeFailure(
+                .permission, "\(what): service account \(email) lacks a right (\(said))", hint: permissionHint)
+        case .databaseNotFound:
+            return ProbeFailure(.databaseNotFound, "\(notFound) (\(said))", hint: notFoundHint)
+        default:
+            return generic.failure(
+                "\(what): \(said)", hint: generic.transient ? "Google is failing; try again in a minute" : nil)
         }
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import PreflightCore
+import PreflightHTTP
 
 /// An access token obtained at run time. Its description never shows the token.
 struct GoogleAccessToken: Sendable, CustomStringConvertible {
@@ -78,7 +79,7 @@ enum GoogleTokenResponse {
                     code: PeerText.quote(code, scrubbing: secrets), description: description, status: status,
                     statusLine: statusLine, request: request))
         }
-        if status == 429 || status >= 500 {
+        if HTTPStatusCategory.isUnavailable(status) {
             return .failure(
                 ProbeFailure(
                     .serverUnavailable, "the token endpoint \(tokenHost) answered \(statusLine)",
@@ -162,7 +163,7 @@ enum GoogleTokenResponse {
                 .serverUnavailable, "the token endpoint \(request.tokenURL) answered \(statusLine) (\(said))",
                 hint: "try again in a minute", transient: true)
         default:
-            if status == 429 || status >= 500 {
+            if HTTPStatusCategory.isUnavailable(status) {
                 return ProbeFailure(
                     .serverUnavailable, "the token endpoint \(request.tokenURL) answered \(statusLine) (\(said))",
                     hint: "try again in a minute", transient: true)

@@ -82,12 +82,10 @@ public struct HTTPResponse: Sendable, Equatable {
     /// "HTTP 403 Forbidden"
     public var statusLine: String { reason.isEmpty ? "HTTP \(status)" : "HTTP \(status) \(reason)" }
 
-    /// The start of the body as one line of printable text, for messages about unexpected answers
-    /// (at most `limit` characters). Callers must only use it on bodies that cannot hold a secret they sent.
-    public func preview(_ limit: Int = 120) -> String {
-        let flat = text.map { $0.isNewline || $0 == "\t" ? " " : $0 }.filter { !$0.isASCII || $0.asciiValue! >= 32 }
-        let collapsed = String(flat).split(separator: " ", omittingEmptySubsequences: true).joined(separator: " ")
-        return collapsed.count > limit ? String(collapsed.prefix(limit)) + "…" : collapsed
+    /// The start of the body quoted by ``PeerText`` (at most `limit` characters), for messages about
+    /// unexpected answers. A body that may hold a secret the caller sent needs a `redactor` that knows it.
+    public func preview(_ limit: Int = 120, redactor: Redactor = Redactor(secrets: [])) -> String {
+        PeerText.quote(text, redactor: redactor, limit: limit)
     }
 
     /// Whether the body looks like an HTML page (a proxy, a login page, the wrong host).

@@ -67,7 +67,26 @@ struct MotherDuckProbe: Probe {
         -> String
     {
         let error = MotherDuckAPIError(response)
+        let generic = HTTPStatusCategory(status: response.status)
+        if let generic, generic.transient {
+            throw generic.failure("MotherDuck's API answered \(error.summary)")
+        }
         switch response.status {
+        case 404:
+            throw ProbeFailure(
+                .auth, "MotherDuck does not know user \"\(username)\" named in the token: \(error.summary)",
+                hint: "the token's user may have been deleted: create a new access token")
+        case _ where generic?.category == .auth:
+            throw ProbeFailure(
+                .auth, "MotherDuck rejected the token of \(owner): \(error.summary)",
+                hint:
+                    "the token may have been invalidated or its user deleted: create a new access token in MotherDuck (Settings > Access tokens)"
+            )
+        case _ where generic?.category == .permission:
+            throw ProbeFailure(
+                .permission,
+                "MotherDuck accepted the token of \(owner) but refused the read-only API call: \(error.summary)",
+                hint: "use a Read/Write token (Read Scaling tokens cannot write, and are refused by the REST API)")
         case 200..<300:
             guard let tokens = response.json()?["tokens"]?.arrayValue else {
                 throw ProbeFailure(
@@ -79,23 +98,6 @@ struct MotherDuckProbe: Probe {
             }
             return
                 "MotherDuck accepted the token of \(owner) (\(tokens.count) access token\(tokens.count == 1 ? "" : "s") on the account)"
-        case 401:
-            throw ProbeFailure(
-                .auth, "MotherDuck rejected the token of \(owner): \(error.summary)",
-                hint:
-                    "the token may have been invalidated or its user deleted: create a new access token in MotherDuck (Settings > Access tokens)"
-            )
-        case 403:
-            throw ProbeFailure(
-                .permission,
-                "MotherDuck accepted the token of \(owner) but refused the read-only API call: \(error.summary)",
-                hint: "use a Read/Write token (Read Scaling tokens cannot write, and are refused by the REST API)")
-        case 404:
-            throw ProbeFailure(
-                .auth, "MotherDuck does not know user \"\(username)\" named in the token: \(error.summary)",
-                hint: "the token's user may have been deleted: create a new access token")
-        case 429, 500..<600:
-            throw ProbeFailure(.serverUnavailable, "MotherDuck's API answered \(error.summary)", transient: true)
         default:
             throw ProbeFailure(
                 .protocolMismatch, "\(host) answered GET /v1/users/\(username)/tokens with \(error.summary)",
@@ -113,8 +115,8 @@ struct MotherDuckAPIError: Sendable {
     init(_ response: HTTPResponse) {
         status = response.statusLine
         let json = response.json()
-        code = json?["code"]?.stringValue.map { String($0.prefix(60)) }
-        message = json?["message"]?.stringValue.map { $0.count > 200 ? String($0.prefix(200)) + "..." : $0 }
+        code = json?["code"]?.stringValue.map { PeerText.quote($0) }
+        message = json?["message"]?.stringValue.map { PeerText.quote($0) }
         if json == nil, !response.body.isEmpty { message = response.preview(80) }
     }
 

@@ -4,12 +4,12 @@ import PreflightCore
 public struct RedisError: Sendable, Equatable {
     /// The first word, upper-cased: WRONGPASS, NOAUTH, NOPERM, LOADING, DENIED, ERR, ...
     public var code: String
-    /// The whole line as the server sent it (control characters removed, at most 300 characters).
+    /// The whole line as the server sent it, quoted by ``PeerText`` (one line, control characters made
+    /// spaces, cut to ``PeerText/maximumLength`` characters).
     public var line: String
 
     public init(_ raw: String) {
-        let cleaned = String(raw.unicodeScalars.filter { $0.value >= 0x20 && $0.value != 0x7f }.map(Character.init))
-        line = cleaned.count > 300 ? String(cleaned.prefix(300)) + "..." : cleaned
+        line = PeerText.quote(raw)
         code = line.split(separator: " ", maxSplits: 1).first.map { String($0).uppercased() } ?? ""
     }
 

@@ -108,17 +108,15 @@ public enum SnowflakeAnswers {
         _ response: HTTPResponse, context: SnowflakeFailureContext, redactor: Redactor, api: String
     ) -> ProbeFailure? {
         guard response.json() == nil else { return nil }
-        switch response.status {
-        case 429, 502, 503, 504:
+        if HTTPStatusCategory.isUnavailable(response.status) {
             return ProbeFailure(
                 .serverUnavailable, "\(context.server) could not serve the \(api) right now (\(response.statusLine))",
                 hint: "a transient problem; try again in a minute", transient: true)
-        default: break
         }
         let what =
             response.looksLikeHTML
             ? "an HTML page" : response.body.isEmpty ? "an empty body" : "a body that is not JSON"
-        var preview = redactor.redact(response.preview(80))
+        var preview = response.preview(80, redactor: redactor)
         preview = preview.isEmpty || response.looksLikeHTML ? "" : ": \(preview)"
         return ProbeFailure(
             .protocolMismatch,

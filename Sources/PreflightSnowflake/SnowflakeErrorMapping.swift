@@ -1,4 +1,5 @@
 import PreflightCore
+import PreflightHTTP
 
 /// What a Snowflake failure message needs to name: who signed in where, and with what.
 public struct SnowflakeFailureContext: Sendable, Equatable {
@@ -36,9 +37,6 @@ public enum SnowflakePhase: Sendable {
 /// (recognised by their message), 390186/390189 role not granted, 390422/390432 IP blocked by a network
 /// policy, 390201/002003/002043 object does not exist or not authorised, 000606 no active warehouse.
 public enum SnowflakeErrorMapping {
-    /// The longest part of a server message put in a report.
-    static let messageLimit = 300
-
     public static func failure(
         for error: SnowflakeError, status: Int?, phase: SnowflakePhase, context: SnowflakeFailureContext,
         redactor: Redactor
@@ -124,20 +122,22 @@ public enum SnowflakeErrorMapping {
         return byStatus(status, said: said, phase: phase, who: who)
     }
 
-    /// A failure for an answer with no recognised code.
+    /// A failure for an answer with no recognised code: by ``HTTPStatusCategory``, and by the phase
+    /// for statuses it gives no meaning (and for 404, which Snowflake does not use for missing objects).
     static func byStatus(_ status: Int?, said: String, phase: SnowflakePhase, who: String) -> ProbeFailure {
-        switch status ?? 0 {
-        case 401:
+        let generic = status.flatMap { HTTPStatusCategory(status: $0) }
+        switch generic?.category {
+        case .auth?:
             return ProbeFailure(
                 .auth, "Snowflake refused the credentials for \(who): \(said)",
                 hint: "check accountIdentifier, username and the key or password")
-        case 403:
+        case .permission?:
             return ProbeFailure(
                 .permission, "Snowflake refused the request for \(who): \(said)",
                 hint: "the user or role lacks a privilege, or a network policy blocks this service")
-        case 408:
+        case .timeout?:
             return ProbeFailure(.timeout, "Snowflake timed out the request for \(who): \(said)")
-        case 429, 500...599:
+        case .serverUnavailable?:
             return ProbeFailure(
                 .serverUnavailable, "Snowflake could not serve the request for \(who) right now: \(said)",
                 hint: "a transient Snowflake problem; try again in a minute", transient: true)
@@ -155,12 +155,9 @@ public enum SnowflakeErrorMapping {
         }
     }
 
-    /// "390144 JWT token is invalid." with runtime secrets removed, one line, at most `messageLimit` characters.
+    /// "390144 JWT token is invalid.": the code and the message quoted by ``PeerText`` with runtime secrets removed.
     public static func describe(_ error: SnowflakeError, redactor: Redactor) -> String {
-        var text = redactor.redact(error.message)
-        text = String(
-            text.map { $0.isNewline || $0 == "\t" ? " " : $0 }.filter { !($0.asciiValue.map { $0 < 32 } ?? false) })
-        if text.count > messageLimit { text = String(text.prefix(messageLimit)) + "…" }
+        var text = PeerText.quote(error.message, redactor: redactor)
         if text.isEmpty { text = "no message" }
         return error.code.isEmpty ? text : "\(error.code) \(text)"
     }

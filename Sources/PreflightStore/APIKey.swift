@@ -36,3 +36,16 @@ public struct IssuedKey: Sendable {
         self.record = record
     }
 }
+
+extension IssuedKey {
+    /// A new key for `companyUUID` issued at `now` (milliseconds since 1970): the secret and the record a
+    /// store saves (with the secret's hash) and returns.
+    static func generate(for companyUUID: UUID, at now: Int64) -> IssuedKey {
+        let secret = APIKeyGenerator.generate()
+        let record = APIKeyRecord(
+            uuid: UUID(), companyUUID: companyUUID, prefix: APIKeyGenerator.displayPrefix(of: secret),
+            createdAt: StoreTime.date(millis: now), lastUsedAt: nil
+        )
+        return IssuedKey(secret: secret, record: record)
+    }
+}

@@ -93,6 +93,14 @@ enum TunnelValidation {
     static let portRange = 1...65535
 
     /// `record` with its text fields trimmed, or a ``StoreError`` of kind `invalidInput`.
+    /// `record` validated, created and last updated at `now` (milliseconds since 1970): what a store inserts.
+    static func validated(_ record: SSHTunnelRecord, createdAt now: Int64) throws -> SSHTunnelRecord {
+        var record = try validated(record)
+        record.createdAt = StoreTime.date(millis: now)
+        record.updatedAt = record.createdAt
+        return record
+    }
+
     static func validated(_ record: SSHTunnelRecord) throws -> SSHTunnelRecord {
         var record = record
         record.name = try name(record.name)

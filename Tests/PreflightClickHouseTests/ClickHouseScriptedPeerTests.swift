@@ -157,7 +157,7 @@ struct ClickHouseHostilePeerTests {
     }
 
     @Test func sshBannerIsProtocolMismatch() async throws {
-        let report = try await ping(.banner("SSH-2.0-OpenSSH_9.2p1 Debian-2\r\n"))
+        let report = try await ping(HostilePeerCases.sshBanner)
         #expect(report.category == .protocolMismatch, "\(report.summary)")
     }
 

@@ -38,13 +38,7 @@ struct DatabricksHostilePeerTests {
         #expect(report.category == .timeout, "\(report.summary)")
     }
 
-    @Test(
-        "garbage, an SSH banner, a flood: protocol_mismatch",
-        arguments: [
-            HostilePeer.Behaviour.garbage([0x00, 0xFF, 0x13, 0x37, 0x42, 0x00, 0x0A]),
-            .banner("SSH-2.0-OpenSSH_9.2p1 Debian-2\r\n"),
-            .hugeLengthThenFlood,
-        ])
+    @Test("garbage, an SSH banner, a flood: protocol_mismatch", arguments: HostilePeerCases.notHTTP)
     func garbage(behaviour: HostilePeer.Behaviour) async throws {
         let peer = try await HostilePeer(behaviour)
         defer { Task { await peer.shutdown() } }
@@ -54,10 +48,7 @@ struct DatabricksHostilePeerTests {
 
     @Test(
         "a peer that closes early: categorised, not hung",
-        arguments: [
-            HostilePeer.Behaviour.acceptAndClose,
-            .closeAfter(bytes: Array("HTTP/1.1 200 OK\r\nContent-Length: 500\r\n\r\n{\"access_token\":".utf8)),
-        ])
+        arguments: HostilePeerCases.closesEarly(jsonStart: #"{"access_token":"#))
     func closesEarly(behaviour: HostilePeer.Behaviour) async throws {
         let peer = try await HostilePeer(behaviour)
         defer { Task { await peer.shutdown() } }
@@ -68,7 +59,7 @@ struct DatabricksHostilePeerTests {
     @Test("a huge body: protocol_mismatch")
     func hugeBody() async throws {
         let server = try await ScriptedHTTPServer.start(tls: true) { _ in
-            .json(200, #"{"state":""# + String(repeating: "x", count: 700 * 1024) + #""}"#)
+            .json(200, #"{"state":""# + HostilePeerCases.hugeValue + #""}"#)
         }
         defer { Task { await server.stop() } }
         let report = try await ping(server.endpoint)
@@ -78,9 +69,7 @@ struct DatabricksHostilePeerTests {
     @Test("an HTML answer (the wrong host, a login page): protocol_mismatch", arguments: [false, true])
     func html(oauth: Bool) async throws {
         let server = try await ScriptedHTTPServer.start(tls: true) { _ in
-            ScriptedHTTPServer.Response(
-                status: 200, headers: [("Content-Type", "text/html")],
-                body: "<!DOCTYPE html><html><head><title>Databricks - Sign In</title></head><body></body></html>")
+            HostilePeerCases.htmlPage(title: "Databricks - Sign In")
         }
         defer { Task { await server.stop() } }
         let report = try await ping(server.endpoint, oauth: oauth)
@@ -95,8 +84,7 @@ struct DatabricksHostilePeerTests {
                 return .json(
                     200, #"{"access_token":"planted-issued-access-token-42","token_type":"Bearer","expires_in":3600}"#)
             }
-            let echoed = (request.headers.map { "\($0.name): \($0.value)" }.joined(separator: " ") + " " + request.text)
-                .replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
+            let echoed = HostilePeerCases.echoed(request)
             return .json(403, #"{"error_code":"PERMISSION_DENIED","message":"\#(echoed)"}"#)
         }
         defer { Task { await server.stop() } }

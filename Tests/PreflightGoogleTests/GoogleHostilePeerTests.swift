@@ -93,7 +93,7 @@ import Testing
 
     @Test func hugeBodyAtTheTokenEndpoint() async throws {
         let server = try await ScriptedHTTPServer.start(tls: true) { _ in
-            .json(200, #"{"access_token":""# + String(repeating: "A", count: 700 * 1024) + #""}"#)
+            .json(200, #"{"access_token":""# + HostilePeerCases.hugeValue + #""}"#)
         }
         let report = try await ping(payload(token: server.endpoint + "/token"))
         await server.stop()

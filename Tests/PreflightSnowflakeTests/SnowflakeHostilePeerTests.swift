@@ -38,22 +38,13 @@ struct SnowflakeHostilePeerTests {
 
     @Test("dripping peer: timeout")
     func drip() async throws {
-        let peer = try await HostilePeer(
-            .drip(
-                bytes: Array("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n".utf8), interval: .milliseconds(200)
-            ))
+        let peer = try await HostilePeer(HostilePeerCases.dripHeaders)
         defer { Task { await peer.shutdown() } }
         let report = try await ping("http://127.0.0.1:\(peer.port)")
         #expect(report.category == .timeout, "\(report.summary)")
     }
 
-    @Test(
-        "garbage, an SSH banner, a flood: protocol_mismatch",
-        arguments: [
-            HostilePeer.Behaviour.garbage([0x00, 0xFF, 0x13, 0x37, 0x42, 0x00, 0x0A]),
-            .banner("SSH-2.0-OpenSSH_9.2p1 Debian-2\r\n"),
-            .hugeLengthThenFlood,
-        ])
+    @Test("garbage, an SSH banner, a flood: protocol_mismatch", arguments: HostilePeerCases.notHTTP)
     func garbage(behaviour: HostilePeer.Behaviour) async throws {
         let peer = try await HostilePeer(behaviour)
         defer { Task { await peer.shutdown() } }
@@ -63,10 +54,7 @@ struct SnowflakeHostilePeerTests {
 
     @Test(
         "a peer that closes early: categorised, not hung",
-        arguments: [
-            HostilePeer.Behaviour.acceptAndClose,
-            .closeAfter(bytes: Array("HTTP/1.1 200 OK\r\nContent-Length: 500\r\n\r\n{\"data\":".utf8)),
-        ])
+        arguments: HostilePeerCases.closesEarly(jsonStart: #"{"data":"#))
     func closesEarly(behaviour: HostilePeer.Behaviour) async throws {
         let peer = try await HostilePeer(behaviour)
         defer { Task { await peer.shutdown() } }
@@ -77,7 +65,7 @@ struct SnowflakeHostilePeerTests {
     @Test("a huge body: protocol_mismatch")
     func hugeBody() async throws {
         let server = try await ScriptedHTTPServer.start(tls: true) { _ in
-            .json(200, #"{"data":[[""# + String(repeating: "x", count: 700 * 1024) + #""]]}"#)
+            .json(200, #"{"data":[[""# + HostilePeerCases.hugeValue + #""]]}"#)
         }
         defer { Task { await server.stop() } }
         let report = try await ping(server.endpoint)
@@ -87,9 +75,7 @@ struct SnowflakeHostilePeerTests {
     @Test("an HTML page (the wrong host): protocol_mismatch", arguments: [false, true])
     func html(password: Bool) async throws {
         let server = try await ScriptedHTTPServer.start(tls: true) { _ in
-            ScriptedHTTPServer.Response(
-                status: 200, headers: [("Content-Type", "text/html")],
-                body: "<!DOCTYPE html><html><head><title>Welcome</title></head><body>It works</body></html>")
+            HostilePeerCases.htmlPage(title: "Welcome", body: "It works")
         }
         defer { Task { await server.stop() } }
         let report = try await ping(server.endpoint, password: password)
@@ -100,8 +86,7 @@ struct SnowflakeHostilePeerTests {
     @Test("a peer that echoes the whole request back in an error: no secret in the report", arguments: [false, true])
     func echo(password: Bool) async throws {
         let server = try await ScriptedHTTPServer.start(tls: true) { request in
-            let echoed = (request.headers.map { "\($0.name): \($0.value)" }.joined(separator: " ") + " " + request.text)
-                .replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
+            let echoed = HostilePeerCases.echoed(request)
             return .json(401, #"{"code":"390144","message":"\#(echoed)","success":false}"#)
         }
         defer { Task { await server.stop() } }
