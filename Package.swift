@@ -332,7 +332,8 @@ let package = Package(
         ),
         .testTarget(
             name: "PreflightMySQLTests",
-            dependencies: ["PreflightProbeTesting", 
+            dependencies: [
+                "PreflightProbeTesting",
                 "PreflightCore", "PreflightNetwork", "PreflightMySQL", "PreflightEngine", "PreflightTestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -466,7 +467,8 @@ let package = Package(
         ),
         .testTarget(
             name: "PreflightRedisTests",
-            dependencies: ["PreflightProbeTesting", 
+            dependencies: [
+                "PreflightProbeTesting",
                 "PreflightCore", "PreflightNetwork", "PreflightEngine", "PreflightTestSupport", "PreflightRedis",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

@@ -76,7 +76,7 @@ final class AWSClient: Sendable {
     /// the step `step`; `handle` turns the response into a value or a failure, and may set the detail.
     func call<T: Sendable>(
         _ request: AWSRequest, to endpoint: HTTPEndpoint, label: String?, signingService: String, region: String,
-        credentials: AWSCredentials, step: String, activity: String,
+        credentials: AWSCredentials, step: StepName, activity: String,
         handle: @Sendable (HTTPResponse, inout StepOutcome) throws(ProbeFailure) -> T
     ) async throws(ProbeFailure) -> T {
         let target = self.target(endpoint, label: label)
@@ -88,7 +88,7 @@ final class AWSClient: Sendable {
 
     /// Connects, then sends an unsigned request inside the step `step` (Iceberg REST catalogs).
     func send<T: Sendable>(
-        _ request: HTTPRequest, to endpoint: HTTPEndpoint, label: String?, step: String, activity: String,
+        _ request: HTTPRequest, to endpoint: HTTPEndpoint, label: String?, step: StepName, activity: String,
         handle: @Sendable (HTTPResponse, inout StepOutcome) throws(ProbeFailure) -> T
     ) async throws(ProbeFailure) -> T {
         let target = self.target(endpoint, label: label)
@@ -97,7 +97,7 @@ final class AWSClient: Sendable {
     }
 
     private func exchange<T: Sendable>(
-        _ wire: HTTPRequest, target: HTTPTarget, step: String, activity: String,
+        _ wire: HTTPRequest, target: HTTPTarget, step: StepName, activity: String,
         handle: @Sendable (HTTPResponse, inout StepOutcome) throws(ProbeFailure) -> T
     ) async throws(ProbeFailure) -> T {
         let http = self.http

@@ -31,7 +31,7 @@ struct AWSProbe: Probe {
         let client = AWSClient(context: context, rootCertificatesPEM: config.rootCertificatesPEM, clock: clock)
         defer { client.http.close() }
         for note in config.notes {
-            context.trace.note("config", status: .warning, detail: note)
+            context.trace.note(.config, status: .warning, detail: note)
         }
         switch config.plan {
         case .s3(let bucket):
@@ -74,7 +74,7 @@ struct AWSProbe: Probe {
                 hint:
                     "give awsAccessKeyID and awsSecretAccessKey of a user allowed to assume the role, or run Preflight with AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY in its environment"
             )
-            context(client).trace.note("sts_assume_role", status: .failed, detail: failure.message, hint: failure.hint)
+            context(client).trace.note(.stsAssumeRole, status: .failed, detail: failure.message, hint: failure.hint)
             throw failure
         }
         client.remember(secret: caller.secretAccessKey)
@@ -88,7 +88,7 @@ struct AWSProbe: Probe {
         let label = endpoint == mainEndpoint ? nil : "sts"
         let result = try await client.call(
             request, to: endpoint, label: label, signingService: "sts", region: region,
-            credentials: caller, step: "sts_assume_role", activity: "assuming role \(role.text) with STS"
+            credentials: caller, step: .stsAssumeRole, activity: "assuming role \(role.text) with STS"
         ) { response, outcome throws(ProbeFailure) in
             guard response.isSuccess else {
                 if let error = AWSServiceError.parse(

@@ -17,7 +17,7 @@ struct DynamoDBChecks {
             roleARN: session.roleARN, region: region, resource: "stream of table \(stream.table) (\(stream.text))")
         let description = try await client.call(
             DynamoDBStreams.describeRequest(streamARN: stream.text), to: endpoint, label: nil,
-            signingService: "dynamodb", region: region, credentials: session.credentials, step: "describe_stream",
+            signingService: "dynamodb", region: region, credentials: session.credentials, step: .describeStream,
             activity: "describing the stream of table \(stream.table) (DescribeStream)"
         ) { response, outcome throws(ProbeFailure) in
             try AWSProbe.failIfError(response, call: call, endpoint: endpoint)
@@ -32,7 +32,7 @@ struct DynamoDBChecks {
             return description
         }
         let context = client.context
-        let checks = try await context.step("readiness", "checking the stream for CDC") { outcome -> [ReadinessCheck] in
+        let checks = try await context.step(.readiness, "checking the stream for CDC") { outcome -> [ReadinessCheck] in
             let checks = DynamoDBStreams.checks(description, stream: stream)
             for check in checks { context.trace.check(check) }
             (outcome.status, outcome.detail, outcome.hint) = ReadinessVerdict.step(

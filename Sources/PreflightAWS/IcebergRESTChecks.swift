@@ -41,7 +41,7 @@ struct IcebergRESTChecks {
         let request = IcebergREST.tokenRequest(path: path, clientID: clientID, clientSecret: clientSecret, scope: scope)
         let client = self.client
         return try await client.send(
-            request, to: endpoint, label: label, step: "oauth_token",
+            request, to: endpoint, label: label, step: .oauthToken,
             activity: "exchanging client \(clientID)'s credentials for a token at \(shown)"
         ) { response, outcome throws(ProbeFailure) in
             if response.looksLikeHTML {
@@ -76,7 +76,7 @@ struct IcebergRESTChecks {
         let configured = config.prefix
         let request = HTTPRequest("GET", IcebergREST.configPath(warehouse: warehouse), headers: headers(bearer))
         return try await client.send(
-            request, to: endpoint, label: nil, step: "catalog_config",
+            request, to: endpoint, label: nil, step: .catalogConfig,
             activity: "reading the catalog's config at \(endpoint)/v1/config"
         ) { response, outcome throws(ProbeFailure) -> String? in
             guard response.isSuccess else {
@@ -118,7 +118,7 @@ struct IcebergRESTChecks {
         let path = IcebergREST.namespacesPath(prefix: prefix)
         let request = HTTPRequest("GET", path, headers: headers(bearer))
         try await client.send(
-            request, to: endpoint, label: nil, step: "list_namespaces",
+            request, to: endpoint, label: nil, step: .listNamespaces,
             activity: "listing the catalog's namespaces"
         ) { response, outcome throws(ProbeFailure) in
             guard response.isSuccess else {

@@ -35,7 +35,7 @@ struct S3Checks {
         let request = AWSRequest("GET", "/", query: [.init("max-buckets", String(Self.listLimit))])
         return try await client.call(
             request, to: endpoint, label: nil, signingService: "s3", region: region,
-            credentials: session.credentials, step: "list_buckets", activity: "listing buckets (ListBuckets)"
+            credentials: session.credentials, step: .listBuckets, activity: "listing buckets (ListBuckets)"
         ) { response, outcome throws(ProbeFailure) -> [String]? in
             if !response.isSuccess, bucketGiven,
                 let error = AWSServiceError.parse(status: response.status, body: response.body),
@@ -72,7 +72,7 @@ struct S3Checks {
         let request = AWSRequest("HEAD", located.path.isEmpty ? "/" : located.path)
         try await client.call(
             request, to: located.endpoint, label: label, signingService: "s3", region: region,
-            credentials: session.credentials, step: "head_bucket", activity: "checking bucket \(bucket) (HeadBucket)"
+            credentials: session.credentials, step: .headBucket, activity: "checking bucket \(bucket) (HeadBucket)"
         ) { response, outcome throws(ProbeFailure) in
             let actual = response.header("x-amz-bucket-region")?.trimmingCharacters(in: .whitespaces)
             if let actual, !actual.isEmpty, actual != region,

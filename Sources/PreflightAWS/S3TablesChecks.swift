@@ -21,7 +21,7 @@ struct S3TablesChecks {
             roleARN: session.roleARN, region: region, resource: "table bucket \(bucket.name) (\(bucket.text))")
         try await client.call(
             Self.request(bucketARN: bucket.text), to: endpoint, label: nil, signingService: "s3tables", region: region,
-            credentials: session.credentials, step: "get_table_bucket",
+            credentials: session.credentials, step: .getTableBucket,
             activity: "reading table bucket \(bucket.name) (GetTableBucket)"
         ) { response, outcome throws(ProbeFailure) in
             try AWSProbe.failIfError(response, call: call, endpoint: endpoint)

@@ -44,7 +44,7 @@ struct ClickHouseProbe: Probe {
                 try await client.connect(target)
                 if !failures.isEmpty {
                     context.trace.note(
-                        "addresses", status: .warning,
+                        .addresses, status: .warning,
                         detail:
                             "\(address.endpoint) answered after \(failures.map { "\($0.0.endpoint.hostHeader) (\($0.1.category.rawValue))" }.joined(separator: ", ")) did not"
                     )
@@ -91,7 +91,7 @@ struct ClickHouseProbe: Probe {
     {
         let server = address.endpoint.hostHeader
         try await context.step(
-            "ping", "GET /ping on \(address.endpoint)",
+            .ping, "GET /ping on \(address.endpoint)",
             timeoutHint: "\(server) accepted the connection but did not answer GET /ping"
         ) { outcome in
             let response: HTTPResponse
@@ -148,7 +148,7 @@ struct ClickHouseProbe: Probe {
         }
         let request = HTTPRequest("GET", path, headers: headers)
         try await context.step(
-            "auth", "running SELECT version() as \(config.username)",
+            .auth, "running SELECT version() as \(config.username)",
             timeoutHint: "\(server) did not answer an authenticated query in time"
         ) { outcome in
             let response: HTTPResponse

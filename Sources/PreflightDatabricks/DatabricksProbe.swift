@@ -50,7 +50,7 @@ struct DatabricksProbe: Probe {
         let workspace = self.workspace
         let target = httpTarget
         return try await context.step(
-            "token", "getting an OAuth token for service principal \(clientID)",
+            .oauthToken, "getting an OAuth token for service principal \(clientID)",
             timeoutHint: "the workspace accepted the connection but did not answer the OAuth token request in time"
         ) { outcome in
             let response = try await client.exchange(request, with: target)
@@ -74,7 +74,7 @@ struct DatabricksProbe: Probe {
         let request = DatabricksRequests.compute(compute, bearer: bearer)
         let target = httpTarget
         try await context.step(
-            compute.isWarehouse ? "warehouse" : "cluster", "reading the state of \(compute)",
+            compute.isWarehouse ? StepName.warehouse : .cluster, "reading the state of \(compute)",
             timeoutHint: "the workspace did not answer the REST API in time"
         ) { outcome in
             let response = try await client.exchange(request, with: target)
@@ -100,7 +100,7 @@ struct DatabricksProbe: Probe {
         let request = DatabricksRequests.volume(volume, bearer: bearer)
         let target = httpTarget
         try await context.step(
-            "volume", "checking that volume \(volume.fullName) exists",
+            .volume, "checking that volume \(volume.fullName) exists",
             timeoutHint: "the workspace did not answer the Unity Catalog API in time"
         ) { outcome in
             let response = try await client.exchange(request, with: target)

@@ -30,7 +30,7 @@ struct GoogleProbe: Probe {
     /// Signs the assertion and exchanges it at the token endpoint.
     func accessToken(_ client: HTTPClient, context: ProbeContext) async throws(ProbeFailure) -> GoogleAccessToken {
         let target = HTTPTarget(
-            config.token.with(basePath: ""), rootCertificatesPEM: config.rootCertificatesPEM, label: "token")
+            config.token.with(basePath: ""), rootCertificatesPEM: config.rootCertificatesPEM, label: "oauth_token")
         try await client.connect(target)
         let account = config.account
         let scope = GoogleAssertion.scope(for: config.type)
@@ -47,7 +47,7 @@ struct GoogleProbe: Probe {
             tokenURL: config.tokenURL, issuedAt: issuedAt, secrets: [assertion])
         let host = config.token.hostHeader
         return try await context.step(
-            "oauth_token", "exchanging a JWT signed by \(account.clientEmail) for an access token at \(host)",
+            .oauthToken, "exchanging a JWT signed by \(account.clientEmail) for an access token at \(host)",
             timeoutHint: "\(host) accepted the connection but did not answer the token request in time"
         ) { outcome in
             let response = try await client.exchange(request, with: target)

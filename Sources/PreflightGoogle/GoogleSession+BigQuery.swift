@@ -13,7 +13,7 @@ extension GoogleSession {
     /// anything, reading anything or billing anything.
     func checkJobCreation() async throws(ProbeFailure) {
         try await context.step(
-            "query_permission", "dry-running a query job in project \(project)",
+            .queryPermission, "dry-running a query job in project \(project)",
             timeoutHint: "\(apiHost) did not answer in time"
         ) { outcome in
             let what = "dry-running a query job in project \(project)"
@@ -37,7 +37,7 @@ extension GoogleSession {
         let base = "/bigquery/v2/projects/\(GoogleEndpoints.encoded(project))/datasets"
         let listAll = config.dataset == nil
         try await context.step(
-            "list_datasets", "listing the datasets of project \(project) on \(apiHost)",
+            .listDatasets, "listing the datasets of project \(project) on \(apiHost)",
             timeoutHint: "\(apiHost) did not answer in time"
         ) { outcome in
             let what = "listing the datasets of project \(project)"
@@ -61,7 +61,7 @@ extension GoogleSession {
         }
         guard let dataset = config.dataset else { return }
         try await context.step(
-            "dataset", "looking up dataset \(project):\(dataset)",
+            .dataset, "looking up dataset \(project):\(dataset)",
             timeoutHint: "\(apiHost) did not answer in time"
         ) { outcome in
             let what = "looking up dataset \(project):\(dataset)"

@@ -6,7 +6,7 @@ extension GoogleSession {
     /// list the project's buckets is only a warning: rights granted on the bucket alone are enough.
     func checkStorage() async throws(ProbeFailure) {
         try await context.step(
-            "list_buckets", "listing the buckets of project \(project) on \(apiHost)",
+            .listBuckets, "listing the buckets of project \(project) on \(apiHost)",
             timeoutHint: "\(apiHost) did not answer in time"
         ) { outcome in
             let what = "listing the buckets of project \(project)"
@@ -39,7 +39,7 @@ extension GoogleSession {
         }
         guard let bucket = config.bucket else { return }
         try await context.step(
-            "bucket_permissions", "testing the rights of \(email) on bucket \(bucket)",
+            .bucketPermissions, "testing the rights of \(email) on bucket \(bucket)",
             timeoutHint: "\(apiHost) did not answer in time"
         ) { outcome in
             let what = "testing the rights on bucket \(bucket)"

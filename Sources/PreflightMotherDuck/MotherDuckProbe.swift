@@ -21,7 +21,7 @@ struct MotherDuckProbe: Probe {
         let claims = config.claims
         let now = self.now()
         let owner = claims.owner
-        try await context.step("token", "reading the token's claims") { outcome in
+        try await context.step(.tokenClaims, "reading the token's claims") { outcome in
             if claims.isExpired(at: now) {
                 throw ProbeFailure(
                     .auth,
@@ -39,7 +39,7 @@ struct MotherDuckProbe: Probe {
         }
         guard let username = claims.username else {
             context.trace.note(
-                "api", status: .warning,
+                .api, status: .warning,
                 detail:
                     "the token carries no username claim, so Preflight cannot ask MotherDuck about it; it was not proved",
                 hint: "MotherDuck access tokens name their user; check that this is a MotherDuck token")
@@ -54,7 +54,7 @@ struct MotherDuckProbe: Probe {
             headers: [HTTPField("Authorization", "Bearer \(config.token)"), HTTPField("Accept", "application/json")])
         let host = config.endpoint.hostHeader
         try await context.step(
-            "api", "GET /v1/users/\(username)/tokens on \(host)",
+            .api, "GET /v1/users/\(username)/tokens on \(host)",
             timeoutHint: "\(host) accepted the connection but did not answer in time"
         ) { outcome in
             let response = try await client.exchange(request, with: target)

@@ -42,7 +42,7 @@ struct SnowflakeProbe: Probe {
         let account = config.account.jwtAccount
         let user = config.jwtUser
         let fingerprint = SnowflakeKeyPairJWT.fingerprint(of: key.publicKey)
-        let jwt: String = try await context.step("jwt", "signing the key-pair token") { outcome in
+        let jwt: String = try await context.step(.jwt, "signing the key-pair token") { outcome in
             let token: String
             do {
                 token = try SnowflakeKeyPairJWT.token(
@@ -62,7 +62,7 @@ struct SnowflakeProbe: Probe {
             timeoutSeconds: statementTimeout(context))
         try await client.connect(httpTarget)
         let row = try await context.step(
-            "statement", "running the check query through Snowflake's SQL API",
+            .statement, "running the check query through Snowflake's SQL API",
             timeoutHint: "Snowflake accepted the connection but did not answer the SQL API request in time"
         ) { outcome in
             let response = try await client.exchange(request, with: httpTarget)
@@ -85,7 +85,7 @@ struct SnowflakeProbe: Probe {
         try await client.connect(httpTarget)
         let passwordOnly = Redactor(secrets: [password])
         let token = try await context.step(
-            "login", "signing in to Snowflake with a password",
+            .login, "signing in to Snowflake with a password",
             timeoutHint: "Snowflake accepted the connection but did not answer the login in time"
         ) { outcome in
             let response = try await client.exchange(login, with: httpTarget)
@@ -100,7 +100,7 @@ struct SnowflakeProbe: Probe {
                 sessionToken: token, requestID: UUID(),
                 submittedAtMillis: Int(Date().timeIntervalSince1970 * 1000))
             let row = try await context.step(
-                "statement", "running the check query in the session",
+                .statement, "running the check query in the session",
                 timeoutHint: "Snowflake did not answer the query in time"
             ) { outcome in
                 let response = try await client.exchange(query, with: httpTarget)
@@ -129,13 +129,13 @@ struct SnowflakeProbe: Probe {
             }
             let closed = response.isSuccess && response.json()?["success"]?.boolValue != false
             context.trace.note(
-                "logout", status: closed ? .passed : .warning,
+                .logout, status: closed ? .passed : .warning,
                 detail: closed
                     ? "session closed"
                     : "Snowflake did not confirm closing the session (\(response.statusLine)); it expires by itself")
         } catch {
             context.trace.note(
-                "logout", status: .warning,
+                .logout, status: .warning,
                 detail: "could not close the session (\(error.category.rawValue)); it expires by itself")
         }
     }
@@ -145,7 +145,7 @@ struct SnowflakeProbe: Probe {
     private func checkWarehouse(
         _ row: SnowflakeSessionRow, failureContext: SnowflakeFailureContext, context: ProbeContext
     ) async throws(ProbeFailure) {
-        try await context.step("warehouse", "checking that the role can use warehouse \(config.warehouse)") { outcome in
+        try await context.step(.warehouse, "checking that the role can use warehouse \(config.warehouse)") { outcome in
             outcome.detail = try SnowflakeWarehouseVerdict.evaluate(row, context: failureContext).get()
         }
     }

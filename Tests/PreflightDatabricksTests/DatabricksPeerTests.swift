@@ -20,7 +20,7 @@ struct DatabricksPeerTests {
         #expect(
             report.step("warehouse")?.detail
                 == "SQL warehouse 1234567890abcdef (Serverless Starter) is RUNNING, size Small, 1 cluster")
-        #expect(report.step("token") == nil)
+        #expect(report.step("oauth_token") == nil)
         #expect(server.requests.first?.header("Authorization") == "Bearer \(DatabricksTesting.pat)")
     }
 
@@ -35,7 +35,7 @@ struct DatabricksPeerTests {
         let report = try await DatabricksTesting.ping(
             DatabricksTesting.engine(), payload, runtimeSecrets: fake.issuedTokens)
         #expect(report.ok, "\(report.summary)")
-        #expect(report.step("token")?.status == .passed)
+        #expect(report.step("oauth_token")?.status == .passed)
         #expect(report.step("volume")?.detail == "volume main.raw.files exists (managed)")
         #expect(fake.issuedTokens.count == 1)
         #expect(
@@ -55,7 +55,7 @@ struct DatabricksPeerTests {
         let report = try await DatabricksTesting.ping(DatabricksTesting.engine(), payload)
         #expect(report.category == .auth, "\(report.summary)")
         #expect(report.message?.contains("invalid_client") == true)
-        #expect(report.step("token")?.status == .failed)
+        #expect(report.step("oauth_token")?.status == .failed)
     }
 
     @Test("a wrong personal access token: auth")

@@ -41,7 +41,7 @@ import Testing
         let report = try await ping(payload(token: "https://127.0.0.1:\(peer.port)/token"))
         await peer.shutdown()
         #expect(report.category == .timeout, "\(report.summary)")
-        #expect(report.step("token_tls")?.status == .failed)
+        #expect(report.step("oauth_token_tls")?.status == .failed)
     }
 
     @Test func tokenEndpointThatNeverAnswersTheRequest() async throws {

@@ -28,7 +28,8 @@ import Testing
             // One host serves both: the API calls reuse the token host's connection.
             #expect(
                 report.steps.map(\.name) == [
-                    "token_dns", "token_connect", "token_tls", "oauth_token", "list_datasets", "query_permission",
+                    "oauth_token_dns", "oauth_token_connect", "oauth_token_tls", "oauth_token", "list_datasets",
+                    "query_permission",
                 ])
             #expect(
                 report.step("oauth_token")?.detail?.contains("got a bigquery access token valid for 3599 s") == true)
@@ -292,7 +293,8 @@ import Testing
         #expect(report.ok, "\(report.summary)")
         #expect(
             report.steps.map(\.name) == [
-                "token_dns", "token_connect", "token_tls", "oauth_token", "dns", "connect", "tls", "list_datasets",
+                "oauth_token_dns", "oauth_token_connect", "oauth_token_tls", "oauth_token", "dns", "connect", "tls",
+                "list_datasets",
                 "query_permission",
             ])
         #expect(report.target?.host == "127.0.0.1" && report.target?.port == apiServer.port)

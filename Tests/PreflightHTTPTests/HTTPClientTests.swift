@@ -31,7 +31,7 @@ struct EchoProbe: Probe {
         for step in ["first", "second"] {
             let response = try await client.send(
                 .json("POST", "/hello", .object(["n": .string(step)]), headers: [HTTPField("X-Test", "1")]),
-                to: http, step: step, activity: "saying hello")
+                to: http, step: StepName(rawValue: step), activity: "saying hello")
             guard response.status == 200 else {
                 throw ProbeFailure(.auth, "hello answered \(response.statusLine)")
             }

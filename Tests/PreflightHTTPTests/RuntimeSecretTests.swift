@@ -15,7 +15,7 @@ struct LeakyProbe: Probe {
 
     func run(in context: ProbeContext) async throws(ProbeFailure) {
         context.rememberSecret(LeakyProbeFactory.token)
-        try await context.step("token", "getting a token") { outcome in
+        try await context.step(.oauthToken, "getting a token") { outcome in
             outcome.detail = "got \(LeakyProbeFactory.token)"
         }
         throw ProbeFailure(
@@ -30,5 +30,5 @@ func runtimeSecretsAreMaskedByTheEngine() async throws {
     #expect(report.category == .auth)
     #expect(report.message == "the API refused [redacted]")
     #expect(report.hint == "token was [redacted]")
-    #expect(report.step("token")?.detail == "got [redacted]")
+    #expect(report.step("oauth_token")?.detail == "got [redacted]")
 }

@@ -39,7 +39,8 @@ struct MotherDuckScriptedPeerTests {
             engine, MotherDuckTesting.payload(token: token, endpoint: server.endpoint))
         #expect(report.ok, "\(report.summary)")
         #expect(
-            report.step("token")?.detail?.contains("a MotherDuck token for alice (alice@example.com), expires") == true,
+            report.step("token_claims")?.detail?.contains("a MotherDuck token for alice (alice@example.com), expires")
+                == true,
             "\(report.summary)")
         #expect(report.step("tls")?.detail?.contains("certificate verified") == true)
         #expect(
@@ -59,7 +60,7 @@ struct MotherDuckScriptedPeerTests {
         #expect(report.category == .auth, "\(report.summary)")
         #expect(report.message?.contains("expired") == true)
         #expect(report.message?.contains("no request was sent") == true)
-        #expect(report.step("token")?.status == .failed)
+        #expect(report.step("token_claims")?.status == .failed)
         #expect(server.requests.isEmpty)
     }
 
@@ -70,7 +71,7 @@ struct MotherDuckScriptedPeerTests {
         let report = try await MotherDuckTesting.ping(
             engine, MotherDuckTesting.payload(token: token, endpoint: server.endpoint))
         #expect(report.ok, "\(report.summary)")
-        #expect(report.step("token")?.status == .warning)
+        #expect(report.step("token_claims")?.status == .warning)
     }
 
     /// A token that is not a JWT is a 400 (the engine throws before any step), never quoted.

@@ -1,8 +1,8 @@
 import Foundation
 import PreflightCore
 import PreflightEngine
-import PreflightProbeTesting
 import PreflightMySQL
+import PreflightProbeTesting
 import Testing
 
 /// Shared helpers: an engine with only the MySQL probe, payload building, and report lookups.

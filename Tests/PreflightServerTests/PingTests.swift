@@ -315,7 +315,7 @@ struct AlwaysWorks: ProbeFactory {
     struct Works: Probe {
         var target: PingTarget
         func run(in context: ProbeContext) async throws(ProbeFailure) {
-            try await context.step("connect", "connecting") { outcome in outcome.detail = "connected" }
+            try await context.step(.connect, "connecting") { outcome in outcome.detail = "connected" }
         }
     }
 }
