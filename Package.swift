@@ -29,7 +29,6 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
-        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
     ],
     targets: [
         // Pure model: payloads, connector types, config validation, reports, categories, redaction.
@@ -59,7 +58,6 @@ let package = Package(
                 "PreflightNetwork",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
@@ -71,10 +69,8 @@ let package = Package(
                 "PreflightCore",
                 "PreflightNetwork",
                 .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
-                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -88,7 +84,6 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Crypto", package: "swift-crypto"),
-                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -99,7 +94,6 @@ let package = Package(
                 "PreflightCore",
                 "PreflightNetwork",
                 .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOSSH", package: "swift-nio-ssh"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
@@ -126,9 +120,7 @@ let package = Package(
             name: "PreflightAWS",
             dependencies: [
                 "PreflightCore", "PreflightNetwork", "PreflightHTTP",
-                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Crypto", package: "swift-crypto"),
-                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -137,10 +129,7 @@ let package = Package(
             name: "PreflightGoogle",
             dependencies: [
                 "PreflightCore", "PreflightNetwork", "PreflightHTTP",
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
-                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -149,10 +138,8 @@ let package = Package(
             name: "PreflightSnowflake",
             dependencies: [
                 "PreflightCore", "PreflightNetwork", "PreflightHTTP",
-                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
-                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -161,8 +148,6 @@ let package = Package(
             name: "PreflightDatabricks",
             dependencies: [
                 "PreflightCore", "PreflightNetwork", "PreflightHTTP",
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -171,8 +156,6 @@ let package = Package(
             name: "PreflightClickHouse",
             dependencies: [
                 "PreflightCore", "PreflightNetwork", "PreflightHTTP",
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -180,8 +163,6 @@ let package = Package(
             name: "PreflightMotherDuck",
             dependencies: [
                 "PreflightCore", "PreflightNetwork", "PreflightHTTP",
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -191,8 +172,6 @@ let package = Package(
             dependencies: [
                 "PreflightCore", "PreflightNetwork",
                 .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOSSL", package: "swift-nio-ssl"),
-                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -299,8 +278,7 @@ let package = Package(
         .testTarget(
             name: "PreflightEngineTests",
             dependencies: [
-                "PreflightCore", "PreflightNetwork", "PreflightEngine", "PreflightTestSupport",
-                .product(name: "NIOCore", package: "swift-nio"),
+                "PreflightCore", "PreflightNetwork", "PreflightEngine",
             ],
             swiftSettings: swiftSettings
         ),
@@ -334,7 +312,7 @@ let package = Package(
             name: "PreflightMySQLTests",
             dependencies: [
                 "PreflightProbeTesting",
-                "PreflightCore", "PreflightNetwork", "PreflightMySQL", "PreflightEngine", "PreflightTestSupport",
+                "PreflightCore", "PreflightMySQL", "PreflightEngine", "PreflightTestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -345,6 +323,7 @@ let package = Package(
         .testTarget(
             name: "PreflightMongoTests",
             dependencies: [
+                .product(name: "Logging", package: "swift-log"),
                 "PreflightCore", "PreflightNetwork", "PreflightMongo", "PreflightEngine", "PreflightTestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -357,7 +336,6 @@ let package = Package(
             dependencies: [
                 "PreflightCore", "PreflightNetwork", "PreflightSSH", "PreflightEngine", "PreflightTestSupport",
                 "PreflightProbes",
-                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOSSH", package: "swift-nio-ssh"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
@@ -366,7 +344,7 @@ let package = Package(
         .testTarget(
             name: "PreflightStoreTests",
             dependencies: [
-                "PreflightCore", "PreflightStore", "PreflightTestSupport",
+                "PreflightStore", "PreflightTestSupport",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
@@ -374,9 +352,9 @@ let package = Package(
         .testTarget(
             name: "PreflightServerTests",
             dependencies: [
+                "PreflightSSH",
                 "PreflightCore", "PreflightEngine", "PreflightStore", "PreflightServer", "PreflightTestSupport",
-                "PreflightNetwork", "PreflightProbes", "PreflightServices",
-                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                "PreflightNetwork", "PreflightProbes", .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -390,8 +368,6 @@ let package = Package(
             dependencies: [
                 "PreflightCore", "PreflightNetwork", "PreflightEngine", "PreflightTestSupport", "PreflightHTTP",
                 .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOPosix", package: "swift-nio"),
-                .product(name: "NIOHTTP1", package: "swift-nio"), .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
             ],
@@ -400,21 +376,18 @@ let package = Package(
         .testTarget(
             name: "PreflightAWSTests",
             dependencies: [
-                "PreflightCore", "PreflightNetwork", "PreflightEngine", "PreflightTestSupport", "PreflightAWS",
+                "PreflightProbeTesting",
+                "PreflightCore", "PreflightEngine", "PreflightTestSupport", "PreflightAWS",
                 "PreflightHTTP",
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOPosix", package: "swift-nio"),
-                .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "PreflightGoogleTests",
             dependencies: [
-                "PreflightCore", "PreflightNetwork", "PreflightEngine", "PreflightTestSupport", "PreflightGoogle",
+                "PreflightProbeTesting",
+                "PreflightCore", "PreflightEngine", "PreflightTestSupport", "PreflightGoogle",
                 "PreflightHTTP",
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
             ],
@@ -423,10 +396,9 @@ let package = Package(
         .testTarget(
             name: "PreflightSnowflakeTests",
             dependencies: [
-                "PreflightCore", "PreflightNetwork", "PreflightEngine", "PreflightTestSupport", "PreflightSnowflake",
+                "PreflightProbeTesting",
+                "PreflightCore", "PreflightEngine", "PreflightTestSupport", "PreflightSnowflake",
                 "PreflightHTTP",
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
             ],
@@ -435,10 +407,9 @@ let package = Package(
         .testTarget(
             name: "PreflightDatabricksTests",
             dependencies: [
-                "PreflightCore", "PreflightNetwork", "PreflightEngine", "PreflightTestSupport", "PreflightDatabricks",
+                "PreflightProbeTesting",
+                "PreflightCore", "PreflightEngine", "PreflightTestSupport", "PreflightDatabricks",
                 "PreflightHTTP",
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOPosix", package: "swift-nio"),
 
             ],
             swiftSettings: swiftSettings
@@ -446,21 +417,17 @@ let package = Package(
         .testTarget(
             name: "PreflightClickHouseTests",
             dependencies: [
-                "PreflightCore", "PreflightNetwork", "PreflightEngine", "PreflightTestSupport", "PreflightClickHouse",
-                "PreflightHTTP",
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOPosix", package: "swift-nio"),
-
+                "PreflightProbeTesting",
+                "PreflightCore", "PreflightEngine", "PreflightTestSupport", "PreflightClickHouse",
             ],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "PreflightMotherDuckTests",
             dependencies: [
-                "PreflightCore", "PreflightNetwork", "PreflightEngine", "PreflightTestSupport", "PreflightMotherDuck",
+                "PreflightProbeTesting",
+                "PreflightCore", "PreflightEngine", "PreflightTestSupport", "PreflightMotherDuck",
                 "PreflightHTTP",
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOPosix", package: "swift-nio"),
 
             ],
             swiftSettings: swiftSettings
@@ -469,10 +436,9 @@ let package = Package(
             name: "PreflightRedisTests",
             dependencies: [
                 "PreflightProbeTesting",
-                "PreflightCore", "PreflightNetwork", "PreflightEngine", "PreflightTestSupport", "PreflightRedis",
+                "PreflightCore", "PreflightEngine", "PreflightTestSupport", "PreflightRedis",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
-                .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ],
             swiftSettings: swiftSettings
         ),

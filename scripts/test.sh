@@ -89,8 +89,9 @@ export PREFLIGHT_REQUIRE_INTEGRATION=1
 phase_end
 
 # ------------------------------------------------------------------------------------------ format
-phase_start "format (swift format lint)"
+phase_start "format and dependencies"
 swift format lint --strict --recursive --parallel Sources Tests Package.swift
+python3 scripts/check-imports.py
 phase_end
 
 # ------------------------------------------------------------------------------------------ build

@@ -4,7 +4,7 @@ import PreflightCore
 /// The messages a protocol reader has decoded but nobody has asked for yet, the first failure, and
 /// the one caller waiting for the next message (with its timeout). Shared by the hand-written wire
 /// readers (MySQL, Redis, MongoDB); only touched on its channel's event loop.
-public final class AwaitedReplies<Reply, Failure: Error>: @unchecked Sendable {
+public final class AwaitedReplies<Reply: Sendable, Failure: Error>: @unchecked Sendable {
     private var replies: [Reply] = []
     private var waiter: EventLoopPromise<Reply>?
     private var timer: Scheduled<Void>?

@@ -1,6 +1,6 @@
 import Foundation
 import NIOSSL
-import X509
+@_spi(FixedExpiryValidationTime) import X509
 
 /// The facts about a certificate that a person needs to fix a TLS failure.
 public struct CertificateSummary: Sendable, Equatable, CustomStringConvertible {
@@ -69,7 +69,7 @@ public enum ChainVerifier {
             return
                 "the server's certificate is not valid until \(CertificateSummary.day(summary.notBefore)) (\(summary))"
         }
-        var chainVerifier = Verifier(rootCertificates: roots) { RFC5280Policy(validationTime: now) }
+        var chainVerifier = Verifier(rootCertificates: roots) { RFC5280Policy(fixedExpiryValidationTime: now) }
         let chain = await chainVerifier.validate(leaf: leaf, intermediates: CertificateStore(parsed.dropFirst()))
         if case .couldNotValidate(let failures) = chain {
             let reasons = failures.map { "\($0.policyFailureReason)" }.prefix(2).joined(separator: "; ")
@@ -83,7 +83,7 @@ public enum ChainVerifier {
         if checkName {
             let isIP = IPAddress(serverName) != nil
             var nameVerifier = Verifier(rootCertificates: roots) {
-                RFC5280Policy(validationTime: now)
+                RFC5280Policy(fixedExpiryValidationTime: now)
                 ServerIdentityPolicy(serverHostname: isIP ? nil : serverName, serverIP: isIP ? serverName : nil)
             }
             let named = await nameVerifier.validate(leaf: leaf, intermediates: CertificateStore(parsed.dropFirst()))

@@ -2,15 +2,14 @@ import Foundation
 import PreflightAWS
 import PreflightCore
 import PreflightEngine
+import PreflightProbeTesting
 import PreflightTestSupport
 import Testing
 
 /// Shared helpers: an engine with only the AWS probes, payloads, and a report check that no secret leaked.
 enum AWSTesting {
     static func engine(timeout: Duration = .seconds(10), environment: [String: String] = [:]) -> PingEngine {
-        PingEngine(
-            configuration: EngineConfiguration(defaultTimeout: timeout),
-            factories: [AWSProbeFactory(environment: environment)])
+        ProbeTesting.engine([AWSProbeFactory(environment: environment)], timeout: timeout)
     }
 
     static func payload(
@@ -22,22 +21,11 @@ enum AWSTesting {
     }
 
     /// Pings, then checks that none of `secrets` (nor any secret-named key of the config) is anywhere in the JSON report.
-    static func ping(_ engine: PingEngine, _ payload: ConnectorPayload, secrets: [String] = []) async throws
-        -> PingReport
-    {
-        let report = try await engine.ping(payload)
-        let json = String(decoding: try JSONEncoder().encode(report), as: UTF8.self)
-        var planted = secrets
-        for key in ["awsSecretAccessKey", "awsSessionToken", "token", "credential"] {
-            if let value = try payload.sharedConfig.secret(key) { planted.append(value) }
-        }
-        if let credential = try payload.sharedConfig.secret("credential"), let colon = credential.firstIndex(of: ":") {
-            planted.append(String(credential[credential.index(after: colon)...]))
-        }
-        for secret in planted where !secret.isEmpty {
-            #expect(!json.contains(secret), "a secret leaked into the report: \(json)")
-        }
-        return report
+    static func ping(
+        _ engine: PingEngine, _ payload: ConnectorPayload, secrets: [String] = [],
+        sourceLocation: SourceLocation = #_sourceLocation
+    ) async throws -> PingReport {
+        try await ProbeTesting.ping(engine, payload, secrets: secrets, sourceLocation: sourceLocation)
     }
 
     /// A config for S3 against `endpoint` (a scripted or moto peer).

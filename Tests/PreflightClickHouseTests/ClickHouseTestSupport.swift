@@ -2,12 +2,13 @@ import Foundation
 import PreflightClickHouse
 import PreflightCore
 import PreflightEngine
+import PreflightProbeTesting
 import Testing
 
 /// Shared helpers: an engine with only the ClickHouse probe, payload building, and report lookups.
 enum ClickHouseTesting {
     static func engine(timeout: Duration = .seconds(10)) -> PingEngine {
-        PingEngine(configuration: EngineConfiguration(defaultTimeout: timeout), factories: [ClickHouseProbeFactory()])
+        ProbeTesting.engine([ClickHouseProbeFactory()], timeout: timeout)
     }
 
     static func payload(
@@ -24,12 +25,9 @@ enum ClickHouseTesting {
     }
 
     /// Pings and checks that no password leaked into the report.
-    static func ping(_ engine: PingEngine, _ payload: ConnectorPayload) async throws -> PingReport {
-        let report = try await engine.ping(payload)
-        let json = String(decoding: try JSONEncoder().encode(report), as: UTF8.self)
-        if let password = try payload.sharedConfig.secret("password") {
-            #expect(!json.contains(password), "the password leaked into the report: \(json)")
-        }
-        return report
+    static func ping(
+        _ engine: PingEngine, _ payload: ConnectorPayload, sourceLocation: SourceLocation = #_sourceLocation
+    ) async throws -> PingReport {
+        try await ProbeTesting.ping(engine, payload, sourceLocation: sourceLocation)
     }
 }

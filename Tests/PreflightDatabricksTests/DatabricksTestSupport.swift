@@ -2,6 +2,7 @@ import Foundation
 import PreflightCore
 import PreflightDatabricks
 import PreflightEngine
+import PreflightProbeTesting
 import PreflightTestSupport
 import Testing
 
@@ -13,7 +14,7 @@ enum DatabricksTesting {
     static let warehouseID = "1234567890abcdef"
 
     static func engine(timeout: Duration = .seconds(10)) -> PingEngine {
-        PingEngine(configuration: EngineConfiguration(defaultTimeout: timeout), factories: [DatabricksProbeFactory()])
+        ProbeTesting.engine([DatabricksProbeFactory()], timeout: timeout)
     }
 
     static func fake(state: String = "RUNNING", allowed: Bool = true, echoBearerIn403: Bool = false) -> FakeDatabricks {
@@ -48,17 +49,9 @@ enum DatabricksTesting {
 
     /// Pings and checks that no planted secret (configured or issued at run time) is in the report.
     static func ping(
-        _ engine: PingEngine, _ payload: ConnectorPayload, runtimeSecrets: @autoclosure () -> [String] = []
+        _ engine: PingEngine, _ payload: ConnectorPayload, runtimeSecrets: @autoclosure () -> [String] = [],
+        sourceLocation: SourceLocation = #_sourceLocation
     ) async throws -> PingReport {
-        let report = try await engine.ping(payload)
-        let json = String(decoding: try JSONEncoder().encode(report), as: UTF8.self)
-        var secrets = runtimeSecrets()
-        for key in ["personalAccessToken", "clientSecret"] {
-            if let value = try payload.sharedConfig.secret(key) { secrets.append(value) }
-        }
-        for secret in secrets {
-            #expect(!json.contains(secret), "a secret leaked into the report: \(json)")
-        }
-        return report
+        try await ProbeTesting.ping(engine, payload, secrets: runtimeSecrets(), sourceLocation: sourceLocation)
     }
 }

@@ -4,6 +4,7 @@ import PreflightCore
 import PreflightEngine
 import PreflightGoogle
 import PreflightHTTP
+import PreflightProbeTesting
 import PreflightTestSupport
 import Testing
 import _CryptoExtras
@@ -23,7 +24,7 @@ enum GoogleTesting {
     static let project = "acme-data"
 
     static func engine(timeout: Duration = .seconds(10)) -> PingEngine {
-        PingEngine(configuration: EngineConfiguration(defaultTimeout: timeout), factories: [GoogleProbeFactory()])
+        ProbeTesting.engine([GoogleProbeFactory()], timeout: timeout)
     }
 
     /// A service-account key file as Google writes it, with fields replaced or removed (`nil` removes).
@@ -79,29 +80,18 @@ enum GoogleTesting {
 
     /// Pings and checks that no secret, configured or obtained at run time, reached the report.
     static func ping(
-        _ engine: PingEngine, _ payload: ConnectorPayload, runtimeSecrets: @autoclosure () -> [String] = []
+        _ engine: PingEngine, _ payload: ConnectorPayload, runtimeSecrets: @autoclosure () -> [String] = [],
+        sourceLocation: SourceLocation = #_sourceLocation
     ) async throws -> PingReport {
-        let report = try await engine.ping(payload)
-        expectNoSecrets(in: report, payload: payload, runtime: runtimeSecrets())
-        return report
+        try await ProbeTesting.ping(engine, payload, secrets: runtimeSecrets(), sourceLocation: sourceLocation)
     }
 
-    /// The key file, its private key (whole, JSON-escaped, and each base64 line) and `runtime` must not be in the report.
-    static func expectNoSecrets(in report: PingReport, payload: ConnectorPayload, runtime: [String]) {
-        let json = String(decoding: try! JSONEncoder().encode(report), as: UTF8.self)
-        var secrets = runtime
-        if let file = try? payload.sharedConfig.secret("credentialsData") {
-            secrets.append(file)
-            if let pem = JSONValue.parse(Array(file.utf8))?["private_key"]?.stringValue {
-                secrets.append(pem)
-                secrets.append(pem.replacingOccurrences(of: "\n", with: "\\n"))
-                secrets += pem.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }.filter {
-                    $0.count >= 40
-                }
-            }
-        }
-        for secret in secrets where !secret.isEmpty {
-            #expect(!json.contains(secret), "a secret leaked into the report: \(json.prefix(2000))")
-        }
+    /// The payload's secrets (the key, each base64 line of it) and `runtime` must not be in the report.
+    static func expectNoSecrets(
+        in report: PingReport, payload: ConnectorPayload, runtime: [String],
+        sourceLocation: SourceLocation = #_sourceLocation
+    ) {
+        ProbeTesting.expectNoSecrets(
+            in: report, secrets: ProbeTesting.payloadSecrets(payload) + runtime, sourceLocation: sourceLocation)
     }
 }

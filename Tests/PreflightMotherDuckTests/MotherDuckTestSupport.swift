@@ -3,6 +3,7 @@ import PreflightCore
 import PreflightEngine
 import PreflightHTTP
 import PreflightMotherDuck
+import PreflightProbeTesting
 import PreflightTestSupport
 import Testing
 
@@ -28,7 +29,7 @@ enum MotherDuckTesting {
     }
 
     static func engine(timeout: Duration = .seconds(10)) -> PingEngine {
-        PingEngine(configuration: EngineConfiguration(defaultTimeout: timeout), factories: [MotherDuckProbeFactory()])
+        ProbeTesting.engine([MotherDuckProbeFactory()], timeout: timeout)
     }
 
     static func payload(token: String, endpoint: String?, caPEM: String? = TestPKI.caPEM, timeoutSeconds: Double? = nil)
@@ -41,15 +42,9 @@ enum MotherDuckTesting {
     }
 
     /// Pings and checks that the token leaked into the report in no form (whole, or its signature part).
-    static func ping(_ engine: PingEngine, _ payload: ConnectorPayload) async throws -> PingReport {
-        let report = try await engine.ping(payload)
-        let json = String(decoding: try JSONEncoder().encode(report), as: UTF8.self)
-        if let token = try payload.sharedConfig.secret("token") {
-            #expect(!json.contains(token), "the token leaked into the report: \(json)")
-            if let signature = token.split(separator: ".").last {
-                #expect(!json.contains(signature), "the token's signature leaked into the report: \(json)")
-            }
-        }
-        return report
+    static func ping(
+        _ engine: PingEngine, _ payload: ConnectorPayload, sourceLocation: SourceLocation = #_sourceLocation
+    ) async throws -> PingReport {
+        try await ProbeTesting.ping(engine, payload, sourceLocation: sourceLocation)
     }
 }

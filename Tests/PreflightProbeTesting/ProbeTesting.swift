@@ -26,12 +26,36 @@ public enum ProbeTesting {
         return report
     }
 
-    /// The values of the payload's secret keys (as the redactor decides them).
+    /// The values of the payload's secret keys (as the redactor decides them), and the parts of them
+    /// that are secrets on their own: the secret half of an `id:secret` credential, each base64 line of
+    /// a PEM key (also inside a service-account key file), a JWT's signature.
     public static func payloadSecrets(_ payload: ConnectorPayload) -> [String] {
-        payload.sharedConfig.values.compactMap { key, value in
-            guard Redactor.isSecretKey(key), case .string(let text) = value, !text.isEmpty else { return nil }
-            return text
+        var secrets: [String] = []
+        for (key, value) in payload.sharedConfig.values where Redactor.isSecretKey(key) {
+            let text: String
+            switch value {
+            case .string(let string): text = string
+            case .object, .array: text = String(decoding: (try? JSONEncoder().encode(value)) ?? Data(), as: UTF8.self)
+            default: continue
+            }
+            guard !text.isEmpty else { continue }
+            secrets.append(text)
+            if let colon = text.firstIndex(of: ":"), key == "credential" {
+                secrets.append(String(text[text.index(after: colon)...]))
+            }
+            var pems = [text]
+            if let file = JSONValue.parse(Array(text.utf8)), let pem = file["private_key"]?.stringValue {
+                pems.append(pem)
+                secrets.append(pem)
+            }
+            for pem in pems where pem.contains("-----BEGIN") {
+                secrets += pem.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
+                    .filter { $0.count >= 40 && !$0.hasPrefix("-----") }
+            }
+            let parts = text.split(separator: ".")
+            if parts.count == 3, let signature = parts.last, signature.count >= 16 { secrets.append(String(signature)) }
         }
+        return secrets
     }
 
     /// Fails the test when any secret of at least 4 characters appears in the report as the API sends it

@@ -3,6 +3,7 @@ import Foundation
 import PreflightCore
 import PreflightEngine
 import PreflightHTTP
+import PreflightProbeTesting
 import PreflightSnowflake
 import PreflightTestSupport
 import Testing
@@ -15,7 +16,7 @@ enum SnowflakeTesting {
     static let account = "MYORG-MYACCOUNT"
 
     static func engine(timeout: Duration = .seconds(10)) -> PingEngine {
-        PingEngine(configuration: EngineConfiguration(defaultTimeout: timeout), factories: [SnowflakeProbeFactory()])
+        ProbeTesting.engine([SnowflakeProbeFactory()], timeout: timeout)
     }
 
     /// A fake account: user LOADER (the user key and the password), roles LOADER_ROLE (default) and
@@ -56,26 +57,18 @@ enum SnowflakeTesting {
 
     /// Pings and checks that no planted secret (configured or obtained at run time) is in the report.
     static func ping(
-        _ engine: PingEngine, _ payload: ConnectorPayload, runtimeSecrets: @autoclosure () -> [String] = []
+        _ engine: PingEngine, _ payload: ConnectorPayload, runtimeSecrets: @autoclosure () -> [String] = [],
+        sourceLocation: SourceLocation = #_sourceLocation
     ) async throws -> PingReport {
-        let report = try await engine.ping(payload)
-        expectNoSecrets(in: report, payload: payload, runtime: runtimeSecrets())
-        return report
+        try await ProbeTesting.ping(engine, payload, secrets: runtimeSecrets(), sourceLocation: sourceLocation)
     }
 
-    static func expectNoSecrets(in report: PingReport, payload: ConnectorPayload, runtime: [String]) {
-        let json = String(decoding: try! JSONEncoder().encode(report), as: UTF8.self)
-        var secrets = runtime
-        if let password = try? payload.sharedConfig.secret("password") { secrets.append(password) }
-        if let pem = try? payload.sharedConfig.secret("privateKey") {
-            secrets.append(pem)
-            // Any line of the key's base64 body, too.
-            secrets += pem.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }.filter {
-                $0.count >= 40
-            }
-        }
-        for secret in secrets where !secret.isEmpty {
-            #expect(!json.contains(secret), "a secret leaked into the report: \(json)")
-        }
+    /// The payload's secrets (the key, each base64 line of it) and `runtime` must not be in the report.
+    static func expectNoSecrets(
+        in report: PingReport, payload: ConnectorPayload, runtime: [String],
+        sourceLocation: SourceLocation = #_sourceLocation
+    ) {
+        ProbeTesting.expectNoSecrets(
+            in: report, secrets: ProbeTesting.payloadSecrets(payload) + runtime, sourceLocation: sourceLocation)
     }
 }
