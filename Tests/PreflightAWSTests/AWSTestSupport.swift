@@ -21,6 +21,16 @@ enum AWSTesting {
     }
 
     /// Pings, then checks that none of `secrets` (nor any secret-named key of the config) is anywhere in the JSON report.
+    /// Runs `payload` to its deadline on a manual clock, once `ready()` says the peer has the request.
+    static func pingToTheDeadline(
+        _ payload: ConnectorPayload, secrets: [String] = [], sourceLocation: SourceLocation = #_sourceLocation,
+        until ready: @Sendable () -> Bool
+    ) async throws -> PingReport {
+        try await ProbeTesting.pingToTheDeadline(
+            [AWSProbeFactory(environment: [:])], payload, secrets: secrets, until: ready, sourceLocation: sourceLocation
+        )
+    }
+
     static func ping(
         _ engine: PingEngine, _ payload: ConnectorPayload, secrets: [String] = [],
         sourceLocation: SourceLocation = #_sourceLocation

@@ -26,6 +26,27 @@ public enum ProbeTesting {
         return report
     }
 
+    /// Runs `payload` on an engine with `factories` and a manual clock: once `ready()` holds (the peer
+    /// has the request) and the engine waits on its deadline, moves the clock to the deadline. The
+    /// report then says exactly where the ping stood, however slow the machine; its duration is checked
+    /// to be the deadline to the millisecond, and it is searched for secrets like ``ping(_:_:secrets:sourceLocation:)``.
+    public static func pingToTheDeadline(
+        _ factories: [any ProbeFactory], _ payload: ConnectorPayload, timeout: Duration = .seconds(10),
+        secrets: [String] = [], until ready: @Sendable () -> Bool, sourceLocation: SourceLocation = #_sourceLocation
+    ) async throws -> PingReport {
+        let clock = ManualPingClock()
+        let engine = engine(factories, timeout: timeout, clock: clock)
+        let ping = Task { try await engine.ping(payload) }
+        for _ in 0..<4000 where !(ready() && clock.sleeperCount > 0) { try await Task.sleep(for: .milliseconds(5)) }
+        #expect(ready(), "the peer never saw the request", sourceLocation: sourceLocation)
+        let limit = payload.timeoutSeconds.map { min(Duration.milliseconds(Int64($0 * 1000)), timeout) } ?? timeout
+        clock.advance(by: limit)
+        let report = try await ping.value
+        #expect(report.durationMs == limit.milliseconds, "\(report.summary)", sourceLocation: sourceLocation)
+        expectNoSecrets(in: report, secrets: payloadSecrets(payload) + secrets, sourceLocation: sourceLocation)
+        return report
+    }
+
     /// The values of the payload's secret keys (as the redactor decides them), and the parts of them
     /// that are secrets on their own: the secret half of an `id:secret` credential, each base64 line of
     /// a PEM key (also inside a service-account key file), a JWT's signature.
