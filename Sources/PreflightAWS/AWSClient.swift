@@ -41,7 +41,6 @@ final class AWSClient: Sendable {
     let context: ProbeContext
     let http: HTTPClient
     let rootCertificatesPEM: String?
-    let clock: @Sendable () -> Date
     /// Adds a secret obtained at run time (or one from the config) to those scrubbed from messages
     /// (here, and by the engine from the whole report).
     func remember(secret: String?) {
@@ -61,11 +60,10 @@ final class AWSClient: Sendable {
         return copy
     }
 
-    init(context: ProbeContext, rootCertificatesPEM: String?, clock: @escaping @Sendable () -> Date = { Date() }) {
+    init(context: ProbeContext, rootCertificatesPEM: String?) {
         self.context = context
         self.http = HTTPClient(context: context)
         self.rootCertificatesPEM = rootCertificatesPEM
-        self.clock = clock
     }
 
     func target(_ endpoint: HTTPEndpoint, label: String?) -> HTTPTarget {
@@ -82,7 +80,7 @@ final class AWSClient: Sendable {
         let target = self.target(endpoint, label: label)
         try await http.connect(target)
         let wire = request.signed(
-            for: endpoint, credentials: credentials, region: region, service: signingService, date: clock())
+            for: endpoint, credentials: credentials, region: region, service: signingService, date: context.wallClock())
         return try await exchange(wire, target: target, step: step, activity: activity, handle: handle)
     }
 

@@ -11,7 +11,6 @@ struct AWSProbe: Probe {
     /// This service's own credentials (from its environment), used to assume a role when the
     /// connector gives only `awsRoleARN`.
     let ambientCredentials: AWSCredentials?
-    let clock: @Sendable () -> Date
 
     var endpoints: AWSEndpoints { AWSEndpoints(override: config.endpointURL) }
 
@@ -28,7 +27,7 @@ struct AWSProbe: Probe {
     var target: PingTarget { PingTarget(host: mainEndpoint.host, port: mainEndpoint.port) }
 
     func run(in context: ProbeContext) async throws(ProbeFailure) {
-        let client = AWSClient(context: context, rootCertificatesPEM: config.rootCertificatesPEM, clock: clock)
+        let client = AWSClient(context: context, rootCertificatesPEM: config.rootCertificatesPEM)
         defer { client.http.close() }
         for note in config.notes {
             context.trace.note(.config, status: .warning, detail: note)

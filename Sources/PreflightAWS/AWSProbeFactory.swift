@@ -7,13 +7,11 @@ import PreflightNetwork
 public struct AWSProbeFactory: ProbeFactory {
     /// This service's own AWS credentials, used only to assume a connector's role when it gives no keys.
     let ambientCredentials: AWSCredentials?
-    let clock: @Sendable () -> Date
 
     /// Reads this service's own credentials from `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY` and
     /// `AWS_SESSION_TOKEN` in `environment` (the process's, by default).
     public init(
-        environment: [String: String] = ProcessInfo.processInfo.environment,
-        clock: @escaping @Sendable () -> Date = { Date() }
+        environment: [String: String] = ProcessInfo.processInfo.environment
     ) {
         if let id = environment["AWS_ACCESS_KEY_ID"], !id.isEmpty,
             let secret = environment["AWS_SECRET_ACCESS_KEY"], !secret.isEmpty
@@ -23,12 +21,11 @@ public struct AWSProbeFactory: ProbeFactory {
         } else {
             ambientCredentials = nil
         }
-        self.clock = clock
     }
 
     public var types: Set<ConnectorType> { [.s3, .dynamodb, .iceberg] }
 
     public func makeProbe(for payload: ConnectorPayload) throws(InvalidConfig) -> any Probe {
-        AWSProbe(config: try AWSConfig(payload: payload), ambientCredentials: ambientCredentials, clock: clock)
+        AWSProbe(config: try AWSConfig(payload: payload), ambientCredentials: ambientCredentials)
     }
 }

@@ -4,7 +4,8 @@ public enum ConnectorType: String, Sendable, Codable, CaseIterable {
     case api, bigquery, clickhouse, cockroach, databricks, delta, documentdb, dynamodb, gcs, iceberg, keyspaces
     case mongodb, motherduck, mssql, mysql, oracle, planetscale, postgresql, redis, redshift, s3, snowflake
 
-    /// The port a server of this type usually listens on, when the type has one.
+    /// The port a server of this type usually listens on, when the type has one: the one place default
+    /// ports are written (configs, messages and the descriptions read it).
     public var defaultPort: Int? {
         switch self {
         case .postgresql: 5432
@@ -15,6 +16,7 @@ public enum ConnectorType: String, Sendable, Codable, CaseIterable {
         case .oracle: 1521
         case .keyspaces: 9142
         case .redis: 6379
+        case .mongodb, .documentdb: 27017
         default: nil
         }
     }

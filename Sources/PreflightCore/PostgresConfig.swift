@@ -22,7 +22,7 @@ public struct PostgresConfig: Sendable, Equatable {
                 port = parts.1
             } else if try config.string("host") != nil {
                 host = try config.host("host", for: type)
-                port = try config.port("port", default: 5439, for: type)
+                port = try config.port("port", for: type)
             } else {
                 throw InvalidConfig(
                     "sharedConfig.endpoint is required for redshift (\"cluster.abc123.us-east-1.redshift.amazonaws.com:5439\")"
@@ -37,13 +37,13 @@ public struct PostgresConfig: Sendable, Equatable {
             tls = try TLSSettings.from(config, serverName: host, default: .require, minimum: .require, type: type)
         case .cockroach:
             host = try config.host("host", for: type)
-            port = try config.port("port", default: 26257, for: type)
+            port = try config.port("port", for: type)
             user = try config.requiredString("user", for: type)
             database = payload.defaultDatabase ?? "defaultdb"
             tls = try TLSSettings.from(config, serverName: host, default: .prefer, type: type)
         default:
             host = try config.host("host", for: type)
-            port = try config.port("port", default: 5432, for: type)
+            port = try config.port("port", for: type)
             user = try config.requiredString("user", for: type)
             database = payload.defaultDatabase ?? "postgres"
             tls = try TLSSettings.from(config, serverName: host, default: .prefer, type: type)

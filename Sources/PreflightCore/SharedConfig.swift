@@ -52,6 +52,11 @@ public struct SharedConfig: Sendable, Equatable {
         }
     }
 
+    /// A TCP port, `type`'s default port when absent (see ``port(_:default:for:)``).
+    public func port(_ key: String, for type: ConnectorType) throws(InvalidConfig) -> Int {
+        try port(key, default: type.defaultPort, for: type)
+    }
+
     /// A TCP port: an integer (or a string of digits) from 1 to 65535; `defaultPort` when absent. A port
     /// of 0 counts as absent: Artie's Terraform provider sends `"port": 0` for types whose form has no
     /// port (Go's zero value).

@@ -1,3 +1,4 @@
+import Foundation
 import PreflightCore
 import PreflightNetwork
 
@@ -15,6 +16,8 @@ public struct EngineConfiguration: Sendable {
     public var inboundByteLimit: Int
     /// Where deadlines and step durations are measured (a test injects a ``ManualPingClock``).
     public var clock: any PingClock
+    /// The time of day, for signatures and token lifetimes (a test may pin it).
+    public var wallClock: @Sendable () -> Date
 
     public init(
         planeName: String = "local",
@@ -22,7 +25,8 @@ public struct EngineConfiguration: Sendable {
         egress: EgressPolicy = EgressPolicy(),
         maxInFlight: Int = 1024,
         inboundByteLimit: Int = 1 << 20,
-        clock: any PingClock = SystemPingClock()
+        clock: any PingClock = SystemPingClock(),
+        wallClock: @escaping @Sendable () -> Date = { Date() }
     ) {
         self.planeName = planeName
         self.defaultTimeout = defaultTimeout
@@ -30,6 +34,7 @@ public struct EngineConfiguration: Sendable {
         self.maxInFlight = maxInFlight
         self.inboundByteLimit = inboundByteLimit
         self.clock = clock
+        self.wallClock = wallClock
     }
 }
 

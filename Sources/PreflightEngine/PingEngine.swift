@@ -117,7 +117,8 @@ public final class PingEngine: Sendable {
         }
         let context = ProbeContext(
             eventLoopGroup: eventLoopGroup, deadline: deadline, egress: configuration.egress,
-            logger: logger, isSource: prepared.payload.isSource, inboundByteLimit: configuration.inboundByteLimit,
+            logger: logger, isSource: prepared.payload.isSource, wallClock: configuration.wallClock,
+            inboundByteLimit: configuration.inboundByteLimit,
             tunnel: prepared.tunnel)
         let limit = deadline.total.humanDescription
         let outcome = await Self.race(

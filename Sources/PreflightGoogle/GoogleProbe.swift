@@ -34,7 +34,7 @@ struct GoogleProbe: Probe {
         try await client.connect(target)
         let account = config.account
         let scope = GoogleAssertion.scope(for: config.type)
-        let issuedAt = Int(Date().timeIntervalSince1970)
+        let issuedAt = Int(context.wallClock().timeIntervalSince1970)
         let assertion = try GoogleAssertion.make(
             for: account, scope: scope, audience: config.tokenURL, issuedAt: issuedAt)
         context.rememberSecret(assertion)

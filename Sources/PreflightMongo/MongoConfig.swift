@@ -41,7 +41,7 @@ struct MongoConfig: Sendable {
         type = payload.type
         let config = payload.sharedConfig
         let text = try config.requiredString("host", for: payload.type)
-        let defaultPort = try config.port("port", default: MongoConnectionString.defaultPort, for: payload.type)
+        let defaultPort = try config.port("port", for: payload.type)
         connection = try MongoConnectionString.parse(text, defaultPort: defaultPort)
         // With mongodb+srv:// the ports come from DNS; a sharedConfig.port (clients send every key) is ignored.
         let configUser = try config.string("user")

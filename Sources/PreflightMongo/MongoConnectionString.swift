@@ -6,7 +6,7 @@ import PreflightNetwork
 /// "Initial DNS Seedlist Discovery" specifications). Parsing is pure and every error names what is
 /// wrong without repeating the user name or password.
 public struct MongoConnectionString: Sendable, Equatable {
-    public static let defaultPort = 27017
+    public static let defaultPort = ConnectorType.mongodb.defaultPort ?? 27017
 
     /// `mongodb+srv://`: the seed list comes from DNS.
     public var isSRV: Bool

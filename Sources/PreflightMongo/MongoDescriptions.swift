@@ -7,7 +7,9 @@ extension MongoProbeFactory {
             ConnectorKey(
                 "host", .string, required: true,
                 help: "a mongodb:// or mongodb+srv:// connection string, or a host or host:port,host:port seed list"),
-            ConnectorKey("port", .port, default: "27017", help: "the port of a bare host"),
+            ConnectorKey(
+                "port", .port, default: ConnectorType.mongodb.defaultPort.map(String.init),
+                help: "the port of a bare host"),
             ConnectorKey("user", .string, help: "the user (overrides the string's; username is accepted too)"),
             ConnectorKey("password", .secret, help: "the user's password (overrides the string's)"),
             .sslMode(default: "as the connection string says"), .sslRootCert,

@@ -27,7 +27,9 @@ struct MongoDialer: Sendable {
             if let peer = ProtocolSniffer.identify(said) {
                 throw ProbeFailure(
                     .protocolMismatch, "\(shown) answered as \(peer.description), not MongoDB",
-                    hint: "check the host and port: MongoDB listens on 27017 by default")
+                    hint:
+                        "check the host and port: MongoDB listens on \(ConnectorType.mongodb.defaultPort ?? 0) by default"
+                )
             }
             throw ProbeFailure(
                 .serverUnavailable, "\(shown) closed the connection right after accepting it",

@@ -114,7 +114,8 @@ public enum MongoErrorMapping {
         _ failure: MongoReadFailure, server: String, product: String, activity: String, encrypted: Bool,
         firstReply: Bool
     ) -> ProbeFailure {
-        let portHint = "check the host and port: \(product) listens on 27017 by default"
+        let portHint =
+            "check the host and port: \(product) listens on \(ConnectorType.mongodb.defaultPort ?? 0) by default"
         switch failure {
         case .timedOut(let received, let after):
             if let peer = identify(received) {

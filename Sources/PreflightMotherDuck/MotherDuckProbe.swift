@@ -9,8 +9,6 @@ import PreflightNetwork
 /// only, never secrets) with `Authorization: Bearer`. 200 proves the token; 401 is auth, 403 permission.
 struct MotherDuckProbe: Probe {
     let config: MotherDuckConfig
-    /// The clock, for expiry (tests may pin it).
-    var now: @Sendable () -> Date = { Date() }
 
     var target: PingTarget { PingTarget(host: config.endpoint.host, port: config.endpoint.port) }
 
@@ -19,7 +17,7 @@ struct MotherDuckProbe: Probe {
 
     func run(in context: ProbeContext) async throws(ProbeFailure) {
         let claims = config.claims
-        let now = self.now()
+        let now = context.wallClock()
         let owner = claims.owner
         try await context.step(.tokenClaims, "reading the token's claims") { outcome in
             if claims.isExpired(at: now) {

@@ -35,7 +35,7 @@ public struct MySQLConfig: Sendable, Equatable {
         let config = payload.sharedConfig
         type = payload.type
         host = try config.host("host", for: type)
-        port = try config.port("port", default: 3306, for: type)
+        port = try config.port("port", for: type)
         user = try config.requiredString("user", for: type)
         guard !user.contains("\0"), user.utf8.count <= 255 else {
             throw InvalidConfig("sharedConfig.user must be at most 255 bytes without NUL characters")

@@ -6,7 +6,8 @@ extension MySQLProbeFactory {
         func keys(tlsDefault: String) -> [ConnectorKey] {
             [
                 ConnectorKey("host", .host, required: true, help: "the server's host name or IP address"),
-                ConnectorKey("port", .port, default: "3306", help: "the server's port"),
+                ConnectorKey(
+                    "port", .port, default: ConnectorType.mysql.defaultPort.map(String.init), help: "the server's port"),
                 ConnectorKey("user", .string, required: true, help: "the login user"),
                 ConnectorKey("password", .secret, help: "the user's password"),
                 ConnectorKey(

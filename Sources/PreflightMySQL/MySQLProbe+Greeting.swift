@@ -54,7 +54,9 @@ extension MySQLProbe {
         return greeting
     }
 
-    private var portHint: String { "check the host and port: \(product) listens on 3306 by default" }
+    private var portHint: String {
+        "check the host and port: \(product) listens on \(config.type.defaultPort ?? 0) by default"
+    }
 
     /// A non-MySQL peer named from its first bytes (SSH, HTTP, TLS, PostgreSQL, Redis, a text banner); nil otherwise.
     static func namedPeer(_ bytes: [UInt8]) -> String? {

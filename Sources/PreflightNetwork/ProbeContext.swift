@@ -1,3 +1,4 @@
+import Foundation
 import Logging
 import NIOCore
 import PreflightCore
@@ -23,6 +24,9 @@ public final class ProbeContext: Sendable {
     public let logger: Logger
     /// Whether failed readiness checks fail the ping (`connectionRole: "source"`).
     public let isSource: Bool
+    /// The wall clock, for what is stamped with the time of day (signatures, token lifetimes, expiry);
+    /// deadlines and durations come from `deadline.clock`.
+    public let wallClock: @Sendable () -> Date
     /// The most a peer may send during one ping.
     public let inboundByteLimit: Int
     /// Set when the target is reached through a bastion rather than dialled.
@@ -39,6 +43,7 @@ public final class ProbeContext: Sendable {
         resolver: Resolver = .system,
         logger: Logger,
         isSource: Bool = false,
+        wallClock: @escaping @Sendable () -> Date = { Date() },
         inboundByteLimit: Int = 1 << 20,
         tunnel: (any TunnelOpener)? = nil
     ) {
@@ -49,6 +54,7 @@ public final class ProbeContext: Sendable {
         self.resolver = resolver
         self.logger = logger
         self.isSource = isSource
+        self.wallClock = wallClock
         self.inboundByteLimit = inboundByteLimit
         self.tunnel = tunnel
     }

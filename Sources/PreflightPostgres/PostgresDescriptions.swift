@@ -12,7 +12,7 @@ extension PostgresProbeFactory {
         return [
             ConnectorDescription(
                 type: .postgresql,
-                keys: login.map { $0.name == "port" ? with($0, default: "5432") : $0 } + [
+                keys: login.map { $0.name == "port" ? with($0, default: ConnectorType.postgresql.defaultPort) : $0 } + [
                     .sslMode(default: "prefer"), .sslRootCert,
                 ],
                 defaultDatabase: "the database to connect to (default postgres)",
@@ -21,7 +21,7 @@ extension PostgresProbeFactory {
             ),
             ConnectorDescription(
                 type: .cockroach,
-                keys: login.map { $0.name == "port" ? with($0, default: "26257") : $0 } + [
+                keys: login.map { $0.name == "port" ? with($0, default: ConnectorType.cockroach.defaultPort) : $0 } + [
                     .sslMode(default: "prefer"), .sslRootCert,
                 ],
                 defaultDatabase: "the database to connect to (default defaultdb)",
@@ -41,9 +41,9 @@ extension PostgresProbeFactory {
         ]
     }
 
-    private func with(_ key: ConnectorKey, default value: String) -> ConnectorKey {
+    private func with(_ key: ConnectorKey, default value: Int?) -> ConnectorKey {
         var key = key
-        key.defaultValue = value
+        key.defaultValue = value.map(String.init)
         return key
     }
 }

@@ -28,7 +28,7 @@ public struct RedisConfig: Sendable, Equatable {
     public init(payload: ConnectorPayload) throws(InvalidConfig) {
         let config = payload.sharedConfig
         host = try config.host("host", for: .redis)
-        port = try config.port("port", default: 6379, for: .redis)
+        port = try config.port("port", for: .redis)
         username = try config.string("username")
         password = try config.secret("password")
         if let username {

@@ -8,7 +8,9 @@ extension RedisProbeFactory {
                 type: .redis,
                 keys: [
                     ConnectorKey("host", .host, required: true, help: "the server's host name or IP address"),
-                    ConnectorKey("port", .port, default: "6379", help: "the server's port"),
+                    ConnectorKey(
+                        "port", .port, default: ConnectorType.redis.defaultPort.map(String.init),
+                        help: "the server's port"),
                     ConnectorKey("username", .string, help: "an ACL user (Redis 6+)"),
                     ConnectorKey("password", .secret, help: "the password"),
                     ConnectorKey("database", .integer, default: "0", help: "the database index to SELECT"),

@@ -114,7 +114,7 @@ struct RedisProbe: Probe {
                 throw ProbeFailure(
                     .protocolMismatch,
                     "\(server) answered HELLO with \(reply.kindDescription), not the map Redis sends",
-                    hint: "check the host and port: Redis listens on 6379 by default")
+                    hint: Self.portHint)
             }
             outcome.detail =
                 (config.password != nil ? "authenticated as \(user): " : "no password given; HELLO accepted: ")
@@ -172,7 +172,9 @@ struct RedisProbe: Probe {
 
     // MARK: Wire failures
 
-    private var portHint: String { "check the host and port: Redis listens on 6379 by default" }
+    private static var portHint: String {
+        "check the host and port: Redis listens on \(ConnectorType.redis.defaultPort ?? 0) by default"
+    }
 
     /// A non-Redis peer named from its first bytes; nil for Redis replies and unknown bytes.
     static func namedPeer(_ bytes: [UInt8]) -> String? {
@@ -192,15 +194,15 @@ struct RedisProbe: Probe {
         switch error {
         case .protocolError(let problem):
             if let named = Self.namedPeer(seen.firstBytes) {
-                return ProbeFailure(.protocolMismatch, "\(server) answered as \(named), not Redis", hint: portHint)
+                return ProbeFailure(.protocolMismatch, "\(server) answered as \(named), not Redis", hint: Self.portHint)
             }
             return ProbeFailure(
                 .protocolMismatch,
                 "\(server) answered \(command.rawValue) with \(problem), not Redis (first bytes: \(preview))",
-                hint: portHint)
+                hint: Self.portHint)
         case .timedOut:
             if let named = Self.namedPeer(seen.firstBytes) {
-                return ProbeFailure(.protocolMismatch, "\(server) answered as \(named), not Redis", hint: portHint)
+                return ProbeFailure(.protocolMismatch, "\(server) answered as \(named), not Redis", hint: Self.portHint)
             }
             if seen.total == 0 {
                 return ProbeFailure(
@@ -216,7 +218,7 @@ struct RedisProbe: Probe {
             if let named = Self.namedPeer(seen.firstBytes) {
                 return ProbeFailure(
                     .protocolMismatch, "\(server) answered as \(named), not Redis, and closed the connection",
-                    hint: portHint)
+                    hint: Self.portHint)
             }
             if seen.total == 0 {
                 return ProbeFailure(
@@ -238,7 +240,7 @@ struct RedisProbe: Probe {
             return ProbeFailure(
                 .protocolMismatch,
                 "\(server) sent far more data than Redis would in reply to \(command.rawValue) (first bytes: \(preview))",
-                hint: portHint)
+                hint: Self.portHint)
         case .channel(let text):
             return ProbeFailure(.unreachable, "the connection to \(server) failed during \(command.rawValue): \(text)")
         }

@@ -46,7 +46,7 @@ struct SnowflakeProbe: Probe {
             let token: String
             do {
                 token = try SnowflakeKeyPairJWT.token(
-                    account: account, user: user, key: key, issuedAt: Int(Date().timeIntervalSince1970))
+                    account: account, user: user, key: key, issuedAt: Int(context.wallClock().timeIntervalSince1970))
             } catch {
                 throw ProbeFailure(.internalError, "signing the key-pair token failed: \(type(of: error))")
             }
@@ -98,7 +98,7 @@ struct SnowflakeProbe: Probe {
         do throws(ProbeFailure) {
             let query = SnowflakeRequests.query(
                 sessionToken: token, requestID: UUID(),
-                submittedAtMillis: Int(Date().timeIntervalSince1970 * 1000))
+                submittedAtMillis: Int(context.wallClock().timeIntervalSince1970 * 1000))
             let row = try await context.step(
                 .statement, "running the check query in the session",
                 timeoutHint: "Snowflake did not answer the query in time"
