@@ -278,6 +278,7 @@ let package = Package(
         .testTarget(
             name: "PreflightEngineTests",
             dependencies: [
+                "PreflightProbeTesting",
                 "PreflightCore", "PreflightNetwork", "PreflightEngine",
             ],
             swiftSettings: swiftSettings
@@ -301,6 +302,7 @@ let package = Package(
         .testTarget(
             name: "PreflightPostgresTests",
             dependencies: [
+                "PreflightProbeTesting",
                 "PreflightCore", "PreflightNetwork", "PreflightPostgres", "PreflightEngine", "PreflightTestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),

@@ -1,6 +1,7 @@
 import Foundation
 import PreflightCore
 import PreflightEngine
+import PreflightProbeTesting
 import Testing
 
 @Suite("PingEngine: admission, validation and redaction")
@@ -70,18 +71,7 @@ struct EngineAdmissionTests {
             ),
         ]
         let engine = Self.engine
-        for (payload, expected) in cases {
-            do {
-                let report = try await engine.ping(payload)
-                Issue.record("expected invalid, got \(report)")
-            } catch {
-                guard case .invalid(let invalid) = error else {
-                    Issue.record("expected invalid, got \(error)")
-                    continue
-                }
-                #expect(invalid.message.contains(expected), "\(invalid.message)")
-            }
-        }
+        await ProbeTesting.expectInvalid(engine, cases)
         #expect(engine.pingsInFlight == 0)
     }
 

@@ -2,6 +2,7 @@ import Foundation
 import PreflightCore
 import PreflightEngine
 import PreflightGoogle
+import PreflightProbeTesting
 import PreflightTestSupport
 import Testing
 
@@ -153,7 +154,7 @@ import Testing
         }
         let sent = { server.requests.compactMap { $0.form["assertion"] } }
         let report = try await ping(payload(token: server.endpoint + "/token"))
-        GoogleTesting.expectNoSecrets(in: report, payload: payload(token: server.endpoint + "/token"), runtime: sent())
+        ProbeTesting.expectNoSecrets(in: report, payload: payload(token: server.endpoint + "/token"), runtime: sent())
         await server.stop()
         #expect(report.category == .auth, "\(report.summary)")
         #expect(!sent().isEmpty)

@@ -7,6 +7,7 @@ import PreflightCore
 import PreflightEngine
 import PreflightNetwork
 import PreflightPostgres
+import PreflightProbeTesting
 import PreflightTestSupport
 import Testing
 
@@ -503,17 +504,6 @@ struct EngineAdmissionTests {
                     sshTunnelUUID: UUID()), "sshTunnelUUID"
             ),
         ]
-        for (payload, expected) in cases {
-            do {
-                let report = try await engine.ping(payload)
-                Issue.record("expected invalid, got \(report)")
-            } catch {
-                guard case .invalid(let invalid) = error else {
-                    Issue.record("expected invalid, got \(error)")
-                    continue
-                }
-                #expect(invalid.message.contains(expected), "\(invalid.message)")
-            }
-        }
+        await ProbeTesting.expectInvalid(engine, cases)
     }
 }

@@ -105,6 +105,34 @@ public enum ProbeTesting {
         }
     }
 
+    /// ``expectNoSecrets(in:secrets:sourceLocation:)`` with the payload's secrets and `runtime` (tokens
+    /// or JWTs obtained or sent during the ping).
+    public static func expectNoSecrets(
+        in report: PingReport, payload: ConnectorPayload, runtime: [String] = [],
+        sourceLocation: SourceLocation = #_sourceLocation
+    ) {
+        expectNoSecrets(in: report, secrets: payloadSecrets(payload) + runtime, sourceLocation: sourceLocation)
+    }
+
+    /// Expects `engine` to refuse each payload before running it, with a message containing the text
+    /// paired with it.
+    public static func expectInvalid(
+        _ engine: PingEngine, _ cases: [(ConnectorPayload, String)], sourceLocation: SourceLocation = #_sourceLocation
+    ) async {
+        for (payload, expected) in cases {
+            do {
+                let report = try await engine.ping(payload)
+                Issue.record("expected invalid, got \(report.summary)", sourceLocation: sourceLocation)
+            } catch {
+                guard case .invalid(let invalid) = error else {
+                    Issue.record("expected invalid, got \(error)", sourceLocation: sourceLocation)
+                    continue
+                }
+                #expect(invalid.message.contains(expected), "\(invalid.message)", sourceLocation: sourceLocation)
+            }
+        }
+    }
+
     /// The forms in which a secret could be echoed.
     public static func forms(of secret: String) -> Set<String> {
         var forms: Set<String> = [secret]

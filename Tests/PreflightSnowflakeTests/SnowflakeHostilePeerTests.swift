@@ -1,6 +1,7 @@
 import Foundation
 import PreflightCore
 import PreflightEngine
+import PreflightProbeTesting
 import PreflightSnowflake
 import PreflightTestSupport
 import Testing
@@ -97,7 +98,7 @@ struct SnowflakeHostilePeerTests {
         let jwts = server.requests.compactMap { $0.header("Authorization") }.map {
             $0.replacingOccurrences(of: "Bearer ", with: "")
         }
-        SnowflakeTesting.expectNoSecrets(in: report, payload: payload, runtime: jwts)
+        ProbeTesting.expectNoSecrets(in: report, payload: payload, runtime: jwts)
         #expect(report.category == .auth, "\(report.summary)")
     }
 }

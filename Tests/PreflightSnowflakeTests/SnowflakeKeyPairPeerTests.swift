@@ -1,6 +1,7 @@
 import Foundation
 import PreflightCore
 import PreflightEngine
+import PreflightProbeTesting
 import PreflightSnowflake
 import PreflightTestSupport
 import Testing
@@ -24,7 +25,7 @@ struct SnowflakeKeyPairPeerTests {
         let request = try #require(server.requests.first)
         #expect(request.header("X-Snowflake-Authorization-Token-Type") == "KEYPAIR_JWT")
         #expect(fake.presentedJWTs.count == 1)
-        SnowflakeTesting.expectNoSecrets(in: report, payload: payload, runtime: fake.presentedJWTs)
+        ProbeTesting.expectNoSecrets(in: report, payload: payload, runtime: fake.presentedJWTs)
     }
 
     @Test("a legacy locator identifier signs as the locator without its region")
@@ -64,7 +65,7 @@ struct SnowflakeKeyPairPeerTests {
         #expect(report.message?.contains("390144") == true)
         #expect(report.hint?.contains(SnowflakeTestKeys.strangerFingerprint) == true)
         #expect(report.step("statement")?.status == .failed)
-        SnowflakeTesting.expectNoSecrets(in: report, payload: payload, runtime: fake.presentedJWTs)
+        ProbeTesting.expectNoSecrets(in: report, payload: payload, runtime: fake.presentedJWTs)
     }
 
     @Test("the wrong account in the identifier: 390144")

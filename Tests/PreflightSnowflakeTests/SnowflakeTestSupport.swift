@@ -62,13 +62,4 @@ enum SnowflakeTesting {
     ) async throws -> PingReport {
         try await ProbeTesting.ping(engine, payload, secrets: runtimeSecrets(), sourceLocation: sourceLocation)
     }
-
-    /// The payload's secrets (the key, each base64 line of it) and `runtime` must not be in the report.
-    static func expectNoSecrets(
-        in report: PingReport, payload: ConnectorPayload, runtime: [String],
-        sourceLocation: SourceLocation = #_sourceLocation
-    ) {
-        ProbeTesting.expectNoSecrets(
-            in: report, secrets: ProbeTesting.payloadSecrets(payload) + runtime, sourceLocation: sourceLocation)
-    }
 }
