@@ -34,6 +34,23 @@ public struct IPAddress: Sendable, Hashable, CustomStringConvertible {
         return self
     }
 
+    /// The IPv4 address another IPv6 form carries and that a network would route to: IPv4-compatible
+    /// (::a.b.c.d), NAT64 (64:ff9b::a.b.c.d and the local-use 64:ff9b:1::/48) and 6to4 (2002:AABB:CCDD::).
+    /// An egress policy checks it as well, so `64:ff9b::a9fe:a9fe` is the metadata address it reaches.
+    public var embeddedIPv4: IPAddress? {
+        guard bytes.count == 16 else { return nil }
+        // IPv4-compatible; ::1 and :: (whose last bytes are 0.0.0.x) are themselves, not IPv4.
+        if bytes[0..<12].allSatisfy({ $0 == 0 }), bytes[12] != 0 {
+            return IPAddress(bytes: Array(bytes[12...]))
+        }
+        if bytes[0] == 0x00, bytes[1] == 0x64, bytes[2] == 0xff, bytes[3] == 0x9b {
+            if bytes[4..<12].allSatisfy({ $0 == 0 }) { return IPAddress(bytes: Array(bytes[12...])) }
+            if bytes[4] == 0x00, bytes[5] == 0x01 { return IPAddress(bytes: Array(bytes[12...])) }
+        }
+        if bytes[0] == 0x20, bytes[1] == 0x02 { return IPAddress(bytes: Array(bytes[2..<6])) }
+        return nil
+    }
+
     public var description: String {
         var buffer = [CChar](repeating: 0, count: Int(INET6_ADDRSTRLEN) + 1)
         var copy = bytes
@@ -48,18 +65,26 @@ public struct IPNetwork: Sendable, Hashable, CustomStringConvertible {
     public let address: IPAddress
     public let prefixLength: Int
 
-    /// Parses `a.b.c.d/n`, `x::y/n`, or a bare address (a /32 or /128).
+    /// Parses `a.b.c.d/n`, `x::y/n`, or a bare address (a /32 or /128). An IPv4-mapped block
+    /// (`::ffff:127.0.0.0/104`) is the IPv4 block it means (`127.0.0.0/8`), since addresses are compared
+    /// unmapped; one that reaches outside the mapped range (a prefix under 96) could never match as
+    /// written and is refused.
     public init?(_ text: String) {
         let parts = text.trimmingWhitespace().split(separator: "/", maxSplits: 1, omittingEmptySubsequences: false)
-        guard let first = parts.first, let address = IPAddress(String(first)) else { return nil }
+        guard let first = parts.first, var address = IPAddress(String(first)) else { return nil }
         let maxLength = address.bytes.count * 8
+        var length = maxLength
         if parts.count == 2 {
-            guard let length = Int(parts[1]), (0...maxLength).contains(length) else { return nil }
-            prefixLength = length
-        } else {
-            prefixLength = maxLength
+            guard let parsed = Int(parts[1]), (0...maxLength).contains(parsed) else { return nil }
+            length = parsed
+        }
+        if address.bytes.count == 16, address.unmapped.isIPv4 {
+            guard length >= 96 else { return nil }
+            address = address.unmapped
+            length -= 96
         }
         self.address = address
+        self.prefixLength = length
     }
 
     /// Whether `candidate` lies in this block (IPv4-mapped IPv6 addresses count as IPv4).

@@ -24,13 +24,19 @@ struct EngineOptions: ParsableArguments {
         help: "Comma-separated CIDR blocks never dialled, besides link-local and metadata addresses.")
     var denyCIDRs: String?
 
-    func engineConfiguration() throws -> EngineConfiguration {
+    /// The engine's configuration. `allowLoopback` false (the service's default) also refuses this host's
+    /// own interface addresses.
+    func engineConfiguration(allowLoopback: Bool = true) throws -> EngineConfiguration {
         guard timeoutSeconds > 0, timeoutSeconds <= 600 else {
             throw ValidationError("--timeout must be between 0 and 600 seconds")
         }
         guard maxInFlight >= 1 else { throw ValidationError("--max-in-flight must be at least 1") }
         let egress: EgressPolicy
-        do { egress = try EgressPolicy.parse(allow: allowCIDRs, deny: denyCIDRs) } catch {
+        do {
+            egress = try EgressPolicy.parse(
+                allow: allowCIDRs, deny: denyCIDRs, allowLoopback: allowLoopback,
+                localAddresses: allowLoopback ? [] : EgressPolicy.hostAddresses())
+        } catch {
             throw ValidationError("\(error)")
         }
         return EngineConfiguration(

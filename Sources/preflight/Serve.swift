@@ -22,6 +22,12 @@ struct Serve: AsyncParsableCommand {
 
     @OptionGroup var engineOptions: EngineOptions
 
+    @Flag(
+        help:
+            "Let pings dial this host itself (loopback and its own addresses). Off by default: a tenant must not reach services that listen only for this host."
+    )
+    var allowLoopback = false
+
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel = "info"
 
@@ -35,6 +41,8 @@ struct Serve: AsyncParsableCommand {
         let logger = Logger(label: "preflight")
         guard (1...65535).contains(port) else { throw ValidationError("--port must be from 1 to 65535") }
         let store = try await storeOptions.open(logger: logger)
+        // The master key first: a key printed before a start that then fails would be lost.
+        let sealer = try storeOptions.sealer(logger: logger)
         if let issued = try await KeyService(store: store).bootstrapIfEmpty() {
             print(
                 "Created company \"default\" (\(issued.company.uuid.uuidString.lowercased())). Its API key, shown only this once:"
@@ -44,9 +52,9 @@ struct Serve: AsyncParsableCommand {
         }
         bootstrapMetrics()
         let engine = PingEngine(
-            configuration: try engineOptions.engineConfiguration(), logger: Logger(label: "preflight.engine"),
+            configuration: try engineOptions.engineConfiguration(allowLoopback: allowLoopback),
+            logger: Logger(label: "preflight.engine"),
             factories: ProbeRegistry.builtIn)
-        let sealer = try storeOptions.sealer(logger: logger)
         let app = buildApplication(
             configuration: ServerConfiguration(host: host, port: port), engine: engine, store: store, sealer: sealer,
             logger: logger)

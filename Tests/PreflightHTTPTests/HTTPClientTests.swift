@@ -169,4 +169,24 @@ struct HTTPClientTests {
         let report = try await engine.ping(Self.payload("http://localhost:9/"))
         #expect(report.category == .egressDenied, "\(report)")
     }
+
+    /// The service's default: a tenant's ping at a web server that listens only for this host is refused
+    /// before it connects, and nothing of what that server would say reaches the report.
+    @Test func theServiceDoesNotDialItsOwnHost() async throws {
+        let server = try await ScriptedHTTPServer.start(tls: false) { _ in
+            .json(200, #"{"note":"INTERNAL-ONLY admin token=s3cr3t"}"#)
+        }
+        defer { Task { await server.stop() } }
+        let engine = PingEngine(
+            configuration: EngineConfiguration(
+                egress: EgressPolicy(allowLoopback: false, localAddresses: EgressPolicy.hostAddresses())),
+            factories: [EchoProbeFactory()])
+        for url in [server.endpoint, server.endpoint.replacingOccurrences(of: "127.0.0.1", with: "localhost")] {
+            let report = try await engine.ping(Self.payload(url))
+            #expect(report.category == .egressDenied, "\(report.summary)")
+            #expect(report.message?.contains("own host") == true, "\(report.message ?? "")")
+            #expect(!report.summary.contains("INTERNAL-ONLY"))
+        }
+        #expect(server.requests.isEmpty, "the denied server was reached")
+    }
 }
