@@ -85,6 +85,25 @@ public struct ConnectorDescription: Sendable, Codable, Equatable {
 
     /// The key named `name`, if the type has one.
     public func key(_ name: String) -> ConnectorKey? { keys.first { $0.name == name } }
+
+    /// Refuses a described key whose text holds a control character (a line break in a token is a
+    /// header injected into a request): any at all, but for PEM and JSON values, which may hold line
+    /// breaks and tabs. The message names the key, never the value.
+    public func validateControlCharacters(in config: SharedConfig) throws(InvalidConfig) {
+        for key in keys {
+            guard case .string(let text)? = config[key.name] else { continue }
+            let multiline = key.kind == .pem || key.kind == .json
+            let bad = text.unicodeScalars.contains { scalar in
+                guard scalar.properties.generalCategory == .control else { return false }
+                return !(multiline && (scalar == "\n" || scalar == "\r" || scalar == "\t"))
+            }
+            if bad {
+                throw InvalidConfig(
+                    "sharedConfig.\(key.name) contains a control character (a line break, tab or NUL)\(multiline ? " outside its text" : ""); remove it"
+                )
+            }
+        }
+    }
 }
 
 extension ConnectorKey {

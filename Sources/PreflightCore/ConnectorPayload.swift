@@ -114,7 +114,11 @@ public struct ConnectorPayload: Sendable, Equatable {
     private static func stringField(_ name: String, _ fields: [String: JSONValue]) throws(InvalidConfig) -> String? {
         switch fields[name] ?? .null {
         case .null: return nil
-        case .string(let value): return value.isEmpty ? nil : value
+        case .string(let value):
+            if value.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) {
+                throw InvalidConfig("\(name) contains a control character (a line break, tab or NUL); remove it")
+            }
+            return value.isEmpty ? nil : value
         case let other: throw InvalidConfig("\(name) must be a string, not \(other.kindDescription)")
         }
     }

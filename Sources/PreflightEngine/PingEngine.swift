@@ -16,6 +16,7 @@ public final class PingEngine: Sendable {
     private let eventLoopGroup: any EventLoopGroup
     private let logger: Logger
     private let factories: [ConnectorType: any ProbeFactory]
+    private let descriptions: [ConnectorType: ConnectorDescription]
     private let inFlight = Atomic<Int>(0)
 
     public init(
@@ -32,6 +33,9 @@ public final class PingEngine: Sendable {
             for type in factory.types { byType[type] = factory }
         }
         self.factories = byType
+        var described: [ConnectorType: ConnectorDescription] = [:]
+        for description in factories.flatMap(\.descriptions) { described[description.type] = description }
+        self.descriptions = described
     }
 
     /// The types that can be probed (the rest answer `unsupported`).
@@ -66,6 +70,9 @@ public final class PingEngine: Sendable {
         if let seconds = payload.timeoutSeconds, seconds * 1000 < timeout.milliseconds {
             // Compared as Double first: a huge value must not overflow the conversion.
             timeout = .milliseconds(Int64(seconds * 1000))
+        }
+        if let description = descriptions[payload.type] {
+            try description.validateControlCharacters(in: payload.sharedConfig)
         }
         let probe = try factories[payload.type]?.makeProbe(for: payload)
         return PreparedPing(

@@ -79,6 +79,7 @@ public final class HTTPClient: Sendable {
     /// One request and its response, without recording a step. Opens the connection first if needed;
     /// retries once on a new connection when a kept-alive one turns out to have been closed.
     public func exchange(_ request: HTTPRequest, with target: HTTPTarget) async throws(ProbeFailure) -> HTTPResponse {
+        try request.validatedForWire(basePath: target.endpoint.basePath)
         if let open = connections.withLock({ $0[target.endpoint] }), open.channel.isActive {
             do {
                 return try await roundTrip(request, on: open, endpoint: target.endpoint)
