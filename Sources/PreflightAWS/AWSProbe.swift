@@ -10,7 +10,7 @@ struct AWSProbe: Probe {
     let config: AWSConfig
     /// This service's own credentials (from its environment), used to assume a role when the
     /// connector gives only `awsRoleARN`.
-    let ambientCredentials: AWSCredentials?
+    let ambient: AWSAmbientIdentity?
 
     var endpoints: AWSEndpoints { AWSEndpoints(override: config.endpointURL) }
 
@@ -66,16 +66,14 @@ struct AWSProbe: Probe {
             }
             return Session(credentials: credentials)
         }
-        guard let caller = auth.credentials ?? ambientCredentials else {
-            let failure = ProbeFailure(
-                .unsupported,
-                "awsRoleARN is set without keys, so the role must be assumed with this Preflight service's own AWS identity, and it has none configured",
-                hint:
-                    "give awsAccessKeyID and awsSecretAccessKey of a user allowed to assume the role, or run Preflight with AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY in its environment"
-            )
-            context(client).trace.note(.stsAssumeRole, status: .failed, detail: failure.message, hint: failure.hint)
-            throw failure
+        guard let caller = auth.credentials ?? ambient?.credentials else {
+            // The factory refuses this payload; kept so that no path sends an unsigned call.
+            throw ProbeFailure(.invalidConfig, "awsRoleARN is set without keys to assume it with")
         }
+        let lendingOurs = auth.credentials == nil
+        // This service's own key id is never named in a report: it is masked like a secret.
+        let callerName = lendingOurs ? "this service's AWS identity" : caller.accessKeyID
+        if lendingOurs { client.remember(secret: caller.accessKeyID) }
         client.remember(secret: caller.secretAccessKey)
         client.remember(secret: caller.sessionToken)
         let region = config.region
@@ -83,7 +81,8 @@ struct AWSProbe: Probe {
         let request = STSAssumeRole.request(
             roleARN: role.text, externalID: externalID,
             sessionName: "preflight-\(UInt32.random(in: 0...UInt32.max))")
-        let endpoint = endpoints.sts(region: region)
+        let endpoint =
+            lendingOurs ? (ambient?.stsEndpoint ?? AWSEndpoints().sts(region: region)) : endpoints.sts(region: region)
         let label = endpoint == mainEndpoint ? nil : "sts"
         let result = try await client.call(
             request, to: endpoint, label: label, signingService: "sts", region: region,
@@ -94,13 +93,13 @@ struct AWSProbe: Probe {
                     status: response.status, body: response.body, errorTypeHeader: response.header("x-amzn-ErrorType"))
                 {
                     throw STSAssumeRole.failure(
-                        for: error, roleARN: role.text, callerKeyID: caller.accessKeyID,
+                        for: error, roleARN: role.text, callerKeyID: callerName,
                         externalIDGiven: externalID != nil, region: region)
                 }
                 throw AWSErrorMapping.failure(
                     forUnrecognized: response,
                     call: AWSCall(
-                        product: "AWS STS", action: "sts:AssumeRole", keyID: caller.accessKeyID, region: region),
+                        product: "AWS STS", action: "sts:AssumeRole", keyID: callerName, region: region),
                     endpoint: endpoint.hostHeader)
             }
             guard let result = STSAssumeRole.parse(response.text) else {

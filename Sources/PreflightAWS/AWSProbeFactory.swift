@@ -5,27 +5,32 @@ import PreflightNetwork
 /// Builds probes for the AWS-family types: s3, dynamodb and iceberg (S3 Tables or an Iceberg REST
 /// catalog). See `AWSConfig` for the keys.
 public struct AWSProbeFactory: ProbeFactory {
-    /// This service's own AWS credentials, used only to assume a connector's role when it gives no keys.
-    let ambientCredentials: AWSCredentials?
+    /// This service's own AWS identity, when its operator lends it (nil by default).
+    let ambient: AWSAmbientIdentity?
 
-    /// Reads this service's own credentials from `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY` and
-    /// `AWS_SESSION_TOKEN` in `environment` (the process's, by default).
-    public init(
-        environment: [String: String] = ProcessInfo.processInfo.environment
-    ) {
-        if let id = environment["AWS_ACCESS_KEY_ID"], !id.isEmpty,
-            let secret = environment["AWS_SECRET_ACCESS_KEY"], !secret.isEmpty
-        {
-            let token = environment["AWS_SESSION_TOKEN"].flatMap { $0.isEmpty ? nil : $0 }
-            ambientCredentials = AWSCredentials(accessKeyID: id, secretAccessKey: secret, sessionToken: token)
-        } else {
-            ambientCredentials = nil
-        }
-    }
+    /// A factory that lends no identity of this service's: a payload brings its own keys.
+    public init() { ambient = nil }
+
+    /// A factory that lends `ambient` (this service's identity) to assume a connector's role that comes
+    /// without keys; an operator's choice (`serve --aws-ambient-credentials`), never a default.
+    public init(lending ambient: AWSAmbientIdentity?) { self.ambient = ambient }
 
     public var types: Set<ConnectorType> { [.s3, .dynamodb, .iceberg] }
 
     public func makeProbe(for payload: ConnectorPayload) throws(InvalidConfig) -> any Probe {
-        AWSProbe(config: try AWSConfig(payload: payload), ambientCredentials: ambientCredentials)
+        let config = try AWSConfig(payload: payload)
+        if let auth = config.auth, auth.roleARN != nil, auth.credentials == nil {
+            guard ambient != nil else {
+                throw InvalidConfig(
+                    "sharedConfig.awsRoleARN needs awsAccessKeyID and awsSecretAccessKey of a user allowed to assume it: this service does not lend its own AWS identity"
+                )
+            }
+            guard auth.externalID != nil else {
+                throw InvalidConfig(
+                    "sharedConfig.awsExternalID is required when the role is assumed with this service's own AWS identity (the role's trust policy must require it)"
+                )
+            }
+        }
+        return AWSProbe(config: config, ambient: ambient)
     }
 }

@@ -1,3 +1,4 @@
+import Foundation
 import PreflightAWS
 import PreflightClickHouse
 public import PreflightCore
@@ -15,19 +16,35 @@ import PreflightSnowflake
 /// test target and a line here; everything else (the engine, the API, the CLI, the `unsupported`
 /// answer for the rest) reads this list.
 public enum ProbeRegistry {
-    /// Every probe factory, in the order types are listed.
-    public static let builtIn: [any ProbeFactory] = [
-        PostgresProbeFactory(),  // postgresql, cockroach, redshift
-        MySQLProbeFactory(),  // mysql, planetscale
-        MongoProbeFactory(),  // mongodb, documentdb
-        AWSProbeFactory(),  // s3, dynamodb, iceberg
-        GoogleProbeFactory(),  // bigquery, gcs
-        SnowflakeProbeFactory(),
-        DatabricksProbeFactory(),
-        ClickHouseProbeFactory(),
-        MotherDuckProbeFactory(),
-        RedisProbeFactory(),
-    ]
+    /// Every probe factory, in the order types are listed; no identity of this service's is lent.
+    public static let builtIn: [any ProbeFactory] = (try? factories()) ?? []
+
+    /// The factories, with the operator's choices. `lendAWSIdentity`: this service's AWS identity (from
+    /// `environment`) assumes connector roles that come without keys, AssumeRole going to AWS or to
+    /// `stsEndpointURL` (see `AWSAmbientIdentity`); throws when asked to lend an identity it lacks.
+    public static func factories(
+        lendAWSIdentity: Bool = false, environment: [String: String] = [:], stsEndpointURL: String? = nil
+    ) throws -> [any ProbeFactory] {
+        var awsAmbient: AWSAmbientIdentity?
+        if lendAWSIdentity {
+            guard let identity = try AWSAmbientIdentity(environment: environment, stsEndpointURL: stsEndpointURL) else {
+                throw InvalidConfig("lending the AWS identity needs AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY")
+            }
+            awsAmbient = identity
+        }
+        return [
+            PostgresProbeFactory(),  // postgresql, cockroach, redshift
+            MySQLProbeFactory(),  // mysql, planetscale
+            MongoProbeFactory(),  // mongodb, documentdb
+            AWSProbeFactory(lending: awsAmbient),  // s3, dynamodb, iceberg
+            GoogleProbeFactory(),  // bigquery, gcs
+            SnowflakeProbeFactory(),
+            DatabricksProbeFactory(),
+            ClickHouseProbeFactory(),
+            MotherDuckProbeFactory(),
+            RedisProbeFactory(),
+        ]
+    }
 
     /// The types some factory probes, sorted.
     public static var probedTypes: [ConnectorType] {

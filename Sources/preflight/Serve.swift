@@ -1,7 +1,9 @@
 import ArgumentParser
 import Foundation
 import Logging
+import PreflightCore
 import PreflightEngine
+import PreflightNetwork
 import PreflightProbes
 import PreflightServer
 import PreflightServices
@@ -27,6 +29,15 @@ struct Serve: AsyncParsableCommand {
             "Let pings dial this host itself (loopback and its own addresses). Off by default: a tenant must not reach services that listen only for this host."
     )
     var allowLoopback = false
+
+    @Flag(
+        help:
+            "Lend this service's own AWS identity (AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY) to assume connector roles given without keys; such a role must require an external ID."
+    )
+    var awsAmbientCredentials = false
+
+    @Option(help: "Where AssumeRole with this service's identity goes instead of sts.REGION.amazonaws.com.")
+    var awsStsEndpoint: String?
 
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel = "info"
@@ -54,7 +65,7 @@ struct Serve: AsyncParsableCommand {
         let engine = PingEngine(
             configuration: try engineOptions.engineConfiguration(allowLoopback: allowLoopback),
             logger: Logger(label: "preflight.engine"),
-            factories: ProbeRegistry.builtIn)
+            factories: try factories(logger: logger))
         let app = buildApplication(
             configuration: ServerConfiguration(host: host, port: port), engine: engine, store: store, sealer: sealer,
             logger: logger)
@@ -66,6 +77,21 @@ struct Serve: AsyncParsableCommand {
             throw error
         }
         try await store.close()
+    }
+
+    /// The registry's factories with the operator's choices (lending the AWS identity or not).
+    private func factories(logger: Logger) throws -> [any ProbeFactory] {
+        do {
+            let factories = try ProbeRegistry.factories(
+                lendAWSIdentity: awsAmbientCredentials, environment: ProcessInfo.processInfo.environment,
+                stsEndpointURL: awsStsEndpoint)
+            if awsAmbientCredentials {
+                logger.notice("lending this service's AWS identity to assume connector roles (external ID required)")
+            }
+            return factories
+        } catch let error as InvalidConfig {
+            throw ValidationError("--aws-ambient-credentials: \(error.message)")
+        }
     }
 }
 
@@ -94,4 +120,5 @@ struct StoreOptions: ParsableArguments {
         do { location = try StoreLocation.parse(store) } catch { throw ValidationError("--store: \(error)") }
         return try await StoreFactory.open(location, logger: logger)
     }
+
 }

@@ -3,6 +3,7 @@ import PreflightAWS
 import PreflightCore
 import PreflightEngine
 import PreflightHTTP
+import PreflightProbeTesting
 import PreflightTestSupport
 import Testing
 
@@ -75,9 +76,11 @@ struct AWSScriptedPeerTests {
         ]
     }
 
-    func ping(_ payload: ConnectorPayload, environment: [String: String] = [:]) async throws -> PingReport {
+    func ping(_ payload: ConnectorPayload, environment: [String: String] = [:], stsEndpointURL: String? = nil)
+        async throws -> PingReport
+    {
         try await AWSTesting.ping(
-            AWSTesting.engine(environment: environment), payload,
+            AWSTesting.engine(environment: environment, stsEndpointURL: stsEndpointURL), payload,
             secrets: [Self.secret, Self.sessionSecret, Self.sessionToken])
     }
 
@@ -221,25 +224,30 @@ struct AWSScriptedPeerTests {
             "\(report.summary)")
         #expect(report.step("sts_assume_role")?.detail?.contains("ASIAPLANTEDSESSION01") == true)
         #expect(server.requests.count == 2)
-        // Without keys the service's own credentials (its environment) assume the role.
+        // Without keys, and only when the operator lends it, the service's own identity assumes the role:
+        // AssumeRole goes to the operator's STS endpoint, never named in the report.
+        let roleOnly = AWSTesting.payload(
+            .s3,
+            [
+                "awsRegion": "us-east-1", "awsRoleARN": "arn:aws:iam::123456789012:role/r",
+                "awsExternalID": "ext-1", "endpointURL": server.endpoint, "sslRootCert": TestPKI.caPEM,
+            ])
+        let requestsBefore = server.requests.count
         let ambient = try await ping(
-            AWSTesting.payload(
-                .s3,
-                [
-                    "awsRegion": "us-east-1", "awsRoleARN": "arn:aws:iam::123456789012:role/r",
-                    "awsExternalID": "ext-1", "endpointURL": server.endpoint, "sslRootCert": TestPKI.caPEM,
-                ]),
-            environment: ["AWS_ACCESS_KEY_ID": Self.keyID, "AWS_SECRET_ACCESS_KEY": Self.secret])
+            roleOnly, environment: ["AWS_ACCESS_KEY_ID": Self.keyID, "AWS_SECRET_ACCESS_KEY": Self.secret],
+            stsEndpointURL: server.endpoint)
         #expect(ambient.step("sts_assume_role")?.status == .passed, "\(ambient.summary)")
-        // And without either, the ping says so.
-        let none = try await ping(
-            AWSTesting.payload(
-                .s3,
-                [
-                    "awsRegion": "us-east-1", "awsRoleARN": "arn:aws:iam::123456789012:role/r",
-                    "endpointURL": server.endpoint, "sslRootCert": TestPKI.caPEM,
-                ]))
-        #expect(none.category == .unsupported, "\(none.summary)")
+        #expect(server.requests.count > requestsBefore)
+        ProbeTesting.expectNoSecrets(in: ambient, secrets: [Self.keyID, Self.secret])
+        // Not lent (the default): a 400 before anything is sent.
+        await ProbeTesting.expectInvalid(
+            AWSTesting.engine(), [(roleOnly, "this service does not lend its own AWS identity")])
+        // Lent, but the role names no external ID: refused (the confused-deputy rule).
+        var noExternalID = roleOnly
+        noExternalID.sharedConfig["awsExternalID"] = nil
+        await ProbeTesting.expectInvalid(
+            AWSTesting.engine(environment: ["AWS_ACCESS_KEY_ID": Self.keyID, "AWS_SECRET_ACCESS_KEY": Self.secret]),
+            [(noExternalID, "awsExternalID is required")])
     }
 
     @Test func describeStreamAnswerThatIsNotAStream() async throws {

@@ -8,8 +8,13 @@ import Testing
 
 /// Shared helpers: an engine with only the AWS probes, payloads, and a report check that no secret leaked.
 enum AWSTesting {
-    static func engine(timeout: Duration = .seconds(10), environment: [String: String] = [:]) -> PingEngine {
-        ProbeTesting.engine([AWSProbeFactory(environment: environment)], timeout: timeout)
+    /// An engine with the AWS probes; with `environment` (AWS_ACCESS_KEY_ID...) it lends that identity to
+    /// assume roles, sending AssumeRole to `stsEndpointURL`, as `serve --aws-ambient-credentials` does.
+    static func engine(
+        timeout: Duration = .seconds(10), environment: [String: String] = [:], stsEndpointURL: String? = nil
+    ) -> PingEngine {
+        let ambient = try? AWSAmbientIdentity(environment: environment, stsEndpointURL: stsEndpointURL)
+        return ProbeTesting.engine([AWSProbeFactory(lending: ambient ?? nil)], timeout: timeout)
     }
 
     static func payload(
@@ -27,7 +32,7 @@ enum AWSTesting {
         until ready: @Sendable () -> Bool
     ) async throws -> PingReport {
         try await ProbeTesting.pingToTheDeadline(
-            [AWSProbeFactory(environment: [:])], payload, secrets: secrets, until: ready, sourceLocation: sourceLocation
+            [AWSProbeFactory()], payload, secrets: secrets, until: ready, sourceLocation: sourceLocation
         )
     }
 
