@@ -84,7 +84,14 @@ public struct ConnectorPayload: Sendable, Equatable {
         var payload = ConnectorPayload(type: type)
         switch fields["sharedConfig"] ?? .null {
         case .null: break
-        case .object(let config): payload.sharedConfig = SharedConfig(config)
+        case .object(let config):
+            let secretKeys = config.keys.filter(Redactor.isSecretKey).count
+            guard secretKeys <= Redactor.maximumSecretKeys else {
+                throw InvalidConfig(
+                    "sharedConfig has \(secretKeys) secret keys (password, token, ...); at most \(Redactor.maximumSecretKeys) are accepted"
+                )
+            }
+            payload.sharedConfig = SharedConfig(config)
         case let other: throw InvalidConfig("sharedConfig must be an object, not \(other.kindDescription)")
         }
         payload.sshTunnelUUID = try uuidField("sshTunnelUUID", fields)

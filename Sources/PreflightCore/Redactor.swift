@@ -1,43 +1,73 @@
 import Foundation
 
 /// Removes secret values from any text before it reaches a response, a report or a log line.
+///
+/// Each secret is also looked for as a peer might echo it: trimmed, JSON-escaped, percent-encoded and
+/// base64-encoded. All of them are found in one pass over the text (a trie of their bytes), so the cost
+/// grows with the text, not with the number of secrets.
 public struct Redactor: Sendable {
     /// What a secret is replaced with.
     public static let mask = "[redacted]"
-    private let secrets: [String]
+    /// The most secret-looking `sharedConfig` keys a payload may carry (a 400 past it).
+    public static let maximumSecretKeys = 32
+
+    private let matcher: SecretMatcher
 
     public init(secrets: [String]) {
-        // Longest first, so that a secret containing another is replaced whole.
-        self.secrets = Array(Set(secrets.filter { !$0.isEmpty })).sorted { $0.count > $1.count }
+        var forms: Set<String> = []
+        for secret in secrets where !secret.isEmpty {
+            forms.insert(secret)
+            guard secret.count >= 6 else { continue }
+            forms.formUnion(Self.encodedForms(of: secret))
+        }
+        matcher = SecretMatcher(forms.filter { !$0.isEmpty })
     }
 
     /// Every value in `sharedConfig` whose key names a secret (password, token, private key, ...),
-    /// plus a password embedded in a URL-shaped value such as a connection string.
+    /// with the secret fields of a JSON object given as one (a service-account key file pasted as an
+    /// object), plus a password embedded in a URL-shaped value such as a connection string.
     public init(config: SharedConfig) {
         var found: [String] = []
         for (key, value) in config.values {
-            guard let text = value.stringValue, !text.isEmpty else { continue }
-            if Self.isSecretKey(key) {
-                found.append(text)
-                // Also catch the secret as it appears when JSON-escaped or trimmed.
-                found.append(text.trimmingCharacters(in: .whitespacesAndNewlines))
-            }
-            if let password = Self.urlPassword(in: text) { found.append(password) }
+            if Self.isSecretKey(key) { found += Self.secretTexts(in: value, wholeIsSecret: true) }
+            if let text = value.stringValue, let password = Self.urlPassword(in: text) { found.append(password) }
         }
         self.init(secrets: found)
     }
 
     /// This redactor with more secrets (ones a probe obtained at run time: session tokens, access tokens).
     public func adding(_ more: [String]) -> Redactor {
-        more.isEmpty ? self : Redactor(secrets: secrets + more)
+        more.isEmpty ? self : Redactor(secrets: matcher.secrets + more)
     }
 
-    /// Whether a `sharedConfig` key holds a secret.
+    /// Whether a `sharedConfig` key (or a field of a secret JSON object) holds a secret.
     public static func isSecretKey(_ key: String) -> Bool {
-        let lower = key.lowercased()
-        if lower == "awsaccesskeyid" || lower == "clientid" { return false }
+        let lower = key.lowercased().replacingOccurrences(of: "_", with: "").replacingOccurrences(of: "-", with: "")
+        if lower == "awsaccesskeyid" || lower == "clientid" || lower == "tokenuri" || lower == "tokentype" {
+            return false
+        }
         return ["password", "secret", "token", "privatekey", "credential", "passphrase", "apikey"].contains {
             lower.contains($0)
+        }
+    }
+
+    /// The texts of `value` that are secrets: the whole text, and for an object or array the JSON text and
+    /// the string fields under secret-looking names.
+    private static func secretTexts(in value: JSONValue, wholeIsSecret: Bool) -> [String] {
+        switch value {
+        case .string(let text):
+            guard wholeIsSecret, !text.isEmpty else { return [] }
+            return [text, text.trimmingCharacters(in: .whitespacesAndNewlines)]
+        case .object(let fields):
+            var found = wholeIsSecret ? [String(decoding: value.encodedBytes(), as: UTF8.self)] : []
+            for (name, field) in fields {
+                found += secretTexts(in: field, wholeIsSecret: isSecretKey(name))
+            }
+            return found
+        case .array(let items):
+            return items.flatMap { secretTexts(in: $0, wholeIsSecret: wholeIsSecret) }
+        default:
+            return []
         }
     }
 
@@ -52,23 +82,39 @@ public struct Redactor: Sendable {
         return password.isEmpty ? nil : password
     }
 
+    /// The forms in which a secret may come back: JSON-escaped (with `/` escaped or not), percent-encoded
+    /// (strictly, and as a query value), base64 and base64url (with and without padding).
+    static func encodedForms(of secret: String) -> Set<String> {
+        var forms: Set<String> = []
+        for options: JSONEncoder.OutputFormatting in [[], [.withoutEscapingSlashes]] {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = options
+            if let data = try? encoder.encode(secret) {
+                forms.insert(String(decoding: data.dropFirst().dropLast(), as: UTF8.self))
+            }
+        }
+        var query = CharacterSet.urlQueryAllowed
+        query.remove(charactersIn: "&=+?/")
+        for allowed in [CharacterSet.alphanumerics, query] {
+            if let encoded = secret.addingPercentEncoding(withAllowedCharacters: allowed) { forms.insert(encoded) }
+        }
+        let base64 = Data(secret.utf8).base64EncodedString()
+        let unpadded = base64.trimmingCharacters(in: CharacterSet(charactersIn: "="))
+        forms.insert(base64)
+        forms.insert(unpadded)
+        forms.insert(unpadded.replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_"))
+        return forms
+    }
+
     /// `text` with every secret replaced by the mask. Secrets shorter than 6 characters are only
     /// replaced where they stand alone as a word, so that "pg" does not mangle "PostgreSQL".
     public func redact(_ text: String) -> String {
-        var result = text
-        for secret in secrets {
-            if secret.count >= 6 {
-                result = result.replacingOccurrences(of: secret, with: Self.mask)
-            } else {
-                result = Self.replaceWholeWords(secret, in: result)
-            }
-        }
-        return result
+        matcher.isEmpty ? text : matcher.replace(in: text, with: Self.mask)
     }
 
     /// Redacts a report's every free-text field.
     public func redact(_ report: PingReport) -> PingReport {
-        guard !secrets.isEmpty else { return report }
+        guard !matcher.isEmpty else { return report }
         var copy = report
         if var target = copy.target {
             target.host = redact(target.host)
@@ -92,29 +138,5 @@ public struct Redactor: Sendable {
             return check
         }
         return copy
-    }
-
-    private static func replaceWholeWords(_ secret: String, in text: String) -> String {
-        var output = ""
-        var index = text.startIndex
-        while index < text.endIndex {
-            if text[index...].hasPrefix(secret) {
-                let end = text.index(index, offsetBy: secret.count)
-                let beforeOK = index == text.startIndex || !isWordCharacter(text[text.index(before: index)])
-                let afterOK = end == text.endIndex || !isWordCharacter(text[end])
-                if beforeOK && afterOK {
-                    output += mask
-                    index = end
-                    continue
-                }
-            }
-            output.append(text[index])
-            index = text.index(after: index)
-        }
-        return output
-    }
-
-    private static func isWordCharacter(_ character: Character) -> Bool {
-        character.isLetter || character.isNumber || character == "_"
     }
 }
