@@ -9,11 +9,9 @@ public struct ServerConfiguration: Sendable {
     /// The largest request body accepted; larger ones answer 413. Enforced from `Content-Length` before
     /// reading, and again while the body streams in (for chunked uploads).
     public var maxBodyBytes: Int
-    /// Whether `GET /metrics` needs an API key like the rest of the API.
-    ///
-    /// Off by default: a Prometheus scraper usually has no API key, the metrics carry no secrets (only
-    /// connector types, failure categories, counts and durations), and the port is normally reachable
-    /// only from inside the deployment. Turn it on when `/metrics` is exposed where it should not be.
+    /// Whether `GET /metrics` needs an API key like the rest of the API. On by default: the metrics
+    /// say which connector types and failure categories each pinged, which is no one else's business;
+    /// an operator whose Prometheus has no key opens it (`serve --public-metrics`) on a private port.
     public var metricsRequireAuth: Bool
     /// The level of the one-line-per-request access log (`nil` turns it off).
     public var accessLogLevel: Logger.Level?
@@ -24,7 +22,7 @@ public struct ServerConfiguration: Sendable {
         host: String = "127.0.0.1",
         port: Int = 8080,
         maxBodyBytes: Int = 1 << 20,
-        metricsRequireAuth: Bool = false,
+        metricsRequireAuth: Bool = true,
         accessLogLevel: Logger.Level? = .info,
         idleTimeout: Duration = .seconds(75)
     ) {

@@ -30,6 +30,9 @@ struct Serve: AsyncParsableCommand {
     )
     var allowLoopback = false
 
+    @Flag(help: "Serve GET /metrics without an API key (for a Prometheus on a private network).")
+    var publicMetrics = false
+
     @Flag(
         help:
             "Lend this service's own AWS identity (AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY) to assume connector roles given without keys; such a role must require an external ID."
@@ -67,7 +70,8 @@ struct Serve: AsyncParsableCommand {
             logger: Logger(label: "preflight.engine"),
             factories: try factories(logger: logger))
         let app = buildApplication(
-            configuration: ServerConfiguration(host: host, port: port), engine: engine, store: store, sealer: sealer,
+            configuration: ServerConfiguration(host: host, port: port, metricsRequireAuth: !publicMetrics),
+            engine: engine, store: store, sealer: sealer,
             logger: logger)
         logger.info("listening", metadata: ["address": "\(host):\(port)", "plane": "\(engineOptions.planeName)"])
         do {

@@ -22,7 +22,7 @@ struct OperationsTests {
         try await withTestAPI { client, context in
             let ping = try await client.ping(#"{"type": "oracle"}"#, headers: context.auth)
             #expect(ping.status == .ok)
-            let response = try await client.execute(uri: "/metrics", method: .get)
+            let response = try await client.execute(uri: "/metrics", method: .get, headers: context.auth)
             #expect(response.status == .ok)
             #expect(response.headers[.contentType]?.hasPrefix("text/plain") == true)
             let text = response.text
@@ -33,13 +33,17 @@ struct OperationsTests {
         }
     }
 
-    @Test("GET /metrics can be made to require a key")
+    @Test("GET /metrics needs a key by default, and can be opened by the operator")
     func metricsWithAuth() async throws {
-        try await withTestAPI(server: ServerConfiguration(metricsRequireAuth: true)) { client, context in
+        try await withTestAPI { client, context in
             let anonymous = try await client.execute(uri: "/metrics", method: .get)
             #expect(anonymous.status == .unauthorized)
             let authorized = try await client.execute(uri: "/metrics", method: .get, headers: context.auth)
             #expect(authorized.status == .ok)
+        }
+        try await withTestAPI(server: ServerConfiguration(metricsRequireAuth: false)) { client, _ in
+            let anonymous = try await client.execute(uri: "/metrics", method: .get)
+            #expect(anonymous.status == .ok)
         }
     }
 
