@@ -101,8 +101,27 @@ struct Serve: AsyncParsableCommand {
 
 /// `--store`: where companies and keys live.
 struct StoreOptions: ParsableArguments {
-    @Option(help: "sqlite:PATH (default sqlite:./preflight.sqlite) or postgres://user:password@host:port/db")
-    var store = "sqlite:./preflight.sqlite"
+    @Option(
+        help:
+            "sqlite:PATH (default sqlite:./preflight.sqlite) or postgres://user@host:port/db; PREFLIGHT_STORE gives it instead (keeps a password out of the process list), and PREFLIGHT_STORE_PASSWORD the password of a postgres:// store"
+    )
+    var store: String?
+
+    /// The store's location: `--store`, else `PREFLIGHT_STORE`, else the embedded default; a postgres://
+    /// location without a password takes `PREFLIGHT_STORE_PASSWORD`.
+    var location: String {
+        let environment = ProcessInfo.processInfo.environment
+        var text =
+            store ?? environment["PREFLIGHT_STORE"].flatMap { $0.isEmpty ? nil : $0 } ?? "sqlite:./preflight.sqlite"
+        if let password = environment["PREFLIGHT_STORE_PASSWORD"], !password.isEmpty, text.hasPrefix("postgres"),
+            let scheme = text.range(of: "://"), let at = text[scheme.upperBound...].firstIndex(of: "@"),
+            !text[scheme.upperBound..<at].contains(":")
+        {
+            let encoded = password.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? password
+            text.insert(contentsOf: ":" + encoded, at: at)
+        }
+        return text
+    }
 
     @Option(
         name: .customLong("master-key-file"),
@@ -121,7 +140,7 @@ struct StoreOptions: ParsableArguments {
 
     func open(logger: Logger) async throws -> any PreflightStore {
         let location: StoreLocation
-        do { location = try StoreLocation.parse(store) } catch { throw ValidationError("--store: \(error)") }
+        do { location = try StoreLocation.parse(self.location) } catch { throw ValidationError("--store: \(error)") }
         return try await StoreFactory.open(location, logger: logger)
     }
 

@@ -81,3 +81,17 @@ struct JWTTests {
         }
     }
 }
+
+@Suite("RSAPrivateKeyPEM: bounded")
+struct RSAPrivateKeyBoundsTests {
+    @Test func anOversizedKeyIsRefusedBeforeItIsParsed() {
+        let body = String(repeating: "QUFB", count: 4096)  // 16 KB of base64
+        let pem = "-----BEGIN PRIVATE KEY-----\n\(body)\n-----END PRIVATE KEY-----\n"
+        do {
+            _ = try RSAPrivateKeyPEM.parse(pem, field: "privateKey")
+            Issue.record("an oversized key was accepted")
+        } catch {
+            #expect(error.message == "privateKey is too large for an RSA private key of at most 8192 bits")
+        }
+    }
+}
