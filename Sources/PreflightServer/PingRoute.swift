@@ -86,6 +86,11 @@ struct PingRoute: Sendable {
                 .tooManyRequests,
                 "too many pings are running at once; retry after \(seconds) second\(seconds == 1 ? "" : "s")",
                 headers: [.retryAfter: "\(seconds)"])
+        case .companyOverloaded(let limit, let seconds):
+            return APIError(
+                .tooManyRequests,
+                "too many pings of this company are running at once (its share of this service is \(limit)); retry after \(seconds) second\(seconds == 1 ? "" : "s")",
+                headers: [.retryAfter: "\(seconds)"])
         case .tunnelKeyUnreadable(let uuid):
             logger.error("ssh tunnel key could not be opened", metadata: ["tunnel": "\(uuid)"])
             return APIError(

@@ -3,6 +3,7 @@ public import PreflightCore
 public import PreflightEngine
 public import PreflightNetwork
 import PreflightSSH
+import Synchronization
 
 /// Why a ping was not run (or not to its end) as asked.
 public enum PingServiceError: Error, Sendable {
@@ -10,6 +11,8 @@ public enum PingServiceError: Error, Sendable {
     case invalid(InvalidConfig)
     /// Too many pings in flight (HTTP 429 with Retry-After).
     case overloaded(retryAfterSeconds: Int)
+    /// This company already has its share of the pings in flight (HTTP 429 with Retry-After).
+    case companyOverloaded(limit: Int, retryAfterSeconds: Int)
     /// The saved tunnel's private key cannot be opened with this service's master key (HTTP 500).
     case tunnelKeyUnreadable(UUID)
 }
@@ -20,12 +23,16 @@ public enum PingServiceError: Error, Sendable {
 public struct PingService: Sendable {
     public let engine: PingEngine
     public let tunnels: TunnelService?
+    private let admission: CompanyAdmission
 
     /// `tunnels` is nil where no store is open (the CLI without `--tunnel`): a payload naming a tunnel
-    /// is then refused like an unknown one.
-    public init(engine: PingEngine, tunnels: TunnelService?) {
+    /// is then refused like an unknown one. One company may have at most `maxInFlightPerCompany` pings
+    /// running at once (default: a quarter of the engine's places), so no company takes every place.
+    public init(engine: PingEngine, tunnels: TunnelService?, maxInFlightPerCompany: Int? = nil) {
         self.engine = engine
         self.tunnels = tunnels
+        self.admission = CompanyAdmission(
+            limit: maxInFlightPerCompany ?? max(1, engine.configuration.maxInFlight / 4))
     }
 
     /// Validates `payload` and runs it for `company`.
@@ -36,6 +43,12 @@ public struct PingService: Sendable {
     public func ping(_ payload: ConnectorPayload, company: UUID?, tunnel: (any TunnelOpener)? = nil) async throws
         -> PingReport
     {
+        if let company {
+            guard admission.acquire(company) else {
+                throw PingServiceError.companyOverloaded(limit: admission.limit, retryAfterSeconds: 1)
+            }
+        }
+        defer { if let company { admission.release(company) } }
         var opener = tunnel
         if tunnel == nil, let uuid = payload.sshTunnelUUID, let company, let tunnels,
             let record = try await tunnels.get(uuid, company: company)
@@ -53,6 +66,30 @@ public struct PingService: Sendable {
             case .invalid(let invalid): throw PingServiceError.invalid(invalid)
             case .overloaded(let seconds): throw PingServiceError.overloaded(retryAfterSeconds: seconds)
             }
+        }
+    }
+}
+
+/// How many pings each company has running, against its share.
+final class CompanyAdmission: Sendable {
+    let limit: Int
+    private let running = Mutex<[UUID: Int]>([:])
+
+    init(limit: Int) { self.limit = limit }
+
+    func acquire(_ company: UUID) -> Bool {
+        running.withLock { counts in
+            let now = counts[company, default: 0]
+            guard now < limit else { return false }
+            counts[company] = now + 1
+            return true
+        }
+    }
+
+    func release(_ company: UUID) {
+        running.withLock { counts in
+            let left = counts[company, default: 1] - 1
+            counts[company] = left > 0 ? left : nil
         }
     }
 }

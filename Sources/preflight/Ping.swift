@@ -90,7 +90,7 @@ struct Ping: AsyncParsableCommand {
             case .invalid(let invalid):
                 printError("invalid input: \(invalid.message)")
                 throw ExitCode(3)
-            case .overloaded:
+            case .overloaded, .companyOverloaded:
                 printError("too many pings in flight")
                 throw ExitCode(2)
             case .tunnelKeyUnreadable(let uuid):
