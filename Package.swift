@@ -276,6 +276,11 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
+            name: "PreflightCLITests",
+            dependencies: ["PreflightTestSupport"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "PreflightEngineTests",
             dependencies: [
                 "PreflightProbeTesting",

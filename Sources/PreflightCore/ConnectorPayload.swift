@@ -77,8 +77,9 @@ public struct ConnectorPayload: Sendable, Equatable {
         }
         guard let type = ConnectorType(rawValue: typeName.trimmingCharacters(in: .whitespaces).lowercased()) else {
             let shown = typeName.count > 40 ? String(typeName.prefix(40)) + "..." : typeName
+            let suggestion = ConnectorType.nearest(to: typeName).map { " (did you mean \($0.rawValue)?)" } ?? ""
             throw InvalidConfig(
-                "unknown connector type \"\(shown)\"; supported types: \(ConnectorType.allSlugs.joined(separator: ", "))"
+                "unknown connector type \"\(shown)\"\(suggestion); supported types: \(ConnectorType.allSlugs.joined(separator: ", "))"
             )
         }
         var payload = ConnectorPayload(type: type)

@@ -57,6 +57,37 @@ public enum ConnectorType: String, Sendable, Codable, CaseIterable {
         }
     }
 
+    /// The type whose slug or product name is closest to `text` (a typo, "postgres", "sql server"), when
+    /// one is close enough to suggest.
+    public static func nearest(to text: String) -> ConnectorType? {
+        let typed = text.lowercased().filter { $0.isLetter || $0.isNumber }
+        guard !typed.isEmpty, typed.count <= 40 else { return nil }
+        var best: (type: ConnectorType, distance: Int)?
+        for type in allCases {
+            for name in [type.rawValue, type.productName.lowercased().filter { $0.isLetter || $0.isNumber }] {
+                let distance = name.hasPrefix(typed) || typed.hasPrefix(name) ? 1 : editDistance(typed, name)
+                if distance < (best?.distance ?? Int.max) { best = (type, distance) }
+            }
+        }
+        guard let best, best.distance <= max(2, typed.count / 3) else { return nil }
+        return best.type
+    }
+
+    /// Levenshtein distance.
+    static func editDistance(_ a: String, _ b: String) -> Int {
+        let a = Array(a)
+        let b = Array(b)
+        var previous = Array(0...b.count)
+        for (i, x) in a.enumerated() {
+            var current = [i + 1] + Array(repeating: 0, count: b.count)
+            for (j, y) in b.enumerated() {
+                current[j + 1] = min(previous[j + 1] + 1, current[j] + 1, previous[j] + (x == y ? 0 : 1))
+            }
+            previous = current
+        }
+        return previous[b.count]
+    }
+
     /// All slugs, sorted, for "supported types are ..." messages.
     public static var allSlugs: [String] { allCases.map(\.rawValue).sorted() }
 }

@@ -5,14 +5,8 @@ import PreflightNetwork
 
 /// Options shared by every command that runs pings.
 struct EngineOptions: ParsableArguments {
-    @Option(name: .customLong("plane"), help: "This service's data plane name.")
-    var planeName = "local"
-
     @Option(name: .customLong("timeout"), help: "Deadline of one ping in seconds (a payload may only shorten it).")
     var timeoutSeconds: Double = 15
-
-    @Option(name: .customLong("max-in-flight"), help: "Pings running at once; more are refused with 429.")
-    var maxInFlight = 1024
 
     @Option(
         name: .customLong("allow-cidr"),
@@ -26,7 +20,9 @@ struct EngineOptions: ParsableArguments {
 
     /// The engine's configuration. `allowLoopback` false (the service's default) also refuses this host's
     /// own interface addresses.
-    func engineConfiguration(allowLoopback: Bool = true) throws -> EngineConfiguration {
+    func engineConfiguration(allowLoopback: Bool = true, planeName: String = "local", maxInFlight: Int = 1024) throws
+        -> EngineConfiguration
+    {
         guard timeoutSeconds > 0, timeoutSeconds <= 600 else {
             throw ValidationError("--timeout must be between 0 and 600 seconds")
         }
@@ -43,4 +39,13 @@ struct EngineOptions: ParsableArguments {
             planeName: planeName, defaultTimeout: .milliseconds(Int64(timeoutSeconds * 1000)),
             egress: egress, maxInFlight: maxInFlight)
     }
+}
+
+/// What only the service decides: its data plane's name and how many pings it runs at once.
+struct ServiceOptions: ParsableArguments {
+    @Option(name: .customLong("plane"), help: "This service's data plane name.")
+    var planeName = "local"
+
+    @Option(name: .customLong("max-in-flight"), help: "Pings running at once; more are refused with 429.")
+    var maxInFlight = 1024
 }

@@ -65,8 +65,7 @@ struct Ping: AsyncParsableCommand {
             opener = try sshOptions.opener()
             payload = try buildPayload()
         } catch let invalid as InvalidConfig {
-            printError("invalid input: \(invalid.message)")
-            throw ExitCode(3)
+            throw invalidInput(invalid.message)
         }
         let engine = PingEngine(
             configuration: try engineOptions.engineConfiguration(), factories: ProbeRegistry.builtIn)
@@ -83,13 +82,11 @@ struct Ping: AsyncParsableCommand {
                 report = try await PingService(engine: engine, tunnels: nil).ping(payload, company: nil, tunnel: opener)
             }
         } catch let invalid as InvalidConfig {
-            printError("invalid input: \(invalid.message)")
-            throw ExitCode(3)
+            throw invalidInput(invalid.message)
         } catch let error as PingServiceError {
             switch error {
             case .invalid(let invalid):
-                printError("invalid input: \(invalid.message)")
-                throw ExitCode(3)
+                throw invalidInput(invalid.message)
             case .overloaded, .companyOverloaded:
                 printError("too many pings in flight")
                 throw ExitCode(2)
@@ -130,7 +127,46 @@ struct Ping: AsyncParsableCommand {
         return try result.get()
     }
 
+    /// Says what is wrong with the input (as `{"error": ...}` on standard output with `--json`, in the
+    /// words of the flags when the payload came from flags) and exits 3.
+    private func invalidInput(_ message: String) -> ExitCode {
+        let text = payload == nil ? Self.inFlagWords(message) : message
+        if json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+            if let data = try? encoder.encode(["error": text]) { print(String(decoding: data, as: UTF8.self)) }
+        } else {
+            printError("invalid input: \(text)")
+        }
+        return ExitCode(3)
+    }
+
+    /// A payload message in the words a terminal user typed: `sharedConfig.host` is `--set host=...`,
+    /// `defaultDatabase` is `--database`, `connectionRole` is `--role`.
+    static func inFlagWords(_ message: String) -> String {
+        var text = message
+        if let range = text.range(
+            of: #"sharedConfig\.([A-Za-z0-9_]+) is required( for [a-z]+)?"#, options: .regularExpression)
+        {
+            let key = text[range].dropFirst("sharedConfig.".count).prefix { $0 != " " }
+            text.replaceSubrange(range, with: "--set \(key)=... is required")
+        }
+        text = text.replacingOccurrences(
+            of: #"sharedConfig\.([A-Za-z0-9_]+)"#, with: "--set $1", options: .regularExpression)
+        text = text.replacingOccurrences(of: "defaultDatabase", with: "--database")
+        text = text.replacingOccurrences(of: "connectionRole", with: "--role")
+        return text
+    }
+
     private func buildPayload() throws -> ConnectorPayload {
+        if let role, !["source", "destination"].contains(role.lowercased()) {
+            throw InvalidConfig("--role must be source or destination, not \"\(role.prefix(40))\"")
+        }
+        if payload == "-" && passwordStdin {
+            throw InvalidConfig(
+                "--payload - and --password-stdin both read standard input; put the password in the payload file, or the payload in a file"
+            )
+        }
         if let path = payload {
             guard type == nil, settings.isEmpty else {
                 throw InvalidConfig("use either --payload or --type/--set, not both")

@@ -1,4 +1,5 @@
 import ArgumentParser
+import PreflightCore
 
 /// The `preflight` command: run the service, manage keys, or test a connector from a terminal.
 @main
@@ -6,6 +7,7 @@ struct Preflight: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "preflight",
         abstract: "Tells you, within seconds, whether a connector configuration will work.",
+        version: "preflight \(PreflightVersion.current)",
         subcommands: [Serve.self, Keys.self, Tunnels.self, Ping.self, Bench.self]
     )
 }

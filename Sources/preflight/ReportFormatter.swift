@@ -3,10 +3,11 @@ import PreflightCore
 
 /// Renders reports for people and scripts.
 enum ReportFormatter {
-    /// pg_isready-style exit codes: 0 ok, 1 reached but rejected, 2 not reached, 3 invalid input.
+    /// pg_isready-style exit codes: 0 ok, 1 reached but rejected, 2 not reached, 3 invalid input or
+    /// nothing attempted (a type this build cannot test).
     static func exitCode(for report: PingReport) -> Int32 {
         guard !report.ok, let category = report.category else { return 0 }
-        if category == .invalidConfig { return 3 }
+        if category == .invalidConfig || category == .unsupported { return 3 }
         return category.reachedServer ? 1 : 2
     }
 
@@ -32,7 +33,8 @@ enum ReportFormatter {
             out += "readiness:\n"
             for check in report.checks {
                 let name = check.name.padding(toLength: width, withPad: " ", startingAt: 0)
-                out += "\(mark(check.status)) \(name)  \(check.observed) (needs \(check.required))\n"
+                let needs = check.required == "informational" ? "informational" : "needs \(check.required)"
+                out += "\(mark(check.status)) \(name)  \(check.observed) (\(needs))\n"
                 if let fix = check.fix, check.status != .passed {
                     out +=
                         "  \(String(repeating: " ", count: width))  fix: \(fix)\(check.restartRequired == true ? " [restart required]" : "")\n"
@@ -41,11 +43,18 @@ enum ReportFormatter {
         }
         let total = milliseconds(report.durationMs)
         if report.ok {
+            let notReady = report.checks.filter { $0.status == .failed }
             let warnings =
                 report.steps.filter { $0.status == .warning }.count
-                + report.checks.filter { $0.status != .passed }.count
-            out +=
-                "OK: \(report.type.rawValue) works (\(total)\(warnings > 0 ? ", \(warnings) warning\(warnings == 1 ? "" : "s")" : ""))\n"
+                + report.checks.filter { $0.status == .warning }.count
+            var verdict = "OK: \(report.type.rawValue) works (\(total))"
+            if let first = notReady.first {
+                let more = notReady.count > 1 ? " (and \(notReady.count - 1) more)" : ""
+                verdict +=
+                    "; not ready for CDC: \(first.name) is \(first.observed), needs \(first.required)\(more); a source (--role source) would fail"
+            }
+            if warnings > 0 { verdict += "; \(warnings) warning\(warnings == 1 ? "" : "s")" }
+            out += verdict + "\n"
         } else {
             out +=
                 "FAILED [\(report.category?.rawValue ?? "?")\(report.transient == true ? ", transient" : "")]: \(report.message ?? "")\n"

@@ -24,6 +24,8 @@ struct Serve: AsyncParsableCommand {
 
     @OptionGroup var engineOptions: EngineOptions
 
+    @OptionGroup var serviceOptions: ServiceOptions
+
     @Flag(
         help:
             "Let pings dial this host itself (loopback and its own addresses). Off by default: a tenant must not reach services that listen only for this host."
@@ -53,7 +55,9 @@ struct Serve: AsyncParsableCommand {
             return handler
         }
         let logger = Logger(label: "preflight")
-        guard (1...65535).contains(port) else { throw ValidationError("--port must be from 1 to 65535") }
+        guard (0...65535).contains(port) else {
+            throw ValidationError("--port must be from 0 (any free port) to 65535")
+        }
         let store = try await storeOptions.open(logger: logger)
         // The master key first: a key printed before a start that then fails would be lost.
         let sealer = try storeOptions.sealer(logger: logger)
@@ -66,14 +70,16 @@ struct Serve: AsyncParsableCommand {
         }
         bootstrapMetrics()
         let engine = PingEngine(
-            configuration: try engineOptions.engineConfiguration(allowLoopback: allowLoopback),
+            configuration: try engineOptions.engineConfiguration(
+                allowLoopback: allowLoopback, planeName: serviceOptions.planeName,
+                maxInFlight: serviceOptions.maxInFlight),
             logger: Logger(label: "preflight.engine"),
             factories: try factories(logger: logger))
         let app = buildApplication(
             configuration: ServerConfiguration(host: host, port: port, metricsRequireAuth: !publicMetrics),
             engine: engine, store: store, sealer: sealer,
             logger: logger)
-        logger.info("listening", metadata: ["address": "\(host):\(port)", "plane": "\(engineOptions.planeName)"])
+        logger.info("listening", metadata: ["address": "\(host):\(port)", "plane": "\(serviceOptions.planeName)"])
         do {
             try await app.runService()
         } catch {

@@ -1,0 +1,99 @@
+import Foundation
+import PreflightTestSupport
+import Testing
+
+/// `preflight ping` through the real binary: exit codes as pg_isready, errors in the user's words,
+/// `--json` for scripts.
+@Suite("preflight ping, as a user runs it")
+struct CLIPingTests {
+    @Test func versionIsPrinted() throws {
+        let result = try CLI.run(["--version"])
+        #expect(result.code == 0)
+        #expect(result.stdout.hasPrefix("preflight "), "\(result.stdout)")
+    }
+
+    @Test func aMissingKeyIsSaidInFlagWordsAndExits3() throws {
+        let result = try CLI.run(["ping", "--type", "postgresql", "--set", "user=u"])
+        #expect(result.code == 3)
+        #expect(result.stderr.contains("--set host=... is required"), "\(result.stderr)")
+        #expect(!result.stderr.contains("sharedConfig"), "\(result.stderr)")
+    }
+
+    @Test func invalidInputWithJSONIsAJSONErrorOnStandardOutput() throws {
+        let result = try CLI.run(["ping", "--type", "postgresql", "--set", "user=u", "--json"])
+        #expect(result.code == 3)
+        let object = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: String]
+        #expect(object?["error"]?.contains("--set host=... is required") == true, "\(result.stdout)")
+    }
+
+    @Test func aMistypedTypeSuggestsTheNearest() throws {
+        let result = try CLI.run(["ping", "--type", "postgres", "--set", "host=h"])
+        #expect(result.code == 3)
+        #expect(result.stderr.contains("did you mean postgresql?"), "\(result.stderr)")
+    }
+
+    @Test func aMistypedRoleIsRefusedNotTakenAsADestination() throws {
+        let result = try CLI.run([
+            "ping", "--type", "postgresql", "--set", "host=h", "--set", "user=u", "--role", "sourc",
+        ])
+        #expect(result.code == 3)
+        #expect(result.stderr.contains("--role must be source or destination"), "\(result.stderr)")
+    }
+
+    @Test func payloadAndPasswordCannotBothComeFromStandardInput() throws {
+        let result = try CLI.run(["ping", "--payload", "-", "--password-stdin"], stdin: "{}")
+        #expect(result.code == 3)
+        #expect(result.stderr.contains("both read standard input"), "\(result.stderr)")
+    }
+
+    @Test func aTypeThisBuildCannotTestExits3() throws {
+        let result = try CLI.run(["ping", "--type", "oracle", "--set", "host=db"])
+        #expect(result.code == 3, "\(result.stdout)")
+        #expect(result.stdout.contains("unsupported"), "\(result.stdout)")
+    }
+
+    @Test func aClosedPortExits2() throws {
+        let result = try CLI.run([
+            "ping", "--type", "postgresql", "--set", "host=127.0.0.1", "--set", "port=\(closedPort())", "--set",
+            "user=u", "--timeout", "5",
+        ])
+        #expect(result.code == 2, "\(result.stdout)\(result.stderr)")
+        #expect(result.stdout.contains("FAILED [refused"), "\(result.stdout)")
+    }
+
+    @Test func againstTheTestPostgreSQL() throws {
+        guard let server = TestEnvironment.postgres() else {
+            #expect(!TestEnvironment.requireIntegration, "PREFLIGHT_TEST_PG_* not set")
+            return
+        }
+        let base = [
+            "ping", "--type", "postgresql", "--set", "host=\(server.host)", "--set", "port=\(server.port)",
+            "--set", "sslMode=disable", "--set", "user=\(server.scramUser)", "--database", server.database,
+            "--password-stdin",
+        ]
+        let works = try CLI.run(base, stdin: server.scramPassword + "\n")
+        #expect(works.code == 0, "\(works.stdout)\(works.stderr)")
+        #expect(works.stdout.contains("OK: postgresql works"), "\(works.stdout)")
+        #expect(!works.stdout.contains(server.scramPassword))
+
+        let wrong = try CLI.run(base, stdin: "not-the-password\n")
+        #expect(wrong.code == 1, "\(wrong.stdout)")
+        #expect(wrong.stdout.contains("FAILED [auth"), "\(wrong.stdout)")
+
+        let directory = try CLI.scratchDirectory()
+        let file = directory.appendingPathComponent("connector.json")
+        let payload: [String: Any] = [
+            "type": "postgresql", "defaultDatabase": server.database,
+            "sharedConfig": [
+                "host": server.host, "port": server.port, "user": server.scramUser, "password": server.scramPassword,
+                "sslMode": "disable",
+            ],
+        ]
+        try JSONSerialization.data(withJSONObject: payload).write(to: file)
+        let json = try CLI.run(["ping", "--payload", file.path, "--json"])
+        #expect(json.code == 0, "\(json.stdout)\(json.stderr)")
+        let report = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any]
+        #expect(report?["ok"] as? Bool == true)
+        #expect(!json.stdout.contains(server.scramPassword))
+    }
+}
