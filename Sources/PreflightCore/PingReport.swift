@@ -1,3 +1,5 @@
+import Foundation
+
 /// The outcome of one step of a ping.
 public enum StepStatus: String, Sendable, Codable {
     case passed, failed, warning, skipped
@@ -118,5 +120,34 @@ extension PingReport {
     public var summary: String {
         "\(category?.rawValue ?? "ok"): \(message ?? "")\(hint.map { " [hint: \($0)]" } ?? "") | "
             + steps.map { "\($0.name)=\($0.status.rawValue)(\($0.detail ?? ""))" }.joined(separator: "; ")
+    }
+}
+
+extension PingReport {
+    /// The one paragraph Artie's clients show of a failed ping (they read only `error`, never `report`):
+    /// what failed, and the fix where there is one: the hint, and for a source not ready for CDC the
+    /// first failed check (observed, required, the statement that fixes it). Nil when the ping worked.
+    public var errorText: String? {
+        guard !ok else { return nil }
+        var sentences = [
+            message.flatMap { $0.isEmpty ? nil : $0 } ?? "the ping failed (\(category?.rawValue ?? "unknown"))"
+        ]
+        if category == .cdcNotReady, let check = checks.first(where: { $0.status == .failed }) {
+            let said = "\(check.name) is \(check.observed), needs \(check.required)"
+            if !sentences[0].contains(said) { sentences.append(said) }
+            if let fix = check.fix, hint?.contains(fix) != true {
+                sentences.append("Fix: \(fix)\(check.restartRequired == true ? " (a restart is needed)" : "")")
+            }
+        }
+        if let hint, !hint.isEmpty, !sentences.contains(where: { $0.contains(hint) }) { sentences.append(hint) }
+        return sentences.map { sentence in
+            var text = sentence.trimmingCharacters(in: .whitespaces)
+            let firstWord = text.prefix { $0 != " " }
+            if let first = text.first, first.isLowercase, sentence != sentences[0], firstWord.allSatisfy(\.isLetter) {
+                text = first.uppercased() + text.dropFirst()
+            }
+            if let last = text.last, !".!?".contains(last) { text += "." }
+            return text
+        }.joined(separator: " ")
     }
 }

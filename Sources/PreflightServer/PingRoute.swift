@@ -68,13 +68,7 @@ struct PingRoute: Sendable {
                 "category": "\(report.category?.rawValue ?? "ok")",
             ])
         if report.ok && !verbose { return Response(status: .noContent) }
-        var message: String?
-        if !report.ok {
-            message =
-                report.message.flatMap { $0.isEmpty ? nil : $0 }
-                ?? "the ping failed (\(report.category?.rawValue ?? "unknown"))"
-        }
-        return Self.json(PingAnswer(error: message, report: report))
+        return Self.json(PingAnswer(error: report.errorText, report: report))
     }
 
     private static func apiError(_ error: PingServiceError, payload: ConnectorPayload, logger: Logger) -> APIError {
