@@ -16,6 +16,9 @@ public struct EngineConfiguration: Sendable {
     public var inboundByteLimit: Int
     /// Where deadlines and step durations are measured (a test injects a ``ManualPingClock``).
     public var clock: any PingClock
+    /// The public addresses this service's pings come from (declared by its operator), named in a
+    /// connect timeout's hint so the user knows what to allowlist.
+    public var egressAddresses: [String]
     /// The time of day, for signatures and token lifetimes (a test may pin it).
     public var wallClock: @Sendable () -> Date
 
@@ -26,6 +29,7 @@ public struct EngineConfiguration: Sendable {
         maxInFlight: Int = 1024,
         inboundByteLimit: Int = 1 << 20,
         clock: any PingClock = SystemPingClock(),
+        egressAddresses: [String] = [],
         wallClock: @escaping @Sendable () -> Date = { Date() }
     ) {
         self.planeName = planeName
@@ -34,6 +38,7 @@ public struct EngineConfiguration: Sendable {
         self.maxInFlight = maxInFlight
         self.inboundByteLimit = inboundByteLimit
         self.clock = clock
+        self.egressAddresses = egressAddresses
         self.wallClock = wallClock
     }
 }

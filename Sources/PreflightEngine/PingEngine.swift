@@ -161,13 +161,29 @@ public final class PingEngine: Sendable {
             report = PingReport(
                 ok: false, type: type, category: .timeout, transient: true,
                 message: "timed out after \(limit) \(activity)",
-                hint: sealed.open?.timeoutHint, durationMs: elapsedMs,
+                hint: Self.timeoutHint(sealed.open, egressAddresses: configuration.egressAddresses),
+                durationMs: elapsedMs,
                 dataPlane: configuration.planeName, target: sealed.target ?? probe.target,
                 steps: sealed.steps, checks: sealed.checks)
         }
         report = prepared.redactor.adding(context.runtimeSecrets).redact(report)
         record(report)
         return report
+    }
+
+    /// The open step's hint; for a connection that never answered (most often a firewall that drops
+    /// packets), also the addresses the ping came from, to allowlist.
+    static func timeoutHint(_ open: PingTrace.OpenStep?, egressAddresses: [String]) -> String? {
+        guard let open else { return nil }
+        guard [StepName.connect, .sshConnect].contains(open.name) || open.name.rawValue.hasSuffix("_connect") else {
+            return open.timeoutHint
+        }
+        let from =
+            egressAddresses.isEmpty
+            ? "this service's outbound address (its operator can declare it with serve --egress-ips)"
+            : "\(egressAddresses.joined(separator: ", ")) (this service's outbound address\(egressAddresses.count == 1 ? "" : "es"))"
+        let allow = "if a firewall or security group filters by source, allow connections from \(from)"
+        return [open.timeoutHint, allow].compactMap { $0 }.joined(separator: "; ")
     }
 
     private typealias Sealed = (

@@ -10,10 +10,12 @@ struct PreflightAPI: APIProtocol {
     let tunnels: TunnelService
     let registry: PrometheusCollectorRegistry
     let openAPIDocument: [UInt8]?
+    /// The public addresses pings come from, as the operator declared them.
+    let egressIPs: [String]
     let logger: Logger
 
     func getHealthz(_ input: Operations.GetHealthz.Input) async throws -> Operations.GetHealthz.Output {
-        .ok(.init(body: .json(.init(status: "ok"))))
+        .ok(.init(body: .json(.init(status: "ok", egressIPs: egressIPs.isEmpty ? nil : egressIPs))))
     }
 
     func getMetrics(_ input: Operations.GetMetrics.Input) async throws -> Operations.GetMetrics.Output {

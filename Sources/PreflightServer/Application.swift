@@ -55,7 +55,8 @@ public func buildRouter(
         logger: logger)
     router.post("/connectors/ping") { request, context in try await ping.handle(request, context: context) }
     let api = PreflightAPI(
-        tunnels: tunnels, registry: PreflightMetrics.registry, openAPIDocument: OpenAPIDocument.bytes, logger: logger)
+        tunnels: tunnels, registry: PreflightMetrics.registry, openAPIDocument: OpenAPIDocument.bytes,
+        egressIPs: engine.configuration.egressAddresses, logger: logger)
     do {
         // Compact JSON, like the error bodies (the runtime's default pretty-prints).
         let openAPIConfiguration = Configuration(jsonEncodingOptions: [.sortedKeys, .withoutEscapingSlashes])

@@ -43,6 +43,25 @@ struct EngineOptions: ParsableArguments {
 
 /// What only the service decides: its data plane's name and how many pings it runs at once.
 struct ServiceOptions: ParsableArguments {
+    @Option(
+        name: .customLong("egress-ips"),
+        help:
+            "Comma-separated public addresses this service's pings come from (its NAT): named in connect timeouts and in /healthz, so users know what to allowlist."
+    )
+    var egressIPs: String?
+
+    /// `--egress-ips`, validated as IP addresses.
+    func egressAddresses() throws -> [String] {
+        guard let egressIPs else { return [] }
+        return try egressIPs.split(separator: ",").map { entry in
+            let text = entry.trimmingCharacters(in: .whitespaces)
+            guard IPAddress(text) != nil else {
+                throw ValidationError("--egress-ips: \"\(text)\" is not an IP address")
+            }
+            return text
+        }
+    }
+
     @Option(name: .customLong("plane"), help: "This service's data plane name.")
     var planeName = "local"
 

@@ -69,10 +69,11 @@ struct Serve: AsyncParsableCommand {
             fflush(nil)
         }
         bootstrapMetrics()
+        var engineConfiguration = try engineOptions.engineConfiguration(
+            allowLoopback: allowLoopback, planeName: serviceOptions.planeName, maxInFlight: serviceOptions.maxInFlight)
+        engineConfiguration.egressAddresses = try serviceOptions.egressAddresses()
         let engine = PingEngine(
-            configuration: try engineOptions.engineConfiguration(
-                allowLoopback: allowLoopback, planeName: serviceOptions.planeName,
-                maxInFlight: serviceOptions.maxInFlight),
+            configuration: engineConfiguration,
             logger: Logger(label: "preflight.engine"),
             factories: try factories(logger: logger))
         let app = buildApplication(

@@ -45,11 +45,28 @@ struct EngineDeadlineTests {
         #expect(report.transient == true)
         #expect(report.durationMs == 3000)
         #expect(report.message == "timed out after 3 s connecting to scripted.invalid:1")
-        #expect(report.hint == "open the firewall")
+        #expect(
+            report.hint
+                == "open the firewall; if a firewall or security group filters by source, allow connections from this service's outbound address (its operator can declare it with serve --egress-ips)"
+        )
         let step = try #require(report.step(.connect))
         #expect(step.status == .failed)
         #expect(step.durationMs == 3000)
         #expect(step.detail == "no answer within the ping's 3 s deadline")
+    }
+
+    @Test func aConnectTimeoutNamesTheAddressesToAllowlist() async throws {
+        let clock = ManualPingClock()
+        let engine = PingEngine(
+            configuration: EngineConfiguration(
+                defaultTimeout: .seconds(3), clock: clock, egressAddresses: ["203.0.113.7", "203.0.113.8"]),
+            factories: [ScriptedProbeFactory()])
+        let report = try await Self.hangAndAdvance(engine, clock, Self.payload("hang"), by: [.seconds(3)])
+        #expect(
+            report.hint?.hasSuffix(
+                "allow connections from 203.0.113.7, 203.0.113.8 (this service's outbound addresses)") == true,
+            "\(report.hint ?? "")")
+        #expect(report.errorText?.contains("203.0.113.7") == true)
     }
 
     @Test func theDeadlineDoesNotStrikeBeforeItsTime() async throws {
