@@ -18,7 +18,16 @@ extension MySQLProbe {
             var detail =
                 "user \"\(user)\" authenticated with \(auth.pluginsUsed.joined(separator: " then ")) \(encrypted ? "over TLS" : "(unencrypted)")"
             if !auth.notes.isEmpty { detail += "; " + auth.notes.joined(separator: "; ") }
-            context.trace.end(.auth, status: .passed, detail: detail)
+            if !encrypted, auth.notes.contains(where: { $0.contains("RSA public key requested from the server") }) {
+                // The key came over the same unencrypted connection: whoever can intercept it could have sent theirs.
+                context.trace.end(
+                    .auth, status: .warning, detail: detail,
+                    hint:
+                        "the password went out encrypted to an RSA key the server sent without TLS, which a machine in the middle could have replaced: use TLS (sslMode require or verify-full), or pin the server's key with serverPublicKey"
+                )
+            } else {
+                context.trace.end(.auth, status: .passed, detail: detail)
+            }
             if let database = config.database {
                 context.trace.note(.database, status: .passed, detail: "using database \"\(database)\"")
             } else {
