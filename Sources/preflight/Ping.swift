@@ -13,7 +13,7 @@ struct Ping: AsyncParsableCommand {
         abstract: "Test a connector configuration.",
         discussion: """
             Exit codes (as pg_isready): 0 it works; 1 the server was reached but rejected us or is not ready; \
-            2 the server could not be reached; 3 the input is invalid.
+            2 the server could not be reached; 3 the input is invalid or the type cannot be tested by this build.
             Examples:
               preflight ping --type postgresql --set host=db.internal --set user=artie --password-stdin --database app
               preflight ping --payload connector.json --json
@@ -45,13 +45,16 @@ struct Ping: AsyncParsableCommand {
 
     @OptionGroup var sshOptions: SSHOptions
 
-    @Option(help: "Go through this saved SSH tunnel (needs --company, and the store and master key the service uses).")
+    @Option(
+        help:
+            "Go through this saved SSH tunnel (needs --company; --store and --master-key-file name the service's store and key, as for serve)."
+    )
     var tunnel: String?
 
     @Option(help: "The company owning --tunnel.")
     var company: String?
 
-    @OptionGroup var storeOptions: StoreOptions
+    @OptionGroup(visibility: .hidden) var storeOptions: StoreOptions
 
     func run() async throws {
         LoggingSystem.bootstrap { label in
