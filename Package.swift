@@ -21,6 +21,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
         .package(url: "https://github.com/apple/swift-nio-ssh.git", from: "0.15.1"),
+        .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.35.2"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
         .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
         .package(url: "https://github.com/apple/swift-certificates.git", from: "1.21.1"),
@@ -236,6 +237,7 @@ let package = Package(
         .target(
             name: "PreflightServer",
             dependencies: [
+                .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
                 "PreflightCore",
                 "PreflightEngine",
                 "PreflightServices",
@@ -359,6 +361,7 @@ let package = Package(
         .testTarget(
             name: "PreflightServerTests",
             dependencies: [
+                .product(name: "NIOPosix", package: "swift-nio"),
                 "PreflightSSH",
                 "PreflightCore", "PreflightEngine", "PreflightStore", "PreflightServer", "PreflightTestSupport",
                 "PreflightNetwork", "PreflightProbes", .product(name: "HummingbirdTesting", package: "hummingbird"),

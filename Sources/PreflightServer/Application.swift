@@ -21,9 +21,17 @@ public func buildApplication(
     logger: Logger
 ) -> some ApplicationProtocol {
     let router = buildRouter(configuration: configuration, engine: engine, store: store, sealer: sealer, logger: logger)
+    let connections = ConnectionCount(limit: configuration.maxConnections)
     return Application(
         router: router,
-        server: .http1(configuration: .init(idleTimeout: .nanoseconds(configuration.idleTimeout.nanosecondsClamped))),
+        server: .http1(
+            configuration: .init(
+                additionalChannelHandlers: [
+                    ConnectionGuard(
+                        count: connections,
+                        requestTimeout: .nanoseconds(configuration.requestTimeout.nanosecondsClamped))
+                ],
+                idleTimeout: .nanoseconds(configuration.idleTimeout.nanosecondsClamped))),
         configuration: ApplicationConfiguration(
             address: .hostname(configuration.host, port: configuration.port), serverName: "preflight"),
         logger: logger)

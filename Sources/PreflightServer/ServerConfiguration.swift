@@ -17,6 +17,11 @@ public struct ServerConfiguration: Sendable {
     public var accessLogLevel: Logger.Level?
     /// How long a connection may stay idle before the server closes it. Longer than any ping's deadline.
     public var idleTimeout: Duration
+    /// How long a client has to send a whole request (head and body), from the connection opening or the
+    /// previous answer; a client that trickles bytes is closed at this point however slowly it sends.
+    public var requestTimeout: Duration
+    /// The most HTTP connections open at once; more are closed as they arrive.
+    public var maxConnections: Int
 
     public init(
         host: String = "127.0.0.1",
@@ -24,7 +29,9 @@ public struct ServerConfiguration: Sendable {
         maxBodyBytes: Int = 1 << 20,
         metricsRequireAuth: Bool = true,
         accessLogLevel: Logger.Level? = .info,
-        idleTimeout: Duration = .seconds(75)
+        idleTimeout: Duration = .seconds(75),
+        requestTimeout: Duration = .seconds(20),
+        maxConnections: Int = 2048
     ) {
         self.host = host
         self.port = port
@@ -32,5 +39,7 @@ public struct ServerConfiguration: Sendable {
         self.metricsRequireAuth = metricsRequireAuth
         self.accessLogLevel = accessLogLevel
         self.idleTimeout = idleTimeout
+        self.requestTimeout = requestTimeout
+        self.maxConnections = maxConnections
     }
 }

@@ -1,0 +1,98 @@
+import Metrics
+import NIOCore
+import NIOHTTPTypes
+import Synchronization
+
+/// How many HTTP connections are open, against the service's cap.
+final class ConnectionCount: Sendable {
+    let limit: Int
+    private let open = Atomic<Int>(0)
+
+    init(limit: Int) { self.limit = limit }
+
+    /// Takes a place; false (nothing taken) when the service is at its cap.
+    func acquire() -> Bool {
+        let (_, now) = open.wrappingAdd(1, ordering: .relaxed)
+        guard now <= limit else {
+            open.wrappingSubtract(1, ordering: .relaxed)
+            return false
+        }
+        Gauge(label: "preflight_http_connections_open").record(now)
+        return true
+    }
+
+    func release() {
+        let (_, now) = open.wrappingSubtract(1, ordering: .relaxed)
+        Gauge(label: "preflight_http_connections_open").record(now)
+    }
+
+    var current: Int { open.load(ordering: .relaxed) }
+}
+
+/// Guards each HTTP connection against clients that hold it without finishing: a connection past the
+/// service's cap is closed at once, and a request (its head and whole body) must arrive within
+/// `requestTimeout` of the connection opening or of the previous answer, else the connection is closed.
+/// A trickle of bytes does not reset that clock, as it would an idle timeout.
+final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
+    typealias InboundIn = HTTPRequestPart
+    typealias InboundOut = HTTPRequestPart
+    typealias OutboundIn = HTTPResponsePart
+    typealias OutboundOut = HTTPResponsePart
+
+    private let count: ConnectionCount
+    private let requestTimeout: TimeAmount
+    private var counted = false
+    private var timer: Scheduled<Void>?
+
+    init(count: ConnectionCount, requestTimeout: TimeAmount) {
+        self.count = count
+        self.requestTimeout = requestTimeout
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        guard count.acquire() else {
+            Counter(label: "preflight_http_connections_refused_total").increment()
+            context.close(promise: nil)
+            return
+        }
+        counted = true
+        arm(context)
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        disarm()
+        if counted {
+            counted = false
+            count.release()
+        }
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        if case .end = unwrapInboundIn(data) { disarm() }
+        context.fireChannelRead(data)
+    }
+
+    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+        if case .end = unwrapOutboundIn(data) { arm(context) }
+        context.write(data, promise: promise)
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        disarm()
+        context.fireChannelInactive()
+    }
+
+    private func arm(_ context: ChannelHandlerContext) {
+        disarm()
+        let loopBound = NIOLoopBound(context, eventLoop: context.eventLoop)
+        timer = context.eventLoop.scheduleTask(in: requestTimeout) {
+            Counter(label: "preflight_http_slow_requests_closed_total").increment()
+            loopBound.value.close(promise: nil)
+        }
+    }
+
+    private func disarm() {
+        timer?.cancel()
+        timer = nil
+    }
+}

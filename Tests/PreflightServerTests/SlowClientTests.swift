@@ -1,0 +1,89 @@
+import Foundation
+import HummingbirdTesting
+import NIOCore
+import NIOPosix
+import PreflightServer
+import Testing
+
+/// Clients that hold connections without finishing a request are closed, however slowly they trickle,
+/// and connections past the cap are closed as they arrive. Against the real server on a loopback port.
+@Suite("The HTTP server against slow and too many clients")
+struct SlowClientTests {
+    /// A raw TCP connection that records when the server closed it.
+    final class RawClient: ChannelInboundHandler, @unchecked Sendable {
+        typealias InboundIn = ByteBuffer
+        let closed: EventLoopPromise<Void>
+        let channel: any Channel
+
+        init(port: Int) async throws {
+            let group = MultiThreadedEventLoopGroup.singleton
+            let promise = group.any().makePromise(of: Void.self)
+            closed = promise
+            let holder = Holder(promise: promise)
+            channel = try await ClientBootstrap(group: group)
+                .channelInitializer { channel in channel.pipeline.addHandler(holder) }
+                .connect(host: "127.0.0.1", port: port).get()
+        }
+
+        final class Holder: ChannelInboundHandler, Sendable {
+            typealias InboundIn = ByteBuffer
+            let promise: EventLoopPromise<Void>
+            init(promise: EventLoopPromise<Void>) { self.promise = promise }
+            func channelInactive(context: ChannelHandlerContext) { promise.succeed() }
+        }
+
+        func send(_ text: String) async throws {
+            try await channel.writeAndFlush(ByteBuffer(string: text))
+        }
+
+        /// Whether the server closed the connection within `time`.
+        func isClosed(within time: Duration) async -> Bool {
+            let deadline = ContinuousClock.now + time
+            while ContinuousClock.now < deadline {
+                if !channel.isActive { return true }
+                try? await Task.sleep(for: .milliseconds(20))
+            }
+            return !channel.isActive
+        }
+    }
+
+    @Test func aTricklingRequestIsClosed() async throws {
+        let server = ServerConfiguration(requestTimeout: .milliseconds(600))
+        try await withTestAPI(server: server, setup: .live) { client, _ in
+            let port = try #require(client.port)
+            let raw = try await RawClient(port: port)
+            try await raw.send("POST /ssh-tunnels HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n")
+            var stillOpen = 0
+            for _ in 0..<20 where raw.channel.isActive {
+                try? await raw.send("x")  // one byte every 100 ms: never idle, never done
+                try await Task.sleep(for: .milliseconds(100))
+                stillOpen += 1
+            }
+            #expect(await raw.isClosed(within: .seconds(3)), "a trickling client kept its connection")
+            #expect(stillOpen < 20)
+        }
+    }
+
+    @Test func connectionsPastTheCapAreClosed() async throws {
+        let server = ServerConfiguration(maxConnections: 2)
+        try await withTestAPI(server: server, setup: .live) { client, _ in
+            let port = try #require(client.port)
+            let first = try await RawClient(port: port)
+            let second = try await RawClient(port: port)
+            // The test client itself may hold one: at most 2 of these 3 stay open.
+            let third = try await RawClient(port: port)
+            try await Task.sleep(for: .milliseconds(300))
+            let open = [first, second, third].filter { $0.channel.isActive }.count
+            #expect(open <= 2, "\(open) connections open with a cap of 2")
+            for raw in [first, second, third] { try? await raw.channel.close() }
+        }
+    }
+
+    @Test func aRequestThatArrivesIsServed() async throws {
+        let server = ServerConfiguration(requestTimeout: .milliseconds(600))
+        try await withTestAPI(server: server, setup: .live) { client, _ in
+            let response = try await client.execute(uri: "/healthz", method: .get)
+            #expect(response.status == .ok)
+        }
+    }
+}
