@@ -61,7 +61,7 @@ extension MySQLProbe {
         do {
             try await wire.send(MySQLClientMessages.sslRequest(clientCapabilities(greeting, tls: true)))
         } catch {
-            throw ProbeFailure(.unreachable, "the connection to \(server) failed while asking for TLS: \(error)")
+            throw brokenConnection(error, server: server, while: "asking for TLS")
         }
         return try await TLSUpgrade.perform(on: wire.channel, settings: settings, peerName: server, context: context)
     }

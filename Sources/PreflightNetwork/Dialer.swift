@@ -136,7 +136,7 @@ public struct Dialer: Sendable {
         if error is CancellationError {
             return ProbeFailure(.timeout, "connecting to \(shown) was cut off by the ping's deadline")
         }
-        return ProbeFailure(.unreachable, "connecting to \(shown) failed: \(error)")
+        return ProbeFailure(.unreachable, "connecting to \(shown) failed (\(type(of: error)))")
     }
 
     /// "10.0.0.5:5432" or "[::1]:5432".

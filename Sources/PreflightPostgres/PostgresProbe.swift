@@ -136,7 +136,7 @@ struct PostgresProbe: Probe {
             return ProbeFailure(
                 .protocolMismatch, "\(server) sent far more data than \(product) would; it is not \(product)")
         }
-        return ProbeFailure(.unreachable, "the connection to \(server) failed: \(error)")
+        return brokenConnection(error, server: server, while: "waiting for its answer")
     }
 
     // MARK: Authentication
