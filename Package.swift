@@ -274,7 +274,10 @@ let package = Package(
         ),
         .testTarget(
             name: "PreflightProbesTests",
-            dependencies: ["PreflightCore", "PreflightNetwork", "PreflightProbes"],
+            dependencies: [
+                "PreflightCore", "PreflightNetwork", "PreflightProbes", "PreflightEngine",
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(
