@@ -97,3 +97,34 @@ struct CLIPingTests {
         #expect(!json.stdout.contains(server.scramPassword))
     }
 }
+
+/// `--ssh-host-key` through the real binary and the test bastion: the pinned key lets the ping through,
+/// another key stops it at the bastion with both fingerprints.
+@Suite("preflight ping through a bastion, as a user runs it")
+struct CLIBastionTests {
+    @Test func thePinnedHostKeyDecides() throws {
+        guard let server = TestEnvironment.postgres(),
+            let sshHost = TestEnvironment.value("PREFLIGHT_TEST_SSH_HOST"),
+            let sshPort = TestEnvironment.value("PREFLIGHT_TEST_SSH_PORT"),
+            let sshUser = TestEnvironment.value("PREFLIGHT_TEST_SSH_USER"),
+            let keyFile = TestEnvironment.value("PREFLIGHT_TEST_SSH_KEY_FILE"),
+            let fingerprint = TestEnvironment.value("PREFLIGHT_TEST_SSH_HOST_FINGERPRINT")
+        else {
+            #expect(!TestEnvironment.requireIntegration, "PREFLIGHT_TEST_PG_* / PREFLIGHT_TEST_SSH_* not set")
+            return
+        }
+        let base = [
+            "ping", "--type", "postgresql", "--set", "host=\(server.host)", "--set", "port=\(server.port)",
+            "--set", "sslMode=disable", "--set", "user=\(server.scramUser)", "--database", server.database,
+            "--password-stdin", "--ssh-host", sshHost, "--ssh-port", sshPort, "--ssh-user", sshUser, "--ssh-key",
+            keyFile,
+        ]
+        let pinned = try CLI.run(base + ["--ssh-host-key", fingerprint], stdin: server.scramPassword + "\n")
+        #expect(pinned.code == 0, "\(pinned.stdout)\(pinned.stderr)")
+        let wrong = "SHA256:" + String(repeating: "A", count: 43)
+        let changed = try CLI.run(base + ["--ssh-host-key", wrong], stdin: server.scramPassword + "\n")
+        #expect(changed.code != 0)
+        #expect(changed.stdout.contains("FAILED [ssh"), "\(changed.stdout)")
+        #expect(changed.stdout.contains(fingerprint), "the bastion's real fingerprint is not shown: \(changed.stdout)")
+    }
+}
