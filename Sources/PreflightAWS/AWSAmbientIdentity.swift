@@ -1,4 +1,5 @@
 import Foundation
+import PreflightCore
 import PreflightHTTP
 
 /// This service's own AWS identity, lent only where its operator allows: to assume a connector's role
@@ -20,7 +21,13 @@ public struct AWSAmbientIdentity: Sendable {
         let token = environment["AWS_SESSION_TOKEN"].flatMap { $0.isEmpty ? nil : $0 }
         credentials = AWSCredentials(accessKeyID: id, secretAccessKey: secret, sessionToken: token)
         if let stsEndpointURL {
-            stsEndpoint = try HTTPEndpoint.parse(stsEndpointURL, key: "--aws-sts-endpoint")
+            do {
+                stsEndpoint = try HTTPEndpoint.parse(stsEndpointURL, key: "stsEndpoint")
+            } catch {
+                // HTTPEndpoint names payload keys; this one is the operator's flag.
+                throw InvalidConfig(
+                    error.message.replacingOccurrences(of: "sharedConfig.stsEndpoint", with: "--aws-sts-endpoint"))
+            }
         } else {
             stsEndpoint = nil
         }

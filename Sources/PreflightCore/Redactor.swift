@@ -12,8 +12,11 @@ public struct Redactor: Sendable {
     public static let maximumSecretKeys = 32
 
     private let matcher: SecretMatcher
+    /// The secrets as given (their encoded forms are derived from these, once).
+    private let secrets: [String]
 
     public init(secrets: [String]) {
+        self.secrets = secrets
         var forms: Set<String> = []
         for secret in secrets where !secret.isEmpty {
             forms.insert(secret)
@@ -37,7 +40,7 @@ public struct Redactor: Sendable {
 
     /// This redactor with more secrets (ones a probe obtained at run time: session tokens, access tokens).
     public func adding(_ more: [String]) -> Redactor {
-        more.isEmpty ? self : Redactor(secrets: matcher.secrets + more)
+        more.isEmpty ? self : Redactor(secrets: secrets + more)
     }
 
     /// Whether a `sharedConfig` key (or a field of a secret JSON object) holds a secret.

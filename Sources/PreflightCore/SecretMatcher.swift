@@ -9,11 +9,8 @@ struct SecretMatcher: Sendable {
     }
 
     private var nodes: [Node] = [Node()]
-    /// The secrets, as given.
-    let secrets: [String]
 
     init(_ secrets: some Collection<String>) {
-        self.secrets = Array(secrets)
         for secret in secrets where !secret.isEmpty {
             var index = 0
             for byte in secret.utf8 {

@@ -17,7 +17,7 @@ import PreflightSnowflake
 /// answer for the rest) reads this list.
 public enum ProbeRegistry {
     /// Every probe factory, in the order types are listed; no identity of this service's is lent.
-    public static let builtIn: [any ProbeFactory] = (try? factories()) ?? []
+    public static let builtIn: [any ProbeFactory] = factories(awsAmbient: nil)
 
     /// The factories, with the operator's choices. `lendAWSIdentity`: this service's AWS identity (from
     /// `environment`) assumes connector roles that come without keys, AssumeRole going to AWS or to
@@ -25,14 +25,15 @@ public enum ProbeRegistry {
     public static func factories(
         lendAWSIdentity: Bool = false, environment: [String: String] = [:], stsEndpointURL: String? = nil
     ) throws -> [any ProbeFactory] {
-        var awsAmbient: AWSAmbientIdentity?
-        if lendAWSIdentity {
-            guard let identity = try AWSAmbientIdentity(environment: environment, stsEndpointURL: stsEndpointURL) else {
-                throw InvalidConfig("lending the AWS identity needs AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY")
-            }
-            awsAmbient = identity
+        guard lendAWSIdentity else { return factories(awsAmbient: nil) }
+        guard let identity = try AWSAmbientIdentity(environment: environment, stsEndpointURL: stsEndpointURL) else {
+            throw InvalidConfig("lending the AWS identity needs AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY")
         }
-        return [
+        return factories(awsAmbient: identity)
+    }
+
+    private static func factories(awsAmbient: AWSAmbientIdentity?) -> [any ProbeFactory] {
+        [
             PostgresProbeFactory(),  // postgresql, cockroach, redshift
             MySQLProbeFactory(),  // mysql, planetscale
             MongoProbeFactory(),  // mongodb, documentdb

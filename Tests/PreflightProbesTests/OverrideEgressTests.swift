@@ -14,7 +14,7 @@ import _CryptoExtras
 struct OverrideEgressTests {
     static let engine = PingEngine(
         configuration: EngineConfiguration(
-            defaultTimeout: .seconds(5), egress: EgressPolicyForTests.service),
+            defaultTimeout: .seconds(5), egress: EgressPolicy(allowLoopback: false)),
         factories: ProbeRegistry.builtIn)
 
     static let denied = "127.0.0.1"
@@ -120,9 +120,4 @@ struct OverrideEgressTests {
             #expect(report.category == .egressDenied, "\(name): \(report.summary)")
         }
     }
-}
-
-/// The service's policy: this host itself is refused (as `serve` without `--allow-loopback`).
-enum EgressPolicyForTests {
-    static let service = PreflightNetwork.EgressPolicy(allowLoopback: false)
 }
