@@ -88,6 +88,13 @@ final class PinnedHostKey: NIOSSHClientServerAuthenticationDelegate, @unchecked 
 struct HostKeyMismatch: Error {}
 
 /// Turns an SSH channel's data messages into plain bytes and back, so the probes see a byte stream.
+///
+/// It also turns the server's end of stream into a full close, after every handler has seen it. The
+/// child channel must be opened with `allowRemoteHalfClosure` so that NIOSSH hands us the EOF in order
+/// with the data instead of answering it itself: NIOSSH answers an EOF with a close of its own, and when
+/// our close already crossed the bastion's EOF (a server that sends an error and hangs up, as PostgreSQL
+/// does for a wrong password), that second close fails the channel's `closeFuture` with "Sent close on
+/// closed channel", and postgres-nio then reports that error instead of the server's.
 final class SSHChannelBytes: ChannelDuplexHandler, @unchecked Sendable {
     typealias InboundIn = SSHChannelData
     typealias InboundOut = ByteBuffer
@@ -98,6 +105,14 @@ final class SSHChannelBytes: ChannelDuplexHandler, @unchecked Sendable {
         let message = unwrapInboundIn(data)
         guard case .channel = message.type, case .byteBuffer(let bytes) = message.data else { return }
         context.fireChannelRead(wrapInboundOut(bytes))
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        context.fireUserInboundEventTriggered(event)
+        if case ChannelEvent.inputClosed = event {
+            // The server is done sending: what it sent has been read; end the channel the one clean way.
+            context.close(promise: nil)
+        }
     }
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {

@@ -132,6 +132,8 @@ public struct SSHTunnelOpener: TunnelOpener {
                     targetHost: host, targetPort: port, originatorAddress: originator)
                 ssh.createChannel(opened, channelType: .directTCPIP(target)) { child, _ in
                     child.eventLoop.makeCompletedFuture {
+                        // See SSHChannelBytes: the server's EOF comes to us, in order, not as NIOSSH's own close.
+                        try child.syncOptions?.setOption(ChannelOptions.allowRemoteHalfClosure, value: true)
                         try child.pipeline.syncOperations.addHandler(SSHChannelBytes())
                         try child.pipeline.syncOperations.addHandler(InboundByteLimit(limit: limit))
                         try child.pipeline.syncOperations.addHandler(EarlyBytesBuffer())
