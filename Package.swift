@@ -167,6 +167,12 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Artie's Events API source (`api`): nothing to dial; the ping says so.
+        .target(
+            name: "PreflightEventsAPI",
+            dependencies: ["PreflightCore", "PreflightNetwork"],
+            swiftSettings: swiftSettings
+        ),
         // Redis: RESP2/RESP3, HELLO/AUTH, TLS, SELECT.
         .target(
             name: "PreflightRedis",
@@ -205,6 +211,7 @@ let package = Package(
                 "PreflightClickHouse",
                 "PreflightMotherDuck",
                 "PreflightRedis",
+                "PreflightEventsAPI",
             ],
             swiftSettings: swiftSettings
         ),
@@ -442,6 +449,14 @@ let package = Package(
                 "PreflightCore", "PreflightEngine", "PreflightTestSupport", "PreflightMotherDuck",
                 "PreflightHTTP",
 
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "PreflightEventsAPITests",
+            dependencies: [
+                "PreflightProbeTesting",
+                "PreflightCore", "PreflightEngine", "PreflightEventsAPI",
             ],
             swiftSettings: swiftSettings
         ),

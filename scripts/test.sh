@@ -111,7 +111,7 @@ if [ $# -gt 0 ]; then
     swift test "$@"
 else
     BIN="$(swift build --show-bin-path)/preflightPackageTests.xctest"
-    SHARD_A='PreflightPostgresTests|PreflightMySQLTests|PreflightMongoTests|PreflightSSHTests|PreflightStoreTests|PreflightCoreTests|PreflightEngineTests|PreflightProbesTests|PreflightClickHouseTests|PreflightRedisTests|PreflightCLITests'
+    SHARD_A='PreflightPostgresTests|PreflightMySQLTests|PreflightMongoTests|PreflightSSHTests|PreflightStoreTests|PreflightCoreTests|PreflightEngineTests|PreflightProbesTests|PreflightClickHouseTests|PreflightRedisTests|PreflightCLITests|PreflightEventsAPITests'
     SHARD_B='PreflightServerTests|PreflightHTTPTests|PreflightAWSTests|PreflightGoogleTests|PreflightSnowflakeTests|PreflightDatabricksTests|PreflightMotherDuckTests|PreflightNetworkTests'
     for dir in Tests/*/; do  # every test target must be in a shard, or it would silently not run
         name="$(basename "$dir")"; case "$name" in PreflightTestSupport|PreflightProbeTesting) continue ;; esac

@@ -168,10 +168,12 @@ public struct AWSConfig: Sendable, Equatable {
         }
         let strict = endpointURL == nil
         switch payload.type {
-        case .s3:
+        case .s3, .delta:
+            // Delta Lake tables live in S3 buckets: the same keys, the same read-only calls.
             guard let regionText = try config.string("awsRegion") else {
                 throw InvalidConfig(
-                    "sharedConfig.awsRegion is required for s3 (the region of your buckets, e.g. us-east-1)")
+                    "sharedConfig.awsRegion is required for \(type.rawValue) (the region of your buckets, e.g. us-east-1)"
+                )
             }
             region = try AWSNames.region(regionText, key: "sharedConfig.awsRegion")
             auth = try AWSAuthConfig.from(config, type: type, strictKeyShape: strict)

@@ -16,6 +16,19 @@ extension AWSProbeFactory {
                     "signs ListBuckets (and HeadBucket for a named bucket) with SigV4; a bucket in another region is named"
             ),
             ConnectorDescription(
+                type: .delta,
+                keys: [
+                    ConnectorKey("awsRegion", .string, required: true, help: "the region of the tables' bucket")
+                ] + ConnectorKey.awsCredentials + [
+                    ConnectorKey(
+                        "bucket", .string, extension: true,
+                        help: "the bucket holding the Delta tables (HeadBucket, its region)"),
+                    .sslRootCert,
+                ],
+                summary:
+                    "Delta Lake tables in S3: the s3 probe (ListBuckets, and HeadBucket for a named bucket) with SigV4"
+            ),
+            ConnectorDescription(
                 type: .dynamodb,
                 keys: [
                     ConnectorKey(

@@ -2,8 +2,8 @@ import Foundation
 import PreflightCore
 import PreflightNetwork
 
-/// Builds probes for the AWS-family types: s3, dynamodb and iceberg (S3 Tables or an Iceberg REST
-/// catalog). See `AWSConfig` for the keys.
+/// Builds probes for the AWS-family types: s3, delta (Delta Lake tables in S3: the s3 probe), dynamodb and
+/// iceberg (S3 Tables or an Iceberg REST catalog). See `AWSConfig` for the keys.
 public struct AWSProbeFactory: ProbeFactory {
     /// This service's own AWS identity, when its operator lends it (nil by default).
     let ambient: AWSAmbientIdentity?
@@ -15,7 +15,7 @@ public struct AWSProbeFactory: ProbeFactory {
     /// without keys; an operator's choice (`serve --aws-ambient-credentials`), never a default.
     public init(lending ambient: AWSAmbientIdentity?) { self.ambient = ambient }
 
-    public var types: Set<ConnectorType> { [.s3, .dynamodb, .iceberg] }
+    public var types: Set<ConnectorType> { [.s3, .delta, .dynamodb, .iceberg] }
 
     public func makeProbe(for payload: ConnectorPayload) throws(InvalidConfig) -> any Probe {
         let config = try AWSConfig(payload: payload)

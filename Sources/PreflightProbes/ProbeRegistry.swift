@@ -3,6 +3,7 @@ import PreflightAWS
 import PreflightClickHouse
 public import PreflightCore
 import PreflightDatabricks
+import PreflightEventsAPI
 import PreflightGoogle
 import PreflightMongo
 import PreflightMotherDuck
@@ -37,13 +38,14 @@ public enum ProbeRegistry {
             PostgresProbeFactory(),  // postgresql, cockroach, redshift
             MySQLProbeFactory(),  // mysql, planetscale
             MongoProbeFactory(),  // mongodb, documentdb
-            AWSProbeFactory(lending: awsAmbient),  // s3, dynamodb, iceberg
+            AWSProbeFactory(lending: awsAmbient),  // s3, delta, dynamodb, iceberg
             GoogleProbeFactory(),  // bigquery, gcs
             SnowflakeProbeFactory(),
             DatabricksProbeFactory(),
             ClickHouseProbeFactory(),
             MotherDuckProbeFactory(),
             RedisProbeFactory(),
+            EventsAPIProbeFactory(),  // api: nothing to dial
         ]
     }
 

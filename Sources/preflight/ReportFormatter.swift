@@ -47,7 +47,12 @@ enum ReportFormatter {
             let warnings =
                 report.steps.filter { $0.status == .warning }.count
                 + report.checks.filter { $0.status == .warning }.count
-            var verdict = "OK: \(report.type.rawValue) works (\(total))"
+            // A type with nothing to dial (api) passes without a connection: say that, not "works".
+            let dialled = report.steps.contains { $0.status != .skipped }
+            var verdict =
+                dialled
+                ? "OK: \(report.type.rawValue) works (\(total))"
+                : "OK: \(report.type.rawValue) has nothing to dial from here (\(total)); see the skipped step"
             if let first = notReady.first {
                 let more = notReady.count > 1 ? " (and \(notReady.count - 1) more)" : ""
                 verdict +=

@@ -52,6 +52,17 @@ struct CLIPingTests {
         #expect(result.stdout.contains("unsupported"), "\(result.stdout)")
     }
 
+    /// `api` dials nothing: it passes, and the verdict says there was nothing to dial rather than "works".
+    @Test func anAPISourcePassesSayingThereIsNothingToDial() throws {
+        let result = try CLI.run(["ping", "--type", "api"])
+        #expect(result.code == 0, "\(result.stdout)\(result.stderr)")
+        #expect(result.stdout.contains("OK: api has nothing to dial from here"), "\(result.stdout)")
+        #expect(!result.stdout.contains("works"), "\(result.stdout)")
+        let refused = try CLI.run(["ping", "--type", "api", "--set", "host=events.example.com"])
+        #expect(refused.code == 3, "\(refused.stdout)")
+        #expect(refused.stderr.contains("--set host is not used by api"), "\(refused.stderr)")
+    }
+
     @Test func aClosedPortExits2() throws {
         let result = try CLI.run([
             "ping", "--type", "postgresql", "--set", "host=127.0.0.1", "--set", "port=\(closedPort())", "--set",

@@ -20,7 +20,8 @@ struct ProbeRegistryTests {
             #expect(
                 Set(factory.descriptions.map(\.type)) == factory.types, "\(type(of: factory)) describes other types")
         }
-        for description in described where description.probed {
+        // `api` dials nothing, so it takes no keys (a non-empty one is a 400).
+        for description in described where description.probed && description.type != .api {
             #expect(!description.keys.isEmpty, "\(description.type) has no keys")
             #expect(description.keys.contains { $0.required }, "\(description.type) requires nothing")
             let names = description.keys.map(\.name)
