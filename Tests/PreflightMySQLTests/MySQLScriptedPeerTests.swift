@@ -73,6 +73,25 @@ struct MySQLScriptedPeerTests {
         #expect(peer.stats.rsaPasswordsDecrypted == 1)
     }
 
+    /// An account already in the server's cache, with a wrong password: the fast path fails, MySQL 8 asks
+    /// for full authentication, and the decrypted password is refused (the path PyMySQL confirmed).
+    @Test func cachingSHA2WrongPasswordForACachedAccountGoesThroughFullAuth() async throws {
+        let peer = try await ScriptedMySQLPeer(
+            .server(
+                accounts: [.init(user: "cdc", password: "s3cret-Pass", plugin: "caching_sha2_password")],
+                defaultPlugin: "caching_sha2_password"))
+        defer { Task { await peer.shutdown() } }
+        let good = try await MySQLTesting.ping(
+            engine, MySQLTesting.payload(port: peer.port, user: "cdc", password: "s3cret-Pass"))
+        #expect(good.ok, "\(good.summary)")
+        let wrong = try await MySQLTesting.ping(
+            engine, MySQLTesting.payload(port: peer.port, user: "cdc", password: "Wrong-Password-77"))
+        #expect(wrong.category == .auth, "\(wrong.summary)")
+        #expect(wrong.message?.contains("'cdc'@'127.0.0.1'") == true, "\(wrong.summary)")
+        #expect(peer.stats.fastAuths == 0)
+        #expect(peer.stats.rsaPasswordsDecrypted == 2, "\(peer.stats)")
+    }
+
     @Test func nativeAccountBehindCachingSHA2DefaultIsSwitched() async throws {
         let peer = try await ScriptedMySQLPeer(
             .server(

@@ -291,10 +291,13 @@ private final class ScriptedConnection: ChannelInboundHandler, @unchecked Sendab
             }
             let stored = Array(SHA256.hash(data: Array(SHA256.hash(data: password))))
             let mix = Array(SHA256.hash(data: stored + nonce))
-            guard response.count == 32 else { return accessDenied(account.user, context: context) }
             let stage1 = zip(response, mix).map { $0 ^ $1 }
-            guard Array(SHA256.hash(data: stage1)) == stored else {
-                return accessDenied(account.user, context: context)
+            guard response.count == 32, Array(SHA256.hash(data: stage1)) == stored else {
+                // MySQL 8 (sha2_password.cc) treats a failed fast path like a cache miss: it asks for
+                // full authentication, and only the password itself can then be refused.
+                phase = .cachingFull(account)
+                send([0x01, 0x04], context: context)
+                return
             }
             shared.state.withLock { $0.stats.fastAuths += 1 }
             send([0x01, 0x03], context: context)
@@ -331,6 +334,9 @@ private final class ScriptedConnection: ChannelInboundHandler, @unchecked Sendab
                     ["Grants for cdc@%"],
                     rows: [["GRANT SELECT, RELOAD, REPLICATION SLAVE, REPLICATION CLIENT ON *.* TO `cdc`@`%`"]],
                     context: context)
+            } else if sql.uppercased().hasPrefix("SET NAMES ") || sql.uppercased().hasPrefix("SET AUTOCOMMIT") {
+                // What real clients send after login (PyMySQL: SET NAMES utf8mb4); a server says OK.
+                ok(context)
             } else if sql == "SELECT CURRENT_USER()" {
                 resultSet(["CURRENT_USER()"], rows: [["cdc@%"]], context: context)
             } else {
