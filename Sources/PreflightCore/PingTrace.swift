@@ -26,46 +26,61 @@ public final class PingTrace: Sendable {
 
     private let state = Mutex(State())
     private let clock: any PingClock
+    private let observer: (@Sendable (PingEvent) -> Void)?
 
-    /// A trace whose step durations are measured on `clock` (the ping deadline's).
-    public init(clock: any PingClock = SystemPingClock()) { self.clock = clock }
+    /// A trace whose step durations are measured on `clock` (the ping deadline's). `observer` hears each
+    /// step and check as it is recorded (never while the trace is locked, never after it is sealed,
+    /// except for the open step that sealing ends).
+    public init(clock: any PingClock = SystemPingClock(), observer: (@Sendable (PingEvent) -> Void)? = nil) {
+        self.clock = clock
+        self.observer = observer
+    }
 
     /// Marks a step as begun.
     public func begin(_ name: StepName, activity: String, timeoutHint: String? = nil) {
-        state.withLock { state in
-            guard !state.sealed else { return }
+        let recorded = state.withLock { state -> Bool in
+            guard !state.sealed else { return false }
             state.open = OpenStep(name: name, activity: activity, timeoutHint: timeoutHint, started: clock.now)
+            return true
         }
+        if recorded { observer?(.stepStarted(name: name.rawValue, activity: activity)) }
     }
 
     /// Ends the open step (if it has this name) with a status.
     public func end(_ name: StepName, status: StepStatus, detail: String? = nil, hint: String? = nil) {
-        state.withLock { state in
-            guard !state.sealed else { return }
+        let step = state.withLock { state -> PingStep? in
+            guard !state.sealed else { return nil }
             let now = clock.now
             let started = state.open?.name == name ? state.open!.started : now
             if state.open?.name == name { state.open = nil }
-            state.steps.append(
-                PingStep(
-                    name: name.rawValue, status: status, durationMs: (now - started).milliseconds,
-                    detail: detail, hint: hint))
+            let step = PingStep(
+                name: name.rawValue, status: status, durationMs: (now - started).milliseconds,
+                detail: detail, hint: hint)
+            state.steps.append(step)
+            return step
         }
+        if let step { observer?(.stepEnded(step)) }
     }
 
     /// Records a step that took no time of its own (e.g. a skipped one).
     public func note(_ name: StepName, status: StepStatus, detail: String? = nil, hint: String? = nil) {
-        state.withLock { state in
-            guard !state.sealed else { return }
-            state.steps.append(PingStep(name: name.rawValue, status: status, durationMs: 0, detail: detail, hint: hint))
+        let step = state.withLock { state -> PingStep? in
+            guard !state.sealed else { return nil }
+            let step = PingStep(name: name.rawValue, status: status, durationMs: 0, detail: detail, hint: hint)
+            state.steps.append(step)
+            return step
         }
+        if let step { observer?(.stepEnded(step)) }
     }
 
     /// Adds a readiness check.
     public func check(_ check: ReadinessCheck) {
-        state.withLock { state in
-            guard !state.sealed else { return }
+        let recorded = state.withLock { state -> Bool in
+            guard !state.sealed else { return false }
             state.checks.append(check)
+            return true
         }
+        if recorded { observer?(.check(check)) }
     }
 
     /// Sets or updates what the ping is aimed at.
@@ -82,17 +97,21 @@ public final class PingTrace: Sendable {
     public func seal(openStepDetail: String? = nil) -> (
         steps: [PingStep], checks: [ReadinessCheck], target: PingTarget?, open: OpenStep?
     ) {
-        state.withLock { state in
+        let (sealed, ended) = state.withLock { state in
             let open = state.open
+            var ended: PingStep?
             if let open, !state.sealed {
-                state.steps.append(
-                    PingStep(
-                        name: open.name.rawValue, status: .failed, durationMs: (clock.now - open.started).milliseconds,
-                        detail: openStepDetail, hint: open.timeoutHint))
+                let step = PingStep(
+                    name: open.name.rawValue, status: .failed, durationMs: (clock.now - open.started).milliseconds,
+                    detail: openStepDetail, hint: open.timeoutHint)
+                state.steps.append(step)
                 state.open = nil
+                ended = step
             }
             state.sealed = true
-            return (state.steps, state.checks, state.target, open)
+            return ((state.steps, state.checks, state.target, open), ended)
         }
+        if let ended { observer?(.stepEnded(ended)) }
+        return sealed
     }
 }

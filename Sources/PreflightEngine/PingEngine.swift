@@ -80,15 +80,17 @@ public final class PingEngine: Sendable {
             tunnel: tunnel)
     }
 
-    /// Validates and runs a ping, counting it against the in-flight limit.
-    public func ping(_ payload: ConnectorPayload, tunnel: (any TunnelOpener)? = nil) async throws(PingRequestError)
-        -> PingReport
-    {
+    /// Validates and runs a ping, counting it against the in-flight limit. `events` hears each step and
+    /// check as it happens, redacted like the report (see ``run(_:events:)``).
+    public func ping(
+        _ payload: ConnectorPayload, tunnel: (any TunnelOpener)? = nil,
+        events: (@Sendable (PingEvent) -> Void)? = nil
+    ) async throws(PingRequestError) -> PingReport {
         let prepared: PreparedPing
         do { prepared = try prepare(payload, tunnel: tunnel) } catch { throw .invalid(error) }
         guard acquire() else { throw .overloaded(retryAfterSeconds: 1) }
         defer { release() }
-        return await run(prepared)
+        return await run(prepared, events: events)
     }
 
     /// Reserves a place among the in-flight pings; false when full.
@@ -108,8 +110,11 @@ public final class PingEngine: Sendable {
         Gauge(label: "preflight_pings_in_flight").record(running)
     }
 
-    /// Runs a prepared ping to its end or its deadline, whichever is first. Never throws, never outlives the deadline.
-    public func run(_ prepared: PreparedPing) async -> PingReport {
+    /// Runs a prepared ping to its end or its deadline, whichever is first. Never throws, never outlives the
+    /// deadline. `events` hears each step and check as it is recorded, with the payload's secrets and those
+    /// learnt so far removed. If the calling task is cancelled (a client that went away), the ping stops
+    /// at once as at its deadline: its sockets are closed and a report saying so is returned.
+    public func run(_ prepared: PreparedPing, events: (@Sendable (PingEvent) -> Void)? = nil) async -> PingReport {
         let deadline = PingDeadline(clock: configuration.clock, timeout: prepared.timeout)
         let type = prepared.payload.type
         guard let probe = prepared.probe else {
@@ -122,19 +127,29 @@ public final class PingEngine: Sendable {
             record(report)
             return report
         }
+        var relay: EventRelay?
+        var observer: (@Sendable (PingEvent) -> Void)?
+        if let events {
+            let made = EventRelay(redactor: prepared.redactor, emit: events)
+            relay = made
+            observer = { event in made.send(event) }
+        }
         let context = ProbeContext(
             eventLoopGroup: eventLoopGroup, deadline: deadline, egress: configuration.egress,
             logger: logger, isSource: prepared.payload.isSource, wallClock: configuration.wallClock,
             inboundByteLimit: configuration.inboundByteLimit,
-            tunnel: prepared.tunnel)
+            tunnel: prepared.tunnel, observer: observer)
+        relay?.attach(context)
         let limit = deadline.total.humanDescription
         let outcome = await Self.race(
             deadline: deadline, on: eventLoopGroup.any(),
-            atDeadline: {
+            atDeadline: { cancelled in
                 // Runs on an event loop, not the task pool, so a busy process still stops on time. Seal
                 // before closing the sockets: the probe, failing on the closed socket, must not get to
                 // record its own (misleading) ending of the step that timed out.
-                let sealed = context.trace.seal(openStepDetail: "no answer within the ping's \(limit) deadline")
+                let sealed = context.trace.seal(
+                    openStepDetail: cancelled
+                        ? "stopped: the caller went away" : "no answer within the ping's \(limit) deadline")
                 context.closeAll()
                 return sealed
             }
@@ -156,6 +171,16 @@ public final class PingEngine: Sendable {
                 transient: failure.map { $0.transient ?? $0.category.isTransient },
                 message: failure?.message, hint: failure?.hint, durationMs: deadline.elapsedMs,
                 dataPlane: configuration.planeName, target: target ?? probe.target, steps: steps, checks: checks)
+        case .cancelled(let sealed, let elapsedMs):
+            let activity = sealed.open?.activity ?? "running the ping"
+            report = PingReport(
+                ok: false, type: type, category: .timeout, transient: true,
+                message: "stopped after \(elapsedMs.rounded()) ms \(activity): the caller went away",
+                durationMs: elapsedMs, dataPlane: configuration.planeName, target: sealed.target ?? probe.target,
+                steps: sealed.steps, checks: sealed.checks)
+            report = prepared.redactor.adding(context.runtimeSecrets).redact(report)
+            logger.info("ping cancelled", metadata: ["type": "\(type)", "duration_ms": "\(Int(elapsedMs))"])
+            return report
         case .deadline(let sealed, let elapsedMs):
             let activity = sealed.open?.activity ?? "running the ping"
             report = PingReport(
@@ -193,47 +218,71 @@ public final class PingEngine: Sendable {
     private enum RaceOutcome: Sendable {
         case finished(ProbeFailure?)
         case deadline(Sealed, elapsedMs: Double)
+        case cancelled(Sealed, elapsedMs: Double)
     }
 
     /// Resolves when `work` finishes or the deadline passes, whichever is first. On the system clock
     /// the deadline is kept by `loop` (an event loop thread, which CPU-heavy work on the task pool
     /// cannot delay); on another clock (a test's) a task sleeps on it and hands over to `loop`. Either
     /// way `atDeadline` runs on `loop`, seals the trace and closes the sockets, and the work is
-    /// cancelled, not awaited.
+    /// cancelled, not awaited. Cancelling the calling task does the same at once (`atDeadline(true)`).
     private static func race(
         deadline: PingDeadline,
         on loop: any EventLoop,
-        atDeadline: @escaping @Sendable () -> Sealed,
+        atDeadline: @escaping @Sendable (_ cancelled: Bool) -> Sealed,
         _ work: @escaping @Sendable () async -> ProbeFailure?
     ) async -> RaceOutcome {
-        await withCheckedContinuation { (continuation: CheckedContinuation<RaceOutcome, Never>) in
-            let once = OnceFlag()
-            let job = Task {
-                let failure = await work()
-                if once.claim() { continuation.resume(returning: .finished(failure)) }
-            }
-            let expire: @Sendable () -> Void = {
-                guard once.claim() else { return }
-                let sealed = atDeadline()
-                job.cancel()
-                continuation.resume(returning: .deadline(sealed, elapsedMs: deadline.elapsedMs))
-            }
-            let cancelTimer: @Sendable () -> Void
-            if deadline.clock is SystemPingClock {
-                let nanoseconds = Int64(deadline.remaining.milliseconds * 1_000_000)
-                let timer = loop.scheduleTask(in: .nanoseconds(max(nanoseconds, 0)), expire)
-                cancelTimer = { timer.cancel() }
-            } else {
-                let sleeper = Task {
-                    guard (try? await deadline.clock.sleep(until: deadline.end)) != nil else { return }
-                    loop.execute(expire)
+        let onCancel = CancelHook()
+        return await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<RaceOutcome, Never>) in
+                let once = OnceFlag()
+                let job = Task {
+                    let failure = await work()
+                    if once.claim() { continuation.resume(returning: .finished(failure)) }
                 }
-                cancelTimer = { sleeper.cancel() }
+                onCancel.set {
+                    loop.execute {
+                        guard once.claim() else { return }
+                        let sealed = atDeadline(true)
+                        job.cancel()
+                        continuation.resume(returning: .cancelled(sealed, elapsedMs: deadline.elapsedMs))
+                    }
+                }
+                startDeadline(deadline, on: loop, once: once, job: job, continuation: continuation) {
+                    atDeadline(false)
+                }
             }
-            Task {
-                _ = await job.value
-                cancelTimer()
+        } onCancel: {
+            onCancel.fire()
+        }
+    }
+
+    /// Arms the deadline of `race`: at `deadline.end` (kept on `loop`), unless the work finished first.
+    private static func startDeadline(
+        _ deadline: PingDeadline, on loop: any EventLoop, once: OnceFlag, job: Task<Void, Never>,
+        continuation: CheckedContinuation<RaceOutcome, Never>, atDeadline: @escaping @Sendable () -> Sealed
+    ) {
+        let expire: @Sendable () -> Void = {
+            guard once.claim() else { return }
+            let sealed = atDeadline()
+            job.cancel()
+            continuation.resume(returning: .deadline(sealed, elapsedMs: deadline.elapsedMs))
+        }
+        let cancelTimer: @Sendable () -> Void
+        if deadline.clock is SystemPingClock {
+            let nanoseconds = Int64(deadline.remaining.milliseconds * 1_000_000)
+            let timer = loop.scheduleTask(in: .nanoseconds(max(nanoseconds, 0)), expire)
+            cancelTimer = { timer.cancel() }
+        } else {
+            let sleeper = Task {
+                guard (try? await deadline.clock.sleep(until: deadline.end)) != nil else { return }
+                loop.execute(expire)
             }
+            cancelTimer = { sleeper.cancel() }
+        }
+        Task {
+            _ = await job.value
+            cancelTimer()
         }
     }
 
@@ -249,6 +298,50 @@ public final class PingEngine: Sendable {
                 "type": "\(report.type)", "category": "\(category)", "duration_ms": "\(Int(report.durationMs))",
                 "target": "\(report.target?.host ?? "-")",
             ])
+    }
+}
+
+/// The cancellation of a `race`: set once the race has started; fired at most once, at once if the task
+/// was already cancelled when it is set.
+final class CancelHook: Sendable {
+    private let state = Mutex<(action: (@Sendable () -> Void)?, fired: Bool)>((nil, false))
+
+    func set(_ action: @escaping @Sendable () -> Void) {
+        let runNow = state.withLock { state -> Bool in
+            if state.fired { return true }
+            state.action = action
+            return false
+        }
+        if runNow { action() }
+    }
+
+    func fire() {
+        let action = state.withLock { state -> (@Sendable () -> Void)? in
+            state.fired = true
+            defer { state.action = nil }
+            return state.action
+        }
+        action?()
+    }
+}
+
+/// Hands a ping's events to its listener with the payload's secrets, and those the probe has learnt
+/// so far (tokens a peer issued), removed.
+final class EventRelay: Sendable {
+    let redactor: Redactor
+    let emit: @Sendable (PingEvent) -> Void
+    private let context = Mutex<ProbeContext?>(nil)
+
+    init(redactor: Redactor, emit: @escaping @Sendable (PingEvent) -> Void) {
+        self.redactor = redactor
+        self.emit = emit
+    }
+
+    func attach(_ context: ProbeContext) { self.context.withLock { $0 = context } }
+
+    func send(_ event: PingEvent) {
+        let learnt = context.withLock { $0?.runtimeSecrets } ?? []
+        emit((learnt.isEmpty ? redactor : redactor.adding(learnt)).redact(event))
     }
 }
 

@@ -45,11 +45,12 @@ public final class ProbeContext: Sendable {
         isSource: Bool = false,
         wallClock: @escaping @Sendable () -> Date = { Date() },
         inboundByteLimit: Int = 1 << 20,
-        tunnel: (any TunnelOpener)? = nil
+        tunnel: (any TunnelOpener)? = nil,
+        observer: (@Sendable (PingEvent) -> Void)? = nil
     ) {
         self.eventLoopGroup = eventLoopGroup
         self.deadline = deadline
-        self.trace = trace ?? PingTrace(clock: deadline.clock)
+        self.trace = trace ?? PingTrace(clock: deadline.clock, observer: observer)
         self.egress = egress
         self.resolver = resolver
         self.logger = logger
