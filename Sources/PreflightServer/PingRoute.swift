@@ -12,7 +12,8 @@ import PreflightServices
 /// (Artie's Terraform provider sends none).
 ///
 /// Answers: 204 (works), 200 `{"error", "report"}` (failed; `report` alone with `verbose=true` on
-/// success), 400/401/413/429/503 `{"error"}`.
+/// success), 400/401/413/429/503 `{"error"}`. With `Accept: text/event-stream`, the steps as they
+/// happen, then the same answer as a last event (see ``PingEventStream``).
 struct PingRoute: Sendable {
     let pings: PingService
     let keys: APIKeyCheck
@@ -53,6 +54,19 @@ struct PingRoute: Sendable {
             throw APIError(.badRequest, SecretScrubber.scrub(error.message, body: data))
         }
         let verbose = try Self.verbose(in: request.uri.query)
+        if PingEventStream.isRequested(request) {
+            let pings = self.pings
+            let logger = self.logger
+            return await PingEventStream.respond { (events) throws(APIError) -> PingReport in
+                do {
+                    return try await pings.ping(payload, company: company.uuid, events: events)
+                } catch let error as PingServiceError {
+                    throw Self.apiError(error, payload: payload, logger: logger)
+                } catch {
+                    throw ErrorTranslator.apiError(for: error, logger: logger)
+                }
+            }
+        }
         let report: PingReport
         do {
             report = try await pings.ping(payload, company: company.uuid)

@@ -40,9 +40,10 @@ public struct PingService: Sendable {
     /// A tunnel of another company is not found, exactly like a missing one; the engine then refuses
     /// the payload with its one message for that. `tunnel` is an ad-hoc bastion (the CLI's `--ssh-*`
     /// flags); it is used as given and the payload must then name no saved tunnel.
-    public func ping(_ payload: ConnectorPayload, company: UUID?, tunnel: (any TunnelOpener)? = nil) async throws
-        -> PingReport
-    {
+    public func ping(
+        _ payload: ConnectorPayload, company: UUID?, tunnel: (any TunnelOpener)? = nil,
+        events: (@Sendable (PingEvent) -> Void)? = nil
+    ) async throws -> PingReport {
         if let company {
             guard admission.acquire(company) else {
                 throw PingServiceError.companyOverloaded(limit: admission.limit, retryAfterSeconds: 1)
@@ -60,7 +61,7 @@ public struct PingService: Sendable {
             }
         }
         do {
-            return try await engine.ping(payload, tunnel: opener)
+            return try await engine.ping(payload, tunnel: opener, events: events)
         } catch {
             switch error {
             case .invalid(let invalid): throw PingServiceError.invalid(invalid)
