@@ -72,17 +72,22 @@ struct Ping: AsyncParsableCommand {
         }
         let engine = PingEngine(
             configuration: try engineOptions.engineConfiguration(), factories: ProbeRegistry.builtIn)
+        let live = json ? nil : LiveSteps()
+        var events: (@Sendable (PingEvent) -> Void)?
+        if let live { events = { event in live.handle(event) } }
         let report: PingReport
         do {
+            defer { live?.finish() }
             if let tunnel {
                 guard opener == nil else { throw InvalidConfig("use --tunnel or --ssh-host, not both") }
                 guard let uuid = UUID(uuidString: tunnel), let company else {
                     throw InvalidConfig("--tunnel takes a UUID and needs --company")
                 }
                 payload.sshTunnelUUID = uuid
-                report = try await pingThroughSavedTunnel(payload, engine: engine, company: company)
+                report = try await pingThroughSavedTunnel(payload, engine: engine, company: company, events: events)
             } else {
-                report = try await PingService(engine: engine, tunnels: nil).ping(payload, company: nil, tunnel: opener)
+                report = try await PingService(engine: engine, tunnels: nil).ping(
+                    payload, company: nil, tunnel: opener, events: events)
             }
         } catch let invalid as InvalidConfig {
             throw invalidInput(invalid.message)
@@ -103,16 +108,16 @@ struct Ping: AsyncParsableCommand {
         if json {
             print(String(decoding: try ReportFormatter.json(report), as: UTF8.self))
         } else {
-            print(ReportFormatter.human(report), terminator: "")
+            print(ReportFormatter.human(report, stepsShown: live?.printedSteps == true), terminator: "")
         }
         throw ExitCode(ReportFormatter.exitCode(for: report))
     }
 
     /// Pings through a saved tunnel of `company`, with the store and master key the service uses (first
     /// use pins the host key in the store, as the API does).
-    private func pingThroughSavedTunnel(_ payload: ConnectorPayload, engine: PingEngine, company: String) async throws
-        -> PingReport
-    {
+    private func pingThroughSavedTunnel(
+        _ payload: ConnectorPayload, engine: PingEngine, company: String, events: (@Sendable (PingEvent) -> Void)?
+    ) async throws -> PingReport {
         let logger = Logger(label: "preflight")
         let store = try await storeOptions.open(logger: logger)
         let result: Result<PingReport, any Error>
@@ -122,7 +127,8 @@ struct Ping: AsyncParsableCommand {
             }
             let tunnels = TunnelService(store: store, sealer: try storeOptions.sealer(logger: logger))
             result = .success(
-                try await PingService(engine: engine, tunnels: tunnels).ping(payload, company: owner.uuid))
+                try await PingService(engine: engine, tunnels: tunnels).ping(
+                    payload, company: owner.uuid, events: events))
         } catch {
             result = .failure(error)
         }

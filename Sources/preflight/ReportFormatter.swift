@@ -17,17 +17,13 @@ enum ReportFormatter {
         return try encoder.encode(report)
     }
 
-    /// One line per step with its time, the readiness checks, then the verdict.
-    static func human(_ report: PingReport) -> String {
+    /// One line per step with its time, the readiness checks, then the verdict. With `stepsShown`, the
+    /// steps were already printed as they happened (``LiveSteps``) and are left out.
+    static func human(_ report: PingReport, stepsShown: Bool = false) -> String {
         var out = ""
         let width = max(8, (report.steps.map(\.name.count) + report.checks.map(\.name.count)).max() ?? 8)
-        for step in report.steps {
-            let name = step.name.padding(toLength: width, withPad: " ", startingAt: 0)
-            let time = milliseconds(step.durationMs).leftPadded(to: 9)
-            out += "\(mark(step.status)) \(name) \(time)  \(step.detail ?? "")\n"
-            if let hint = step.hint, step.status != .passed {
-                out += "  \(String(repeating: " ", count: width)) \(String(repeating: " ", count: 9))  hint: \(hint)\n"
-            }
+        if !stepsShown {
+            for step in report.steps { out += stepLine(step, width: width) }
         }
         if !report.checks.isEmpty {
             out += "readiness:\n"
@@ -64,6 +60,17 @@ enum ReportFormatter {
             out +=
                 "FAILED [\(report.category?.rawValue ?? "?")\(report.transient == true ? ", transient" : "")]: \(report.message ?? "")\n"
             if let hint = report.hint { out += "hint: \(hint)\n" }
+        }
+        return out
+    }
+
+    /// A step's line (and its hint's, unless it passed).
+    static func stepLine(_ step: PingStep, width: Int) -> String {
+        let name = step.name.padding(toLength: width, withPad: " ", startingAt: 0)
+        let time = milliseconds(step.durationMs).leftPadded(to: 9)
+        var out = "\(mark(step.status)) \(name) \(time)  \(step.detail ?? "")\n"
+        if let hint = step.hint, step.status != .passed {
+            out += "  \(String(repeating: " ", count: width)) \(String(repeating: " ", count: 9))  hint: \(hint)\n"
         }
         return out
     }

@@ -70,6 +70,11 @@ struct CLIPingTests {
         ])
         #expect(result.code == 2, "\(result.stdout)\(result.stderr)")
         #expect(result.stdout.contains("FAILED [refused"), "\(result.stdout)")
+        // Steps are printed as they end (plain lines off a terminal), once, before the verdict.
+        let lines = result.stdout.split(separator: "\n")
+        #expect(lines.filter { $0.hasPrefix("FAIL connect") }.count == 1, "\(result.stdout)")
+        #expect(lines.first?.hasPrefix("skip dns") == true, "\(result.stdout)")
+        #expect(!result.stdout.contains("\u{1B}["), "no terminal control codes off a terminal")
     }
 
     @Test func againstTheTestPostgreSQL() throws {
