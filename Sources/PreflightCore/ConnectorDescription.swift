@@ -131,3 +131,18 @@ extension ConnectorKey {
             "endpointURL", .url, extension: true, help: "send every AWS call here instead (private endpoints, tests)"),
     ]
 }
+
+extension ConnectorDescription {
+    /// Every connector type Artie knows, sorted by type: the ones in `described` as they are, the others
+    /// as `probed: false` (a ping of them answers `unsupported`).
+    public static func catalog(_ described: [ConnectorDescription]) -> [ConnectorDescription] {
+        var byType: [ConnectorType: ConnectorDescription] = [:]
+        for description in described { byType[description.type] = description }
+        return ConnectorType.allCases.sorted { $0.rawValue < $1.rawValue }.map { type in
+            byType[type]
+                ?? ConnectorDescription(
+                    type: type, probed: false, keys: [],
+                    summary: "not tested by this build yet: a ping answers 200 with category unsupported")
+        }
+    }
+}

@@ -41,6 +41,10 @@ public final class PingEngine: Sendable {
     /// The types that can be probed (the rest answer `unsupported`).
     public var probedTypes: [ConnectorType] { factories.keys.sorted { $0.rawValue < $1.rawValue } }
 
+    /// Every connector type, described: the keys of the ones this engine probes (from their factories),
+    /// the others as `probed: false`. What `GET /connector-types` serves.
+    public var catalog: [ConnectorDescription] { ConnectorDescription.catalog(Array(descriptions.values)) }
+
     /// Pings running now.
     public var pingsInFlight: Int { inFlight.load(ordering: .relaxed) }
 

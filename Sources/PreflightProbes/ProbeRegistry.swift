@@ -57,14 +57,7 @@ public enum ProbeRegistry {
     /// Every connector type Artie knows, described: the probed ones by their modules, the others as
     /// `probed: false` (a ping of them answers `unsupported`). Sorted by type.
     public static var descriptions: [ConnectorDescription] {
-        var byType: [ConnectorType: ConnectorDescription] = [:]
-        for description in builtIn.flatMap(\.descriptions) { byType[description.type] = description }
-        return ConnectorType.allCases.sorted { $0.rawValue < $1.rawValue }.map { type in
-            byType[type]
-                ?? ConnectorDescription(
-                    type: type, probed: false, keys: [],
-                    summary: "not tested by this build yet: a ping answers 200 with category unsupported")
-        }
+        ConnectorDescription.catalog(builtIn.flatMap(\.descriptions))
     }
 
     /// The types no factory probes yet (they answer `unsupported`), sorted.

@@ -62,6 +62,8 @@ public func buildRouter(
         pings: PingService(engine: engine, tunnels: tunnels), keys: keys, maxBodyBytes: configuration.maxBodyBytes,
         logger: logger)
     router.post("/connectors/ping") { request, context in try await ping.handle(request, context: context) }
+    let catalog = ConnectorTypesRoute(catalog: engine.catalog)
+    router.get("/connector-types") { _, _ in catalog.response() }
     let api = PreflightAPI(
         tunnels: tunnels, registry: PreflightMetrics.registry, openAPIDocument: OpenAPIDocument.bytes,
         egressIPs: engine.configuration.egressAddresses, logger: logger)
@@ -94,6 +96,7 @@ public func buildRouter(
 enum APIRoutes {
     static let methodsByPath: [String: [HTTPRequest.Method]] = [
         "/connectors/ping": [.post],
+        "/connector-types": [.get],
         "/healthz": [.get],
         "/metrics": [.get],
         "/openapi.yaml": [.get],

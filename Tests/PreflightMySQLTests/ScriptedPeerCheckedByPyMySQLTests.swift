@@ -12,36 +12,9 @@ import Testing
         if: PyMySQL.available || TestEnvironment.requireIntegration,
         "needs PyMySQL and cryptography for python3 (scripts/peers/requirements.txt)"))
 struct ScriptedPeerCheckedByPyMySQLTests {
-    static let script = #"""
-        import json, sys
-        import pymysql
-        port, user, password, native_user, native_password = sys.argv[1:6]
-        out = {}
-        # PyMySQL encodes a str password as latin-1; MySQL compares the bytes the client sends: UTF-8 here.
-        def login(u, p):
-            return pymysql.connect(host="127.0.0.1", port=int(port), user=u, password=p.encode("utf-8"),
-                                   autocommit=None, connect_timeout=10, ssl_disabled=True)
-        # caching_sha2_password, not cached: full authentication over plain TCP, asking for the RSA key.
-        c = login(user, password)
-        cur = c.cursor()
-        cur.execute("SHOW GRANTS")
-        out["grants"] = [row[0] for row in cur.fetchall()]
-        cur.execute("SHOW GLOBAL VARIABLES")
-        out["binlog_format"] = dict(cur.fetchall()).get("binlog_format")
-        out["server_version"] = c.get_server_info()
-        c.close()
-        # Cached now: the fast path.
-        login(user, password).close()
-        out["second_login"] = "ok"
-        try:
-            login(user, password + "-wrong").close()
-            out["wrong"] = "accepted"
-        except pymysql.err.OperationalError as e:
-            out["wrong"] = e.args[0]
-        login(native_user, native_password).close()
-        out["native"] = "ok"
-        print(json.dumps(out))
-        """#
+    /// The check, run by python3: scripts/peers/pymysql_check.py.
+    static let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent("scripts/peers/pymysql_check.py").path
 
     @Test func pyMySQLLogsInAsMySQL8WouldLetIt() async throws {
         let peer = try await ScriptedMySQLPeer(
@@ -51,8 +24,8 @@ struct ScriptedPeerCheckedByPyMySQLTests {
                     .init(user: "legacy", password: "Native-Pw-5", plugin: "mysql_native_password"),
                 ], defaultPlugin: "caching_sha2_password"))
         defer { Task { await peer.shutdown() } }
-        let result = try await PyMySQL.run(
-            Self.script, arguments: [String(peer.port), "cdc8", "Caching-Pw/+=\"é-8", "legacy", "Native-Pw-5"])
+        let result = try PyMySQL.run(
+            file: Self.script, arguments: [String(peer.port), "cdc8", "Caching-Pw/+=\"é-8", "legacy", "Native-Pw-5"])
         #expect(result.status == 0, "PyMySQL failed against the peer: \(result.stderr)")
         let answer = try #require(
             try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any], "\(result.stdout)")
@@ -75,13 +48,21 @@ struct ScriptedPeerCheckedByPyMySQLTests {
 /// Runs a Python script with PyMySQL.
 enum PyMySQL {
     static let available: Bool = {
-        (try? run("import pymysql, cryptography", arguments: []).status) == 0
+        (try? run(code: "import pymysql, cryptography", arguments: []).status) == 0
     }()
 
-    static func run(_ script: String, arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
+    static func run(code: String, arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
+        try run(["-c", code] + arguments)
+    }
+
+    static func run(file: String, arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
+        try run([file] + arguments)
+    }
+
+    private static func run(_ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", "-c", script] + arguments
+        process.arguments = ["python3"] + arguments
         let out = Pipe()
         let err = Pipe()
         process.standardOutput = out
