@@ -126,6 +126,28 @@ import Testing
             error?.message == "slow.bad.test could not be resolved: the DNS server did not answer (temporary failure)")
     }
 
+    /// The engine ends a ping by cancelling its task: a lookup waiting on a silent server must stop then,
+    /// not at its own budget (120 s here, past the test's one-minute limit).
+    @Test(.timeLimit(.minutes(1))) func cancellingTheTaskEndsTheLookup() async throws {
+        let server = try await FakeNameserver([
+            "slow.bad.test A": Entry(silent: true), "slow.bad.test AAAA": Entry(silent: true),
+        ])
+        defer { Task { await server.shutdown() } }
+        let resolver = server.resolver(timeout: .seconds(30), attempts: 5)
+        let lookup = Task { () -> ProbeFailure? in
+            do throws(ProbeFailure) {
+                _ = try await resolver.resolve("slow.bad.test", port: 1, budget: .seconds(120))
+                return nil
+            } catch {
+                return error
+            }
+        }
+        while server.received.count < 2 { try await Task.sleep(for: .milliseconds(10)) }
+        lookup.cancel()
+        let error = await lookup.value
+        #expect(error?.category == .timeout)
+    }
+
     @Test func spoofedRepliesAreIgnored() async throws {
         let server = try await FakeNameserver([
             "db.good.test A": Entry(records: [FakeNameserver.a("db.good.test", "10.1.2.3")], spoofFirst: true),
