@@ -37,7 +37,7 @@ let package = Package(
             name: "PreflightCore",
             swiftSettings: swiftSettings
         ),
-        // Resolver, egress policy, dialing with deadlines, TLS policy, protocol sniffing.
+        // Resolver (DNS client, /etc/hosts, resolv.conf), egress policy, dialing with deadlines, TLS policy, protocol sniffing.
         .target(
             name: "PreflightNetwork",
             dependencies: [
@@ -82,7 +82,6 @@ let package = Package(
                 "PreflightCore",
                 "PreflightNetwork",
                 .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ],

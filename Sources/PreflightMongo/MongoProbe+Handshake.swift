@@ -71,7 +71,7 @@ extension MongoPing {
             timeoutHint: "the DNS server did not answer in time; check this service's DNS settings", soft: soft
         ) { outcome throws(ProbeFailure) in
             let found = try await withDeadline(budget, activity: "resolving \(host)") { () async throws(ProbeFailure) in
-                try await resolver.lookup(host, port)
+                try await resolver.resolve(host, port: port, within: budget)
             }
             updateTarget { $0.addresses = found.map(Dialer.describe) }
             outcome.detail = "\(host) resolves to \(found.compactMap(\.ipAddress).joined(separator: ", "))"

@@ -90,7 +90,7 @@ extension MongoPing {
                         throw ProbeFailure(.invalidConfig, "not a usable address")
                     }
                 } else {
-                    addresses = try await context.resolver.lookup(address.host, address.port)
+                    addresses = try await context.resolver.resolve(address.host, port: address.port, within: budget)
                 }
                 let connection = try await MongoDialer.connect(to: addresses, address: address, context: context)
                     .connection

@@ -1,4 +1,5 @@
 import Foundation
+import PreflightNetwork
 
 /// The rules of MongoDB's "Initial DNS Seedlist Discovery" specification, applied to DNS answers. Pure.
 public enum MongoSRV {

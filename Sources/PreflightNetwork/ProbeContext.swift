@@ -149,7 +149,7 @@ public final class ProbeContext: Sendable {
         ) { outcome in
             let addresses = try await withDeadline(budget, activity: "resolving \(host)") {
                 () async throws(ProbeFailure) in
-                try await resolver.lookup(host, port)
+                try await resolver.resolve(host, port: port, within: budget)
             }
             let shown = addresses.map(Dialer.describe)
             if recordTarget { trace.updateTarget({ $0.addresses = shown }, host: host, port: port) }

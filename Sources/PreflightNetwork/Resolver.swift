@@ -1,87 +1,48 @@
 import NIOCore
-import NIOPosix
 import PreflightCore
 
-#if canImport(Glibc)
-    import Glibc
-#elseif canImport(Darwin)
-    import Darwin
-#endif
-
-/// Resolves host names to every address (IPv6 and IPv4), bounded by a deadline.
+/// Resolves host names to every address (IPv4 and IPv6), bounded by a deadline.
 public struct Resolver: Sendable {
-    /// Resolves a name; replaceable in tests.
+    /// Resolves a name with no budget of its own (the caller bounds it, or cancels its task); replaceable in tests.
     public var lookup: @Sendable (_ host: String, _ port: Int) async throws(ProbeFailure) -> [SocketAddress]
+    /// Resolves a name within a budget (see `resolve(_:port:within:)`).
+    public var boundedLookup:
+        @Sendable (_ host: String, _ port: Int, _ budget: Duration) async throws(ProbeFailure) -> [SocketAddress]
 
+    /// A resolver from a lookup that ignores budgets (the caller's deadline bounds it).
     public init(lookup: @escaping @Sendable (_ host: String, _ port: Int) async throws(ProbeFailure) -> [SocketAddress])
     {
         self.lookup = lookup
+        self.boundedLookup = { host, port, _ throws(ProbeFailure) in try await lookup(host, port) }
     }
 
-    /// The system resolver (getaddrinfo) run off the event loops.
-    public static let system = Resolver { host, port throws(ProbeFailure) in
-        do {
-            return try await NIOThreadPool.singleton.runIfActive { try getAddresses(host: host, port: port) }
-        } catch let failure as ProbeFailure {
-            throw failure
-        } catch {
-            throw ProbeFailure(.internalError, "the resolver could not run: \(error)")
-        }
+    /// A resolver from a lookup that honours a budget; `lookup` without one gets `defaultBudget`.
+    public init(
+        defaultBudget: Duration = .seconds(10),
+        boundedLookup:
+            @escaping @Sendable (_ host: String, _ port: Int, _ budget: Duration) async throws(ProbeFailure)
+            -> [SocketAddress]
+    ) {
+        self.boundedLookup = boundedLookup
+        self.lookup = { host, port throws(ProbeFailure) in try await boundedLookup(host, port, defaultBudget) }
     }
 
-    /// Blocking getaddrinfo with AF_UNSPEC; results deduplicated in the order the system prefers.
-    static func getAddresses(host: String, port: Int) throws -> [SocketAddress] {
-        var hints = addrinfo()
-        hints.ai_family = AF_UNSPEC
-        hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
-        hints.ai_flags = AI_ADDRCONFIG
-        var result: UnsafeMutablePointer<addrinfo>?
-        let status = getaddrinfo(host, String(port), &hints, &result)
-        defer { if let result { freeaddrinfo(result) } }
-        guard status == 0 else { throw failure(for: status, host: host) }
-        var addresses: [SocketAddress] = []
-        var seen = Set<String>()
-        var cursor = result
-        while let info = cursor {
-            defer { cursor = info.pointee.ai_next }
-            guard let sockaddr = info.pointee.ai_addr else { continue }
-            let address: SocketAddress
-            switch info.pointee.ai_family {
-            case AF_INET:
-                address = sockaddr.withMemoryRebound(to: sockaddr_in.self, capacity: 1) {
-                    SocketAddress($0.pointee, host: host)
-                }
-            case AF_INET6:
-                address = sockaddr.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) {
-                    SocketAddress($0.pointee, host: host)
-                }
-            default:
-                continue
-            }
-            if seen.insert(address.ipAddress ?? "").inserted { addresses.append(address) }
-        }
-        guard !addresses.isEmpty else {
-            throw ProbeFailure(
-                .dns, "\(host) resolves to no IPv4 or IPv6 address", hint: "check the host name for typos")
-        }
-        return addresses
+    /// Resolves `host` within `budget` (pass the ping's budget: a lookup must never outlive its ping).
+    public func resolve(_ host: String, port: Int, within budget: Duration) async throws(ProbeFailure)
+        -> [SocketAddress]
+    {
+        try await boundedLookup(host, port, budget)
     }
 
-    static func failure(for status: Int32, host: String) -> ProbeFailure {
-        switch status {
-        case EAI_NONAME:
-            return ProbeFailure(
-                .dns, "\(host) does not resolve: no such host name",
-                hint:
-                    "check the host name for typos; a private host name only resolves inside its own network (use an SSH tunnel)"
-            )
-        case EAI_AGAIN:
-            return ProbeFailure(
-                .dns, "\(host) could not be resolved: the DNS server did not answer (temporary failure)",
-                hint: "try again; if it persists, the DNS server for this name is unreachable", transient: true)
-        default:
-            let reason = String(cString: gai_strerror(status))
-            return ProbeFailure(.dns, "\(host) could not be resolved: \(reason)")
+    /// The system's resolver: `/etc/hosts`, then the nameservers of `/etc/resolv.conf`, asked on NIO
+    /// channels so that a lookup waiting for a silent nameserver holds no thread (`HostResolver`).
+    /// Without a budget a lookup stops after 10 s, glibc's default (two rounds of 5 s).
+    public static let system = Resolver.dns(HostResolver())
+
+    /// A resolver backed by `resolver` (tests point one at a loopback nameserver).
+    public static func dns(_ resolver: HostResolver, defaultBudget: Duration = .seconds(10)) -> Resolver {
+        Resolver(defaultBudget: defaultBudget) { host, port, budget throws(ProbeFailure) in
+            try await resolver.resolve(host, port: port, budget: budget)
         }
     }
 }

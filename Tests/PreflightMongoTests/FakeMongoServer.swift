@@ -1,6 +1,7 @@
 import NIOCore
 import NIOPosix
 import PreflightMongo
+import PreflightNetwork
 import Synchronization
 
 /// An in-process server on 127.0.0.1 that speaks just enough of the MongoDB wire protocol for probe

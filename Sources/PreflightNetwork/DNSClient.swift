@@ -2,62 +2,6 @@ import Foundation
 import NIOCore
 import NIOPosix
 
-/// The nameservers and timeouts of `/etc/resolv.conf` (resolv.conf(5)). Parsing is pure.
-public struct DNSResolverConfiguration: Sendable, Equatable {
-    /// IP literals, in the order to try them.
-    public var nameservers: [String]
-    /// How long to wait for one server's answer (`options timeout:n`, default 5 s).
-    public var timeout: Duration
-    /// How many rounds over the servers (`options attempts:n`, default 2).
-    public var attempts: Int
-
-    public init(nameservers: [String], timeout: Duration = .seconds(5), attempts: Int = 2) {
-        self.nameservers = nameservers
-        self.timeout = timeout
-        self.attempts = attempts
-    }
-
-    /// Reads the text of a resolv.conf. Without a `nameserver` line the resolver uses 127.0.0.1, as glibc does.
-    public static func parse(resolvConf text: String) -> DNSResolverConfiguration {
-        var configuration = DNSResolverConfiguration(nameservers: [])
-        for rawLine in text.split(whereSeparator: \.isNewline) {
-            let line =
-                rawLine.split(
-                    maxSplits: 1, omittingEmptySubsequences: false, whereSeparator: { $0 == "#" || $0 == ";" }
-                ).first ?? ""
-            let words = line.split(whereSeparator: { $0.isWhitespace })
-            guard let keyword = words.first else { continue }
-            switch keyword {
-            case "nameserver" where words.count >= 2:
-                var address = String(words[1])
-                if let percent = address.firstIndex(of: "%") { address = String(address[..<percent]) }  // fe80::1%eth0
-                if (try? SocketAddress(ipAddress: address, port: 53)) != nil,
-                    !configuration.nameservers.contains(address)
-                {
-                    configuration.nameservers.append(address)
-                }
-            case "options":
-                for option in words.dropFirst() {
-                    let parts = option.split(separator: ":", maxSplits: 1)
-                    guard parts.count == 2, let number = Int(parts[1]) else { continue }
-                    if parts[0] == "timeout" { configuration.timeout = .seconds(min(max(number, 1), 30)) }
-                    if parts[0] == "attempts" { configuration.attempts = min(max(number, 1), 5) }
-                }
-            default:
-                continue
-            }
-        }
-        if configuration.nameservers.isEmpty { configuration.nameservers = ["127.0.0.1"] }
-        return configuration
-    }
-
-    /// The system's configuration, read now from `/etc/resolv.conf`.
-    public static func system(path: String = "/etc/resolv.conf") -> DNSResolverConfiguration {
-        let text = (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""
-        return parse(resolvConf: text)
-    }
-}
-
 /// Why a DNS lookup produced no message.
 public enum DNSLookupFailure: Error, Sendable, Equatable {
     /// No server answered in time; the servers tried.
@@ -84,8 +28,14 @@ public struct DNSClient: Sendable {
 
     /// A client for explicit nameservers (tests, or a service configured with its own resolvers).
     public init(nameservers: [String], port: Int = 53, timeout: Duration = .seconds(2), attempts: Int = 1) {
-        let fixed = DNSResolverConfiguration(nameservers: nameservers, timeout: timeout, attempts: attempts)
-        self.configuration = { fixed }
+        self.init(
+            configuration: DNSResolverConfiguration(nameservers: nameservers, timeout: timeout, attempts: attempts),
+            port: port)
+    }
+
+    /// A client for a fixed configuration (tests, or a service configured with its own resolvers).
+    public init(configuration: DNSResolverConfiguration, port: Int = 53) {
+        self.configuration = { configuration }
         self.port = port
     }
 
@@ -96,7 +46,16 @@ public struct DNSClient: Sendable {
         _ name: String, type: DNSRecordType, budget: Duration, group: any EventLoopGroup,
         register: @escaping @Sendable (any Channel) -> Void = { _ in }
     ) async throws(DNSLookupFailure) -> DNSMessage {
-        let configuration = self.configuration()
+        try await query(
+            name, type: type, budget: budget, group: group, configuration: configuration(), register: register)
+    }
+
+    /// `query` with a configuration already read (a lookup asking several questions reads it once).
+    /// Waiting holds no thread: the sockets are NIO channels and a cancelled task stops waiting at once.
+    func query(
+        _ name: String, type: DNSRecordType, budget: Duration, group: any EventLoopGroup,
+        configuration: DNSResolverConfiguration, register: @escaping @Sendable (any Channel) -> Void
+    ) async throws(DNSLookupFailure) -> DNSMessage {
         let end = ContinuousClock.now + budget
         var tried: [String] = []
         var lastFailure: DNSLookupFailure?
@@ -107,6 +66,7 @@ public struct DNSClient: Sendable {
         var attemptIndex = 0
         for _ in 0..<rounds {
             for server in servers {
+                if Task.isCancelled { throw .timedOut(servers: tried) }
                 let remaining = end - ContinuousClock.now
                 guard remaining > .milliseconds(5) else { break }
                 let share = remaining / max(1, attemptsLeftAtStart - attemptIndex)
@@ -126,7 +86,8 @@ public struct DNSClient: Sendable {
                 }
                 do throws(DNSLookupFailure) {
                     var answer = try await Self.udpExchange(
-                        request, id: id, to: address, wait: wait, group: group, register: register)
+                        request, id: id, question: (name, type), to: address, wait: wait, group: group,
+                        register: register)
                     if answer.truncated {
                         let left = end - ContinuousClock.now
                         answer = try await Self.tcpExchange(
@@ -150,26 +111,40 @@ public struct DNSClient: Sendable {
         throw .timedOut(servers: tried)
     }
 
-    /// Whether the answer is a response to our question.
+    /// Whether the answer is a response to our question: a response carrying exactly the one question asked.
     static func check(_ answer: DNSMessage, name: String, type: DNSRecordType) throws(DNSLookupFailure) {
         guard answer.isResponse else { throw .malformed("the nameserver sent a query instead of an answer") }
-        if let question = answer.questions.first {
-            guard
-                question.name.lowercased() == name.lowercased().trimmingCharacters(in: CharacterSet(charactersIn: ".")),
-                question.type == type
-            else {
-                throw .malformed(
-                    "the nameserver answered a different question (\(question.name.prefix(80)) \(question.type))")
-            }
+        guard answer.questions.count == 1, let question = answer.questions.first else {
+            throw .malformed("the nameserver's answer carries \(answer.questions.count) questions instead of ours")
+        }
+        guard
+            question.name.lowercased() == name.lowercased().trimmingCharacters(in: CharacterSet(charactersIn: ".")),
+            question.type == type
+        else {
+            throw .malformed(
+                "the nameserver answered a different question (\(question.name.prefix(80)) \(question.type))")
         }
     }
 
+    /// Whether `bytes` are an answer to query `id` for `question`: what a UDP reply must be to be listened to.
+    /// Anything else (another query's id, another question, garbage) may be spoofed and is ignored.
+    public static func isReply(_ bytes: [UInt8], id: UInt16, question: (name: String, type: DNSRecordType))
+        -> DNSMessage?
+    {
+        guard bytes.count >= 12, UInt16(bytes[0]) << 8 | UInt16(bytes[1]) == id else { return nil }
+        guard let message = try? DNSMessage.decode(bytes) else { return nil }
+        do throws(DNSLookupFailure) { try check(message, name: question.name, type: question.type) } catch {
+            return nil
+        }
+        return message
+    }
+
     static func udpExchange(
-        _ request: [UInt8], id: UInt16, to server: SocketAddress, wait: Duration, group: any EventLoopGroup,
-        register: @escaping @Sendable (any Channel) -> Void
+        _ request: [UInt8], id: UInt16, question: (name: String, type: DNSRecordType), to server: SocketAddress,
+        wait: Duration, group: any EventLoopGroup, register: @escaping @Sendable (any Channel) -> Void
     ) async throws(DNSLookupFailure) -> DNSMessage {
         let loop = group.next()
-        let promise = loop.makePromise(of: [UInt8].self)
+        let promise = loop.makePromise(of: DNSMessage.self)
         let bindHost = server.protocol == .inet6 ? "::" : "0.0.0.0"
         let channel: any Channel
         do {
@@ -177,7 +152,7 @@ public struct DNSClient: Sendable {
                 .channelInitializer { channel in
                     channel.eventLoop.makeCompletedFuture {
                         try channel.pipeline.syncOperations.addHandler(
-                            DNSDatagramHandler(server: server, id: id, promise: promise))
+                            DNSDatagramHandler(server: server, id: id, question: question, promise: promise))
                     }
                 }
                 .bind(host: bindHost, port: 0).get()
@@ -194,17 +169,17 @@ public struct DNSClient: Sendable {
         channel.writeAndFlush(AddressedEnvelope(remoteAddress: server, data: buffer)).whenFailure { error in
             promise.fail(DNSLookupFailure.unreachable("sending the DNS query failed: \(error)"))
         }
-        let bytes: [UInt8]
-        do { bytes = try await promise.futureResult.get() } catch let failure as DNSLookupFailure {
-            timer.cancel()
+        defer { timer.cancel() }
+        do {
+            return try await withTaskCancellationHandler {
+                try await promise.futureResult.get()
+            } onCancel: {
+                promise.fail(DNSLookupFailure.timedOut(servers: []))
+            }
+        } catch let failure as DNSLookupFailure {
             throw failure
         } catch {
-            timer.cancel()
             throw .unreachable("\(error)")
-        }
-        timer.cancel()
-        do throws(DNSError) { return try DNSMessage.decode(bytes) } catch {
-            throw .malformed("the nameserver's answer is not a DNS message: \(error.reason)")
         }
     }
 
@@ -244,16 +219,22 @@ public struct DNSClient: Sendable {
     }
 }
 
-/// Accepts the first datagram from the nameserver carrying our query id; ignores anything else.
+/// Accepts the first datagram from the nameserver that answers our query (its id and its question);
+/// ignores anything else, so a spoofed or stray datagram cannot end the wait.
 final class DNSDatagramHandler: ChannelInboundHandler, @unchecked Sendable {
     typealias InboundIn = AddressedEnvelope<ByteBuffer>
     private let server: SocketAddress
     private let id: UInt16
-    private let promise: EventLoopPromise<[UInt8]>
+    private let question: (name: String, type: DNSRecordType)
+    private let promise: EventLoopPromise<DNSMessage>
 
-    init(server: SocketAddress, id: UInt16, promise: EventLoopPromise<[UInt8]>) {
+    init(
+        server: SocketAddress, id: UInt16, question: (name: String, type: DNSRecordType),
+        promise: EventLoopPromise<DNSMessage>
+    ) {
         self.server = server
         self.id = id
+        self.question = question
         self.promise = promise
     }
 
@@ -263,8 +244,8 @@ final class DNSDatagramHandler: ChannelInboundHandler, @unchecked Sendable {
             return
         }
         let bytes = envelope.data.getBytes(at: envelope.data.readerIndex, length: envelope.data.readableBytes) ?? []
-        guard bytes.count >= 2, UInt16(bytes[0]) << 8 | UInt16(bytes[1]) == id else { return }
-        promise.succeed(bytes)
+        guard let message = DNSClient.isReply(bytes, id: id, question: question) else { return }
+        promise.succeed(message)
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
@@ -272,20 +253,27 @@ final class DNSDatagramHandler: ChannelInboundHandler, @unchecked Sendable {
     }
 }
 
-/// Reads one length-prefixed DNS message over TCP (RFC 1035 section 4.2.2).
+/// Reads one length-prefixed DNS message over TCP (RFC 1035 section 4.2.2); keeps at most that message
+/// (2 + 65,535 bytes) and ignores whatever follows it.
 final class DNSStreamHandler: ChannelInboundHandler, @unchecked Sendable {
     typealias InboundIn = ByteBuffer
     private var buffer: [UInt8] = []
+    private var done = false
     private let promise: EventLoopPromise<[UInt8]>
 
     init(promise: EventLoopPromise<[UInt8]>) { self.promise = promise }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        guard !done else { return }
         let chunk = unwrapInboundIn(data)
-        buffer += chunk.getBytes(at: chunk.readerIndex, length: chunk.readableBytes) ?? []
+        let wanted = buffer.count >= 2 ? 2 + (Int(buffer[0]) << 8 | Int(buffer[1])) - buffer.count : 2 + 65_535
+        buffer += chunk.getBytes(at: chunk.readerIndex, length: min(chunk.readableBytes, max(wanted, 0))) ?? []
         guard buffer.count >= 2 else { return }
         let length = Int(buffer[0]) << 8 | Int(buffer[1])
-        if buffer.count >= 2 + length { promise.succeed(Array(buffer[2..<(2 + length)])) }
+        if buffer.count >= 2 + length {
+            done = true
+            promise.succeed(Array(buffer[2..<(2 + length)]))
+        }
     }
 
     func channelInactive(context: ChannelHandlerContext) {
@@ -309,6 +297,10 @@ extension Channel {
             promise.futureResult.whenComplete { _ in timer.cancel() }
             self.writeAndFlush(request, promise: nil)
         }.get()
-        return try await promise.futureResult.get()
+        return try await withTaskCancellationHandler {
+            try await promise.futureResult.get()
+        } onCancel: {
+            promise.fail(DNSLookupFailure.timedOut(servers: []))
+        }
     }
 }

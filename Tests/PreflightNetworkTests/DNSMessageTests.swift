@@ -1,4 +1,4 @@
-import PreflightMongo
+import PreflightNetwork
 import Testing
 
 @Suite struct DNSMessageTests {
@@ -58,11 +58,6 @@ import Testing
         #expect(
             message.answers[1].data
                 == .srv(DNSSRVRecord(priority: 0, weight: 0, port: 27018, target: "shard-00-01.cluster0.example.net")))
-        let seeds = try MongoSRV.seeds(from: message, srvHost: "cluster0.example.net")
-        #expect(
-            seeds.map(\.description) == [
-                "shard-00-00.cluster0.example.net:27017", "shard-00-01.cluster0.example.net:27018",
-            ])
     }
 
     @Test func readsTXTRecordsOfSeveralStrings() throws {
@@ -74,10 +69,6 @@ import Testing
         bytes += [UInt8(first.count)] + first + [UInt8(second.count)] + second
         let message = try DNSMessage.decode(bytes)
         #expect(message.answers.first?.data == .txt([first, second]))
-        #expect(
-            try MongoSRV.options(from: message, srvHost: "c.example") == [
-                "authSource": "admin", "replicaSet": "atlas-x",
-            ])
     }
 
     @Test func roundTripsThroughTheEncoder() throws {
@@ -129,90 +120,61 @@ import Testing
     }
 }
 
-@Suite struct MongoSRVRulesTests {
-    func answer(_ targets: [(String, UInt16)], rcode: UInt8 = 0) -> DNSMessage {
-        DNSMessage(
-            id: 1, isResponse: true, responseCode: rcode, questions: [("_mongodb._tcp.cluster0.example.net", .srv)],
-            answers: targets.map {
+/// Replies a resolver must not believe, and the addresses it takes from an answer. No I/O.
+@Suite struct DNSReplyCheckTests {
+    func reply(id: UInt16 = 7, name: String = "db.example.com", type: DNSRecordType = .a, response: Bool = true)
+        throws -> [UInt8]
+    {
+        try DNSMessage(
+            id: id, isResponse: response, questions: [(name, type)],
+            answers: [DNSResourceRecord(name: name, type: .a, data: .other([10, 0, 0, 1]))]
+        ).encode()
+    }
+
+    @Test func onlyTheReplyToOurQueryIsAccepted() throws {
+        let question = (name: "db.example.com", type: DNSRecordType.a)
+        #expect(DNSClient.isReply(try reply(), id: 7, question: question) != nil)
+        #expect(DNSClient.isReply(try reply(name: "DB.Example.COM"), id: 7, question: question) != nil)
+        #expect(DNSClient.isReply(try reply(id: 8), id: 7, question: question) == nil, "another id")
+        #expect(DNSClient.isReply(try reply(name: "evil.example"), id: 7, question: question) == nil, "another name")
+        #expect(DNSClient.isReply(try reply(type: .aaaa), id: 7, question: question) == nil, "another type")
+        #expect(DNSClient.isReply(try reply(response: false), id: 7, question: question) == nil, "a query")
+        let noQuestion = try DNSMessage(id: 7, isResponse: true, questions: []).encode()
+        #expect(DNSClient.isReply(noQuestion, id: 7, question: question) == nil, "no question")
+        #expect(DNSClient.isReply([0, 7, 0x81], id: 7, question: question) == nil, "garbage")
+    }
+
+    @Test func hugeCountsInATinyMessageAreRefused() {
+        // 65535 questions, answers, authority and additional records announced; none present.
+        let bytes: [UInt8] = [0, 1, 0x81, 0x80, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF]
+        #expect(throws: DNSError.self) { try DNSMessage.decode(bytes) }
+        // One real question, then 65535 answers announced but only one present.
+        var one = try! DNSMessage(id: 1, isResponse: true, questions: [("a.test", .a)]).encode()
+        one[6] = 0xFF
+        one[7] = 0xFF
+        one += [0xC0, 12, 0, 1, 0, 1, 0, 0, 0, 60, 0, 4, 10, 0, 0, 1]
+        #expect(throws: DNSError.self) { try DNSMessage.decode(one) }
+    }
+
+    @Test func addressesFollowTheCNAMEChainAndSurviveALoop() {
+        let chain = DNSMessage(
+            id: 1, isResponse: true, questions: [("www.example.com", .aaaa)],
+            answers: [
+                DNSResourceRecord(name: "www.example.com", type: .cname, data: .cname("edge.example.net")),
                 DNSResourceRecord(
-                    name: "_mongodb._tcp.cluster0.example.net", type: .srv,
-                    data: .srv(DNSSRVRecord(priority: 0, weight: 0, port: $0.1, target: $0.0)))
-            })
-    }
-
-    @Test func targetsMustShareTheParentDomain() throws {
-        #expect(throws: DNSError.self) {
-            try MongoSRV.seeds(from: answer([("evil.attacker.com", 27017)]), srvHost: "cluster0.example.net")
-        }
-        #expect(throws: DNSError.self) {
-            try MongoSRV.seeds(from: answer([("example.net", 27017)]), srvHost: "cluster0.example.net")
-        }
-        #expect(throws: DNSError.self) {
-            try MongoSRV.seeds(from: answer([("xexample.net", 27017)]), srvHost: "cluster0.example.net")
-        }
-        let seeds = try MongoSRV.seeds(
-            from: answer([("a.example.net.", 27017), ("A.EXAMPLE.NET", 27017), ("b.cluster0.example.net", 1)]),
-            srvHost: "cluster0.example.net")
-        #expect(seeds.map(\.description) == ["a.example.net:27017", "b.cluster0.example.net:1"])
-    }
-
-    @Test func shortSRVNamesNeedDeeperTargets() throws {
-        #expect(try MongoSRV.seeds(from: answer([("db.localhost", 27017)]), srvHost: "localhost").count == 1)
-        #expect(throws: DNSError.self) {
-            try MongoSRV.seeds(from: answer([("localhost", 27017)]), srvHost: "localhost")
-        }
-        #expect(try MongoSRV.seeds(from: answer([("a.mongo.local", 27017)]), srvHost: "mongo.local").count == 1)
-        #expect(throws: DNSError.self) {
-            try MongoSRV.seeds(from: answer([("a.other.local", 27017)]), srvHost: "mongo.local")
-        }
-    }
-
-    @Test func noRecordsNamesTheReason() {
-        do {
-            _ = try MongoSRV.seeds(from: answer([], rcode: 3), srvHost: "cluster0.example.net")
-            Issue.record("accepted an empty answer")
-        } catch {
-            #expect(error.reason.contains("NXDOMAIN"))
-        }
-        #expect(throws: DNSError.self) { try MongoSRV.seeds(from: answer([]), srvHost: "cluster0.example.net") }
-    }
-
-    func txt(_ records: [String]) -> DNSMessage {
-        DNSMessage(
-            id: 1, isResponse: true, questions: [("c.example.net", .txt)],
-            answers: records.map { DNSResourceRecord(name: "c.example.net", type: .txt, data: .txt([Array($0.utf8)])) })
-    }
-
-    @Test func txtRules() throws {
-        #expect(try MongoSRV.options(from: txt([]), srvHost: "c.example.net") == [:])
-        #expect(
-            try MongoSRV.options(from: txt(["loadBalanced=true&authsource=admin"]), srvHost: "c.example.net") == [
-                "loadBalanced": "true", "authSource": "admin",
+                    name: "Edge.Example.NET", type: .aaaa, data: .other(Array(repeating: 0, count: 15) + [1])),
+                DNSResourceRecord(name: "edge.example.net", type: .aaaa, data: .other([1, 2, 3, 4])),  // wrong size
+                DNSResourceRecord(name: "www.example.com", type: .aaaa, data: .other(Array(repeating: 9, count: 16))),
             ])
-        #expect(throws: DNSError.self) {
-            try MongoSRV.options(from: txt(["authSource=a", "replicaSet=b"]), srvHost: "c.example.net")
-        }
-        #expect(throws: DNSError.self) { try MongoSRV.options(from: txt(["tls=false"]), srvHost: "c.example.net") }
-        #expect(throws: DNSError.self) {
-            try MongoSRV.options(from: txt(["loadBalanced=maybe"]), srvHost: "c.example.net")
-        }
-        #expect(throws: DNSError.self) { try MongoSRV.options(from: txt(["garbage"]), srvHost: "c.example.net") }
-    }
-
-    @Test func resolvConfParsing() {
-        let configuration = DNSResolverConfiguration.parse(
-            resolvConf: """
-                # comment
-                search example.com
-                nameserver 10.255.255.53
-                nameserver fe80::1%eth0 ; trailing comment
-                nameserver not-an-ip
-                nameserver 10.255.255.53
-                options ndots:2 timeout:3 attempts:4
-                """)
-        #expect(configuration.nameservers == ["10.255.255.53", "fe80::1"])
-        #expect(configuration.timeout == .seconds(3))
-        #expect(configuration.attempts == 4)
-        #expect(DNSResolverConfiguration.parse(resolvConf: "").nameservers == ["127.0.0.1"])
+        #expect(HostResolver.addresses(in: chain, for: "www.example.com", type: .aaaa).map(\.description) == ["::1"])
+        let loop = DNSMessage(
+            id: 1, isResponse: true, questions: [("a.test", .a)],
+            answers: [
+                DNSResourceRecord(name: "a.test", type: .cname, data: .cname("b.test")),
+                DNSResourceRecord(name: "b.test", type: .cname, data: .cname("a.test")),
+                DNSResourceRecord(name: "a.test", type: .a, data: .other([10, 0, 0, 1])),
+            ])
+        // The loop is cut after 16 links; whichever name it stops at, the lookup ends.
+        #expect(HostResolver.addresses(in: loop, for: "a.test", type: .a).count <= 1)
     }
 }
