@@ -176,7 +176,8 @@ public final class HTTPClient: Sendable {
                 return result
             }
         } else {
-            let addresses = try await context.resolver.lookup(endpoint.host, endpoint.port)
+            let addresses = try await context.resolver.resolve(
+                endpoint.host, port: endpoint.port, within: context.budget())
             dial = try await Dialer().connect(to: addresses, host: endpoint.host, context: context)
         }
         let channel = dial.channel
