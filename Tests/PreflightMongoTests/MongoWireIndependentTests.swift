@@ -49,7 +49,8 @@ extension MongoProbeTests {
         #expect(outcome.failure?.category == .auth, "\(outcome.failure?.message ?? "")")
         let decoded = try await independentlyDecoded(server)
         #expect(decoded.map { $0["opCode"] as? Int } == Array(repeating: 2013, count: decoded.count))
-        #expect(decoded.compactMap { $0["command"] as? String } == server.commands)
+        // The fake's own log, read later, may only have grown.
+        #expect(decoded.compactMap { $0["command"] as? String } == Array(server.commands.prefix(decoded.count)))
         let hello = try #require(decoded.first?["document"] as? [String: Any])
         #expect(hello["saslSupportedMechs"] as? String == "admin.loader", "\(hello)")
         let start = try #require(decoded.first { $0["command"] as? String == "saslStart" })
