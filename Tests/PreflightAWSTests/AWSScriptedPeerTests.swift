@@ -8,6 +8,11 @@ import PreflightTestSupport
 import Testing
 
 /// What a scripted AWS peer checks in each request: the SigV4 signature, recomputed from what arrived.
+///
+/// `problem` is the peer's quick gate while it answers, and it uses our own `SigV4` code, so on its own it
+/// proves nothing about the signer; `verifyIndependently` is the proof: it recomputes every recorded
+/// signature in Python (`hmac`/`hashlib`, checked first against AWS's published example) and shows that a
+/// tampered copy of the first request is rejected.
 enum SignatureCheck {
     /// The signature in `request` recomputed with `secret`; nil when it matches, otherwise why not.
     static func problem(_ request: ScriptedHTTPServer.Request, secret: String, sessionToken: String? = nil) -> String? {
@@ -48,6 +53,34 @@ enum SignatureCheck {
             input, credentials: AWSCredentials(accessKeyID: scope[0], secretAccessKey: secret),
             scope: SigV4.Scope(amzDate: date, region: scope[2], service: scope[3]))
         return expected.signature == signature ? nil : "signature mismatch"
+    }
+
+    /// Every request in `requests` carries a signature that `scripts/peers/verify.py sigv4` accepts (with
+    /// `secret`, and `sessionToken` sent and signed when given), for `service`; the first one with its path
+    /// changed after signing is rejected. Returns how many requests were verified.
+    @discardableResult
+    static func verifyIndependently(
+        _ requests: [ScriptedHTTPServer.Request], secret: String, sessionToken: String? = nil, service: String,
+        sourceLocation: SourceLocation = #_sourceLocation
+    ) async throws -> Int {
+        let first = try #require(requests.first, "no request was recorded", sourceLocation: sourceLocation)
+        var tampered = first
+        tampered.path = first.pathOnly + "x" + first.path.dropFirst(first.pathOnly.count)
+        var input: [String: Any] = [
+            "secret": secret, "requests": (requests + [tampered]).map(IndependentVerifier.json),
+        ]
+        if let sessionToken { input["sessionToken"] = sessionToken }
+        let results = try await IndependentVerifier.run(.sigv4, input)
+        try #require(results.count == requests.count + 1, sourceLocation: sourceLocation)
+        for (request, result) in zip(requests, results) {
+            #expect(
+                result["ok"] as? Bool == true, "\(request.method) \(request.path): \(result["problem"] ?? "")",
+                sourceLocation: sourceLocation)
+            #expect(result["service"] as? String == service, sourceLocation: sourceLocation)
+        }
+        #expect(results.last?["ok"] as? Bool == false, "a tampered path was accepted", sourceLocation: sourceLocation)
+        #expect(results.last?["problem"] as? String == "signature mismatch", sourceLocation: sourceLocation)
+        return requests.count
     }
 
     /// The service named in the credential scope.
@@ -110,6 +143,7 @@ struct AWSScriptedPeerTests {
         #expect(requests.first?.path == "/?max-buckets=100")
         #expect(requests.last?.path == "/lake-bucket", "path-style with endpointURL")
         #expect(requests.allSatisfy { $0.header("X-Amz-Content-SHA256") == SigV4.emptyPayloadHash })
+        try await SignatureCheck.verifyIndependently(requests, secret: Self.secret, service: "s3")
     }
 
     @Test func s3RedirectToAnotherRegion() async throws {
@@ -176,6 +210,8 @@ struct AWSScriptedPeerTests {
         let denied = try await ping(payload("arn:aws:s3tables:us-east-1:123456789012:bucket/denied"))
         #expect(denied.category == .permission, "\(denied.summary)")
         #expect(denied.message?.contains("s3tables:GetTableBucket") == true)
+        // The ARN's %3A and %2F are signed encoded once more, as every service but S3 wants.
+        try await SignatureCheck.verifyIndependently(server.requests, secret: Self.secret, service: "s3tables")
     }
 
     /// AssumeRole's session is used for later calls (token sent and signed), and secrets a peer echoes
@@ -224,6 +260,12 @@ struct AWSScriptedPeerTests {
             "\(report.summary)")
         #expect(report.step("sts_assume_role")?.detail?.contains("ASIAPLANTEDSESSION01") == true)
         #expect(server.requests.count == 2)
+        // AssumeRole (a signed form POST) with the configured keys; the call after it with the session's.
+        try await SignatureCheck.verifyIndependently(
+            Array(server.requests.prefix(1)), secret: Self.secret, service: "sts")
+        try await SignatureCheck.verifyIndependently(
+            Array(server.requests.dropFirst().prefix(1)), secret: Self.sessionSecret, sessionToken: Self.sessionToken,
+            service: "s3")
         // Without keys, and only when the operator lends it, the service's own identity assumes the role:
         // AssumeRole goes to the operator's STS endpoint, never named in the report.
         let roleOnly = AWSTesting.payload(
@@ -259,6 +301,8 @@ struct AWSScriptedPeerTests {
                 keys(server).merging(
                     ["streamsArn": "arn:aws:dynamodb:us-east-1:123456789012:table/t/stream/l"]) { $1 }))
         #expect(report.category == .protocolMismatch, "\(report.summary)")
+        // DescribeStream is a signed JSON POST to the streams service.
+        try await SignatureCheck.verifyIndependently(server.requests, secret: Self.secret, service: "dynamodb")
     }
 
     @Test func certificateFromAnotherCAIsTLS() async throws {

@@ -93,10 +93,22 @@ struct EngineDeadlineTests {
         #expect(report.message?.hasPrefix("timed out after 500 ms") == true, "\(report.message ?? "")")
     }
 
+    /// Asked for 600 s, the ping still ends when the clock reaches the engine's 3 s: the test moves the
+    /// clock to 3 s only, and the ping must be over then (were the deadline 600 s, it would still be
+    /// running; the clock is then moved on so that the test fails instead of hanging).
     @Test func timeoutSecondsNeverLengthensTheDeadline() async throws {
         let clock = ManualPingClock()
-        let report = try await Self.hangAndAdvance(
-            Self.engine(clock), clock, Self.payload("hang", timeoutSeconds: 600), by: [.seconds(3)])
+        let engine = Self.engine(clock)
+        let ping = Task { try await engine.ping(Self.payload("hang", timeoutSeconds: 600)) }
+        try await Self.waitUntil { clock.sleeperCount == 1 }
+        clock.advance(by: .milliseconds(2999))
+        try await Task.sleep(for: .milliseconds(50))
+        #expect(engine.pingsInFlight == 1, "the ping ended before the 3 s deadline")
+        clock.advance(by: .milliseconds(1))
+        try await Self.waitUntil { engine.pingsInFlight == 0 }
+        #expect(clock.now == .seconds(3))
+        if engine.pingsInFlight > 0 { clock.advance(by: .seconds(600)) }
+        let report = try await ping.value
         #expect(report.category == .timeout)
         #expect(report.durationMs == 3000)
         #expect(report.message?.hasPrefix("timed out after 3 s") == true, "\(report.message ?? "")")

@@ -46,7 +46,35 @@ import Testing
                 ])
             #expect(server.requests.last?.text == #"{"dryRun":true,"query":"SELECT 1","useLegacySql":false}"#)
             for secret in fake.issuedTokens { #expect(!report.summary.contains(secret)) }
+            try await Self.expectIndependentlyVerified(fake, server, scope: "https://www.googleapis.com/auth/bigquery")
         }
+    }
+
+    /// The fake checks assertions with our own JWT code; this re-checks the one it accepted with Python's
+    /// `cryptography` (strict base64url, RS256 against the registered key), claim by claim, and shows that
+    /// a changed signature and a padded segment are refused.
+    static func expectIndependentlyVerified(
+        _ fake: FakeGoogle, _ server: ScriptedHTTPServer, scope: String,
+        sourceLocation: SourceLocation = #_sourceLocation
+    ) async throws {
+        let assertion = try #require(fake.seenAssertions.withLock { $0.first }, sourceLocation: sourceLocation)
+        let verdicts = try await IndependentVerifier.jwt(
+            assertion, keyPEM: GoogleTestKeys.registeredPublicPEM)
+        #expect(verdicts.sent["ok"] as? Bool == true, "\(verdicts.sent)", sourceLocation: sourceLocation)
+        #expect(verdicts.header["alg"] as? String == "RS256", sourceLocation: sourceLocation)
+        #expect(verdicts.header["kid"] as? String == GoogleTestKeys.registeredKeyID, sourceLocation: sourceLocation)
+        #expect(verdicts.claims["iss"] as? String == GoogleTesting.email, sourceLocation: sourceLocation)
+        #expect(verdicts.claims["aud"] as? String == server.endpoint + "/token", sourceLocation: sourceLocation)
+        #expect(verdicts.claims["scope"] as? String == scope, sourceLocation: sourceLocation)
+        let issuedAt = try #require(verdicts.claims["iat"] as? Int, sourceLocation: sourceLocation)
+        let expires = try #require(verdicts.claims["exp"] as? Int, sourceLocation: sourceLocation)
+        #expect(expires > issuedAt && expires - issuedAt <= 3600, sourceLocation: sourceLocation)
+        #expect(
+            verdicts.tamperedSignature["problem"] as? String == "bad signature", "\(verdicts.tamperedSignature)",
+            sourceLocation: sourceLocation)
+        #expect(
+            verdicts.paddedClaims["problem"] as? String == "undecodable: not unpadded base64url",
+            "\(verdicts.paddedClaims)", sourceLocation: sourceLocation)
     }
 
     @Test func bigQueryDatasetInTheConfiguredLocation() async throws {
@@ -159,6 +187,8 @@ import Testing
                     "/token", "/storage/v1/b?project=acme-data&maxResults=1",
                     "/storage/v1/b/acme-landing/iam/testPermissions?permissions=storage.objects.list&permissions=storage.objects.get&permissions=storage.objects.create",
                 ])
+            try await Self.expectIndependentlyVerified(
+                fake, server, scope: "https://www.googleapis.com/auth/devstorage.read_only")
         }
     }
 

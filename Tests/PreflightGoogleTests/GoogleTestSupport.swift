@@ -16,6 +16,8 @@ enum GoogleTestKeys {
     /// A key Google has never seen (a deleted or foreign key).
     static let other = try! _RSA.Signing.PrivateKey(keySize: .bits2048)
     static let registeredKeyID = "5c0ffee5c0ffee5c0ffee5c0ffee5c0ffee5c0ff"
+    /// The registered key's public half (SubjectPublicKeyInfo PEM), for the independent verifier.
+    static var registeredPublicPEM: String { registered.publicKey.pemRepresentation }
 }
 
 /// Shared helpers: key files, payloads, an engine with only the Google probes, and leak checks.

@@ -13,17 +13,24 @@ final class FakeMongoServer: Sendable {
     let port: Int
     private let channel: any Channel
     private let log = Locked<[String]>([])
+    private let frameLog = Locked<[[UInt8]]>([])
 
     /// The command names received, in order (all connections).
     var commands: [String] { log.value }
 
+    /// Every whole message received, byte for byte, in order (all connections): for an independent
+    /// decoder (`IndependentVerifier.run(.mongo, ...)`), since this fake decodes with our own BSON code.
+    var frames: [[UInt8]] { frameLog.value }
+
     init(_ respond: @escaping Responder) async throws {
         let log = self.log
+        let frameLog = self.frameLog
         let bootstrap = ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandler(FakeMongoHandler(respond: respond, log: log))
+                    try channel.pipeline.syncOperations.addHandler(
+                        FakeMongoHandler(respond: respond, log: log, frames: frameLog))
                 }
             }
         channel = try await bootstrap.bind(host: "127.0.0.1", port: 0).get()
@@ -76,11 +83,13 @@ final class FakeMongoHandler: ChannelInboundHandler, @unchecked Sendable {
 
     private let respond: FakeMongoServer.Responder
     private let log: Locked<[String]>
+    private let frames: Locked<[[UInt8]]>
     private var buffer: [UInt8] = []
 
-    init(respond: @escaping FakeMongoServer.Responder, log: Locked<[String]>) {
+    init(respond: @escaping FakeMongoServer.Responder, log: Locked<[String]>, frames: Locked<[[UInt8]]>) {
         self.respond = respond
         self.log = log
+        self.frames = frames
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -95,6 +104,7 @@ final class FakeMongoHandler: ChannelInboundHandler, @unchecked Sendable {
             guard buffer.count >= length else { return }
             let frame = Array(buffer[0..<length])
             buffer.removeFirst(length)
+            frames.update { $0.append(frame) }
             let requestID = Self.int32(frame, 4)
             let opCode = Self.int32(frame, 12)
             var document: BSONDocument?

@@ -1,5 +1,7 @@
 import Foundation
 import PreflightCore
+import PreflightMotherDuck
+import PreflightProbeTesting
 import PreflightTestSupport
 import Testing
 
@@ -191,15 +193,32 @@ struct MotherDuckHostilePeerTests {
         #expect(report.step("api")?.status == .failed)
     }
 
-    @Test func dripAndGarbageAreCategorised() async throws {
-        let drip = try await ping(.drip(bytes: [0x16, 0x03, 0x03, 0x00, 0x40], interval: .milliseconds(300)))
-        #expect(drip.category == .timeout || drip.category == .tls, "\(drip.summary)")
-        // The banner arrives before the TLS handler is in place (held by the dialer's EarlyBytesBuffer,
-        // released behind TLS), so the handshake sees nothing: a timeout, within the deadline.
-        let garbage = try await ping(.garbage(Array("SSH-2.0-OpenSSH_9.2p1\r\n".utf8)))
-        #expect([.tls, .protocolMismatch, .timeout].contains(garbage.category), "\(garbage.summary)")
-        let reply = try await ping(.replyWith(Array("HTTP/1.1 400 Bad Request\r\n\r\n".utf8)))
-        #expect(reply.category == .tls, "\(reply.summary)")
+    /// A TLS record header dripped after our ClientHello, the rest never sent: the handshake waits for the
+    /// record, so only the deadline ends it. On a manual clock moved to the deadline once the peer has
+    /// sent all five bytes, it is a timeout of the tls step exactly at the deadline, whatever the load.
+    @Test func dripOfATLSRecordHeaderTimesOutInTheHandshake() async throws {
+        let header: [UInt8] = [0x16, 0x03, 0x03, 0x00, 0x40]
+        let peer = try await HostilePeer(.dripReply(bytes: header, interval: .milliseconds(100)))
+        defer { Task { await peer.shutdown() } }
+        let report = try await ProbeTesting.pingToTheDeadline(
+            [MotherDuckProbeFactory()],
+            MotherDuckTesting.payload(
+                token: MotherDuckTesting.token(), endpoint: "https://127.0.0.1:\(peer.port)", timeoutSeconds: 1.5)
+        ) { peer.bytesSent == header.count }
+        #expect(report.category == .timeout, "\(report.summary)")
+        #expect(report.step("tls")?.status == .failed, "\(report.summary)")
+        #expect(report.message?.hasPrefix("timed out after 1.5 s") == true, "\(report.summary)")
+    }
+
+    /// Non-TLS bytes in answer to our ClientHello (an SSH banner, an HTTP error): the handshake fails at
+    /// once, as TLS, saying the peer does not speak TLS. The peer answers only after our hello, so the
+    /// bytes always reach the TLS handler (a peer that speaks first races our hello: see the README).
+    @Test(arguments: ["SSH-2.0-OpenSSH_9.2p1\r\n", "HTTP/1.1 400 Bad Request\r\n\r\n"])
+    func nonTLSAnswerToTheHelloIsTLS(_ answer: String) async throws {
+        let report = try await ping(.replyWith(Array(answer.utf8)))
+        #expect(report.category == .tls, "\(report.summary)")
+        #expect(report.step("tls")?.status == .failed, "\(report.summary)")
+        #expect(report.message?.contains("did not answer with TLS") == true, "\(report.summary)")
     }
 
     @Test func hugeBodyIsRefused() async throws {

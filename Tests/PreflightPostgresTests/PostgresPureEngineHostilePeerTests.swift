@@ -9,7 +9,15 @@ import PreflightNetwork
 import PreflightPostgres
 import PreflightProbeTesting
 import PreflightTestSupport
+import Synchronization
 import Testing
+
+/// A flag one task raises and another reads.
+final class Flag: Sendable {
+    private let state = Mutex(false)
+    var isRaised: Bool { state.withLock { $0 } }
+    func raise() { state.withLock { $0 = true } }
+}
 
 /// Helpers: a postgresql payload with a planted password, a ping that measures its time, and the
 /// checks every report must pass (no secret anywhere, ended by its deadline).
@@ -52,7 +60,7 @@ enum EnginePing {
     /// Runs the ping on a manual clock until the peer has the client's first bytes and the engine waits
     /// on its deadline, then moves the clock to the deadline: the report says exactly where it stood.
     static func runToTheDeadline(
-        _ payload: ConnectorPayload, peer: HostilePeer, timeout: Duration = .seconds(3),
+        _ payload: ConnectorPayload, peer: HostilePeer, timeout: Duration = .seconds(3), received: Int = 1,
         sourceLocation: SourceLocation = #_sourceLocation
     ) async throws -> PingReport {
         let clock = ManualPingClock()
@@ -60,14 +68,47 @@ enum EnginePing {
             configuration: EngineConfiguration(defaultTimeout: timeout, clock: clock),
             factories: [PostgresProbeFactory()])
         let ping = Task { try await engine.ping(payload) }
-        for _ in 0..<4000 where !(peer.bytesReceived > 0 && clock.sleeperCount == 1) {
+        for _ in 0..<4000 where !(peer.bytesReceived >= received && clock.sleeperCount == 1) {
             try await Task.sleep(for: .milliseconds(5))
         }
-        #expect(peer.bytesReceived > 0, "the client never spoke", sourceLocation: sourceLocation)
+        #expect(peer.bytesReceived >= received, "the client never spoke", sourceLocation: sourceLocation)
         let limit = payload.timeoutSeconds.map { min(Duration.milliseconds(Int64($0 * 1000)), timeout) } ?? timeout
         clock.advance(by: limit)
         let report = try await ping.value
         #expect(report.durationMs == limit.milliseconds, sourceLocation: sourceLocation)
+        return checked(report, payload, sourceLocation: sourceLocation)
+    }
+
+    /// Runs the ping on a manual clock that the test never moves, so the deadline cannot decide the
+    /// outcome however loaded the machine is: the report must come from what the peer sent. If the ping is
+    /// still running after `patience` of real time, the clock is moved to the deadline to end it, and the
+    /// test fails (the probe was waiting for its deadline instead of deciding).
+    static func runWithoutTheDeadline(
+        _ payload: ConnectorPayload, timeout: Duration = .seconds(3), inboundByteLimit: Int? = nil,
+        patience: Duration = .seconds(60), sourceLocation: SourceLocation = #_sourceLocation
+    ) async throws -> PingReport {
+        let clock = ManualPingClock()
+        var configuration = EngineConfiguration(defaultTimeout: timeout, clock: clock)
+        if let inboundByteLimit { configuration.inboundByteLimit = inboundByteLimit }
+        let engine = PingEngine(configuration: configuration, factories: [PostgresProbeFactory()])
+        let finished = Flag()
+        let ping = Task {
+            let report = try await engine.ping(payload)
+            finished.raise()
+            return report
+        }
+        let started = ContinuousClock.now
+        while !finished.isRaised, ContinuousClock.now - started < patience {
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        if !finished.isRaised {
+            Issue.record(
+                "the ping was still waiting after \(patience): only its deadline would end it",
+                sourceLocation: sourceLocation)
+            clock.advance(by: timeout)
+        }
+        let report = try await ping.value
+        #expect(report.durationMs == 0, "the deadline decided the outcome", sourceLocation: sourceLocation)
         return checked(report, payload, sourceLocation: sourceLocation)
     }
 
@@ -232,14 +273,18 @@ struct EngineSilentTests {
         }
     }
 
+    /// On a clock that never reaches the deadline, so only the bytes can decide: with sslMode prefer the
+    /// answer to the SSLRequest is read until the sniffer names it ("HTTP/", the fifth byte); with disable
+    /// the first byte is not a PostgreSQL message type, and the guard refuses it at once.
     @Test("drip of an HTTP answer, one byte every 500 ms", arguments: [SSLMode.prefer, .disable])
     func dripIsCategorisedWithinTheDeadline(_ mode: SSLMode) async throws {
         let text = Array("HTTP/1.1 400 Bad Request\r\n\r\n".utf8)
         try await EnginePing.withPeer(.drip(bytes: text, interval: .milliseconds(500))) { peer in
-            let report = try await EnginePing.run(EnginePing.payload(port: peer.port, sslMode: mode))
-            #expect(
-                report.category == .protocolMismatch || report.category == .timeout, "\(EnginePing.describe(report))")
-            #expect(report.category != nil)
+            let report = try await EnginePing.runWithoutTheDeadline(EnginePing.payload(port: peer.port, sslMode: mode))
+            #expect(report.category == .protocolMismatch, "\(EnginePing.describe(report))")
+            let expected = mode == .prefer ? "answered as an HTTP server (HTTP/" : "(first bytes: 48)"
+            #expect(report.message?.contains(expected) == true, "\(EnginePing.describe(report))")
+            #expect(report.message?.contains("not PostgreSQL") == true, "\(EnginePing.describe(report))")
         }
     }
 }
@@ -277,11 +322,14 @@ struct EngineMismatchTests {
         }
     }
 
+    /// Ten bytes of noise, no newline: with sslMode prefer the answer to the SSLRequest is never "whole",
+    /// so it is read for the exchange's own budget and then named from what came. On a clock that never
+    /// reaches the ping's deadline, that budget (not a race with the deadline on a loaded machine) ends it.
     @Test("garbage answer", arguments: [SSLMode.disable, .prefer])
     func garbage(_ mode: SSLMode) async throws {
         let noise: [UInt8] = [0xde, 0xad, 0xbe, 0xef, 0x00, 0x13, 0x37, 0x99, 0xfe, 0x01]
         try await EnginePing.withPeer(.replyWith(noise)) { peer in
-            let report = try await EnginePing.run(EnginePing.payload(port: peer.port, sslMode: mode))
+            let report = try await EnginePing.runWithoutTheDeadline(EnginePing.payload(port: peer.port, sslMode: mode))
             #expect(report.category == .protocolMismatch, "\(EnginePing.describe(report))")
             #expect(report.message?.contains("de ad be ef") == true, "\(report.message ?? "")")
         }
@@ -310,12 +358,22 @@ struct EngineMismatchTests {
         }
     }
 
+    /// On a clock that never reaches the deadline: with sslMode prefer the answer to the SSLRequest is
+    /// named from its first bytes (the sniffer); with disable, the 'R' message announcing 2 GiB is read
+    /// until the engine's default 1 MiB inbound limit stops it.
     @Test("huge length then flood", arguments: [SSLMode.prefer, .disable])
     func flood(_ mode: SSLMode) async throws {
         try await EnginePing.withPeer(.hugeLengthThenFlood) { peer in
-            let report = try await EnginePing.run(EnginePing.payload(port: peer.port, sslMode: mode))
-            #expect(
-                report.category == .protocolMismatch || report.category == .timeout, "\(EnginePing.describe(report))")
+            let report = try await EnginePing.runWithoutTheDeadline(EnginePing.payload(port: peer.port, sslMode: mode))
+            #expect(report.category == .protocolMismatch, "\(EnginePing.describe(report))")
+            let expected =
+                mode == .prefer
+                ? "answered as something that is not a known database (first bytes: 52 7f ff ff f0"
+                : "sent far more data than PostgreSQL would"
+            #expect(report.message?.contains(expected) == true, "\(EnginePing.describe(report))")
+            if mode == .disable {
+                #expect(peer.bytesSent >= 1 << 20, "the limit struck before 1 MiB: \(peer.bytesSent) bytes")
+            }
             // The ping closed the connection; the flood stopped far short of its 64 MiB.
             #expect(await eventually(within: .seconds(3)) { peer.openConnections == 0 })
             #expect(peer.bytesSent < HostilePeer.floodLimit / 2, "peer sent \(peer.bytesSent) bytes")
@@ -470,10 +528,12 @@ struct EngineTLSTests {
         }
     }
 
+    /// On a manual clock moved to the deadline only once the peer has the startup message too (past the
+    /// 8-byte SSLRequest), so the 'N' is always read before the deadline, however loaded the machine is.
     @Test func preferAgainstAServerWithoutTLSWarnsAndContinues() async throws {
         try await EnginePing.withPeer(.replyWith(EnginePing.n)) { peer in
-            let report = try await EnginePing.run(
-                EnginePing.payload(port: peer.port, sslMode: .prefer, timeoutSeconds: 1.5))
+            let report = try await EnginePing.runToTheDeadline(
+                EnginePing.payload(port: peer.port, sslMode: .prefer, timeoutSeconds: 1.5), peer: peer, received: 9)
             let tls = try #require(EnginePing.step(report, "tls"))
             #expect(tls.status == .warning, "\(EnginePing.describe(report))")
             #expect(tls.detail?.contains("does not offer TLS") == true)

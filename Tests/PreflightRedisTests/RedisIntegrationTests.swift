@@ -161,11 +161,15 @@ struct RedisIntegrationTests {
         #expect(report.hint?.contains("may not be a TLS port") == true, "\(report.summary) hint: \(report.hint ?? "")")
     }
 
+    /// Ten plaintext and five TLS pings that must all pass (the TLS ones with the certificate verified);
+    /// their times are printed, not asserted.
     @Test func timings() async throws {
         var durations: [Double] = []
         for _ in 0..<10 {
             let report = try await ping(password: server.password, database: 1)
-            #expect(report.ok)
+            #expect(report.ok, "\(report.summary)")
+            #expect(
+                report.steps.map(\.name) == ["dns", "connect", "tls", "auth", "select", "ping"], "\(report.summary)")
             durations.append(report.durationMs)
         }
         print(
@@ -176,6 +180,8 @@ struct RedisIntegrationTests {
             let report = try await ping(
                 password: server.password, tls: true, port: server.tlsPort,
                 extra: ["sslRootCert": try server.pem(server.caFile)])
+            #expect(report.ok, "\(report.summary)")
+            #expect(report.step("tls")?.detail?.contains("certificate verified") == true, "\(report.summary)")
             tlsDurations.append(report.durationMs)
         }
         print(

@@ -36,7 +36,39 @@ struct RedisScriptedPeerTests {
         #expect(report.step("auth")?.detail?.contains("Redis before 6") == true, "\(report.summary)")
         #expect(report.step("ping")?.detail == "PONG from Redis 5.0.14 (standalone), RESP2", "\(report.summary)")
         #expect(peer.commands.map { $0.first ?? "" }.prefix(5) == ["HELLO", "AUTH", "SELECT", "PING", "INFO"])
-        #expect(peer.commands[1] == ["AUTH", "Old-Redis-Pass-5"], "the legacy AUTH takes the password alone")
+        // Not `commands[1]`: a ping that ended early (a loaded machine) must fail the test, not crash the run.
+        #expect(
+            peer.commands.dropFirst().first == ["AUTH", "Old-Redis-Pass-5"], "the legacy AUTH takes the password alone")
+        try await Self.expectRedisPyReads(peer)
+    }
+
+    /// The peer decodes with our own `RESPDecoder`; redis-py's parser must read the same commands from the
+    /// raw bytes, and redis-py's serializer must pack them back to exactly those bytes. A stream with one
+    /// bulk length spoiled must be refused.
+    static func expectRedisPyReads(_ peer: ScriptedRedisPeer, sourceLocation: SourceLocation = #_sourceLocation)
+        async throws
+    {
+        // The client says QUIT after the report is made; wait for it so the bytes and the commands are
+        // the same snapshot (bounded: 2 s).
+        for _ in 0..<400 where peer.commands.last?.first?.uppercased() != "QUIT" {
+            try await Task.sleep(for: .milliseconds(5))
+        }
+        let streams = peer.streams.filter { !$0.isEmpty }
+        let first = try #require(streams.first, "nothing was received", sourceLocation: sourceLocation)
+        // "*2\r\n$4\r\nAUTH..." -> "*2\r\n$5\r\nAUTH...": the first bulk length one too long.
+        var spoiled = first
+        let dollar = try #require(spoiled.firstIndex(of: UInt8(ascii: "$")), sourceLocation: sourceLocation)
+        spoiled[dollar + 1] &+= 1
+        let results = try await IndependentVerifier.run(
+            .resp, ["streams": (streams + [spoiled]).map { Data($0).base64EncodedString() }])
+        try #require(results.count == streams.count + 1, sourceLocation: sourceLocation)
+        var commands: [[String]] = []
+        for result in results.dropLast() {
+            #expect(result["ok"] as? Bool == true, "\(result["problem"] ?? "")", sourceLocation: sourceLocation)
+            commands += result["commands"] as? [[String]] ?? []
+        }
+        #expect(commands == peer.commands, sourceLocation: sourceLocation)
+        #expect(results.last?["ok"] as? Bool == false, "a spoiled stream was accepted", sourceLocation: sourceLocation)
     }
 
     @Test func redis5WrongPasswordIsAuth() async throws {

@@ -26,6 +26,23 @@ struct SnowflakeKeyPairPeerTests {
         #expect(request.header("X-Snowflake-Authorization-Token-Type") == "KEYPAIR_JWT")
         #expect(fake.presentedJWTs.count == 1)
         ProbeTesting.expectNoSecrets(in: report, payload: payload, runtime: fake.presentedJWTs)
+        // The fake checks the JWT with our own JWT code; Python's `cryptography` re-checks it here (strict
+        // base64url, RS256 against the user's key, iss = sub + the key's fingerprint computed independently).
+        let token = try #require(fake.presentedJWTs.first)
+        let verdicts = try await IndependentVerifier.jwt(token, keyPEM: SnowflakeTestKeys.userPEM)
+        #expect(verdicts.sent["ok"] as? Bool == true, "\(verdicts.sent)")
+        #expect(verdicts.header["alg"] as? String == "RS256")
+        #expect(verdicts.sent["keyFingerprint"] as? String == SnowflakeTestKeys.userFingerprint)
+        let subject = try #require(verdicts.claims["sub"] as? String)
+        #expect(subject == "MYORG-MYACCOUNT.LOADER")
+        #expect(verdicts.claims["iss"] as? String == "\(subject).\(SnowflakeTestKeys.userFingerprint)")
+        let issuedAt = try #require(verdicts.claims["iat"] as? Int)
+        let expires = try #require(verdicts.claims["exp"] as? Int)
+        #expect(expires > issuedAt && expires - issuedAt <= 3600)
+        #expect(verdicts.tamperedSignature["problem"] as? String == "bad signature", "\(verdicts.tamperedSignature)")
+        #expect(
+            verdicts.paddedClaims["problem"] as? String == "undecodable: not unpadded base64url",
+            "\(verdicts.paddedClaims)")
     }
 
     @Test("a legacy locator identifier signs as the locator without its region")

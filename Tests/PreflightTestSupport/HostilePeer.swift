@@ -21,6 +21,9 @@ public final class HostilePeer: Sendable {
         case silent
         /// Sends `bytes` one byte per `interval` (the first one `interval` after accept), then stays open and silent.
         case drip(bytes: [UInt8], interval: Duration)
+        /// Waits for the client's first bytes, then sends `bytes` one byte per `interval` (the first one
+        /// `interval` later), then stays open and silent: a drip that can only arrive after the client spoke.
+        case dripReply(bytes: [UInt8], interval: Duration)
         /// Sends `bytes` right after accepting, before the client says anything; then stays open and silent.
         case garbage([UInt8])
         /// Waits for the client's first bytes, answers them with `bytes`, then stays open and silent.
@@ -196,21 +199,8 @@ final class PeerHandler: ChannelInboundHandler, RemovableChannelHandler {
         case .flood(let header, onAccept: true):
             startFlood(header: header, context: context)
         case .drip(let bytes, let interval):
-            guard !bytes.isEmpty else { return }
-            let step = TimeAmount.nanoseconds(
-                Int64(interval.components.seconds) * 1_000_000_000 + interval.components.attoseconds / 1_000_000_000)
-            let loopBound = NIOLoopBound((context: context, handler: self), eventLoop: context.eventLoop)
-            drip = context.eventLoop.scheduleRepeatedTask(initialDelay: step, delay: step) { task in
-                let (context, handler) = loopBound.value
-                guard handler.dripped < bytes.count, context.channel.isActive else {
-                    task.cancel()
-                    return
-                }
-                handler.send([bytes[handler.dripped]], context: context)
-                handler.dripped += 1
-                if handler.dripped == bytes.count { task.cancel() }
-            }
-        case .silent, .replyWith, .hugeLengthThenFlood, .flood, .closeAfter, .answerThenUpgrade:
+            startDrip(bytes, interval: interval, context: context)
+        case .silent, .replyWith, .hugeLengthThenFlood, .flood, .closeAfter, .answerThenUpgrade, .dripReply:
             break
         }
     }
@@ -223,6 +213,8 @@ final class PeerHandler: ChannelInboundHandler, RemovableChannelHandler {
         switch behaviour {
         case .replyWith(let bytes):
             send(bytes, context: context)
+        case .dripReply(let bytes, let interval):
+            startDrip(bytes, interval: interval, context: context)
         case .closeAfter(let bytes):
             send(bytes, context: context, thenClose: true)
         case .hugeLengthThenFlood:
@@ -238,6 +230,23 @@ final class PeerHandler: ChannelInboundHandler, RemovableChannelHandler {
             }
         case .silent, .drip, .garbage, .banner, .acceptAndClose, .sendOnAcceptThenClose, .flood:
             break
+        }
+    }
+
+    private func startDrip(_ bytes: [UInt8], interval: Duration, context: ChannelHandlerContext) {
+        guard !bytes.isEmpty else { return }
+        let step = TimeAmount.nanoseconds(
+            Int64(interval.components.seconds) * 1_000_000_000 + interval.components.attoseconds / 1_000_000_000)
+        let loopBound = NIOLoopBound((context: context, handler: self), eventLoop: context.eventLoop)
+        drip = context.eventLoop.scheduleRepeatedTask(initialDelay: step, delay: step) { task in
+            let (context, handler) = loopBound.value
+            guard handler.dripped < bytes.count, context.channel.isActive else {
+                task.cancel()
+                return
+            }
+            handler.send([bytes[handler.dripped]], context: context)
+            handler.dripped += 1
+            if handler.dripped == bytes.count { task.cancel() }
         }
     }
 
