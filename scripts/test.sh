@@ -54,8 +54,8 @@ else
 fi
 command -v swift >/dev/null || { echo "swift not found (expected /opt/swift/usr/bin)" >&2; exit 1; }
 swift --version 2>&1 | head -n1
-# The scripted peers' independent verifiers (scripts/peers/verify.py): cryptography, pymongo's bson, redis-py.
-python3 -c 'import cryptography, redis; from bson import decode_all' 2>/dev/null || python3 -m pip install -q -r scripts/peers/requirements.txt
+# The scripted peers' independent verifiers (scripts/peers/): cryptography, pymongo's bson, redis-py, PyMySQL.
+python3 -c 'import cryptography, redis, pymysql; from bson import decode_all' 2>/dev/null || python3 -m pip install -q -r scripts/peers/requirements.txt
 ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 phase_end
 
