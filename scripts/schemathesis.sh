@@ -73,18 +73,19 @@ TOML
 
 START=$(date +%s)
 set +e
-"$VENV/bin/schemathesis" --config-file "$WORK/schemathesis.toml" run "$BASE/openapi.yaml" \
+# From the scratch directory: Schemathesis keeps a .schemathesis/ directory where it runs.
+(cd "$WORK" && "$VENV/bin/schemathesis" --config-file "$WORK/schemathesis.toml" run "$BASE/openapi.yaml" \
     --url "$BASE" \
     --header "Authorization: Bearer $KEY" \
     --checks all \
     --max-examples "$MAX_EXAMPLES" \
-    --generation-deterministic --generation-database none \
+    --generation-deterministic \
     --max-time "$MAX_TIME" \
     --request-timeout 30 \
     --workers 1 \
     --no-color \
     --report junit --report-junit-path "$WORK/junit.xml" \
-    "$@"
+    "$@")
 ST_RC=$?
 set -e
 ELAPSED=$(( $(date +%s) - START ))
