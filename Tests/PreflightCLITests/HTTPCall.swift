@@ -1,8 +1,8 @@
 import Foundation
 
 /// One HTTP request made with `curl`, as an operator would from a shell; the answer's status, headers
-/// and body. A request that got no answer (connection refused or reset, the server killed mid-request)
-/// has status 0.
+/// and body. A request that got no whole answer (connection refused or reset, the server killed
+/// mid-request or mid-answer) has status 0.
 struct HTTPCall: Sendable {
     struct Answer: Sendable {
         var status: Int
@@ -56,7 +56,11 @@ struct HTTPCall: Sendable {
         try process.run()
         let printed = output.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
-        let status = Int(String(decoding: printed, as: UTF8.self).trimmingCharacters(in: .whitespaces)) ?? 0
+        // curl fails (non-zero) on an answer cut off midway (a status line, then the connection reset):
+        // that is no answer either.
+        let status =
+            process.terminationStatus == 0
+            ? Int(String(decoding: printed, as: UTF8.self).trimmingCharacters(in: .whitespaces)) ?? 0 : 0
         var headers: [String: String] = [:]
         let headerText = (try? String(contentsOf: headerFile, encoding: .utf8)) ?? ""
         for line in headerText.split(whereSeparator: \.isNewline) {
