@@ -141,4 +141,18 @@ TEST_RC=$?
 set -e
 phase_end
 
+# ------------------------------------------------------------------------------------- schemathesis
+# The served openapi.yaml against the built server: every operation and check, a fixed seed, at most
+# ~2.5 min (scripts/schemathesis.sh). Skipped when only some tests were asked for.
+if [ $# -eq 0 ]; then
+    phase_start "schemathesis"
+    SCHEMATHESIS_RC=0
+    bash "$ROOT/scripts/schemathesis.sh" "$(swift build --show-bin-path)/preflight" || SCHEMATHESIS_RC=$?
+    phase_end
+    if [ "$SCHEMATHESIS_RC" != 0 ]; then
+        echo "schemathesis exit code: $SCHEMATHESIS_RC"
+        [ "$TEST_RC" != 0 ] || exit "$SCHEMATHESIS_RC"
+    fi
+fi
+
 exit "$TEST_RC"

@@ -12,10 +12,16 @@ struct PreflightAPI: APIProtocol {
     let openAPIDocument: [UInt8]?
     /// The public addresses pings come from, as the operator declared them.
     let egressIPs: [String]
+    /// The shutdown state: `/healthz` answers 503 `draining` once the server stops taking requests.
+    let drain: ShutdownDrain
     let logger: Logger
 
     func getHealthz(_ input: Operations.GetHealthz.Input) async throws -> Operations.GetHealthz.Output {
-        .ok(.init(body: .json(.init(status: "ok", egressIPs: egressIPs.isEmpty ? nil : egressIPs))))
+        let egress = egressIPs.isEmpty ? nil : egressIPs
+        if drain.isDraining {
+            return .serviceUnavailable(.init(body: .json(.init(status: .draining, egressIPs: egress))))
+        }
+        return .ok(.init(body: .json(.init(status: .ok, egressIPs: egress))))
     }
 
     func getMetrics(_ input: Operations.GetMetrics.Input) async throws -> Operations.GetMetrics.Output {

@@ -13,14 +13,18 @@ public import PreflightStore
 /// Call ``bootstrapMetrics()`` once per process beforehand so `/metrics` has something to show.
 ///
 /// Every error the API answers is `{"error": "<message>"}`; see `openapi.yaml` for the contract.
+/// `drain` is the shutdown state ``runUntilTerminated(_:drain:drainTimeout:closeTimeout:logger:)``
+/// drives. Once listening it logs `listening` with the address actually bound (`--port 0` picks one).
 public func buildApplication(
     configuration: ServerConfiguration,
     engine: PingEngine,
     store: any PreflightStore,
     sealer: SecretSealer,
-    logger: Logger
+    logger: Logger,
+    drain: ShutdownDrain = ShutdownDrain()
 ) -> some ApplicationProtocol {
-    let router = buildRouter(configuration: configuration, engine: engine, store: store, sealer: sealer, logger: logger)
+    let router = buildRouter(
+        configuration: configuration, engine: engine, store: store, sealer: sealer, logger: logger, drain: drain)
     let connections = ConnectionCount(limit: configuration.maxConnections)
     return Application(
         router: router,
@@ -34,17 +38,22 @@ public func buildApplication(
                 idleTimeout: .nanoseconds(configuration.idleTimeout.nanosecondsClamped))),
         configuration: ApplicationConfiguration(
             address: .hostname(configuration.host, port: configuration.port), serverName: "preflight"),
+        onServerRunning: { channel in
+            let port = channel.localAddress?.port ?? configuration.port
+            logger.info("listening", metadata: ["address": "\(configuration.host):\(port)"])
+        },
         logger: logger)
 }
 
-/// The router of ``buildApplication(configuration:engine:store:logger:)``, for callers that want to
-/// embed the API in an application of their own.
+/// The router of ``buildApplication(configuration:engine:store:sealer:logger:drain:)``, for callers that
+/// want to embed the API in an application of their own.
 public func buildRouter(
     configuration: ServerConfiguration,
     engine: PingEngine,
     store: any PreflightStore,
     sealer: SecretSealer,
-    logger: Logger
+    logger: Logger,
+    drain: ShutdownDrain = ShutdownDrain()
 ) -> Router<BasicRequestContext> {
     let router = Router(context: BasicRequestContext.self)
     // Router middlewares apply to the routes added after them, and to unknown routes.
@@ -53,6 +62,7 @@ public func buildRouter(
     }
     router.add(middleware: MetricsMiddleware())
     router.add(middleware: JSONErrorMiddleware(routes: APIRoutes.methodsByPath))
+    router.add(middleware: DrainMiddleware(drain: drain))
 
     var publicOperations: Set<String> = [Operations.GetHealthz.id, Operations.GetOpenAPIDocument.id]
     if !configuration.metricsRequireAuth { publicOperations.insert(Operations.GetMetrics.id) }
@@ -66,7 +76,7 @@ public func buildRouter(
     router.get("/connector-types") { _, _ in catalog.response() }
     let api = PreflightAPI(
         tunnels: tunnels, registry: PreflightMetrics.registry, openAPIDocument: OpenAPIDocument.bytes,
-        egressIPs: engine.configuration.egressAddresses, logger: logger)
+        egressIPs: engine.configuration.egressAddresses, drain: drain, logger: logger)
     do {
         // Compact JSON, like the error bodies (the runtime's default pretty-prints).
         let openAPIConfiguration = Configuration(jsonEncodingOptions: [.sortedKeys, .withoutEscapingSlashes])

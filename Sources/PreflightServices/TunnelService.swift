@@ -32,7 +32,8 @@ public struct TunnelService: Sendable {
         let host = try Self.validHost(host)
         let username = try Self.validUsername(username)
         let port = try Self.validPort(port ?? 22)
-        let name = try Self.validName(name) ?? host
+        // Without a name, the host (cut to the 200 characters a name may have).
+        let name = try Self.validName(name) ?? String(host.prefix(200))
         let uuid = UUID()
         let pair = SSHKeyPair.generateEd25519(comment: Self.keyComment(uuid: uuid, name: name))
         let sealed = try sealer.sealPrivateKey(pair.privateKeyRaw, forTunnel: uuid)
@@ -79,8 +80,8 @@ public struct TunnelService: Sendable {
     /// Pins `fingerprint` (or clears the pin, so the next connection pins what it sees).
     public func trustHostKey(_ uuid: UUID, company: UUID, fingerprint: String?) async throws -> SSHTunnelRecord? {
         var pinned: String?
-        if let fingerprint = fingerprint?.trimmingCharacters(in: .whitespaces), !fingerprint.isEmpty {
-            guard fingerprint.hasPrefix("SHA256:"), fingerprint.count == 50 else {
+        if let fingerprint, !fingerprint.isEmpty {
+            guard (try? TunnelFieldForms.fingerprint.wholeMatch(in: fingerprint)) != nil else {
                 throw ServiceRequestError(
                     message:
                         "hostKeyFingerprint must look like SHA256:<43 base64 characters>, as `ssh-keygen -l -f KEY.pub` prints it"
@@ -116,23 +117,29 @@ public struct TunnelService: Sendable {
     }
 
     static func validHost(_ host: String?) throws -> String {
-        guard let raw = host?.trimmingCharacters(in: .whitespacesAndNewlines), !raw.isEmpty else {
-            throw ServiceRequestError(message: "host is required")
-        }
-        do { return try SharedConfig.validateHost(raw, key: "host") } catch {
+        guard let host, !host.isEmpty else { throw ServiceRequestError(message: "host is required") }
+        let valid: String
+        do { valid = try SharedConfig.validateHost(host, key: "host") } catch {
             throw ServiceRequestError(message: error.message)
         }
+        // Then exactly the form openapi.yaml declares (no surrounding spaces, ASCII names).
+        guard host.count <= 253, (try? TunnelFieldForms.host.wholeMatch(in: host)) != nil else {
+            throw ServiceRequestError(
+                message:
+                    "host must be a host name (ASCII letters, digits, '-' and '_' in dot-separated labels; an internationalised name in its xn-- form) or an IP address, at most 253 characters, without spaces"
+            )
+        }
+        return valid
     }
 
     static func validUsername(_ username: String?) throws -> String {
-        guard let name = username?.trimmingCharacters(in: .whitespacesAndNewlines), !name.isEmpty else {
-            throw ServiceRequestError(message: "username is required")
-        }
-        guard name.count <= 64, !name.contains(where: { $0.isWhitespace || $0 == "@" || $0 == ":" || $0 == "/" }) else {
+        guard let username, !username.isEmpty else { throw ServiceRequestError(message: "username is required") }
+        guard (try? TunnelFieldForms.username.wholeMatch(in: username)) != nil else {
             throw ServiceRequestError(
-                message: "username must be a login name (at most 64 characters, no spaces, '@', ':' or '/')")
+                message:
+                    "username must be a login name: 1 to 64 of A-Z, a-z, 0-9, '.', '_' and '-', not starting with '-'")
         }
-        return name
+        return username
     }
 
     static func validPort(_ port: Int) throws -> Int {
@@ -142,9 +149,18 @@ public struct TunnelService: Sendable {
         return port
     }
 
+    /// A name of at most 200 characters (Unicode scalars) without control or format characters; blank
+    /// means none (the host is used).
     static func validName(_ name: String?) throws -> String? {
-        guard let name = name?.trimmingCharacters(in: .whitespacesAndNewlines), !name.isEmpty else { return nil }
-        guard name.count <= 200 else { throw ServiceRequestError(message: "name must be at most 200 characters") }
-        return name
+        guard let name else { return nil }
+        guard name.unicodeScalars.count <= 200 else {
+            throw ServiceRequestError(message: "name must be at most 200 characters")
+        }
+        guard !TunnelFieldForms.hasControlOrFormat(name) else {
+            throw ServiceRequestError(
+                message: "name must not contain control or invisible formatting characters (line breaks, tabs, ...)")
+        }
+        let trimmed = name.trimmingCharacters(in: .whitespacesAndNewlines)
+        return trimmed.isEmpty ? nil : trimmed
     }
 }

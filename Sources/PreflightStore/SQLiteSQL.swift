@@ -4,10 +4,13 @@
 enum SQLiteSQL {
     /// Connection settings, run once when the store opens. `busy_timeout` (milliseconds) replaces
     /// sqlite-nio's wait-forever busy handler, so a locked database fails instead of hanging.
+    /// `synchronous = FULL` syncs the WAL at every commit, so a write the API has acknowledged survives
+    /// a power loss or an OS crash too (with `NORMAL` in WAL mode it survives only a crash of this
+    /// process, such as `kill -9`). Writes are rare here (tunnels, keys), so the sync costs little.
     static let connectionPragmas = [
         "PRAGMA busy_timeout = 5000",
         "PRAGMA foreign_keys = ON",
-        "PRAGMA synchronous = NORMAL",
+        "PRAGMA synchronous = FULL",
     ]
     /// Switches the file to write-ahead logging; returns one row with column `journal_mode`.
     static let enableWAL = "PRAGMA journal_mode = WAL"

@@ -83,4 +83,17 @@ extension SQLiteStore {
             }
         }
     }
+
+    /// The value of `PRAGMA name` on the store's own connection, as text (the durability settings,
+    /// for tests); nil when the pragma answers nothing. `name` is one of this module's literals.
+    func pragma(_ name: String) async throws -> String? {
+        try await run("read PRAGMA \(name)") { db in
+            guard let data = try await Self.execute(db, "PRAGMA \(name)").first?.columns.first?.data else { return nil }
+            switch data {
+            case .integer(let value): return String(value)
+            case .text(let value): return value
+            default: return data.description
+            }
+        }
+    }
 }

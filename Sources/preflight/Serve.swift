@@ -76,18 +76,23 @@ struct Serve: AsyncParsableCommand {
             configuration: engineConfiguration,
             logger: Logger(label: "preflight.engine"),
             factories: try factories(logger: logger))
+        let drain = ShutdownDrain()
         let app = buildApplication(
             configuration: ServerConfiguration(host: host, port: port, metricsRequireAuth: !publicMetrics),
             engine: engine, store: store, sealer: sealer,
-            logger: logger)
-        logger.info("listening", metadata: ["address": "\(host):\(port)", "plane": "\(serviceOptions.planeName)"])
+            logger: logger, drain: drain)
+        logger.info("starting", metadata: ["address": "\(host):\(port)", "plane": "\(serviceOptions.planeName)"])
         do {
-            try await app.runService()
+            // SIGTERM/SIGINT drain: the pings running finish (each within its deadline, at most the
+            // default timeout), new requests get 503, then the process exits 0.
+            try await runUntilTerminated(
+                app, drain: drain, drainTimeout: engineConfiguration.defaultTimeout + .seconds(5), logger: logger)
         } catch {
             try? await store.close()
             throw error
         }
         try await store.close()
+        logger.notice("stopped")
     }
 
     /// The registry's factories with the operator's choices (lending the AWS identity or not).

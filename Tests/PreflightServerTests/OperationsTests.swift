@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import HummingbirdTesting
+import PreflightCore
 import Testing
 
 @testable import PreflightServer
@@ -117,6 +118,16 @@ struct OperationsTests {
         }
         let known = APIRoutes.methodsByPath.mapValues { $0.map(\.rawValue).sorted() }
         #expect(paths.mapValues { $0.sorted() } == known)
+    }
+
+    @Test("the connector type enum of openapi.yaml is every ConnectorType")
+    func typeEnumMatches() throws {
+        let document = try String(decoding: #require(OpenAPIDocument.bytes), as: UTF8.self)
+        let start = try #require(document.range(of: "enum: [api,"), "no type enum in openapi.yaml")
+        let end = try #require(document[start.upperBound...].firstIndex(of: "]"))
+        let listed = document[document.index(start.lowerBound, offsetBy: "enum: [".count)..<end]
+            .split(separator: ",").map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
+        #expect(listed.sorted() == ConnectorType.allCases.map(\.rawValue).sorted())
     }
 
     @Test("bootstrapMetrics can be called repeatedly")

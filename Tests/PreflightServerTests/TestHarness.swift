@@ -32,6 +32,7 @@ func withTestAPI<T: Sendable>(
     server: ServerConfiguration = ServerConfiguration(),
     setup: TestingSetup = .router,
     factories: [any ProbeFactory] = ProbeRegistry.builtIn,
+    drain: ShutdownDrain = ShutdownDrain(),
     _ body: @Sendable (any TestClientProtocol, TestContext) async throws -> T
 ) async throws -> T {
     bootstrapMetrics()
@@ -47,7 +48,8 @@ func withTestAPI<T: Sendable>(
                 planeName: "local", defaultTimeout: defaultTimeout, maxInFlight: maxInFlight),
             logger: logger, factories: factories)
         let sealer = SecretSealer(MasterKey.generate())
-        let app = buildApplication(configuration: server, engine: engine, store: store, sealer: sealer, logger: logger)
+        let app = buildApplication(
+            configuration: server, engine: engine, store: store, sealer: sealer, logger: logger, drain: drain)
         let context = TestContext(key: key, company: company, store: store, sealer: sealer, engine: engine, logs: logs)
         let result = try await app.test(setup) { client in try await body(client, context) }
         try await store.close()

@@ -5,6 +5,17 @@ import Testing
 
 @Suite("SQLite specifics")
 struct SQLiteStoreTests {
+    @Test("a file store is in WAL mode and syncs every commit (an acknowledged write survives a crash)")
+    func durabilitySettings() async throws {
+        try await StoreFixture.with(.sqlite) { fixture in
+            let store = try #require(try await fixture.open() as? SQLiteStore)
+            #expect(try await store.pragma("journal_mode") == "wal")
+            // 2 = FULL: the WAL is synced at each commit, not only at checkpoints (NORMAL = 1).
+            #expect(try await store.pragma("synchronous") == "2")
+            try await store.close()
+        }
+    }
+
     @Test("the key never reaches the database files")
     func keyNotInFiles() async throws {
         try await StoreFixture.with(.sqlite) { fixture in
