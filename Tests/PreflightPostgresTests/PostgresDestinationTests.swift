@@ -139,6 +139,25 @@ struct PostgresDestinationTests {
         #expect(again.step("write_test")?.detail?.contains(String(name)) == false)
     }
 
+    @Test func aFailedDropIsAWarningNamingTheLeftover() async throws {
+        let noDrop = try #require(ProcessInfo.processInfo.environment["PREFLIGHT_TEST_PG_DEST_NODROP_DATABASE"])
+        let report = try await ping(database: noDrop, extra: ["writeTest": "true"])
+        #expect(report.ok, "\(report.summary)")
+        let step = try #require(report.step("write_test"))
+        #expect(step.status == .warning)
+        let detail = try #require(step.detail)
+        let name = String(try #require(detail.firstMatch(of: /preflight_write_test_[0-9a-f]{12}/)).output)
+        #expect(detail.hasPrefix("created table public.\(name) but could not drop it ("), "\(detail)")
+        #expect(detail.contains("DROP TABLE is refused"), "\(detail)")
+        #expect(detail.hasSuffix("it is left behind"))
+        #expect(step.hint == "DROP TABLE public.\(name);")
+        let count = "SELECT count(*) FROM pg_class WHERE relname = '\(name)'"
+        #expect(try superuserQuery(count, database: noDrop) == "1")
+        // Clean up past the event trigger (it does not fire for a replica session).
+        _ = try superuserQuery("SET session_replication_role = replica; DROP TABLE public.\(name)", database: noDrop)
+        #expect(try superuserQuery(count, database: noDrop) == "0")
+    }
+
     @Test func writeTestRunsOnlyWhenAskedAndOnlyForADestination() async throws {
         let plain = try await ping(database: ownedDatabase)
         #expect(plain.step("write_test") == nil)

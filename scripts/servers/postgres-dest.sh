@@ -7,7 +7,8 @@
 # On main (port from DIR/main/postmaster.pid):
 #   * dest_user (SCRAM): no grants of its own, so in appdb it has PostgreSQL 15's defaults only (CONNECT and
 #     TEMP on the database, USAGE but no CREATE on public);
-#   * database dest_owned, owned by dest_user (CREATE on it and on its public schema, which the owner owns).
+#   * database dest_owned, owned by dest_user (CREATE on it and on its public schema, which the owner owns);
+#   * database dest_nodrop, the same, but an event trigger refuses DROP TABLE (a write test leaves its table).
 # A hot standby "standby" (pg_basebackup -R of main, in recovery, read-only) on a random loopback port.
 set -euo pipefail
 
@@ -49,6 +50,13 @@ start() {
 SET password_encryption = 'scram-sha-256';
 CREATE ROLE dest_user LOGIN PASSWORD '$pw';
 CREATE DATABASE dest_owned OWNER dest_user;
+CREATE DATABASE dest_nodrop OWNER dest_user;
+SQL
+    # dest_nodrop refuses DROP TABLE (an event trigger), so a write test there leaves its table behind.
+    as_pg "${psql[@]}" -d dest_nodrop <<'SQL'
+CREATE FUNCTION refuse_drop() RETURNS event_trigger LANGUAGE plpgsql
+    AS $f$ BEGIN RAISE EXCEPTION 'DROP TABLE is refused in this database (a preflight test fixture)'; END $f$;
+CREATE EVENT TRIGGER refuse_drop ON ddl_command_start WHEN TAG IN ('DROP TABLE') EXECUTE FUNCTION refuse_drop();
 SQL
     # A hot standby of main: in recovery, so every write is refused.
     mkdir -p "$dir/standby" && chown "$PG_OWNER" "$dir/standby" && chmod 700 "$dir/standby"
@@ -68,6 +76,7 @@ SQL
 export PREFLIGHT_TEST_PG_DEST_USER=dest_user
 export PREFLIGHT_TEST_PG_DEST_PASSWORD=$pw
 export PREFLIGHT_TEST_PG_DEST_OWNED_DATABASE=dest_owned
+export PREFLIGHT_TEST_PG_DEST_NODROP_DATABASE=dest_nodrop
 export PREFLIGHT_TEST_PG_STANDBY_PORT=$port
 ENV
     )
