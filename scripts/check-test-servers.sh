@@ -115,5 +115,13 @@ expect_ok "walrep_user connects"           "$W" "$rep user=$PREFLIGHT_TEST_PG_RE
 expect_fail "walrep_user TLS refused (ssl off)" "$W" "$rep user=$PREFLIGHT_TEST_PG_REPLICA_USER dbname=postgres sslmode=require" "select 1" "does not support SSL"
 expect_ok "walrep_user has REPLICATION, SCRAM" "" "$rep user=$su dbname=postgres sslmode=disable" "select rolreplication::text || left(rolpassword,14) from pg_authid where rolname='$PREFLIGHT_TEST_PG_REPLICA_USER'" "trueSCRAM-SHA-256\$"
 
+if [ -n "${PREFLIGHT_TEST_PG_STANDBY_PORT:-}" ]; then
+    echo "== destination fixtures (scripts/servers/postgres-dest.sh)"
+    D="$PREFLIGHT_TEST_PG_DEST_PASSWORD"
+    expect_ok "dest_user: no CREATE on appdb's public, TEMP yes" "$D" "$main user=$PREFLIGHT_TEST_PG_DEST_USER dbname=$PREFLIGHT_TEST_PG_DATABASE sslmode=disable" "select has_schema_privilege('public','CREATE')::text || has_database_privilege(current_database(),'TEMP')::text" "falsetrue"
+    expect_ok "dest_user owns dest_owned (CREATE on public)" "$D" "$main user=$PREFLIGHT_TEST_PG_DEST_USER dbname=$PREFLIGHT_TEST_PG_DEST_OWNED_DATABASE sslmode=disable" "select has_schema_privilege('public','CREATE')::text || has_database_privilege(current_database(),'CREATE')::text" "truetrue"
+    expect_ok "standby is in recovery" "$D" "host=$H port=$PREFLIGHT_TEST_PG_STANDBY_PORT user=$PREFLIGHT_TEST_PG_DEST_USER dbname=$PREFLIGHT_TEST_PG_DEST_OWNED_DATABASE sslmode=disable" "select pg_is_in_recovery()" "t"
+fi
+
 echo "check-test-servers: $ok ok, $bad bad"
 [ "$bad" = 0 ]

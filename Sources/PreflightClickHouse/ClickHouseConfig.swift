@@ -15,7 +15,7 @@ public struct ClickHouseAddress: Sendable, Equatable {
 
 /// What a ClickHouse ping needs, read from a payload of type `clickhouse` (Artie's `sharedConfig`:
 /// `addresses` (a list of "host:port", or one comma-separated string), `username` ("default"), `password`,
-/// `isInsecure`), plus Preflight's extension keys `httpPort`, `database` and `sslRootCert`.
+/// `isInsecure`), plus Preflight's extension keys `httpPort`, `database`, `sslRootCert` and `writeTest`.
 ///
 /// Preflight speaks ClickHouse's HTTP interface. Artie's addresses usually name the native TCP ports:
 /// 9000 (plain) maps to the HTTP port 8123 and 9440 (secure) to the HTTPS port 8443 on the same host;
@@ -31,6 +31,8 @@ public struct ClickHouseConfig: Sendable, Equatable {
     public var database: String?
     public var isInsecure: Bool
     public var rootCertificatesPEM: String?
+    /// Extension `writeTest: true`: create and drop one empty `preflight_write_test_*` table in the database.
+    public var writeTest = false
 
     public static let nativePort = 9000
     public static let nativeSecurePort = 9440
@@ -40,6 +42,7 @@ public struct ClickHouseConfig: Sendable, Equatable {
     public init(payload: ConnectorPayload) throws(InvalidConfig) {
         let config = payload.sharedConfig
         isInsecure = try config.bool("isInsecure") ?? false
+        writeTest = try config.bool("writeTest") ?? false
         username = try config.string("username")?.trimmingCharacters(in: .whitespaces) ?? "default"
         guard username.utf8.count <= 256, !username.contains(where: { $0.isNewline || $0 == "\0" }) else {
             throw InvalidConfig("sharedConfig.username must be at most 256 bytes on one line")

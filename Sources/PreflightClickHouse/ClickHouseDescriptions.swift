@@ -18,8 +18,13 @@ extension ClickHouseProbeFactory {
                         help: "the HTTP interface's port (native ports 9000/9440 map to 8123/8443)"),
                     ConnectorKey("database", .string, extension: true, help: "a database to open"),
                     .sslRootCert,
+                    ConnectorKey(
+                        "writeTest", .boolean, default: "false", extension: true,
+                        help: "create and drop one empty preflight_write_test_* table in the database"),
                 ],
-                summary: "over the HTTP interface: GET /ping, then SELECT version() as the user")
+                summary:
+                    "over the HTTP interface: GET /ping, SELECT version() as the user, then whether it may write (readonly, allow_ddl, SHOW GRANTS)"
+            )
         ]
     }
 }

@@ -118,3 +118,6 @@ public enum ClickHouseErrorMapping {
         }
     }
 }
+
+/// A ClickHouse exception is also the failure of a statement whose answer is a `Result`.
+extension ClickHouseException: Error {}

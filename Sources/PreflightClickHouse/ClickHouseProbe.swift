@@ -5,7 +5,8 @@ import PreflightNetwork
 
 /// A ping of ClickHouse's HTTP interface: connect to the first address that answers (dns, connect, tls
 /// per address; later addresses' steps are prefixed `address2_`, ...), `ping` (GET /ping answers "Ok."),
-/// then `auth`: an authenticated, read-only `SELECT version()` (GET, so ClickHouse treats it as read-only).
+/// then `auth`: an authenticated, read-only `SELECT version()` (GET, so ClickHouse treats it as read-only),
+/// then `readiness`: whether the user may write (ClickHouse is only ever a destination).
 struct ClickHouseProbe: Probe {
     let config: ClickHouseConfig
 
@@ -18,7 +19,8 @@ struct ClickHouseProbe: Probe {
         defer { client.close() }
         let (address, target) = try await connectFirst(client, context: context)
         try await ping(client, address: address, target: target, context: context)
-        try await authenticate(client, address: address, target: target, context: context)
+        let version = try await authenticate(client, address: address, target: target, context: context)
+        try await destinationReadiness(client, address: address, target: target, version: version, context: context)
     }
 
     func httpTarget(_ address: ClickHouseAddress, index: Int) -> HTTPTarget {
@@ -133,8 +135,9 @@ struct ClickHouseProbe: Probe {
 
     // MARK: Auth
 
+    /// The server's version.
     func authenticate(_ client: HTTPClient, address: ClickHouseAddress, target: HTTPTarget, context: ProbeContext)
-        async throws(ProbeFailure)
+        async throws(ProbeFailure) -> String
     {
         let server = address.endpoint.hostHeader
         let config = self.config
@@ -147,10 +150,10 @@ struct ClickHouseProbe: Probe {
             path += "&database=" + FormEncoding.percentEncode(database)
         }
         let request = HTTPRequest("GET", path, headers: headers)
-        try await context.step(
+        return try await context.step(
             .auth, "running SELECT version() as \(config.username)",
             timeoutHint: "\(server) did not answer an authenticated query in time"
-        ) { outcome in
+        ) { outcome -> String in
             let response: HTTPResponse
             do throws(ProbeFailure) {
                 response = try await client.exchange(request, with: target)
@@ -200,6 +203,7 @@ struct ClickHouseProbe: Probe {
                 detail += " (server \(PeerText.quote(name, limit: 60)))"
             }
             outcome.detail = detail
+            return version
         }
     }
 }

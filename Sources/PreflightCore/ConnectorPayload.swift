@@ -13,7 +13,9 @@ public struct ConnectorPayload: Sendable, Equatable {
     public var environmentUUID: UUID?
     public var label: String?
     public var uuid: String?
-    /// `source` makes failed readiness checks fail the ping; anything else reports them as warnings.
+    /// `source` makes failed CDC readiness checks fail the ping; `destination` runs the destination
+    /// readiness checks instead (where a probe has them), whose failures fail the ping as `permission`;
+    /// without a role CDC checks are warnings.
     public var connectionRole: String?
     public var privateLinkUUID: UUID?
     public var snapshotPrivateLinkUUID: UUID?
@@ -51,6 +53,10 @@ public struct ConnectorPayload: Sendable, Equatable {
     /// Whether readiness failures must fail the ping: asked with `connectionRole: "source"`, and always
     /// for a type that is only ever a source (a DynamoDB stream that cannot feed a pipeline must not pass).
     public var isSource: Bool { connectionRole?.lowercased() == "source" || type.isSourceOnly }
+
+    /// Whether the destination readiness checks run and decide the ping: asked with
+    /// `connectionRole: "destination"`, and always for a type that is only ever a destination.
+    public var isDestination: Bool { connectionRole?.lowercased() == "destination" || type.isDestinationOnly }
 
     /// Decodes and validates a JSON body. Every failure names the field and what is wrong, and never
     /// repeats a value that could be a secret.

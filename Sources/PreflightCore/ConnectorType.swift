@@ -57,6 +57,14 @@ public enum ConnectorType: String, Sendable, Codable, CaseIterable {
         }
     }
 
+    /// Types that are only ever a destination in Artie (their destination readiness always decides the ping).
+    public var isDestinationOnly: Bool {
+        switch self {
+        case .redshift, .snowflake, .bigquery, .databricks, .clickhouse, .motherduck, .gcs, .s3, .iceberg, .delta: true
+        default: false
+        }
+    }
+
     /// The type whose slug or product name is closest to `text` (a typo, "postgres", "sql server"), when
     /// one is close enough to suggest.
     public static func nearest(to text: String) -> ConnectorType? {

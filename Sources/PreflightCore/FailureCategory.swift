@@ -22,7 +22,8 @@ public enum FailureCategory: String, Sendable, Codable, CaseIterable {
     case auth
     /// The credentials work but the database does not exist.
     case databaseNotFound = "database_not_found"
-    /// The credentials work but lack a privilege the ping needs.
+    /// The credentials work but lack a privilege the ping needs, or, as a destination, the user or the
+    /// server cannot write what the pipeline writes (failed destination readiness checks).
     case permission
     /// Connected and authenticated, but the server is not ready for change data capture.
     case cdcNotReady = "cdc_not_ready"

@@ -38,4 +38,46 @@ public enum ReadinessVerdict {
                 + failed.map { "\($0.name) is \($0.observed), needs \($0.required)" }.joined(separator: "; "),
             hint: (first.fix ?? "") + (restart ? " (a restart is required)" : ""))
     }
+
+    /// The `readiness` step for destination checks (`connectionRole: "destination"`, or a type that is
+    /// only ever a destination): a failed check fails the step, its fix is the hint.
+    public static func destinationStep(for checks: [ReadinessCheck], writingTo target: String) -> (
+        status: StepStatus, detail: String, hint: String?
+    ) {
+        let failed = checks.filter { $0.status == .failed }
+        let warned = checks.filter { $0.status == .warning }
+        if !failed.isEmpty {
+            return (
+                .failed,
+                "cannot write to \(target): "
+                    + failed.map { "\($0.name) is \($0.observed) (needs \($0.required))" }.joined(separator: "; "),
+                failed.first?.fix
+            )
+        }
+        if !warned.isEmpty {
+            return (
+                .warning,
+                "can write to \(target), with warnings: "
+                    + warned.map { "\($0.name): \($0.observed)" }.joined(separator: "; "),
+                warned.first?.fix
+            )
+        }
+        return (.passed, "can write to \(target) (\(checks.count) checks passed)", nil)
+    }
+
+    /// For a destination with failed checks: `permission` (the user, or the server, cannot write what
+    /// the pipeline writes) listing them, the first fix as the hint. Nil when nothing failed.
+    public static func destinationFailure(for checks: [ReadinessCheck], server: String, target: String)
+        -> ProbeFailure?
+    {
+        let failed = checks.filter { $0.status == .failed }
+        guard let first = failed.first else { return nil }
+        return ProbeFailure(
+            .permission,
+            "\(server) is not ready as a destination (\(target)): "
+                + failed.map { "\($0.name) is \($0.observed), needs \($0.required)" }.joined(separator: "; "),
+            hint: failed.count > 1
+                ? "Fix: " + failed.compactMap(\.fix).joined(separator: " ")
+                : first.fix.map { "Fix: \($0)" })
+    }
 }

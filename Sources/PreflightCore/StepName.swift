@@ -51,8 +51,12 @@ public struct StepName: RawRepresentable, Hashable, Sendable, Codable, CustomStr
     public static let auth = StepName(rawValue: "auth")
     /// The database (or keyspace, dataset, catalog) opened or found.
     public static let database = StepName(rawValue: "database")
-    /// Read-only checks that the server is ready for change data capture (see `checks`).
+    /// Read-only checks that the server is ready for change data capture, or as a destination that the
+    /// user may write there (see `checks`).
     public static let readiness = StepName(rawValue: "readiness")
+    /// Only with the extension `writeTest: true`: one uniquely named, empty table created and dropped
+    /// in the destination (its name is in the detail).
+    public static let writeTest = StepName(rawValue: "write_test")
     /// A MongoDB deployment's shape (replica set, sharded, standalone).
     public static let topology = StepName(rawValue: "topology")
     /// Redis: SELECT of the database index.
@@ -106,7 +110,8 @@ public struct StepName: RawRepresentable, Hashable, Sendable, Codable, CustomStr
     public static let all: [StepName] = [
         .dns, .connect, .tls, .srv, .options, .hello, .sshDNS, .sshConnect, .sshHandshake, .sshAuth, .sshChannel,
         .greeting, .server, .auth,
-        .database, .readiness, .topology, .select, .ping, .addresses, .jwt, .oauthToken, .tokenClaims, .stsAssumeRole,
+        .database, .readiness, .writeTest, .topology, .select, .ping, .addresses, .jwt, .oauthToken, .tokenClaims,
+        .stsAssumeRole,
         .login, .logout, .statement, .warehouse, .cluster, .volume, .api, .config, .listBuckets, .headBucket,
         .bucketPermissions, .describeStream, .getTableBucket, .catalogConfig, .listNamespaces, .listDatasets, .dataset,
         .queryPermission,

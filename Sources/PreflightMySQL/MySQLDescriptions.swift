@@ -18,6 +18,10 @@ extension MySQLProbeFactory {
                     "serverPublicKey", .pem, extension: true,
                     help: "the server's RSA public key for caching_sha2_password without TLS (else asked of the server)"
                 ),
+                ConnectorKey(
+                    "writeTest", .boolean, default: "false", extension: true,
+                    help:
+                        "as a destination: create and drop one empty preflight_write_test_* table in the database"),
             ]
         }
         return [
@@ -25,7 +29,7 @@ extension MySQLProbeFactory {
                 type: .mysql, keys: keys(tlsDefault: "disable"),
                 defaultDatabase: "the database to open (optional)",
                 summary:
-                    "connects, negotiates TLS, logs in (native, caching_sha2, ed25519), opens the database, and checks binlog readiness"
+                    "connects, negotiates TLS, logs in (native, caching_sha2, ed25519), opens the database, and checks binlog readiness (as a destination: CREATE, ALTER, INSERT, UPDATE, DELETE, DROP on the database)"
             ),
             ConnectorDescription(
                 type: .planetscale, keys: keys(tlsDefault: "verify-full"),

@@ -57,6 +57,15 @@ extension MySQLProbe {
     }
 
     func readiness(_ wire: MySQLWire, greeting: MySQLGreeting, context: ProbeContext) async throws(ProbeFailure) {
+        if isDestination {
+            try await destinationReadiness(wire, writeTest: writeTest, context: context)
+            return
+        }
+        if writeTest {
+            context.trace.note(
+                .writeTest, status: .skipped,
+                detail: "writeTest applies to destinations: set connectionRole to \"destination\"")
+        }
         let server = self.server
         let config = self.config
         let checks = try await context.step(.readiness, "running read-only readiness queries on \(server)") {

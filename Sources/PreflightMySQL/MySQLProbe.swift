@@ -5,9 +5,13 @@ import PreflightNetwork
 
 /// A ping of a MySQL-wire server (MySQL, MariaDB, Aurora, PlanetScale): dns, connect, greeting, tls
 /// (the SSL request), auth (every plugin of `MySQLAuthenticator`), database, then read-only readiness
-/// queries for binlog CDC, and a clean COM_QUIT.
+/// queries for binlog CDC (as a destination: the privileges to write), and a clean COM_QUIT.
 struct MySQLProbe: Probe {
     let config: MySQLConfig
+    /// A destination ping (`connectionRole: "destination"`): write privileges instead of binlog checks.
+    var isDestination = false
+    /// `writeTest: true`: create and drop one table (destinations only; otherwise noted as skipped).
+    var writeTest = false
 
     var target: PingTarget { PingTarget(host: config.host, port: config.port) }
 

@@ -9,6 +9,8 @@ public struct MySQLProbeFactory: ProbeFactory {
     public var types: Set<ConnectorType> { [.mysql, .planetscale] }
 
     public func makeProbe(for payload: ConnectorPayload) throws(InvalidConfig) -> any Probe {
-        MySQLProbe(config: try MySQLConfig(payload: payload))
+        MySQLProbe(
+            config: try MySQLConfig(payload: payload), isDestination: payload.isDestination,
+            writeTest: try payload.sharedConfig.bool("writeTest") ?? false)
     }
 }

@@ -9,21 +9,29 @@ extension PostgresProbeFactory {
             ConnectorKey("user", .string, required: true, help: "the login role"),
             ConnectorKey("password", .secret, help: "the role's password"),
         ]
+        let destination: [ConnectorKey] = [
+            ConnectorKey(
+                "schema", .string, default: "public", extension: true,
+                help: "as a destination: the schema the pipeline writes to (CREATE on it is checked)"),
+            ConnectorKey(
+                "writeTest", .boolean, default: "false", extension: true,
+                help: "as a destination: create and drop one empty preflight_write_test_* table in the schema"),
+        ]
         return [
             ConnectorDescription(
                 type: .postgresql,
                 keys: login.map { $0.name == "port" ? with($0, default: ConnectorType.postgresql.defaultPort) : $0 } + [
                     .sslMode(default: "prefer"), .sslRootCert,
-                ],
+                ] + destination,
                 defaultDatabase: "the database to connect to (default postgres)",
                 summary:
-                    "connects, negotiates TLS, logs in (SCRAM, MD5), opens the database, and checks logical replication readiness"
+                    "connects, negotiates TLS, logs in (SCRAM, MD5), opens the database, and checks logical replication readiness (as a destination: the privileges to write in the schema)"
             ),
             ConnectorDescription(
                 type: .cockroach,
                 keys: login.map { $0.name == "port" ? with($0, default: ConnectorType.cockroach.defaultPort) : $0 } + [
                     .sslMode(default: "prefer"), .sslRootCert,
-                ],
+                ] + destination,
                 defaultDatabase: "the database to connect to (default defaultdb)",
                 summary: "as postgresql, over CockroachDB's PostgreSQL wire protocol"),
             ConnectorDescription(
@@ -35,9 +43,11 @@ extension PostgresProbeFactory {
                     ConnectorKey("username", .string, required: true, help: "the database user"),
                     ConnectorKey("password", .secret, help: "the user's password"),
                     .sslMode(default: "require"), .sslRootCert,
-                ],
+                ] + destination,
                 defaultDatabase: "the database to connect to (default dev)",
-                summary: "connects over TLS (disable and prefer are refused), logs in and opens the database"),
+                summary:
+                    "connects over TLS (disable and prefer are refused), logs in, opens the database and checks the privileges to write in the schema"
+            ),
         ]
     }
 

@@ -5,14 +5,19 @@ import PreflightCore
 import PreflightNetwork
 
 /// A ping of a PostgreSQL-wire server: dns, connect, tls (libpq's SSLRequest), auth, database,
-/// then read-only readiness checks for logical replication.
+/// then read-only readiness checks for logical replication, or as a destination the privileges to
+/// write (and, only with `writeTest: true`, one table created and dropped).
 struct PostgresProbe: Probe {
     let config: PostgresConfig
+    /// Set for a destination ping (`connectionRole: "destination"`, or Redshift).
+    var destination: PostgresDestination?
+    /// `writeTest: true` given without a destination role: noted as skipped, never run.
+    var writeTestIgnored = false
 
     var target: PingTarget { PingTarget(host: config.host, port: config.port) }
 
     private var product: String { config.type.productName }
-    private var server: String { "\(config.host):\(config.port)" }
+    var server: String { "\(config.host):\(config.port)" }
 
     func run(in context: ProbeContext) async throws(ProbeFailure) {
         let dial = try await context.resolveAndConnect(config.host, port: config.port)
@@ -244,6 +249,15 @@ struct PostgresProbe: Probe {
     // MARK: Readiness
 
     private func readiness(_ connection: PostgresConnection, context: ProbeContext) async throws(ProbeFailure) {
+        if let destination {
+            try await destinationReadiness(connection, destination, context: context)
+            return
+        }
+        if writeTestIgnored {
+            context.trace.note(
+                .writeTest, status: .skipped,
+                detail: "writeTest applies to destinations: set connectionRole to \"destination\"")
+        }
         guard config.type == .postgresql else {
             let version = try? await PostgresQueries.scalar(connection, "SELECT version()", logger: context.logger)
             context.trace.note(.server, status: .passed, detail: version ?? "connected")

@@ -8,6 +8,10 @@ public struct PostgresProbeFactory: ProbeFactory {
     public var types: Set<ConnectorType> { [.postgresql, .cockroach, .redshift] }
 
     public func makeProbe(for payload: ConnectorPayload) throws(InvalidConfig) -> any Probe {
-        PostgresProbe(config: try PostgresConfig(payload: payload))
+        let config = try PostgresConfig(payload: payload)
+        let destination = try PostgresDestination(payload: payload)
+        return PostgresProbe(
+            config: config, destination: payload.isDestination ? destination : nil,
+            writeTestIgnored: !payload.isDestination && destination.writeTest)
     }
 }

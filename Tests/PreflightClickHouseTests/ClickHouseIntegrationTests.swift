@@ -78,9 +78,67 @@ struct ClickHouseIntegrationTests {
         #expect(report.step("auth")?.detail?.contains("database \(server.database)") == true)
     }
 
-    @Test func readonlyUserSucceeds() async throws {
+    @Test func readonlyUserLogsInButCannotWrite() async throws {
         let report = try await ping(user: server.readonlyUser, password: server.readonlyPassword)
+        #expect(report.step("auth")?.status == .passed, "\(report.summary)")
+        #expect(report.category == .permission, "\(report.summary)")
+        let writable = try #require(report.check("writable"))
+        #expect(writable.status == .failed)
+        #expect(writable.observed == "readonly = 1 for user \(server.readonlyUser)")
+        #expect(writable.fix?.hasPrefix("ALTER USER \(server.readonlyUser) SETTINGS readonly = 0;") == true)
+        #expect(report.errorText?.contains("writable is readonly = 1") == true, "\(report.errorText ?? "")")
+        #expect(report.errorText?.contains("<readonly>0</readonly>") == true, "\(report.errorText ?? "")")
+    }
+
+    @Test func fullUserCanWriteOnAServerWithoutSQLGrants() async throws {
+        let report = try await ping(password: server.password, database: server.database)
         #expect(report.ok, "\(report.summary)")
+        #expect(report.step("readiness")?.status == .passed, "\(report.summary)")
+        #expect(report.check("writable")?.observed.hasPrefix("readonly = 0") == true, "\(report.checks)")
+        #expect(report.check("write_privileges")?.observed.contains("before ClickHouse 20.5") == true)
+        #expect(report.step("write_test") == nil)
+    }
+
+    @Test func writeTestCreatesAndDropsOneTable() async throws {
+        var extra: [String: JSONValue] = ["database": .string(server.database), "writeTest": .bool(true)]
+        let report = try await ClickHouseTesting.ping(
+            engine,
+            ClickHouseTesting.payload(
+                addresses: [server.address], username: server.user, password: server.password, extra: extra))
+        #expect(report.ok, "\(report.summary)")
+        let detail = try #require(report.step("write_test")?.detail, "\(report.summary)")
+        let name = try #require(detail.firstMatch(of: /preflight_write_test_[0-9a-f]{12}/)).output
+        #expect(detail == "created table \(server.database).\(name) and dropped it: nothing is left")
+        let left = try query(
+            "SELECT count() FROM system.tables WHERE database = '\(server.database)' AND name LIKE 'preflight_write_test_%'"
+        )
+        #expect(left == "0")
+        // The read-only user never gets to the write test.
+        extra["database"] = nil
+        let refused = try await ClickHouseTesting.ping(
+            engine,
+            ClickHouseTesting.payload(
+                addresses: [server.address], username: server.readonlyUser, password: server.readonlyPassword,
+                extra: extra))
+        #expect(refused.category == .permission)
+        #expect(refused.step("write_test")?.status == .skipped)
+    }
+
+    /// A query as the full user, with curl.
+    func query(_ sql: String) throws -> String {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = [
+            "curl", "-sS", "--fail", "-H", "X-ClickHouse-User: \(server.user)", "-H",
+            "X-ClickHouse-Key: \(server.password)", "--data-binary", sql, "http://\(server.address)/",
+        ]
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        try process.run()
+        let output = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        try #require(process.terminationStatus == 0, "curl failed: \(sql)")
+        return String(decoding: output, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
     @Test func wrongPasswordIsAuthWithCode193() async throws {

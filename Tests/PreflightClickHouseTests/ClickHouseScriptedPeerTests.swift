@@ -23,6 +23,11 @@ struct ClickHouseScriptedPeerTests {
         }
         switch request.header("X-ClickHouse-Database") {
         case nil, "analytics"?:
+            if let answer = ClickHouseDestinationPeerTests.destinationAnswer(
+                request, grants: "GRANT SELECT, INSERT, CREATE TABLE, ALTER ON analytics.* TO cdc\n")
+            {
+                return answer
+            }
             return .init(status: 200, headers: [("X-ClickHouse-Server-Display-Name", "ch-1")], body: "24.3.1.2672\n")
         case "secret_db"?:
             return .init(
@@ -63,7 +68,7 @@ struct ClickHouseScriptedPeerTests {
         #expect(
             report.step("ping")?.detail?.contains("httpPort \(server.port) replaces port 9440") == true,
             "\(report.summary)")
-        let query = try #require(server.requests.last)
+        let query = try #require(server.requests.first { $0.query["query"] == "SELECT version()" })
         #expect(query.method == "GET")
         #expect(query.query["query"] == "SELECT version()")
         #expect(query.query["database"] == "analytics")

@@ -20,7 +20,10 @@
 #                    norepl_user  SELECT on appdb.* only (no replication grants; nothing on otherdb)
 #                    repl_user    SELECT, REPLICATION SLAVE, BINLOG MONITOR (= REPLICATION CLIENT) on *.*
 #                    host_user    only for host '10.9.9.9' (so from 127.0.0.1 it is refused)
-#                  Databases appdb (table items) and otherdb. No account matches ::1, so a connection over
+#                    dest_user    CREATE, ALTER, INSERT, UPDATE, DELETE, DROP, SELECT on the pattern `app\_%`.*
+#                                 (so on app_dest, not on appdb)
+#                    all_user     ALL PRIVILEGES on *.*
+#                  Databases appdb (table items), otherdb and app_dest. No account matches ::1, so a connection over
 #                  [::1] is refused with error 1130 before the greeting (PREFLIGHT_TEST_MYSQL_IPV6=1 when available).
 #   * "statement": binlog_format STATEMENT, binlog_row_image MINIMAL, 1 day retention, no TLS;
 #                  repl_user with the same password and grants.
@@ -238,6 +241,8 @@ cmd_start() {
     local native_pw ed_pw tls_pw norepl_pw repl_pw host_pw
     native_pw="$(random_password)"; ed_pw="$(random_password)"; tls_pw="$(random_password)"
     norepl_pw="$(random_password)"; repl_pw="$(random_password)"; host_pw="$(random_password)"
+    local dest_pw all_pw
+    dest_pw="$(random_password)"; all_pw="$(random_password)"
 
     sql main <<SQL
 -- Whatever mariadb-install-db created for remote hosts or anonymous users would match 127.0.0.1 or ::1.
@@ -256,6 +261,11 @@ CREATE USER host_user@'10.9.9.9' IDENTIFIED BY '$host_pw';
 GRANT SELECT ON appdb.* TO native_user@'127.0.0.1', ed_user@'127.0.0.1', tls_user@'127.0.0.1', norepl_user@'127.0.0.1';
 GRANT SELECT, REPLICATION SLAVE, BINLOG MONITOR ON *.* TO repl_user@'127.0.0.1';
 GRANT ALL ON appdb.* TO host_user@'10.9.9.9';
+CREATE DATABASE app_dest;
+CREATE USER dest_user@'127.0.0.1' IDENTIFIED BY '$dest_pw';
+GRANT CREATE, ALTER, INSERT, UPDATE, DELETE, DROP, SELECT ON \`app\\_%\`.* TO dest_user@'127.0.0.1';
+CREATE USER all_user@'127.0.0.1' IDENTIFIED BY '$all_pw';
+GRANT ALL PRIVILEGES ON *.* TO all_user@'127.0.0.1';
 SQL
     sql statement <<SQL
 DELETE FROM mysql.global_priv WHERE User = '' OR Host NOT IN ('localhost');
@@ -290,6 +300,11 @@ export PREFLIGHT_TEST_MYSQL_REPL_USER=repl_user
 export PREFLIGHT_TEST_MYSQL_REPL_PASSWORD=$repl_pw
 export PREFLIGHT_TEST_MYSQL_HOSTONLY_USER=host_user
 export PREFLIGHT_TEST_MYSQL_HOSTONLY_PASSWORD=$host_pw
+export PREFLIGHT_TEST_MYSQL_DEST_USER=dest_user
+export PREFLIGHT_TEST_MYSQL_DEST_PASSWORD=$dest_pw
+export PREFLIGHT_TEST_MYSQL_DEST_DATABASE=app_dest
+export PREFLIGHT_TEST_MYSQL_ALL_USER=all_user
+export PREFLIGHT_TEST_MYSQL_ALL_PASSWORD=$all_pw
 ENV
     ) && mv -f "$tmp" "$env_file"
     log "main on 127.0.0.1:$main_port$( [ $six = 1 ] && echo ' (and [::1])') (ROW, TLS, ed25519), statement on 127.0.0.1:$statement_port; env $env_file; $((SECONDS - t0))s"
