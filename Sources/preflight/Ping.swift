@@ -32,7 +32,10 @@ struct Ping: AsyncParsableCommand {
     @Option(help: "The database (defaultDatabase).")
     var database: String?
 
-    @Option(help: "connectionRole: 'source' makes failed readiness checks fail the ping.")
+    @Option(
+        help:
+            "connectionRole: 'source' makes failed CDC readiness checks fail the ping; 'destination' checks the rights to write instead (permission)."
+    )
     var role: String?
 
     @Flag(help: "Read the password from standard input (kept out of the shell history and process list).")
