@@ -25,9 +25,10 @@
 # linking uses lld (`-use-ld=lld`) because gold crashes on that link. `-Xswiftc -sanitize=fuzzer` on the
 # command line would also work for the instrumentation but instruments every dependency (a far longer build).
 #
-# Each run: nice -n 19, -max_len=65536, -detect_leaks=0 (NIO's EmbeddedChannel, which the Sniffer and
-# HTTPResponse targets drive, keeps a reference cycle that LeakSanitizer reports on every input; ASan's
-# memory-error checks stay on), inputs found go to Fuzz/.fuzz-work/<target>/new (not committed),
+# Each run: nice -n 19, -max_len=65536, -rss_limit_mb=2048, -detect_leaks=0 (a leak report would stop the
+# run, and a Swift reference cycle is no memory error; ASan's memory-error checks stay on. The Sniffer and
+# HTTPResponse targets tear their EmbeddedChannel down after each input, so memory stays flat: a first
+# version that did not hit the 2 GB limit after 263k inputs), inputs found go to Fuzz/.fuzz-work/<target>/new (not committed),
 # crash artifacts to Fuzz/.fuzz-work/<target>/artifacts/, the log to Fuzz/.fuzz-work/<target>/run.log.
 # Seeds (real captured bytes, hand-written edge cases) live in Fuzz/seeds/<target>/ and are never rewritten
 # (Fuzz/seeds/capture.py and handwritten.py regenerate them). Afterwards the committed corpus Fuzz/corpus/<target>/ is replaced by a minimised merge (-merge=1) of
