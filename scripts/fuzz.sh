@@ -94,9 +94,11 @@ for target in "${TARGETS[@]}"; do
     merged="$dir/merged"
     rm -rf "$merged"
     mkdir -p "$merged"
-    nice -n 19 "$BIN/$target" -merge=1 -max_len="$MAX_LEN" -timeout=10 "$merged" "$corpus" "$dir/new" \
+    nice -n 19 "$BIN/$target" -merge=1 -max_len="$MAX_LEN" -timeout=10 -artifact_prefix="$dir/artifacts/merge-" \
+        "$merged" "$corpus" "$dir/new" \
         >"$dir/merge.log" 2>&1 || true
-    if [ -n "$(ls -A "$merged")" ]; then
+    # libFuzzer's merge survives a crashing input (it restarts); replace the corpus only when it finished.
+    if grep -q "^MERGE-OUTER: [0-9]* new files" "$dir/merge.log" && [ -n "$(ls -A "$merged")" ]; then
         rm -rf "$corpus"
         mv "$merged" "$corpus"
     fi
