@@ -37,9 +37,10 @@ extension JSONValue {
         return nil
     }
 
-    /// Parses JSON text; nil when it is not JSON.
+    /// Parses JSON text; nil when it is not JSON, or nests deeper than `JSONNesting.maximumDepth`.
     public static func parse(_ bytes: [UInt8]) -> JSONValue? {
-        try? JSONDecoder().decode(JSONValue.self, from: Data(bytes))
+        guard !JSONNesting.exceeds(in: bytes) else { return nil }
+        return try? JSONDecoder().decode(JSONValue.self, from: Data(bytes))
     }
 
     /// The value as compact JSON with sorted keys (stable, so signatures and tests can rely on it).

@@ -64,7 +64,8 @@ public enum ProtocolSniffer {
             guard versionBytes.count < 80, versionBytes.allSatisfy({ $0 >= 0x20 && $0 < 0x7f }) else { return nil }
             return .mysql(version: String(decoding: versionBytes, as: UTF8.self))
         }
-        if bytes[4] == 0xff, bytes.count >= 7 {
+        // An ERR packet's payload holds at least the 0xff marker and a 2-byte code (the length counts them).
+        if bytes[4] == 0xff, bytes.count >= 7, length >= 3 {
             let message = bytes[7...].prefix(length - 3).filter { $0 >= 0x20 && $0 < 0x7f }
             return .mysqlError(message: String(decoding: message, as: UTF8.self))
         }

@@ -83,7 +83,7 @@ struct MetricsContentTypeMiddleware: ServerMiddleware {
 /// Anything equal to a secret-looking `sharedConfig` value of the same body is masked.
 enum SecretScrubber {
     static func scrub(_ message: String, body: Data?) -> String {
-        guard let body,
+        guard let body, !JSONNesting.exceeds(in: body),
             case .object(let fields)? = try? JSONDecoder().decode(JSONValue.self, from: body),
             case .object(let config)? = fields["sharedConfig"]
         else { return message }

@@ -1,0 +1,1 @@
+../../../Sources/PreflightNetwork/DNSMessage.swift

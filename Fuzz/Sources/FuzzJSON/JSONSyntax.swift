@@ -1,0 +1,1 @@
+../../../Sources/PreflightGoogle/JSONSyntax.swift

@@ -1,0 +1,1 @@
+../../../Sources/PreflightSnowflake/SnowflakeResponses.swift

@@ -1,0 +1,1 @@
+../../../Sources/PreflightMongo/BSONCoding.swift

@@ -1,0 +1,1 @@
+../../../Sources/PreflightMySQL/Ed25519.swift

@@ -1,0 +1,1 @@
+../../../Sources/PreflightMySQL/MySQLMessages.swift

@@ -1,0 +1,1 @@
+../../../Sources/PreflightRedis/RESPDecoder.swift

@@ -1,0 +1,1 @@
+../../../Sources/PreflightHTTP/RSAPrivateKeyPEM.swift

@@ -1,0 +1,1 @@
+../../../Sources/PreflightSSH/SSHKeyMaterial.swift
