@@ -290,7 +290,7 @@ let package = Package(
         ),
         .testTarget(
             name: "PreflightCLITests",
-            dependencies: ["PreflightTestSupport"],
+            dependencies: ["PreflightTestSupport", "PreflightProbeTesting", "PreflightProbes"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

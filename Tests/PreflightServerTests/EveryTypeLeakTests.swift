@@ -14,58 +14,14 @@ import Testing
 /// client or a log could carry it, in a response body or in any log line (the server logs at trace here).
 @Suite("Planted secrets of every type, through the API")
 struct EveryTypeLeakTests {
-    /// A value for a non-secret key that lets validation get as far as it can.
-    static func plausible(_ key: ConnectorKey, port: Int) -> JSONValue? {
-        // Everything a ping could dial points at this machine: tests dial nothing else.
-        switch key.name {
-        case "endpoint", "accountIdentifier": return .string("127.0.0.1:\(port)")
-        case "awsRegion", "region": return .string("us-east-1")
-        case "awsAccessKeyID": return .string("AKIAIOSFODNN7EXAMPLE")
-        default: break
-        }
-        if let value = key.defaultValue { return .string(value) }
-        switch key.kind {
-        case .host: return .string("127.0.0.1")
-        case .port: return .number(Double(port))
-        case .url: return .string("https://127.0.0.1:\(port)")
-        case .list: return .string("127.0.0.1:\(port)")
-        case .boolean: return .bool(false)
-        case .choice: return key.choices.first.map(JSONValue.string)
-        case .integer: return .number(0)
-        case .string: return key.required ? .string("preflight-test") : nil
-        case .secret, .pem, .json: return nil
-        }
-    }
-
-    static func planted(_ type: ConnectorType, _ key: String) -> String {
-        "Pl4nted/\(type.rawValue).\(key)+=\"é-Secret"
-    }
-
     @Test func noPlantedSecretReachesAResponseOrALog() async throws {
         let port = closedPort()
         try await withTestAPI(defaultTimeout: .seconds(3)) { client, context in
             var secrets: [String] = []
             var answered: [String: Int] = [:]
             for description in ProbeRegistry.descriptions where description.probed {
-                var config: [String: JSONValue] = [:]
-                for key in description.keys {
-                    if Redactor.isSecretKey(key.name) || key.kind == .secret {
-                        let value = Self.planted(description.type, key.name)
-                        config[key.name] = .string(value)
-                        secrets.append(value)
-                    } else if key.name == "host", description.type == .mongodb || description.type == .documentdb {
-                        // A connection string carrying a password of its own.
-                        let value = Self.planted(description.type, "uri")
-                        config["host"] = .string("mongodb://artie:\(value)@127.0.0.1:\(port)/app")
-                        secrets.append(value)
-                    } else if let value = Self.plausible(key, port: port) {
-                        config[key.name] = value
-                    }
-                }
-                let body = String(
-                    decoding: try JSONEncoder().encode(
-                        ["type": JSONValue.string(description.type.rawValue), "sharedConfig": .object(config)]),
-                    as: UTF8.self)
+                let (body, planted) = PlantedSecrets.payload(for: description, port: port)
+                secrets += planted
                 for (query, accept) in [("", nil), ("?verbose=true", nil), ("", "text/event-stream")] {
                     var headers = context.auth
                     if let accept { headers[.accept] = accept }
