@@ -1,4 +1,5 @@
 import Foundation
+import PreflightCore
 
 /// One line of ClickHouse's `SHOW GRANTS` (20.5+), or one row of `system.grants`, parsed. Pure.
 public struct ClickHouseGrant: Sendable, Equatable {
@@ -34,10 +35,10 @@ public struct ClickHouseGrant: Sendable, Equatable {
         guard upper.hasPrefix("GRANT ") || isRevoke else { return nil }
         let body = Substring(text.dropFirst(isRevoke ? 7 : 6))
         let recipient = isRevoke ? " FROM " : " TO "
-        if let on = GrantText.range(of: " ON ", in: body),
-            let to = GrantText.range(of: recipient, in: body[on.upperBound...])
+        if let on = QuotedText.range(of: " ON ", in: body, outsideParentheses: true),
+            let to = QuotedText.range(of: recipient, in: body[on.upperBound...], outsideParentheses: true)
         {
-            let privileges = GrantText.splitTopLevel(String(body[..<on.lowerBound])).map { privilege -> String in
+            let privileges = QuotedText.splitTopLevel(String(body[..<on.lowerBound])).map { privilege -> String in
                 var name = privilege
                 if let paren = name.firstIndex(of: "(") { name = String(name[..<paren]) }
                 return name.trimmingCharacters(in: .whitespaces).uppercased()
@@ -46,8 +47,8 @@ public struct ClickHouseGrant: Sendable, Equatable {
             let (database, table) = split(object)
             return ClickHouseGrant(privileges: privileges, database: database, table: table, isRevoke: isRevoke)
         }
-        guard !isRevoke, let to = GrantText.range(of: " TO ", in: body) else { return nil }
-        let roles = GrantText.splitTopLevel(String(body[..<to.lowerBound])).map(unquote)
+        guard !isRevoke, let to = QuotedText.range(of: " TO ", in: body, outsideParentheses: true) else { return nil }
+        let roles = QuotedText.splitTopLevel(String(body[..<to.lowerBound])).map(unquote)
         return ClickHouseGrant(privileges: [], database: nil, table: nil, roles: roles)
     }
 
@@ -101,58 +102,4 @@ public struct ClickHouseGrant: Sendable, Equatable {
 
     /// The grant as ClickHouse writes the object: "db.*".
     public var objectText: String { "\(database ?? "*").\(table ?? "*")" }
-}
-
-/// Quote-aware scanning shared by the grant parsers.
-enum GrantText {
-    /// The first `needle` outside quotes and parentheses, case-insensitive.
-    static func range(of needle: String, in text: Substring) -> Range<Substring.Index>? {
-        var quote: Character?
-        var depth = 0
-        var index = text.startIndex
-        while index < text.endIndex {
-            let character = text[index]
-            if let open = quote {
-                if character == open { quote = nil }
-            } else if character == "`" || character == "'" || character == "\"" {
-                quote = character
-            } else if character == "(" {
-                depth += 1
-            } else if character == ")" {
-                depth -= 1
-            } else if depth == 0, text[index...].uppercased().hasPrefix(needle) {
-                return index..<text.index(index, offsetBy: needle.count)
-            }
-            index = text.index(after: index)
-        }
-        return nil
-    }
-
-    /// `text` split at commas outside quotes and parentheses, each part trimmed.
-    static func splitTopLevel(_ text: String) -> [String] {
-        var parts: [String] = []
-        var current = ""
-        var depth = 0
-        var quote: Character?
-        for character in text {
-            if let open = quote {
-                if character == open { quote = nil }
-            } else if character == "`" || character == "'" || character == "\"" {
-                quote = character
-            } else if character == "(" {
-                depth += 1
-            } else if character == ")" {
-                depth -= 1
-            } else if character == ",", depth == 0 {
-                parts.append(current.trimmingCharacters(in: .whitespaces))
-                current = ""
-                continue
-            }
-            current.append(character)
-        }
-        if !current.trimmingCharacters(in: .whitespaces).isEmpty {
-            parts.append(current.trimmingCharacters(in: .whitespaces))
-        }
-        return parts
-    }
 }

@@ -335,6 +335,8 @@ final class EventRelay: Sendable {
     let redactor: Redactor
     let emit: @Sendable (PingEvent) -> Void
     private let context = Mutex<ProbeContext?>(nil)
+    /// The redactor with the secrets learnt so far, rebuilt only when the probe learns another one.
+    private let current = Mutex<(learnt: Int, redactor: Redactor)?>(nil)
 
     init(redactor: Redactor, emit: @escaping @Sendable (PingEvent) -> Void) {
         self.redactor = redactor
@@ -345,7 +347,13 @@ final class EventRelay: Sendable {
 
     func send(_ event: PingEvent) {
         let learnt = context.withLock { $0?.runtimeSecrets } ?? []
-        emit((learnt.isEmpty ? redactor : redactor.adding(learnt)).redact(event))
+        let redactor = current.withLock { current -> Redactor in
+            if let current, current.learnt == learnt.count { return current.redactor }
+            let made = learnt.isEmpty ? self.redactor : self.redactor.adding(learnt)
+            current = (learnt.count, made)
+            return made
+        }
+        emit(redactor.redact(event))
     }
 }
 

@@ -15,8 +15,10 @@ public struct MySQLGrant: Sendable, Equatable {
         let text = line.trimmingCharacters(in: .whitespaces)
         guard text.uppercased().hasPrefix("GRANT ") else { return nil }
         let body = text.dropFirst(6)
-        if let on = range(of: " ON ", in: body), let to = range(of: " TO ", in: body[on.upperBound...]) {
-            let privileges = splitTopLevel(String(body[..<on.lowerBound])).map { privilege -> String in
+        if let on = QuotedText.range(of: " ON ", in: body),
+            let to = QuotedText.range(of: " TO ", in: body[on.upperBound...])
+        {
+            let privileges = QuotedText.splitTopLevel(String(body[..<on.lowerBound])).map { privilege -> String in
                 var name = privilege
                 if let paren = name.firstIndex(of: "(") { name = String(name[..<paren]) }
                 return name.trimmingCharacters(in: .whitespaces).uppercased()
@@ -26,8 +28,8 @@ public struct MySQLGrant: Sendable, Equatable {
             let cleaned = object.uppercased().hasPrefix("TABLE ") ? String(object.dropFirst(6)) : object
             return MySQLGrant(privileges: privileges, object: cleaned, roles: [])
         }
-        if let to = range(of: " TO ", in: body) {
-            let roles = splitTopLevel(String(body[..<to.lowerBound])).map(unquote)
+        if let to = QuotedText.range(of: " TO ", in: body) {
+            let roles = QuotedText.splitTopLevel(String(body[..<to.lowerBound])).map(unquote)
             return MySQLGrant(privileges: [], object: nil, roles: roles)
         }
         return nil
@@ -45,51 +47,6 @@ public struct MySQLGrant: Sendable, Equatable {
 
     public func has(_ privilege: String) -> Bool {
         privileges.contains(privilege) || privileges.contains("ALL PRIVILEGES") || privileges.contains("ALL")
-    }
-
-    static func range(of needle: String, in text: Substring) -> Range<Substring.Index>? {
-        // Outside quotes only.
-        var quote: Character?
-        var index = text.startIndex
-        while index < text.endIndex {
-            let character = text[index]
-            if let open = quote {
-                if character == open { quote = nil }
-            } else if character == "`" || character == "'" || character == "\"" {
-                quote = character
-            } else if text[index...].uppercased().hasPrefix(needle) {
-                return index..<text.index(index, offsetBy: needle.count)
-            }
-            index = text.index(after: index)
-        }
-        return nil
-    }
-
-    static func splitTopLevel(_ text: String) -> [String] {
-        var parts: [String] = []
-        var current = ""
-        var depth = 0
-        var quote: Character?
-        for character in text {
-            if let open = quote {
-                if character == open { quote = nil }
-            } else if character == "`" || character == "'" || character == "\"" {
-                quote = character
-            } else if character == "(" {
-                depth += 1
-            } else if character == ")" {
-                depth -= 1
-            } else if character == ",", depth == 0 {
-                parts.append(current.trimmingCharacters(in: .whitespaces))
-                current = ""
-                continue
-            }
-            current.append(character)
-        }
-        if !current.trimmingCharacters(in: .whitespaces).isEmpty {
-            parts.append(current.trimmingCharacters(in: .whitespaces))
-        }
-        return parts
     }
 
     /// The first `separator` outside quotes (backticks, single or double), as in "`a.b`.c" or "'u@x'@'h'".
@@ -120,7 +77,7 @@ public struct MySQLGrant: Sendable, Equatable {
 
     /// A grant line without the password hash MySQL 5.7 and MariaDB append ("IDENTIFIED BY PASSWORD '*...'").
     public static func withoutCredentials(_ line: String) -> String {
-        guard let identified = range(of: " IDENTIFIED ", in: Substring(line)) else { return line }
+        guard let identified = QuotedText.range(of: " IDENTIFIED ", in: Substring(line)) else { return line }
         return String(line[..<identified.lowerBound])
     }
 

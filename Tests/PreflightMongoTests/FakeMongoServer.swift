@@ -39,6 +39,17 @@ final class FakeMongoServer: Sendable {
 
     func shutdown() async { try? await channel.close() }
 
+    /// The answer to a `saslStart`: the client's nonce extended, a fixed salt and 4,096 iterations. Any
+    /// password then gets as far as `saslContinue`, which the test answers.
+    static func saslStartReply(to command: BSONDocument) -> BSONDocument {
+        let first = String(decoding: command["payload"]?.binaryBytes ?? [], as: UTF8.self)
+        let nonce = first.components(separatedBy: "r=").last ?? ""
+        let reply = "r=\(nonce)SERVER,s=W22ZaJ0SNY7soEsUEjb6gQ==,i=4096"
+        return [
+            "conversationId": 1, "done": false, "payload": .binary(subtype: 0, bytes: Array(reply.utf8)), "ok": 1.0,
+        ]
+    }
+
     /// A `hello` reply for a replica-set member or a standalone.
     static func hello(
         primary: Bool = true, setName: String? = nil, hosts: [String] = [], primaryHost: String? = nil, wire: Int = 21

@@ -185,14 +185,7 @@ import Testing
         // A server that accepts any password: its final signature cannot verify.
         let server = try await FakeMongoServer { command, _ in
             switch command.keys.first ?? "" {
-            case "saslStart":
-                let first = String(decoding: command["payload"]?.binaryBytes ?? [], as: UTF8.self)
-                let nonce = first.components(separatedBy: "r=").last ?? ""
-                let reply = "r=\(nonce)SERVER,s=W22ZaJ0SNY7soEsUEjb6gQ==,i=4096"
-                return [
-                    "conversationId": 1, "done": false, "payload": .binary(subtype: 0, bytes: Array(reply.utf8)),
-                    "ok": 1.0,
-                ]
+            case "saslStart": return FakeMongoServer.saslStartReply(to: command)
             case "saslContinue":
                 return [
                     "conversationId": 1, "done": true,

@@ -25,14 +25,7 @@ extension MongoProbeTests {
     @Test func opMsgAndSCRAMCommandsDecodeWithPymongo() async throws {
         let server = try await FakeMongoServer { command, _ in
             switch command.keys.first ?? "" {
-            case "saslStart":
-                let first = String(decoding: command["payload"]?.binaryBytes ?? [], as: UTF8.self)
-                let nonce = first.components(separatedBy: "r=").last ?? ""
-                let reply = "r=\(nonce)SERVER,s=W22ZaJ0SNY7soEsUEjb6gQ==,i=4096"
-                return [
-                    "conversationId": 1, "done": false, "payload": .binary(subtype: 0, bytes: Array(reply.utf8)),
-                    "ok": 1.0,
-                ]
+            case "saslStart": return FakeMongoServer.saslStartReply(to: command)
             case "saslContinue": return ["ok": 0.0, "errmsg": "Authentication failed.", "code": 18]
             case "hello", "isMaster", "ismaster":
                 var hello = FakeMongoServer.hello()

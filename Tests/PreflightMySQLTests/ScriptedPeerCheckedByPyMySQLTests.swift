@@ -7,10 +7,9 @@ import Testing
 /// `caching_sha2_password` (full authentication asking for the server's RSA key, then the fast path
 /// from the cache), with `mysql_native_password`, is refused with a wrong password, and reads the
 /// peer's result sets. Only then do the MySQL 8 tests of our probe against this peer mean anything.
-@Suite(
-    .enabled(
-        if: PyMySQL.available || TestEnvironment.requireIntegration,
-        "needs PyMySQL and cryptography for python3 (scripts/peers/requirements.txt)"))
+/// Needs PyMySQL and cryptography for python3 (`pip install -r scripts/peers/requirements.txt`, which
+/// the README's test command runs), like the other independent verifiers.
+@Suite
 struct ScriptedPeerCheckedByPyMySQLTests {
     /// The check, run by python3: scripts/peers/pymysql_check.py.
     static let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
@@ -24,9 +23,11 @@ struct ScriptedPeerCheckedByPyMySQLTests {
                     .init(user: "legacy", password: "Native-Pw-5", plugin: "mysql_native_password"),
                 ], defaultPlugin: "caching_sha2_password"))
         defer { Task { await peer.shutdown() } }
-        let result = try PyMySQL.run(
-            file: Self.script, arguments: [String(peer.port), "cdc8", "Caching-Pw/+=\"é-8", "legacy", "Native-Pw-5"])
-        #expect(result.status == 0, "PyMySQL failed against the peer: \(result.stderr)")
+        let result = try await IndependentVerifier.python(
+            [Self.script, String(peer.port), "cdc8", "Caching-Pw/+=\"é-8", "legacy", "Native-Pw-5"])
+        #expect(
+            result.status == 0,
+            "PyMySQL failed against the peer (pip install -r scripts/peers/requirements.txt?): \(result.stderr)")
         let answer = try #require(
             try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any], "\(result.stdout)")
         #expect((answer["grants"] as? [String])?.first?.contains("REPLICATION SLAVE") == true, "\(answer)")
@@ -42,37 +43,5 @@ struct ScriptedPeerCheckedByPyMySQLTests {
         #expect(stats.publicKeyRequests == 2, "\(stats)")
         #expect(stats.rsaPasswordsDecrypted == 2, "\(stats)")
         #expect(stats.fastAuths >= 1, "the second login should take the cache's fast path: \(stats)")
-    }
-}
-
-/// Runs a Python script with PyMySQL.
-enum PyMySQL {
-    static let available: Bool = {
-        (try? run(code: "import pymysql, cryptography", arguments: []).status) == 0
-    }()
-
-    static func run(code: String, arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
-        try run(["-c", code] + arguments)
-    }
-
-    static func run(file: String, arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
-        try run([file] + arguments)
-    }
-
-    private static func run(_ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3"] + arguments
-        let out = Pipe()
-        let err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let stdout = out.fileHandleForReading.readDataToEndOfFile()
-        let stderr = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (
-            process.terminationStatus, String(decoding: stdout, as: UTF8.self), String(decoding: stderr, as: UTF8.self)
-        )
     }
 }

@@ -36,15 +36,37 @@ public enum IndependentVerifier {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
         let inputURL = directory.appendingPathComponent("input.json")
-        let outputURL = directory.appendingPathComponent("output.json")
-        let errorURL = directory.appendingPathComponent("error.txt")
         try JSONSerialization.data(withJSONObject: input).write(to: inputURL)
-        FileManager.default.createFile(atPath: outputURL.path, contents: nil)
-        FileManager.default.createFile(atPath: errorURL.path, contents: nil)
+        let result = try await python([script, kind.rawValue, inputURL.path])
+        guard result.status == 0 else {
+            throw Failure(
+                description:
+                    "verify.py \(kind.rawValue) exited \(result.status) (pip install -r scripts/peers/requirements.txt?): \(result.stderr.suffix(2000))"
+            )
+        }
+        let data = Data(result.stdout.utf8)
+        guard let object = try JSONSerialization.jsonObject(with: data) as? [String: Any],
+            let results = object["results"] as? [[String: Any]]
+        else {
+            throw Failure(description: "verify.py \(kind.rawValue) answered \(String(decoding: data, as: UTF8.self))")
+        }
+        return results
+    }
 
+    /// Runs `python3 arguments...` to its end without holding a thread while it runs; returns its exit
+    /// status and what it printed (through files, so a large output cannot fill a pipe and stall it).
+    public static func python(_ arguments: [String]) async throws -> (status: Int32, stdout: String, stderr: String) {
+        let directory = FileManager.default.temporaryDirectory
+            .appendingPathComponent("preflight-python-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let outputURL = directory.appendingPathComponent("output.txt")
+        let errorURL = directory.appendingPathComponent("error.txt")
+        _ = FileManager.default.createFile(atPath: outputURL.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: errorURL.path, contents: nil)
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", script, kind.rawValue, inputURL.path]
+        process.arguments = ["python3"] + arguments
         let output = try FileHandle(forWritingTo: outputURL)
         let errors = try FileHandle(forWritingTo: errorURL)
         defer {
@@ -61,20 +83,10 @@ public enum IndependentVerifier {
                 continuation.resume(throwing: error)
             }
         }
-        guard status == 0 else {
-            let text = (try? String(contentsOf: errorURL, encoding: .utf8)) ?? ""
-            throw Failure(
-                description:
-                    "verify.py \(kind.rawValue) exited \(status) (pip install -r scripts/peers/requirements.txt?): \(text.suffix(2000))"
-            )
-        }
-        let data = try Data(contentsOf: outputURL)
-        guard let object = try JSONSerialization.jsonObject(with: data) as? [String: Any],
-            let results = object["results"] as? [[String: Any]]
-        else {
-            throw Failure(description: "verify.py \(kind.rawValue) answered \(String(decoding: data, as: UTF8.self))")
-        }
-        return results
+        return (
+            status, (try? String(contentsOf: outputURL, encoding: .utf8)) ?? "",
+            (try? String(contentsOf: errorURL, encoding: .utf8)) ?? ""
+        )
     }
 
     /// What `verify.py jwt` made of one token and of two spoiled copies of it.
