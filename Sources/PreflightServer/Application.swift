@@ -7,7 +7,8 @@ public import PreflightEngine
 import PreflightServices
 public import PreflightStore
 
-/// Builds the HTTP API: `POST /connectors/ping` (bearer auth), `GET /healthz`, `GET /metrics`, `GET /openapi.yaml`.
+/// Builds the HTTP API: `POST /connectors/ping` (bearer auth), `GET /healthz`, `GET /metrics`, `GET /openapi.yaml`,
+/// and the browser console at `/` (``ConsoleRoute``).
 ///
 /// Run it with `try await app.runService()`; test it with HummingbirdTesting (`app.test(.router) { client in ... }`).
 /// Call ``bootstrapMetrics()`` once per process beforehand so `/metrics` has something to show.
@@ -74,6 +75,7 @@ public func buildRouter(
     router.post("/connectors/ping") { request, context in try await ping.handle(request, context: context) }
     let catalog = ConnectorTypesRoute(catalog: engine.catalog)
     router.get("/connector-types") { _, _ in catalog.response() }
+    ConsoleRoute().register(on: router)
     let api = PreflightAPI(
         tunnels: tunnels, registry: PreflightMetrics.registry, openAPIDocument: OpenAPIDocument.bytes,
         egressIPs: engine.configuration.egressAddresses, drain: drain, logger: logger)
@@ -119,25 +121,7 @@ enum APIRoutes {
 
 /// The bundled openapi.yaml, read once.
 enum OpenAPIDocument {
-    static let bytes: [UInt8]? = {
-        // Look beside the executable first so that a binary shipped with its resource bundle works
-        // anywhere; `Bundle.module` knows the build directory (tests, `swift run`) but traps when it
-        // finds nothing, so only use it when its build-time path is all there is left.
-        let bundleName = "preflight_PreflightServer.resources"
-        var candidates = [Bundle.main.bundleURL.appendingPathComponent(bundleName)]
-        if let executable = Bundle.main.executableURL {
-            candidates.append(executable.deletingLastPathComponent().appendingPathComponent(bundleName))
-        }
-        for directory in candidates {
-            if let data = FileManager.default.contents(atPath: directory.appendingPathComponent("openapi.yaml").path) {
-                return Array(data)
-            }
-        }
-        guard let url = Bundle.module.url(forResource: "openapi", withExtension: "yaml"),
-            let data = try? Data(contentsOf: url)
-        else { return nil }
-        return Array(data)
-    }()
+    static let bytes: [UInt8]? = ServerResources.bytes(of: "openapi.yaml")
 }
 
 extension Duration {
