@@ -42,6 +42,9 @@ missing=()
 command -v openssl >/dev/null || missing+=(openssl)
 command -v python3 >/dev/null || missing+=(python3)
 command -v runuser >/dev/null || command -v su >/dev/null || missing+=(util-linux)
+# The console's browser tests (scripts/browser.sh): Debian's Chromium, driven headless by Playwright.
+[ -x /usr/bin/chromium ] || missing+=(chromium)
+[ -d /usr/share/fonts/truetype/dejavu ] || missing+=(fonts-dejavu-core)
 if [ ${#missing[@]} -gt 0 ]; then
     echo "installing: ${missing[*]}"
     apt_install "${missing[@]}"
@@ -50,12 +53,13 @@ if [ ${#missing[@]} -gt 0 ]; then
         pg_ctlcluster 15 main stop 2>/dev/null || true
     fi
 else
-    echo "postgresql-15, openssl, python3: present"
+    echo "postgresql-15, openssl, python3, chromium: present"
 fi
 command -v swift >/dev/null || { echo "swift not found (expected /opt/swift/usr/bin)" >&2; exit 1; }
 swift --version 2>&1 | head -n1
-# The scripted peers' independent verifiers (scripts/peers/): cryptography, pymongo's bson, redis-py, PyMySQL.
-python3 -c 'import cryptography, redis, pymysql; from bson import decode_all' 2>/dev/null || python3 -m pip install -q -r scripts/peers/requirements.txt
+# The scripted peers' independent verifiers (scripts/peers/): cryptography, pymongo's bson, redis-py, PyMySQL;
+# and Playwright, which drives the system Chromium in scripts/browser.sh (it downloads no browser).
+python3 -c 'import cryptography, redis, pymysql, playwright; from bson import decode_all' 2>/dev/null || python3 -m pip install -q -r scripts/peers/requirements.txt
 ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 phase_end
 
@@ -149,9 +153,17 @@ if [ $# -eq 0 ]; then
     SCHEMATHESIS_RC=0
     bash "$ROOT/scripts/schemathesis.sh" "$(swift build --show-bin-path)/preflight" || SCHEMATHESIS_RC=$?
     phase_end
-    if [ "$SCHEMATHESIS_RC" != 0 ]; then
-        echo "schemathesis exit code: $SCHEMATHESIS_RC"
-        [ "$TEST_RC" != 0 ] || exit "$SCHEMATHESIS_RC"
+    [ "$SCHEMATHESIS_RC" = 0 ] || echo "schemathesis exit code: $SCHEMATHESIS_RC"
+
+    # The console at / in a real headless Chromium against the built server and the test servers.
+    phase_start "browser"
+    BROWSER_RC=0
+    bash "$ROOT/scripts/browser.sh" "$(swift build --show-bin-path)/preflight" || BROWSER_RC=$?
+    phase_end
+    [ "$BROWSER_RC" = 0 ] || echo "browser tests exit code: $BROWSER_RC"
+    if [ "$TEST_RC" = 0 ]; then
+        [ "$SCHEMATHESIS_RC" = 0 ] || exit "$SCHEMATHESIS_RC"
+        [ "$BROWSER_RC" = 0 ] || exit "$BROWSER_RC"
     fi
 fi
 
