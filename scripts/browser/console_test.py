@@ -81,9 +81,12 @@ class Console:
         self.page.fill("#timeout-seconds", "" if timeout is None else str(timeout))
         self.page.select_option("#ssh-tunnel", tunnel or "")
 
-    def test(self):
+    def test(self, keyboard=False):
         self.page.evaluate(RECORDER)
-        self.page.click("#test-button")
+        if keyboard:
+            self.page.press("#field-password", "Enter")  # submits the form, as a keyboard user would
+        else:
+            self.page.click("#test-button")
 
     def verdict(self, timeout=30000):
         self.page.wait_for_selector("#verdict .verdict", timeout=timeout)
@@ -170,6 +173,30 @@ def case_sign_in(ctx):
         console.close()
 
 
+def case_file_pickers(ctx):
+    """A PEM key and a service-account JSON key are read from a chosen file into their (masked) field."""
+    console = Console(ctx.browser, ctx.base)
+    try:
+        console.sign_in(ctx.key)
+        pem = "-----BEGIN PRIVATE KEY-----\nMIIBVQIBADANBgkqhkiG9w0BAQEFAASCAT8wggE7AgEAAkEA\n-----END PRIVATE KEY-----"
+        console.page.select_option("#connector-type", "snowflake")
+        console.page.set_input_files("#file-privateKey", files=[{"name": "rsa_key.p8", "mimeType": "text/plain",
+                                                                 "buffer": (pem + "\n").encode()}])
+        console.page.wait_for_function("() => document.getElementById('field-privateKey').value.length > 0")
+        check(console.page.input_value("#field-privateKey") == pem, "the PEM file was not read into the field")
+        masked = console.page.eval_on_selector("#field-privateKey", "(e) => getComputedStyle(e).webkitTextSecurity")
+        check(masked == "disc", f"the private key is shown in clear ({masked!r})")
+        check(console.page.get_attribute("#field-password", "type") == "password", "snowflake password not masked")
+        key_file = json.dumps({"type": "service_account", "project_id": "p", "private_key": pem})
+        console.page.select_option("#connector-type", "bigquery")
+        console.page.set_input_files("#file-credentialsData", files=[{"name": "key.json", "mimeType": "application/json",
+                                                                      "buffer": key_file.encode()}])
+        console.page.wait_for_function("() => document.getElementById('field-credentialsData').value.length > 0")
+        check(console.page.input_value("#field-credentialsData") == key_file, "the JSON key file was not read")
+    finally:
+        console.close()
+
+
 def case_postgres_live(ctx):
     """The real PostgreSQL: steps arrive one by one (recorded as they change) before the verdict, which
     passes; the password typed never appears in the results."""
@@ -206,7 +233,7 @@ def case_wrong_password(ctx):
         console.sign_in(ctx.key)
         wrong = "Wrong-Pa55word-in-the-form"
         console.fill("postgresql", postgres_fields(password=wrong))
-        console.test()
+        console.test(keyboard=True)
         check(console.verdict() == "auth", f"verdict: {console.page.inner_text('#verdict')}")
         hint = console.page.inner_text("#verdict .hint-text")
         check(len(hint) > 10, f"no hint: {hint!r}")
@@ -350,7 +377,7 @@ def main():
     parser.add_argument("--key", required=True)
     parser.add_argument("--only", help="run only the cases whose name contains this")
     args = parser.parse_args()
-    cases = [case_headers_and_weight, case_sign_in, case_postgres_live, case_wrong_password, case_silent_peer,
+    cases = [case_headers_and_weight, case_sign_in, case_file_pickers, case_postgres_live, case_wrong_password, case_silent_peer,
              case_xss_banner, case_tunnels, case_phone]
     failed = 0
     with sync_playwright() as p:

@@ -4,6 +4,9 @@ import { el, clear } from './dom.js';
 /** Kinds whose value may come from a file (a PEM key, a service-account JSON key). */
 const FILE_KINDS = new Set(['pem', 'json']);
 
+/** Whether a file-like key holds a secret (a private key, a key file), so its text is masked on screen. */
+const isMaskedText = (key) => key.kind === 'json' || /private|credential/i.test(key.name);
+
 /** Builds the inputs of `description` into `container`; answers a reader of the payload. */
 export function buildForm(container, description) {
   clear(container);
@@ -72,7 +75,7 @@ function field(key, inputs) {
     input = el('select', { attrs: common }, el('option', { text: fallback, attrs: { value: '' } }),
       ...choices.map((choice) => el('option', { text: choice === '' ? '(empty)' : choice, attrs: { value: choice } })));
   } else if (FILE_KINDS.has(key.kind)) {
-    input = el('textarea', { class: 'secret-text', attrs: { ...common, rows: 4, placeholder: key.defaultValue } });
+    input = el('textarea', { class: isMaskedText(key) ? 'masked' : null, attrs: { ...common, rows: 4, placeholder: key.defaultValue } });
   } else {
     const type = { secret: 'password', port: 'number', integer: 'number', url: 'url' }[key.kind] || 'text';
     input = el('input', { attrs: { ...common, type, placeholder: key.defaultValue, min: key.kind === 'port' ? 1 : null, max: key.kind === 'port' ? 65535 : null } });
