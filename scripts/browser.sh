@@ -53,6 +53,7 @@ done
 log "preflight serve on http://127.0.0.1:$PORT (pid $SERVE_PID); chromium $("$CHROMIUM" --version 2>/dev/null | awk '{print $2}')"
 
 START=$(date +%s)
+export PYTHONDONTWRITEBYTECODE=1  # no __pycache__ beside the scripts
 set +e
 PREFLIGHT_CHROMIUM="$CHROMIUM" python3 "$ROOT/scripts/browser/console_test.py" --base "http://127.0.0.1:$PORT" --key "$KEY" "$@"
 TEST_RC=$?

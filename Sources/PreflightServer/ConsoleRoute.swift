@@ -55,9 +55,6 @@ struct ConsoleRoute: Sendable {
         }
     }
 
-    /// The total size of the console's files, in bytes.
-    var totalBytes: Int { bodies.values.reduce(0) { $0 + $1.readableBytes } }
-
     private func response(for file: File) throws -> Response {
         guard let body = bodies[file.name] else { throw HTTPError(.notFound) }
         return Response(

@@ -290,7 +290,7 @@ def case_xss_banner(ctx):
 def case_tunnels(ctx):
     """Create a tunnel: its public key, a copy button that copies it, the authorized_keys line; rotate
     (a new key); then through the real bastion: the first ping shows the host key and "Trust this key"
-    pins it; delete (two steps)."""
+    pins it; a changed host key is offered and trusted; delete (two steps)."""
     env = os.environ
     console = Console(ctx.browser, ctx.base)
     try:
@@ -331,6 +331,23 @@ def case_tunnels(ctx):
             listed = console.page.inner_text(f"#tunnel-list tr[data-tunnel='{uuid}']")
             check(fingerprint in listed, f"the list does not show the pinned key: {listed!r}")
             ctx.figures["tunnel_host_key_trusted"] = True
+
+            # Another key pinned (as if the bastion had been rebuilt): the ping fails with both keys, the
+            # console offers the bastion's new key, and trusting it makes the next ping pass.
+            other = "SHA256:" + "A" * 43
+            request = urllib.request.Request(
+                f"{ctx.base}/ssh-tunnels/{uuid}/trust-host-key", method="POST",
+                data=json.dumps({"hostKeyFingerprint": other}).encode(),
+                headers={"Authorization": f"Bearer {ctx.key}", "Content-Type": "application/json"})
+            urllib.request.urlopen(request).close()
+            console.test()
+            check(console.verdict() == "ssh", f"a changed host key: {console.page.inner_text('#verdict')}")
+            check("changed" in console.page.inner_text("#host-key h3"), "the host key box does not say it changed")
+            check(console.page.inner_text("#host-key .fingerprint") == fingerprint, "not the bastion's real key")
+            console.page.click("#host-key button:has-text('Trust this key')")
+            console.page.wait_for_selector("#host-key p[role=status]:has-text('Pinned')")
+            console.test()
+            check(console.verdict() == "", f"after trusting the key again: {console.page.inner_text('#verdict')}")
 
         console.page.click(f"#tunnel-list tr[data-tunnel='{uuid}'] button:has-text('Delete')")
         console.page.click(f"#tunnel-list tr[data-tunnel='{uuid}'] button:has-text('Really delete')")
