@@ -2,6 +2,7 @@
 # The whole test run, as CI does it (`.ci/run` just runs this):
 #   installs what is missing, starts private test servers (stopped on exit), builds once in debug
 #   with the tests, checks the formatting, runs `swift test` in parallel with PREFLIGHT_REQUIRE_INTEGRATION=1,
+#   then Schemathesis (scripts/schemathesis.sh) and the console's browser tests (scripts/browser.sh),
 #   prints per-phase timings.
 #
 #   bash scripts/test.sh [extra `swift test` arguments, e.g. --filter PreflightPostgresTests]

@@ -267,24 +267,26 @@ def case_silent_peer(ctx):
         peer.close()
 
 
-def case_xss_banner(ctx):
-    """A peer whose SSH banner is markup: shown literally, never parsed, never run."""
-    peer = peers.hostile_ssh_banner()
-    console = Console(ctx.browser, ctx.base)
-    try:
-        console.sign_in(ctx.key)
-        console.fill("mysql", {"host": "127.0.0.1", "port": peer.port, "user": "u", "password": "p4ssw0rd-xss"}, timeout=5)
-        console.test()
-        category = console.verdict()
-        text = console.results_text()
-        check(peers.XSS_PAYLOAD in text, f"the banner is not shown literally ({category}): {text}")
-        console.page.wait_for_timeout(300)
-        check(console.page.evaluate("() => window.__xss") is None, "the banner's onerror ran")
-        check(console.page.query_selector("#results img") is None, "the banner became an element")
-        ctx.figures["xss_category"] = category
-    finally:
-        console.close()
-        peer.close()
+def case_xss_peer_text(ctx):
+    """Peers whose words are markup (an SSH banner where MySQL was expected, a PostgreSQL server's error
+    message): shown literally in the steps and the verdict, never parsed into an element, never run."""
+    for type_, make_peer in (("mysql", peers.hostile_ssh_banner), ("postgresql", peers.hostile_postgres_error)):
+        peer = make_peer()
+        console = Console(ctx.browser, ctx.base)
+        try:
+            console.sign_in(ctx.key)
+            console.fill(type_, {"host": "127.0.0.1", "port": peer.port, "user": "u", "password": "p4ssw0rd-xss"}, timeout=5)
+            console.test()
+            category = console.verdict()
+            check(peers.XSS_PAYLOAD in console.page.inner_text("#timeline"), f"{type_}: not literal in the steps")
+            check(peers.XSS_PAYLOAD in console.page.inner_text("#verdict"), f"{type_}: not literal in the verdict ({category})")
+            console.page.wait_for_timeout(300)
+            check(console.page.evaluate("() => window.__xss") is None, f"{type_}: the peer's onerror ran")
+            check(console.page.query_selector("#results img") is None, f"{type_}: the peer's text became an element")
+            ctx.figures[f"xss_{type_}_category"] = category
+        finally:
+            console.close()
+            peer.close()
 
 
 def case_tunnels(ctx):
@@ -395,7 +397,7 @@ def main():
     parser.add_argument("--only", help="run only the cases whose name contains this")
     args = parser.parse_args()
     cases = [case_headers_and_weight, case_sign_in, case_file_pickers, case_postgres_live, case_wrong_password, case_silent_peer,
-             case_xss_banner, case_tunnels, case_phone]
+             case_xss_peer_text, case_tunnels, case_phone]
     failed = 0
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"], headless=True)

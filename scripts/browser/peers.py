@@ -1,4 +1,4 @@
-"""Loopback peers for the console's browser tests: a silent port and a hostile banner.
+"""Loopback peers for the console's browser tests: a silent port, a hostile SSH banner, a hostile PostgreSQL error.
 
 Each runs in a daemon thread of the test process on a random 127.0.0.1 port.
 """
@@ -61,3 +61,59 @@ XSS_PAYLOAD = "<img src=x onerror=window.__xss=1>"
 def hostile_ssh_banner():
     """A port that greets like an SSH server whose version text is markup meant to run in a page."""
     return Peer(("SSH-2.0-" + XSS_PAYLOAD + "\r\n").encode())
+
+
+def _read_message(conn):
+    """One PostgreSQL startup-phase message (int32 length first), or None when the client went away."""
+    data = b""
+    while len(data) < 4:
+        part = conn.recv(4 - len(data))
+        if not part:
+            return None
+        data += part
+    length = int.from_bytes(data, "big")
+    body = b""
+    while len(body) < length - 4:
+        part = conn.recv(length - 4 - len(body))
+        if not part:
+            return None
+        body += part
+    return data + body
+
+
+class HostilePostgres(Peer):
+    """Speaks PostgreSQL's startup just far enough to refuse the login with an ErrorResponse whose message
+    is markup: it declines TLS ('N' to the SSLRequest), then answers the StartupMessage with FATAL 28000."""
+
+    def __init__(self):
+        super().__init__(None)
+
+    def _serve(self):
+        while not self.closed:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            self.accepted += 1
+            self.held.append(conn)
+            threading.Thread(target=self._talk, args=(conn,), daemon=True).start()
+
+    @staticmethod
+    def _talk(conn):
+        try:
+            first = _read_message(conn)
+            if first is not None and first[4:8] == (80877103).to_bytes(4, "big"):  # SSLRequest
+                conn.sendall(b"N")
+                first = _read_message(conn)
+            if first is None:
+                return
+            text = "no pg_hba.conf entry for " + XSS_PAYLOAD
+            fields = b"SFATAL\0VFATAL\0C28000\0M" + text.encode() + b"\0\0"
+            conn.sendall(b"E" + (len(fields) + 4).to_bytes(4, "big") + fields)
+        except OSError:
+            pass
+
+
+def hostile_postgres_error():
+    """A PostgreSQL-shaped peer whose error message is markup meant to run in a page."""
+    return HostilePostgres()
