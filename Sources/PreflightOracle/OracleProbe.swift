@@ -23,7 +23,7 @@ struct OracleProbe: Probe {
 
     func run(in context: ProbeContext) async throws(ProbeFailure) {
         let dial = try await context.resolveAndConnect(config.host, port: config.port)
-        let wire = try await secure(dial.channel, place: server, label: nil, context: context)
+        let wire = try await secure(dial.channel, host: config.host, place: server, label: nil, context: context)
         var handshake = TNSHandshake(
             descriptor: TNSConnectDescriptor.make(
                 host: config.host, port: config.port, target: config.target, tcps: config.tls != nil))
@@ -33,7 +33,8 @@ struct OracleProbe: Probe {
             wire.close()
             let place = Self.place(host, port)
             let redirected = try await open(host: host, port: port, context: context)
-            let next = try await secure(redirected.channel, place: place, label: "redirect", context: context)
+            let next = try await secure(
+                redirected.channel, host: host, place: place, label: "redirect", context: context)
             let first = handshake.redirected(to: place, descriptor: descriptor)
             outcome = try await exchange(
                 next, &handshake, first: first, place: place, label: "redirect", context: context)
@@ -93,12 +94,14 @@ struct OracleProbe: Probe {
         }
     }
 
-    /// TCPS when configured (TLS from the first byte), then the packet reader.
-    private func secure(_ channel: any Channel, place: String, label: String?, context: ProbeContext)
+    /// TCPS when configured (TLS from the first byte, the certificate checked against `host`: after a
+    /// redirect, the host redirected to), then the packet reader.
+    private func secure(_ channel: any Channel, host: String, place: String, label: String?, context: ProbeContext)
         async throws(ProbeFailure) -> OracleWire
     {
         let name = StepName.tls.prefixed(by: label)
-        if let tls = config.tls {
+        if var tls = config.tls {
+            tls.serverName = host
             try await context.step(
                 name, "negotiating TLS (TCPS) with \(place)",
                 timeoutHint:

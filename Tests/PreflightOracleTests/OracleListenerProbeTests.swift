@@ -155,6 +155,26 @@ struct OracleListenerProbeTests {
         #expect(untrusted.category == .tls, "\(untrusted.summary)")
     }
 
+    @Test func tcpsRedirectNegotiatesTLSAgain() async throws {
+        let context = try OracleTesting.tcpsContext()
+        let listener = try await ScriptedTNSListener(.init(), tls: context)
+        let redirecting = try await ScriptedTNSListener(.init(redirectTo: listener.port), tls: context)
+        defer {
+            Task {
+                await listener.shutdown()
+                await redirecting.shutdown()
+            }
+        }
+        let report = try await OracleTesting.ping(
+            engine,
+            OracleTesting.payload(
+                port: redirecting.port, extra: ["sslMode": "verify-full", "sslRootCert": TestPKI.caPEM]))
+        #expect(report.category == .unsupported, "\(report.summary)")
+        #expect(report.step("tls")?.status == .passed, "\(report.summary)")
+        #expect(report.step("redirect_tls")?.status == .passed, "\(report.summary)")
+        #expect(listener.connections.first?.connectFlags == [0x04])
+    }
+
     @Test func tcpsAgainstAPlainListenerFailsInTLS() async throws {
         let listener = try await ScriptedTNSListener(.init())
         defer { Task { await listener.shutdown() } }
