@@ -6,7 +6,8 @@ import Testing
 /// in thin mode (Oracle's own pure-Python TNS client, no Instant Client) must read its REFUSE for an
 /// unknown service as ORA-12514 (DPY-6001) and for an unknown SID as ORA-12505 (DPY-6003), follow its
 /// REDIRECT (a second connection, CONNECT flagged as redirected), send the CONNECT again on RESEND,
-/// read ORA-12516 from a busy listener, and, after ACCEPT, start its login with a DATA packet. Only then
+/// read ORA-12516 from a busy listener, connect over TCPS verifying the test CA's certificate, and,
+/// after ACCEPT, start its login with a DATA packet. Only then
 /// do the tests of our probe against this listener mean anything. Needs `oracledb` for python3
 /// (`pip install -r scripts/peers/requirements.txt`).
 @Suite(.serialized)
@@ -19,13 +20,17 @@ struct ScriptedListenerCheckedByOracledbTests {
         let redirecting = try await ScriptedTNSListener(.init(redirectTo: listener.port))
         let resending = try await ScriptedTNSListener(.init(resendFirst: true))
         let busy = try await ScriptedTNSListener(.init(refuseWith: 12516))
+        let tcps = try await ScriptedTNSListener(.init(), tls: try OracleTesting.tcpsContext())
+        let caFile = FileManager.default.temporaryDirectory.appendingPathComponent("preflight-oracle-ca-\(UUID()).pem")
+        try TestPKI.caPEM.write(to: caFile, atomically: true, encoding: .utf8)
         defer {
+            try? FileManager.default.removeItem(at: caFile)
             Task {
-                for peer in [listener, redirecting, resending, busy] { await peer.shutdown() }
+                for peer in [listener, redirecting, resending, busy, tcps] { await peer.shutdown() }
             }
         }
         let result = try await IndependentVerifier.python(
-            [Self.script] + [listener, redirecting, resending, busy].map { String($0.port) })
+            [Self.script] + [listener, redirecting, resending, busy, tcps].map { String($0.port) } + [caFile.path])
         #expect(
             result.status == 0,
             "oracledb failed against the listener (pip install -r scripts/peers/requirements.txt?): \(result.stderr)")
@@ -49,7 +54,7 @@ struct ScriptedListenerCheckedByOracledbTests {
             busyAnswer.message.contains("DPY-6000: Listener refused connection. (Similar to ORA-12516)"),
             "\(busyAnswer)")
         // Accepted: oracledb goes on to its login, which the listener does not implement (it closes).
-        for name in ["known_service", "known_sid", "redirected", "resent"] {
+        for name in ["known_service", "known_sid", "redirected", "resent", "tcps"] {
             let accepted = attempt(name)
             #expect(accepted.code == "DPY-4011", "\(name): the connection should close after ACCEPT: \(accepted)")
         }
@@ -67,5 +72,9 @@ struct ScriptedListenerCheckedByOracledbTests {
         #expect(redirecting.connections.map(\.answers) == [["REDIRECT"]])
         #expect(resending.connections.map(\.answers) == [["RESEND", "ACCEPT"]])
         #expect(resending.connections.first?.descriptors.count == 2)
+        // TCPS: oracledb verified the test CA's certificate for 127.0.0.1, and the listener accepted.
+        #expect(tcps.connections.map(\.answers) == [["ACCEPT"]])
+        #expect(tcps.connections.first?.afterAccept?.type == 6)
+        #expect(tcps.connections.first?.descriptors.first?.lowercased().contains("(protocol=tcps)") == true)
     }
 }
