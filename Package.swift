@@ -182,6 +182,15 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Oracle: the TNS listener exchange (CONNECT, ACCEPT, REFUSE, REDIRECT, RESEND), TCPS.
+        .target(
+            name: "PreflightOracle",
+            dependencies: [
+                "PreflightCore", "PreflightNetwork",
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // The engine: one deadline per ping, the report; it knows no connector (they are given to it).
         .target(
             name: "PreflightEngine",
@@ -212,6 +221,7 @@ let package = Package(
                 "PreflightMotherDuck",
                 "PreflightRedis",
                 "PreflightEventsAPI",
+                "PreflightOracle",
             ],
             swiftSettings: swiftSettings
         ),
@@ -469,6 +479,17 @@ let package = Package(
                 "PreflightCore", "PreflightEngine", "PreflightTestSupport", "PreflightRedis",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "PreflightOracleTests",
+            dependencies: [
+                "PreflightProbeTesting",
+                "PreflightCore", "PreflightEngine", "PreflightTestSupport", "PreflightOracle",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -9,6 +9,7 @@ import PreflightMongo
 import PreflightMotherDuck
 import PreflightMySQL
 public import PreflightNetwork
+import PreflightOracle
 import PreflightPostgres
 import PreflightRedis
 import PreflightSnowflake
@@ -45,6 +46,7 @@ public enum ProbeRegistry {
             ClickHouseProbeFactory(),
             MotherDuckProbeFactory(),
             RedisProbeFactory(),
+            OracleProbeFactory(),  // oracle: the listener (TNS); the login is not implemented yet
             EventsAPIProbeFactory(),  // api: nothing to dial
         ]
     }

@@ -47,7 +47,7 @@ struct CLIPingTests {
     }
 
     @Test func aTypeThisBuildCannotTestExits3() throws {
-        let result = try CLI.run(["ping", "--type", "oracle", "--set", "host=db"])
+        let result = try CLI.run(["ping", "--type", "keyspaces", "--set", "host=db"])
         #expect(result.code == 3, "\(result.stdout)")
         #expect(result.stdout.contains("unsupported"), "\(result.stdout)")
     }

@@ -24,7 +24,9 @@ public enum PlantedSecrets {
                 config[key.name] = value
             }
         }
-        let body: [String: JSONValue] = ["type": .string(type.rawValue), "sharedConfig": .object(config)]
+        var body: [String: JSONValue] = ["type": .string(type.rawValue), "sharedConfig": .object(config)]
+        // Oracle needs a service name (or a SID) to get past validation and dial.
+        if type == .oracle { body["defaultDatabase"] = .string("FREEPDB1") }
         let json = String(decoding: (try? JSONEncoder().encode(body)) ?? Data(), as: UTF8.self)
         return (json, secrets)
     }

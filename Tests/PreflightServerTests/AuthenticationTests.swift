@@ -49,7 +49,7 @@ struct AuthenticationTests {
     func schemeVariants() async throws {
         try await withTestAPI { client, context in
             for header in ["Bearer \(context.key)", "bearer \(context.key)", "BEARER  \(context.key) ", context.key] {
-                let response = try await client.ping(#"{"type":"oracle"}"#, headers: [.authorization: header])
+                let response = try await client.ping(#"{"type":"keyspaces"}"#, headers: [.authorization: header])
                 #expect(response.status == .ok, "\(header.prefix(8))")
             }
         }
@@ -112,9 +112,9 @@ struct AuthenticationTests {
     @Test("no log line contains the API key or the Authorization header")
     func keyNeverLogged() async throws {
         try await withTestAPI { client, context in
-            _ = try await client.ping(#"{"type":"oracle"}"#, headers: context.auth)
+            _ = try await client.ping(#"{"type":"keyspaces"}"#, headers: context.auth)
             _ = try await client.ping(
-                #"{"type":"oracle"}"#, headers: [.authorization: "Bearer arsk_\(String(repeating: "Z", count: 40))"])
+                #"{"type":"keyspaces"}"#, headers: [.authorization: "Bearer arsk_\(String(repeating: "Z", count: 40))"])
             let lines = context.logs.lines
             #expect(lines.contains { $0.contains("http.status=200") })
             #expect(!lines.contains { $0.contains(context.key) })

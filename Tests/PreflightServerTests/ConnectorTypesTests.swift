@@ -28,8 +28,8 @@ struct ConnectorTypesTests {
             #expect(password.kind == .secret)
             #expect(postgres.keys.first { $0.name == "host" }?.required == true)
             #expect(postgres.keys.first { $0.name == "sslMode" }?.isExtension == true)
-            let oracle = try #require(spec.connectorTypes.first { $0._type == "oracle" })
-            #expect(!oracle.probed && oracle.keys.isEmpty)
+            let keyspaces = try #require(spec.connectorTypes.first { $0._type == "keyspaces" })
+            #expect(!keyspaces.probed && keyspaces.keys.isEmpty)
         }
     }
 

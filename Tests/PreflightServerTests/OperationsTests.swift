@@ -21,14 +21,14 @@ struct OperationsTests {
     @Test("GET /metrics renders Prometheus text including preflight_pings_total after a ping")
     func metrics() async throws {
         try await withTestAPI { client, context in
-            let ping = try await client.ping(#"{"type": "oracle"}"#, headers: context.auth)
+            let ping = try await client.ping(#"{"type": "keyspaces"}"#, headers: context.auth)
             #expect(ping.status == .ok)
             let response = try await client.execute(uri: "/metrics", method: .get, headers: context.auth)
             #expect(response.status == .ok)
             #expect(response.headers[.contentType]?.hasPrefix("text/plain") == true)
             let text = response.text
             #expect(text.contains("preflight_pings_total"))
-            #expect(text.contains(#"type="oracle""#))
+            #expect(text.contains(#"type="keyspaces""#))
             #expect(text.contains(#"category="unsupported""#))
             #expect(text.contains("preflight_ping_duration_seconds"))
         }

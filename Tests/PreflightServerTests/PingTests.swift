@@ -148,15 +148,15 @@ struct PingTests {
                 "application/x-www-form-urlencoded", "text/plain", nil, "application/json; charset=utf-8",
             ] {
                 let response = try await client.ping(
-                    #"{"type": "oracle"}"#, headers: context.auth, contentType: contentType)
+                    #"{"type": "keyspaces"}"#, headers: context.auth, contentType: contentType)
                 #expect(response.status == .ok, "\(contentType ?? "none"): \(response.text)")
             }
             var headers = context.auth
             headers[.accept] = "text/html"
-            let html = try await client.ping(#"{"type": "oracle"}"#, headers: headers)
+            let html = try await client.ping(#"{"type": "keyspaces"}"#, headers: headers)
             #expect(html.status == .ok, "\(html.text)")
             headers[.accept] = ";;;,"
-            let odd = try await client.ping(#"{"type": "oracle"}"#, headers: headers)
+            let odd = try await client.ping(#"{"type": "keyspaces"}"#, headers: headers)
             #expect(odd.status == .ok, "\(odd.text)")
         }
     }
@@ -173,7 +173,7 @@ struct PingTests {
                 #"{"type": "postgresql", "sharedConfig": {"host": "127.0.0.1", "user": "u", "password": {"v": "\#(Self.planted)"}}}"#,
                 #"{"type": "postgresql", "dataPlaneName": "\#(Self.planted)", "sharedConfig": {"host": "db", "user": "u", "password": "\#(Self.planted)"}}"#,
                 #"{"type": "\#(Self.planted)", "sharedConfig": {"password": "\#(Self.planted)"}}"#,
-                #"{"type": "oracle", "sharedConfig": {"password": "\#(Self.planted)"}}"#,
+                #"{"type": "keyspaces", "sharedConfig": {"password": "\#(Self.planted)"}}"#,
                 #"{"type": "postgresql", "sharedConfig": {"password": "\#(Self.planted)"#,
             ]
             for body in bodies {
@@ -242,7 +242,7 @@ struct PingTests {
                 #expect(first.status == .ok)
                 #expect(try first.wire().report?.category == .timeout)
             }
-            let after = try await client.ping(#"{"type": "oracle"}"#, headers: context.auth)
+            let after = try await client.ping(#"{"type": "keyspaces"}"#, headers: context.auth)
             #expect(after.status == .ok)
             await peer.shutdown()
         }
@@ -257,7 +257,7 @@ struct PingTests {
                     Self.postgres(port: peer.port, extra: #", "timeoutSeconds": 2"#), headers: context.auth)
             }
             #expect(await eventually(within: .seconds(3)) { context.engine.pingsInFlight == 1 })
-            let second = try await client.ping(#"{"type": "oracle"}"#, headers: context.auth)
+            let second = try await client.ping(#"{"type": "keyspaces"}"#, headers: context.auth)
             #expect(second.status == .tooManyRequests)
             #expect(second.headers[.retryAfter] == "1")
             let first = try await slow.value
@@ -269,7 +269,7 @@ struct PingTests {
     @Test("maxInFlight 0: every ping is turned away with 429, but a bad request is still a 400")
     func maxInFlightZero() async throws {
         try await withTestAPI(maxInFlight: 0) { client, context in
-            let response = try await client.ping(#"{"type": "oracle"}"#, headers: context.auth)
+            let response = try await client.ping(#"{"type": "keyspaces"}"#, headers: context.auth)
             #expect(response.status == .tooManyRequests)
             #expect(response.headers[.retryAfter] == "1")
             #expect(response.jsonKeys == ["error"])

@@ -63,7 +63,7 @@ struct PingValidationTests {
             body: #"{"type": "postgresql", "label": 12, "sharedConfig": {"host": "db", "user": "u"}}"#,
             mentions: ["label must be a string"]),
         .init(
-            name: "negative timeoutSeconds", body: #"{"type": "oracle", "timeoutSeconds": -1}"#,
+            name: "negative timeoutSeconds", body: #"{"type": "keyspaces", "timeoutSeconds": -1}"#,
             mentions: ["timeoutSeconds"]),
     ]
 
@@ -84,7 +84,8 @@ struct PingValidationTests {
     @Test("a query parameter the generated decoder rejects is a 400, not a 500")
     func badVerbose() async throws {
         try await withTestAPI { client, context in
-            let response = try await client.ping(#"{"type": "oracle"}"#, headers: context.auth, query: "?verbose=maybe")
+            let response = try await client.ping(
+                #"{"type": "keyspaces"}"#, headers: context.auth, query: "?verbose=maybe")
             #expect(response.status == .badRequest, "\(response.text)")
             #expect(response.jsonKeys == ["error"])
             #expect(response.errorMessage?.contains("verbose") == true, "\(response.text)")
@@ -92,7 +93,7 @@ struct PingValidationTests {
                 "?verbose=1", "?verbose", "?verbose=TRUE", "?verbose=no", "?other=x&verbose=false",
                 "?verbose=true&verbose=false",
             ] {
-                let accepted = try await client.ping(#"{"type": "oracle"}"#, headers: context.auth, query: query)
+                let accepted = try await client.ping(#"{"type": "keyspaces"}"#, headers: context.auth, query: query)
                 #expect(accepted.status == .ok, "\(query): \(accepted.text)")
             }
         }
@@ -121,7 +122,8 @@ struct PingValidationTests {
     func tooLarge() async throws {
         try await withTestAPI { client, context in
             let filler = String(repeating: "a", count: 2 << 20)
-            let response = try await client.ping(#"{"type": "oracle", "label": "\#(filler)"}"#, headers: context.auth)
+            let response = try await client.ping(
+                #"{"type": "keyspaces", "label": "\#(filler)"}"#, headers: context.auth)
             #expect(response.status == .contentTooLarge)
             #expect(response.errorMessage?.contains("1 MiB") == true, "\(response.text)")
         }
@@ -131,10 +133,11 @@ struct PingValidationTests {
     func tooLargeLive() async throws {
         try await withTestAPI(setup: .live) { client, context in
             let filler = String(repeating: "a", count: 2 << 20)
-            let response = try await client.ping(#"{"type": "oracle", "label": "\#(filler)"}"#, headers: context.auth)
+            let response = try await client.ping(
+                #"{"type": "keyspaces", "label": "\#(filler)"}"#, headers: context.auth)
             #expect(response.status == .contentTooLarge)
             #expect(response.jsonKeys == ["error"])
-            let next = try await client.ping(#"{"type": "oracle"}"#, headers: context.auth)
+            let next = try await client.ping(#"{"type": "keyspaces"}"#, headers: context.auth)
             #expect(next.status == .ok)
         }
     }
@@ -143,7 +146,8 @@ struct PingValidationTests {
     func underLimit() async throws {
         try await withTestAPI { client, context in
             let filler = String(repeating: "a", count: 1_000_000)
-            let response = try await client.ping(#"{"type": "oracle", "label": "\#(filler)"}"#, headers: context.auth)
+            let response = try await client.ping(
+                #"{"type": "keyspaces", "label": "\#(filler)"}"#, headers: context.auth)
             #expect(response.status == .ok)
         }
     }

@@ -1,0 +1,80 @@
+import Foundation
+import PreflightCore
+import PreflightTestSupport
+import Testing
+
+/// Peers that are not Oracle listeners, or break TNS: each is categorised within the ping's deadline,
+/// and the planted password appears nowhere.
+@Suite(.serialized)
+struct OracleHostilePeerTests {
+    let engine = OracleTesting.engine(timeout: .seconds(3))
+
+    func ping(_ behaviour: HostilePeer.Behaviour, timeout: Double = 1.5, extra: [String: String] = [:]) async throws
+        -> PingReport
+    {
+        let peer = try await HostilePeer(behaviour)
+        defer { Task { await peer.shutdown() } }
+        let start = ContinuousClock.now
+        let report = try await OracleTesting.ping(
+            engine, OracleTesting.payload(port: peer.port, extra: extra, timeoutSeconds: timeout))
+        let elapsed = ContinuousClock.now - start
+        #expect(elapsed < .milliseconds(2500), "ended after \(elapsed)")
+        #expect(!String(decoding: try JSONEncoder().encode(report), as: UTF8.self).contains(OracleTesting.password))
+        return report
+    }
+
+    @Test func silentPeerTimesOut() async throws {
+        let report = try await ping(.silent)
+        #expect(report.category == .timeout, "\(report.summary)")
+        #expect(report.step("database")?.status == .failed)
+    }
+
+    @Test func dripOfAPartialPacketTimesOut() async throws {
+        // The first bytes of a REFUSE, one every 200 ms: never a whole packet.
+        let report = try await ping(
+            .dripReply(
+                bytes: [0x00, 0x40, 0x00, 0x00, 0x04, 0x00, 0x00, 0x00, 0x22, 0x00], interval: .milliseconds(200)))
+        #expect(report.category == .timeout, "\(report.summary)")
+    }
+
+    @Test func garbageIsProtocolMismatch() async throws {
+        let report = try await ping(.replyWith([0x13, 0x37, 0x00, 0x05, 0xDE, 0xAD, 0xBE, 0xEF]))
+        #expect(report.category == .protocolMismatch, "\(report.summary)")
+    }
+
+    @Test func hugeLengthIsRefusedAtOnce() async throws {
+        // A DATA packet header announcing 65535 bytes, then a flood.
+        let report = try await ping(.flood(header: [0xFF, 0xFF, 0x00, 0x00, 0x06, 0x00, 0x00, 0x00], onAccept: false))
+        #expect(report.category == .protocolMismatch, "\(report.summary)")
+        #expect(report.message?.contains("65535") == true, "\(report.summary)")
+    }
+
+    @Test func earlyCloseIsServerUnavailable() async throws {
+        let report = try await ping(.acceptAndClose)
+        #expect(report.category == .serverUnavailable, "\(report.summary)")
+        #expect(report.transient == true)
+    }
+
+    @Test func closeMidPacketIsProtocolMismatch() async throws {
+        let report = try await ping(.closeAfter(bytes: [0x00, 0x40, 0x00, 0x00, 0x04, 0x00, 0x00, 0x00, 0x22]))
+        #expect(report.category == .protocolMismatch, "\(report.summary)")
+        #expect(report.message?.contains("in the middle") == true, "\(report.summary)")
+    }
+
+    @Test func sshServerIsNamed() async throws {
+        let report = try await ping(HostilePeerCases.sshBanner)
+        #expect(report.category == .protocolMismatch, "\(report.summary)")
+        #expect(report.message?.contains("SSH") == true, "\(report.summary)")
+    }
+
+    @Test func silentTCPSPortTimesOut() async throws {
+        let report = try await ping(.silent, extra: ["sslMode": "require"])
+        #expect(report.category == .timeout, "\(report.summary)")
+        #expect(report.step("tls")?.status == .failed)
+    }
+
+    @Test func closedPortIsRefused() async throws {
+        let report = try await OracleTesting.ping(engine, OracleTesting.payload(port: closedPort()))
+        #expect(report.category == .refused, "\(report.summary)")
+    }
+}

@@ -1,0 +1,47 @@
+import Foundation
+import NIOSSL
+import PreflightCore
+import PreflightEngine
+import PreflightOracle
+import PreflightProbeTesting
+import PreflightTestSupport
+import Testing
+
+/// Shared helpers: an engine with only the Oracle probe, payloads, and the TCPS server context.
+enum OracleTesting {
+    static let password = "Oracle-Pl4nted/+=\"é-Pass"
+
+    static func engine(timeout: Duration = .seconds(10)) -> PingEngine {
+        ProbeTesting.engine([OracleProbeFactory()], timeout: timeout)
+    }
+
+    static func payload(
+        port: Int, service: String? = "FREEPDB1", sid: String? = nil, user: String = "artie",
+        password: String? = OracleTesting.password, extra: [String: String] = [:], timeoutSeconds: Double? = nil
+    ) -> ConnectorPayload {
+        var config = ["host": "127.0.0.1", "port": String(port), "user": user]
+        if let password { config["password"] = password }
+        if let sid { config["sid"] = sid }
+        for (key, value) in extra { config[key] = value }
+        return ConnectorPayload(
+            type: .oracle, sharedConfig: SharedConfig(strings: config), defaultDatabase: service,
+            timeoutSeconds: timeoutSeconds)
+    }
+
+    /// Pings and checks that no secret of the payload leaked into the report, in any encoding.
+    static func ping(
+        _ engine: PingEngine, _ payload: ConnectorPayload, sourceLocation: SourceLocation = #_sourceLocation
+    ) async throws -> PingReport {
+        try await ProbeTesting.ping(engine, payload, sourceLocation: sourceLocation)
+    }
+
+    /// A TLS server context with the test CA's certificate for 127.0.0.1 (TCPS).
+    static func tcpsContext() throws -> NIOSSLContext {
+        let configuration = TLSConfiguration.makeServerConfiguration(
+            certificateChain: [
+                .certificate(try NIOSSLCertificate(bytes: Array(TestPKI.serverCertificatePEM.utf8), format: .pem))
+            ],
+            privateKey: .privateKey(try NIOSSLPrivateKey(bytes: Array(TestPKI.serverKeyPEM.utf8), format: .pem)))
+        return try NIOSSLContext(configuration: configuration)
+    }
+}

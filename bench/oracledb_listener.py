@@ -1,0 +1,79 @@
+#!/usr/bin/env python3
+"""Baseline for the oracle ping at stage 1 (the listener only): N x python-oracledb thin-mode connects to
+a listener that accepts the service and then closes (the scripted one: it implements no login), at
+concurrency C (a thread per concurrent connection). Each attempt ends in DPY-4011 after the ACCEPT:
+the same TCP connect + TNS CONNECT/ACCEPT a Preflight oracle ping does, plus oracledb's first login
+packet.
+
+Prints one JSON line: {"client":"oracledb","n":..,"concurrency":..,"p50_ms":..,"p99_ms":..,
+"peak_rss_mb":..,"reached_accept":..,"errors":{...},"wall_s":..}
+
+  python3 bench/oracledb_listener.py --port PORT --service FREEPDB1 --n 200 --concurrency 1
+"""
+import argparse
+import collections
+import json
+import math
+import resource
+import threading
+import time
+
+import oracledb
+
+
+def percentile(sorted_values, q):
+    if not sorted_values:
+        return None
+    rank = max(1, math.ceil(q / 100.0 * len(sorted_values)))
+    return sorted_values[rank - 1]
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("--port", type=int, required=True)
+    p.add_argument("--service", default="FREEPDB1")
+    p.add_argument("--n", type=int, default=200)
+    p.add_argument("--concurrency", "-c", type=int, default=1)
+    args = p.parse_args()
+    latencies, errors = [], collections.Counter()
+    lock = threading.Lock()
+    next_index = [0]
+
+    def worker():
+        while True:
+            with lock:
+                if next_index[0] >= args.n:
+                    return
+                next_index[0] += 1
+            start = time.perf_counter()
+            try:
+                oracledb.connect(user="artie", password="bench", host="127.0.0.1", port=args.port,
+                                 service_name=args.service, tcp_connect_timeout=10, retry_count=0).close()
+                kind = "connected"
+            except oracledb.Error as e:
+                kind = e.args[0].full_code
+            ms = (time.perf_counter() - start) * 1000.0
+            with lock:
+                if kind == "DPY-4011":
+                    latencies.append(ms)
+                else:
+                    errors[kind] += 1
+
+    t0 = time.perf_counter()
+    threads = [threading.Thread(target=worker) for _ in range(min(args.concurrency, args.n))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    wall = time.perf_counter() - t0
+    latencies.sort()
+    print(json.dumps({
+        "client": "oracledb", "version": oracledb.__version__, "n": args.n, "concurrency": args.concurrency,
+        "p50_ms": round(percentile(latencies, 50) or 0, 3), "p99_ms": round(percentile(latencies, 99) or 0, 3),
+        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0, 1),
+        "reached_accept": len(latencies), "errors": dict(errors), "wall_s": round(wall, 3),
+    }))
+
+
+if __name__ == "__main__":
+    main()
