@@ -182,6 +182,16 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Amazon Keyspaces: CQL native protocol v4 over TLS, SigV4 (PreflightAWS's keys and STS) or password logins.
+        .target(
+            name: "PreflightKeyspaces",
+            dependencies: [
+                "PreflightCore", "PreflightNetwork", "PreflightAWS", "PreflightHTTP",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // The engine: one deadline per ping, the report; it knows no connector (they are given to it).
         .target(
             name: "PreflightEngine",
@@ -212,6 +222,7 @@ let package = Package(
                 "PreflightMotherDuck",
                 "PreflightRedis",
                 "PreflightEventsAPI",
+                "PreflightKeyspaces",
             ],
             swiftSettings: swiftSettings
         ),
@@ -469,6 +480,18 @@ let package = Package(
                 "PreflightCore", "PreflightEngine", "PreflightTestSupport", "PreflightRedis",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "PreflightKeyspacesTests",
+            dependencies: [
+                "PreflightProbeTesting",
+                "PreflightCore", "PreflightEngine", "PreflightTestSupport", "PreflightKeyspaces", "PreflightAWS",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: swiftSettings
         ),
