@@ -17,8 +17,9 @@ struct KeyspacesHostilePeerTests {
             engine, KeyspacesTesting.payload(port: peer.port, password: true, timeoutSeconds: 1.5))
     }
 
-    func pingAfterTLS(_ answer: [UInt8]) async throws -> PingReport {
+    func pingAfterTLS(_ answer: [UInt8], close: Bool = false) async throws -> PingReport {
         var options = KeyspacesTesting.options()
+        options.closeAfterOverride = close
         options.override = { opcode in opcode == CQLFrame.Opcode.options.rawValue ? answer : nil }
         let peer = try await ScriptedKeyspacesPeer(options)
         defer { Task { await peer.shutdown() } }
@@ -68,5 +69,17 @@ struct KeyspacesHostilePeerTests {
         let report = try await pingAfterTLS([0x84, 0, 0, 1, 0x06, 0, 0, 0, 50, 0, 1])
         #expect(report.category == .timeout, "\(report.summary)")
         #expect(report.message?.contains("not a whole frame") == true, "\(report.summary)")
+    }
+
+    @Test func closeMidFrameIsProtocolMismatch() async throws {
+        let report = try await pingAfterTLS([0x84, 0, 0, 1, 0x06, 0, 0, 0, 50, 0, 1], close: true)
+        #expect(report.category == .protocolMismatch, "\(report.summary)")
+        #expect(report.message?.contains("in the middle of a frame") == true, "\(report.summary)")
+    }
+
+    @Test func closeWithoutAnswerIsTransient() async throws {
+        let report = try await pingAfterTLS([], close: true)
+        #expect(report.category == .serverUnavailable, "\(report.summary)")
+        #expect(report.transient == true)
     }
 }

@@ -40,6 +40,8 @@ final class ScriptedKeyspacesPeer: Sendable {
         var keyPEM = TestPKI.serverKeyPEM
         /// Raw bytes to answer a request with instead of the rules (hostile variants); nil: the rules.
         var override: (@Sendable (UInt8) -> [UInt8]?)?
+        /// Close the connection after an override's bytes (a peer that hangs up mid-frame).
+        var closeAfterOverride = false
     }
 
     let port: Int
@@ -132,7 +134,11 @@ final class ScriptedKeyspacesPeer: Sendable {
                 }
                 if let raw = options.override?(frame.opcode.rawValue) {
                     log.append("OVERRIDE \(frame.opcode)")
-                    context.writeAndFlush(NIOAny(context.channel.allocator.buffer(bytes: raw)), promise: nil)
+                    let written = context.writeAndFlush(NIOAny(context.channel.allocator.buffer(bytes: raw)))
+                    if options.closeAfterOverride {
+                        written.whenComplete { _ in context.close(promise: nil) }
+                        return
+                    }
                     continue
                 }
                 handle(frame, context: context)
