@@ -121,6 +121,7 @@ struct KeyspacesPeerTests {
         let report = try await KeyspacesTesting.ping(engine, KeyspacesTesting.payload(port: peer.port, rootCert: nil))
         #expect(report.category == .tls, "\(report.summary)")
         #expect(report.message?.contains(TestCertificates.selfSigned.commonName) == true, "\(report.summary)")
+        #expect(report.message?.contains("self-signed") == true, "\(report.summary)")
         #expect(report.hint?.contains("sslRootCert") == true)
     }
 }
