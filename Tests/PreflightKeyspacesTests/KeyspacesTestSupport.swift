@@ -104,11 +104,21 @@ enum PeerVerdict {
                         "secret": KeyspacesTesting.password,
                     ],
                     ["name": "plain-bad", "auth": "plain", "user": KeyspacesTesting.user, "secret": "wrong"],
+                    [
+                        "name": "negotiated", "auth": "plain", "user": KeyspacesTesting.user,
+                        "secret": KeyspacesTesting.password, "negotiate": "1",
+                    ],
                 ])
             let byName = Dictionary(uniqueKeysWithValues: results.map { ($0["name"] as? String ?? "", $0) })
             for good in ["sigv4", "plain"] {
                 guard byName[good]?["ok"] as? Bool == true, byName[good]?["release_version"] as? String == "3.11.2"
                 else { return "cassandra-driver case \(good) failed: \(byName[good] ?? [:])" }
+            }
+            // Started at v5, the driver must settle on v4 after the peer's protocol error, as with Cassandra 3.11.
+            guard byName["negotiated"]?["ok"] as? Bool == true, byName["negotiated"]?["protocol_version"] as? Int == 4
+            else { return "cassandra-driver did not negotiate down to v4: \(byName["negotiated"] ?? [:])" }
+            guard peer.events.contains(where: { $0.hasPrefix("VERSION ") }) else {
+                return "cassandra-driver never offered a version above 4, so the downgrade was not exercised"
             }
             for bad in ["sigv4-bad", "plain-bad"] {
                 guard byName[bad]?["ok"] as? Bool == false,
