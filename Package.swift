@@ -191,6 +191,16 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Amazon Keyspaces: CQL native protocol v4 over TLS, SigV4 (PreflightAWS's keys and STS) or password logins.
+        .target(
+            name: "PreflightKeyspaces",
+            dependencies: [
+                "PreflightCore", "PreflightNetwork", "PreflightAWS", "PreflightHTTP",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // The engine: one deadline per ping, the report; it knows no connector (they are given to it).
         .target(
             name: "PreflightEngine",
@@ -222,6 +232,7 @@ let package = Package(
                 "PreflightRedis",
                 "PreflightEventsAPI",
                 "PreflightOracle",
+                "PreflightKeyspaces",
             ],
             swiftSettings: swiftSettings
         ),
@@ -490,6 +501,18 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "PreflightKeyspacesTests",
+            dependencies: [
+                "PreflightProbeTesting",
+                "PreflightCore", "PreflightEngine", "PreflightTestSupport", "PreflightKeyspaces", "PreflightAWS",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -59,9 +59,10 @@ fi
 command -v swift >/dev/null || { echo "swift not found (expected /opt/swift/usr/bin)" >&2; exit 1; }
 swift --version 2>&1 | head -n1
 # The scripted peers' independent verifiers (scripts/peers/): cryptography, pymongo's bson, redis-py, PyMySQL,
-# python-oracledb; and Playwright, which drives the system Chromium in scripts/browser.sh (it downloads no browser).
-PY_MODULES=(cryptography redis pymysql oracledb playwright bson)
-python3 -c "import $(IFS=,; echo "${PY_MODULES[*]}")" 2>/dev/null || python3 -m pip install -q -r scripts/peers/requirements.txt
+# python-oracledb, cassandra-driver (pure Python: CASS_DRIVER_NO_EXTENSIONS) with cassandra-sigv4; and Playwright,
+# which drives the system Chromium in scripts/browser.sh (it downloads no browser).
+PY_MODULES=(cryptography redis pymysql oracledb cassandra cassandra_sigv4 playwright bson)
+python3 -c "import $(IFS=,; echo "${PY_MODULES[*]}")" 2>/dev/null || CASS_DRIVER_NO_EXTENSIONS=1 python3 -m pip install -q -r scripts/peers/requirements.txt
 ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 phase_end
 
@@ -119,7 +120,7 @@ if [ $# -gt 0 ]; then
     swift test "$@"
 else
     BIN="$(swift build --show-bin-path)/preflightPackageTests.xctest"
-    SHARD_A='PreflightPostgresTests|PreflightMySQLTests|PreflightMongoTests|PreflightSSHTests|PreflightStoreTests|PreflightCoreTests|PreflightEngineTests|PreflightProbesTests|PreflightClickHouseTests|PreflightRedisTests|PreflightCLITests|PreflightEventsAPITests|PreflightOracleTests'
+    SHARD_A='PreflightPostgresTests|PreflightMySQLTests|PreflightMongoTests|PreflightSSHTests|PreflightStoreTests|PreflightCoreTests|PreflightEngineTests|PreflightProbesTests|PreflightClickHouseTests|PreflightRedisTests|PreflightCLITests|PreflightEventsAPITests|PreflightOracleTests|PreflightKeyspacesTests'
     SHARD_B='PreflightServerTests|PreflightHTTPTests|PreflightAWSTests|PreflightGoogleTests|PreflightSnowflakeTests|PreflightDatabricksTests|PreflightMotherDuckTests|PreflightNetworkTests'
     for dir in Tests/*/; do  # every test target must be in a shard, or it would silently not run
         name="$(basename "$dir")"; case "$name" in PreflightTestSupport|PreflightProbeTesting) continue ;; esac

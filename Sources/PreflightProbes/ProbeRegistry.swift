@@ -5,6 +5,7 @@ public import PreflightCore
 import PreflightDatabricks
 import PreflightEventsAPI
 import PreflightGoogle
+import PreflightKeyspaces
 import PreflightMongo
 import PreflightMotherDuck
 import PreflightMySQL
@@ -48,6 +49,7 @@ public enum ProbeRegistry {
             RedisProbeFactory(),
             OracleProbeFactory(),  // oracle: the listener (TNS); the login is not implemented yet
             EventsAPIProbeFactory(),  // api: nothing to dial
+            KeyspacesProbeFactory(lending: awsAmbient),  // keyspaces: CQL over TLS
         ]
     }
 

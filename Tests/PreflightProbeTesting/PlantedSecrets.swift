@@ -11,6 +11,8 @@ public enum PlantedSecrets {
         var secrets: [String] = []
         let type = description.type
         for key in description.keys {
+            // keyspaces takes AWS keys or service-specific credentials, not both: plant the AWS secret.
+            if type == .keyspaces, key.name == "password" { continue }
             if Redactor.isSecretKey(key.name) || key.kind == .secret {
                 let value = planted(type, key.name)
                 config[key.name] = .string(value)
