@@ -311,7 +311,11 @@ let package = Package(
         ),
         .testTarget(
             name: "PreflightCLITests",
-            dependencies: ["PreflightTestSupport", "PreflightProbeTesting", "PreflightProbes"],
+            dependencies: [
+                "PreflightTestSupport", "PreflightProbeTesting", "PreflightProbes", "PreflightOracle",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -11,7 +11,7 @@ import Testing
 @Suite("GET /connector-types")
 struct ConnectorTypesTests {
     @Test func everyTypeWithItsKeysInTheSpecsShape() async throws {
-        try await withTestAPI { client, _ in
+        try await withTestAPI(factories: ProbeRegistry.builtIn) { client, _ in
             let response = try await client.execute(uri: "/connector-types", method: .get)
             #expect(response.status == .ok)
             #expect(response.headers[.contentType]?.hasPrefix("application/json") == true)
@@ -28,6 +28,14 @@ struct ConnectorTypesTests {
             #expect(password.kind == .secret)
             #expect(postgres.keys.first { $0.name == "host" }?.required == true)
             #expect(postgres.keys.first { $0.name == "sslMode" }?.isExtension == true)
+            #expect(spec.connectorTypes.allSatisfy(\.probed))
+        }
+    }
+
+    @Test func aTypeWithoutAProbeIsServedAsUnprobedWithoutKeys() async throws {
+        try await withTestAPI { client, _ in
+            let response = try await client.execute(uri: "/connector-types", method: .get)
+            let spec = try JSONDecoder().decode(Components.Schemas.ConnectorTypeList.self, from: Data(buffer: response.body))
             let keyspaces = try #require(spec.connectorTypes.first { $0._type == "keyspaces" })
             #expect(!keyspaces.probed && keyspaces.keys.isEmpty)
         }

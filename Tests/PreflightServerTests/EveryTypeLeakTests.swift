@@ -16,7 +16,7 @@ import Testing
 struct EveryTypeLeakTests {
     @Test func noPlantedSecretReachesAResponseOrALog() async throws {
         let port = closedPort()
-        try await withTestAPI(defaultTimeout: .seconds(3)) { client, context in
+        try await withTestAPI(defaultTimeout: .seconds(3), factories: ProbeRegistry.builtIn) { client, context in
             var secrets: [String] = []
             var answered: [String: Int] = [:]
             for description in ProbeRegistry.descriptions where description.probed {
