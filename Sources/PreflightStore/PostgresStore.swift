@@ -16,6 +16,8 @@ final class PostgresStore: PreflightStore {
     private let runTask: Task<Void, Never>
     private let closed = Mutex(false)
     private let logger: Logger
+    /// The LISTEN connection's task (data-plane wake-ups), cancelled by `close()`.
+    let listener = Mutex(Listener())
 
     private init(url: PostgresURL, client: PostgresClient, runTask: Task<Void, Never>, logger: Logger) {
         self.url = url
@@ -27,6 +29,7 @@ final class PostgresStore: PreflightStore {
     deinit {
         // Stop the pool of a store that was never closed.
         runTask.cancel()
+        listener.withLock { $0.task?.cancel() }
     }
 
     /// Migrates the database over a dedicated connection (so connection problems surface at once, with a
@@ -52,9 +55,12 @@ final class PostgresStore: PreflightStore {
             return !closed
         }
         guard wasOpen else { return }
+        await stopListening()
         runTask.cancel()
         await runTask.value
     }
+
+    var isClosed: Bool { closed.withLock { $0 } }
 
     // MARK: Running statements
 
