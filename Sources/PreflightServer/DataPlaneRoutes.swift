@@ -82,6 +82,8 @@ struct DataPlaneRoutes: Sendable {
             return try await body()
         } catch let error as ServiceRequestError {
             return APIError(.badRequest, error.message).hummingbirdResponse
+        } catch let error as PlaneNameTaken {
+            return APIError(.conflict, error.message).hummingbirdResponse
         } catch is StoreError {
             logger.error("data plane store operation failed")
             return APIError(

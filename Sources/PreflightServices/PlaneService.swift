@@ -53,7 +53,8 @@ public struct PlaneService: Sendable {
         do {
             return try await store.createDataPlane(companyUUID: company, name: name)
         } catch let error as StoreError where error.kind == .invalidInput {
-            throw ServiceRequestError(message: "a data plane named \(name) already exists in this company")
+            throw PlaneNameTaken(
+                message: "a data plane named \(name) already exists in this company (GET /data-planes lists them)")
         }
     }
 
@@ -125,7 +126,7 @@ public struct PlaneService: Sendable {
             )
         }
         guard name != servicePlane else {
-            throw ServiceRequestError(message: "\(name) is this service's own data plane; choose another name")
+            throw PlaneNameTaken(message: "\(name) is this service's own data plane; choose another name")
         }
         return name
     }
@@ -268,6 +269,12 @@ public struct PlaneService: Sendable {
         }
         return answered
     }
+}
+
+/// A plane name already in use: the company's, or the service's own (HTTP 409).
+public struct PlaneNameTaken: Error, Sendable, CustomStringConvertible {
+    public let message: String
+    public var description: String { message }
 }
 
 extension Duration {

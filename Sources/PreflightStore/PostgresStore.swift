@@ -67,10 +67,60 @@ final class PostgresStore: PreflightStore {
     /// Runs one statement on a pooled connection and collects its rows.
     func rows(_ sql: String, _ binds: PostgresBindings, _ action: String) async throws -> [PostgresRow] {
         guard !closed.withLock({ $0 }) else { throw StoreError.closedStore }
+        let client = self.client
+        let logger = self.logger
+        let query = PostgresQuery(unsafeSQL: sql, binds: binds)
         do {
-            return try await client.query(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger).collect()
+            return try await Self.withDeadline(Self.statementDeadline) {
+                try await client.query(query, logger: logger).collect()
+            }
+        } catch is StatementDeadline {
+            throw StoreError(
+                .connectionFailed,
+                "PostgreSQL at \(url.redacted) did not answer within \(Self.statementDeadline) (could not \(action)); is the server up and reachable?"
+            )
         } catch {
             throw Self.storeError(error, action: "PostgreSQL could not \(action)", url: url)
+        }
+    }
+
+    /// How long one statement may take, waiting for a pooled connection included: with the server down
+    /// the pool would otherwise keep a caller waiting for as long as it retries.
+    static let statementDeadline: Duration = .seconds(5)
+
+    struct StatementDeadline: Error {}
+
+    /// `body`'s result, or `StatementDeadline` once `limit` has passed (the body is then cancelled and
+    /// left to finish on its own: it must not keep the caller waiting).
+    static func withDeadline<T: Sendable>(_ limit: Duration, _ body: @escaping @Sendable () async throws -> T)
+        async throws -> T
+    {
+        let once = Mutex(false)
+        let claim: @Sendable () -> Bool = {
+            once.withLock { done in
+                defer { done = true }
+                return !done
+            }
+        }
+        var work: Task<Void, Never>?
+        var timer: Task<Void, Never>?
+        defer {
+            work?.cancel()
+            timer?.cancel()
+        }
+        return try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
+            work = Task {
+                do {
+                    let value = try await body()
+                    if claim() { continuation.resume(returning: value) }
+                } catch {
+                    if claim() { continuation.resume(throwing: error) }
+                }
+            }
+            timer = Task {
+                guard (try? await Task.sleep(for: limit)) != nil else { return }
+                if claim() { continuation.resume(throwing: StatementDeadline()) }
+            }
         }
     }
 

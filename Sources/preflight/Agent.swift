@@ -51,7 +51,9 @@ struct Agent: AsyncParsableCommand {
     /// Says the token is not valid and ends the process with exit code 2 at once (the other lanes may
     /// be in the middle of a long poll; there is nothing left for them to do).
     static func exitForInvalidToken(_ message: String) -> Never {
-        FileHandle.standardError.write(Data("preflight agent: the agent token is not valid: \(message)\n".utf8))
+        let text =
+            message.hasPrefix("the agent token is not valid") ? message : "the agent token is not valid: \(message)"
+        FileHandle.standardError.write(Data("preflight agent: \(text)\n".utf8))
         Foundation.exit(2)
     }
 
