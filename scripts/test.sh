@@ -42,6 +42,8 @@ missing=()
 command -v openssl >/dev/null || missing+=(openssl)
 command -v python3 >/dev/null || missing+=(python3)
 command -v runuser >/dev/null || command -v su >/dev/null || missing+=(util-linux)
+# The data-plane test builds a network namespace (ip netns; skipped when not root).
+[ -x /usr/sbin/ip ] || [ "$(id -u)" != 0 ] || missing+=(iproute2)
 if [ ${#missing[@]} -gt 0 ]; then
     echo "installing: ${missing[*]}"
     apt_install "${missing[@]}"

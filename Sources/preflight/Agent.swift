@@ -6,6 +6,10 @@ import PreflightEngine
 import PreflightProbes
 import PreflightServices
 
+#if canImport(FoundationNetworking)
+    import FoundationNetworking
+#endif
+
 /// `preflight agent`: runs a data plane's pings inside its network. It dials out to the control plane
 /// (no inbound port), long-polls for pings, runs each on its own engine and posts the report back.
 struct Agent: AsyncParsableCommand {
@@ -137,13 +141,15 @@ struct AgentLoop: Sendable {
         let poll = try JSONEncoder().encode(
             AgentWire.Poll(agentID: agentID, version: PreflightVersion.current, host: ProcessInfo.processInfo.hostName))
         let headers = [AgentWire.agentIDHeader: agentID, AgentWire.agentVersionHeader: PreflightVersion.current]
+        let session = RemoteHTTP.makeSession(timeout: AgentWire.pollHold.secondsValue + 30)
+        defer { session.invalidateAndCancel() }
         while !Task.isCancelled {
             let base = urls[index]
             let answer: RemoteHTTP.Answer
             do {
                 answer = try await RemoteHTTP.send(
                     "POST", RemoteHTTP.url(base, "/agent/v1/poll"), bearer: token, json: poll, headers: headers,
-                    timeout: AgentWire.pollHold.secondsValue + 30)
+                    timeout: AgentWire.pollHold.secondsValue + 30, session: session)
             } catch {
                 failures += 1
                 if failures == 1 || failures % 10 == 0 {
@@ -162,7 +168,9 @@ struct AgentLoop: Sendable {
                 }
                 failures = 0
                 connected = true
-                if answer.status == 200 { try await serve(answer.body, at: base, headers: headers) }
+                if answer.status == 200 {
+                    try await serve(answer.body, at: base, headers: headers, session: session)
+                }
             case 401:
                 Agent.exitForInvalidToken(answer.errorMessage)
             default:
@@ -177,7 +185,7 @@ struct AgentLoop: Sendable {
     }
 
     /// Runs a job and posts its report (a few tries on the same instance: the job lives in the shared store).
-    private func serve(_ body: Data, at base: URL, headers: [String: String]) async throws {
+    private func serve(_ body: Data, at base: URL, headers: [String: String], session: URLSession) async throws {
         guard let job = try? JSONDecoder().decode(AgentWire.Job.self, from: body) else {
             logger.error("the control plane sent a job this agent cannot read; is its version newer?")
             return
@@ -189,7 +197,7 @@ struct AgentLoop: Sendable {
         for attempt in 1...3 {
             do {
                 let answer = try await RemoteHTTP.send(
-                    "POST", url, bearer: token, json: data, headers: headers, timeout: 30)
+                    "POST", url, bearer: token, json: data, headers: headers, timeout: 30, session: session)
                 if answer.status == 401 { Agent.exitForInvalidToken(answer.errorMessage) }
                 if answer.status != 204 {
                     logger.warning("the report was not taken", metadata: ["status": "\(answer.status)"])

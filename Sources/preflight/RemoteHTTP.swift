@@ -26,7 +26,7 @@ enum RemoteHTTP {
     /// One request; throws only when no answer came (connection refused, reset, timed out, TLS failed).
     static func send(
         _ method: String, _ url: URL, bearer: String?, json: Data? = nil, headers: [String: String] = [:],
-        timeout: TimeInterval
+        timeout: TimeInterval, session shared: URLSession? = nil
     ) async throws -> Answer {
         var request = URLRequest(url: url, cachePolicy: .reloadIgnoringLocalCacheData, timeoutInterval: timeout)
         request.httpMethod = method
@@ -36,13 +36,22 @@ enum RemoteHTTP {
             request.setValue("application/json", forHTTPHeaderField: "Content-Type")
         }
         for (name, value) in headers { request.setValue(value, forHTTPHeaderField: name) }
-        let configuration = URLSessionConfiguration.ephemeral
-        configuration.timeoutIntervalForRequest = timeout
-        configuration.timeoutIntervalForResource = timeout
-        let session = URLSession(configuration: configuration)
+        if let shared {
+            let (data, response) = try await shared.data(for: request)
+            return Answer(status: (response as? HTTPURLResponse)?.statusCode ?? 0, body: data)
+        }
+        let session = makeSession(timeout: timeout)
         defer { session.finishTasksAndInvalidate() }
         let (data, response) = try await session.data(for: request)
         return Answer(status: (response as? HTTPURLResponse)?.statusCode ?? 0, body: data)
+    }
+
+    /// A session whose connections are kept alive between requests (one per agent lane).
+    static func makeSession(timeout: TimeInterval) -> URLSession {
+        let configuration = URLSessionConfiguration.ephemeral
+        configuration.timeoutIntervalForRequest = timeout
+        configuration.timeoutIntervalForResource = timeout
+        return URLSession(configuration: configuration)
     }
 
     /// `base` joined with `path`, base's own path kept (a service behind a path prefix).
