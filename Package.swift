@@ -400,7 +400,7 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
                 "PreflightSSH",
                 "PreflightCore", "PreflightEngine", "PreflightStore", "PreflightServer", "PreflightTestSupport",
-                "PreflightNetwork", "PreflightProbes", "PreflightProbeTesting",
+                "PreflightNetwork", "PreflightProbes", "PreflightProbeTesting", "PreflightServices",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Hummingbird", package: "hummingbird"),

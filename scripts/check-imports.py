@@ -10,7 +10,7 @@ import re
 import sys
 
 SYSTEM = {"Foundation", "FoundationEssentials", "Synchronization", "Testing", "Glibc", "Darwin", "Dispatch",
-          "XCTest", "Musl", "os"}
+          "XCTest", "Musl", "os", "FoundationNetworking"}
 
 
 def targets(package):

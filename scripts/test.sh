@@ -46,6 +46,8 @@ command -v runuser >/dev/null || command -v su >/dev/null || missing+=(util-linu
 # The console's browser tests (scripts/browser.sh): Debian's Chromium, driven headless by Playwright.
 [ -x /usr/bin/chromium ] || missing+=(chromium)
 [ -d /usr/share/fonts/truetype/dejavu ] || missing+=(fonts-dejavu-core)
+# The data-plane test builds a network namespace (ip netns; skipped when not root).
+[ -x /usr/sbin/ip ] || [ "$(id -u)" != 0 ] || missing+=(iproute2)
 if [ ${#missing[@]} -gt 0 ]; then
     echo "installing: ${missing[*]}"
     apt_install "${missing[@]}"

@@ -33,11 +33,14 @@ public enum FailureCategory: String, Sendable, Codable, CaseIterable {
     case unsupported
     /// A fault inside Preflight itself.
     case internalError = "internal"
+    /// The ping names a data plane (or the company's default one) with no agent online to run it, or
+    /// whose agent did not answer by the ping's deadline.
+    case dataPlaneUnavailable = "data_plane_unavailable"
 
     /// Whether trying again later, unchanged, may well succeed.
     public var isTransient: Bool {
         switch self {
-        case .timeout, .unreachable, .serverUnavailable, .refused, .internalError: true
+        case .timeout, .unreachable, .serverUnavailable, .refused, .internalError, .dataPlaneUnavailable: true
         default: false
         }
     }

@@ -83,6 +83,8 @@ public struct PingReport: Sendable, Codable, Equatable {
     public var durationMs: Double
     /// The data plane that ran the ping.
     public var dataPlane: String
+    /// The agent of ``dataPlane`` that ran the ping; nil when the service ran it itself.
+    public var agent: String?
     public var target: PingTarget?
     public var steps: [PingStep]
     public var checks: [ReadinessCheck]

@@ -69,10 +69,20 @@ public func buildRouter(
     if !configuration.metricsRequireAuth { publicOperations.insert(Operations.GetMetrics.id) }
     let keys = APIKeyCheck(store: store, logger: logger)
     let tunnels = TunnelService(store: store, sealer: sealer)
+    let planes = PlaneService(
+        store: store, sealer: sealer, servicePlane: engine.configuration.planeName, wakeups: PlaneWakeups())
+    planes.listenToOtherInstances()
     let ping = PingRoute(
-        pings: PingService(engine: engine, tunnels: tunnels), keys: keys, maxBodyBytes: configuration.maxBodyBytes,
-        logger: logger)
+        pings: PingService(engine: engine, tunnels: tunnels, planes: planes), keys: keys,
+        maxBodyBytes: configuration.maxBodyBytes, logger: logger)
     router.post("/connectors/ping") { request, context in try await ping.handle(request, context: context) }
+    DataPlaneRoutes(planes: planes, keys: keys, maxBodyBytes: configuration.maxBodyBytes, logger: logger)
+        .register(on: router)
+    AgentRoutes(
+        planes: planes, drain: drain, pollHold: configuration.agentPollHold, maxBodyBytes: configuration.maxBodyBytes,
+        logger: logger
+    )
+    .register(on: router)
     let catalog = ConnectorTypesRoute(catalog: engine.catalog)
     router.get("/connector-types") { _, _ in catalog.response() }
     ConsoleRoute().register(on: router)
@@ -116,6 +126,10 @@ enum APIRoutes {
         "/ssh-tunnels/{uuid}": [.get, .post, .delete],
         "/ssh-tunnels/{uuid}/rotate-key": [.post],
         "/ssh-tunnels/{uuid}/trust-host-key": [.post],
+        "/data-planes": [.get, .post],
+        "/data-planes/{name}": [.delete],
+        "/data-planes/{name}/rotate-token": [.post],
+        "/data-planes/{name}/make-default": [.post],
     ]
 }
 

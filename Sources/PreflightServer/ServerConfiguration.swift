@@ -22,6 +22,8 @@ public struct ServerConfiguration: Sendable {
     public var requestTimeout: Duration
     /// The most HTTP connections open at once; more are closed as they arrive.
     public var maxConnections: Int
+    /// How long an agent's poll waits for a job before answering 204 (20 s; tests shorten it).
+    public var agentPollHold: Duration = .seconds(20)
 
     public init(
         host: String = "127.0.0.1",

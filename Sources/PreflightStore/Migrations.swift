@@ -114,6 +114,104 @@ enum Migrations {
                 "CREATE INDEX companies_name ON companies (name, created_at)",
             ]
         ),
+        Migration(
+            version: 3,
+            name: "data planes, agents and the plane job queue",
+            sqlite: [
+                // `sealed_payload` and `sealed_report` hold `SecretSealer` output (the payload carries the
+                // config's secrets and a saved tunnel's private key); a row lives only while its ping runs.
+                """
+                CREATE TABLE data_planes (
+                    uuid TEXT PRIMARY KEY NOT NULL,
+                    company_uuid TEXT NOT NULL REFERENCES companies (uuid) ON DELETE CASCADE,
+                    name TEXT NOT NULL,
+                    token_hash TEXT NOT NULL UNIQUE,
+                    token_prefix TEXT NOT NULL,
+                    created_at INTEGER NOT NULL,
+                    token_issued_at INTEGER NOT NULL,
+                    UNIQUE (company_uuid, name)
+                )
+                """,
+                """
+                CREATE TABLE agents (
+                    plane_uuid TEXT NOT NULL REFERENCES data_planes (uuid) ON DELETE CASCADE,
+                    agent_id TEXT NOT NULL,
+                    version TEXT NOT NULL,
+                    address TEXT,
+                    first_seen_at INTEGER NOT NULL,
+                    last_heartbeat_at INTEGER NOT NULL,
+                    pings_served INTEGER NOT NULL DEFAULT 0,
+                    PRIMARY KEY (plane_uuid, agent_id)
+                )
+                """,
+                """
+                CREATE TABLE plane_jobs (
+                    uuid TEXT PRIMARY KEY NOT NULL,
+                    company_uuid TEXT NOT NULL REFERENCES companies (uuid) ON DELETE CASCADE,
+                    plane_uuid TEXT NOT NULL REFERENCES data_planes (uuid) ON DELETE CASCADE,
+                    sealed_payload BLOB NOT NULL,
+                    state TEXT NOT NULL CHECK (state IN ('queued', 'claimed', 'answered')),
+                    claimed_by TEXT,
+                    created_at INTEGER NOT NULL,
+                    deadline_at INTEGER NOT NULL,
+                    sealed_report BLOB
+                )
+                """,
+                "CREATE INDEX plane_jobs_queue ON plane_jobs (plane_uuid, state, created_at)",
+                """
+                CREATE TABLE company_planes (
+                    company_uuid TEXT PRIMARY KEY NOT NULL REFERENCES companies (uuid) ON DELETE CASCADE,
+                    default_plane TEXT NOT NULL
+                )
+                """,
+            ],
+            postgres: [
+                """
+                CREATE TABLE data_planes (
+                    uuid TEXT PRIMARY KEY,
+                    company_uuid TEXT NOT NULL REFERENCES companies (uuid) ON DELETE CASCADE,
+                    name TEXT NOT NULL,
+                    token_hash TEXT NOT NULL UNIQUE,
+                    token_prefix TEXT NOT NULL,
+                    created_at BIGINT NOT NULL,
+                    token_issued_at BIGINT NOT NULL,
+                    UNIQUE (company_uuid, name)
+                )
+                """,
+                """
+                CREATE TABLE agents (
+                    plane_uuid TEXT NOT NULL REFERENCES data_planes (uuid) ON DELETE CASCADE,
+                    agent_id TEXT NOT NULL,
+                    version TEXT NOT NULL,
+                    address TEXT,
+                    first_seen_at BIGINT NOT NULL,
+                    last_heartbeat_at BIGINT NOT NULL,
+                    pings_served BIGINT NOT NULL DEFAULT 0,
+                    PRIMARY KEY (plane_uuid, agent_id)
+                )
+                """,
+                """
+                CREATE TABLE plane_jobs (
+                    uuid TEXT PRIMARY KEY,
+                    company_uuid TEXT NOT NULL REFERENCES companies (uuid) ON DELETE CASCADE,
+                    plane_uuid TEXT NOT NULL REFERENCES data_planes (uuid) ON DELETE CASCADE,
+                    sealed_payload BYTEA NOT NULL,
+                    state TEXT NOT NULL CHECK (state IN ('queued', 'claimed', 'answered')),
+                    claimed_by TEXT,
+                    created_at BIGINT NOT NULL,
+                    deadline_at BIGINT NOT NULL,
+                    sealed_report BYTEA
+                )
+                """,
+                "CREATE INDEX plane_jobs_queue ON plane_jobs (plane_uuid, state, created_at)",
+                """
+                CREATE TABLE company_planes (
+                    company_uuid TEXT PRIMARY KEY REFERENCES companies (uuid) ON DELETE CASCADE,
+                    default_plane TEXT NOT NULL
+                )
+                """,
+            ]
+        ),
     ]
 
     /// The newest schema version this build knows.
@@ -125,10 +223,16 @@ enum Migrations {
         case companies
         case apiKeys = "api_keys"
         case sshTunnels = "ssh_tunnels"
+        case dataPlanes = "data_planes"
+        case agents
+        case planeJobs = "plane_jobs"
+        case companyPlanes = "company_planes"
     }
 
     /// The indexes the schema defines (besides primary keys and unique constraints); used by internal inspection.
-    static let indexes = ["api_keys_company_uuid", "ssh_tunnels_company_uuid", "companies_name"]
+    static let indexes = [
+        "api_keys_company_uuid", "ssh_tunnels_company_uuid", "companies_name", "plane_jobs_queue",
+    ]
 
     /// Checks that versions are positive and strictly increasing, and that every migration has both dialects.
     static func validate(_ migrations: [Migration] = all) throws {

@@ -16,6 +16,8 @@ final class PostgresStore: PreflightStore {
     private let runTask: Task<Void, Never>
     private let closed = Mutex(false)
     private let logger: Logger
+    /// The LISTEN connection's task (data-plane wake-ups), cancelled by `close()`.
+    let listener = Mutex(Listener())
 
     private init(url: PostgresURL, client: PostgresClient, runTask: Task<Void, Never>, logger: Logger) {
         self.url = url
@@ -27,6 +29,7 @@ final class PostgresStore: PreflightStore {
     deinit {
         // Stop the pool of a store that was never closed.
         runTask.cancel()
+        listener.withLock { $0.task?.cancel() }
     }
 
     /// Migrates the database over a dedicated connection (so connection problems surface at once, with a
@@ -52,19 +55,72 @@ final class PostgresStore: PreflightStore {
             return !closed
         }
         guard wasOpen else { return }
+        await stopListening()
         runTask.cancel()
         await runTask.value
     }
+
+    var isClosed: Bool { closed.withLock { $0 } }
 
     // MARK: Running statements
 
     /// Runs one statement on a pooled connection and collects its rows.
     func rows(_ sql: String, _ binds: PostgresBindings, _ action: String) async throws -> [PostgresRow] {
         guard !closed.withLock({ $0 }) else { throw StoreError.closedStore }
+        let client = self.client
+        let logger = self.logger
+        let query = PostgresQuery(unsafeSQL: sql, binds: binds)
         do {
-            return try await client.query(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger).collect()
+            return try await Self.withDeadline(Self.statementDeadline) {
+                try await client.query(query, logger: logger).collect()
+            }
+        } catch is StatementDeadline {
+            throw StoreError(
+                .connectionFailed,
+                "PostgreSQL at \(url.redacted) did not answer within \(Self.statementDeadline) (could not \(action)); is the server up and reachable?"
+            )
         } catch {
             throw Self.storeError(error, action: "PostgreSQL could not \(action)", url: url)
+        }
+    }
+
+    /// How long one statement may take, waiting for a pooled connection included: with the server down
+    /// the pool would otherwise keep a caller waiting for as long as it retries.
+    static let statementDeadline: Duration = .seconds(5)
+
+    struct StatementDeadline: Error {}
+
+    /// `body`'s result, or `StatementDeadline` once `limit` has passed (the body is then cancelled and
+    /// left to finish on its own: it must not keep the caller waiting).
+    static func withDeadline<T: Sendable>(_ limit: Duration, _ body: @escaping @Sendable () async throws -> T)
+        async throws -> T
+    {
+        let once = Mutex(false)
+        let claim: @Sendable () -> Bool = {
+            once.withLock { done in
+                defer { done = true }
+                return !done
+            }
+        }
+        var work: Task<Void, Never>?
+        var timer: Task<Void, Never>?
+        defer {
+            work?.cancel()
+            timer?.cancel()
+        }
+        return try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
+            work = Task {
+                do {
+                    let value = try await body()
+                    if claim() { continuation.resume(returning: value) }
+                } catch {
+                    if claim() { continuation.resume(throwing: error) }
+                }
+            }
+            timer = Task {
+                guard (try? await Task.sleep(for: limit)) != nil else { return }
+                if claim() { continuation.resume(throwing: StatementDeadline()) }
+            }
         }
     }
 

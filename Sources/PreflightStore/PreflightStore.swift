@@ -6,7 +6,7 @@ import Foundation
 /// database (the default) and PostgreSQL, so that several service instances can share state. All methods
 /// are safe to call concurrently. Call ``close()`` when done; a closed store throws ``StoreError`` with
 /// kind ``StoreError/Kind/closed`` from every method.
-public protocol PreflightStore: Sendable {
+public protocol PreflightStore: DataPlaneStore {
     /// Creates a company. The name is trimmed of surrounding whitespace and must be 1...200 characters.
     ///
     /// - Returns: The company as stored (its `createdAt` has millisecond precision).

@@ -59,6 +59,16 @@ struct Ping: AsyncParsableCommand {
 
     @OptionGroup(visibility: .hidden) var storeOptions: StoreOptions
 
+    @Option(
+        help: "Run the ping on this data plane of the service's (with --service): inside that network, on its agents.")
+    var plane: String?
+
+    @Option(help: "Send the ping to this Preflight service (PREFLIGHT_SERVICE) instead of running it here.")
+    var service: String?
+
+    @Option(name: .customLong("api-key"), help: "The company's API key for --service (PREFLIGHT_API_KEY).")
+    var apiKey: String?
+
     func run() async throws {
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)
@@ -72,6 +82,20 @@ struct Ping: AsyncParsableCommand {
             payload = try buildPayload()
         } catch let invalid as InvalidConfig {
             throw invalidInput(invalid.message)
+        }
+        if let plane { payload.dataPlaneName = plane }
+        if service != nil || ProcessInfo.processInfo.environment["PREFLIGHT_SERVICE"] != nil && plane != nil {
+            let report = try await pingRemotely(payload)
+            if json {
+                print(String(decoding: try ReportFormatter.json(report), as: UTF8.self))
+            } else {
+                print(ReportFormatter.human(report), terminator: "")
+            }
+            throw ExitCode(ReportFormatter.exitCode(for: report))
+        }
+        if let plane, plane != "local" {
+            throw invalidInput(
+                "--plane \(plane) runs on a service's agents: give the service with --service URL --api-key KEY")
         }
         let engine = PingEngine(
             configuration: try engineOptions.engineConfiguration(), factories: ProbeRegistry.builtIn)
@@ -114,6 +138,28 @@ struct Ping: AsyncParsableCommand {
             print(ReportFormatter.human(report, stepsShown: live?.printedSteps == true), terminator: "")
         }
         throw ExitCode(ReportFormatter.exitCode(for: report))
+    }
+
+    /// Sends the payload to a remote service (`POST /connectors/ping?verbose=true`) and returns its report.
+    private func pingRemotely(_ payload: ConnectorPayload) async throws -> PingReport {
+        do {
+            let connection = try ServiceConnection.resolve(service: service, apiKey: apiKey, allowInsecure: false)
+            let body = try JSONEncoder().encode(payload.jsonValue)
+            let answer = try await connection.send(
+                "POST", "/connectors/ping?verbose=true", json: body, timeout: engineOptions.timeoutSeconds + 30)
+            switch answer.status {
+            case 200:
+                struct Answer: Decodable { var report: PingReport }
+                return try JSONDecoder().decode(Answer.self, from: answer.body).report
+            case 400:
+                throw invalidInput(answer.errorMessage)
+            default:
+                throw RemoteError("the service answered \(answer.status): \(answer.errorMessage)")
+            }
+        } catch let error as RemoteError {
+            printError(error.description)
+            throw ExitCode(1)
+        }
     }
 
     /// Pings through a saved tunnel of `company`, with the store and master key the service uses (first

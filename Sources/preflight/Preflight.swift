@@ -8,6 +8,6 @@ struct Preflight: AsyncParsableCommand {
         commandName: "preflight",
         abstract: "Tells you, within seconds, whether a connector configuration will work.",
         version: "preflight \(PreflightVersion.current)",
-        subcommands: [Serve.self, Keys.self, Tunnels.self, Ping.self, Bench.self]
+        subcommands: [Serve.self, Keys.self, Tunnels.self, Planes.self, Agent.self, Ping.self, Bench.self]
     )
 }

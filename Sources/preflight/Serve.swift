@@ -47,6 +47,11 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel = "info"
 
+    @Option(
+        name: .customLong("agent-poll-seconds"),
+        help: ArgumentHelp("How long an agent's poll waits for a ping before answering 204.", visibility: .hidden))
+    var agentPollSeconds: Double = 20
+
     func run() async throws {
         let level = Logger.Level(rawValue: logLevel) ?? .info
         LoggingSystem.bootstrap { label in
@@ -77,8 +82,13 @@ struct Serve: AsyncParsableCommand {
             logger: Logger(label: "preflight.engine"),
             factories: try factories(logger: logger))
         let drain = ShutdownDrain()
+        guard agentPollSeconds >= 0.1, agentPollSeconds <= 50 else {
+            throw ValidationError("--agent-poll-seconds must be from 0.1 to 50")
+        }
+        var serverConfiguration = ServerConfiguration(host: host, port: port, metricsRequireAuth: !publicMetrics)
+        serverConfiguration.agentPollHold = .milliseconds(Int64(agentPollSeconds * 1000))
         let app = buildApplication(
-            configuration: ServerConfiguration(host: host, port: port, metricsRequireAuth: !publicMetrics),
+            configuration: serverConfiguration,
             engine: engine, store: store, sealer: sealer,
             logger: logger, drain: drain)
         logger.info("starting", metadata: ["address": "\(host):\(port)", "plane": "\(serviceOptions.planeName)"])

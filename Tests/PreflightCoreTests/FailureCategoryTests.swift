@@ -10,7 +10,7 @@ struct FailureCategoryTests {
             FailureCategory.allCases.map(\.rawValue) == [
                 "invalid_config", "dns", "egress_denied", "refused", "timeout", "unreachable", "ssh", "tls",
                 "protocol_mismatch", "auth", "database_not_found", "permission", "cdc_not_ready", "server_unavailable",
-                "unsupported", "internal",
+                "unsupported", "internal", "data_plane_unavailable",
             ])
     }
 
@@ -23,7 +23,7 @@ struct FailureCategoryTests {
     @Test func transience() {
         #expect(
             Set(FailureCategory.allCases.filter(\.isTransient)) == [
-                .timeout, .unreachable, .serverUnavailable, .refused, .internalError,
+                .timeout, .unreachable, .serverUnavailable, .refused, .internalError, .dataPlaneUnavailable,
             ])
     }
 

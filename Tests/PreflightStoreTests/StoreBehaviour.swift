@@ -19,7 +19,7 @@ struct StoreBehaviour: Sendable, CustomTestStringConvertible {
 
 extension StoreBehaviour {
     /// Every shared behaviour.
-    static let all: [StoreBehaviour] = companiesAndKeys + tunnels + schema
+    static let all: [StoreBehaviour] = companiesAndKeys + tunnels + schema + planes
 
     /// Companies and API keys.
     static let companiesAndKeys: [StoreBehaviour] = [

@@ -1,0 +1,87 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import PreflightCore
+import PreflightServices
+import PreflightStore
+
+/// The agents' protocol (agents dial out to the service; the service never dials an agent):
+///
+/// - `POST /agent/v1/poll` with `Authorization: Bearer ardp_...` and `{"agentID", "version", "host"}`:
+///   a heartbeat and a long poll; 200 with a job (``AgentWire/Job``) or 204 after ``AgentWire/pollHold``.
+/// - `POST /agent/v1/jobs/{uuid}/report` with the ``PingReport`` of a job this agent claimed: 204, or
+///   404 when the ping has already ended.
+///
+/// A token that is unknown, rotated, or whose plane was deleted is a 401. Nothing of a job is logged.
+struct AgentRoutes: Sendable {
+    let planes: PlaneService
+    let drain: ShutdownDrain
+    let pollHold: Duration
+    let maxBodyBytes: Int
+    let logger: Logger
+
+    static let invalidToken = APIError(
+        .unauthorized,
+        "the agent token is not valid (unknown, rotated, or its data plane was deleted); issue one with POST /data-planes/NAME/rotate-token",
+        headers: [.wwwAuthenticate: "Bearer"])
+
+    func register(on router: Router<BasicRequestContext>) {
+        router.post("/agent/v1/poll") { request, _ in await answer { try await poll(request) } }
+        router.post("/agent/v1/jobs/:uuid/report") { request, context in
+            await answer { try await report(request, job: context.parameters.get("uuid") ?? "") }
+        }
+    }
+
+    private func plane(_ request: Request) async throws -> DataPlaneRecord {
+        guard let token = APIKeyCheck.apiKey(from: request.headers[.authorization]),
+            let plane = try await planes.authenticate(token: token)
+        else { throw Self.invalidToken }
+        return plane
+    }
+
+    private func poll(_ request: Request) async throws -> Response {
+        let plane = try await plane(request)
+        let body = try await DataPlaneRoutes.body(request, limit: 16 << 10, as: AgentWire.Poll.self)
+        let forwarded = HTTPField.Name("X-Forwarded-For").flatMap { request.headers[$0] }
+        let address =
+            forwarded?.split(separator: ",").first.map { $0.trimmingCharacters(in: .whitespaces) }
+            ?? body.host.map { "\($0.prefix(90)) (reported)" }
+        let drain = self.drain
+        let job = try await planes.poll(
+            plane: plane, agent: body, address: address, hold: pollHold, stop: { drain.isDraining })
+        guard let job else { return Response(status: .noContent) }
+        return Response(
+            status: .ok, headers: [.contentType: "application/json", .cacheControl: "no-store"],
+            body: .init(byteBuffer: ByteBuffer(bytes: job)))
+    }
+
+    private func report(_ request: Request, job: String) async throws -> Response {
+        let plane = try await plane(request)
+        guard let uuid = UUID(uuidString: job) else { throw APIError(.badRequest, "the job id must be a UUID") }
+        guard let agentID = HTTPField.Name(AgentWire.agentIDHeader).flatMap({ request.headers[$0] }) else {
+            throw APIError(.badRequest, "the \(AgentWire.agentIDHeader) header is required")
+        }
+        let report = try await DataPlaneRoutes.body(request, limit: maxBodyBytes, as: PingReport.self)
+        guard try await planes.report(plane: plane, agentID: agentID, job: uuid, report: report) else {
+            throw APIError(
+                .notFound,
+                "no ping \(uuid.uuidString.lowercased()) waits for this agent's report (it ended at its deadline)")
+        }
+        return Response(status: .noContent)
+    }
+
+    private func answer(_ body: () async throws -> Response) async -> Response {
+        do {
+            return try await body()
+        } catch let error as StoreError {
+            logger.error("agent request failed in the store", metadata: ["error.kind": "\(error.kind.rawValue)"])
+            return APIError(
+                .serviceUnavailable, "the control plane's store is unavailable; try again shortly",
+                headers: [.retryAfter: "1"]
+            ).hummingbirdResponse
+        } catch {
+            return ErrorTranslator.apiError(for: error, logger: logger).hummingbirdResponse
+        }
+    }
+}

@@ -1,0 +1,123 @@
+import Foundation
+
+#if canImport(FoundationNetworking)
+    import FoundationNetworking
+#endif
+
+/// The HTTP(S) client of the commands that talk to a remote service (`preflight agent`, `planes`,
+/// `ping --service`). Foundation's URLSession (libcurl on Linux), which honours `HTTPS_PROXY`,
+/// `HTTP_PROXY` and `NO_PROXY` from the environment.
+enum RemoteHTTP {
+    struct Answer {
+        var status: Int
+        var body: Data
+
+        /// The `error` of an error body, or the body as text.
+        var errorMessage: String {
+            if let object = try? JSONSerialization.jsonObject(with: body) as? [String: Any],
+                let message = object["error"] as? String
+            {
+                return message
+            }
+            return String(decoding: body.prefix(300), as: UTF8.self)
+        }
+    }
+
+    /// One request; throws only when no answer came (connection refused, reset, timed out, TLS failed).
+    static func send(
+        _ method: String, _ url: URL, bearer: String?, json: Data? = nil, headers: [String: String] = [:],
+        timeout: TimeInterval, session shared: URLSession? = nil
+    ) async throws -> Answer {
+        var request = URLRequest(url: url, cachePolicy: .reloadIgnoringLocalCacheData, timeoutInterval: timeout)
+        request.httpMethod = method
+        if let bearer { request.setValue("Bearer \(bearer)", forHTTPHeaderField: "Authorization") }
+        if let json {
+            request.httpBody = json
+            request.setValue("application/json", forHTTPHeaderField: "Content-Type")
+        }
+        for (name, value) in headers { request.setValue(value, forHTTPHeaderField: name) }
+        if let shared {
+            let (data, response) = try await shared.data(for: request)
+            return Answer(status: (response as? HTTPURLResponse)?.statusCode ?? 0, body: data)
+        }
+        let session = makeSession(timeout: timeout)
+        defer { session.finishTasksAndInvalidate() }
+        let (data, response) = try await session.data(for: request)
+        return Answer(status: (response as? HTTPURLResponse)?.statusCode ?? 0, body: data)
+    }
+
+    /// A session whose connections are kept alive between requests (one per agent lane).
+    static func makeSession(timeout: TimeInterval) -> URLSession {
+        let configuration = URLSessionConfiguration.ephemeral
+        configuration.timeoutIntervalForRequest = timeout
+        configuration.timeoutIntervalForResource = timeout
+        return URLSession(configuration: configuration)
+    }
+
+    /// `base` joined with `path`, base's own path kept (a service behind a path prefix).
+    static func url(_ base: URL, _ path: String) -> URL {
+        var text = base.absoluteString
+        while text.hasSuffix("/") { text.removeLast() }
+        return URL(string: text + path) ?? base
+    }
+
+    /// Checks a service URL: https, or http only to a loopback host unless `allowInsecure`.
+    static func serviceURL(_ text: String, option: String, allowInsecure: Bool) throws -> URL {
+        guard let url = URL(string: text.trimmingCharacters(in: .whitespaces)), let scheme = url.scheme?.lowercased(),
+            let host = url.host, !host.isEmpty
+        else {
+            throw RemoteError("\(option) must be a URL such as https://preflight.example.com, got \(text.prefix(100))")
+        }
+        switch scheme {
+        case "https": return url
+        case "http":
+            let loopback =
+                ["127.0.0.1", "::1", "[::1]", "localhost"].contains(host.lowercased())
+                || host.hasPrefix("127.")
+            guard loopback || allowInsecure else {
+                throw RemoteError(
+                    "\(option) \(text.prefix(100)) is plain http to another host: the agent token and the pings' secrets would travel unencrypted; use https, or pass --allow-insecure-http on a network you trust"
+                )
+            }
+            return url
+        default:
+            throw RemoteError("\(option) must start with https:// (or http:// for a loopback address)")
+        }
+    }
+}
+
+/// A remote command's failure, printed as is.
+struct RemoteError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// `--service` and `--api-key`: a remote Preflight service and the company key to use with it.
+struct ServiceConnection {
+    let url: URL
+    let apiKey: String
+
+    /// From the options or PREFLIGHT_SERVICE / PREFLIGHT_API_KEY.
+    static func resolve(service: String?, apiKey: String?, allowInsecure: Bool) throws -> ServiceConnection {
+        let environment = ProcessInfo.processInfo.environment
+        guard let text = service ?? environment["PREFLIGHT_SERVICE"], !text.isEmpty else {
+            throw RemoteError("--service URL is required (or PREFLIGHT_SERVICE)")
+        }
+        guard let key = apiKey ?? environment["PREFLIGHT_API_KEY"], !key.isEmpty else {
+            throw RemoteError("--api-key arsk_... is required (or PREFLIGHT_API_KEY)")
+        }
+        return ServiceConnection(
+            url: try RemoteHTTP.serviceURL(text, option: "--service", allowInsecure: allowInsecure), apiKey: key)
+    }
+
+    func send(_ method: String, _ path: String, json: Data? = nil, timeout: TimeInterval = 30) async throws
+        -> RemoteHTTP.Answer
+    {
+        do {
+            return try await RemoteHTTP.send(
+                method, RemoteHTTP.url(url, path), bearer: apiKey, json: json, timeout: timeout)
+        } catch {
+            throw RemoteError("could not reach the service at \(url.absoluteString): \(error.localizedDescription)")
+        }
+    }
+}
