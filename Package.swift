@@ -182,6 +182,19 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // SQL Server (mssql): TDS 7.4 written here, only what a ping needs (PRELOGIN, TLS inside TDS, LOGIN7, tokens).
+        .target(
+            name: "PreflightMSSQL",
+            dependencies: [
+                "PreflightCore", "PreflightNetwork",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "NIOTLS", package: "swift-nio"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // The engine: one deadline per ping, the report; it knows no connector (they are given to it).
         .target(
             name: "PreflightEngine",
@@ -212,6 +225,7 @@ let package = Package(
                 "PreflightMotherDuck",
                 "PreflightRedis",
                 "PreflightEventsAPI",
+                "PreflightMSSQL",
             ],
             swiftSettings: swiftSettings
         ),
@@ -469,6 +483,18 @@ let package = Package(
                 "PreflightCore", "PreflightEngine", "PreflightTestSupport", "PreflightRedis",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "PreflightMSSQLTests",
+            dependencies: [
+                "PreflightProbeTesting",
+                "PreflightCore", "PreflightEngine", "PreflightTestSupport", "PreflightMSSQL",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "NIOTLS", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -40,6 +40,7 @@ missing=()
 [ -x /usr/lib/postgresql/15/bin/initdb ] || missing+=(postgresql-15)
 [ -x /usr/lib/postgresql/15/bin/psql ] || command -v psql >/dev/null || missing+=(postgresql-client-15)
 command -v openssl >/dev/null || missing+=(openssl)
+command -v tsql >/dev/null || missing+=(freetds-bin)
 command -v python3 >/dev/null || missing+=(python3)
 command -v runuser >/dev/null || command -v su >/dev/null || missing+=(util-linux)
 if [ ${#missing[@]} -gt 0 ]; then
@@ -54,8 +55,8 @@ else
 fi
 command -v swift >/dev/null || { echo "swift not found (expected /opt/swift/usr/bin)" >&2; exit 1; }
 swift --version 2>&1 | head -n1
-# The scripted peers' independent verifiers (scripts/peers/): cryptography, pymongo's bson, redis-py, PyMySQL.
-python3 -c 'import cryptography, redis, pymysql; from bson import decode_all' 2>/dev/null || python3 -m pip install -q -r scripts/peers/requirements.txt
+# The scripted peers' independent verifiers (scripts/peers/): cryptography, pymongo's bson, redis-py, PyMySQL, pytds (+ pyOpenSSL).
+python3 -c 'import cryptography, redis, pymysql, pytds, OpenSSL; from bson import decode_all' 2>/dev/null || python3 -m pip install -q -r scripts/peers/requirements.txt
 ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 phase_end
 
@@ -114,7 +115,7 @@ if [ $# -gt 0 ]; then
 else
     BIN="$(swift build --show-bin-path)/preflightPackageTests.xctest"
     SHARD_A='PreflightPostgresTests|PreflightMySQLTests|PreflightMongoTests|PreflightSSHTests|PreflightStoreTests|PreflightCoreTests|PreflightEngineTests|PreflightProbesTests|PreflightClickHouseTests|PreflightRedisTests|PreflightCLITests|PreflightEventsAPITests'
-    SHARD_B='PreflightServerTests|PreflightHTTPTests|PreflightAWSTests|PreflightGoogleTests|PreflightSnowflakeTests|PreflightDatabricksTests|PreflightMotherDuckTests|PreflightNetworkTests'
+    SHARD_B='PreflightServerTests|PreflightHTTPTests|PreflightAWSTests|PreflightGoogleTests|PreflightSnowflakeTests|PreflightDatabricksTests|PreflightMotherDuckTests|PreflightNetworkTests|PreflightMSSQLTests'
     for dir in Tests/*/; do  # every test target must be in a shard, or it would silently not run
         name="$(basename "$dir")"; case "$name" in PreflightTestSupport|PreflightProbeTesting) continue ;; esac
         printf '%s\n' "$SHARD_A" "$SHARD_B" | tr '|' '\n' | grep -qx "$name" || { echo "test target $name is in no shard" >&2; exit 1; }

@@ -5,6 +5,7 @@ public import PreflightCore
 import PreflightDatabricks
 import PreflightEventsAPI
 import PreflightGoogle
+import PreflightMSSQL
 import PreflightMongo
 import PreflightMotherDuck
 import PreflightMySQL
@@ -46,6 +47,7 @@ public enum ProbeRegistry {
             MotherDuckProbeFactory(),
             RedisProbeFactory(),
             EventsAPIProbeFactory(),  // api: nothing to dial
+            MSSQLProbeFactory(),
         ]
     }
 

@@ -46,12 +46,12 @@ struct PingTests {
     func unsupported() async throws {
         try await withTestAPI { client, context in
             let body =
-                #"{"type": "mssql", "sharedConfig": {"host": "db.example.test", "username": "u", "password": "\#(Self.planted)"}}"#
+                #"{"type": "oracle", "sharedConfig": {"host": "db.example.test", "user": "u", "password": "\#(Self.planted)"}}"#
             let response = try await client.ping(body, headers: context.auth)
             #expect(response.status == .ok)
             let wire = try response.wire()
             #expect(wire.report?.category == .unsupported)
-            #expect(wire.error?.contains("SQL Server") == true)
+            #expect(wire.error?.contains("Oracle") == true)
         }
     }
 
