@@ -188,6 +188,30 @@ struct MSSQLScriptedPeerTests {
     }
 }
 
+/// A peer that echoes what it was sent into its error text: the engine keeps the password out of the report.
+@Suite
+struct MSSQLEchoingPeerTests {
+    @Test func aPasswordEchoedInAnErrorNeverReachesTheReport() async throws {
+        let password = "Echoed-Pw/+=\"é-9"
+        let peer = try await ScriptedTDSPeer(
+            .init(accounts: [
+                .init(
+                    user: "artie", password: password,
+                    loginError: TDSServerMessage(
+                        number: 18456, state: 1, severity: 14,
+                        text: "Login failed for user 'artie' with password '\(password)'.", serverName: "echo"))
+            ]))
+        defer { Task { await peer.shutdown() } }
+        let report = try await ProbeTesting.ping(
+            MSSQLTesting.engine(),
+            MSSQLTesting.payload(port: peer.port, password: password, extra: ["sslRootCert": TestPKI.caPEM]))
+        #expect(report.category == .auth, "\(report.summary)")
+        #expect(peer.stats.logins.first?.passwordMatched == true, "the peer saw the real password")
+        // The server's text is quoted in the message (state 1 reveals nothing else), minus the password.
+        #expect(report.message?.contains("with password '") == true, "\(report.summary)")
+    }
+}
+
 /// Peers that are not SQL Server: every one ends categorised within the deadline.
 @Suite
 struct MSSQLHostilePeerTests {

@@ -89,5 +89,8 @@ struct ScriptedPeerCheckedByTsqlTests {
         #expect(
             [4060, 911].contains(answer["unknown_database"]?["number"] as? Int), "\(answer["unknown_database"] ?? [:])")
         #expect(peer.stats.tlsHandshakes >= 2, "\(peer.stats)")
+        // FreeTDS's "encryption = off" asks ENCRYPT_NOT_SUP (2), "require" ENCRYPT_ON (1).
+        #expect(peer.stats.clientEncryption == [2, 2, 2, 1, 1], "\(peer.stats)")
+        #expect(peer.stats.logins.map(\.encrypted) == [false, false, false, true, true], "\(peer.stats)")
     }
 }
