@@ -45,6 +45,15 @@ extension MSSQLProbe {
 
     func preloginFailure(_ error: TDSWireError, wire: TDSWire, server: String, budget: Duration) async -> ProbeFailure {
         let seen = await wire.received()
+        if case .tls = ProtocolSniffer.identify(seen.firstBytes) {
+            // A TLS record in answer to PRELOGIN: the server wants TLS first, as TDS 8.0 strict encryption does.
+            return ProbeFailure(
+                .tls,
+                "\(server) answered PRELOGIN with TLS: it expects TLS first, as SQL Server 2022's strict encryption (TDS 8.0) does, which Preflight does not speak yet",
+                hint:
+                    "turn Force Strict Encryption off on the server (Force Encryption alone works: sslMode verify-full), or check that the port is SQL Server's"
+            )
+        }
         if let named = Self.namedPeer(seen.firstBytes) {
             return ProbeFailure(.protocolMismatch, "\(server) answered as \(named), not SQL Server", hint: portHint)
         }

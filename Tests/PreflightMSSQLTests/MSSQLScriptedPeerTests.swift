@@ -256,6 +256,13 @@ struct MSSQLHostilePeerTests {
         #expect(cut.category == .protocolMismatch, "\(cut.summary)")
     }
 
+    @Test func aServerWantingTLSFirstIsNamedAsStrictEncryption() async throws {
+        // A TLS alert (protocol_version) in answer to PRELOGIN, as a TDS 8.0 strict server sends, then close.
+        let report = try await ping(.closeAfter(bytes: [0x15, 0x03, 0x03, 0x00, 0x02, 0x02, 0x46]))
+        #expect(report.category == .tls, "\(report.summary)")
+        #expect(report.message?.contains("TDS 8.0") == true, "\(report.summary)")
+    }
+
     @Test func sshServerIsNamed() async throws {
         let report = try await ping(HostilePeerCases.sshBanner)
         #expect(report.category == .protocolMismatch, "\(report.summary)")
