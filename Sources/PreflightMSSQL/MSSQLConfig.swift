@@ -4,7 +4,7 @@ import PreflightCore
 /// What a SQL Server ping needs, read from a payload of type `mssql` (Artie's `sharedConfig`: `host`,
 /// `port` (1433), `username`, `password`; the database from `defaultDatabase`), plus the extension
 /// keys `sslMode` (default verify-full: encrypted and verified wherever the server can encrypt),
-/// `sslRootCert` and `schema` (destinations, default `dbo`).
+/// `sslRootCert`, `schema` (destinations, default `dbo`) and `strictEncryption` (TDS 8.0: TLS first).
 ///
 /// `sslMode` onto PRELOGIN's encryption option: disable asks for none (ENCRYPT_NOT_SUP), prefer for
 /// the login at least (ENCRYPT_OFF), require and the verifying modes for the whole session (ENCRYPT_ON).
@@ -19,6 +19,8 @@ public struct MSSQLConfig: Sendable, Equatable {
     /// Whether `sslMode` was given (messages say where the mode came from).
     public var sslModeGiven: Bool
     public var schema: String
+    /// TDS 8.0 strict encryption: TLS first (ALPN `tds/8.0`), then PRELOGIN and LOGIN7 inside it.
+    public var strictEncryption: Bool
 
     public init(payload: ConnectorPayload) throws(InvalidConfig) {
         let config = payload.sharedConfig
@@ -39,6 +41,12 @@ public struct MSSQLConfig: Sendable, Equatable {
         sslModeGiven = try config.string("sslMode") != nil
         tls = try TLSSettings.from(config, serverName: host, default: .verifyFull, type: .mssql)
         schema = try config.string("schema") ?? "dbo"
+        strictEncryption = try config.bool("strictEncryption") ?? false
+        if strictEncryption, tls.mode.allowsPlaintext {
+            throw InvalidConfig(
+                "sharedConfig.strictEncryption always encrypts: sslMode must be require, verify-ca or verify-full (or omitted)"
+            )
+        }
         guard !schema.isEmpty, schema.count <= 128, !schema.contains("\0") else {
             throw InvalidConfig("sharedConfig.schema must be 1 to 128 characters without NUL characters")
         }

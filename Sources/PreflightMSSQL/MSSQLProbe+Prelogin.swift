@@ -49,9 +49,9 @@ extension MSSQLProbe {
             // A TLS record in answer to PRELOGIN: the server wants TLS first, as TDS 8.0 strict encryption does.
             return ProbeFailure(
                 .tls,
-                "\(server) answered PRELOGIN with TLS: it expects TLS first, as SQL Server 2022's strict encryption (TDS 8.0) does, which Preflight does not speak yet",
+                "\(server) answered PRELOGIN with TLS: it expects TLS first, as SQL Server 2022's strict encryption (TDS 8.0) does",
                 hint:
-                    "turn Force Strict Encryption off on the server (Force Encryption alone works: sslMode verify-full), or check that the port is SQL Server's"
+                    "set strictEncryption to true (TDS 8.0: TLS first, then PRELOGIN and the login inside it), or check that the port is SQL Server's"
             )
         }
         if let named = Self.namedPeer(seen.firstBytes) {

@@ -59,7 +59,22 @@ struct MSSQLProbe: Probe {
         let wire = try await TDSWire.attach(to: dial.channel, maxMessage: Self.messageLimit)
         defer { wire.close() }
         let server = Self.name(host, port)
-        let request = TDSEncryptionNegotiation.request(for: config.tls.mode)
+        var settings = config.tls
+        settings.serverName = host
+        if config.strictEncryption {
+            // TDS 8.0: TLS before any TDS message.
+            try await context.step(
+                .tls, "negotiating TLS first (TDS 8.0 strict encryption) with \(server)",
+                timeoutHint:
+                    "the server did not finish the TLS handshake; without Force Strict Encryption it waits for PRELOGIN"
+            ) { outcome in
+                let session = try await TDSTLS.handshake(
+                    on: wire.channel, settings: settings, peerName: server, strict: true)
+                outcome.detail = session.info.description + "; TDS 8.0: the whole session is encrypted"
+            }
+        }
+        let request: TDSEncryption =
+            config.strictEncryption ? .on : TDSEncryptionNegotiation.request(for: config.tls.mode)
         let answer = try await context.step(
             .hello, "exchanging PRELOGIN with \(server)",
             timeoutHint: "the port accepted the connection but did not answer PRELOGIN; this is probably not SQL Server"
@@ -69,10 +84,10 @@ struct MSSQLProbe: Probe {
                 "SQL Server \(prelogin.versionText) answered PRELOGIN: encryption \(prelogin.encryption.name) (asked \(request.name))"
             return prelogin
         }
-        var settings = config.tls
-        settings.serverName = host
-        let plan = try await negotiateTLS(
-            wire, prelogin: answer, settings: settings, server: server, context: context)
+        let plan =
+            config.strictEncryption
+            ? TDSEncryptionPlan.none  // already inside TLS
+            : try await negotiateTLS(wire, prelogin: answer, settings: settings, server: server, context: context)
         let loggedIn = try await login(wire, host: host, plan: plan, server: server, context: context)
         if let routing = loggedIn.routing {
             return .routed(host: routing.host, port: routing.port)

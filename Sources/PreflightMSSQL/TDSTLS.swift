@@ -20,12 +20,13 @@ enum TDSTLS {
 
     /// What the handshake established (TDS 7.x negotiates TLS 1.2).
     struct Info: Sendable {
+        var version = "TLS 1.2"
         var certificate: CertificateSummary?
         var verified: Bool
 
         /// "TLS 1.2, certificate verified (subject ...)"
         var description: String {
-            var text = "TLS 1.2, certificate \(verified ? "verified" : "not verified (the mode does not check it)")"
+            var text = "\(version), certificate \(verified ? "verified" : "not verified (the mode does not check it)")"
             if let certificate { text += " (\(certificate))" }
             return text
         }
@@ -50,13 +51,19 @@ enum TDSTLS {
         var reason: String? { value.withLock { $0.reason } }
     }
 
-    static func handshake(on channel: any Channel, settings: TLSSettings, peerName: String)
+    /// The handshake: inside PRELOGIN packets (TDS 7.x, TLS 1.2), or `strict` first on the bare
+    /// connection (TDS 8.0: TLS 1.2 or 1.3, ALPN `tds/8.0`).
+    static func handshake(on channel: any Channel, settings: TLSSettings, peerName: String, strict: Bool = false)
         async throws(ProbeFailure) -> Session
     {
         var configuration = TLSConfiguration.makeClientConfiguration()
         configuration.minimumTLSVersion = .tlsv12
-        // TDS 7.x carries TLS 1.2 at most (TLS 1.3 is TDS 8.0's, TLS first).
-        configuration.maximumTLSVersion = .tlsv12
+        if strict {
+            configuration.applicationProtocols = ["tds/8.0"]
+        } else {
+            // TDS 7.x carries TLS 1.2 at most (TLS 1.3 is TDS 8.0's, TLS first).
+            configuration.maximumTLSVersion = .tlsv12
+        }
         let verifies = settings.mode.verifiesChain
         configuration.certificateVerification = verifies ? .noHostnameVerification : .none
         // The chain is checked by ChainVerifier in the callback: BoringSSL needs no roots of its own
@@ -103,6 +110,10 @@ enum TDSTLS {
                 } else {
                     try pipeline.addHandler(framing, position: .first)
                 }
+                if strict {
+                    // Nothing to wrap: TLS comes first on the connection.
+                    framing.passThrough()
+                }
                 try pipeline.addHandler(handler, position: .after(framing))
                 try pipeline.addHandler(
                     UserEventWatcher(promise: handshake) { event in
@@ -134,8 +145,11 @@ enum TDSTLS {
         }.get()
         let leaf = try? await channel.nioSSL_peerCertificate().get()
         let summary = leaf.flatMap { try? Certificate(derEncoded: $0.toDERBytes()) }.map(CertificateSummary.init)
+        let version = (try? await channel.nioSSL_tlsVersion().get()).flatMap { $0 }
         return Session(
-            info: Info(certificate: summary, verified: verifies), framing: framing)
+            info: Info(
+                version: version == .tlsv13 ? "TLS 1.3" : "TLS 1.2", certificate: summary, verified: verifies),
+            framing: framing)
     }
 
     /// "AB:CD:..." of a digest.

@@ -41,6 +41,17 @@ struct MSSQLErrorMappingTests {
         #expect(map(40532, "Cannot open server \"x\" requested by the login.").hint?.contains("@<server>") == true)
     }
 
+    @Test func strictEncryptionRefusesAModeWithoutTLS() {
+        #expect(throws: InvalidConfig.self) {
+            try MSSQLConfig(
+                payload: ConnectorPayload(
+                    type: .mssql,
+                    sharedConfig: SharedConfig(strings: [
+                        "host": "db", "username": "u", "sslMode": "disable", "strictEncryption": "true",
+                    ])))
+        }
+    }
+
     @Test func readinessChecksSayWhatToRun() {
         var seen = MSSQLObservations()
         seen.productVersion = "16.0.4135.4"

@@ -120,6 +120,20 @@ struct MSSQLScriptedPeerTests {
         #expect(require.ok, "require encrypts without verifying: \(require.summary)")
     }
 
+    @Test func strictEncryptionDoesTLSFirst() async throws {
+        let peer = try await ScriptedTDSPeer(Self.script { $0.strict = true })
+        defer { Task { await peer.shutdown() } }
+        let report = try await ping(peer, extra: ["sslRootCert": TestPKI.caPEM, "strictEncryption": "true"])
+        #expect(report.ok, "\(report.summary)")
+        #expect(report.steps.map(\.name).prefix(4) == ["dns", "connect", "tls", "hello"], "\(report.summary)")
+        #expect(report.step("tls")?.detail?.contains("TDS 8.0") == true)
+        #expect(peer.stats.logins.first?.passwordMatched == true)
+        let seven = try await ping(peer)
+        #expect(seven.category == .tls, "\(seven.summary)")
+        #expect(seven.message?.contains("TDS 8.0") == true, "\(seven.summary)")
+        #expect(seven.hint?.contains("strictEncryption") == true, "\(seven.summary)")
+    }
+
     @Test func routingIsFollowedOnceAndReported() async throws {
         let target = try await ScriptedTDSPeer(Self.script())
         let gateway = try await ScriptedTDSPeer(Self.script { $0.routeTo = ("127.0.0.1", target.port) })

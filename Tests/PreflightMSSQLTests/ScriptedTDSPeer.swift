@@ -34,6 +34,8 @@ final class ScriptedTDSPeer: Sendable {
         var accounts: [Account]
         var databases: Set<String> = ["master", "app"]
         var encryption: Encryption = .optional
+        /// TDS 8.0 strict encryption: TLS first (TLS 1.2 or 1.3, ALPN tds/8.0), PRELOGIN inside it.
+        var strict = false
         var certificatePEM = TestPKI.serverCertificatePEM
         var keyPEM = TestPKI.serverKeyPEM
         var routeTo: (host: String, port: Int)?
@@ -82,7 +84,11 @@ final class ScriptedTDSPeer: Sendable {
                 .certificate($0)
             },
             privateKey: .privateKey(try NIOSSLPrivateKey(bytes: Array(script.keyPEM.utf8), format: .pem)))
-        tls.maximumTLSVersion = .tlsv12
+        if script.strict {
+            tls.applicationProtocols = ["tds/8.0"]
+        } else {
+            tls.maximumTLSVersion = .tlsv12
+        }
         let context = try NIOSSLContext(configuration: tls)
         let bootstrap = ServerBootstrap(group: group)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
@@ -90,6 +96,12 @@ final class ScriptedTDSPeer: Sendable {
                 channel.eventLoop.makeCompletedFuture {
                     shared.children.withLock { $0.append(channel) }
                     shared.stats.withLock { $0.connections += 1 }
+                    if script.strict {
+                        let handler = NIOSSLServerHandler(context: context)
+                        try channel.pipeline.syncOperations.addHandler(handler)
+                        try channel.pipeline.syncOperations.addHandler(
+                            HandshakeDone(framing: TDSTLSFraming(), shared: shared))
+                    }
                     try channel.pipeline.syncOperations.addHandler(
                         ScriptedTDSConnection(script: script, tls: context, shared: shared))
                 }
@@ -213,6 +225,7 @@ private final class ScriptedTDSConnection: ChannelInboundHandler, @unchecked Sen
         }
         send(reply.encode(), context: context)
         phase = .login
+        if script.strict { plan = .none }  // the whole connection is already TLS
         guard plan != .none else { return }
         let framing = TDSTLSFraming()
         let handler = NIOSSLServerHandler(context: tls)
