@@ -246,6 +246,18 @@ struct MSSQLHostilePeerTests {
         #expect(report.step("hello")?.status == .failed)
     }
 
+    @Test func silentPeerEndsAtTheDeadlineOnAManualClock() async throws {
+        let peer = try await HostilePeer(.silent)
+        defer { Task { await peer.shutdown() } }
+        // Once the peer has our PRELOGIN, the clock jumps to the deadline: the report says where the ping stood.
+        let report = try await ProbeTesting.pingToTheDeadline(
+            [MSSQLProbeFactory()],
+            MSSQLTesting.payload(port: peer.port, password: "Hostile-Pass-2", extra: ["sslMode": "disable"])
+        ) { peer.bytesReceived > 0 }
+        #expect(report.category == .timeout, "\(report.summary)")
+        #expect(report.step("hello")?.status == .failed, "\(report.summary)")
+    }
+
     @Test func dripTimesOutOrIsRefused() async throws {
         let report = try await ping(HostilePeerCases.dripHeaders)
         #expect([.timeout, .protocolMismatch].contains(report.category), "\(report.summary)")
