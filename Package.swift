@@ -197,6 +197,18 @@ let package = Package(
             dependencies: [
                 "PreflightCore", "PreflightNetwork", "PreflightAWS", "PreflightHTTP",
                 .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // SQL Server (mssql): TDS 7.4 written here, only what a ping needs (PRELOGIN, TLS inside TDS, LOGIN7, tokens).
+        .target(
+            name: "PreflightMSSQL",
+            dependencies: [
+                "PreflightCore", "PreflightNetwork",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "NIOTLS", package: "swift-nio"),
+                .product(name: "X509", package: "swift-certificates"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: swiftSettings
@@ -233,6 +245,7 @@ let package = Package(
                 "PreflightEventsAPI",
                 "PreflightOracle",
                 "PreflightKeyspaces",
+                "PreflightMSSQL",
             ],
             swiftSettings: swiftSettings
         ),
@@ -517,6 +530,18 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "PreflightMSSQLTests",
+            dependencies: [
+                "PreflightProbeTesting",
+                "PreflightCore", "PreflightEngine", "PreflightTestSupport", "PreflightMSSQL",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "NIOTLS", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),

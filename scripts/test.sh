@@ -41,6 +41,7 @@ missing=()
 [ -x /usr/lib/postgresql/15/bin/initdb ] || missing+=(postgresql-15)
 [ -x /usr/lib/postgresql/15/bin/psql ] || command -v psql >/dev/null || missing+=(postgresql-client-15)
 command -v openssl >/dev/null || missing+=(openssl)
+command -v tsql >/dev/null || missing+=(freetds-bin)
 command -v python3 >/dev/null || missing+=(python3)
 command -v runuser >/dev/null || command -v su >/dev/null || missing+=(util-linux)
 # The console's browser tests (scripts/browser.sh): Debian's Chromium, driven headless by Playwright.
@@ -61,9 +62,9 @@ fi
 command -v swift >/dev/null || { echo "swift not found (expected /opt/swift/usr/bin)" >&2; exit 1; }
 swift --version 2>&1 | head -n1
 # The scripted peers' independent verifiers (scripts/peers/): cryptography, pymongo's bson, redis-py, PyMySQL,
-# python-oracledb, cassandra-driver (pure Python: CASS_DRIVER_NO_EXTENSIONS) with cassandra-sigv4; and Playwright,
+# pytds (+ pyOpenSSL), python-oracledb, cassandra-driver (pure Python: CASS_DRIVER_NO_EXTENSIONS) with cassandra-sigv4; and Playwright,
 # which drives the system Chromium in scripts/browser.sh (it downloads no browser).
-PY_MODULES=(cryptography redis pymysql oracledb cassandra cassandra_sigv4 playwright bson)
+PY_MODULES=(cryptography redis pymysql pytds OpenSSL oracledb cassandra cassandra_sigv4 playwright bson)
 python3 -c "import $(IFS=,; echo "${PY_MODULES[*]}")" 2>/dev/null || CASS_DRIVER_NO_EXTENSIONS=1 python3 -m pip install -q -r scripts/peers/requirements.txt
 ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 phase_end
@@ -123,7 +124,7 @@ if [ $# -gt 0 ]; then
 else
     BIN="$(swift build --show-bin-path)/preflightPackageTests.xctest"
     SHARD_A='PreflightPostgresTests|PreflightMySQLTests|PreflightMongoTests|PreflightSSHTests|PreflightStoreTests|PreflightCoreTests|PreflightEngineTests|PreflightProbesTests|PreflightClickHouseTests|PreflightRedisTests|PreflightCLITests|PreflightEventsAPITests|PreflightOracleTests|PreflightKeyspacesTests'
-    SHARD_B='PreflightServerTests|PreflightHTTPTests|PreflightAWSTests|PreflightGoogleTests|PreflightSnowflakeTests|PreflightDatabricksTests|PreflightMotherDuckTests|PreflightNetworkTests'
+    SHARD_B='PreflightServerTests|PreflightHTTPTests|PreflightAWSTests|PreflightGoogleTests|PreflightSnowflakeTests|PreflightDatabricksTests|PreflightMotherDuckTests|PreflightNetworkTests|PreflightMSSQLTests'
     for dir in Tests/*/; do  # every test target must be in a shard, or it would silently not run
         name="$(basename "$dir")"; case "$name" in PreflightTestSupport|PreflightProbeTesting) continue ;; esac
         printf '%s\n' "$SHARD_A" "$SHARD_B" | tr '|' '\n' | grep -qx "$name" || { echo "test target $name is in no shard" >&2; exit 1; }

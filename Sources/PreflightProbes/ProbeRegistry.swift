@@ -6,6 +6,7 @@ import PreflightDatabricks
 import PreflightEventsAPI
 import PreflightGoogle
 import PreflightKeyspaces
+import PreflightMSSQL
 import PreflightMongo
 import PreflightMotherDuck
 import PreflightMySQL
@@ -50,6 +51,7 @@ public enum ProbeRegistry {
             OracleProbeFactory(),  // oracle: the listener (TNS); the login is not implemented yet
             EventsAPIProbeFactory(),  // api: nothing to dial
             KeyspacesProbeFactory(lending: awsAmbient),  // keyspaces: CQL over TLS
+            MSSQLProbeFactory(),
         ]
     }
 
