@@ -152,6 +152,10 @@ public struct AWSConfig: Sendable, Equatable {
     public var rootCertificatesPEM: String?
     /// Things worth saying that do not stop the ping (recorded as a warning step).
     public var notes: [String] = []
+    /// s3/delta: the key prefix the pipeline writes under (extension `prefix`; "" for the bucket's root).
+    public var prefix = ""
+    /// s3/delta: `writeTest: true`, put and delete one empty object `<prefix>preflight_<uuid>`.
+    public var writeTest = false
 
     /// Validates every key the type uses; throws a 400 naming the key, never quoting a secret.
     public init(payload: ConnectorPayload) throws(InvalidConfig) {
@@ -185,6 +189,8 @@ public struct AWSConfig: Sendable, Equatable {
                 try Self.validateBucket(bucket ?? "")
             }
             plan = .s3(bucket: bucket)
+            prefix = try Self.objectPrefix(config.string("prefix"))
+            writeTest = try config.bool("writeTest") ?? false
         case .dynamodb:
             guard let text = try config.string("streamsArn") else {
                 throw InvalidConfig(
@@ -239,6 +245,19 @@ public struct AWSConfig: Sendable, Equatable {
                 "sharedConfig.awsAccessKeyID does not start with AKIA or ASIA followed by 16 characters, the shape of the keys AWS issues today"
             )
         }
+    }
+
+    /// The `prefix` key as an object key prefix: no leading slash, a trailing one added ("data" is the
+    /// folder `data/`), at most 900 bytes (S3 keys are at most 1024).
+    static func objectPrefix(_ raw: String?) throws(InvalidConfig) -> String {
+        let trimmed = (raw ?? "").trimmingCharacters(in: .whitespaces)
+        var prefix = String(trimmed.drop { $0 == "/" })
+        guard !prefix.isEmpty else { return "" }
+        guard prefix.utf8.count <= 900, !prefix.contains(where: { $0.isNewline || $0 == "\0" }) else {
+            throw InvalidConfig("sharedConfig.prefix must be an object key prefix of at most 900 bytes on one line")
+        }
+        if !prefix.hasSuffix("/") { prefix += "/" }
+        return prefix
     }
 
     /// S3 bucket names: 3 to 63 characters, letters, digits, dots and hyphens (and, for old

@@ -9,11 +9,12 @@ extension AWSProbeFactory {
                 keys: [ConnectorKey("awsRegion", .string, required: true, help: "the bucket's region (us-east-1)")]
                     + ConnectorKey.awsCredentials + [
                         ConnectorKey(
-                            "bucket", .string, extension: true, help: "a bucket to check (HeadBucket, its region)"),
-                        .sslRootCert,
+                            "bucket", .string, extension: true, help: "a bucket to check (HeadBucket, its region)")
+                    ] + ConnectorKey.s3Destination + [
+                        .sslRootCert
                     ],
                 summary:
-                    "signs ListBuckets (and HeadBucket for a named bucket) with SigV4; a bucket in another region is named"
+                    "signs ListBuckets (and HeadBucket for a named bucket) with SigV4; a bucket in another region is named; then IAM SimulatePrincipalPolicy for s3:PutObject/DeleteObject under the prefix"
             ),
             ConnectorDescription(
                 type: .delta,
@@ -22,8 +23,9 @@ extension AWSProbeFactory {
                 ] + ConnectorKey.awsCredentials + [
                     ConnectorKey(
                         "bucket", .string, extension: true,
-                        help: "the bucket holding the Delta tables (HeadBucket, its region)"),
-                    .sslRootCert,
+                        help: "the bucket holding the Delta tables (HeadBucket, its region)")
+                ] + ConnectorKey.s3Destination + [
+                    .sslRootCert
                 ],
                 summary:
                     "Delta Lake tables in S3: the s3 probe (ListBuckets, and HeadBucket for a named bucket) with SigV4"
@@ -59,4 +61,16 @@ extension AWSProbeFactory {
             ),
         ]
     }
+}
+
+extension ConnectorKey {
+    /// s3 and delta as destinations: the folder written to, and the opt-in write test.
+    static let s3Destination = [
+        ConnectorKey(
+            "prefix", .string, extension: true,
+            help: "the key prefix (folder) the pipeline writes under; its write permissions are simulated with IAM"),
+        ConnectorKey(
+            "writeTest", .boolean, default: "false", extension: true,
+            help: "put and delete one empty object <prefix>preflight_<uuid> (proves writing when IAM cannot be asked)"),
+    ]
 }

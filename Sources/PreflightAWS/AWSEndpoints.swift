@@ -21,6 +21,14 @@ public struct AWSEndpoints: Sendable, Equatable {
     /// Regional STS (`sts.REGION.amazonaws.com`).
     public func sts(region: String) -> HTTPEndpoint { host("sts.\(region).\(Self.suffix(for: region))") }
 
+    /// IAM, one global endpoint per partition, and the region its requests are signed for:
+    /// `iam.amazonaws.com` (us-east-1), China `iam.cn-north-1.amazonaws.com.cn`, GovCloud `iam.us-gov.amazonaws.com`.
+    public func iam(region: String) -> (endpoint: HTTPEndpoint, signingRegion: String) {
+        if region.hasPrefix("cn-") { return (host("iam.cn-north-1.amazonaws.com.cn"), "cn-north-1") }
+        if region.hasPrefix("us-gov-") { return (host("iam.us-gov.amazonaws.com"), "us-gov-west-1") }
+        return (host("iam.amazonaws.com"), "us-east-1")
+    }
+
     /// S3's regional endpoint, for account-wide calls (ListBuckets).
     public func s3(region: String) -> HTTPEndpoint { host("s3.\(region).\(Self.suffix(for: region))") }
 

@@ -3,7 +3,8 @@ import PreflightHTTP
 import PreflightNetwork
 
 /// S3: ListBuckets (the keys work and may list), then HeadBucket on the configured bucket (it exists,
-/// the keys may reach it, and it is in the configured region).
+/// the keys may reach it, and it is in the configured region), then destination readiness
+/// (S3Checks+Destination).
 struct S3Checks {
     let probe: AWSProbe
     let client: AWSClient
@@ -25,6 +26,8 @@ struct S3Checks {
         if let bucket {
             try await headBucket(bucket, listed: listed)
         }
+        // s3 and delta are only ever destinations.
+        try await destination(bucket: bucket)
     }
 
     /// The bucket names ListBuckets returned; nil when listing was refused but a bucket is configured

@@ -76,6 +76,8 @@ public struct StepName: RawRepresentable, Hashable, Sendable, Codable, CustomStr
     public static let tokenClaims = StepName(rawValue: "token_claims")
     /// AWS STS AssumeRole.
     public static let stsAssumeRole = StepName(rawValue: "sts_assume_role")
+    /// AWS STS GetCallerIdentity: whose policies a destination's write permissions are simulated for.
+    public static let callerIdentity = StepName(rawValue: "caller_identity")
 
     // MARK: Provider calls
 
@@ -111,7 +113,7 @@ public struct StepName: RawRepresentable, Hashable, Sendable, Codable, CustomStr
         .dns, .connect, .tls, .srv, .options, .hello, .sshDNS, .sshConnect, .sshHandshake, .sshAuth, .sshChannel,
         .greeting, .server, .auth,
         .database, .readiness, .writeTest, .topology, .select, .ping, .addresses, .jwt, .oauthToken, .tokenClaims,
-        .stsAssumeRole,
+        .stsAssumeRole, .callerIdentity,
         .login, .logout, .statement, .warehouse, .cluster, .volume, .api, .config, .listBuckets, .headBucket,
         .bucketPermissions, .describeStream, .getTableBucket, .catalogConfig, .listNamespaces, .listDatasets, .dataset,
         .queryPermission,

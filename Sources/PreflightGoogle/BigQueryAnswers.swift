@@ -54,7 +54,17 @@ enum BigQueryAnswers {
     /// `datasets.get`, as far as the ping needs it.
     struct Dataset: Sendable, Equatable {
         var location: String?
+        /// The dataset's access entries that let someone write (WRITER, OWNER, dataEditor, dataOwner, admin):
+        /// `userByEmail` / `iamMember` values, lower-cased, and the group-like ones (`groupByEmail:...`,
+        /// `domain:...`), whose members cannot be known from here.
+        var writers: [String] = []
+        var groupWriters: [String] = []
     }
+
+    /// Dataset roles that include bigquery.tables.create and bigquery.tables.updateData.
+    static let writingRoles: Set<String> = [
+        "WRITER", "OWNER", "roles/bigquery.dataEditor", "roles/bigquery.dataOwner", "roles/bigquery.admin",
+    ]
 
     /// Nil when the body is not a dataset.
     static func dataset(_ json: JSONValue) -> Dataset? {
@@ -63,7 +73,22 @@ enum BigQueryAnswers {
         guard members["datasetReference"] != nil || members["id"] != nil || members["location"] != nil else {
             return nil
         }
-        return Dataset(location: members["location"]?.stringValue.map { PeerText.quote($0) })
+        var found = Dataset(location: members["location"]?.stringValue.map { PeerText.quote($0) })
+        if case .array(let entries) = members["access"] ?? .null {
+            for entry in entries {
+                guard let role = entry["role"]?.stringValue, writingRoles.contains(role) else { continue }
+                if let user = entry["userByEmail"]?.stringValue {
+                    found.writers.append(user.lowercased())
+                } else if let member = entry["iamMember"]?.stringValue {
+                    found.writers.append(member.lowercased())
+                } else if let group = entry["groupByEmail"]?.stringValue {
+                    found.groupWriters.append("group \(PeerText.quote(group))")
+                } else if let domain = entry["domain"]?.stringValue {
+                    found.groupWriters.append("domain \(PeerText.quote(domain))")
+                }
+            }
+        }
+        return found
     }
 
     /// A failure when the dataset's location is not the configured one; nil when they agree (or either is unknown).

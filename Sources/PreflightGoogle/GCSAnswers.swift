@@ -3,8 +3,11 @@ import PreflightCore
 /// What Cloud Storage's answers say. Pure.
 enum GCSAnswers {
     /// The object rights a destination bucket needs, in the order they are reported.
-    static let objectPermissions = ["storage.objects.list", "storage.objects.get", "storage.objects.create"]
-    /// Without these the bucket cannot be read at all: the ping fails. Without `create` it warns.
+    static let objectPermissions = [
+        "storage.objects.list", "storage.objects.get", "storage.objects.create", "storage.objects.delete",
+    ]
+    /// Without these the bucket cannot be read at all: the ping fails. Without `create` or `delete` the
+    /// destination readiness check `write_permissions` fails.
     static let essential: Set<String> = ["storage.objects.list", "storage.objects.get"]
 
     /// `buckets.list`: how many buckets came back (at most one is asked for) and the first one's name and location.
@@ -52,33 +55,26 @@ enum GCSAnswers {
         }
     }
 
-    /// The verdict on the bucket's rights: a failure when list or get is missing; otherwise the step's
-    /// detail, and a warning hint when create is missing.
+    /// The verdict on the bucket's rights: a failure when list or get is missing (the bucket cannot be
+    /// read at all); otherwise the step's detail. The write rights are the `write_permissions` check's.
     enum Verdict: Sendable {
         case passed(detail: String)
-        case warning(detail: String, hint: String)
         case failed(ProbeFailure)
     }
 
     static func verdict(granted: Set<String>, bucket: String, email: String) -> Verdict {
         let missing = objectPermissions.filter { !granted.contains($0) }
         let held = objectPermissions.filter { granted.contains($0) }
-        let roleHint =
-            "grant \(email) Storage Object Admin (roles/storage.objectAdmin) on bucket \(bucket) (Cloud Storage > \(bucket) > Permissions), or a custom role with \(objectPermissions.joined(separator: ", "))"
-        if missing.isEmpty {
-            return .passed(detail: "bucket \(bucket): \(email) holds \(held.joined(separator: ", "))")
-        }
         let heldText = held.isEmpty ? "none of them" : held.joined(separator: ", ")
         if missing.contains(where: essential.contains) {
             return .failed(
                 ProbeFailure(
                     .permission,
                     "service account \(email) lacks \(missing.joined(separator: ", ")) on bucket \(bucket) (holds \(heldText))",
-                    hint: roleHint))
+                    hint: GCSDestinationReadiness.roleFix(bucket: bucket, email: email)))
         }
-        return .warning(
-            detail:
-                "bucket \(bucket): \(email) holds \(heldText) but lacks \(missing.joined(separator: ", ")); writes will fail",
-            hint: roleHint)
+        return .passed(
+            detail: "bucket \(bucket): \(email) holds \(heldText)"
+                + (missing.isEmpty ? "" : "; lacks \(missing.joined(separator: ", "))"))
     }
 }

@@ -11,10 +11,12 @@ enum GoogleAssertion {
     /// The least a ping needs: read-only storage; for BigQuery the `bigquery` scope, because the
     /// dry-run query that proves the right to create jobs (`jobs.query`) does not accept the read-only
     /// one. The ping's calls stay read-only either way: IAM, not the scope, decides what the account may do.
-    static func scope(for type: ConnectorType) -> String {
+    /// BigQuery also asks `iam.test`, the narrowest scope of Cloud Resource Manager's
+    /// projects.testIamPermissions (destination readiness). A GCS write test (`writeTest: true`) needs `devstorage.read_write` to upload and delete its object.
+    static func scope(for type: ConnectorType, writeTest: Bool = false) -> String {
         type == .gcs
-            ? "https://www.googleapis.com/auth/devstorage.read_only"
-            : "https://www.googleapis.com/auth/bigquery"
+            ? "https://www.googleapis.com/auth/devstorage.\(writeTest ? "read_write" : "read_only")"
+            : "https://www.googleapis.com/auth/bigquery https://www.googleapis.com/auth/iam.test"
     }
 
     /// The claims, pure.

@@ -6,7 +6,7 @@ import PreflightHTTP
 /// Artie's keys: `projectID` (required), `credentialsData` (the service-account key file's JSON, as a
 /// string), and for bigquery `location` (US, EU or a region). Preflight's extension keys:
 /// - `dataset` (bigquery): a dataset to look up; its location must match `location`;
-/// - `bucket` (gcs): a bucket whose object rights are tested;
+/// - `bucket` (gcs): a bucket whose object rights are tested; `writeTest` (gcs): upload and delete one empty object;
 /// - `endpointURL`: the API's base URL (default https://bigquery.googleapis.com or https://storage.googleapis.com);
 /// - `tokenURL`: the token endpoint, overriding the key file's `token_uri` (itself defaulting to
 ///   https://oauth2.googleapis.com/token);
@@ -21,7 +21,11 @@ public struct GoogleConfig: Sendable {
     public var dataset: String?
     /// gcs: the bucket whose rights are tested.
     public var bucket: String?
+    /// gcs: `writeTest: true`, upload and delete one empty object `preflight_<uuid>` in the bucket.
+    public var writeTest = false
     public var api: HTTPEndpoint
+    /// bigquery: Cloud Resource Manager (the project's testIamPermissions); `endpointURL` replaces it too.
+    public var resourceManager: HTTPEndpoint
     public var token: HTTPEndpoint
     /// The token endpoint as a URL, the JWT's `aud`.
     public var tokenURL: String
@@ -51,8 +55,11 @@ public struct GoogleConfig: Sendable {
         if type == .gcs, let text = try config.string("bucket") {
             bucket = try Self.bucketName(text)
         }
-        let apiText = try config.string("endpointURL") ?? GoogleEndpoints.defaultAPI(for: type)
-        api = try GoogleEndpoints.parseHTTPS(apiText, key: "endpointURL")
+        if type == .gcs { writeTest = try config.bool("writeTest") ?? false }
+        let override = try config.string("endpointURL")
+        api = try GoogleEndpoints.parseHTTPS(override ?? GoogleEndpoints.defaultAPI(for: type), key: "endpointURL")
+        resourceManager =
+            override != nil ? api : try GoogleEndpoints.parseHTTPS(GoogleEndpoints.resourceManager, key: "endpointURL")
         if let override = try config.string("tokenURL") {
             token = try GoogleEndpoints.parseHTTPS(override, key: "tokenURL")
             tokenURL = override.trimmingCharacters(in: .whitespacesAndNewlines)

@@ -25,9 +25,14 @@ extension GoogleProbeFactory {
             ConnectorDescription(
                 type: .gcs,
                 keys: common + [
-                    ConnectorKey("bucket", .string, extension: true, help: "a bucket to check (testIamPermissions)")
+                    ConnectorKey("bucket", .string, extension: true, help: "a bucket to check (testIamPermissions)"),
+                    ConnectorKey(
+                        "writeTest", .boolean, default: "false", extension: true,
+                        help: "upload and delete one empty object preflight_<uuid> in the bucket"),
                 ] + overrides,
-                summary: "exchanges a signed JWT for a token, lists buckets, checks the rights on a named bucket"),
+                summary:
+                    "exchanges a signed JWT for a token, lists buckets, checks the read and write rights on a named bucket"
+            ),
         ]
     }
 }

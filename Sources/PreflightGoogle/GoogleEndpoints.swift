@@ -5,6 +5,8 @@ import PreflightHTTP
 enum GoogleEndpoints {
     static let bigQuery = "https://bigquery.googleapis.com"
     static let storage = "https://storage.googleapis.com"
+    /// Cloud Resource Manager: a project's testIamPermissions (BigQuery destination readiness).
+    static let resourceManager = "https://cloudresourcemanager.googleapis.com"
 
     /// The API's default base URL for a connector type.
     static func defaultAPI(for type: ConnectorType) -> String {

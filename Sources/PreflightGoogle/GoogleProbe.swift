@@ -33,7 +33,7 @@ struct GoogleProbe: Probe {
             config.token.with(basePath: ""), rootCertificatesPEM: config.rootCertificatesPEM, label: "oauth_token")
         try await client.connect(target)
         let account = config.account
-        let scope = GoogleAssertion.scope(for: config.type)
+        let scope = GoogleAssertion.scope(for: config.type, writeTest: config.writeTest)
         let issuedAt = Int(context.wallClock().timeIntervalSince1970)
         let assertion = try GoogleAssertion.make(
             for: account, scope: scope, audience: config.tokenURL, issuedAt: issuedAt)
@@ -63,9 +63,10 @@ struct GoogleProbe: Probe {
         }
     }
 
-    /// "bigquery.readonly" from the scope's URL.
+    /// "bigquery" from the (first) scope's URL.
     static func scopeName(_ scope: String) -> String {
-        scope.split(separator: "/").last.map(String.init) ?? scope
+        let first = scope.split(separator: " ").first.map(String.init) ?? scope
+        return first.split(separator: "/").last.map(String.init) ?? first
     }
 }
 

@@ -2,10 +2,12 @@ import PreflightCore
 import PreflightNetwork
 
 extension GoogleSession {
-    /// `list_datasets`, then `dataset` when one is named, then `query_permission` (a dry-run query).
+    /// `list_datasets`, then `dataset` when one is named, then `query_permission` (a dry-run query), then
+    /// destination readiness (BigQuery is only ever a destination).
     func checkBigQuery() async throws(ProbeFailure) {
-        try await checkDatasets()
+        let dataset = try await checkDatasets()
         try await checkJobCreation()
+        try await destinationReadiness(dataset: dataset)
     }
 
     /// A dry run of `SELECT 1` (in the configured location): BigQuery checks that the account may create
@@ -33,7 +35,8 @@ extension GoogleSession {
         }
     }
 
-    func checkDatasets() async throws(ProbeFailure) {
+    /// The named dataset as found (nil without one).
+    func checkDatasets() async throws(ProbeFailure) -> BigQueryAnswers.Dataset? {
         let base = "/bigquery/v2/projects/\(GoogleEndpoints.encoded(project))/datasets"
         let listAll = config.dataset == nil
         try await context.step(
@@ -59,8 +62,8 @@ extension GoogleSession {
             }
             outcome.detail = detail
         }
-        guard let dataset = config.dataset else { return }
-        try await context.step(
+        guard let dataset = config.dataset else { return nil }
+        return try await context.step(
             .dataset, "looking up dataset \(project):\(dataset)",
             timeoutHint: "\(apiHost) did not answer in time"
         ) { outcome in
@@ -85,6 +88,7 @@ extension GoogleSession {
                 detail += " in \(location)" + (config.location != nil ? " (matches sharedConfig.location)" : "")
             }
             outcome.detail = detail
+            return found
         }
     }
 

@@ -2,7 +2,8 @@ import PreflightCore
 import PreflightNetwork
 
 extension GoogleSession {
-    /// `list_buckets`, then `bucket_permissions` when a bucket is named. With a bucket, a refusal to
+    /// `list_buckets`, then `bucket_permissions` when a bucket is named, then destination readiness
+    /// (`write_permissions`) and, with `writeTest: true`, the write test. With a bucket, a refusal to
     /// list the project's buckets is only a warning: rights granted on the bucket alone are enough.
     func checkStorage() async throws(ProbeFailure) {
         try await context.step(
@@ -37,8 +38,11 @@ extension GoogleSession {
             if let note = config.projectNote { detail += "; \(note)" }
             outcome.detail = detail
         }
-        guard let bucket = config.bucket else { return }
-        try await context.step(
+        guard let bucket = config.bucket else {
+            try destinationReadiness(granted: nil, bucket: nil)
+            return
+        }
+        let granted = try await context.step(
             .bucketPermissions, "testing the rights of \(email) on bucket \(bucket)",
             timeoutHint: "\(apiHost) did not answer in time"
         ) { outcome in
@@ -57,14 +61,13 @@ extension GoogleSession {
             switch GCSAnswers.verdict(granted: granted, bucket: bucket, email: email) {
             case .passed(let detail):
                 outcome.detail = detail
-            case .warning(let detail, let hint):
-                outcome.status = .warning
-                outcome.detail = detail
-                outcome.hint = hint
             case .failed(let failure):
                 throw failure
             }
+            return granted
         }
+        try destinationReadiness(granted: granted, bucket: bucket)
+        if config.writeTest { try await writeTest(bucket: bucket) }
     }
 
     private func storageCall(_ what: String, notFound: String, notFoundHint: String, permissionHint: String)

@@ -7,6 +7,8 @@ import PreflightNetwork
 /// an expired token fails here, before any request), then dns, connect, tls to the REST API and `api`:
 /// one read-only call, `GET /v1/users/{username}/tokens` (the token's own user's token list, metadata
 /// only, never secrets) with `Authorization: Bearer`. 200 proves the token; 401 is auth, 403 permission.
+/// Then destination readiness (MotherDuck is only ever a destination): `token_type`, read/write, not
+/// Read Scaling (read-only), from the token's claims or from the REST API having accepted it.
 struct MotherDuckProbe: Probe {
     let config: MotherDuckConfig
 
@@ -35,7 +37,13 @@ struct MotherDuckProbe: Probe {
                 outcome.hint = "the token expires soon: create a new one before then"
             }
         }
+        if claims.isReadScaling == true {
+            let check = MotherDuckDestination.tokenCheck(.readScalingClaim, owner: owner)
+            throw MotherDuckDestination.record(check, context: context)!
+        }
         guard let username = claims.username else {
+            MotherDuckDestination.record(
+                MotherDuckDestination.tokenCheck(.unproven, owner: owner), context: context)
             context.trace.note(
                 .api, status: .warning,
                 detail:
@@ -56,8 +64,26 @@ struct MotherDuckProbe: Probe {
             timeoutHint: "\(host) accepted the connection but did not answer in time"
         ) { outcome in
             let response = try await client.exchange(request, with: target)
-            outcome.detail = try Self.interpret(response, username: username, owner: owner ?? username, host: host)
+            var refusal: ProbeFailure?
+            do throws(ProbeFailure) {
+                outcome.detail = try Self.interpret(response, username: username, owner: owner ?? username, host: host)
+            } catch {
+                refusal = error
+            }
+            if let refusal {
+                if refusal.category == .permission {
+                    // The REST API refuses Read Scaling tokens: as a destination, that is the token type's check.
+                    MotherDuckDestination.record(
+                        MotherDuckDestination.tokenCheck(.refusedByAPI(refusal.message), owner: owner),
+                        context: context)
+                }
+                throw refusal
+            }
         }
+        MotherDuckDestination.record(
+            MotherDuckDestination.tokenCheck(
+                claims.isReadScaling == false ? .readWriteClaim : .acceptedByAPI, owner: owner),
+            context: context)
     }
 
     /// The step detail for a 2xx answer, or the failure for any other. Pure.

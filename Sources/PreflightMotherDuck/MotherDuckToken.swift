@@ -13,6 +13,9 @@ public struct MotherDuckToken: Sendable, Equatable {
     public var expiresAt: Date?
     /// `iat`, when present.
     public var issuedAt: Date?
+    /// Whether the token says it is a Read Scaling (read-only) token: a `token_type` / `tokenType` claim
+    /// (`read_scaling` or `read_write`) or a `read_only` / `readOnly` boolean; nil when it says neither.
+    public var isReadScaling: Bool?
 
     /// Reads the claims of `token`; nil when it is not a JWT with a JSON payload.
     public init?(_ token: String) {
@@ -22,6 +25,14 @@ public struct MotherDuckToken: Sendable, Equatable {
         email = Self.text(claims["email"])
         expiresAt = claims["exp"]?.numberValue.map { Date(timeIntervalSince1970: $0) }
         issuedAt = claims["iat"]?.numberValue.map { Date(timeIntervalSince1970: $0) }
+        if let kind = (Self.text(claims["token_type"]) ?? Self.text(claims["tokenType"]))?.lowercased()
+            .replacingOccurrences(of: "-", with: "_")
+        {
+            isReadScaling = kind == "read_scaling" ? true : kind == "read_write" ? false : nil
+        }
+        if isReadScaling == nil, case .bool(let flag)? = claims["read_only"] ?? claims["readOnly"] {
+            isReadScaling = flag
+        }
     }
 
     private static func text(_ value: JSONValue?) -> String? {

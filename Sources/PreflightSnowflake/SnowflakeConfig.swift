@@ -27,6 +27,10 @@ public struct SnowflakeConfig: Sendable {
     public var warehouse: String
     public var username: String
     public var role: String?
+    /// Destination readiness: the database the pipeline writes to (extension `database`) and, optionally,
+    /// the schema (extension `schema`: CREATE TABLE there instead of CREATE SCHEMA on the database).
+    public var database: String?
+    public var schema: String?
     public var authentication: Authentication
     public var rootCertificatesPEM: String?
 
@@ -56,6 +60,11 @@ public struct SnowflakeConfig: Sendable {
         warehouse = try Self.identifier(config, "virtualDWH", required: true)!
         username = try Self.identifier(config, "username", required: true)!
         role = try Self.identifier(config, "role", required: false)
+        database = try Self.identifier(config, "database", required: false)
+        schema = try Self.identifier(config, "schema", required: false)
+        if schema != nil, database == nil {
+            throw InvalidConfig("sharedConfig.schema needs sharedConfig.database (the database the schema is in)")
+        }
 
         let pem = try config.secret("privateKey")
         let password = try config.secret("password")

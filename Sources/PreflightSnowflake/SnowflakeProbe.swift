@@ -7,7 +7,7 @@ import _CryptoExtras
 /// A ping of a Snowflake account. Steps: dns, connect, tls (by the HTTP client), then
 /// - key-pair: `jwt` (signed locally), `statement` (the SQL API runs the check query with the token);
 /// - password: `login` (session API), `statement` (the check query in that session), `logout` (best effort);
-/// and `warehouse`: the role can use the warehouse. Nothing is written.
+/// and `warehouse`: the role can use the warehouse, then `readiness` (SnowflakeProbe+Destination). Nothing is written.
 ///
 /// Runtime secrets (the JWT, the session token) never reach a message: peer texts are redacted with them.
 struct SnowflakeProbe: Probe {
@@ -72,6 +72,16 @@ struct SnowflakeProbe: Probe {
             return row
         }
         try await checkWarehouse(row, failureContext: failureContext, context: context)
+        let (warehouse, role, timeout) = (config.warehouse, config.role, statementTimeout(context))
+        let sqlTarget = self.httpTarget
+        try await destinationReadiness(
+            role: row.role,
+            run: { statement, _ async throws(ProbeFailure) in
+                let request = SnowflakeRequests.sqlAPIStatement(
+                    jwt: jwt, warehouse: warehouse, role: role, timeoutSeconds: timeout, statement: statement)
+                let response = try await client.exchange(request, with: sqlTarget)
+                return Self.resultSet(response, sqlAPI: true, redactor: redactor)
+            }, context: context)
     }
 
     // MARK: Password (session API)
@@ -109,6 +119,18 @@ struct SnowflakeProbe: Probe {
                 return row
             }
             try await checkWarehouse(row, failureContext: failureContext, context: context)
+            let sessionTarget = self.httpTarget
+            try await destinationReadiness(
+                role: row.role,
+                run: { statement, index async throws(ProbeFailure) in
+                    // The check query was the session's statement 1.
+                    let request = SnowflakeRequests.query(
+                        sessionToken: token, requestID: UUID(),
+                        submittedAtMillis: Int(context.wallClock().timeIntervalSince1970 * 1000), statement: statement,
+                        sequenceID: 2 + index)
+                    let response = try await client.exchange(request, with: sessionTarget)
+                    return Self.resultSet(response, sqlAPI: false, redactor: redactor)
+                }, context: context)
         } catch {
             await logout(token: token, client: client, context: context)
             throw error

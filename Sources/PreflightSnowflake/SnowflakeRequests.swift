@@ -12,10 +12,10 @@ public enum SnowflakeRequests {
     /// The client version sent in password logins.
     public static let clientAppVersion = "1.0.0"
 
-    /// `POST /api/v2/statements` with a key-pair JWT (Snowflake SQL API).
-    public static func sqlAPIStatement(jwt: String, warehouse: String, role: String?, timeoutSeconds: Int)
-        -> HTTPRequest
-    {
+    /// `POST /api/v2/statements` with a key-pair JWT (Snowflake SQL API), by default the check query.
+    public static func sqlAPIStatement(
+        jwt: String, warehouse: String, role: String?, timeoutSeconds: Int, statement: String = statement
+    ) -> HTTPRequest {
         var body: [String: JSONValue] = [
             "statement": .string(statement),
             "warehouse": .string(warehouse),
@@ -53,12 +53,15 @@ public enum SnowflakeRequests {
             ])
     }
 
-    /// `POST /queries/v1/query-request` running `statement` in the session of `sessionToken`.
-    public static func query(sessionToken: String, requestID: UUID, submittedAtMillis: Int) -> HTTPRequest {
+    /// `POST /queries/v1/query-request` running `statement` (by default the check query) in the session of `sessionToken`.
+    public static func query(
+        sessionToken: String, requestID: UUID, submittedAtMillis: Int, statement: String = statement,
+        sequenceID: Int = 1
+    ) -> HTTPRequest {
         let body: JSONValue = .object([
             "sqlText": .string(statement),
             "asyncExec": .bool(false),
-            "sequenceId": .number(1),
+            "sequenceId": .number(Double(sequenceID)),
             "querySubmissionTime": .number(Double(submittedAtMillis)),
         ])
         return .json(

@@ -21,6 +21,10 @@ final class FakeGoogle: Sendable {
         var datasets: [String: String] = [:]  // name -> location
         /// Accounts that may create jobs (BigQuery Job User).
         var jobUsers: Set<String> = []
+        /// Accounts with BigQuery Data Editor on the project (datasets.create, tables.create, tables.updateData).
+        var dataEditors: Set<String> = []
+        /// Dataset -> its access entries, as BigQuery lists them (`{"role":..., "userByEmail":...}`).
+        var datasetAccess: [String: [String]] = [:]
         var buckets: [String: [String: Set<String>]] = [:]  // bucket -> account -> permissions
         var apiDisabled = false
         var number = "123456789012"
@@ -34,6 +38,9 @@ final class FakeGoogle: Sendable {
     private let issued = Mutex<[String: (email: String, scope: String)]>([:])
     /// What the token endpoint saw, for assertions in tests.
     let seenAssertions = Mutex<[String]>([])
+    /// Objects uploaded and not deleted ("bucket/name"), and every upload ever made.
+    let objects = Mutex<Set<String>>([])
+    let uploads = Mutex<[String]>([])
 
     init(accounts: [String: Account], projects: [String: Project], echoTokenInErrors: Bool = false) {
         self.accounts = accounts
@@ -46,10 +53,12 @@ final class FakeGoogle: Sendable {
     var issuedScopes: [String] { issued.withLock { $0.values.map(\.scope) } }
 
     /// The usual fixture: the loader account with the registered key; project acme-data with datasets
-    /// `events` (EU) and `logs` (US), bucket `acme-landing` on which the loader may list, get and create,
-    /// and bucket `acme-readonly` on which it may only list and get; project `locked-project` where the
+    /// `events` (EU) and `logs` (US), bucket `acme-landing` on which the loader may list, get, create and
+    /// delete objects, and bucket `acme-readonly` on which it may only list and get; project `locked-project` where the
     /// loader has no rights; project `sleepy-project` whose APIs are disabled; project `viewer-project`
-    /// where the loader may list datasets but not create jobs.
+    /// where the loader may list datasets but not create jobs; project `dataset-project` where it may list
+    /// datasets and create jobs but holds no project-level write permission, is a WRITER of dataset
+    /// `granted` only, and `teamed` has a writer group.
     static func standard(echoTokenInErrors: Bool = false) -> FakeGoogle {
         let loader = GoogleTesting.email
         return FakeGoogle(
@@ -59,9 +68,13 @@ final class FakeGoogle: Sendable {
             projects: [
                 "acme-data": Project(
                     members: [loader], datasets: ["events": "EU", "logs": "US"], jobUsers: [loader],
+                    dataEditors: [loader],
                     buckets: [
                         "acme-landing": [
-                            loader: ["storage.objects.list", "storage.objects.get", "storage.objects.create"]
+                            loader: [
+                                "storage.objects.list", "storage.objects.get", "storage.objects.create",
+                                "storage.objects.delete",
+                            ]
                         ],
                         "acme-readonly": [loader: ["storage.objects.list", "storage.objects.get"]],
                         "acme-closed": [loader: ["storage.objects.create"]],
@@ -70,11 +83,21 @@ final class FakeGoogle: Sendable {
                     members: [],
                     buckets: [
                         "locked-bucket": [
-                            loader: ["storage.objects.list", "storage.objects.get", "storage.objects.create"]
+                            loader: [
+                                "storage.objects.list", "storage.objects.get", "storage.objects.create",
+                                "storage.objects.delete",
+                            ]
                         ]
                     ]),
                 "sleepy-project": Project(members: [loader], apiDisabled: true),
                 "viewer-project": Project(members: [loader], datasets: ["shared": "US"]),
+                "dataset-project": Project(
+                    members: [loader], datasets: ["shared": "US", "granted": "US", "teamed": "US"], jobUsers: [loader],
+                    datasetAccess: [
+                        "granted": [#"{"role":"WRITER","userByEmail":"\#(loader)"}"#],
+                        "teamed": [#"{"role":"WRITER","groupByEmail":"loaders@example.com"}"#],
+                        "shared": [#"{"role":"READER","userByEmail":"\#(loader)"}"#],
+                    ]),
             ],
             echoTokenInErrors: echoTokenInErrors)
     }
@@ -96,10 +119,24 @@ final class FakeGoogle: Sendable {
         }
         let parts = request.pathOnly.split(separator: "/").map { String($0).removingPercentEncoding ?? String($0) }
         let echo = echoTokenInErrors ? " (credential \(token))" : ""
+        if request.method == "POST", parts.count == 3, parts.starts(with: ["v1", "projects"]),
+            parts[2].hasSuffix(":testIamPermissions")
+        {
+            return projectPermissions(
+                project: String(parts[2].dropLast(":testIamPermissions".count)), holder: holder, body: request.body)
+        }
         if request.method == "POST", parts.count == 5, parts.starts(with: ["bigquery", "v2", "projects"]),
             parts[4] == "queries"
         {
             return query(project: parts[3], holder: holder, body: request.body, echo: echo)
+        }
+        if request.method == "POST", parts.count == 6, parts.starts(with: ["upload", "storage", "v1", "b"]),
+            parts[5] == "o"
+        {
+            return upload(bucket: parts[4], name: request.query["name"], holder: holder, query: request.query)
+        }
+        if request.method == "DELETE", parts.count == 6, parts.starts(with: ["storage", "v1", "b"]), parts[4] == "o" {
+            return deleteObject(bucket: parts[3], name: parts[5], holder: holder)
         }
         guard request.method == "GET" else {
             return Self.apiError(405, "Method not allowed in this fake", status: "INVALID_ARGUMENT", reason: "invalid")
@@ -207,9 +244,10 @@ final class FakeGoogle: Sendable {
                 return Self.apiError(
                     404, "Not found: Dataset \(project):\(dataset)", status: "NOT_FOUND", reason: "notFound")
             }
+            let access = (state.datasetAccess[dataset] ?? []).joined(separator: ",")
             return .json(
                 200,
-                #"{"kind":"bigquery#dataset","id":"\#(project):\#(dataset)","datasetReference":{"datasetId":"\#(dataset)","projectId":"\#(project)"},"location":"\#(location)","type":"DEFAULT"}"#
+                #"{"kind":"bigquery#dataset","id":"\#(project):\#(dataset)","datasetReference":{"datasetId":"\#(dataset)","projectId":"\#(project)"},"access":[\#(access)],"location":"\#(location)","type":"DEFAULT"}"#
             )
         }
         let limit = Int(query["maxResults"] ?? "") ?? 50
@@ -292,5 +330,101 @@ final class FakeGoogle: Sendable {
         if granted.isEmpty { return .json(200, #"{"kind":"storage#testIamPermissionsResponse"}"#) }
         let list = granted.map { "\"\($0)\"" }.joined(separator: ",")
         return .json(200, #"{"kind":"storage#testIamPermissionsResponse","permissions":[\#(list)]}"#)
+    }
+
+    // MARK: Objects (a write test)
+
+    /// Whether a token's scopes allow writing objects: devstorage.read_write, full_control or cloud-platform.
+    static func canWriteObjects(_ scope: String) -> Bool {
+        scope.split(separator: " ").contains {
+            $0.hasSuffix("/devstorage.read_write") || $0.hasSuffix("/devstorage.full_control")
+                || $0.hasSuffix("/cloud-platform")
+        }
+    }
+
+    private func objectRight(_ permission: String, bucket: String, holder: (email: String, scope: String))
+        -> ScriptedHTTPServer.Response?
+    {
+        guard let rights = projects.values.compactMap({ $0.buckets[bucket] }).first else {
+            return Self.apiError(404, "The specified bucket does not exist.", status: nil, reason: "notFound")
+        }
+        guard Self.canWriteObjects(holder.scope) else {
+            return Self.apiError(
+                403, "Provided scope(s) are not authorized", status: "PERMISSION_DENIED",
+                reason: "ACCESS_TOKEN_SCOPE_INSUFFICIENT")
+        }
+        guard rights[holder.email]?.contains(permission) == true else {
+            return Self.apiError(
+                403,
+                "\(holder.email) does not have \(permission) access to the Google Cloud Storage object. Permission '\(permission)' denied on resource (or it may not exist).",
+                status: nil, reason: "forbidden")
+        }
+        return nil
+    }
+
+    /// objects.insert with uploadType=media: the object resource, as Cloud Storage answers.
+    private func upload(
+        bucket: String, name: String?, holder: (email: String, scope: String), query: [String: String]
+    ) -> ScriptedHTTPServer.Response {
+        guard query["uploadType"] == "media", let name, !name.isEmpty else {
+            return Self.apiError(400, "Required parameter: name", status: nil, reason: "required")
+        }
+        if let refusal = objectRight("storage.objects.create", bucket: bucket, holder: holder) { return refusal }
+        objects.withLock { _ = $0.insert("\(bucket)/\(name)") }
+        uploads.withLock { $0.append("\(bucket)/\(name)") }
+        return .json(
+            200,
+            #"{"kind":"storage#object","id":"\#(bucket)/\#(name)/1","name":"\#(name)","bucket":"\#(bucket)","generation":"1","size":"0","contentType":"application/octet-stream"}"#
+        )
+    }
+
+    /// objects.delete: 204 and an empty body.
+    private func deleteObject(bucket: String, name: String, holder: (email: String, scope: String))
+        -> ScriptedHTTPServer.Response
+    {
+        if let refusal = objectRight("storage.objects.delete", bucket: bucket, holder: holder) { return refusal }
+        guard objects.withLock({ $0.remove("\(bucket)/\(name)") }) != nil else {
+            return Self.apiError(404, "No such object: \(bucket)/\(name)", status: nil, reason: "notFound")
+        }
+        return ScriptedHTTPServer.Response(status: 204, body: "")
+    }
+
+    // MARK: Cloud Resource Manager
+
+    /// projects.testIamPermissions: the asked permissions the caller holds (`{}` when none), for a token
+    /// with one of the method's scopes; an unknown project is a 403, as Google answers for projects one
+    /// cannot see.
+    private func projectPermissions(project: String, holder: (email: String, scope: String), body: [UInt8])
+        -> ScriptedHTTPServer.Response
+    {
+        let scopes = [
+            "cloud-platform", "cloud-platform.read-only", "cloudplatformprojects", "cloudplatformprojects.readonly",
+            "iam.test",
+        ].map { "https://www.googleapis.com/auth/" + $0 }
+        guard holder.scope.split(separator: " ").contains(where: { scopes.contains(String($0)) }) else {
+            return Self.apiError(
+                403, "Request had insufficient authentication scopes.", status: "PERMISSION_DENIED",
+                reason: "ACCESS_TOKEN_SCOPE_INSUFFICIENT")
+        }
+        guard let state = projects[project] else {
+            return Self.apiError(
+                403, "The caller does not have permission", status: "PERMISSION_DENIED", reason: "forbidden")
+        }
+        guard
+            let json = try? JSONSerialization.jsonObject(with: Data(body)) as? [String: Any],
+            let asked = json["permissions"] as? [String]
+        else {
+            return Self.apiError(
+                400, "Invalid JSON payload received.", status: "INVALID_ARGUMENT", reason: "badRequest")
+        }
+        var held: Set<String> = []
+        if state.members.contains(holder.email) { held.insert("bigquery.datasets.get") }
+        if state.jobUsers.contains(holder.email) { held.insert("bigquery.jobs.create") }
+        if state.dataEditors.contains(holder.email) {
+            held.formUnion(["bigquery.datasets.create", "bigquery.tables.create", "bigquery.tables.updateData"])
+        }
+        let granted = asked.filter(held.contains)
+        if granted.isEmpty { return .json(200, "{}") }
+        return .json(200, #"{"permissions":[\#(granted.map { "\"\($0)\"" }.joined(separator: ","))]}"#)
     }
 }

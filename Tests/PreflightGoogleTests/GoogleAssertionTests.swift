@@ -20,7 +20,7 @@ import _CryptoExtras
         #expect(
             claims == [
                 "iss": .string(GoogleTesting.email),
-                "scope": .string("https://www.googleapis.com/auth/bigquery"),
+                "scope": .string("https://www.googleapis.com/auth/bigquery https://www.googleapis.com/auth/iam.test"),
                 "aud": .string("https://oauth2.googleapis.com/token"),
                 "iat": .number(1_700_000_000),
                 "exp": .number(1_700_003_600),
@@ -38,8 +38,13 @@ import _CryptoExtras
     }
 
     @Test func asksForTheLeastScopes() {
-        #expect(GoogleAssertion.scope(for: .bigquery) == "https://www.googleapis.com/auth/bigquery")
+        #expect(
+            GoogleAssertion.scope(for: .bigquery)
+                == "https://www.googleapis.com/auth/bigquery https://www.googleapis.com/auth/iam.test")
         #expect(GoogleAssertion.scope(for: .gcs) == "https://www.googleapis.com/auth/devstorage.read_only")
+        #expect(
+            GoogleAssertion.scope(for: .gcs, writeTest: true) == "https://www.googleapis.com/auth/devstorage.read_write"
+        )
     }
 
     @Test func formsTheJWTBearerGrant() {

@@ -29,7 +29,7 @@ import Testing
             #expect(
                 report.steps.map(\.name) == [
                     "oauth_token_dns", "oauth_token_connect", "oauth_token_tls", "oauth_token", "list_datasets",
-                    "query_permission",
+                    "query_permission", "readiness",
                 ])
             #expect(
                 report.step("oauth_token")?.detail?.contains("got a bigquery access token valid for 3599 s") == true)
@@ -37,16 +37,24 @@ import Testing
             #expect(
                 report.step("query_permission")?.detail
                     == "\(GoogleTesting.email) may create query jobs in project acme-data (location US)")
-            #expect(fake.issuedScopes == ["https://www.googleapis.com/auth/bigquery"])
+            let scope = "https://www.googleapis.com/auth/bigquery https://www.googleapis.com/auth/iam.test"
+            #expect(fake.issuedScopes == [scope])
             let calls = server.requests.map { "\($0.method) \($0.path)" }
             #expect(
                 calls == [
                     "POST /token", "GET /bigquery/v2/projects/acme-data/datasets?maxResults=50",
-                    "POST /bigquery/v2/projects/acme-data/queries",
+                    "POST /bigquery/v2/projects/acme-data/queries", "POST /v1/projects/acme-data:testIamPermissions",
                 ])
-            #expect(server.requests.last?.text == #"{"dryRun":true,"query":"SELECT 1","useLegacySql":false}"#)
+            #expect(server.requests[2].text == #"{"dryRun":true,"query":"SELECT 1","useLegacySql":false}"#)
+            #expect(
+                server.requests[3].text
+                    == #"{"permissions":["bigquery.datasets.create","bigquery.tables.create","bigquery.tables.updateData"]}"#
+            )
+            #expect(report.check("write_permissions")?.status == .passed, "\(report.summary)")
+            #expect(report.check("dataset_create")?.status == .passed, "\(report.summary)")
+            #expect(report.step("readiness")?.detail == "can write to project acme-data (2 checks passed)")
             for secret in fake.issuedTokens { #expect(!report.summary.contains(secret)) }
-            try await Self.expectIndependentlyVerified(fake, server, scope: "https://www.googleapis.com/auth/bigquery")
+            try await Self.expectIndependentlyVerified(fake, server, scope: scope)
         }
     }
 
@@ -89,7 +97,8 @@ import Testing
             )
             #expect(server.requests.map(\.path).contains("/bigquery/v2/projects/acme-data/datasets/events"))
             #expect(report.step("query_permission")?.detail?.hasSuffix("(location EU)") == true)
-            #expect(server.requests.last?.text.contains(#""location":"EU""#) == true)
+            let query = server.requests.first { $0.path == "/bigquery/v2/projects/acme-data/queries" }
+            #expect(query?.text.contains(#""location":"EU""#) == true)
         }
     }
 
@@ -103,6 +112,68 @@ import Testing
             #expect(report.step("query_permission")?.status == .failed)
             #expect(report.message?.contains("bigquery.jobs.create") == true)
             #expect(report.hint?.contains("roles/bigquery.jobUser") == true)
+        }
+    }
+
+    @Test func bigQueryWithoutWriteRightsIsPermissionWithTheGrants() async throws {
+        try await withFake { fake, server in
+            let report = try await GoogleTesting.ping(
+                GoogleTesting.engine(), GoogleTesting.payload(for: server, projectID: "dataset-project"),
+                runtimeSecrets: fake.issuedTokens)
+            #expect(report.category == .permission, "\(report.summary)")
+            #expect(report.step("query_permission")?.status == .passed)
+            let email = GoogleTesting.email
+            let write = try #require(report.check("write_permissions"), "\(report.summary)")
+            #expect(write.status == .failed)
+            #expect(
+                write.observed
+                    == "\(email) lacks bigquery.tables.create, bigquery.tables.updateData on project dataset-project")
+            #expect(
+                write.fix?.hasSuffix(
+                    "gcloud projects add-iam-policy-binding dataset-project --member=serviceAccount:\(email) --role=roles/bigquery.dataEditor"
+                ) == true, "\(write.fix ?? "")")
+            let create = try #require(report.check("dataset_create"))
+            #expect(create.status == .failed, "collected with the other, not stopped at the first")
+            #expect(create.observed == "\(email) lacks bigquery.datasets.create on project dataset-project")
+            #expect(
+                report.message?.contains("write_permissions is") == true
+                    && report.message?.contains("dataset_create is") == true)
+            #expect(report.hint?.contains("roles/bigquery.dataEditor") == true)
+        }
+    }
+
+    @Test func bigQueryDatasetWriterThroughItsAccessList() async throws {
+        try await withFake { fake, server in
+            let engine = GoogleTesting.engine()
+            func ping(_ dataset: String) async throws -> PingReport {
+                try await GoogleTesting.ping(
+                    engine,
+                    GoogleTesting.payload(for: server, projectID: "dataset-project", extra: ["dataset": dataset]),
+                    runtimeSecrets: fake.issuedTokens)
+            }
+            let email = GoogleTesting.email
+            // A WRITER of the dataset: it may write there; creating other datasets is only a warning.
+            let granted = try await ping("granted")
+            #expect(granted.ok, "\(granted.summary)")
+            #expect(
+                granted.check("write_permissions")?.observed
+                    == "\(email) is a writer of dataset dataset-project:granted (its access list)")
+            #expect(granted.check("dataset_create")?.status == .warning)
+            // A READER only: the dataset-level GRANT is the fix.
+            let shared = try await ping("shared")
+            #expect(shared.category == .permission, "\(shared.summary)")
+            let check = try #require(shared.check("write_permissions"))
+            #expect(check.observed.hasSuffix("and is not a writer of dataset dataset-project:shared"))
+            #expect(
+                check.fix?.contains(
+                    #"GRANT `roles/bigquery.dataEditor` ON SCHEMA `dataset-project.shared` TO "serviceAccount:\#(email)";"#
+                )
+                    == true, "\(check.fix ?? "")")
+            // A writer group: the account may be in it, which cannot be read from here: a warning.
+            let teamed = try await ping("teamed")
+            #expect(teamed.ok, "\(teamed.summary)")
+            #expect(teamed.check("write_permissions")?.status == .warning)
+            #expect(teamed.check("write_permissions")?.detail?.contains("group loaders@example.com") == true)
         }
     }
 
@@ -179,13 +250,16 @@ import Testing
                     == "project acme-data reachable; buckets can be listed (first: acme-closed in EU, and more)")
             #expect(
                 report.step("bucket_permissions")?.detail
-                    == "bucket acme-landing: \(GoogleTesting.email) holds storage.objects.list, storage.objects.get, storage.objects.create"
+                    == "bucket acme-landing: \(GoogleTesting.email) holds storage.objects.list, storage.objects.get, storage.objects.create, storage.objects.delete"
             )
+            #expect(report.check("write_permissions")?.status == .passed, "\(report.summary)")
+            #expect(report.step("readiness")?.status == .passed)
+            #expect(report.step("write_test") == nil, "never without the flag")
             #expect(fake.issuedScopes == ["https://www.googleapis.com/auth/devstorage.read_only"])
             #expect(
                 server.requests.map(\.path) == [
                     "/token", "/storage/v1/b?project=acme-data&maxResults=1",
-                    "/storage/v1/b/acme-landing/iam/testPermissions?permissions=storage.objects.list&permissions=storage.objects.get&permissions=storage.objects.create",
+                    "/storage/v1/b/acme-landing/iam/testPermissions?permissions=storage.objects.list&permissions=storage.objects.get&permissions=storage.objects.create&permissions=storage.objects.delete",
                 ])
             try await Self.expectIndependentlyVerified(
                 fake, server, scope: "https://www.googleapis.com/auth/devstorage.read_only")
@@ -202,17 +276,59 @@ import Testing
         }
     }
 
-    @Test func gcsMissingCreateIsAWarning() async throws {
+    @Test func gcsMissingWriteRightsIsPermissionWithTheBinding() async throws {
         try await withFake { fake, server in
             let report = try await GoogleTesting.ping(
                 GoogleTesting.engine(),
-                GoogleTesting.payload(for: server, type: .gcs, extra: ["bucket": "acme-readonly"]),
+                GoogleTesting.payload(
+                    for: server, type: .gcs, extra: ["bucket": "acme-readonly", "writeTest": "true"]),
+                runtimeSecrets: fake.issuedTokens)
+            #expect(report.category == .permission, "\(report.summary)")
+            #expect(report.step("bucket_permissions")?.status == .passed)
+            let check = try #require(report.check("write_permissions"), "\(report.summary)")
+            #expect(check.status == .failed)
+            #expect(check.observed == "\(GoogleTesting.email) lacks storage.objects.create, storage.objects.delete")
+            #expect(check.required == "storage.objects.create, storage.objects.delete on bucket acme-readonly")
+            #expect(
+                check.fix?.hasSuffix(
+                    "gcloud storage buckets add-iam-policy-binding gs://acme-readonly --member=serviceAccount:\(GoogleTesting.email) --role=roles/storage.objectAdmin"
+                ) == true, "\(check.fix ?? "")")
+            #expect(report.message?.contains("write_permissions is \(check.observed)") == true, "\(report.summary)")
+            #expect(report.hint?.contains("roles/storage.objectAdmin") == true)
+            #expect(report.step("write_test")?.status == .skipped)
+            #expect(fake.uploads.withLock { $0 }.isEmpty)
+        }
+    }
+
+    @Test func gcsWriteTestUploadsAndDeletesOneEmptyObject() async throws {
+        try await withFake { fake, server in
+            let report = try await GoogleTesting.ping(
+                GoogleTesting.engine(),
+                GoogleTesting.payload(
+                    for: server, type: .gcs, extra: ["bucket": "acme-landing", "writeTest": "true"]),
                 runtimeSecrets: fake.issuedTokens)
             #expect(report.ok, "\(report.summary)")
-            let step = report.step("bucket_permissions")
-            #expect(step?.status == .warning)
-            #expect(step?.detail?.contains("lacks storage.objects.create") == true)
-            #expect(step?.hint?.contains("roles/storage.objectAdmin") == true)
+            #expect(fake.issuedScopes == ["https://www.googleapis.com/auth/devstorage.read_write"])
+            let uploads = fake.uploads.withLock { $0 }
+            #expect(uploads.count == 1)
+            let name = try #require(uploads.first?.dropFirst("acme-landing/".count))
+            #expect(name.hasPrefix("preflight_"))
+            let step = try #require(report.step("write_test"))
+            #expect(step.status == .passed)
+            #expect(
+                step.detail == "uploaded the empty object gs://acme-landing/\(name) and deleted it: nothing is left")
+            #expect(fake.objects.withLock { $0 }.isEmpty, "the object was deleted")
+        }
+    }
+
+    @Test func gcsWithoutBucketTheWriteCheckSaysSo() async throws {
+        try await withFake { fake, server in
+            let report = try await GoogleTesting.ping(
+                GoogleTesting.engine(), GoogleTesting.payload(for: server, type: .gcs, extra: ["writeTest": "true"]),
+                runtimeSecrets: fake.issuedTokens)
+            #expect(report.ok, "\(report.summary)")
+            #expect(report.check("write_permissions")?.observed == "not checked: no bucket named")
+            #expect(report.step("write_test")?.status == .skipped)
         }
     }
 
@@ -225,7 +341,7 @@ import Testing
             #expect(report.category == .permission, "\(report.summary)")
             #expect(
                 report.message
-                    == "service account \(GoogleTesting.email) lacks storage.objects.list, storage.objects.get on bucket acme-closed (holds storage.objects.create)"
+                    == "service account \(GoogleTesting.email) lacks storage.objects.list, storage.objects.get, storage.objects.delete on bucket acme-closed (holds storage.objects.create)"
             )
         }
     }
@@ -325,11 +441,12 @@ import Testing
             report.steps.map(\.name) == [
                 "oauth_token_dns", "oauth_token_connect", "oauth_token_tls", "oauth_token", "dns", "connect", "tls",
                 "list_datasets",
-                "query_permission",
+                "query_permission", "readiness",
             ])
         #expect(report.target?.host == "127.0.0.1" && report.target?.port == apiServer.port)
         #expect(tokenServer.requests.map(\.path) == ["/token"])
-        #expect(apiServer.requests.count == 2)
+        // endpointURL also replaces Cloud Resource Manager: its testIamPermissions goes to the API server.
+        #expect(apiServer.requests.count == 3)
     }
 
     @Test func anUntrustedCertificateIsATLSFailure() async throws {

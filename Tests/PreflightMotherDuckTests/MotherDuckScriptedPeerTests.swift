@@ -106,6 +106,39 @@ struct MotherDuckScriptedPeerTests {
             engine, MotherDuckTesting.payload(token: scaling, endpoint: server.endpoint))
         #expect(report.category == .permission, "\(report.summary)")
         #expect(report.hint?.contains("Read/Write") == true)
+        #expect(report.check("token_type")?.status == .failed, "\(report.summary)")
+        #expect(report.step("readiness")?.status == .failed)
+    }
+
+    @Test func aReadScalingClaimFailsWithoutARequest() async throws {
+        var claims: [String: JSONValue] = ["username": .string("alice"), "token_type": .string("read_scaling")]
+        let scaling = MotherDuckTesting.token(claims)
+        claims["token_type"] = nil
+        claims["readOnly"] = .bool(true)
+        let readOnly = MotherDuckTesting.token(claims)
+        let server = try await ScriptedHTTPServer.start(tls: true, handler: Self.api(good: scaling))
+        defer { Task { await server.stop() } }
+        for token in [scaling, readOnly] {
+            let report = try await MotherDuckTesting.ping(
+                engine, MotherDuckTesting.payload(token: token, endpoint: server.endpoint))
+            #expect(report.category == .permission, "\(report.summary)")
+            let check = try #require(report.check("token_type"), "\(report.summary)")
+            #expect(check.observed == "a Read Scaling token of alice (its claims say so)")
+            #expect(check.fix?.contains("type Read/Write") == true)
+            #expect(report.hint?.contains("create a Read/Write access token") == true, "\(report.summary)")
+        }
+        #expect(server.requests.isEmpty, "decided from the claims alone")
+    }
+
+    @Test func anAcceptedTokenIsReadWrite() async throws {
+        let token = MotherDuckTesting.token()
+        let server = try await ScriptedHTTPServer.start(tls: true, handler: Self.api(good: token))
+        defer { Task { await server.stop() } }
+        let report = try await MotherDuckTesting.ping(
+            engine, MotherDuckTesting.payload(token: token, endpoint: server.endpoint))
+        #expect(report.ok, "\(report.summary)")
+        #expect(report.check("token_type")?.status == .passed)
+        #expect(report.check("token_type")?.observed.hasPrefix("Read/Write: MotherDuck's REST API") == true)
     }
 
     @Test func tokenWithoutUsernameIsNotProved() async throws {

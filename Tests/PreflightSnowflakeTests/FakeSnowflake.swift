@@ -28,21 +28,37 @@ final class FakeSnowflake: Sendable {
     let users: [String: User]
     /// Warehouse name -> roles with USAGE.
     let warehouses: [String: Set<String>]
+    /// Role -> its own grants (privilege, granted_on, name), as SHOW GRANTS TO ROLE lists them; USAGE on
+    /// the warehouses above is added.
+    let grants: [String: [(privilege: String, on: String, name: String)]]
+    /// Warehouse name -> (state, auto_resume) for SHOW WAREHOUSES (default STARTED, true).
+    let warehouseStates: [String: (state: String, autoResume: Bool)]
     /// When set, the session API's query answers with an error that echoes the session token.
     let echoTokenInQueryError: Bool
     let sessionTokenPrefix = "planted-session-token-"
 
     private let state = Mutex<
-        (sessions: [String: (user: String, role: String, warehouse: String?)], issued: [String], jwts: [String])
-    >(([:], [], []))
+        (
+            sessions: [String: (user: String, role: String, warehouse: String?)], issued: [String], jwts: [String],
+            statements: [String]
+        )
+    >(([:], [], [], []))
 
-    init(account: String, users: [String: User], warehouses: [String: Set<String>], echoTokenInQueryError: Bool = false)
-    {
+    init(
+        account: String, users: [String: User], warehouses: [String: Set<String>],
+        grants: [String: [(privilege: String, on: String, name: String)]] = [:],
+        warehouseStates: [String: (state: String, autoResume: Bool)] = [:], echoTokenInQueryError: Bool = false
+    ) {
         self.account = account
         self.users = users
         self.warehouses = warehouses
+        self.grants = grants
+        self.warehouseStates = warehouseStates
         self.echoTokenInQueryError = echoTokenInQueryError
     }
+
+    /// Statements run so far (SQL API and session API).
+    var statements: [String] { state.withLock { $0.statements } }
 
     /// Session tokens handed out so far.
     var issuedTokens: [String] { state.withLock { $0.issued } }
@@ -98,6 +114,22 @@ final class FakeSnowflake: Sendable {
                 422,
                 #"{"code":"390186","message":"The role requested in the connection or the default role if none was requested in the connection ('\#(role)') is not granted to this user. Contact your local system administrator, or attempt to login with another role, e.g. PUBLIC."}"#
             )
+        }
+        let sql = body["statement"]?.stringValue ?? ""
+        state.withLock { $0.statements.append(sql) }
+        if let shown = show(sql, role: role) {
+            switch shown {
+            case .success(let result):
+                return .json(
+                    200,
+                    #"{"resultSetMetaData":{"numRows":\#(result.rows.count),"format":"jsonv2","rowType":\#(result.rowType)},"data":\#(result.data),"code":"090001","statementStatusUrl":"/api/v2/statements/01b1?requestId=2","sqlState":"00000","message":"Statement executed successfully."}"#
+                )
+            case .failure(let error):
+                return .json(
+                    422,
+                    #"{"code":"\#(error.code)","message":"\#(error.message)","sqlState":"42501","statementHandle":"01b2"}"#
+                )
+            }
         }
         let warehouse = usableWarehouse(body["warehouse"]?.stringValue, role: role)
         return .json(
@@ -158,6 +190,19 @@ final class FakeSnowflake: Sendable {
             return .json(
                 200, #"{"data":null,"code":"390104","message":"Authentication token is invalid.","success":false}"#)
         }
+        if let sql = JSONValue.parse(request.body)?["sqlText"]?.stringValue, let shown = show(sql, role: session.role) {
+            state.withLock { $0.statements.append(sql) }
+            switch shown {
+            case .success(let result):
+                return .json(
+                    200,
+                    #"{"data":{"rowtype":\#(result.rowType),"rowset":\#(result.data),"total":\#(result.rows.count)},"code":null,"message":null,"success":true}"#
+                )
+            case .failure(let error):
+                return .json(
+                    200, #"{"data":null,"code":"\#(error.code)","message":"\#(error.message)","success":false}"#)
+            }
+        }
         guard let sql = JSONValue.parse(request.body)?["sqlText"]?.stringValue, sql.uppercased().hasPrefix("SELECT")
         else {
             return .json(200, #"{"data":null,"code":"001003","message":"SQL compilation error","success":false}"#)
@@ -182,5 +227,83 @@ final class FakeSnowflake: Sendable {
         }
         _ = state.withLock { $0.sessions.removeValue(forKey: token) }
         return .json(200, #"{"data":null,"code":null,"message":null,"success":true}"#)
+    }
+
+    // MARK: SHOW statements
+
+    /// A refused SHOW: Snowflake's error code and message.
+    struct ShowError: Error {
+        var code: String
+        var message: String
+    }
+
+    /// A SHOW result: its columns (as rowType JSON) and rows (as the data JSON).
+    struct Shown {
+        var columns: [String]
+        var rows: [[String]]
+        var rowType: String {
+            "[" + columns.map { #"{"name":"\#($0)","type":"text","nullable":true}"# }.joined(separator: ",") + "]"
+        }
+        var data: String {
+            "[" + rows.map { "[" + $0.map { "\"\($0)\"" }.joined(separator: ",") + "]" }.joined(separator: ",") + "]"
+        }
+    }
+
+    /// `SHOW GRANTS TO ROLE <role>` (only the session's own role or one it inherits: SECURITYADMIN rules
+    /// aside, a role may show its own grants) and `SHOW WAREHOUSES LIKE '<name>'` (the warehouses the role
+    /// may use); nil for any other statement.
+    private func show(_ sql: String, role: String) -> Result<Shown, ShowError>? {
+        let text = sql.trimmingCharacters(in: .whitespaces)
+        let upper = text.uppercased()
+        if upper.hasPrefix("SHOW GRANTS TO ROLE ") {
+            var asked = String(text.dropFirst("SHOW GRANTS TO ROLE ".count)).trimmingCharacters(in: .whitespaces)
+            if asked.hasPrefix("\""), asked.hasSuffix("\""), asked.count >= 2 {
+                asked = String(asked.dropFirst().dropLast()).replacingOccurrences(of: "\"\"", with: "\"")
+            } else {
+                asked = asked.uppercased()
+            }
+            guard asked == role else {
+                return .failure(
+                    ShowError(
+                        code: "003001",
+                        message: "SQL access control error: Insufficient privileges to operate on role '\(asked)'"))
+            }
+            var own = grants[role] ?? []
+            for (name, roles) in warehouses.sorted(by: { $0.key < $1.key }) where roles.contains(role) {
+                own.append(("USAGE", "WAREHOUSE", name))
+            }
+            let columns = [
+                "created_on", "privilege", "granted_on", "name", "granted_to", "grantee_name", "grant_option",
+                "granted_by",
+            ]
+            return .success(
+                Shown(
+                    columns: columns,
+                    rows: own.map {
+                        [
+                            "2024-01-02 03:04:05.000 -0800", $0.privilege, $0.on, $0.name, "ROLE", role, "false",
+                            "SYSADMIN",
+                        ]
+                    }))
+        }
+        if upper.hasPrefix("SHOW WAREHOUSES LIKE '"), upper.hasSuffix("'") {
+            let pattern = String(text.dropFirst("SHOW WAREHOUSES LIKE '".count).dropLast())
+                .replacingOccurrences(of: "''", with: "'").uppercased()
+            let columns = [
+                "name", "state", "type", "size", "min_cluster_count", "max_cluster_count", "started_clusters",
+                "running", "queued", "is_default", "is_current", "auto_suspend", "auto_resume",
+            ]
+            let rows = warehouses.keys.sorted().filter { name in
+                name == pattern && warehouses[name]?.contains(role) == true
+            }.map { name in
+                let state = warehouseStates[name] ?? ("STARTED", true)
+                return [
+                    name, state.state, "STANDARD", "X-Small", "1", "1", state.state == "STARTED" ? "1" : "0", "0", "0",
+                    "N", "Y", "600", state.autoResume ? "true" : "false",
+                ]
+            }
+            return .success(Shown(columns: columns, rows: rows))
+        }
+        return nil
     }
 }

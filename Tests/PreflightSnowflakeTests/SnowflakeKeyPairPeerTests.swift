@@ -24,7 +24,8 @@ struct SnowflakeKeyPairPeerTests {
         #expect(report.step("warehouse")?.detail == "role LOADER_ROLE can use warehouse LOADING_WH; Snowflake 9.1.0")
         let request = try #require(server.requests.first)
         #expect(request.header("X-Snowflake-Authorization-Token-Type") == "KEYPAIR_JWT")
-        #expect(fake.presentedJWTs.count == 1)
+        // One JWT, presented for the check query and again for destination readiness's SHOW WAREHOUSES.
+        #expect(fake.presentedJWTs.count == 2 && Set(fake.presentedJWTs).count == 1)
         ProbeTesting.expectNoSecrets(in: report, payload: payload, runtime: fake.presentedJWTs)
         // The fake checks the JWT with our own JWT code; Python's `cryptography` re-checks it here (strict
         // base64url, RS256 against the user's key, iss = sub + the key's fingerprint computed independently).

@@ -21,16 +21,29 @@ enum SnowflakeTesting {
 
     /// A fake account: user LOADER (the user key and the password), roles LOADER_ROLE (default) and
     /// OTHER_ROLE; warehouses LOADING_WH (LOADER_ROLE may use it) and LOCKED_WH (nobody may).
-    static func fake(account: String = account, echoTokenInQueryError: Bool = false) -> FakeSnowflake {
+    /// LOADER_ROLE's grants: USAGE and CREATE SCHEMA on database ANALYTICS, USAGE and CREATE TABLE on
+    /// schema ANALYTICS.RAW, USAGE only on database SALES; HELPER_ROLE inherits role WRITER_ROLE.
+    static func fake(
+        account: String = account, echoTokenInQueryError: Bool = false,
+        warehouseStates: [String: (state: String, autoResume: Bool)] = [:]
+    ) -> FakeSnowflake {
         FakeSnowflake(
             account: account,
             users: [
                 "loader": .init(
                     publicKey: userPublicKey, password: password, defaultRole: "LOADER_ROLE",
-                    roles: ["LOADER_ROLE", "PUBLIC"])
+                    roles: ["LOADER_ROLE", "PUBLIC", "HELPER_ROLE"])
             ],
-            warehouses: ["LOADING_WH": ["LOADER_ROLE"], "LOCKED_WH": ["SYSADMIN"]],
-            echoTokenInQueryError: echoTokenInQueryError)
+            warehouses: ["LOADING_WH": ["LOADER_ROLE", "HELPER_ROLE"], "LOCKED_WH": ["SYSADMIN"]],
+            grants: [
+                "LOADER_ROLE": [
+                    ("USAGE", "DATABASE", "ANALYTICS"), ("CREATE SCHEMA", "DATABASE", "ANALYTICS"),
+                    ("USAGE", "SCHEMA", "ANALYTICS.RAW"), ("CREATE TABLE", "SCHEMA", "ANALYTICS.RAW"),
+                    ("USAGE", "DATABASE", "SALES"),
+                ],
+                "HELPER_ROLE": [("USAGE", "ROLE", "WRITER_ROLE")],
+            ],
+            warehouseStates: warehouseStates, echoTokenInQueryError: echoTokenInQueryError)
     }
 
     static func start(_ fake: FakeSnowflake) async throws -> ScriptedHTTPServer {
@@ -40,9 +53,11 @@ enum SnowflakeTesting {
     static func payload(
         accountIdentifier: String? = "myorg-myaccount", accountURL: String? = nil, warehouse: String? = "loading_wh",
         username: String? = "loader", privateKey: String? = nil, password: String? = nil, role: String? = nil,
-        caPEM: String? = TestPKI.caPEM, timeoutSeconds: Double? = nil
+        caPEM: String? = TestPKI.caPEM, timeoutSeconds: Double? = nil, database: String? = nil, schema: String? = nil
     ) -> ConnectorPayload {
         var config: [String: String] = [:]
+        config["database"] = database
+        config["schema"] = schema
         config["accountIdentifier"] = accountIdentifier
         config["accountURL"] = accountURL
         config["virtualDWH"] = warehouse

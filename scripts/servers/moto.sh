@@ -15,13 +15,15 @@
 #   * role preflight-reader, assumable by preflight-good with ExternalId preflight-external-id, same rights as the good user;
 #   * buckets preflight-bucket (us-east-1) and preflight-eu-bucket (eu-west-1);
 #   * tables preflight-cdc (stream NEW_AND_OLD_IMAGES) and preflight-keys (stream KEYS_ONLY);
-#   * an S3 Tables table bucket preflight-tables.
+#   * an S3 Tables table bucket preflight-tables;
+#   * users preflight-lister (may list the bucket and head it, not s3:PutObject) and preflight-writer (also
+#     s3:PutObject and s3:DeleteObject); neither may call iam:SimulatePrincipalPolicy (moto does not implement it).
 set -euo pipefail
 
 cmd="${1:-}"; dir="${2:-}"
 [ -n "$cmd" ] && { [ -n "$dir" ] || [ "$cmd" = deps ]; } || { echo "usage: $0 start DIR ENVFILE | stop DIR | deps" >&2; exit 2; }
 moto_dir="$dir/moto"
-SETUP_REQUESTS=13
+SETUP_REQUESTS=19
 
 stop() {
     local pidfile="$moto_dir/moto.pid"
@@ -118,6 +120,16 @@ keys_stream = table("preflight-keys", "KEYS_ONLY")
 # ARN in its path is percent-encoded and moto signs the decoded path. So the tests use a scripted peer for s3tables.)
 table_bucket = client("s3tables").create_table_bucket(name="preflight-tables")["arn"]
 
+# 14-19: a user who may list but not write, and one who may write; both ask STS who they are.
+lister_actions = ["s3:ListAllMyBuckets", "s3:ListBucket", "s3:HeadBucket", "s3:GetBucketLocation",
+    "sts:GetCallerIdentity"]
+destination_keys = {}
+for name, actions in (("lister", lister_actions), ("writer", lister_actions + ["s3:PutObject", "s3:DeleteObject"])):
+    iam.create_user(UserName=f"preflight-{name}")
+    iam.put_user_policy(UserName=f"preflight-{name}", PolicyName="s3", PolicyDocument=json.dumps(
+        {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": actions, "Resource": "*"}]}))
+    destination_keys[name] = iam.create_access_key(UserName=f"preflight-{name}")["AccessKey"]
+
 if len(sent) != expected:
     sys.exit(f"[moto] setup made {len(sent)} requests, SETUP_REQUESTS is {expected}: fix the constant in moto.sh")
 
@@ -147,6 +159,10 @@ values = {
     "STREAM_ARN": cdc_stream,
     "KEYS_ONLY_STREAM_ARN": keys_stream,
     "TABLE_BUCKET_ARN": table_bucket,
+    "LISTER_KEY_ID": destination_keys["lister"]["AccessKeyId"],
+    "LISTER_SECRET": destination_keys["lister"]["SecretAccessKey"],
+    "WRITER_KEY_ID": destination_keys["writer"]["AccessKeyId"],
+    "WRITER_SECRET": destination_keys["writer"]["SecretAccessKey"],
 }
 with open(out, "w") as f:
     for name, value in values.items():
