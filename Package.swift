@@ -197,6 +197,7 @@ let package = Package(
             dependencies: [
                 "PreflightCore", "PreflightNetwork", "PreflightAWS", "PreflightHTTP",
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -35,7 +35,8 @@ struct ConnectorTypesTests {
     @Test func aTypeWithoutAProbeIsServedAsUnprobedWithoutKeys() async throws {
         try await withTestAPI { client, _ in
             let response = try await client.execute(uri: "/connector-types", method: .get)
-            let spec = try JSONDecoder().decode(Components.Schemas.ConnectorTypeList.self, from: Data(buffer: response.body))
+            let spec = try JSONDecoder().decode(
+                Components.Schemas.ConnectorTypeList.self, from: Data(buffer: response.body))
             let keyspaces = try #require(spec.connectorTypes.first { $0._type == "keyspaces" })
             #expect(!keyspaces.probed && keyspaces.keys.isEmpty)
         }
