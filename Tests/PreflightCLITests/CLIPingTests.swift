@@ -53,7 +53,7 @@ struct CLIPingTests {
         defer { Task { await listener.shutdown() } }
         let result = try CLI.run([
             "ping", "--type", "oracle", "--set", "host=127.0.0.1", "--set", "port=\(listener.port)", "--set", "user=u",
-            "--set", "password=planted-oracle-secret", "--set", "defaultDatabase=FREEPDB1",
+            "--set", "password=planted-oracle-secret", "--database", "FREEPDB1",
         ])
         #expect(result.code == 3, "\(result.stdout)\(result.stderr)")
         #expect(result.stdout.contains("unsupported"), "\(result.stdout)")
