@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import _CryptoExtras
 
 /// The SCRAM mechanisms MongoDB speaks through `saslStart` / `saslContinue`.
 public enum SCRAMMechanism: String, Sendable, CaseIterable {
@@ -183,9 +184,26 @@ public struct SCRAMClient: Sendable {
         return (proof, serverSignature)
     }
 
-    /// Hi(password, salt, i): PBKDF2 with HMAC-H and one output block. The keyed HMAC state is made once
-    /// and copied for each iteration; the XOR runs over raw buffers (this is the ping's hottest loop).
+    /// Hi(password, salt, i): PBKDF2 with HMAC-H and one output block. SHA-1 and SHA-256 (the two SCRAM
+    /// mechanisms) run in BoringSSL's PBKDF2 (swift-crypto's `_CryptoExtras`), the ping's hottest loop.
     public static func saltedPassword<H: HashFunction>(_: H.Type, password: [UInt8], salt: [UInt8], iterations: Int)
+        -> [UInt8]
+    {
+        let function: KDF.Insecure.PBKDF2.HashFunction? =
+            H.self == Insecure.SHA1.self ? .insecureSHA1 : H.self == SHA256.self ? .sha256 : nil
+        if let function, iterations >= 1,
+            let key = try? KDF.Insecure.PBKDF2.deriveKey(
+                from: password, salt: salt, using: function, outputByteCount: H.Digest.byteCount,
+                unsafeUncheckedRounds: iterations)
+        {
+            return key.withUnsafeBytes { Array($0) }
+        }
+        return saltedPasswordInSwift(H.self, password: password, salt: salt, iterations: iterations)
+    }
+
+    /// Hi in Swift, for any other hash function: the keyed HMAC state is made once and copied for each
+    /// iteration; the XOR runs over raw buffers.
+    static func saltedPasswordInSwift<H: HashFunction>(_: H.Type, password: [UInt8], salt: [UInt8], iterations: Int)
         -> [UInt8]
     {
         let base = HMAC<H>(key: SymmetricKey(data: password))

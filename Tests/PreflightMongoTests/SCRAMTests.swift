@@ -121,6 +121,16 @@ import Testing
             Insecure.SHA1.self, password: Array("password".utf8), salt: Array("salt".utf8), iterations: 2)
         #expect(salted.map { String(format: "%02x", $0) }.joined() == "ea6c014dc72d6f8ccd1ed92ace1d41f0d8de8957")
     }
+
+    @Test func pbkdf2InSwiftForOtherHashesMatchesPython() {
+        // SHA-384 is not a SCRAM mechanism, so it takes the Swift loop; the value is Python's
+        // `hashlib.pbkdf2_hmac('sha384', b'password', b'salt', 4096)`, cut to one block.
+        let salted = SCRAMClient.saltedPassword(
+            SHA384.self, password: Array("password".utf8), salt: Array("salt".utf8), iterations: 4096)
+        #expect(
+            salted.map { String(format: "%02x", $0) }.joined()
+                == "559726be38db125bc85ed7895f6e3cf574c7a01c080c3447db1e8a76764deb3c307b94853fbe424f6488c5f4f1289626")
+    }
 }
 
 @Suite struct SCRAMCostTests {
