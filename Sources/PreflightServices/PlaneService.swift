@@ -254,9 +254,16 @@ public struct PlaneService: Sendable {
                     planeUUID: plane.uuid, agentID: agent.agentID, version: agent.version, address: address)
                 lastBeat = now
             }
-            await wakeups.wait(plane.uuid, seen: seen, upTo: min(.seconds(1), end - now))
+            // A queued job wakes one idle poll at once (here, or through NOTIFY from another instance);
+            // the store is read again every few seconds only in case a wake-up was lost. At one read per
+            // second, every lane of every agent would keep the store's pool busy (100 lanes: 100
+            // claims a second) and slow every other request down.
+            await wakeups.wait(plane.uuid, seen: seen, upTo: min(Self.idlePollRecheck, end - now))
         }
     }
+
+    /// How often an idle poll reads the store again without a wake-up.
+    static let idlePollRecheck: Duration = .seconds(3)
 
     /// An agent's report of a job it claimed: false when the job is gone (its ping ended) or not its.
     public func report(plane: DataPlaneRecord, agentID: String, job: UUID, report: PingReport) async throws -> Bool {

@@ -22,13 +22,25 @@ public final class PlaneWakeups: Sendable {
         state.withLock { $0.generations[key, default: 0] }
     }
 
-    /// Wakes every waiter of `key` and moves its generation on.
+    /// Moves `key`'s generation on and wakes one of its parked waiters. One is enough: a signal is one job
+    /// queued (any one of a plane's idle polls may claim it; waking all of them would send every lane of
+    /// every agent to the store at once for a single row) or one job answered (it has one waiter). A waiter
+    /// that has not parked yet sees the new generation and returns at once; the others look at the store
+    /// again at their timeout.
     public func signal(_ key: UUID) {
-        let woken = state.withLock { state -> [CheckedContinuation<Void, Never>] in
+        let woken = state.withLock { state -> CheckedContinuation<Void, Never>? in
             state.generations[key, default: 0] += 1
-            return Array((state.waiters.removeValue(forKey: key) ?? [:]).values)
+            guard var parked = state.waiters[key], let id = parked.keys.first else { return nil }
+            let continuation = parked.removeValue(forKey: id)
+            state.waiters[key] = parked.isEmpty ? nil : parked
+            return continuation
         }
-        for continuation in woken { continuation.resume() }
+        woken?.resume()
+    }
+
+    /// How many waiters of `key` are parked (for tests).
+    func parkedCount(_ key: UUID) -> Int {
+        state.withLock { $0.waiters[key]?.count ?? 0 }
     }
 
     /// Forgets a key nobody will wait for again (a finished job).

@@ -1,0 +1,59 @@
+import Foundation
+import Synchronization
+import Testing
+
+@testable import PreflightServices
+
+/// A queued job wakes one idle poll, not every lane of every agent; a waiter that looked before the signal
+/// never parks past it.
+@Suite("PlaneWakeups")
+struct PlaneWakeupsTests {
+    /// Polls `condition` every 5 ms, for at most 10 s.
+    func eventually(_ condition: () -> Bool) async throws {
+        for _ in 0..<2000 where !condition() { try await Task.sleep(for: .milliseconds(5)) }
+    }
+
+    @Test func aSignalWakesExactlyOneParkedWaiter() async throws {
+        let wakeups = PlaneWakeups()
+        let key = UUID()
+        let woken = WokenCount()
+        let seen = wakeups.generation(key)
+        let waiters = (0..<3).map { _ in
+            Task {
+                await wakeups.wait(key, seen: seen, upTo: .seconds(600))
+                woken.add()
+            }
+        }
+        try await eventually { wakeups.parkedCount(key) == 3 }
+        #expect(wakeups.parkedCount(key) == 3)
+
+        wakeups.signal(key)
+        try await eventually { woken.value == 1 }
+        #expect(woken.value == 1)
+        #expect(wakeups.parkedCount(key) == 2)
+
+        wakeups.signal(key)
+        wakeups.signal(key)
+        for waiter in waiters { await waiter.value }
+        #expect(woken.value == 3)
+        #expect(wakeups.parkedCount(key) == 0)
+    }
+
+    @Test func aWaiterThatLookedBeforeTheSignalReturnsAtOnce() async throws {
+        let wakeups = PlaneWakeups()
+        let key = UUID()
+        let seen = wakeups.generation(key)
+        wakeups.signal(key)
+        // With a 600 s timeout, only the moved generation can end this wait.
+        await wakeups.wait(key, seen: seen, upTo: .seconds(600))
+        #expect(wakeups.generation(key) == seen + 1)
+        #expect(wakeups.parkedCount(key) == 0)
+    }
+}
+
+/// How many waiters have returned.
+final class WokenCount: Sendable {
+    private let count = Mutex(0)
+    func add() { count.withLock { $0 += 1 } }
+    var value: Int { count.withLock { $0 } }
+}
