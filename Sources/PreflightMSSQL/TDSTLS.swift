@@ -69,14 +69,7 @@ enum TDSTLS {
         // The chain is checked by ChainVerifier in the callback: BoringSSL needs no roots of its own
         // (loading the system's for every ping cost more than the rest of the handshake).
         configuration.trustRoots = .certificates([])
-        let roots: CertificateStore
-        if let pem = settings.rootCertificatesPEM {
-            do { roots = try ChainVerifier.store(fromPEM: pem) } catch {
-                throw ProbeFailure(.invalidConfig, "sslRootCert holds no readable PEM certificate")
-            }
-        } else {
-            roots = CertificateStore.systemTrustRoots
-        }
+        let roots = try ChainVerifier.roots(for: settings)
         let sslContext: NIOSSLContext
         do { sslContext = try NIOSSLContext(configuration: configuration) } catch {
             throw ProbeFailure(.internalError, "could not set up TLS: \(error)")

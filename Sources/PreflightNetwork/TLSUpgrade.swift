@@ -37,14 +37,7 @@ public enum TLSUpgrade {
         // The chain is checked by our callback (below) against `roots`, never by BoringSSL: loading the
         // system trust store into every ping's context would only cost time (about 20 ms in a debug build).
         configuration.trustRoots = .certificates([])
-        let roots: CertificateStore
-        if let pem = settings.rootCertificatesPEM {
-            do { roots = try ChainVerifier.store(fromPEM: pem) } catch {
-                throw ProbeFailure(.invalidConfig, "sslRootCert holds no readable PEM certificate")
-            }
-        } else {
-            roots = CertificateStore.systemTrustRoots
-        }
+        let roots = try ChainVerifier.roots(for: settings)
         let sslContext: NIOSSLContext
         do { sslContext = try NIOSSLContext(configuration: configuration) } catch {
             throw ProbeFailure(.internalError, "could not set up TLS: \(error)")
