@@ -6,7 +6,8 @@ import PreflightHTTP
 /// Keys (Artie's): `host` (workspace host or https URL, may carry a port: it is also the override for
 /// tests), `httpPath` (see `DatabricksCompute`), `personalAccessToken` or `clientID` + `clientSecret`
 /// (OAuth M2M for a service principal): exactly one of the two; `volume` (optional,
-/// `catalog.schema.volume`). Preflight's extension key: `sslRootCert` (PEM CA bundle).
+/// `catalog.schema.volume`). Preflight's extension keys: `sslRootCert` (PEM CA bundle), `schema`
+/// (`catalog.schema`, where tables are created) and `writeTest`.
 public struct DatabricksConfig: Sendable {
     /// How the ping authenticates.
     public enum Authentication: Sendable, Equatable {
@@ -18,6 +19,10 @@ public struct DatabricksConfig: Sendable {
     public var compute: DatabricksCompute
     public var authentication: Authentication
     public var volume: DatabricksVolume?
+    /// Preflight's extension `schema` (`catalog.schema`): where the destination creates its tables.
+    public var schema: DatabricksSecurable?
+    /// Preflight's extension `writeTest: true`: put and delete one empty file in the volume.
+    public var writeTest = false
     public var rootCertificatesPEM: String?
 
     /// Validates `payload`; every failure names the key and never repeats a secret.
@@ -71,6 +76,10 @@ public struct DatabricksConfig: Sendable {
         if let name = try config.string("volume") {
             volume = try DatabricksVolume.parse(name)
         }
+        if let name = try config.string("schema") {
+            schema = try DatabricksSecurable.parseSchema(name)
+        }
+        writeTest = try config.bool("writeTest") ?? false
         if let pem = try config.string("sslRootCert") {
             guard pem.contains("-----BEGIN CERTIFICATE-----") else {
                 throw InvalidConfig("sharedConfig.sslRootCert must be PEM text containing -----BEGIN CERTIFICATE-----")
@@ -112,14 +121,23 @@ public struct DatabricksVolume: Sendable, Equatable {
 
     /// Parses `catalog.schema.volume` (backquoted parts allowed: `` `my-catalog`.raw.files ``).
     public static func parse(_ raw: String, key: String = "volume") throws(InvalidConfig) -> DatabricksVolume {
+        let parts = try names(raw, count: 3, key: key, shape: "catalog.schema.volume")
+        return DatabricksVolume(catalog: parts[0], schema: parts[1], name: parts[2])
+    }
+}
+
+extension DatabricksVolume {
+    /// Splits a dotted Unity Catalog name into `count` parts (each may be in backquotes), or says why not.
+    static func names(_ raw: String, count: Int, key: String, shape: String) throws(InvalidConfig) -> [String] {
         let text = raw.trimmingCharacters(in: .whitespacesAndNewlines)
         let parts = text.split(separator: ".", omittingEmptySubsequences: false).map { part -> String in
             let trimmed = part.trimmingCharacters(in: .whitespaces)
             return trimmed.count >= 2 && trimmed.hasPrefix("`") && trimmed.hasSuffix("`")
                 ? String(trimmed.dropFirst().dropLast()) : trimmed
         }
-        guard parts.count == 3, parts.allSatisfy({ !$0.isEmpty && $0.count <= 255 }) else {
-            throw InvalidConfig("sharedConfig.\(key) must be catalog.schema.volume (three names separated by dots)")
+        guard parts.count == count, parts.allSatisfy({ !$0.isEmpty && $0.count <= 255 }) else {
+            throw InvalidConfig(
+                "sharedConfig.\(key) must be \(shape) (\(count == 3 ? "three" : "two") names separated by dots)")
         }
         guard
             parts.allSatisfy({ part in
@@ -128,8 +146,16 @@ public struct DatabricksVolume: Sendable, Equatable {
             })
         else {
             throw InvalidConfig(
-                "sharedConfig.\(key) has a name with '/', '`' or a control character; expected catalog.schema.volume")
+                "sharedConfig.\(key) has a name with '/', '`' or a control character; expected \(shape)")
         }
-        return DatabricksVolume(catalog: parts[0], schema: parts[1], name: parts[2])
+        return parts
+    }
+}
+
+extension DatabricksSecurable {
+    /// Parses `catalog.schema` (backquoted parts allowed) into a schema securable.
+    public static func parseSchema(_ raw: String, key: String = "schema") throws(InvalidConfig) -> DatabricksSecurable {
+        let parts = try DatabricksVolume.names(raw, count: 2, key: key, shape: "catalog.schema")
+        return .schema(catalog: parts[0], schema: parts[1])
     }
 }

@@ -17,10 +17,20 @@ extension DatabricksProbeFactory {
                         help: "a personal access token; or give clientID and clientSecret"),
                     ConnectorKey("clientID", .string, help: "a service principal's OAuth client id (M2M)"),
                     ConnectorKey("clientSecret", .secret, help: "the service principal's OAuth secret"),
-                    ConnectorKey("volume", .string, help: "a volume to check (catalog.schema.volume)"),
+                    ConnectorKey(
+                        "volume", .string,
+                        help: "the staging volume (catalog.schema.volume): must exist, and READ and WRITE VOLUME are checked"),
+                    ConnectorKey(
+                        "schema", .string, extension: true,
+                        help: "where tables are created (catalog.schema): USE SCHEMA and CREATE TABLE are checked"),
+                    ConnectorKey(
+                        "writeTest", .boolean, default: "false", extension: true,
+                        help: "put and delete one empty file preflight_<uuid> in the volume"),
                     .sslRootCert,
                 ],
-                summary: "authenticates (PAT or OAuth M2M) and reports the warehouse or cluster state")
+                summary:
+                    "authenticates (PAT or OAuth M2M), reports the warehouse or cluster state, and checks Unity Catalog grants on the volume and schema"
+            )
         ]
     }
 }

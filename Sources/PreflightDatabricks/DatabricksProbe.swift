@@ -3,8 +3,9 @@ import PreflightHTTP
 import PreflightNetwork
 
 /// A ping of a Databricks workspace. Steps: dns, connect, tls (by the HTTP client), `token` (OAuth M2M
-/// only), `warehouse` (or `cluster`): its state, and `volume` when one is named. Read-only; a stopped
-/// warehouse is not started.
+/// only), `warehouse` (or `cluster`): its state, `volume` when one is named, then `readiness` (the
+/// grants a destination needs, see `destinationReadiness`) and, only with `writeTest: true`,
+/// `write_test`. Read-only otherwise; a stopped warehouse is not started.
 ///
 /// The access token obtained at run time never reaches a message: peer texts are redacted with it.
 struct DatabricksProbe: Probe {
@@ -12,8 +13,8 @@ struct DatabricksProbe: Probe {
 
     var target: PingTarget { PingTarget(host: config.endpoint.host, port: config.endpoint.port) }
 
-    private var httpTarget: HTTPTarget { HTTPTarget(config.endpoint, rootCertificatesPEM: config.rootCertificatesPEM) }
-    private var workspace: String { config.endpoint.description }
+    var httpTarget: HTTPTarget { HTTPTarget(config.endpoint, rootCertificatesPEM: config.rootCertificatesPEM) }
+    var workspace: String { config.endpoint.description }
 
     func run(in context: ProbeContext) async throws(ProbeFailure) {
         let client = HTTPClient(context: context)
@@ -36,10 +37,13 @@ struct DatabricksProbe: Probe {
         let redactor = Redactor(secrets: secrets)
         try await checkCompute(
             bearer: bearer, principal: principal, redactor: redactor, client: client, context: context)
+        var volumeOwner: String?
         if let volume = config.volume {
-            try await checkVolume(
+            volumeOwner = try await checkVolume(
                 volume, bearer: bearer, principal: principal, redactor: redactor, client: client, context: context)
         }
+        try await destinationReadiness(
+            Session(bearer: bearer, redactor: redactor, client: client, context: context), volumeOwner: volumeOwner)
     }
 
     private func oauthToken(clientID: String, clientSecret: String, client: HTTPClient, context: ProbeContext)
@@ -88,10 +92,11 @@ struct DatabricksProbe: Probe {
         }
     }
 
+    /// The volume step; answers the volume's owner when it says.
     private func checkVolume(
         _ volume: DatabricksVolume, bearer: String, principal: String, redactor: Redactor, client: HTTPClient,
         context: ProbeContext
-    ) async throws(ProbeFailure) {
+    ) async throws(ProbeFailure) -> String? {
         let failureContext = DatabricksFailureContext(
             workspace: workspace, principal: principal, resource: "volume \(volume.fullName)",
             grantHint:
@@ -99,7 +104,7 @@ struct DatabricksProbe: Probe {
         )
         let request = DatabricksRequests.volume(volume, bearer: bearer)
         let target = httpTarget
-        try await context.step(
+        return try await context.step(
             .volume, "checking that volume \(volume.fullName) exists",
             timeoutHint: "the workspace did not answer the Unity Catalog API in time"
         ) { outcome in
@@ -107,6 +112,7 @@ struct DatabricksProbe: Probe {
             outcome.detail = try DatabricksAnswers.volume(
                 response, volume: volume, context: failureContext, redactor: redactor
             ).get()
+            return response.json()?["owner"]?.stringValue.map { PeerText.quote($0) }
         }
     }
 }

@@ -26,7 +26,9 @@ struct DatabricksPeerTests {
 
     @Test("OAuth M2M: the token is fetched with basic auth and used; it never appears in the report")
     func oauth() async throws {
-        let fake = DatabricksTesting.fake()
+        let fake = DatabricksTesting.fake(grants: [
+            "main": [DatabricksTesting.clientID: ["USE_CATALOG", "USE_SCHEMA", "READ_VOLUME", "WRITE_VOLUME"]]
+        ])
         let server = try await DatabricksTesting.start(fake)
         defer { Task { await server.stop() } }
         let payload = DatabricksTesting.payload(
@@ -41,7 +43,8 @@ struct DatabricksPeerTests {
         #expect(
             server.requests.map(\.pathOnly) == [
                 "/oidc/v1/token", "/api/2.0/sql/warehouses/1234567890abcdef",
-                "/api/2.1/unity-catalog/volumes/main.raw.files",
+                "/api/2.1/unity-catalog/volumes/main.raw.files", "/api/2.0/preview/scim/v2/Me",
+                "/api/2.1/unity-catalog/effective-permissions/volume/main.raw.files",
             ])
     }
 
