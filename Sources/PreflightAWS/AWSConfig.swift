@@ -78,8 +78,13 @@ public struct IcebergRESTConfig: Sendable, Equatable {
     public var auth: Auth
     public var warehouse: String?
     public var prefix: String?
+    /// Preflight's extension `namespace` (`a` or `a.b`): where the destination creates its tables.
+    public var namespace: [String]?
+    /// Preflight's extension `writeTest: true`: create and drop one empty table in the namespace.
+    public var writeTest = false
 
-    /// Reads `uri`, `token` or `credential` (with `authURI`, `scope`), `warehouse` and `prefix`.
+    /// Reads `uri`, `token` or `credential` (with `authURI`, `scope`), `warehouse`, `prefix`, and the
+    /// extensions `namespace` and `writeTest`.
     public static func from(_ config: SharedConfig) throws(InvalidConfig) -> IcebergRESTConfig {
         guard let uri = try config.string("uri") else {
             throw InvalidConfig(
@@ -123,8 +128,30 @@ public struct IcebergRESTConfig: Sendable, Equatable {
         }
         var prefix = try config.string("prefix")?.trimmingCharacters(in: CharacterSet(charactersIn: "/ "))
         if prefix?.isEmpty == true { prefix = nil }
-        return IcebergRESTConfig(
+        var rest = IcebergRESTConfig(
             catalog: catalog, auth: auth, warehouse: try config.string("warehouse"), prefix: prefix)
+        if let text = try config.string("namespace") {
+            rest.namespace = try namespaceLevels(text)
+        }
+        rest.writeTest = try config.bool("writeTest") ?? false
+        return rest
+    }
+
+    /// `a.b` → ["a", "b"]: one to 8 levels, each 1-255 characters without control characters.
+    static func namespaceLevels(_ text: String) throws(InvalidConfig) -> [String] {
+        let levels = text.trimmingCharacters(in: .whitespaces).split(separator: ".", omittingEmptySubsequences: false)
+            .map(String.init)
+        guard (1...8).contains(levels.count),
+            levels.allSatisfy({ level in
+                !level.isEmpty && level.count <= 255
+                    && !level.unicodeScalars.contains { $0.properties.generalCategory == .control }
+            })
+        else {
+            throw InvalidConfig(
+                "sharedConfig.namespace must be a namespace such as analytics or lake.analytics (levels separated by dots, no control characters)"
+            )
+        }
+        return levels
     }
 }
 

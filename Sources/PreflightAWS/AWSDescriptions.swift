@@ -55,9 +55,17 @@ extension AWSProbeFactory {
                     ConnectorKey("scope", .string, default: "PRINCIPAL_ROLE:ALL", help: "rest: the OAuth scope"),
                     ConnectorKey("warehouse", .string, help: "rest: the warehouse to ask the catalog for"),
                     ConnectorKey("prefix", .string, help: "rest: the catalog's path prefix"),
+                    ConnectorKey(
+                        "namespace", .string, extension: true,
+                        help:
+                            "rest: the namespace tables are created in (a or a.b): it must load, and a staged create is asked"
+                    ),
+                    ConnectorKey(
+                        "writeTest", .boolean, default: "false", extension: true,
+                        help: "rest: create and drop (purge) one empty table preflight_<hex> in the namespace"),
                 ] + ConnectorKey.awsCredentials + [.sslRootCert],
                 summary:
-                    "s3tables: GetTableBucket; rest: GET /v1/config (after an OAuth exchange), then a namespace listing"
+                    "s3tables: GetTableBucket, then IAM's policy simulator for writing tables; rest: GET /v1/config (after an OAuth exchange), a namespace listing, then the namespace and a staged create"
             ),
         ]
     }

@@ -41,6 +41,39 @@ public enum IAMSimulation {
         return parts.count >= 2 && parts[0] == "arn" && !parts[1].isEmpty ? String(parts[1]) : "aws"
     }
 
+    /// The IAM change for denied actions: remove explicit Denies, and an inline policy allowing each
+    /// statement's actions on its resource, with the aws CLI command that attaches it to `principal`
+    /// (a user's or role's ARN).
+    public static func inlinePolicyFix(
+        principal: String, missing: [String], explicitlyDenied: [String],
+        statements: [(actions: [String], resource: String)], policyName: String
+    ) -> String {
+        let rendered = statements.map { statement in
+            #"{"Effect":"Allow","Action":["# + statement.actions.map { "\"\($0)\"" }.joined(separator: ",")
+                + #"],"Resource":""# + statement.resource + #""}"#
+        }
+        let document = #"{"Version":"2012-10-17","Statement":["# + rendered.joined(separator: ",") + "]}"
+        let resource = principal.split(separator: ":", maxSplits: 5).last.map(String.init) ?? ""
+        let name = resource.split(separator: "/").last.map(String.init) ?? principal
+        let command: String
+        if resource.hasPrefix("role/") {
+            command =
+                "aws iam put-role-policy --role-name \(name) --policy-name \(policyName) --policy-document '\(document)'"
+        } else if resource.hasPrefix("user/") {
+            command =
+                "aws iam put-user-policy --user-name \(name) --policy-name \(policyName) --policy-document '\(document)'"
+        } else {
+            command = "attach to \(principal) the policy \(document)"
+        }
+        var text = "allow \(missing.joined(separator: ", ")) for \(principal): \(command)"
+        if !explicitlyDenied.isEmpty {
+            text =
+                "remove the explicit Deny of \(explicitlyDenied.joined(separator: ", ")) from \(principal)'s policies (or its permissions boundary, or an SCP): a Deny wins over any Allow; then "
+                + text
+        }
+        return text
+    }
+
     /// SimulatePrincipalPolicy for `actions` on `resources` with the principal's identity policies.
     public static func request(principal: String, actions: [String], resources: [String]) -> AWSRequest {
         var fields: [(String, String)] = [

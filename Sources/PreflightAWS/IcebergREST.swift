@@ -28,6 +28,42 @@ public enum IcebergREST {
         return "/v1/\(encoded)/namespaces"
     }
 
+    /// `/v1/{prefix}/namespaces/{namespace}`: the levels joined by `separator` (by default the unit
+    /// separator 0x1F), percent-encoded as one segment.
+    public static func namespacePath(prefix: String?, namespace: [String], separator: String = "\u{1F}") -> String {
+        namespacesPath(prefix: prefix) + "/" + FormEncoding.percentEncode(namespace.joined(separator: separator))
+    }
+
+    /// `/v1/{prefix}/namespaces/{namespace}/tables/{table}`.
+    public static func tablePath(prefix: String?, namespace: [String], separator: String = "\u{1F}", table: String)
+        -> String
+    {
+        namespacePath(prefix: prefix, namespace: namespace, separator: separator) + "/tables/"
+            + FormEncoding.percentEncode(table)
+    }
+
+    /// The endpoints (as `/v1/config` lists them) a destination needs: create a table and commit to it.
+    public static let writeEndpoints = [
+        "POST /v1/{prefix}/namespaces/{namespace}/tables",
+        "POST /v1/{prefix}/namespaces/{namespace}/tables/{table}",
+    ]
+
+    /// A CreateTableRequest for an empty table with one optional `long` column; `stage` asks for a
+    /// staged create, which the catalog authorizes but does not commit.
+    public static func createTable(prefix: String?, namespace: [String], separator: String, name: String, stage: Bool)
+        -> HTTPRequest
+    {
+        let column: JSONValue = .object([
+            "id": .number(1), "name": .string("id"), "required": .bool(false), "type": .string("long"),
+        ])
+        let schema: JSONValue = .object([
+            "type": .string("struct"), "schema-id": .number(0), "fields": .array([column]),
+        ])
+        return HTTPRequest.json(
+            "POST", namespacePath(prefix: prefix, namespace: namespace, separator: separator) + "/tables",
+            .object(["name": .string(name), "schema": schema, "stage-create": .bool(stage)]))
+    }
+
     /// An error as a catalog or token endpoint reports it: Iceberg's `{"error": {"message", "type", "code"}}`
     /// or OAuth's `{"error": "invalid_client", "error_description": ...}`.
     public struct ErrorBody: Sendable, Equatable, CustomStringConvertible {

@@ -1,3 +1,4 @@
+import Foundation
 import PreflightCore
 import PreflightHTTP
 import PreflightNetwork
@@ -24,8 +25,18 @@ struct IcebergRESTChecks {
                 clientID: clientID, clientSecret: clientSecret, endpoint: tokenEndpoint, path: tokenPath, scope: scope)
             authKind = "the token issued to client \(clientID)"
         }
-        let prefix = try await catalogConfig(bearer: bearer, authKind: authKind)
-        try await listNamespaces(prefix: prefix, bearer: bearer, authKind: authKind)
+        let catalog = try await catalogConfig(bearer: bearer, authKind: authKind)
+        try await listNamespaces(prefix: catalog.prefix, bearer: bearer, authKind: authKind)
+        // Iceberg is only ever a destination.
+        try await destination(catalog, bearer: bearer, authKind: authKind)
+    }
+
+    /// What `/v1/config` said: the prefix later calls use (the catalog's override, else `prefix`), the
+    /// endpoints it advertises (nil when it lists none: the spec's defaults), and its namespace separator.
+    struct CatalogInfo: Sendable {
+        var prefix: String?
+        var endpoints: [String]?
+        var separator: String
     }
 
     private func headers(_ bearer: String?) -> [HTTPField] {
@@ -69,8 +80,8 @@ struct IcebergRESTChecks {
         }
     }
 
-    /// Reads `/v1/config`; returns the prefix later calls use (the catalog's override, else `prefix`).
-    func catalogConfig(bearer: String?, authKind: String) async throws(ProbeFailure) -> String? {
+    /// Reads `/v1/config`.
+    func catalogConfig(bearer: String?, authKind: String) async throws(ProbeFailure) -> CatalogInfo {
         let endpoint = config.catalog
         let warehouse = config.warehouse
         let configured = config.prefix
@@ -78,7 +89,7 @@ struct IcebergRESTChecks {
         return try await client.send(
             request, to: endpoint, label: nil, step: .catalogConfig,
             activity: "reading the catalog's config at \(endpoint)/v1/config"
-        ) { response, outcome throws(ProbeFailure) -> String? in
+        ) { response, outcome throws(ProbeFailure) -> CatalogInfo in
             guard response.isSuccess else {
                 // Without an Iceberg error, only a status with a generic meaning (HTTPStatusCategory) says anything.
                 if response.looksLikeHTML
@@ -108,7 +119,12 @@ struct IcebergRESTChecks {
             if let warehouse { detail += " for warehouse \(warehouse)" }
             if let prefix { detail += ", prefix \(prefix)" }
             outcome.detail = detail
-            return prefix
+            let endpoints = json["endpoints"]?.arrayValue?.compactMap(\.stringValue).prefix(500)
+            let separator =
+                (json["overrides"]?["namespace-separator"]?.stringValue
+                ?? json["defaults"]?["namespace-separator"]?.stringValue)
+                .flatMap { $0.removingPercentEncoding }.flatMap { $0.isEmpty || $0.count > 4 ? nil : $0 } ?? "\u{1F}"
+            return CatalogInfo(prefix: prefix, endpoints: endpoints.map(Array.init), separator: separator)
         }
     }
 

@@ -93,15 +93,27 @@ extension S3Checks {
         -> [ReadinessCheck]
     {
         let partition = IAMSimulation.partition(of: principal)
-        let iam = probe.endpoints.iam(region: region)
-        let label = iam.endpoint == probe.mainEndpoint ? nil : "iam"
-        let request = IAMSimulation.request(
+        return try await simulate(
             principal: principal,
             actions: S3DestinationReadiness.bucketActions + S3DestinationReadiness.objectActions,
             resources: [
                 S3DestinationReadiness.bucketARN(bucket, partition: partition),
                 S3DestinationReadiness.simulatedObjectARN(bucket, prefix: prefix, partition: partition),
-            ])
+            ], target: target
+        ) { evidence in
+            S3DestinationReadiness.checks(evidence, bucket: bucket, prefix: prefix)
+        }
+    }
+
+    /// SimulatePrincipalPolicy for `actions` on `resources`, as the `readiness` step; `checks` reads
+    /// the evidence (or why there is none) into readiness checks.
+    func simulate(
+        principal: String, actions: [String], resources: [String], target: String,
+        checks: @escaping @Sendable (S3WriteEvidence) -> [ReadinessCheck]
+    ) async throws(ProbeFailure) -> [ReadinessCheck] {
+        let iam = probe.endpoints.iam(region: region)
+        let label = iam.endpoint == probe.mainEndpoint ? nil : "iam"
+        let request = IAMSimulation.request(principal: principal, actions: actions, resources: resources)
         let context = self.context
         return try await client.call(
             request, to: iam.endpoint, label: label, signingService: "iam", region: iam.signingRegion,
@@ -122,7 +134,7 @@ extension S3Checks {
                         : "IAM SimulatePrincipalPolicy answered \(error?.description ?? response.statusLine)",
                     simulationDenied: denied)
             }
-            let checks = S3DestinationReadiness.checks(evidence, bucket: bucket, prefix: prefix)
+            let checks = checks(evidence)
             for check in checks { context.trace.check(check) }
             (outcome.status, outcome.detail, outcome.hint) = ReadinessVerdict.destinationStep(
                 for: checks, writingTo: target)

@@ -110,39 +110,17 @@ public enum S3DestinationReadiness {
         principal: String, missing: [String], explicitlyDenied: [String], bucket: String, prefix: String,
         partition: String
     ) -> String {
-        var statements: [String] = []
+        var statements: [(actions: [String], resource: String)] = []
         let bucketMissing = missing.filter { bucketActions.contains($0) }
         let objectMissing = missing.filter { objectActions.contains($0) }
         if !bucketMissing.isEmpty {
-            statements.append(statement(bucketMissing, bucketARN(bucket, partition: partition)))
+            statements.append((bucketMissing, bucketARN(bucket, partition: partition)))
         }
         if !objectMissing.isEmpty {
-            statements.append(statement(objectMissing, objectsARN(bucket, prefix: prefix, partition: partition)))
+            statements.append((objectMissing, objectsARN(bucket, prefix: prefix, partition: partition)))
         }
-        let document = #"{"Version":"2012-10-17","Statement":["# + statements.joined(separator: ",") + "]}"
-        let resource = principal.split(separator: ":", maxSplits: 5).last.map(String.init) ?? ""
-        let name = resource.split(separator: "/").last.map(String.init) ?? principal
-        let command: String
-        if resource.hasPrefix("role/") {
-            command =
-                "aws iam put-role-policy --role-name \(name) --policy-name artie-s3-write --policy-document '\(document)'"
-        } else if resource.hasPrefix("user/") {
-            command =
-                "aws iam put-user-policy --user-name \(name) --policy-name artie-s3-write --policy-document '\(document)'"
-        } else {
-            command = "attach to \(principal) the policy \(document)"
-        }
-        var text = "allow \(missing.joined(separator: ", ")) for \(principal): \(command)"
-        if !explicitlyDenied.isEmpty {
-            text =
-                "remove the explicit Deny of \(explicitlyDenied.joined(separator: ", ")) from \(principal)'s policies (or its permissions boundary, or an SCP): a Deny wins over any Allow; then "
-                + text
-        }
-        return text
-    }
-
-    private static func statement(_ actions: [String], _ resource: String) -> String {
-        #"{"Effect":"Allow","Action":["# + actions.map { "\"\($0)\"" }.joined(separator: ",") + #"],"Resource":""#
-            + resource + #""}"#
+        return IAMSimulation.inlinePolicyFix(
+            principal: principal, missing: missing, explicitlyDenied: explicitlyDenied, statements: statements,
+            policyName: "artie-s3-write")
     }
 }

@@ -2,7 +2,8 @@ import PreflightCore
 import PreflightHTTP
 import PreflightNetwork
 
-/// Iceberg on S3 Tables: GetTableBucket (`GET /buckets/{ARN}`, REST-JSON, service `s3tables`).
+/// Iceberg on S3 Tables: GetTableBucket (`GET /buckets/{ARN}`, REST-JSON, service `s3tables`), then
+/// destination readiness from IAM's policy simulator.
 struct S3TablesChecks {
     let probe: AWSProbe
     let client: AWSClient
@@ -33,6 +34,35 @@ struct S3TablesChecks {
             }
             let name = json["name"]?.stringValue ?? bucket.name
             outcome.detail = "table bucket \(name) in \(region) reachable" + (arn == bucket.text ? "" : " (\(arn))")
+        }
+        // S3 Tables is only ever a destination.
+        try await destination(bucket: bucket)
+    }
+
+    /// Destination readiness: whose policies (STS GetCallerIdentity, or the configured role), then IAM's
+    /// policy simulator for creating tables in the bucket and reading, writing and committing them.
+    /// Nothing is written.
+    func destination(bucket: TableBucketARN) async throws(ProbeFailure) {
+        let s3 = S3Checks(probe: probe, client: client, session: session)
+        let target = "table bucket \(bucket.name)"
+        let arn = bucket.text
+        let checks: [ReadinessCheck]
+        switch try await s3.principalARN() {
+        case .failure(let reason):
+            checks = S3TablesDestinationReadiness.checks(
+                .unproven(principal: nil, reason: reason.reason, simulationDenied: false), bucketARN: arn)
+            s3.record(checks, target: target)
+        case .success(let principal):
+            checks = try await s3.simulate(
+                principal: principal,
+                actions: S3TablesDestinationReadiness.bucketActions + S3TablesDestinationReadiness.tableActions,
+                resources: [arn, S3TablesDestinationReadiness.simulatedTableARN(arn)], target: target
+            ) { evidence in
+                S3TablesDestinationReadiness.checks(evidence, bucketARN: arn)
+            }
+        }
+        if let failure = ReadinessVerdict.destinationFailure(for: checks, server: "Amazon S3 Tables", target: target) {
+            throw failure
         }
     }
 }

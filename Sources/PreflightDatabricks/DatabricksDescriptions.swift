@@ -19,7 +19,9 @@ extension DatabricksProbeFactory {
                     ConnectorKey("clientSecret", .secret, help: "the service principal's OAuth secret"),
                     ConnectorKey(
                         "volume", .string,
-                        help: "the staging volume (catalog.schema.volume): must exist, and READ and WRITE VOLUME are checked"),
+                        help:
+                            "the staging volume (catalog.schema.volume): must exist, and READ and WRITE VOLUME are checked"
+                    ),
                     ConnectorKey(
                         "schema", .string, extension: true,
                         help: "where tables are created (catalog.schema): USE SCHEMA and CREATE TABLE are checked"),

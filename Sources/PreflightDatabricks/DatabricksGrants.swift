@@ -167,7 +167,8 @@ public enum DatabricksDestinationReadiness {
                 observed: "unproven: the workspace did not say who this principal is (SCIM Me)",
                 required: required,
                 detail: "without the principal's name its grants cannot be read",
-                fix: "run SHOW GRANTS ON \(securable.apiType.uppercased()) \(quotedPath(securable.fullName)) in a SQL editor as this principal"
+                fix:
+                    "run SHOW GRANTS ON \(securable.apiType.uppercased()) \(quotedPath(securable.fullName)) in a SQL editor as this principal"
             )
         }
         let who = quoted(identity.userName)
@@ -177,7 +178,8 @@ public enum DatabricksDestinationReadiness {
                 observed: "unproven: the grants on \(securable) could not be read (\(seen.error ?? "no answer"))",
                 required: required,
                 detail: "Unity Catalog's effective permissions were not readable by \(identity.userName)",
-                fix: "run SHOW GRANTS \(who) ON \(securable.apiType.uppercased()) \(quotedPath(securable.fullName)) in a SQL editor, or run "
+                fix:
+                    "run SHOW GRANTS \(who) ON \(securable.apiType.uppercased()) \(quotedPath(securable.fullName)) in a SQL editor, or run "
                     + grantStatements(securable.required, on: securable, to: identity.userName))
         }
         let holders = identity.holders
@@ -239,8 +241,11 @@ public enum DatabricksDestinationReadiness {
     public static func nothingNamed() -> ReadinessCheck {
         ReadinessCheck(
             name: "write_permissions", status: .warning, observed: "not checked: no volume or schema named",
-            required: "USE CATALOG, USE SCHEMA, READ VOLUME, WRITE VOLUME on the staging volume; CREATE TABLE on the schema",
+            required:
+                "USE CATALOG, USE SCHEMA, READ VOLUME, WRITE VOLUME on the staging volume; CREATE TABLE on the schema",
             detail: "without a volume or schema there is nothing to ask Unity Catalog about",
-            fix: "set sharedConfig.volume (catalog.schema.volume) and sharedConfig.schema (catalog.schema) to check them")
+            fix:
+                "set sharedConfig.volume (catalog.schema.volume) and sharedConfig.schema (catalog.schema) to check them"
+        )
     }
 }

@@ -122,7 +122,8 @@ struct DatabricksDestinationTests {
             DatabricksTesting.engine(),
             DatabricksTesting.payload(host: server.endpoint, pat: DatabricksTesting.pat, schema: "main.gone"))
         #expect(report.category == .permission, "\(report.summary)")
-        #expect(report.check("schema_create_table")?.fix?.hasPrefix("CREATE SCHEMA IF NOT EXISTS `main`.`gone`;") == true)
+        #expect(
+            report.check("schema_create_table")?.fix?.hasPrefix("CREATE SCHEMA IF NOT EXISTS `main`.`gone`;") == true)
     }
 
     @Test("nothing named: a warning, never a silent pass")

@@ -96,7 +96,8 @@ final class FakeDatabricks: Sendable {
         if path.hasPrefix("/api/2.1/unity-catalog/schemas/") {
             let name = String(path.dropFirst("/api/2.1/unity-catalog/schemas/".count)).removingPercentEncoding ?? ""
             guard schemas.contains(name) else {
-                return .json(404, #"{"error_code":"SCHEMA_DOES_NOT_EXIST","message":"Schema '\#(name)' does not exist."}"#)
+                return .json(
+                    404, #"{"error_code":"SCHEMA_DOES_NOT_EXIST","message":"Schema '\#(name)' does not exist."}"#)
             }
             let parts = name.split(separator: ".")
             return .json(
@@ -159,7 +160,8 @@ final class FakeDatabricks: Sendable {
         return parts.indices.map { (parts[...$0].joined(separator: "."), types[min($0, 2)]) }
     }
 
-    private func effectivePermissions(_ request: ScriptedHTTPServer.Request, path: String) -> ScriptedHTTPServer.Response
+    private func effectivePermissions(_ request: ScriptedHTTPServer.Request, path: String)
+        -> ScriptedHTTPServer.Response
     {
         let rest = path.dropFirst("/api/2.1/unity-catalog/effective-permissions/".count)
         guard let slash = rest.firstIndex(of: "/") else {
@@ -169,7 +171,8 @@ final class FakeDatabricks: Sendable {
         let name = String(rest[rest.index(after: slash)...]).removingPercentEncoding ?? ""
         let exists = type == "volume" ? volumes[name] != nil : type == "schema" ? schemas.contains(name) : false
         guard exists else {
-            return .json(404, #"{"error_code":"NOT_FOUND","message":"\#(type.capitalized) '\#(name)' does not exist."}"#)
+            return .json(
+                404, #"{"error_code":"NOT_FOUND","message":"\#(type.capitalized) '\#(name)' does not exist."}"#)
         }
         if let max = request.query["max_results"].flatMap(Int.init), max != 0, max < 150 {
             return .json(
@@ -193,7 +196,8 @@ final class FakeDatabricks: Sendable {
         let end = paginated ? min(order.count, start + grantsPageLength) : order.count
         let assignments = order[min(start, order.count)..<end].map { principal in
             let privileges = merged[principal, default: []].map { privilege, type, from in
-                let inherited = type.map { #","inherited_from_type":"\#($0)","inherited_from_name":"\#(from ?? "")""# } ?? ""
+                let inherited =
+                    type.map { #","inherited_from_type":"\#($0)","inherited_from_name":"\#(from ?? "")""# } ?? ""
                 return #"{"privilege":"\#(privilege)"\#(inherited)}"#
             }
             return #"{"principal":"\#(principal)","privileges":[\#(privileges.joined(separator: ","))]}"#
@@ -223,7 +227,8 @@ final class FakeDatabricks: Sendable {
             else {
                 return .json(
                     403,
-                    #"{"error_code":"PERMISSION_DENIED","message":"User does not have WRITE VOLUME on Volume '\#(volume)'."}"#)
+                    #"{"error_code":"PERMISSION_DENIED","message":"User does not have WRITE VOLUME on Volume '\#(volume)'."}"#
+                )
             }
             let inserted = files.withLock { files -> Bool in
                 if request.query["overwrite"] == "false" && files.contains(filePath) { return false }
