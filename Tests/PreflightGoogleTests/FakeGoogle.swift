@@ -180,8 +180,10 @@ final class FakeGoogle: Sendable {
         guard header["kid"]?.stringValue == account.keyID, JWT.verifyRS256(assertion, key: account.publicKey) else {
             return Self.oauthError("invalid_grant", "Invalid JWT Signature.")
         }
+        // Google documents one audience for every access-token request, and also accepts its token URL
+        // itself (the key file's token_uri, here this peer's URL): google-auth sends the former, Preflight the latter.
         let ownURL = "https://\(request.header("Host") ?? "")/token"
-        guard claims["aud"]?.stringValue == ownURL else {
+        guard [ownURL, "https://oauth2.googleapis.com/token"].contains(claims["aud"]?.stringValue ?? "") else {
             return Self.oauthError(
                 "invalid_grant", "Invalid JWT: Failed audience check. The expected audience is \(ownURL).")
         }
