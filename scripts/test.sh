@@ -64,7 +64,7 @@ swift --version 2>&1 | head -n1
 # The scripted peers' independent verifiers (scripts/peers/): cryptography, pymongo's bson, redis-py, PyMySQL,
 # pytds (+ pyOpenSSL), python-oracledb, cassandra-driver (pure Python: CASS_DRIVER_NO_EXTENSIONS) with cassandra-sigv4; and Playwright,
 # which drives the system Chromium in scripts/browser.sh (it downloads no browser).
-PY_MODULES=(cryptography redis pymysql pytds OpenSSL oracledb cassandra cassandra_sigv4 playwright bson databricks.sdk pyiceberg fsspec google.cloud.storage)
+PY_MODULES=(cryptography redis pymysql pytds OpenSSL oracledb cassandra cassandra_sigv4 playwright bson databricks.sdk pyiceberg fsspec google.cloud.storage snowflake.connector)
 python3 -c "import $(IFS=,; echo "${PY_MODULES[*]}")" 2>/dev/null || CASS_DRIVER_NO_EXTENSIONS=1 python3 -m pip install -q -r scripts/peers/requirements.txt
 ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 phase_end

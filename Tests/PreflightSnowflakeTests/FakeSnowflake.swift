@@ -156,7 +156,8 @@ final class FakeSnowflake: Sendable {
         else {
             return .json(200, failed)
         }
-        let role = request.query["roleName"]?.uppercased() ?? user.defaultRole
+        // An empty parameter (Snowflake's connectors send `roleName=` when none is set) means the default.
+        let role = request.query["roleName"].flatMap { $0.isEmpty ? nil : $0.uppercased() } ?? user.defaultRole
         guard user.roles.contains(role) else {
             return .json(
                 200,
@@ -171,7 +172,7 @@ final class FakeSnowflake: Sendable {
         }
         return .json(
             200,
-            #"{"data":{"token":"\#(token)","masterToken":"planted-master-\#(token)","validityInSeconds":3600},"code":null,"message":null,"success":true}"#
+            #"{"data":{"token":"\#(token)","masterToken":"planted-master-\#(token)","validityInSeconds":3600,"masterValidityInSeconds":14400,"displayUserName":"\#(name.uppercased())","serverVersion":"9.1.0","firstLogin":false,"sessionId":\#(1_000_000 + issuedTokens.count),"healthCheckInterval":45,"parameters":[],"sessionInfo":{"databaseName":null,"schemaName":null,"warehouseName":\#(warehouse.map { "\"\($0)\"" } ?? "null"),"roleName":"\#(role)"}},"code":null,"message":null,"success":true}"#
         )
     }
 
@@ -196,7 +197,7 @@ final class FakeSnowflake: Sendable {
             case .success(let result):
                 return .json(
                     200,
-                    #"{"data":{"rowtype":\#(result.rowType),"rowset":\#(result.data),"total":\#(result.rows.count)},"code":null,"message":null,"success":true}"#
+                    #"{"data":{"rowtype":\#(result.rowType),"rowset":\#(result.data),"total":\#(result.rows.count),"returned":\#(result.rows.count),"queryId":"01b3c4d5-0000-0001-0000-000000000001","queryResultFormat":"json","parameters":[],"finalRoleName":"\#(session.role)"},"code":null,"message":null,"success":true}"#
                 )
             case .failure(let error):
                 return .json(
@@ -242,7 +243,10 @@ final class FakeSnowflake: Sendable {
         var columns: [String]
         var rows: [[String]]
         var rowType: String {
-            "[" + columns.map { #"{"name":"\#($0)","type":"text","nullable":true}"# }.joined(separator: ",") + "]"
+            "["
+                + columns.map {
+                    #"{"name":"\#($0)","database":"","schema":"","table":"","type":"text","length":16777216,"byteLength":16777216,"precision":null,"scale":null,"nullable":true,"collation":null}"#
+                }.joined(separator: ",") + "]"
         }
         var data: String {
             "[" + rows.map { "[" + $0.map { "\"\($0)\"" }.joined(separator: ",") + "]" }.joined(separator: ",") + "]"
