@@ -2,8 +2,9 @@ import Logging
 import PostgresNIO
 import PreflightCore
 
-/// The read-only catalog queries behind the readiness checks. Each runs on its own, so one that
-/// fails (permissions, an older server) leaves the others' answers intact.
+/// The read-only catalog queries behind the readiness checks, sent as one statement (one round trip);
+/// if that fails, each runs on its own, so one that fails (permissions, an older server) leaves the
+/// others' answers intact.
 enum PostgresQueries {
     static func scalar(_ connection: PostgresConnection, _ sql: String, logger: Logger) async throws -> String? {
         let rows = try await connection.query(PostgresQuery(unsafeSQL: sql), logger: logger)
@@ -13,16 +14,23 @@ enum PostgresQueries {
         return nil
     }
 
-    static func observe(_ connection: PostgresConnection, logger: Logger) async -> PostgresObservations {
-        var seen = PostgresObservations()
-        // Settings readable by any role, in one round trip.
-        await run("server_version", &seen) { seen in
-            let sql = """
+    /// One readiness query: its name (for `queryErrors`), its SQL (one text value) and how its answer is read.
+    struct Part: Sendable {
+        var name: String
+        var sql: String
+        var apply: @Sendable (String, inout PostgresObservations) -> Void
+    }
+
+    static let parts: [Part] = [
+        // Settings readable by any role.
+        Part(
+            name: "server_version",
+            sql: """
                 SELECT current_setting('server_version_num') || '|' || current_setting('server_version') || '|' ||
                        current_setting('wal_level') || '|' || pg_is_in_recovery()::text || '|' ||
                        current_setting('max_replication_slots') || '|' || current_setting('max_wal_senders')
                 """
-            guard let text = try await scalar(connection, sql, logger: logger) else { return }
+        ) { text, seen in
             let parts = text.split(separator: "|", omittingEmptySubsequences: false).map(String.init)
             guard parts.count == 6 else { return }
             seen.serverVersionNum = Int(parts[0])
@@ -31,51 +39,85 @@ enum PostgresQueries {
             seen.inRecovery = parts[3] == "true"
             seen.maxReplicationSlots = Int(parts[4])
             seen.maxWalSenders = Int(parts[5])
-        }
-        await run("replication_privilege", &seen) { seen in
-            let sql = """
+        },
+        Part(
+            name: "replication_privilege",
+            sql: """
                 SELECT r.rolreplication::text || ',' || r.rolsuper::text || ',' ||
                        EXISTS (SELECT 1 FROM pg_auth_members m JOIN pg_roles g ON g.oid = m.roleid
                                WHERE m.member = r.oid AND g.rolname IN ('rds_replication', 'rds_superuser'))::text
                 FROM pg_roles r WHERE r.rolname = current_user
                 """
-            if let text = try await scalar(connection, sql, logger: logger) {
-                let flags = text.split(separator: ",").map { $0 == "true" }
-                if flags.count == 3 {
-                    seen.rolReplication = flags[0]
-                    seen.rolSuper = flags[1]
-                    seen.rdsReplicationMember = flags[2]
-                }
-            }
-        }
-        // Slots and publications of this database, in one round trip.
-        await run("publications", &seen) { seen in
-            let sql = """
+        ) { text, seen in
+            let flags = text.split(separator: ",").map { $0 == "true" }
+            guard flags.count == 3 else { return }
+            seen.rolReplication = flags[0]
+            seen.rolSuper = flags[1]
+            seen.rdsReplicationMember = flags[2]
+        },
+        // Slots and publications of this database.
+        Part(
+            name: "publications",
+            sql: """
                 SELECT (SELECT count(*) FROM pg_replication_slots)::text || '|' ||
                        (SELECT coalesce(string_agg(pubname, ',' ORDER BY pubname), '') FROM pg_publication) || '|' ||
                        (SELECT coalesce(string_agg(slot_name || ' (' || plugin || CASE WHEN active THEN ', active' ELSE ', inactive' END || ')',
                                                    ', ' ORDER BY slot_name), '')
                         FROM pg_replication_slots WHERE slot_type = 'logical' AND database = current_database())
                 """
-            guard let text = try await scalar(connection, sql, logger: logger) else { return }
+        ) { text, seen in
             let parts = text.split(separator: "|", maxSplits: 2, omittingEmptySubsequences: false).map(String.init)
             guard parts.count == 3 else { return }
             seen.usedReplicationSlots = Int(parts[0])
             seen.publications = parts[1].split(separator: ",").map(String.init)
             seen.logicalSlots = parts[2].isEmpty ? [] : parts[2].components(separatedBy: ", ")
-        }
-        await run("select_privilege", &seen) { seen in
-            let sql = """
+        },
+        Part(
+            name: "select_privilege",
+            sql: """
                 SELECT count(*)::text || '|' || coalesce(string_agg(CASE WHEN NOT has_table_privilege(c.oid, 'SELECT')
                        THEN quote_ident(n.nspname) || '.' || quote_ident(c.relname) END, ',' ORDER BY n.nspname, c.relname), '')
                 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
                 WHERE c.relkind IN ('r', 'p') AND n.nspname NOT IN ('pg_catalog', 'information_schema')
                   AND n.nspname NOT LIKE 'pg_toast%' AND n.nspname NOT LIKE 'pg_temp%'
                 """
-            if let text = try await scalar(connection, sql, logger: logger) {
-                let parts = text.split(separator: "|", maxSplits: 1, omittingEmptySubsequences: false)
-                seen.tablesTotal = Int(parts[0])
-                seen.tablesUnreadable = parts.count > 1 ? parts[1].split(separator: ",").map(String.init) : []
+        ) { text, seen in
+            let parts = text.split(separator: "|", maxSplits: 1, omittingEmptySubsequences: false)
+            seen.tablesTotal = Int(parts[0])
+            seen.tablesUnreadable = parts.count > 1 ? parts[1].split(separator: ",").map(String.init) : []
+        },
+    ]
+
+    /// Every part as one scalar subquery of a single SELECT: one round trip.
+    static var combinedSQL: String {
+        "SELECT " + parts.map { "(" + $0.sql + ")" }.joined(separator: ",\n       ")
+    }
+
+    /// Runs the readiness queries: all in one round trip, or, when that statement fails (an older server
+    /// without `pg_publication`, a catalog the role may not read), each on its own, so that one failing
+    /// leaves the others' answers intact and its error is named. `combined: false` skips the first try.
+    static func observe(_ connection: PostgresConnection, logger: Logger, combined: Bool = true) async
+        -> PostgresObservations
+    {
+        var seen = PostgresObservations()
+        if combined {
+            do {
+                let rows = try await connection.query(PostgresQuery(unsafeSQL: combinedSQL), logger: logger)
+                for try await row in rows {
+                    let values = try row.decode((String?, String?, String?, String?).self)
+                    for (part, text) in zip(parts, [values.0, values.1, values.2, values.3]) {
+                        if let text { part.apply(text, &seen) }
+                    }
+                    break
+                }
+                return seen
+            } catch {
+                seen = PostgresObservations()
+            }
+        }
+        for part in parts {
+            await run(part.name, &seen) { seen in
+                if let text = try await scalar(connection, part.sql, logger: logger) { part.apply(text, &seen) }
             }
         }
         return seen
