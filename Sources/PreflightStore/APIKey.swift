@@ -11,6 +11,7 @@ public struct APIKeyRecord: Sendable, Equatable {
     /// When the key was issued (millisecond precision).
     public var createdAt: Date
     /// When the key last authenticated successfully, if ever (millisecond precision).
+    /// When the key last authenticated, to within ``APIKeyRecord/lastUsedGranularityMillis``.
     public var lastUsedAt: Date?
 
     /// Creates a record value. Stores create records with ``PreflightStore/issueKey(for:)``.
@@ -48,4 +49,10 @@ extension IssuedKey {
         )
         return IssuedKey(secret: secret, record: record)
     }
+}
+
+extension APIKeyRecord {
+    /// `last_used_at` is written at most once per this many milliseconds per key: a key used by every
+    /// request costs a read, not a write, and the listing is accurate to a minute.
+    public static let lastUsedGranularityMillis: Int64 = 60_000
 }

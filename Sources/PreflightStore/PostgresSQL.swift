@@ -42,11 +42,15 @@ enum PostgresSQL {
         SELECT $1, $2, $3, $4, $5 WHERE EXISTS (SELECT 1 FROM companies WHERE uuid = $2)
         RETURNING uuid
         """
-    /// Marks an active key used and returns its company. Binds: last_used_at, key_hash.
+    /// The company of an active key, in one round trip, marking the key used when its `last_used_at`
+    /// is older than the granularity (or unset). Binds: now, key_hash, now minus the granularity.
     static let touchKey = """
-        UPDATE api_keys SET last_used_at = $1
-        WHERE key_hash = $2 AND revoked_at IS NULL
-        RETURNING company_uuid
+        WITH touched AS (
+            UPDATE api_keys SET last_used_at = $1
+            WHERE key_hash = $2 AND revoked_at IS NULL AND (last_used_at IS NULL OR last_used_at < $3)
+        )
+        SELECT c.uuid, c.name, c.created_at FROM api_keys k JOIN companies c ON c.uuid = k.company_uuid
+        WHERE k.key_hash = $2 AND k.revoked_at IS NULL
         """
     /// Returns one row when a key was revoked. Binds: revoked_at, uuid, company_uuid.
     static let revokeKey = """

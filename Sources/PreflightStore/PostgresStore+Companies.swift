@@ -59,13 +59,12 @@ extension PostgresStore {
     func authenticate(key: String) async throws -> Company? {
         guard APIKeyGenerator.isWellFormed(key) else { return nil }
         var binds = PostgresBindings()
-        binds.append(StoreTime.nowMillis())
+        let now = StoreTime.nowMillis()
+        binds.append(now)
         binds.append(APIKeyGenerator.hash(key))
+        binds.append(now - APIKeyRecord.lastUsedGranularityMillis)
         guard let row = try await rows(PostgresSQL.touchKey, binds, "authenticate an API key").first else { return nil }
-        let companyUUID = try decode("authenticate an API key") {
-            try StoreUUID.parse(try row.decode(String.self), column: "api_keys.company_uuid")
-        }
-        return try await company(uuid: companyUUID)
+        return try decode("authenticate an API key") { try Self.company(from: row) }
     }
 
     func revokeKey(uuid: UUID, companyUUID: UUID) async throws -> Bool {

@@ -35,7 +35,8 @@ public protocol PreflightStore: DataPlaneStore {
     /// The company owning the presented key, or `nil` when the key is unknown, revoked or malformed.
     ///
     /// A malformed key (not `arsk_` plus 40 URL-safe characters) is rejected without touching the
-    /// database. On success the key's `lastUsedAt` is set to now.
+    /// database. On success the key's `lastUsedAt` is set to now when it is older than
+    /// ``APIKeyRecord/lastUsedGranularityMillis`` (so a busy key costs a read per request, not a write).
     func authenticate(key: String) async throws -> Company?
 
     /// Revokes a key, but only if it belongs to `companyUUID` and is not already revoked.

@@ -55,11 +55,15 @@ enum SQLiteSQL {
         SELECT ?1, ?2, ?3, ?4, ?5 WHERE EXISTS (SELECT 1 FROM companies WHERE uuid = ?2)
         RETURNING uuid
         """
-    /// Marks an active key used and returns its company. Binds: last_used_at, key_hash.
+    /// The company of an active key and when the key was last used. Binds: key_hash.
+    static let selectKeyCompany = """
+        SELECT c.uuid AS uuid, c.name AS name, c.created_at AS created_at, k.last_used_at AS last_used_at
+        FROM api_keys k JOIN companies c ON c.uuid = k.company_uuid
+        WHERE k.key_hash = ?1 AND k.revoked_at IS NULL
+        """
+    /// Marks an active key used. Binds: last_used_at, key_hash.
     static let touchKey = """
-        UPDATE api_keys SET last_used_at = ?1
-        WHERE key_hash = ?2 AND revoked_at IS NULL
-        RETURNING company_uuid
+        UPDATE api_keys SET last_used_at = ?1 WHERE key_hash = ?2 AND revoked_at IS NULL
         """
     /// Returns one row when a key was revoked. Binds: revoked_at, uuid, company_uuid.
     static let revokeKey = """

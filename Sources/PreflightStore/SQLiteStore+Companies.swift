@@ -64,11 +64,15 @@ extension SQLiteStore {
         guard APIKeyGenerator.isWellFormed(key) else { return nil }
         let hash = APIKeyGenerator.hash(key)
         return try await run("authenticate an API key") { db in
-            let rows = try await Self.execute(
-                db, SQLiteSQL.touchKey, [.integer(Int(StoreTime.nowMillis())), .text(hash)])
+            let rows = try await Self.execute(db, SQLiteSQL.selectKeyCompany, [.text(hash)])
             guard let row = rows.first else { return nil }
-            let companyUUID = try StoreUUID.parse(row.text("company_uuid"), column: "api_keys.company_uuid")
-            return try await Self.company(uuid: companyUUID, in: db)
+            let now = StoreTime.nowMillis()
+            if let last = try row.optionalInt64("last_used_at"), last >= now - APIKeyRecord.lastUsedGranularityMillis {
+                // Used within the granularity: no write.
+            } else {
+                _ = try await Self.execute(db, SQLiteSQL.touchKey, [.integer(Int(now)), .text(hash)])
+            }
+            return try Self.company(from: row)
         }
     }
 

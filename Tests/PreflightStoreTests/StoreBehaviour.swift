@@ -78,6 +78,11 @@ extension StoreBehaviour {
                 let lastUsed = try #require(listedAfter.first?.lastUsedAt)
                 #expect(lastUsed >= issued.record.createdAt)
                 #expect(abs(lastUsed.timeIntervalSinceNow) < 60)
+
+                // Used again within the minute: authenticated, and last_used_at is not rewritten.
+                try await Task.sleep(for: .milliseconds(20))
+                #expect(try await store.authenticate(key: issued.secret) == company)
+                #expect(try await store.keys(for: company.uuid).first?.lastUsedAt == lastUsed)
             }
         },
 
