@@ -22,7 +22,7 @@ cleanup() { [ -n "$PID" ] && kill "$PID" 2>/dev/null; wait 2>/dev/null || true; 
 trap cleanup EXIT
 # A port nothing listens on: bind one, note it, let it go.
 PORT_CLOSED="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')"
-PAYLOAD="{\"type\":\"postgresql\",\"sharedConfig\":{\"host\":\"127.0.0.1\",\"port\":$PORT_CLOSED,\"user\":\"u\",\"password\":\"p\"}}"
+PAYLOAD="{\"type\":\"postgresql\"${PLANE_FIELD:-},\"sharedConfig\":{\"host\":\"127.0.0.1\",\"port\":$PORT_CLOSED,\"user\":\"u\",\"password\":\"p\"}}"
 printf '%s' "$PAYLOAD" >"$dir/payload.json"
 KEY="$("$BIN" keys create --company bench --store "$dir/store.sqlite" | tail -n1)"
 

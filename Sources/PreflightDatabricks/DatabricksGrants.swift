@@ -16,12 +16,15 @@ public struct DatabricksIdentity: Sendable, Equatable {
     /// direct groups and `account users` (every user of the account).
     public var holders: [String] { [userName] + groups + ["account users"] }
 
-    /// Reads the SCIM answer; nil when it has no `userName`. Names are quoted by ``PeerText``.
-    public static func parse(_ json: JSONValue?) -> DatabricksIdentity? {
+    /// Reads the SCIM answer; nil when it has no `userName`. Names are quoted by ``PeerText`` with the
+    /// secrets `redactor` knows removed (a peer may echo the token anywhere).
+    public static func parse(_ json: JSONValue?, redactor: Redactor) -> DatabricksIdentity? {
         guard let name = json?["userName"]?.stringValue, !name.isEmpty else { return nil }
         let groups = (json?["groups"]?.arrayValue ?? []).compactMap { $0["display"]?.stringValue }
             .filter { !$0.isEmpty }.prefix(200)
-        return DatabricksIdentity(userName: PeerText.quote(name), groups: groups.map { PeerText.quote($0) })
+        return DatabricksIdentity(
+            userName: PeerText.quote(name, redactor: redactor, limit: 255),
+            groups: groups.map { PeerText.quote($0, redactor: redactor, limit: 255) })
     }
 }
 

@@ -99,7 +99,7 @@ extension DatabricksProbe {
         let response = try await session.client.exchange(
             DatabricksRequests.me(bearer: session.bearer), with: httpTarget)
         guard response.isSuccess else { return nil }
-        return DatabricksIdentity.parse(response.json())
+        return DatabricksIdentity.parse(response.json(), redactor: session.redactor)
     }
 
     private func effectiveGrants(_ securable: DatabricksSecurable, _ session: Session) async throws(ProbeFailure)
@@ -139,7 +139,8 @@ extension DatabricksProbe {
         guard response.isSuccess else {
             return .failure(Refusal(text: DatabricksErrorMapping.said(response, redactor: session.redactor)))
         }
-        return .success(response.json()?["owner"]?.stringValue.map { PeerText.quote($0) })
+        return .success(
+            response.json()?["owner"]?.stringValue.map { PeerText.quote($0, redactor: session.redactor, limit: 255) })
     }
 
     /// Puts the empty file `preflight_<uuid>` in the volume and deletes it. A refused put fails the ping

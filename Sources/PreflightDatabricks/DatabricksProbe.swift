@@ -112,7 +112,7 @@ struct DatabricksProbe: Probe {
             outcome.detail = try DatabricksAnswers.volume(
                 response, volume: volume, context: failureContext, redactor: redactor
             ).get()
-            return response.json()?["owner"]?.stringValue.map { PeerText.quote($0) }
+            return response.json()?["owner"]?.stringValue.map { PeerText.quote($0, redactor: redactor, limit: 255) }
         }
     }
 }

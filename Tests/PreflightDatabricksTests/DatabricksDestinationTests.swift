@@ -126,6 +126,19 @@ struct DatabricksDestinationTests {
             report.check("schema_create_table")?.fix?.hasPrefix("CREATE SCHEMA IF NOT EXISTS `main`.`gone`;") == true)
     }
 
+    @Test("a peer that echoes the token in the principal's and groups' names: it never reaches the report")
+    func echoedToken() async throws {
+        let fake = DatabricksTesting.fake(echoBearerIn403: true)
+        let server = try await DatabricksTesting.start(fake)
+        defer { Task { await server.stop() } }
+        let report = try await DatabricksTesting.ping(
+            DatabricksTesting.engine(),
+            DatabricksTesting.payload(host: server.endpoint, pat: DatabricksTesting.pat, volume: "main.raw.files"))
+        // The echoed names match no grant: permission, and DatabricksTesting.ping found no planted secret.
+        #expect(report.category == .permission, "\(report.summary)")
+        #expect(report.check("volume_write")?.fix?.contains("[redacted]") == true)
+    }
+
     @Test("nothing named: a warning, never a silent pass")
     func nothingNamed() async throws {
         let fake = DatabricksTesting.fake()

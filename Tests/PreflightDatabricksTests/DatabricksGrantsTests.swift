@@ -12,8 +12,16 @@ struct DatabricksGrantsTests {
     func parse() {
         let me = JSONValue.parse(
             Array(#"{"userName":"dana@example.com","groups":[{"display":"users","value":"1"},{"value":"2"}]}"#.utf8))
-        #expect(DatabricksIdentity.parse(me) == Self.dana)
-        #expect(DatabricksIdentity.parse(JSONValue.parse(Array(#"{"id":"1"}"#.utf8))) == nil)
+        let redactor = Redactor(secrets: ["dapi-planted-token-0123456789"])
+        #expect(DatabricksIdentity.parse(me, redactor: redactor) == Self.dana)
+        #expect(DatabricksIdentity.parse(JSONValue.parse(Array(#"{"id":"1"}"#.utf8)), redactor: redactor) == nil)
+        let echoed = JSONValue.parse(
+            Array(
+                #"{"userName":"x dapi-planted-token-0123456789","groups":[{"display":"dapi-planted-token-0123456789"}]}"#
+                    .utf8))
+        let masked = DatabricksIdentity.parse(echoed, redactor: redactor)
+        #expect(masked?.userName.contains("dapi-planted") == false)
+        #expect(masked?.groups.first?.contains("dapi-planted") == false)
         var grants = DatabricksEffectiveGrants()
         let added = grants.add(
             page: JSONValue.parse(
