@@ -79,6 +79,17 @@ public final class ProbeContext: Sendable {
         if alreadyClosed { channel.close(promise: nil) }
     }
 
+    /// Stops tracking a channel the ping hands on to something that outlives it (a shared SSH
+    /// connection): `closeAll` leaves it open. False when the ping is already over (it was closed).
+    @discardableResult
+    public func release(_ channel: any Channel) -> Bool {
+        channels.withLock { state in
+            guard !state.closed else { return false }
+            state.open.removeAll { $0 === channel }
+            return true
+        }
+    }
+
     /// Closes every channel the ping opened (at the deadline, or when the probe ends).
     public func closeAll() {
         let open = channels.withLock { state in

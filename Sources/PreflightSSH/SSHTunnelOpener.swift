@@ -11,9 +11,15 @@ public struct SSHTunnelOpener: TunnelOpener {
     public let spec: SSHTunnelSpec
     /// Called with the bastion's fingerprint the first time a connection succeeds (trust on first use).
     public let onHostKeyLearned: @Sendable (String) async -> Void
+    /// Where authenticated connections are shared between pings (nil: each ping has its own).
+    public let sessions: SSHSessionPool?
 
-    public init(spec: SSHTunnelSpec, onHostKeyLearned: @escaping @Sendable (String) async -> Void = { _ in }) {
+    public init(
+        spec: SSHTunnelSpec, sessions: SSHSessionPool? = nil,
+        onHostKeyLearned: @escaping @Sendable (String) async -> Void = { _ in }
+    ) {
         self.spec = spec
+        self.sessions = sessions
         self.onHostKeyLearned = onHostKeyLearned
     }
 
@@ -23,6 +29,11 @@ public struct SSHTunnelOpener: TunnelOpener {
         // The SSH part may use at most 60% of the ping, so the database's own steps keep time for an answer.
         let sshBudget = context.deadline.budget(atMost: context.deadline.total * 0.6)
         let sshEnd = ContinuousClock.now + sshBudget
+        if let sessions,
+            let reused = try await reuse(sessions, toHost: host, port: port, until: sshEnd, context: context)
+        {
+            return reused
+        }
         let bastionDial = try await connectToBastion(context: context)
         let channel = bastionDial.channel
         let log = SSHSessionLog()
@@ -36,6 +47,8 @@ public struct SSHTunnelOpener: TunnelOpener {
         do {
             try await channel.eventLoop.submit {
                 let sync = channel.pipeline.syncOperations
+                try sync.addHandler(QuickAck(), position: .first)
+                QuickAck.arm(channel)
                 try sync.addHandler(FirstBytesGuard(record: mismatch) { $0 == UInt8(ascii: "S") })
                 let handler = NIOSSHHandler(
                     role: .client(
@@ -75,10 +88,72 @@ public struct SSHTunnelOpener: TunnelOpener {
         }
         trace.end(.sshAuth, status: .passed, detail: "user \"\(spec.username)\" authenticated with our key")
         if spec.pinnedHostKey == nil, let key = seen.hostKey { await onHostKeyLearned(key) }
-        let child = try await openChannel(on: channel, toHost: host, port: port, until: sshEnd, context: context)
+        var pooled: SSHSessionPool.Key?
+        if let sessions, context.release(channel) {
+            // From here the connection belongs to the pool, not to this ping: its deadline closes only
+            // its own channel.
+            let key = SSHSessionPool.Key(spec)
+            sessions.add(
+                key,
+                .init(
+                    channel: channel, authenticatedAt: .now, hostKey: seen.hostKey,
+                    address: bastionDial.address))
+            pooled = key
+        }
+        let child: any Channel
+        do {
+            child = try await openChannel(
+                on: channel, toHost: host, port: port, until: sshEnd, closingBastionOnTimeout: pooled == nil,
+                context: context)
+        } catch {
+            if let sessions, let pooled { sessions.checkIn(pooled, channel) }
+            throw error
+        }
+        if let sessions, let pooled {
+            child.closeFuture.whenComplete { _ in sessions.checkIn(pooled, channel) }
+        }
         return DialResult(
             channel: child, address: bastionDial.address,
             attempts: bastionDial.attempts + ["direct-tcpip channel to \(host):\(port) opened by \(spec.host)"])
+    }
+
+    /// A channel on a shared connection authenticated moments ago, with the SSH steps saying so; nil
+    /// when there is none (or it died under us), and the ping connects itself.
+    private func reuse(
+        _ sessions: SSHSessionPool, toHost host: String, port: Int, until end: ContinuousClock.Instant,
+        context: ProbeContext
+    ) async throws(ProbeFailure) -> DialResult? {
+        let key = SSHSessionPool.Key(spec)
+        guard let lease = sessions.checkOut(key) else { return nil }
+        let age = ContinuousClock.now - lease.authenticatedAt
+        let ago = "\(Int((Double(age.components.seconds) + Double(age.components.attoseconds) / 1e18) * 1000)) ms ago"
+        let trace = context.trace
+        trace.note(
+            .sshConnect, status: .passed,
+            detail: "reused the SSH connection to \(bastion) (\(Dialer.describe(lease.address))) opened \(ago)")
+        trace.note(
+            .sshHandshake, status: .passed,
+            detail: "host key \(lease.hostKey ?? "?") (verified when that connection was opened)")
+        trace.note(
+            .sshAuth, status: .passed,
+            detail: "user \"\(spec.username)\" authenticated with our key \(ago), on the reused connection")
+        do {
+            let child = try await openChannel(
+                on: lease.channel, toHost: host, port: port, until: end, closingBastionOnTimeout: false,
+                context: context)
+            child.closeFuture.whenComplete { _ in sessions.checkIn(key, lease.channel) }
+            return DialResult(
+                channel: child, address: lease.address,
+                attempts: [
+                    "reused the SSH connection to \(spec.host) opened \(ago)",
+                    "direct-tcpip channel to \(host):\(port) opened by \(spec.host)",
+                ])
+        } catch {
+            sessions.checkIn(key, lease.channel)
+            // The shared connection closed under us: connect as if there had been none.
+            if !lease.channel.isActive { return nil }
+            throw error
+        }
     }
 
     private func connectToBastion(context: ProbeContext) async throws(ProbeFailure) -> DialResult {
@@ -114,7 +189,7 @@ public struct SSHTunnelOpener: TunnelOpener {
 
     private func openChannel(
         on channel: any Channel, toHost host: String, port: Int, until end: ContinuousClock.Instant,
-        context: ProbeContext
+        closingBastionOnTimeout: Bool = true, context: ProbeContext
     ) async throws(ProbeFailure) -> any Channel {
         let spec = self.spec
         let limit = context.inboundByteLimit
@@ -145,7 +220,7 @@ public struct SSHTunnelOpener: TunnelOpener {
             context.trace.end(.sshChannel, status: .failed, detail: failure.message)
             throw failure
         }
-        switch await waitUntil(end, opened.futureResult, on: channel) {
+        switch await waitUntil(end, opened.futureResult, on: channel, closing: closingBastionOnTimeout) {
         case .success(let child):
             context.register(child)
             context.trace.end(
@@ -159,9 +234,26 @@ public struct SSHTunnelOpener: TunnelOpener {
     }
 
     /// Waits for `future` until `end`; at `end` the bastion connection is closed, which fails the future.
+    /// With `closing: false` (a shared connection other pings use) it stays open: the wait ends with a
+    /// timeout, and a channel that opens later is closed.
     private func waitUntil<T: Sendable>(
-        _ end: ContinuousClock.Instant, _ future: EventLoopFuture<T>, on channel: any Channel
+        _ end: ContinuousClock.Instant, _ future: EventLoopFuture<T>, on channel: any Channel, closing: Bool = true
     ) async -> Result<T, any Error> {
+        if !closing {
+            let outcome = channel.eventLoop.makePromise(of: T.self)
+            future.cascade(to: outcome)
+            let timer = Task {
+                try await Task.sleep(until: end, clock: .continuous)
+                outcome.fail(SSHStageTimedOut())
+            }
+            defer { timer.cancel() }
+            do { return .success(try await outcome.futureResult.get()) } catch {
+                if error is SSHStageTimedOut {
+                    future.whenSuccess { late in (late as? any Channel)?.close(promise: nil) }
+                }
+                return .failure(error)
+            }
+        }
         let timer = Task {
             try await Task.sleep(until: end, clock: .continuous)
             channel.close(promise: nil)

@@ -16,10 +16,13 @@ public struct ServiceRequestError: Error, Sendable, CustomStringConvertible {
 public struct TunnelService: Sendable {
     public let store: any PreflightStore
     public let sealer: SecretSealer
+    /// Authenticated bastion connections shared by pings through the same tunnel for a few seconds.
+    public let sessions: SSHSessionPool
 
-    public init(store: any PreflightStore, sealer: SecretSealer) {
+    public init(store: any PreflightStore, sealer: SecretSealer, sessions: SSHSessionPool = SSHSessionPool()) {
         self.store = store
         self.sealer = sealer
+        self.sessions = sessions
     }
 
     /// Artie's rule for tunnel ports.
@@ -105,7 +108,7 @@ public struct TunnelService: Sendable {
             acceptHostKeyHint:
                 "POST /ssh-tunnels/\(tunnel.uuid.uuidString.lowercased())/trust-host-key, or `preflight tunnels trust-host-key`"
         )
-        return SSHTunnelOpener(spec: spec) { fingerprint in
+        return SSHTunnelOpener(spec: spec, sessions: sessions) { fingerprint in
             _ = try? await store.pinTunnelHostKey(
                 uuid: tunnel.uuid, companyUUID: tunnel.companyUUID, fingerprint: fingerprint, onlyIfUnset: true)
         }

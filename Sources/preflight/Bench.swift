@@ -28,6 +28,11 @@ struct Bench: AsyncParsableCommand {
 
     @OptionGroup var sshOptions: SSHOptions
 
+    @Flag(
+        name: .customLong("ssh-share"),
+        help: "Share authenticated SSH connections between the pings, as the service does (5 s each).")
+    var shareSSH = false
+
     func run() async throws {
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)
@@ -44,7 +49,9 @@ struct Bench: AsyncParsableCommand {
         configuration.maxInFlight = max(configuration.maxInFlight, concurrency)
         let engine = PingEngine(configuration: configuration, factories: ProbeRegistry.builtIn)
         let tunnel: SSHTunnelOpener?
-        do { tunnel = try sshOptions.opener() } catch { throw ValidationError(error.message) }
+        do { tunnel = try sshOptions.opener(sessions: shareSSH ? SSHSessionPool() : nil) } catch {
+            throw ValidationError(error.message)
+        }
         let total = count
         let start = ContinuousClock.now
         var latencies: [Double] = []

@@ -22,8 +22,9 @@ struct SSHOptions: ParsableArguments {
         help: "The bastion's expected host key fingerprint (SHA256:...); without it any key is accepted and shown.")
     var hostKey: String?
 
-    /// The opener, or nil when no bastion was asked for. Throws `InvalidConfig` for incomplete or unusable options.
-    func opener() throws(InvalidConfig) -> SSHTunnelOpener? {
+    /// The opener, or nil when no bastion was asked for; with `sessions`, pings share authenticated
+    /// connections as the service does. Throws `InvalidConfig` for incomplete or unusable options.
+    func opener(sessions: SSHSessionPool? = nil) throws(InvalidConfig) -> SSHTunnelOpener? {
         guard let host else {
             if user != nil || keyFile != nil { throw InvalidConfig("--ssh-user and --ssh-key need --ssh-host") }
             return nil
@@ -48,6 +49,6 @@ struct SSHOptions: ParsableArguments {
         } catch {
             throw InvalidConfig("\(keyFile): \(error.message)")
         }
-        return SSHTunnelOpener(spec: spec)
+        return SSHTunnelOpener(spec: spec, sessions: sessions)
     }
 }

@@ -225,3 +225,68 @@ struct SSHTunnelIntegrationTests {
         #expect(throws: SSHKeyFileError.self) { try OpenSSHPrivateKeyFile.parse(text) }
     }
 }
+
+/// Pings through the same tunnel share one authenticated connection for a few seconds (channels
+/// multiplexed), say so in their steps, and stop sharing once it is older than the pool's maxAge.
+extension SSHTunnelIntegrationTests {
+    @Test func pingsThroughOneTunnelShareTheConnection() async throws {
+        let sessions = SSHSessionPool(maxAge: .seconds(30), idleLife: .seconds(5))
+        defer { sessions.closeAll() }
+        let opener = SSHTunnelOpener(spec: try spec(pinned: ssh.hostFingerprint), sessions: sessions)
+        let first = try await engine.ping(payload(), tunnel: opener)
+        #expect(first.ok, "\(first.message ?? "")")
+        #expect(step(first, "ssh_connect")?.detail?.hasPrefix("reused") == false)
+        // Four at once, after the first: all on its connection.
+        let reports = try await withThrowingTaskGroup(of: PingReport.self) { group in
+            for _ in 0..<4 { group.addTask { try await engine.ping(payload(), tunnel: opener) } }
+            return try await group.reduce(into: []) { $0.append($1) }
+        }
+        for report in reports {
+            #expect(report.ok, "\(report.message ?? "")")
+            #expect(step(report, "ssh_connect")?.detail?.hasPrefix("reused the SSH connection") == true)
+            #expect(step(report, "ssh_auth")?.detail?.contains("on the reused connection") == true)
+            #expect(step(report, "ssh_channel")?.status == .passed)
+            #expect(step(report, "database")?.status == .passed)
+        }
+        #expect(sessions.counts.opened == 1)
+        #expect(sessions.counts.reused == 4)
+    }
+
+    @Test func aConnectionOlderThanMaxAgeIsNotReused() async throws {
+        let sessions = SSHSessionPool(maxAge: .milliseconds(300), idleLife: .seconds(5))
+        defer { sessions.closeAll() }
+        let opener = SSHTunnelOpener(spec: try spec(pinned: ssh.hostFingerprint), sessions: sessions)
+        #expect(try await engine.ping(payload(), tunnel: opener).ok)
+        try await Task.sleep(for: .milliseconds(400))
+        let later = try await engine.ping(payload(), tunnel: opener)
+        #expect(later.ok, "\(later.message ?? "")")
+        #expect(step(later, "ssh_connect")?.detail?.hasPrefix("reused") == false)
+        #expect(sessions.counts.opened == 2)
+        #expect(sessions.counts.reused == 0)
+    }
+
+    @Test func anotherPinOrKeyNeverSharesAConnection() async throws {
+        let sessions = SSHSessionPool(maxAge: .seconds(30), idleLife: .seconds(5))
+        defer { sessions.closeAll() }
+        let pinned = SSHTunnelOpener(spec: try spec(pinned: ssh.hostFingerprint), sessions: sessions)
+        let wrongPin = SSHTunnelOpener(
+            spec: try spec(pinned: "SHA256:" + String(repeating: "A", count: 43)), sessions: sessions)
+        #expect(try await engine.ping(payload(), tunnel: pinned).ok)
+        let refused = try await engine.ping(payload(), tunnel: wrongPin)
+        #expect(refused.category == .ssh, "a connection verified under another pin must not be reused")
+        #expect(step(refused, "ssh_handshake")?.status == .failed)
+        #expect(sessions.counts.reused == 0)
+    }
+
+    @Test func aSharedConnectionThatDiedIsReplaced() async throws {
+        let sessions = SSHSessionPool(maxAge: .seconds(30), idleLife: .seconds(5))
+        defer { sessions.closeAll() }
+        let opener = SSHTunnelOpener(spec: try spec(pinned: ssh.hostFingerprint), sessions: sessions)
+        #expect(try await engine.ping(payload(), tunnel: opener).ok)
+        sessions.closeAll()
+        let next = try await engine.ping(payload(), tunnel: opener)
+        #expect(next.ok, "\(next.message ?? "")")
+        #expect(step(next, "ssh_connect")?.detail?.hasPrefix("reused") == false)
+        #expect(sessions.counts.opened == 2)
+    }
+}

@@ -203,6 +203,17 @@ struct TunnelPingAPITests {
             #expect(pinned.hostKeyFingerprint == fingerprint)
             #expect(!ok.text.contains(pg.scramPassword))
 
+            // Now pinned, the next ping opens a connection under the pin; the one after shares it.
+            var reports: [PingReport] = []
+            for _ in 0..<2 {
+                let again = try await client.ping(ping, headers: context.auth, query: "?verbose=true")
+                reports.append(try #require(try again.wire().report))
+            }
+            #expect(reports.allSatisfy { $0.ok })
+            let connects = reports.map { report in report.steps.first { $0.name == "ssh_connect" }?.detail ?? "" }
+            #expect(!connects[0].hasPrefix("reused"))
+            #expect(connects[1].hasPrefix("reused the SSH connection"), "\(connects)")
+
             let wrong = "SHA256:" + String(repeating: "B", count: 43)
             _ = try await client.json(
                 .post, "/ssh-tunnels/\(tunnel.uuid)/trust-host-key", #"{"hostKeyFingerprint": "\#(wrong)"}"#,
