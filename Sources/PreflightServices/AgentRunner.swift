@@ -9,10 +9,14 @@ import PreflightSSH
 public struct AgentRunner: Sendable {
     public let engine: PingEngine
     public let agentID: String
+    /// Authenticated bastion connections shared by this agent's pings through the same tunnel (as on
+    /// the control plane).
+    public let sessions: SSHSessionPool
 
-    public init(engine: PingEngine, agentID: String) {
+    public init(engine: PingEngine, agentID: String, sessions: SSHSessionPool = SSHSessionPool()) {
         self.engine = engine
         self.agentID = agentID
+        self.sessions = sessions
     }
 
     /// The report of `job`. Never throws: a job the agent cannot run is reported as such.
@@ -37,7 +41,7 @@ public struct AgentRunner: Sendable {
                         label: "tunnel \(tunnel.uuid.uuidString.lowercased()) (\(tunnel.name))",
                         acceptHostKeyHint:
                             "POST /ssh-tunnels/\(tunnel.uuid.uuidString.lowercased())/trust-host-key on the control plane"
-                    ))
+                    ), sessions: sessions)
             }
             report = try await engine.ping(payload, tunnel: opener)
         } catch let error as PingRequestError {
