@@ -171,7 +171,9 @@ public struct SCRAMClient: Sendable {
     static func compute<H: HashFunction>(
         _: H.Type, password: [UInt8], salt: [UInt8], iterations: Int, authMessage: String
     ) -> (proof: [UInt8], serverSignature: [UInt8]) {
-        let salted = saltedPassword(H.self, password: password, salt: salt, iterations: iterations)
+        let salted = SaltedPasswordCache.shared.salted(
+            mechanism: String(describing: H.self), password: password, salt: salt, iterations: iterations
+        ) { saltedPassword(H.self, password: password, salt: salt, iterations: iterations) }
         let saltedKey = SymmetricKey(data: salted)
         let clientKey = Array(HMAC<H>.authenticationCode(for: Array("Client Key".utf8), using: saltedKey))
         let storedKey = Array(H.hash(data: clientKey))
