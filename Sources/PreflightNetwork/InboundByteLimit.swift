@@ -8,7 +8,7 @@ public struct InboundByteLimitExceeded: Error, Sendable {
 /// Closes the connection when the peer has sent more than `limit` bytes in all: a ping reads a few
 /// kilobytes, so a peer announcing or streaming megabytes is hostile or not what we think it is.
 /// It sits first in every pipeline, so nothing behind it can be made to buffer more.
-public final class InboundByteLimit: ChannelInboundHandler {
+public final class InboundByteLimit: ChannelInboundHandler, RemovableChannelHandler {
     public typealias InboundIn = ByteBuffer
     public typealias InboundOut = ByteBuffer
 

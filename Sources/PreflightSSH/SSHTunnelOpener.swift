@@ -91,8 +91,15 @@ public struct SSHTunnelOpener: TunnelOpener {
         var pooled: SSHSessionPool.Key?
         if let sessions, context.release(channel) {
             // From here the connection belongs to the pool, not to this ping: its deadline closes only
-            // its own channel.
+            // its own channel, and the ping's byte limit is each channel's (set on every child), not the
+            // connection's, which carries many pings.
             let key = SSHSessionPool.Key(spec)
+            try? await channel.eventLoop.submit {
+                let sync = channel.pipeline.syncOperations
+                if let limit = try? sync.handler(type: InboundByteLimit.self) {
+                    sync.removeHandler(limit, promise: nil)
+                }
+            }.get()
             sessions.add(
                 key,
                 .init(

@@ -290,3 +290,22 @@ extension SSHTunnelIntegrationTests {
         #expect(sessions.counts.opened == 2)
     }
 }
+
+extension SSHTunnelIntegrationTests {
+    /// A ping's inbound byte limit is per ping: a shared connection carrying more than one ping's limit
+    /// in all is not cut.
+    @Test func aSharedConnectionIsNotBoundByOnePingsByteLimit() async throws {
+        let small = PingEngine(
+            configuration: EngineConfiguration(defaultTimeout: .seconds(10), inboundByteLimit: 16 * 1024),
+            factories: ProbeRegistry.builtIn)
+        let sessions = SSHSessionPool(maxAge: .seconds(30), idleLife: .seconds(5))
+        defer { sessions.closeAll() }
+        let opener = SSHTunnelOpener(spec: try spec(pinned: ssh.hostFingerprint), sessions: sessions)
+        for index in 0..<40 {
+            let report = try await small.ping(payload(), tunnel: opener)
+            #expect(report.ok, "ping \(index): \(report.message ?? "")")
+        }
+        #expect(sessions.counts.opened == 1)
+        #expect(sessions.counts.reused == 39)
+    }
+}
