@@ -11,6 +11,8 @@ public struct PlaneService: Sendable {
     /// The service's own plane (`local` by default): pings named for it run here, never on an agent.
     public let servicePlane: String
     public let wakeups: PlaneWakeups
+    /// Heartbeats written and planes seen online lately by this instance.
+    let presence = AgentPresence()
     /// How long a ping waits for its agent's report past its own deadline (transit).
     public static let reportGrace: Duration = .milliseconds(1500)
 
@@ -140,11 +142,14 @@ public struct PlaneService: Sendable {
         _ payload: ConnectorPayload, plane: DataPlaneRecord, tunnel: AgentWire.Tunnel?, timeout: Duration
     ) async throws -> PingReport {
         let start = ContinuousClock.now
-        let agents = try await store.agents(planeUUID: plane.uuid)
-        guard agents.contains(where: { Self.isOnline($0, now: Date()) }) else {
-            return unavailable(
-                payload, plane,
-                "no agent of data plane \(plane.name) is online (\(Self.lastSeen(agents)))", since: start)
+        if !presence.recentlyOnline(plane.uuid) {
+            let agents = try await store.agents(planeUUID: plane.uuid)
+            guard agents.contains(where: { Self.isOnline($0, now: Date()) }) else {
+                return unavailable(
+                    payload, plane,
+                    "no agent of data plane \(plane.name) is online (\(Self.lastSeen(agents)))", since: start)
+            }
+            presence.sawOnline(plane.uuid)
         }
         let jobID = UUID()
         var sent = payload
@@ -153,29 +158,42 @@ public struct PlaneService: Sendable {
         let wire = AgentWire.Job(
             job: jobID, plane: plane.name, payload: sent.jsonValue, tunnel: tunnel, timeoutSeconds: timeout.seconds)
         let sealed = try sealer.seal(try JSONEncoder().encode(wire), associatedData: Self.jobData(jobID))
+        // Watched before it is queued: its answer's wake-up cannot come before this instance listens for it.
+        var seen = wakeups.generation(jobID)
+        defer { wakeups.forget(jobID) }
+        // A poll of this instance parked for the plane takes the job: the other instances are told (NOTIFY)
+        // only when there is none, or when it left before the signal.
+        let parkedHere = wakeups.parkedCount(plane.uuid) > 0
         try await store.enqueueJob(
             PlaneJob(
                 uuid: jobID, companyUUID: plane.companyUUID, planeUUID: plane.uuid, sealedPayload: sealed,
-                deadline: Date().addingTimeInterval(timeout.seconds)))
-        wakeups.signal(plane.uuid)
-        await store.announce(plane.uuid)
+                deadline: Date().addingTimeInterval(timeout.seconds)),
+            announce: !parkedHere)
+        if !wakeups.signal(plane.uuid), parkedHere { await store.announce(plane.uuid) }
         let end = start + timeout + Self.reportGrace
+        var final: PlaneJob?
+        var gone = false
         do {
+            // One store statement per look: it takes the answer (and deletes the job) when there is one.
             while !Task.isCancelled {
-                let seen = wakeups.generation(jobID)
-                guard let current = try await store.job(uuid: jobID) else { break }
-                if current.state == .answered { break }
                 let now = ContinuousClock.now
                 if now >= end { break }
-                await wakeups.wait(jobID, seen: seen, upTo: min(.seconds(1), end - now))
+                await wakeups.wait(jobID, seen: seen, upTo: min(Self.answerRecheck, end - now))
+                seen = wakeups.generation(jobID)
+                guard let current = try await store.takeAnswer(uuid: jobID) else {
+                    gone = true
+                    break
+                }
+                if current.state == .answered {
+                    final = current
+                    break
+                }
             }
         } catch {
             _ = try? await store.deleteJob(uuid: jobID)
-            wakeups.forget(jobID)
             throw error
         }
-        let final = try await store.deleteJob(uuid: jobID)
-        wakeups.forget(jobID)
+        if final == nil, !gone { final = try await store.deleteJob(uuid: jobID) }
         let limit = "\(Int(timeout.seconds.rounded())) s"
         guard let final, final.state == .answered, let sealedReport = final.sealedReport else {
             if let agent = final?.claimedBy {
@@ -233,8 +251,7 @@ public struct PlaneService: Sendable {
         plane: DataPlaneRecord, agent: AgentWire.Poll, address: String?, hold: Duration,
         stop: @Sendable () -> Bool
     ) async throws -> Data? {
-        try await store.recordHeartbeat(
-            planeUUID: plane.uuid, agentID: agent.agentID, version: agent.version, address: address)
+        try await heartbeat(plane: plane, agent: agent, address: address)
         let end = ContinuousClock.now + hold
         var lastBeat = ContinuousClock.now
         while true {
@@ -250,8 +267,7 @@ public struct PlaneService: Sendable {
             let now = ContinuousClock.now
             if now >= end || stop() || Task.isCancelled { return nil }
             if now - lastBeat >= AgentWire.heartbeatInterval {
-                try await store.recordHeartbeat(
-                    planeUUID: plane.uuid, agentID: agent.agentID, version: agent.version, address: address)
+                try await heartbeat(plane: plane, agent: agent, address: address)
                 lastBeat = now
             }
             // A queued job wakes one idle poll at once (here, or through NOTIFY from another instance);
@@ -262,18 +278,34 @@ public struct PlaneService: Sendable {
         }
     }
 
+    /// Writes the agent's heartbeat unless this instance wrote it a moment ago (a busy agent polls many
+    /// times a second; its listing moves by at most ``AgentPresence/heartbeatRewrite``).
+    private func heartbeat(plane: DataPlaneRecord, agent: AgentWire.Poll, address: String?) async throws {
+        guard presence.heartbeatDue(plane: plane.uuid, agentID: agent.agentID) else { return }
+        do {
+            try await store.recordHeartbeat(
+                planeUUID: plane.uuid, agentID: agent.agentID, version: agent.version, address: address)
+        } catch {
+            presence.heartbeatFailed(plane: plane.uuid, agentID: agent.agentID)
+            throw error
+        }
+    }
+
+    /// How often a waiting ping reads its job again without a wake-up (in case one was lost: its LISTEN
+    /// connection reconnecting).
+    static let answerRecheck: Duration = .seconds(2)
+
     /// How often an idle poll reads the store again without a wake-up.
     static let idlePollRecheck: Duration = .seconds(3)
 
     /// An agent's report of a job it claimed: false when the job is gone (its ping ended) or not its.
     public func report(plane: DataPlaneRecord, agentID: String, job: UUID, report: PingReport) async throws -> Bool {
         let sealed = try sealer.seal(try JSONEncoder().encode(report), associatedData: Self.reportData(job))
+        // The ping waits on this instance when it watches the job here: then no other instance is told.
+        let waitsHere = wakeups.isWatched(job)
         let answered = try await store.answerJob(
-            uuid: job, planeUUID: plane.uuid, agentID: agentID, sealedReport: sealed)
-        if answered {
-            wakeups.signal(job)
-            await store.announce(job)
-        }
+            uuid: job, planeUUID: plane.uuid, agentID: agentID, sealedReport: sealed, announce: !waitsHere)
+        if answered { wakeups.signal(job) }
         return answered
     }
 }

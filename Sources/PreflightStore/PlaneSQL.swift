@@ -56,7 +56,8 @@ enum PlaneSQL {
         INSERT INTO agents (plane_uuid, agent_id, version, address, first_seen_at, last_heartbeat_at)
         VALUES ($1, $2, $3, CAST($4 AS TEXT), $5, $5)
         ON CONFLICT (plane_uuid, agent_id) DO UPDATE SET
-            version = excluded.version, address = excluded.address, last_heartbeat_at = excluded.last_heartbeat_at
+            version = excluded.version, address = COALESCE(excluded.address, agents.address),
+            last_heartbeat_at = excluded.last_heartbeat_at
         """
     /// Binds: plane_uuid.
     static let selectAgents = """
@@ -100,4 +101,53 @@ enum PlaneSQL {
     static let selectJob = "SELECT \(jobColumns) FROM plane_jobs WHERE uuid = $1"
     /// Binds: uuid.
     static let deleteJob = "DELETE FROM plane_jobs WHERE uuid = $1 RETURNING \(jobColumns)"
+    /// Deletes the job only when answered. Binds: uuid.
+    static let deleteAnswered = "DELETE FROM plane_jobs WHERE uuid = $1 AND state = 'answered' RETURNING \(jobColumns)"
+
+    // MARK: PostgreSQL only (data-modifying WITH; one round trip where SQLite runs two or three statements)
+
+    /// ``insertJob`` and its NOTIFY (sent at commit, so a woken instance sees the row).
+    /// Binds: uuid, company_uuid, plane_uuid, sealed_payload, now, deadline_at, channel, payload.
+    static let pgInsertJobAndNotify = """
+        WITH queued AS (
+            INSERT INTO plane_jobs (uuid, company_uuid, plane_uuid, sealed_payload, state, created_at, deadline_at)
+            VALUES ($1, $2, $3, $4, 'queued', $5, $6)
+            RETURNING uuid
+        )
+        SELECT uuid, pg_notify($7, $8) FROM queued
+        """
+    /// ``answer``, ``countServed`` and the NOTIFY, in one statement. Binds: uuid, plane_uuid, agent_id,
+    /// sealed_report, channel, payload.
+    static let pgAnswerCountAndNotify = """
+        WITH answered AS (
+            UPDATE plane_jobs SET state = 'answered', sealed_report = $4
+            WHERE uuid = $1 AND plane_uuid = $2 AND claimed_by = $3 AND state = 'claimed'
+            RETURNING uuid
+        ), counted AS (
+            UPDATE agents SET pings_served = pings_served + 1
+            WHERE plane_uuid = $2 AND agent_id = $3 AND EXISTS (SELECT 1 FROM answered)
+        )
+        SELECT uuid, pg_notify($5, $6) FROM answered
+        """
+    /// ``answer`` and ``countServed`` in one statement. Binds: uuid, plane_uuid, agent_id, sealed_report.
+    static let pgAnswerAndCount = """
+        WITH answered AS (
+            UPDATE plane_jobs SET state = 'answered', sealed_report = $4
+            WHERE uuid = $1 AND plane_uuid = $2 AND claimed_by = $3 AND state = 'claimed'
+            RETURNING uuid
+        ), counted AS (
+            UPDATE agents SET pings_served = pings_served + 1
+            WHERE plane_uuid = $2 AND agent_id = $3 AND EXISTS (SELECT 1 FROM answered)
+        )
+        SELECT uuid FROM answered
+        """
+    /// ``deleteAnswered``, else the job as it stands (both read the statement's snapshot). Binds: uuid.
+    static let pgTakeAnswer = """
+        WITH taken AS (
+            DELETE FROM plane_jobs WHERE uuid = $1 AND state = 'answered' RETURNING \(jobColumns)
+        )
+        SELECT \(jobColumns) FROM taken
+        UNION ALL
+        SELECT \(jobColumns) FROM plane_jobs WHERE uuid = $1 AND NOT EXISTS (SELECT 1 FROM taken)
+        """
 }

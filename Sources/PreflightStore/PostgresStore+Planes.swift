@@ -114,17 +114,22 @@ extension PostgresStore {
         }
     }
 
-    func enqueueJob(_ job: PlaneJob) async throws {
-        let values = try Self.binds([
+    func enqueueJob(_ job: PlaneJob, announce: Bool) async throws {
+        var values: [any PostgresThrowingDynamicTypeEncodable & Sendable] = [
             StoreUUID.text(job.uuid), StoreUUID.text(job.companyUUID), StoreUUID.text(job.planeUUID), job.sealedPayload,
             StoreTime.nowMillis(), StoreTime.millis(job.deadline),
-        ])
-        _ = try await rows(PlaneSQL.insertJob, values, "queue a data plane job")
+        ]
+        if announce { values += [Self.wakeupChannel, announcement(job.planeUUID)] }
+        _ = try await rows(
+            announce ? PlaneSQL.pgInsertJobAndNotify : PlaneSQL.insertJob, try Self.binds(values),
+            "queue a data plane job")
     }
 
     func claimJob(planeUUID: UUID, companyUUID: UUID, agentID: String) async throws -> PlaneJob? {
         let now = StoreTime.nowMillis()
-        _ = try await rows(PlaneSQL.dropExpired, try Self.binds([now - 60_000]), "drop expired data plane jobs")
+        if expirySweep.due(now: now) {
+            _ = try await rows(PlaneSQL.dropExpired, try Self.binds([now - 60_000]), "drop expired data plane jobs")
+        }
         let rows = try await rows(
             PlaneSQL.claim,
             try Self.binds([StoreUUID.text(planeUUID), StoreUUID.text(companyUUID), agentID, now]),
@@ -132,17 +137,23 @@ extension PostgresStore {
         return try decode("claim a data plane job") { try rows.first.map(Self.job(from:)) }
     }
 
-    func answerJob(uuid: UUID, planeUUID: UUID, agentID: String, sealedReport: Data) async throws -> Bool {
-        let answered = try await !rows(
-            PlaneSQL.answer,
-            try Self.binds([StoreUUID.text(uuid), StoreUUID.text(planeUUID), agentID, sealedReport]),
+    func answerJob(uuid: UUID, planeUUID: UUID, agentID: String, sealedReport: Data, announce: Bool) async throws
+        -> Bool
+    {
+        var values: [any PostgresThrowingDynamicTypeEncodable & Sendable] = [
+            StoreUUID.text(uuid), StoreUUID.text(planeUUID), agentID, sealedReport,
+        ]
+        if announce { values += [Self.wakeupChannel, announcement(uuid)] }
+        return try await !rows(
+            announce ? PlaneSQL.pgAnswerCountAndNotify : PlaneSQL.pgAnswerAndCount, try Self.binds(values),
             "answer a data plane job"
         ).isEmpty
-        if answered {
-            _ = try await rows(
-                PlaneSQL.countServed, try Self.binds([StoreUUID.text(planeUUID), agentID]), "count a served ping")
-        }
-        return answered
+    }
+
+    func takeAnswer(uuid: UUID) async throws -> PlaneJob? {
+        let rows = try await rows(
+            PlaneSQL.pgTakeAnswer, try Self.binds([StoreUUID.text(uuid)]), "read a data plane job's answer")
+        return try decode("read a data plane job's answer") { try rows.first.map(Self.job(from:)) }
     }
 
     func job(uuid: UUID) async throws -> PlaneJob? {

@@ -121,7 +121,7 @@ extension SQLiteStore {
         }
     }
 
-    func enqueueJob(_ job: PlaneJob) async throws {
+    func enqueueJob(_ job: PlaneJob, announce: Bool) async throws {
         try await run("queue a data plane job") { db in
             _ = try await Self.execute(
                 db, Self.q(PlaneSQL.insertJob),
@@ -136,7 +136,9 @@ extension SQLiteStore {
     func claimJob(planeUUID: UUID, companyUUID: UUID, agentID: String) async throws -> PlaneJob? {
         let now = StoreTime.nowMillis()
         return try await run("claim a data plane job") { db in
-            _ = try await Self.execute(db, Self.q(PlaneSQL.dropExpired), [.integer(Int(now - 60_000))])
+            if expirySweep.due(now: now) {
+                _ = try await Self.execute(db, Self.q(PlaneSQL.dropExpired), [.integer(Int(now - 60_000))])
+            }
             return try await Self.execute(
                 db, Self.q(PlaneSQL.claim),
                 [Self.uuid(planeUUID), Self.uuid(companyUUID), .text(agentID), .integer(Int(now))]
@@ -144,7 +146,9 @@ extension SQLiteStore {
         }
     }
 
-    func answerJob(uuid: UUID, planeUUID: UUID, agentID: String, sealedReport: Data) async throws -> Bool {
+    func answerJob(uuid: UUID, planeUUID: UUID, agentID: String, sealedReport: Data, announce: Bool) async throws
+        -> Bool
+    {
         try await run("answer a data plane job") { db in
             let answered = try await !Self.execute(
                 db, Self.q(PlaneSQL.answer),
@@ -160,6 +164,15 @@ extension SQLiteStore {
     func job(uuid: UUID) async throws -> PlaneJob? {
         try await run("read a data plane job") { db in
             try await Self.execute(db, Self.q(PlaneSQL.selectJob), [Self.uuid(uuid)]).first.map(Self.job(from:))
+        }
+    }
+
+    func takeAnswer(uuid: UUID) async throws -> PlaneJob? {
+        try await run("read a data plane job's answer") { db in
+            if let taken = try await Self.execute(db, Self.q(PlaneSQL.deleteAnswered), [Self.uuid(uuid)]).first {
+                return try Self.job(from: taken)
+            }
+            return try await Self.execute(db, Self.q(PlaneSQL.selectJob), [Self.uuid(uuid)]).first.map(Self.job(from:))
         }
     }
 

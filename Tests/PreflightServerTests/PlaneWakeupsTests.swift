@@ -49,6 +49,35 @@ struct PlaneWakeupsTests {
         #expect(wakeups.generation(key) == seen + 1)
         #expect(wakeups.parkedCount(key) == 0)
     }
+
+    @Test func aSignalBeforeTheWaitsReturnsOneWaiterNotAll() async throws {
+        let wakeups = PlaneWakeups()
+        let key = UUID()
+        // Two polls looked at the store (generation 0); one job is queued before either waits.
+        let seen = wakeups.generation(key)
+        wakeups.signal(key)
+        await wakeups.wait(key, seen: seen, upTo: .seconds(600))  // the first has it: returns at once
+        let second = Task { await wakeups.wait(key, seen: seen, upTo: .seconds(600)) }
+        try await eventually { wakeups.parkedCount(key) == 1 }
+        #expect(wakeups.parkedCount(key) == 1)  // the second parks: that job is not its
+        wakeups.signal(key)
+        await second.value
+        #expect(wakeups.parkedCount(key) == 0)
+    }
+
+    @Test func signalsForKeysNobodyWatchesLeaveNothingBehind() async throws {
+        let wakeups = PlaneWakeups()
+        // Other instances' answered jobs are announced to every instance: none of them may pile up here.
+        for _ in 0..<100 { wakeups.signal(UUID()) }
+        #expect(wakeups.watchedCount() == 0)
+        let job = UUID()
+        let seen = wakeups.generation(job)
+        wakeups.signal(job)
+        #expect(wakeups.generation(job) == seen + 1)
+        wakeups.forget(job)
+        wakeups.signal(job)  // a late echo of its answer
+        #expect(wakeups.watchedCount() == 0)
+    }
 }
 
 /// How many waiters have returned.
