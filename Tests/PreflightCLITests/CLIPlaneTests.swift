@@ -51,6 +51,8 @@ struct CLIPlaneTests {
         #expect(agents.first?["online"] as? Bool == true)
         #expect(agents.first?["pingsServed"] as? Int == 1)
         #expect(agents.first?["versionMismatch"] as? Bool == false)
+        // The TCP peer of the agent's connection (no X-Forwarded-For is trusted without --trust-forwarded-for).
+        #expect(agents.first?["address"] as? String == "127.0.0.1", "\(listing.text)")
         #expect(plane["token"] == nil)
         #expect(!listing.text.contains(token))
 
