@@ -74,6 +74,11 @@ struct AgentRoutes: Sendable {
         let drain = self.drain
         let job = try await planes.poll(
             plane: plane, agent: agent, address: address, hold: pollHold, stop: { drain.isDraining })
+        return Self.jobResponse(job)
+    }
+
+    /// 200 with the job, or 204 without one.
+    static func jobResponse(_ job: Data?) -> Response {
         guard let job else { return Response(status: .noContent) }
         return Response(
             status: .ok, headers: [.contentType: "application/json", .cacheControl: "no-store"],
@@ -87,16 +92,20 @@ struct AgentRoutes: Sendable {
             throw APIError(.badRequest, "the \(AgentWire.agentIDHeader) header is required")
         }
         let report = try await DataPlaneRoutes.body(request, limit: maxBodyBytes, as: PingReport.self)
-        guard try await planes.report(plane: plane, agentID: agentID, job: uuid, report: report) else {
-            throw APIError(
-                .notFound,
-                "no ping \(uuid.uuidString.lowercased()) waits for this agent's report (it ended at its deadline)")
+        let gone = APIError(
+            .notFound,
+            "no ping \(uuid.uuidString.lowercased()) waits for this agent's report (it ended at its deadline)")
+        guard Self.pollsNext(request.uri.query) else {
+            guard try await planes.report(plane: plane, agentID: agentID, job: uuid, report: report) else { throw gone }
+            return Response(status: .noContent)
         }
-        guard Self.pollsNext(request.uri.query) else { return Response(status: .noContent) }
         let version = HTTPField.Name(AgentWire.agentVersionHeader).flatMap { request.headers[$0] } ?? "unknown"
-        return try await pollAnswer(
-            plane: plane, agent: AgentWire.Poll(agentID: agentID, version: version, host: nil),
-            address: agentAddress(request, peer: peer))
+        let drain = self.drain
+        let (answered, next) = try await planes.reportAndPoll(
+            plane: plane, agent: AgentWire.Poll(agentID: agentID, version: version, host: nil), job: uuid,
+            report: report, address: agentAddress(request, peer: peer), hold: pollHold, stop: { drain.isDraining })
+        guard answered else { throw gone }
+        return Self.jobResponse(next)
     }
 
     /// Whether a report's query asks to go on as a poll (`poll=1`).

@@ -86,11 +86,15 @@ public struct PlaneService: Sendable {
     }
 
     public func rotateToken(company: UUID, name: String) async throws -> IssuedPlaneToken? {
-        try await store.rotatePlaneToken(named: name, companyUUID: company)
+        presence.forgetTokens(ofCompany: company)
+        defer { presence.forgetTokens(ofCompany: company) }
+        return try await store.rotatePlaneToken(named: name, companyUUID: company)
     }
 
     public func delete(company: UUID, name: String) async throws -> Bool {
-        try await store.deleteDataPlane(named: name, companyUUID: company)
+        presence.forgetTokens(ofCompany: company)
+        defer { presence.forgetTokens(ofCompany: company) }
+        return try await store.deleteDataPlane(named: name, companyUUID: company)
     }
 
     /// Makes `name` the plane of pings that name none (the service's own plane name resets it).
@@ -239,9 +243,15 @@ public struct PlaneService: Sendable {
 
     // MARK: The agents' side
 
-    /// The plane of an agent token; nil for an unknown, rotated or deleted one.
+    /// The plane of an agent token; nil for an unknown, rotated or deleted one (see
+    /// ``AgentPresence/tokenRecheck`` for a rotation or deletion through another instance).
     public func authenticate(token: String) async throws -> DataPlaneRecord? {
-        try await store.authenticatePlane(token: token)
+        guard PlaneToken.isWellFormed(token) else { return nil }
+        let hash = PlaneToken.hash(token)
+        if let plane = presence.plane(ofTokenHash: hash) { return plane }
+        guard let plane = try await store.authenticatePlane(token: token) else { return nil }
+        presence.remember(tokenHash: hash, plane: plane)
+        return plane
     }
 
     /// An agent's long poll: records its heartbeat (again every ``AgentWire/heartbeatInterval`` while it
@@ -251,18 +261,57 @@ public struct PlaneService: Sendable {
         plane: DataPlaneRecord, agent: AgentWire.Poll, address: String?, hold: Duration,
         stop: @Sendable () -> Bool
     ) async throws -> Data? {
+        try await longPoll(plane: plane, agent: agent, address: address, hold: hold, stop: stop, looked: nil)
+    }
+
+    /// An agent's report of a job it claimed that goes on as its next poll (`?poll=1`): the report is
+    /// stored and the plane's next queued job claimed in one store statement; with none queued, a long
+    /// poll as ``poll(plane:agent:address:hold:stop:)``. `answered` is false (and nothing polled) when
+    /// the job is gone or not its.
+    public func reportAndPoll(
+        plane: DataPlaneRecord, agent: AgentWire.Poll, job: UUID, report: PingReport, address: String?,
+        hold: Duration, stop: @Sendable () -> Bool
+    ) async throws -> (answered: Bool, next: Data?) {
+        let sealed = try sealer.seal(try JSONEncoder().encode(report), associatedData: Self.reportData(job))
+        let waitsHere = wakeups.isWatched(job)
+        let looked = wakeups.generation(plane.uuid)
+        let (answered, next) = try await store.answerJobAndClaimNext(
+            uuid: job, planeUUID: plane.uuid, companyUUID: plane.companyUUID, agentID: agent.agentID,
+            sealedReport: sealed, announce: !waitsHere)
+        guard answered else { return (false, nil) }
+        wakeups.signal(job)
+        if let next {
+            // A busy agent gets its jobs this way only: its heartbeat is kept here too (at most every 2 s).
+            try await heartbeat(plane: plane, agent: agent, address: address)
+            return (true, try wireJob(next))
+        }
+        let polled = try await longPoll(
+            plane: plane, agent: agent, address: address, hold: hold, stop: stop, looked: looked)
+        return (true, polled)
+    }
+
+    /// The poll loop; `looked` is the plane's generation before a claim that found nothing (the loop
+    /// then waits first).
+    private func longPoll(
+        plane: DataPlaneRecord, agent: AgentWire.Poll, address: String?, hold: Duration,
+        stop: @Sendable () -> Bool, looked: Int?
+    ) async throws -> Data? {
         try await heartbeat(plane: plane, agent: agent, address: address)
         let end = ContinuousClock.now + hold
         var lastBeat = ContinuousClock.now
+        var looked = looked
         while true {
-            let seen = wakeups.generation(plane.uuid)
-            if let job = try await store.claimJob(
-                planeUUID: plane.uuid, companyUUID: plane.companyUUID, agentID: agent.agentID)
-            {
-                let opened = try sealer.open(job.sealedPayload, associatedData: Self.jobData(job.uuid))
-                var wire = try JSONDecoder().decode(AgentWire.Job.self, from: opened)
-                wire.timeoutSeconds = max(0.1, min(wire.timeoutSeconds, job.deadline.timeIntervalSinceNow - 0.2))
-                return try JSONEncoder().encode(wire)
+            let seen: Int
+            if let earlier = looked {
+                seen = earlier
+                looked = nil
+            } else {
+                seen = wakeups.generation(plane.uuid)
+                if let job = try await store.claimJob(
+                    planeUUID: plane.uuid, companyUUID: plane.companyUUID, agentID: agent.agentID)
+                {
+                    return try wireJob(job)
+                }
             }
             let now = ContinuousClock.now
             if now >= end || stop() || Task.isCancelled { return nil }
@@ -276,6 +325,14 @@ public struct PlaneService: Sendable {
             // claims a second) and slow every other request down.
             await wakeups.wait(plane.uuid, seen: seen, upTo: min(Self.idlePollRecheck, end - now))
         }
+    }
+
+    /// A claimed job as the agent gets it (JSON), its timeout cut to what is left of its deadline.
+    private func wireJob(_ job: PlaneJob) throws -> Data {
+        let opened = try sealer.open(job.sealedPayload, associatedData: Self.jobData(job.uuid))
+        var wire = try JSONDecoder().decode(AgentWire.Job.self, from: opened)
+        wire.timeoutSeconds = max(0.1, min(wire.timeoutSeconds, job.deadline.timeIntervalSinceNow - 0.2))
+        return try JSONEncoder().encode(wire)
     }
 
     /// Writes the agent's heartbeat unless this instance wrote it a moment ago (a busy agent polls many

@@ -52,6 +52,13 @@ public protocol DataPlaneStore: Sendable {
     func answerJob(uuid: UUID, planeUUID: UUID, agentID: String, sealedReport: Data, announce: Bool) async throws
         -> Bool
 
+    /// ``answerJob(uuid:planeUUID:agentID:sealedReport:announce:)``, then, when the report was taken, the
+    /// plane's next queued job claimed for the same agent (as ``claimJob(planeUUID:companyUUID:agentID:)``):
+    /// an agent's report that goes on as its next poll. One statement on PostgreSQL.
+    func answerJobAndClaimNext(
+        uuid: UUID, planeUUID: UUID, companyUUID: UUID, agentID: String, sealedReport: Data, announce: Bool
+    ) async throws -> (answered: Bool, next: PlaneJob?)
+
     /// The job as it stands, or nil when gone.
     func job(uuid: UUID) async throws -> PlaneJob?
 

@@ -141,6 +141,34 @@ enum PlaneSQL {
         )
         SELECT uuid FROM answered
         """
+    /// ``pgAnswerAndCount`` (and, with binds 7 and 8, the NOTIFY), then when answered the plane's next
+    /// queued job claimed for the same agent (as ``claim``): the report that goes on as the agent's next
+    /// poll. One row: whether it was answered, then the claimed job's columns (NULL when none).
+    /// Binds: uuid, plane_uuid, agent_id, sealed_report, company_uuid, now[, channel, payload].
+    static func pgAnswerAndClaimNext(announce: Bool) -> String {
+        """
+        WITH answered AS (
+            UPDATE plane_jobs SET state = 'answered', sealed_report = $4
+            WHERE uuid = $1 AND plane_uuid = $2 AND claimed_by = $3 AND state = 'claimed'
+            RETURNING uuid
+        ), counted AS (
+            UPDATE agents SET pings_served = pings_served + 1
+            WHERE plane_uuid = $2 AND agent_id = $3 AND EXISTS (SELECT 1 FROM answered)
+        ), next AS (
+            UPDATE plane_jobs SET state = 'claimed', claimed_by = $3
+            WHERE state = 'queued' AND EXISTS (SELECT 1 FROM answered) AND uuid = (
+                SELECT uuid FROM plane_jobs
+                WHERE plane_uuid = $2 AND company_uuid = $5 AND state = 'queued' AND deadline_at > $6
+                ORDER BY created_at LIMIT 1 FOR UPDATE SKIP LOCKED
+            )
+            RETURNING \(jobColumns)
+        )\(announce ? ", notified AS (SELECT pg_notify($7, $8) AS sent FROM answered)" : "")
+        SELECT EXISTS (SELECT 1 FROM answered)\(announce ? " AND (SELECT count(*) FROM notified) >= 0" : ""),
+            next.uuid, next.company_uuid, next.plane_uuid, next.sealed_payload, next.state, next.claimed_by,
+            next.deadline_at, next.sealed_report
+        FROM (SELECT 1) AS one LEFT JOIN next ON TRUE
+        """
+    }
     /// ``deleteAnswered``, else the job as it stands (both read the statement's snapshot). Binds: uuid.
     static let pgTakeAnswer = """
         WITH taken AS (

@@ -150,6 +150,36 @@ extension PostgresStore {
         ).isEmpty
     }
 
+    func answerJobAndClaimNext(
+        uuid: UUID, planeUUID: UUID, companyUUID: UUID, agentID: String, sealedReport: Data, announce: Bool
+    ) async throws -> (answered: Bool, next: PlaneJob?) {
+        var values: [any PostgresThrowingDynamicTypeEncodable & Sendable] = [
+            StoreUUID.text(uuid), StoreUUID.text(planeUUID), agentID, sealedReport, StoreUUID.text(companyUUID),
+            StoreTime.nowMillis(),
+        ]
+        if announce { values += [Self.wakeupChannel, announcement(uuid)] }
+        let action = "answer a data plane job and claim the next"
+        let rows = try await rows(PlaneSQL.pgAnswerAndClaimNext(announce: announce), try Self.binds(values), action)
+        return try decode(action) {
+            guard let row = rows.first else { return (false, nil) }
+            let columns = try row.decode(
+                (Bool, String?, String?, String?, Data?, String?, String?, Int64?, Data?).self)
+            guard columns.0, let job = columns.1, let company = columns.2, let plane = columns.3,
+                let payload = columns.4, let state = columns.5.flatMap(PlaneJob.State.init(rawValue:)),
+                let deadline = columns.7
+            else { return (columns.0, nil) }
+            return (
+                true,
+                PlaneJob(
+                    uuid: try StoreUUID.parse(job, column: "plane_jobs.uuid"),
+                    companyUUID: try StoreUUID.parse(company, column: "plane_jobs.company_uuid"),
+                    planeUUID: try StoreUUID.parse(plane, column: "plane_jobs.plane_uuid"), sealedPayload: payload,
+                    state: state, claimedBy: columns.6, deadline: StoreTime.date(millis: deadline),
+                    sealedReport: columns.8)
+            )
+        }
+    }
+
     func takeAnswer(uuid: UUID) async throws -> PlaneJob? {
         let rows = try await rows(
             PlaneSQL.pgTakeAnswer, try Self.binds([StoreUUID.text(uuid)]), "read a data plane job's answer")

@@ -167,6 +167,15 @@ extension SQLiteStore {
         }
     }
 
+    func answerJobAndClaimNext(
+        uuid: UUID, planeUUID: UUID, companyUUID: UUID, agentID: String, sealedReport: Data, announce: Bool
+    ) async throws -> (answered: Bool, next: PlaneJob?) {
+        let answered = try await answerJob(
+            uuid: uuid, planeUUID: planeUUID, agentID: agentID, sealedReport: sealedReport, announce: announce)
+        guard answered else { return (false, nil) }
+        return (true, try await claimJob(planeUUID: planeUUID, companyUUID: companyUUID, agentID: agentID))
+    }
+
     func takeAnswer(uuid: UUID) async throws -> PlaneJob? {
         try await run("read a data plane job's answer") { db in
             if let taken = try await Self.execute(db, Self.q(PlaneSQL.deleteAnswered), [Self.uuid(uuid)]).first {
