@@ -48,6 +48,17 @@ enum PostgresSQL {
         WHERE key_hash = $2 AND revoked_at IS NULL
         RETURNING company_uuid
         """
+    /// ``touchKey`` and the key's company in one round trip (every request authenticates). Binds:
+    /// last_used_at, key_hash. Returns the company's columns, or no row.
+    static let touchKeyReturningCompany = """
+        WITH touched AS (
+            UPDATE api_keys SET last_used_at = $1
+            WHERE key_hash = $2 AND revoked_at IS NULL
+            RETURNING company_uuid
+        )
+        SELECT companies.uuid, companies.name, companies.created_at
+        FROM companies JOIN touched ON companies.uuid = touched.company_uuid
+        """
     /// Returns one row when a key was revoked. Binds: revoked_at, uuid, company_uuid.
     static let revokeKey = """
         UPDATE api_keys SET revoked_at = $1

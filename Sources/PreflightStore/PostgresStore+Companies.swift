@@ -61,11 +61,10 @@ extension PostgresStore {
         var binds = PostgresBindings()
         binds.append(StoreTime.nowMillis())
         binds.append(APIKeyGenerator.hash(key))
-        guard let row = try await rows(PostgresSQL.touchKey, binds, "authenticate an API key").first else { return nil }
-        let companyUUID = try decode("authenticate an API key") {
-            try StoreUUID.parse(try row.decode(String.self), column: "api_keys.company_uuid")
-        }
-        return try await company(uuid: companyUUID)
+        guard
+            let row = try await rows(PostgresSQL.touchKeyReturningCompany, binds, "authenticate an API key").first
+        else { return nil }
+        return try decode("authenticate an API key") { try Self.company(from: row) }
     }
 
     func revokeKey(uuid: UUID, companyUUID: UUID) async throws -> Bool {
