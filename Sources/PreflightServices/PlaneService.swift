@@ -165,15 +165,27 @@ public struct PlaneService: Sendable {
         // Watched before it is queued: its answer's wake-up cannot come before this instance listens for it.
         var seen = wakeups.generation(jobID)
         defer { wakeups.forget(jobID) }
-        // A poll of this instance parked for the plane takes the job: the other instances are told (NOTIFY)
-        // only when there is none, or when it left before the signal.
-        let parkedHere = wakeups.parkedCount(plane.uuid) > 0
-        try await store.enqueueJob(
-            PlaneJob(
-                uuid: jobID, companyUUID: plane.companyUUID, planeUUID: plane.uuid, sealedPayload: sealed,
-                deadline: Date().addingTimeInterval(timeout.seconds)),
-            announce: !parkedHere)
-        if !wakeups.signal(plane.uuid), parkedHere { await store.announce(plane.uuid) }
+        var job = PlaneJob(
+            uuid: jobID, companyUUID: plane.companyUUID, planeUUID: plane.uuid, sealedPayload: sealed,
+            deadline: Date().addingTimeInterval(timeout.seconds))
+        if let poll = wakeups.takeParkedPoll(plane.uuid) {
+            // A poll of this instance waits for the plane: the job is stored already claimed for its agent
+            // and handed to it (no claim statement, no wake-up, no other instance told).
+            job.state = .claimed
+            job.claimedBy = poll.agentID
+            do {
+                try await store.enqueueJob(job, announce: false)
+            } catch {
+                poll.deliver(nil)
+                throw error
+            }
+            poll.deliver(job)
+        } else {
+            // None parked here: the other instances are told (NOTIFY), and a poll of this one that looked
+            // before the job was stored looks again.
+            try await store.enqueueJob(job, announce: true)
+            wakeups.signal(plane.uuid)
+        }
         let end = start + timeout + Self.reportGrace
         var final: PlaneJob?
         var gone = false
@@ -323,7 +335,11 @@ public struct PlaneService: Sendable {
             // the store is read again every few seconds only in case a wake-up was lost. At one read per
             // second, every lane of every agent would keep the store's pool busy (100 lanes: 100
             // claims a second) and slow every other request down.
-            await wakeups.wait(plane.uuid, seen: seen, upTo: min(Self.idlePollRecheck, end - now))
+            if let handed = await wakeups.wait(
+                plane.uuid, seen: seen, upTo: min(Self.idlePollRecheck, end - now), agentID: agent.agentID)
+            {
+                return try wireJob(handed)
+            }
         }
     }
 

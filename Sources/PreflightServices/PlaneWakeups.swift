@@ -1,4 +1,5 @@
 import Foundation
+import PreflightStore
 import Synchronization
 
 /// Wakes waiters in this process: an agent's poll when a job for its plane is queued, a ping when its
@@ -15,9 +16,16 @@ public final class PlaneWakeups: Sendable {
         var handedOut = 0
     }
 
+    /// A parked waiter: its continuation (resumed with a job handed to it, or nil) and, for an agent's
+    /// poll, the agent it polls for.
+    private struct Parked {
+        var continuation: CheckedContinuation<PlaneJob?, Never>
+        var agentID: String?
+    }
+
     private struct State {
         var generations: [UUID: Count] = [:]
-        var waiters: [UUID: [UUID: CheckedContinuation<Void, Never>]] = [:]
+        var waiters: [UUID: [UUID: Parked]] = [:]
         var released: Set<UUID> = []
     }
 
@@ -43,7 +51,7 @@ public final class PlaneWakeups: Sendable {
     /// their timeout. True when it resumed a parked waiter.
     @discardableResult
     public func signal(_ key: UUID) -> Bool {
-        let woken = state.withLock { state -> CheckedContinuation<Void, Never>? in
+        let woken = state.withLock { state -> Parked? in
             guard var count = state.generations[key] else { return nil }
             count.signals += 1
             defer { state.generations[key] = count }
@@ -53,8 +61,24 @@ public final class PlaneWakeups: Sendable {
             count.handedOut += 1
             return continuation
         }
-        woken?.resume()
+        woken?.continuation.resume(returning: nil)
         return woken != nil
+    }
+
+    /// A poll parked on `key` taken out of the waiters, so that no signal wakes it: the caller claims a job
+    /// for `agentID` and must call `deliver` once, with that job (the poll answers it) or nil (it looks at
+    /// the store again). Nil when no agent's poll is parked there.
+    public func takeParkedPoll(_ key: UUID) -> (agentID: String, deliver: @Sendable (PlaneJob?) -> Void)? {
+        let taken = state.withLock { state -> (String, CheckedContinuation<PlaneJob?, Never>)? in
+            guard var parked = state.waiters[key],
+                let (id, waiter) = parked.first(where: { $0.value.agentID != nil }), let agentID = waiter.agentID
+            else { return nil }
+            parked.removeValue(forKey: id)
+            state.waiters[key] = parked.isEmpty ? nil : parked
+            return (agentID, waiter.continuation)
+        }
+        guard let (agentID, continuation) = taken else { return nil }
+        return (agentID, { job in continuation.resume(returning: job) })
     }
 
     /// Whether a waiter of this process watches `key` (read its generation and not forgotten it yet).
@@ -78,12 +102,14 @@ public final class PlaneWakeups: Sendable {
     }
 
     /// Returns when `key` is signalled after generation `seen` (a signal no other waiter had), after
-    /// `timeout`, or when the task is cancelled.
-    public func wait(_ key: UUID, seen: Int, upTo timeout: Duration) async {
+    /// `timeout`, or when the task is cancelled. An agent's poll passes `agentID`: a job may then be handed
+    /// to it (``takeParkedPoll(_:)``), which it returns.
+    @discardableResult
+    public func wait(_ key: UUID, seen: Int, upTo timeout: Duration, agentID: String? = nil) async -> PlaneJob? {
         let id = UUID()
-        await withTaskGroup(of: Void.self) { group in
+        let handed = await withTaskGroup(of: PlaneJob?.self) { group in
             group.addTask {
-                await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                await withCheckedContinuation { (continuation: CheckedContinuation<PlaneJob?, Never>) in
                     let now = self.state.withLock { state -> Bool in
                         if state.released.remove(id) != nil { return true }
                         // A signal after this waiter looked that no waiter has had yet: it is this one's.
@@ -92,32 +118,37 @@ public final class PlaneWakeups: Sendable {
                             state.generations[key] = count
                             return true
                         }
-                        state.waiters[key, default: [:]][id] = continuation
+                        state.waiters[key, default: [:]][id] = Parked(continuation: continuation, agentID: agentID)
                         return false
                     }
-                    if now { continuation.resume() }
+                    if now { continuation.resume(returning: nil) }
                 }
             }
             group.addTask {
                 try? await Task.sleep(for: timeout)
+                return nil
             }
-            await group.next()
+            var handed = await group.next() ?? nil
             self.release(key, id)
             group.cancelAll()
+            // A job handed over as the timeout ended still arrives (the hand-over resumes the waiter).
+            while let more = await group.next() { if let job = more { handed = job } }
+            return handed
         }
         state.withLock { _ = $0.released.remove(id) }
+        return handed
     }
 
     /// Resumes one waiter (or, when it has not parked yet, makes it return at once when it does).
     private func release(_ key: UUID, _ id: UUID) {
-        let continuation = state.withLock { state -> CheckedContinuation<Void, Never>? in
-            if let continuation = state.waiters[key]?.removeValue(forKey: id) {
+        let continuation = state.withLock { state -> CheckedContinuation<PlaneJob?, Never>? in
+            if let parked = state.waiters[key]?.removeValue(forKey: id) {
                 if state.waiters[key]?.isEmpty == true { state.waiters[key] = nil }
-                return continuation
+                return parked.continuation
             }
             state.released.insert(id)
             return nil
         }
-        continuation?.resume()
+        continuation?.resume(returning: nil)
     }
 }

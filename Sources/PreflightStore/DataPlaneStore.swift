@@ -37,8 +37,9 @@ public protocol DataPlaneStore: Sendable {
     /// The plane's agents, most recently seen first.
     func agents(planeUUID: UUID) async throws -> [AgentRecord]
 
-    /// Queues a job (state queued); with `announce`, also tells the other instances sharing the store
-    /// (PostgreSQL: a NOTIFY in the same statement, delivered when the row is visible).
+    /// Queues a job (state queued; or claimed, when `job.claimedBy` is set: handed to that agent at once);
+    /// with `announce`, also tells the other instances sharing the store (PostgreSQL: a NOTIFY in the same
+    /// statement, delivered when the row is visible).
     func enqueueJob(_ job: PlaneJob, announce: Bool) async throws
 
     /// Atomically claims the oldest queued, unexpired job of the plane (of that company) for `agentID`:

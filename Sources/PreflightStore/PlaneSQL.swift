@@ -77,6 +77,12 @@ enum PlaneSQL {
         INSERT INTO plane_jobs (uuid, company_uuid, plane_uuid, sealed_payload, state, created_at, deadline_at)
         VALUES ($1, $2, $3, $4, 'queued', $5, $6)
         """
+    /// A job stored already claimed (handed to a poll waiting on the queuing instance).
+    /// Binds: uuid, company_uuid, plane_uuid, sealed_payload, now, deadline_at, claimed_by.
+    static let insertClaimedJob = """
+        INSERT INTO plane_jobs (uuid, company_uuid, plane_uuid, sealed_payload, state, created_at, deadline_at, claimed_by)
+        VALUES ($1, $2, $3, $4, 'claimed', $5, $6, $7)
+        """
     /// Jobs whose ping has long ended (their waiter died with its instance). Binds: a cutoff.
     static let dropExpired = "DELETE FROM plane_jobs WHERE deadline_at < $1"
     /// Hands the oldest queued, unexpired job of the plane to one agent. In PostgreSQL the row lock with

@@ -115,6 +115,14 @@ extension PostgresStore {
     }
 
     func enqueueJob(_ job: PlaneJob, announce: Bool) async throws {
+        if let agent = job.claimedBy {
+            let values = try Self.binds([
+                StoreUUID.text(job.uuid), StoreUUID.text(job.companyUUID), StoreUUID.text(job.planeUUID),
+                job.sealedPayload, StoreTime.nowMillis(), StoreTime.millis(job.deadline), agent,
+            ])
+            _ = try await rows(PlaneSQL.insertClaimedJob, values, "queue a data plane job")
+            return
+        }
         var values: [any PostgresThrowingDynamicTypeEncodable & Sendable] = [
             StoreUUID.text(job.uuid), StoreUUID.text(job.companyUUID), StoreUUID.text(job.planeUUID), job.sealedPayload,
             StoreTime.nowMillis(), StoreTime.millis(job.deadline),

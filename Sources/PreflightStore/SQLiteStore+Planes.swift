@@ -122,14 +122,15 @@ extension SQLiteStore {
     }
 
     func enqueueJob(_ job: PlaneJob, announce: Bool) async throws {
+        var binds: [SQLiteData] = [
+            Self.uuid(job.uuid), Self.uuid(job.companyUUID), Self.uuid(job.planeUUID),
+            .blob(ByteBuffer(bytes: job.sealedPayload)), .integer(Int(StoreTime.nowMillis())),
+            .integer(Int(StoreTime.millis(job.deadline))),
+        ]
+        if let agent = job.claimedBy { binds.append(.text(agent)) }
+        let statement = job.claimedBy == nil ? PlaneSQL.insertJob : PlaneSQL.insertClaimedJob
         try await run("queue a data plane job") { db in
-            _ = try await Self.execute(
-                db, Self.q(PlaneSQL.insertJob),
-                [
-                    Self.uuid(job.uuid), Self.uuid(job.companyUUID), Self.uuid(job.planeUUID),
-                    .blob(ByteBuffer(bytes: job.sealedPayload)), .integer(Int(StoreTime.nowMillis())),
-                    .integer(Int(StoreTime.millis(job.deadline))),
-                ])
+            _ = try await Self.execute(db, Self.q(statement), binds)
         }
     }
 

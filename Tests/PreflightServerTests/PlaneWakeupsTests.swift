@@ -1,4 +1,5 @@
 import Foundation
+import PreflightStore
 import Synchronization
 import Testing
 
@@ -63,6 +64,26 @@ struct PlaneWakeupsTests {
         wakeups.signal(key)
         await second.value
         #expect(wakeups.parkedCount(key) == 0)
+    }
+
+    @Test func aJobHandedToAParkedPollIsWhatItsWaitReturns() async throws {
+        let wakeups = PlaneWakeups()
+        let plane = UUID()
+        let seen = wakeups.generation(plane)
+        #expect(wakeups.takeParkedPoll(plane) == nil)  // nobody parked
+        let ping = Task { await wakeups.wait(plane, seen: seen, upTo: .seconds(600)) }  // not a poll: never taken
+        let poll = Task { await wakeups.wait(plane, seen: seen, upTo: .seconds(600), agentID: "agent-7") }
+        try await eventually { wakeups.parkedCount(plane) == 2 }
+        let taken = try #require(wakeups.takeParkedPoll(plane))
+        #expect(taken.agentID == "agent-7")
+        #expect(wakeups.takeParkedPoll(plane) == nil)  // handed to one poll only
+        let job = PlaneJob(
+            companyUUID: UUID(), planeUUID: plane, sealedPayload: Data([1]), state: .claimed, claimedBy: "agent-7",
+            deadline: Date().addingTimeInterval(60))
+        taken.deliver(job)
+        #expect(await poll.value == job)
+        wakeups.signal(plane)
+        #expect(await ping.value == nil)
     }
 
     @Test func signalsForKeysNobodyWatchesLeaveNothingBehind() async throws {
