@@ -63,6 +63,24 @@ struct CLIPlaneTests {
         }
     }
 
+    @Test("an agent's address is its connection's peer; X-Forwarded-For counts only with --trust-forwarded-for")
+    func agentAddress() async throws {
+        for trusted in [false, true] {
+            let world = try await PlaneWorld.start(trusted ? ["--trust-forwarded-for"] : [])
+            let token = try await world.createPlane("vpc")
+            var poll = HTTPCall(
+                "POST", "\(world.serve.baseURL)/agent/v1/poll", key: token,
+                body: "{\"agentID\": \"forwarded\", \"version\": \"0\"}")
+            poll.headers = ["X-Forwarded-For: 203.0.113.9, 10.0.0.1"]
+            let polled = try await poll.answer(timeout: 30)
+            #expect(polled.status == 204, "\(polled.text)")
+            let listing = try await HTTPCall("GET", "\(world.serve.baseURL)/data-planes", key: world.key).answer()
+            let agents = (listing.json["items"] as? [[String: Any]])?.first?["agents"] as? [[String: Any]]
+            #expect(agents?.first?["address"] as? String == (trusted ? "203.0.113.9" : "127.0.0.1"), "\(listing.text)")
+            await world.stop()
+        }
+    }
+
     @Test("no agent: data_plane_unavailable at once; another company's plane is unknown and its agent gets nothing")
     func noAgentAndCompanies() async throws {
         let world = try await PlaneWorld.start()
