@@ -31,15 +31,17 @@ trap cleanup EXIT
 psql -q -h "$PGH" -p "$PGP" -U "$PGU" -d postgres -c "CREATE DATABASE $db" >/dev/null
 STORE="postgres://$PGU@$PGH:$PGP/$db?sslmode=disable"
 
-start_serve() {  # $1: name
+start_serve() {  # $1: name; sets URL (not in a subshell: PIDS must keep the instance for the cleanup)
     "$BIN" serve --port 0 --allow-loopback --store "$STORE" --master-key-file "$dir/k.key" \
         >"$dir/$1.out" 2>"$dir/$1.err" &
     PIDS+=($!)
     for _ in $(seq 1 600); do grep -q 'listening' "$dir/$1.err" 2>/dev/null && break; sleep 0.1; done
-    grep 'listening' "$dir/$1.err" | grep -o 'address=[0-9.]*:[0-9]*' | tail -1 | sed 's/address=/http:\/\//'
+    URL="$(grep 'listening' "$dir/$1.err" | grep -o 'address=[0-9.]*:[0-9]*' | tail -1 | sed 's/address=/http:\/\//')"
 }
-A="$(start_serve a)"
-B="$(start_serve b)"
+start_serve a
+A="$URL"
+start_serve b
+B="$URL"
 key="$(grep '^arsk_' "$dir/a.out" "$dir/b.out" | head -1 | sed 's/^[^:]*://')"
 token="$(curl -sS -X POST -H "Authorization: Bearer $key" -d '{"name":"fleet"}' "$A/data-planes" \
     | python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])')"
@@ -59,6 +61,9 @@ print(sum(1 for p in planes for a in p.get("agents", []) if a.get("online")))' 2
 done
 echo "instances $A $B over PostgreSQL $PGH:$PGP/$db; agents online: $online; each agent runs $AGENT_CONCURRENCY at once"
 closed="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')"
+export FLEET_PIDS="serve:${PIDS[0]} serve:${PIDS[1]} agent:${PIDS[2]} agent:${PIDS[3]} agent:${PIDS[4]} agent:${PIDS[5]}"
+export FLEET_PG_PIDS_CMD="psql -tA -h $PGH -p $PGP -U $PGU -d postgres -c \"SELECT pid FROM pg_stat_activity WHERE datname = '$db'\""
+export FLEET_XACT_CMD="psql -tA -h $PGH -p $PGP -U $PGU -d postgres -c \"SELECT xact_commit FROM pg_stat_database WHERE datname = '$db'\""
 python3 bench/fleet_load.py fleet "$closed" "$COUNT" "$CONCURRENCY" "$key" "$A" "$B"
 names=(serve-a serve-b agent-1 agent-2 agent-3 agent-4)
 for index in "${!PIDS[@]}"; do

@@ -4,6 +4,12 @@ run by the instances themselves, in one run.
 
 Usage: fleet_load.py PLANE PORT COUNT CONCURRENCY KEY BASE_URL [BASE_URL ...]
 
+With FLEET_XACT_CMD set (a shell command printing the store database's committed transactions, e.g.
+psql's `SELECT xact_commit FROM pg_stat_database ...`), each pass also says how many store
+transactions (statements, as the service runs each in its own) it cost per ping. With FLEET_PIDS set
+("serve:PID agent:PID ...") and FLEET_PG_PIDS_CMD (a command printing the store's backend PIDs), each pass
+also says the CPU milliseconds per ping that each kind of process spent (the machine's other load aside).
+
 Sends COUNT `POST /connectors/ping` (postgresql to 127.0.0.1:PORT, a closed port: `refused` at once, so
 the figures are the path's cost) at CONCURRENCY, spread round-robin over the BASE_URLs: first with
 `dataPlaneName: "local"` (each instance runs the ping itself), then with PLANE (an agent runs it). Prints
@@ -11,7 +17,9 @@ one JSON line per pass: pings/s, p50/p99/max latency (ms), the categories seen, 
 """
 import http.client
 import json
+import os
 import queue
+import subprocess
 import sys
 import threading
 import time
@@ -23,7 +31,49 @@ def percentile(values, fraction):
     return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
 
 
+def committed():
+    command = os.environ.get("FLEET_XACT_CMD")
+    if not command:
+        return None
+    time.sleep(1.5)  # PostgreSQL publishes a backend's counters within a second of its last commit
+    try:
+        return int(subprocess.run(command, shell=True, capture_output=True, text=True, timeout=30).stdout.strip())
+    except (ValueError, subprocess.SubprocessError):
+        return None
+
+
+def cpu_seconds():
+    """CPU seconds (user + system) so far, by kind of process: serve, agent, postgres (the store's backends)."""
+    pids = [item.split(":", 1) for item in os.environ.get("FLEET_PIDS", "").split()]
+    command = os.environ.get("FLEET_PG_PIDS_CMD")
+    if command:
+        try:
+            listed = subprocess.run(command, shell=True, capture_output=True, text=True, timeout=30).stdout.split()
+            pids += [("postgres", pid) for pid in listed if pid.isdigit()]
+        except subprocess.SubprocessError:
+            pass
+    ticks = os.sysconf("SC_CLK_TCK")
+    totals = {}
+    for kind, pid in pids:
+        try:
+            with open("/proc/%s/stat" % pid) as stat:
+                fields = stat.read().rsplit(")", 1)[1].split()
+            totals[(kind, pid)] = (int(fields[11]) + int(fields[12])) / ticks
+        except (OSError, ValueError, IndexError):
+            pass
+    return totals
+
+
+def cpu_per_ping(before, after, count):
+    spent = {}
+    for (kind, pid), seconds in after.items():
+        spent[kind] = spent.get(kind, 0) + seconds - before.get((kind, pid), 0)
+    return {kind: round(seconds * 1000 / count, 2) for kind, seconds in sorted(spent.items())}
+
+
 def run_pass(plane, port, count, concurrency, key, bases):
+    before = committed()
+    cpu_before = cpu_seconds()
     jobs = queue.Queue()
     for index in range(count):
         jobs.put(index)
@@ -64,9 +114,14 @@ def run_pass(plane, port, count, concurrency, key, bases):
     for thread in threads:
         thread.join()
     wall = time.perf_counter() - started
+    cpu_after = cpu_seconds()
+    after = committed()
+    per_ping = round((after - before) / count, 2) if before is not None and after is not None else None
     return {"plane": plane, "count": count, "concurrency": concurrency, "instances": len(bases),
             "pings_per_s": round(len(timings) / wall, 1), "p50_ms": round(percentile(timings, 0.5), 2),
-            "p99_ms": round(percentile(timings, 0.99), 2), "max_ms": round(max(timings), 2),
+            "p90_ms": round(percentile(timings, 0.9), 2), "p99_ms": round(percentile(timings, 0.99), 2),
+            "max_ms": round(max(timings), 2), "store_transactions_per_ping": per_ping,
+            "cpu_ms_per_ping": cpu_per_ping(cpu_before, cpu_after, count) or None,
             "categories": categories, "errors": len(errors), "first_error": errors[0] if errors else None}
 
 
@@ -74,8 +129,10 @@ def main():
     plane, port, count, concurrency, key = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), sys.argv[5]
     bases = sys.argv[6:]
     run_pass("local", port, min(200, count), concurrency, key, bases)  # warm-up, not printed
+    print("pass local", file=sys.stderr, flush=True)
     local = run_pass("local", port, count, concurrency, key, bases)
     print(json.dumps(local))
+    print("pass " + plane, file=sys.stderr, flush=True)
     through = run_pass(plane, port, count, concurrency, key, bases)
     print(json.dumps(through))
     print(json.dumps({"ratio_plane_to_local_pings_per_s": round(through["pings_per_s"] / local["pings_per_s"], 2)}))

@@ -55,8 +55,8 @@ public func buildRouter(
     sealer: SecretSealer,
     logger: Logger,
     drain: ShutdownDrain = ShutdownDrain()
-) -> Router<BasicRequestContext> {
-    let router = Router(context: BasicRequestContext.self)
+) -> Router<PreflightRequestContext> {
+    let router = Router(context: PreflightRequestContext.self)
     // Router middlewares apply to the routes added after them, and to unknown routes.
     if let level = configuration.accessLogLevel {
         router.add(middleware: AccessLogMiddleware(level: level))
@@ -80,7 +80,7 @@ public func buildRouter(
         .register(on: router)
     AgentRoutes(
         planes: planes, drain: drain, pollHold: configuration.agentPollHold, maxBodyBytes: configuration.maxBodyBytes,
-        logger: logger
+        trustForwardedFor: configuration.trustForwardedFor, logger: logger
     )
     .register(on: router)
     let catalog = ConnectorTypesRoute(catalog: engine.catalog)

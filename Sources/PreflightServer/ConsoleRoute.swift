@@ -48,7 +48,7 @@ struct ConsoleRoute: Sendable {
     }
 
     /// Adds `GET /` and `GET /console/<file>` for every file.
-    func register(on router: Router<BasicRequestContext>) {
+    func register(on router: Router<PreflightRequestContext>) {
         for file in Self.files {
             let path = file.name == "index.html" ? "/" : "/console/\(file.name)"
             router.get(RouterPath(path)) { _, _ in try self.response(for: file) }

@@ -13,7 +13,7 @@ struct DataPlaneRoutes: Sendable {
     let maxBodyBytes: Int
     let logger: Logger
 
-    func register(on router: Router<BasicRequestContext>) {
+    func register(on router: Router<PreflightRequestContext>) {
         router.get("/data-planes") { request, _ in await answer { try await list(request) } }
         router.post("/data-planes") { request, _ in await answer { try await create(request) } }
         router.delete("/data-planes/:name") { request, context in

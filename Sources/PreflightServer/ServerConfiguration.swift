@@ -24,6 +24,9 @@ public struct ServerConfiguration: Sendable {
     public var maxConnections: Int
     /// How long an agent's poll waits for a job before answering 204 (20 s; tests shorten it).
     public var agentPollHold: Duration = .seconds(20)
+    /// Whether an agent's address in the listing is taken from `X-Forwarded-For` (set only behind a
+    /// proxy that writes that header itself); otherwise it is the connection's peer address.
+    public var trustForwardedFor = false
 
     public init(
         host: String = "127.0.0.1",

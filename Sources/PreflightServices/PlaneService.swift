@@ -11,6 +11,8 @@ public struct PlaneService: Sendable {
     /// The service's own plane (`local` by default): pings named for it run here, never on an agent.
     public let servicePlane: String
     public let wakeups: PlaneWakeups
+    /// Heartbeats written and planes seen online lately by this instance.
+    let presence = AgentPresence()
     /// How long a ping waits for its agent's report past its own deadline (transit).
     public static let reportGrace: Duration = .milliseconds(1500)
 
@@ -84,11 +86,15 @@ public struct PlaneService: Sendable {
     }
 
     public func rotateToken(company: UUID, name: String) async throws -> IssuedPlaneToken? {
-        try await store.rotatePlaneToken(named: name, companyUUID: company)
+        presence.forgetTokens(ofCompany: company)
+        defer { presence.forgetTokens(ofCompany: company) }
+        return try await store.rotatePlaneToken(named: name, companyUUID: company)
     }
 
     public func delete(company: UUID, name: String) async throws -> Bool {
-        try await store.deleteDataPlane(named: name, companyUUID: company)
+        presence.forgetTokens(ofCompany: company)
+        defer { presence.forgetTokens(ofCompany: company) }
+        return try await store.deleteDataPlane(named: name, companyUUID: company)
     }
 
     /// Makes `name` the plane of pings that name none (the service's own plane name resets it).
@@ -140,11 +146,14 @@ public struct PlaneService: Sendable {
         _ payload: ConnectorPayload, plane: DataPlaneRecord, tunnel: AgentWire.Tunnel?, timeout: Duration
     ) async throws -> PingReport {
         let start = ContinuousClock.now
-        let agents = try await store.agents(planeUUID: plane.uuid)
-        guard agents.contains(where: { Self.isOnline($0, now: Date()) }) else {
-            return unavailable(
-                payload, plane,
-                "no agent of data plane \(plane.name) is online (\(Self.lastSeen(agents)))", since: start)
+        if !presence.recentlyOnline(plane.uuid) {
+            let agents = try await store.agents(planeUUID: plane.uuid)
+            guard agents.contains(where: { Self.isOnline($0, now: Date()) }) else {
+                return unavailable(
+                    payload, plane,
+                    "no agent of data plane \(plane.name) is online (\(Self.lastSeen(agents)))", since: start)
+            }
+            presence.sawOnline(plane.uuid)
         }
         let jobID = UUID()
         var sent = payload
@@ -153,29 +162,54 @@ public struct PlaneService: Sendable {
         let wire = AgentWire.Job(
             job: jobID, plane: plane.name, payload: sent.jsonValue, tunnel: tunnel, timeoutSeconds: timeout.seconds)
         let sealed = try sealer.seal(try JSONEncoder().encode(wire), associatedData: Self.jobData(jobID))
-        try await store.enqueueJob(
-            PlaneJob(
-                uuid: jobID, companyUUID: plane.companyUUID, planeUUID: plane.uuid, sealedPayload: sealed,
-                deadline: Date().addingTimeInterval(timeout.seconds)))
-        wakeups.signal(plane.uuid)
-        await store.announce(plane.uuid)
+        // Watched before it is queued: its answer's wake-up cannot come before this instance listens for it.
+        var seen = wakeups.generation(jobID)
+        defer { wakeups.forget(jobID) }
+        var job = PlaneJob(
+            uuid: jobID, companyUUID: plane.companyUUID, planeUUID: plane.uuid, sealedPayload: sealed,
+            deadline: Date().addingTimeInterval(timeout.seconds))
+        if let poll = wakeups.takeParkedPoll(plane.uuid) {
+            // A poll of this instance waits for the plane: the job is stored already claimed for its agent
+            // and handed to it (no claim statement, no wake-up, no other instance told).
+            job.state = .claimed
+            job.claimedBy = poll.agentID
+            do {
+                try await store.enqueueJob(job, announce: false)
+            } catch {
+                poll.deliver(nil)
+                throw error
+            }
+            poll.deliver(job)
+        } else {
+            // None parked here: the other instances are told (NOTIFY), and a poll of this one that looked
+            // before the job was stored looks again.
+            try await store.enqueueJob(job, announce: true)
+            wakeups.signal(plane.uuid)
+        }
         let end = start + timeout + Self.reportGrace
+        var final: PlaneJob?
+        var gone = false
         do {
+            // One store statement per look: it takes the answer (and deletes the job) when there is one.
             while !Task.isCancelled {
-                let seen = wakeups.generation(jobID)
-                guard let current = try await store.job(uuid: jobID) else { break }
-                if current.state == .answered { break }
                 let now = ContinuousClock.now
                 if now >= end { break }
-                await wakeups.wait(jobID, seen: seen, upTo: min(.seconds(1), end - now))
+                await wakeups.wait(jobID, seen: seen, upTo: min(Self.answerRecheck, end - now))
+                seen = wakeups.generation(jobID)
+                guard let current = try await store.takeAnswer(uuid: jobID) else {
+                    gone = true
+                    break
+                }
+                if current.state == .answered {
+                    final = current
+                    break
+                }
             }
         } catch {
             _ = try? await store.deleteJob(uuid: jobID)
-            wakeups.forget(jobID)
             throw error
         }
-        let final = try await store.deleteJob(uuid: jobID)
-        wakeups.forget(jobID)
+        if final == nil, !gone { final = try await store.deleteJob(uuid: jobID) }
         let limit = "\(Int(timeout.seconds.rounded())) s"
         guard let final, final.state == .answered, let sealedReport = final.sealedReport else {
             if let agent = final?.claimedBy {
@@ -221,9 +255,15 @@ public struct PlaneService: Sendable {
 
     // MARK: The agents' side
 
-    /// The plane of an agent token; nil for an unknown, rotated or deleted one.
+    /// The plane of an agent token; nil for an unknown, rotated or deleted one (see
+    /// ``AgentPresence/tokenRecheck`` for a rotation or deletion through another instance).
     public func authenticate(token: String) async throws -> DataPlaneRecord? {
-        try await store.authenticatePlane(token: token)
+        guard PlaneToken.isWellFormed(token) else { return nil }
+        let hash = PlaneToken.hash(token)
+        if let plane = presence.plane(ofTokenHash: hash) { return plane }
+        guard let plane = try await store.authenticatePlane(token: token) else { return nil }
+        presence.remember(tokenHash: hash, plane: plane)
+        return plane
     }
 
     /// An agent's long poll: records its heartbeat (again every ``AgentWire/heartbeatInterval`` while it
@@ -233,34 +273,100 @@ public struct PlaneService: Sendable {
         plane: DataPlaneRecord, agent: AgentWire.Poll, address: String?, hold: Duration,
         stop: @Sendable () -> Bool
     ) async throws -> Data? {
-        try await store.recordHeartbeat(
-            planeUUID: plane.uuid, agentID: agent.agentID, version: agent.version, address: address)
+        try await longPoll(plane: plane, agent: agent, address: address, hold: hold, stop: stop, looked: nil)
+    }
+
+    /// An agent's report of a job it claimed that goes on as its next poll (`?poll=1`): the report is
+    /// stored and the plane's next queued job claimed in one store statement; with none queued, a long
+    /// poll as ``poll(plane:agent:address:hold:stop:)``. `answered` is false (and nothing polled) when
+    /// the job is gone or not its.
+    public func reportAndPoll(
+        plane: DataPlaneRecord, agent: AgentWire.Poll, job: UUID, report: PingReport, address: String?,
+        hold: Duration, stop: @Sendable () -> Bool
+    ) async throws -> (answered: Bool, next: Data?) {
+        let sealed = try sealer.seal(try JSONEncoder().encode(report), associatedData: Self.reportData(job))
+        let waitsHere = wakeups.isWatched(job)
+        let looked = wakeups.generation(plane.uuid)
+        let (answered, next) = try await store.answerJobAndClaimNext(
+            uuid: job, planeUUID: plane.uuid, companyUUID: plane.companyUUID, agentID: agent.agentID,
+            sealedReport: sealed, announce: !waitsHere)
+        guard answered else { return (false, nil) }
+        wakeups.signal(job)
+        if let next {
+            // A busy agent gets its jobs this way only: its heartbeat is kept here too (at most every 2 s).
+            try await heartbeat(plane: plane, agent: agent, address: address)
+            return (true, try wireJob(next))
+        }
+        let polled = try await longPoll(
+            plane: plane, agent: agent, address: address, hold: hold, stop: stop, looked: looked)
+        return (true, polled)
+    }
+
+    /// The poll loop; `looked` is the plane's generation before a claim that found nothing (the loop
+    /// then waits first).
+    private func longPoll(
+        plane: DataPlaneRecord, agent: AgentWire.Poll, address: String?, hold: Duration,
+        stop: @Sendable () -> Bool, looked: Int?
+    ) async throws -> Data? {
+        try await heartbeat(plane: plane, agent: agent, address: address)
         let end = ContinuousClock.now + hold
         var lastBeat = ContinuousClock.now
+        var looked = looked
         while true {
-            let seen = wakeups.generation(plane.uuid)
-            if let job = try await store.claimJob(
-                planeUUID: plane.uuid, companyUUID: plane.companyUUID, agentID: agent.agentID)
-            {
-                let opened = try sealer.open(job.sealedPayload, associatedData: Self.jobData(job.uuid))
-                var wire = try JSONDecoder().decode(AgentWire.Job.self, from: opened)
-                wire.timeoutSeconds = max(0.1, min(wire.timeoutSeconds, job.deadline.timeIntervalSinceNow - 0.2))
-                return try JSONEncoder().encode(wire)
+            let seen: Int
+            if let earlier = looked {
+                seen = earlier
+                looked = nil
+            } else {
+                seen = wakeups.generation(plane.uuid)
+                if let job = try await store.claimJob(
+                    planeUUID: plane.uuid, companyUUID: plane.companyUUID, agentID: agent.agentID)
+                {
+                    return try wireJob(job)
+                }
             }
             let now = ContinuousClock.now
             if now >= end || stop() || Task.isCancelled { return nil }
             if now - lastBeat >= AgentWire.heartbeatInterval {
-                try await store.recordHeartbeat(
-                    planeUUID: plane.uuid, agentID: agent.agentID, version: agent.version, address: address)
+                try await heartbeat(plane: plane, agent: agent, address: address)
                 lastBeat = now
             }
             // A queued job wakes one idle poll at once (here, or through NOTIFY from another instance);
             // the store is read again every few seconds only in case a wake-up was lost. At one read per
             // second, every lane of every agent would keep the store's pool busy (100 lanes: 100
             // claims a second) and slow every other request down.
-            await wakeups.wait(plane.uuid, seen: seen, upTo: min(Self.idlePollRecheck, end - now))
+            if let handed = await wakeups.wait(
+                plane.uuid, seen: seen, upTo: min(Self.idlePollRecheck, end - now), agentID: agent.agentID)
+            {
+                return try wireJob(handed)
+            }
         }
     }
+
+    /// A claimed job as the agent gets it (JSON), its timeout cut to what is left of its deadline.
+    private func wireJob(_ job: PlaneJob) throws -> Data {
+        let opened = try sealer.open(job.sealedPayload, associatedData: Self.jobData(job.uuid))
+        var wire = try JSONDecoder().decode(AgentWire.Job.self, from: opened)
+        wire.timeoutSeconds = max(0.1, min(wire.timeoutSeconds, job.deadline.timeIntervalSinceNow - 0.2))
+        return try JSONEncoder().encode(wire)
+    }
+
+    /// Writes the agent's heartbeat unless this instance wrote it a moment ago (a busy agent polls many
+    /// times a second; its listing moves by at most ``AgentPresence/heartbeatRewrite``).
+    private func heartbeat(plane: DataPlaneRecord, agent: AgentWire.Poll, address: String?) async throws {
+        guard presence.heartbeatDue(plane: plane.uuid, agentID: agent.agentID) else { return }
+        do {
+            try await store.recordHeartbeat(
+                planeUUID: plane.uuid, agentID: agent.agentID, version: agent.version, address: address)
+        } catch {
+            presence.heartbeatFailed(plane: plane.uuid, agentID: agent.agentID)
+            throw error
+        }
+    }
+
+    /// How often a waiting ping reads its job again without a wake-up (in case one was lost: its LISTEN
+    /// connection reconnecting).
+    static let answerRecheck: Duration = .seconds(2)
 
     /// How often an idle poll reads the store again without a wake-up.
     static let idlePollRecheck: Duration = .seconds(3)
@@ -268,12 +374,11 @@ public struct PlaneService: Sendable {
     /// An agent's report of a job it claimed: false when the job is gone (its ping ended) or not its.
     public func report(plane: DataPlaneRecord, agentID: String, job: UUID, report: PingReport) async throws -> Bool {
         let sealed = try sealer.seal(try JSONEncoder().encode(report), associatedData: Self.reportData(job))
+        // The ping waits on this instance when it watches the job here: then no other instance is told.
+        let waitsHere = wakeups.isWatched(job)
         let answered = try await store.answerJob(
-            uuid: job, planeUUID: plane.uuid, agentID: agentID, sealedReport: sealed)
-        if answered {
-            wakeups.signal(job)
-            await store.announce(job)
-        }
+            uuid: job, planeUUID: plane.uuid, agentID: agentID, sealedReport: sealed, announce: !waitsHere)
+        if answered { wakeups.signal(job) }
         return answered
     }
 }

@@ -113,7 +113,8 @@ public enum PlaneToken {
         return APIKeyGenerator.isWellFormed(APIKeyGenerator.scheme + token.dropFirst(scheme.count))
     }
 
-    static func hash(_ token: String) -> String { APIKeyGenerator.hash(token) }
+    /// The token's SHA-256 (lowercase hex), as stored.
+    public static func hash(_ token: String) -> String { APIKeyGenerator.hash(token) }
 }
 
 /// Plane names: what the store accepts.

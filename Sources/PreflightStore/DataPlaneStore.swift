@@ -37,15 +37,28 @@ public protocol DataPlaneStore: Sendable {
     /// The plane's agents, most recently seen first.
     func agents(planeUUID: UUID) async throws -> [AgentRecord]
 
-    /// Queues a job (state queued).
-    func enqueueJob(_ job: PlaneJob) async throws
+    /// Queues a job (state queued; or claimed, when `job.claimedBy` is set: handed to that agent at once);
+    /// with `announce`, also tells the other instances sharing the store (PostgreSQL: a NOTIFY in the same
+    /// statement, delivered when the row is visible).
+    func enqueueJob(_ job: PlaneJob, announce: Bool) async throws
 
     /// Atomically claims the oldest queued, unexpired job of the plane (of that company) for `agentID`:
-    /// a job is handed to one agent only, even with many instances polling. Also drops long-expired jobs.
+    /// a job is handed to one agent only, even with many instances polling. Also drops long-expired jobs
+    /// (at most every ten seconds).
     func claimJob(planeUUID: UUID, companyUUID: UUID, agentID: String) async throws -> PlaneJob?
 
-    /// Stores the report of a job that `agentID` claimed; false when the job is gone, not its, or answered.
-    func answerJob(uuid: UUID, planeUUID: UUID, agentID: String, sealedReport: Data) async throws -> Bool
+    /// Stores the report of a job that `agentID` claimed and counts it as served; with `announce`, also
+    /// tells the other instances (PostgreSQL: all in one statement). False when the job is gone, not its,
+    /// or answered.
+    func answerJob(uuid: UUID, planeUUID: UUID, agentID: String, sealedReport: Data, announce: Bool) async throws
+        -> Bool
+
+    /// ``answerJob(uuid:planeUUID:agentID:sealedReport:announce:)``, then, when the report was taken, the
+    /// plane's next queued job claimed for the same agent (as ``claimJob(planeUUID:companyUUID:agentID:)``):
+    /// an agent's report that goes on as its next poll. One statement on PostgreSQL.
+    func answerJobAndClaimNext(
+        uuid: UUID, planeUUID: UUID, companyUUID: UUID, agentID: String, sealedReport: Data, announce: Bool
+    ) async throws -> (answered: Bool, next: PlaneJob?)
 
     /// The job as it stands, or nil when gone.
     func job(uuid: UUID) async throws -> PlaneJob?
@@ -53,8 +66,14 @@ public protocol DataPlaneStore: Sendable {
     /// Deletes the job, returning it as it was at that moment (nil when already gone).
     func deleteJob(uuid: UUID) async throws -> PlaneJob?
 
+    /// The waiting ping's one look at its job: an answered job is deleted and returned (state answered);
+    /// one not answered yet is returned as it stands and kept; nil when it is gone.
+    func takeAnswer(uuid: UUID) async throws -> PlaneJob?
+
     /// Tells every instance sharing the store that `key` (a plane with a new job, or an answered job)
     /// changed, so their waiters look at once. Best effort: waiters also look on their own every second.
+    /// (``enqueueJob(_:announce:)`` and ``answerJob(uuid:planeUUID:agentID:sealedReport:announce:)`` do it
+    /// themselves when asked.)
     func announce(_ key: UUID) async
 
     /// Calls `handler` with each key any instance announces, from now until the store closes.
@@ -62,6 +81,17 @@ public protocol DataPlaneStore: Sendable {
 }
 
 extension DataPlaneStore {
+    /// Queues a job and tells the other instances.
+    public func enqueueJob(_ job: PlaneJob) async throws {
+        try await enqueueJob(job, announce: true)
+    }
+
+    /// Stores a job's report and tells the other instances.
+    public func answerJob(uuid: UUID, planeUUID: UUID, agentID: String, sealedReport: Data) async throws -> Bool {
+        try await answerJob(
+            uuid: uuid, planeUUID: planeUUID, agentID: agentID, sealedReport: sealedReport, announce: true)
+    }
+
     /// One process: nothing to tell (in-process waiters are woken directly).
     public func announce(_ key: UUID) async {}
 

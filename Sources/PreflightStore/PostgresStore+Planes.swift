@@ -114,17 +114,30 @@ extension PostgresStore {
         }
     }
 
-    func enqueueJob(_ job: PlaneJob) async throws {
-        let values = try Self.binds([
+    func enqueueJob(_ job: PlaneJob, announce: Bool) async throws {
+        if let agent = job.claimedBy {
+            let values = try Self.binds([
+                StoreUUID.text(job.uuid), StoreUUID.text(job.companyUUID), StoreUUID.text(job.planeUUID),
+                job.sealedPayload, StoreTime.nowMillis(), StoreTime.millis(job.deadline), agent,
+            ])
+            _ = try await rows(PlaneSQL.insertClaimedJob, values, "queue a data plane job")
+            return
+        }
+        var values: [any PostgresThrowingDynamicTypeEncodable & Sendable] = [
             StoreUUID.text(job.uuid), StoreUUID.text(job.companyUUID), StoreUUID.text(job.planeUUID), job.sealedPayload,
             StoreTime.nowMillis(), StoreTime.millis(job.deadline),
-        ])
-        _ = try await rows(PlaneSQL.insertJob, values, "queue a data plane job")
+        ]
+        if announce { values += [Self.wakeupChannel, announcement(job.planeUUID)] }
+        _ = try await rows(
+            announce ? PlaneSQL.pgInsertJobAndNotify : PlaneSQL.insertJob, try Self.binds(values),
+            "queue a data plane job")
     }
 
     func claimJob(planeUUID: UUID, companyUUID: UUID, agentID: String) async throws -> PlaneJob? {
         let now = StoreTime.nowMillis()
-        _ = try await rows(PlaneSQL.dropExpired, try Self.binds([now - 60_000]), "drop expired data plane jobs")
+        if expirySweep.due(now: now) {
+            _ = try await rows(PlaneSQL.dropExpired, try Self.binds([now - 60_000]), "drop expired data plane jobs")
+        }
         let rows = try await rows(
             PlaneSQL.claim,
             try Self.binds([StoreUUID.text(planeUUID), StoreUUID.text(companyUUID), agentID, now]),
@@ -132,17 +145,53 @@ extension PostgresStore {
         return try decode("claim a data plane job") { try rows.first.map(Self.job(from:)) }
     }
 
-    func answerJob(uuid: UUID, planeUUID: UUID, agentID: String, sealedReport: Data) async throws -> Bool {
-        let answered = try await !rows(
-            PlaneSQL.answer,
-            try Self.binds([StoreUUID.text(uuid), StoreUUID.text(planeUUID), agentID, sealedReport]),
+    func answerJob(uuid: UUID, planeUUID: UUID, agentID: String, sealedReport: Data, announce: Bool) async throws
+        -> Bool
+    {
+        var values: [any PostgresThrowingDynamicTypeEncodable & Sendable] = [
+            StoreUUID.text(uuid), StoreUUID.text(planeUUID), agentID, sealedReport,
+        ]
+        if announce { values += [Self.wakeupChannel, announcement(uuid)] }
+        return try await !rows(
+            announce ? PlaneSQL.pgAnswerCountAndNotify : PlaneSQL.pgAnswerAndCount, try Self.binds(values),
             "answer a data plane job"
         ).isEmpty
-        if answered {
-            _ = try await rows(
-                PlaneSQL.countServed, try Self.binds([StoreUUID.text(planeUUID), agentID]), "count a served ping")
+    }
+
+    func answerJobAndClaimNext(
+        uuid: UUID, planeUUID: UUID, companyUUID: UUID, agentID: String, sealedReport: Data, announce: Bool
+    ) async throws -> (answered: Bool, next: PlaneJob?) {
+        var values: [any PostgresThrowingDynamicTypeEncodable & Sendable] = [
+            StoreUUID.text(uuid), StoreUUID.text(planeUUID), agentID, sealedReport, StoreUUID.text(companyUUID),
+            StoreTime.nowMillis(),
+        ]
+        if announce { values += [Self.wakeupChannel, announcement(uuid)] }
+        let action = "answer a data plane job and claim the next"
+        let rows = try await rows(PlaneSQL.pgAnswerAndClaimNext(announce: announce), try Self.binds(values), action)
+        return try decode(action) {
+            guard let row = rows.first else { return (false, nil) }
+            let columns = try row.decode(
+                (Bool, String?, String?, String?, Data?, String?, String?, Int64?, Data?).self)
+            guard columns.0, let job = columns.1, let company = columns.2, let plane = columns.3,
+                let payload = columns.4, let state = columns.5.flatMap(PlaneJob.State.init(rawValue:)),
+                let deadline = columns.7
+            else { return (columns.0, nil) }
+            return (
+                true,
+                PlaneJob(
+                    uuid: try StoreUUID.parse(job, column: "plane_jobs.uuid"),
+                    companyUUID: try StoreUUID.parse(company, column: "plane_jobs.company_uuid"),
+                    planeUUID: try StoreUUID.parse(plane, column: "plane_jobs.plane_uuid"), sealedPayload: payload,
+                    state: state, claimedBy: columns.6, deadline: StoreTime.date(millis: deadline),
+                    sealedReport: columns.8)
+            )
         }
-        return answered
+    }
+
+    func takeAnswer(uuid: UUID) async throws -> PlaneJob? {
+        let rows = try await rows(
+            PlaneSQL.pgTakeAnswer, try Self.binds([StoreUUID.text(uuid)]), "read a data plane job's answer")
+        return try decode("read a data plane job's answer") { try rows.first.map(Self.job(from:)) }
     }
 
     func job(uuid: UUID) async throws -> PlaneJob? {

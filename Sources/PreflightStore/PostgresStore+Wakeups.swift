@@ -5,13 +5,25 @@ import PostgresNIO
 /// Data-plane wake-ups between instances: PostgreSQL's NOTIFY on one channel, LISTENed to on a
 /// connection of its own (outside the pool), reconnected after a second when it drops.
 extension PostgresStore {
-    /// The channel; its payloads are lowercase UUIDs of planes or jobs.
+    /// The channel; its payloads are the lowercase UUID of a plane or job, a space and the tag of the
+    /// store that sent it (``instanceTag``), so an instance skips its own (it woke its waiters directly).
     static let wakeupChannel = "preflight_plane_wakeups"
+
+    /// A NOTIFY payload for `key`.
+    func announcement(_ key: UUID) -> String { "\(StoreUUID.text(key)) \(instanceTag)" }
+
+    /// The key of a payload, or nil for one this store sent (or one it cannot read).
+    func announcedKey(_ payload: String) -> UUID? {
+        let parts = payload.split(separator: " ", maxSplits: 1)
+        guard let first = parts.first, let key = UUID(uuidString: String(first)) else { return nil }
+        if parts.count == 2, parts[1] == instanceTag { return nil }
+        return key
+    }
 
     func announce(_ key: UUID) async {
         var binds = PostgresBindings()
         binds.append(Self.wakeupChannel)
-        binds.append(StoreUUID.text(key))
+        binds.append(announcement(key))
         _ = try? await rows("SELECT pg_notify($1, $2)", binds, "announce a data plane wake-up")
     }
 
@@ -30,7 +42,7 @@ extension PostgresStore {
                     if keep {
                         do {
                             for try await notification in try await connection.listen(Self.wakeupChannel) {
-                                if let uuid = UUID(uuidString: notification.payload) { handler(uuid) }
+                                if let uuid = store.announcedKey(notification.payload) { handler(uuid) }
                             }
                         } catch {
                             if !Task.isCancelled {

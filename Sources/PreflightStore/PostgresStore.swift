@@ -18,6 +18,10 @@ final class PostgresStore: PreflightStore {
     private let logger: Logger
     /// The LISTEN connection's task (data-plane wake-ups), cancelled by `close()`.
     let listener = Mutex(Listener())
+    /// This store's mark on the NOTIFYs it sends (it skips them when they come back).
+    let instanceTag = String(UUID().uuidString.lowercased().prefix(8))
+    /// When expired plane jobs were last dropped.
+    let expirySweep = ExpirySweep()
 
     private init(url: PostgresURL, client: PostgresClient, runTask: Task<Void, Never>, logger: Logger) {
         self.url = url

@@ -121,22 +121,25 @@ extension SQLiteStore {
         }
     }
 
-    func enqueueJob(_ job: PlaneJob) async throws {
+    func enqueueJob(_ job: PlaneJob, announce: Bool) async throws {
+        var binds: [SQLiteData] = [
+            Self.uuid(job.uuid), Self.uuid(job.companyUUID), Self.uuid(job.planeUUID),
+            .blob(ByteBuffer(bytes: job.sealedPayload)), .integer(Int(StoreTime.nowMillis())),
+            .integer(Int(StoreTime.millis(job.deadline))),
+        ]
+        if let agent = job.claimedBy { binds.append(.text(agent)) }
+        let statement = job.claimedBy == nil ? PlaneSQL.insertJob : PlaneSQL.insertClaimedJob
         try await run("queue a data plane job") { db in
-            _ = try await Self.execute(
-                db, Self.q(PlaneSQL.insertJob),
-                [
-                    Self.uuid(job.uuid), Self.uuid(job.companyUUID), Self.uuid(job.planeUUID),
-                    .blob(ByteBuffer(bytes: job.sealedPayload)), .integer(Int(StoreTime.nowMillis())),
-                    .integer(Int(StoreTime.millis(job.deadline))),
-                ])
+            _ = try await Self.execute(db, Self.q(statement), binds)
         }
     }
 
     func claimJob(planeUUID: UUID, companyUUID: UUID, agentID: String) async throws -> PlaneJob? {
         let now = StoreTime.nowMillis()
         return try await run("claim a data plane job") { db in
-            _ = try await Self.execute(db, Self.q(PlaneSQL.dropExpired), [.integer(Int(now - 60_000))])
+            if expirySweep.due(now: now) {
+                _ = try await Self.execute(db, Self.q(PlaneSQL.dropExpired), [.integer(Int(now - 60_000))])
+            }
             return try await Self.execute(
                 db, Self.q(PlaneSQL.claim),
                 [Self.uuid(planeUUID), Self.uuid(companyUUID), .text(agentID), .integer(Int(now))]
@@ -144,7 +147,9 @@ extension SQLiteStore {
         }
     }
 
-    func answerJob(uuid: UUID, planeUUID: UUID, agentID: String, sealedReport: Data) async throws -> Bool {
+    func answerJob(uuid: UUID, planeUUID: UUID, agentID: String, sealedReport: Data, announce: Bool) async throws
+        -> Bool
+    {
         try await run("answer a data plane job") { db in
             let answered = try await !Self.execute(
                 db, Self.q(PlaneSQL.answer),
@@ -160,6 +165,24 @@ extension SQLiteStore {
     func job(uuid: UUID) async throws -> PlaneJob? {
         try await run("read a data plane job") { db in
             try await Self.execute(db, Self.q(PlaneSQL.selectJob), [Self.uuid(uuid)]).first.map(Self.job(from:))
+        }
+    }
+
+    func answerJobAndClaimNext(
+        uuid: UUID, planeUUID: UUID, companyUUID: UUID, agentID: String, sealedReport: Data, announce: Bool
+    ) async throws -> (answered: Bool, next: PlaneJob?) {
+        let answered = try await answerJob(
+            uuid: uuid, planeUUID: planeUUID, agentID: agentID, sealedReport: sealedReport, announce: announce)
+        guard answered else { return (false, nil) }
+        return (true, try await claimJob(planeUUID: planeUUID, companyUUID: companyUUID, agentID: agentID))
+    }
+
+    func takeAnswer(uuid: UUID) async throws -> PlaneJob? {
+        try await run("read a data plane job's answer") { db in
+            if let taken = try await Self.execute(db, Self.q(PlaneSQL.deleteAnswered), [Self.uuid(uuid)]).first {
+                return try Self.job(from: taken)
+            }
+            return try await Self.execute(db, Self.q(PlaneSQL.selectJob), [Self.uuid(uuid)]).first.map(Self.job(from:))
         }
     }
 

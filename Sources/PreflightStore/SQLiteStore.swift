@@ -19,6 +19,8 @@ final class SQLiteStore: PreflightStore {
     private let gate = AsyncSerialGate()
     private let closed = Mutex(false)
     private let logger: Logger
+    /// When expired plane jobs were last dropped.
+    let expirySweep = ExpirySweep()
 
     private init(path: String, connection: SQLiteConnection, threadPool: NIOThreadPool, logger: Logger) {
         self.path = path

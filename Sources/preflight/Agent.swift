@@ -168,8 +168,9 @@ struct AgentLoop: Sendable {
                 }
                 failures = 0
                 connected = true
-                if answer.status == 200 {
-                    try await serve(answer.body, at: base, headers: headers, session: session)
+                var next: Data? = answer.status == 200 ? answer.body : nil
+                while let job = next {
+                    next = try await serve(job, at: base, headers: headers, session: session)
                 }
             case 401:
                 Agent.exitForInvalidToken(answer.errorMessage)
@@ -184,25 +185,33 @@ struct AgentLoop: Sendable {
         }
     }
 
-    /// Runs a job and posts its report (a few tries on the same instance: the job lives in the shared store).
-    private func serve(_ body: Data, at base: URL, headers: [String: String], session: URLSession) async throws {
+    /// Runs a job and posts its report (a few tries on the same instance: the job lives in the shared
+    /// store). The report goes on as the lane's next poll (`?poll=1`): the lane's next job when the
+    /// answer carries one, else nil (the lane then polls as usual).
+    private func serve(_ body: Data, at base: URL, headers: [String: String], session: URLSession) async throws
+        -> Data?
+    {
         guard let job = try? JSONDecoder().decode(AgentWire.Job.self, from: body) else {
             logger.error("the control plane sent a job this agent cannot read; is its version newer?")
-            return
+            return nil
         }
         logger.info("claimed a job", metadata: ["job": "\(job.job.uuidString.lowercased())"])
         let report = await runner.run(job)
         let data = try JSONEncoder().encode(report)
-        let url = RemoteHTTP.url(base, "/agent/v1/jobs/\(job.job.uuidString.lowercased())/report")
+        let url = RemoteHTTP.url(base, "/agent/v1/jobs/\(job.job.uuidString.lowercased())/report?poll=1")
         for attempt in 1...3 {
             do {
                 let answer = try await RemoteHTTP.send(
-                    "POST", url, bearer: token, json: data, headers: headers, timeout: 30, session: session)
-                if answer.status == 401 { Agent.exitForInvalidToken(answer.errorMessage) }
-                if answer.status != 204 {
+                    "POST", url, bearer: token, json: data, headers: headers,
+                    timeout: AgentWire.pollHold.secondsValue + 30, session: session)
+                switch answer.status {
+                case 200: return answer.body
+                case 204: return nil
+                case 401: Agent.exitForInvalidToken(answer.errorMessage)
+                default:
                     logger.warning("the report was not taken", metadata: ["status": "\(answer.status)"])
+                    return nil
                 }
-                return
             } catch let error as Agent.InvalidToken {
                 throw error
             } catch {
@@ -210,6 +219,7 @@ struct AgentLoop: Sendable {
                 try await Task.sleep(for: .milliseconds(200))
             }
         }
+        return nil
     }
 
     static func backoff(_ failures: Int) -> Duration {

@@ -32,6 +32,13 @@ struct Serve: AsyncParsableCommand {
     )
     var allowLoopback = false
 
+    @Flag(
+        name: .customLong("trust-forwarded-for"),
+        help:
+            "Show an agent's address from X-Forwarded-For (only behind a proxy that sets that header itself); otherwise the connection's peer address is shown."
+    )
+    var trustForwardedFor = false
+
     @Flag(help: "Serve GET /metrics without an API key (for a Prometheus on a private network).")
     var publicMetrics = false
 
@@ -87,6 +94,7 @@ struct Serve: AsyncParsableCommand {
         }
         var serverConfiguration = ServerConfiguration(host: host, port: port, metricsRequireAuth: !publicMetrics)
         serverConfiguration.agentPollHold = .milliseconds(Int64(agentPollSeconds * 1000))
+        serverConfiguration.trustForwardedFor = trustForwardedFor
         let app = buildApplication(
             configuration: serverConfiguration,
             engine: engine, store: store, sealer: sealer,

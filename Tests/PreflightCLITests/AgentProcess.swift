@@ -18,12 +18,17 @@ final class AgentProcess: Sendable {
         self.output = output
     }
 
-    /// Starts `[wrapper...] preflight arguments...` with `environment` added.
-    static func start(_ arguments: [String], environment: [String: String] = [:], wrapper: [String] = []) throws
-        -> AgentProcess
-    {
+    /// Starts `[wrapper...] preflight arguments...` with the variables `unset` removed, then `environment`
+    /// added (or `executable arguments...` instead of `preflight`, for a peer script).
+    static func start(
+        _ arguments: [String], environment: [String: String] = [:], wrapper: [String] = [], unset: [String] = [],
+        executable: URL? = nil
+    ) throws -> AgentProcess {
         let process = Process()
-        if wrapper.isEmpty {
+        if let executable {
+            process.executableURL = executable
+            process.arguments = arguments
+        } else if wrapper.isEmpty {
             process.executableURL = CLI.binary
             process.arguments = arguments
         } else {
@@ -31,6 +36,7 @@ final class AgentProcess: Sendable {
             process.arguments = Array(wrapper.dropFirst()) + [CLI.binary.path] + arguments
         }
         var env = ProcessInfo.processInfo.environment
+        for name in unset { env.removeValue(forKey: name) }
         env.merge(environment) { $1 }
         process.environment = env
         let out = Pipe()
@@ -64,11 +70,13 @@ final class AgentProcess: Sendable {
     var isRunning: Bool { process.isRunning }
 
     /// Waits until its standard error contains `text` (true), or it exits or `timeout` passes (false).
-    func waitFor(_ text: String, timeout: Duration = .seconds(60)) async -> Bool {
+    /// (`standardOutput`: its standard output instead.)
+    func waitFor(_ text: String, timeout: Duration = .seconds(60), standardOutput: Bool = false) async -> Bool {
         let end = ContinuousClock.now + timeout
+        let printed = { standardOutput ? self.stdout : self.stderr }
         while ContinuousClock.now < end {
-            if stderr.contains(text) { return true }
-            guard process.isRunning else { return stderr.contains(text) }
+            if printed().contains(text) { return true }
+            guard process.isRunning else { return printed().contains(text) }
             try? await Task.sleep(for: .milliseconds(20))
         }
         return false

@@ -51,6 +51,8 @@ struct CLIPlaneTests {
         #expect(agents.first?["online"] as? Bool == true)
         #expect(agents.first?["pingsServed"] as? Int == 1)
         #expect(agents.first?["versionMismatch"] as? Bool == false)
+        // The TCP peer of the agent's connection (no X-Forwarded-For is trusted without --trust-forwarded-for).
+        #expect(agents.first?["address"] as? String == "127.0.0.1", "\(listing.text)")
         #expect(plane["token"] == nil)
         #expect(!listing.text.contains(token))
 
@@ -58,6 +60,24 @@ struct CLIPlaneTests {
         for log in [agent.stderr, world.serve.stderr] {
             #expect(!log.contains(Self.password))
             #expect(!log.contains(token))
+        }
+    }
+
+    @Test("an agent's address is its connection's peer; X-Forwarded-For counts only with --trust-forwarded-for")
+    func agentAddress() async throws {
+        for trusted in [false, true] {
+            let world = try await PlaneWorld.start(trusted ? ["--trust-forwarded-for"] : [])
+            let token = try await world.createPlane("vpc")
+            var poll = HTTPCall(
+                "POST", "\(world.serve.baseURL)/agent/v1/poll", key: token,
+                body: "{\"agentID\": \"forwarded\", \"version\": \"0\"}")
+            poll.headers = ["X-Forwarded-For: 203.0.113.9, 10.0.0.1"]
+            let polled = try await poll.answer(timeout: 30)
+            #expect(polled.status == 204, "\(polled.text)")
+            let listing = try await HTTPCall("GET", "\(world.serve.baseURL)/data-planes", key: world.key).answer()
+            let agents = (listing.json["items"] as? [[String: Any]])?.first?["agents"] as? [[String: Any]]
+            #expect(agents?.first?["address"] as? String == (trusted ? "203.0.113.9" : "127.0.0.1"), "\(listing.text)")
+            await world.stop()
         }
     }
 

@@ -21,6 +21,8 @@ struct HTTPCall: Sendable {
     var url: String
     var key: String?
     var body: String?
+    /// More request headers, as `Name: value`.
+    var headers: [String] = []
 
     init(_ method: String, _ url: String, key: String? = nil, body: String? = nil) {
         self.method = method
@@ -41,6 +43,7 @@ struct HTTPCall: Sendable {
             "-w", "%{http_code}",
         ]
         if let key { arguments += ["-H", "Authorization: Bearer \(key)"] }
+        for header in headers { arguments += ["-H", header] }
         if let body {
             let requestFile = directory.appendingPathComponent("request")
             try Data(body.utf8).write(to: requestFile)

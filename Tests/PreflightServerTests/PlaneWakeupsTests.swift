@@ -1,4 +1,5 @@
 import Foundation
+import PreflightStore
 import Synchronization
 import Testing
 
@@ -48,6 +49,55 @@ struct PlaneWakeupsTests {
         await wakeups.wait(key, seen: seen, upTo: .seconds(600))
         #expect(wakeups.generation(key) == seen + 1)
         #expect(wakeups.parkedCount(key) == 0)
+    }
+
+    @Test func aSignalBeforeTheWaitsReturnsOneWaiterNotAll() async throws {
+        let wakeups = PlaneWakeups()
+        let key = UUID()
+        // Two polls looked at the store (generation 0); one job is queued before either waits.
+        let seen = wakeups.generation(key)
+        wakeups.signal(key)
+        await wakeups.wait(key, seen: seen, upTo: .seconds(600))  // the first has it: returns at once
+        let second = Task { await wakeups.wait(key, seen: seen, upTo: .seconds(600)) }
+        try await eventually { wakeups.parkedCount(key) == 1 }
+        #expect(wakeups.parkedCount(key) == 1)  // the second parks: that job is not its
+        wakeups.signal(key)
+        await second.value
+        #expect(wakeups.parkedCount(key) == 0)
+    }
+
+    @Test func aJobHandedToAParkedPollIsWhatItsWaitReturns() async throws {
+        let wakeups = PlaneWakeups()
+        let plane = UUID()
+        let seen = wakeups.generation(plane)
+        #expect(wakeups.takeParkedPoll(plane) == nil)  // nobody parked
+        let ping = Task { await wakeups.wait(plane, seen: seen, upTo: .seconds(600)) }  // not a poll: never taken
+        let poll = Task { await wakeups.wait(plane, seen: seen, upTo: .seconds(600), agentID: "agent-7") }
+        try await eventually { wakeups.parkedCount(plane) == 2 }
+        let taken = try #require(wakeups.takeParkedPoll(plane))
+        #expect(taken.agentID == "agent-7")
+        #expect(wakeups.takeParkedPoll(plane) == nil)  // handed to one poll only
+        let job = PlaneJob(
+            companyUUID: UUID(), planeUUID: plane, sealedPayload: Data([1]), state: .claimed, claimedBy: "agent-7",
+            deadline: Date().addingTimeInterval(60))
+        taken.deliver(job)
+        #expect(await poll.value == job)
+        wakeups.signal(plane)
+        #expect(await ping.value == nil)
+    }
+
+    @Test func signalsForKeysNobodyWatchesLeaveNothingBehind() async throws {
+        let wakeups = PlaneWakeups()
+        // Other instances' answered jobs are announced to every instance: none of them may pile up here.
+        for _ in 0..<100 { wakeups.signal(UUID()) }
+        #expect(wakeups.watchedCount() == 0)
+        let job = UUID()
+        let seen = wakeups.generation(job)
+        wakeups.signal(job)
+        #expect(wakeups.generation(job) == seen + 1)
+        wakeups.forget(job)
+        wakeups.signal(job)  // a late echo of its answer
+        #expect(wakeups.watchedCount() == 0)
     }
 }
 

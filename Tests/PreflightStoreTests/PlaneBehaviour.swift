@@ -138,6 +138,50 @@ extension StoreBehaviour {
             }
         },
 
+        StoreBehaviour("a report that goes on as a poll claims the next job of its plane only; an answer is taken once")
+        { fixture in
+            try await withStore(fixture) { store in
+                let acme = try await store.createCompany(name: "Acme")
+                let other = try await store.createCompany(name: "Other")
+                let plane = try await store.createDataPlane(companyUUID: acme.uuid, name: "vpc").plane
+                let foreign = try await store.createDataPlane(companyUUID: other.uuid, name: "vpc").plane
+                try await store.recordHeartbeat(planeUUID: plane.uuid, agentID: "a1", version: "0.1", address: nil)
+                func job(_ company: UUID, _ plane: UUID) -> PlaneJob {
+                    PlaneJob(
+                        companyUUID: company, planeUUID: plane, sealedPayload: Data([1]),
+                        deadline: Date().addingTimeInterval(60))
+                }
+                let first = job(acme.uuid, plane.uuid)
+                try await store.enqueueJob(first, announce: false)
+                try await store.enqueueJob(job(other.uuid, foreign.uuid), announce: true)
+                #expect(try await store.claimJob(planeUUID: plane.uuid, companyUUID: acme.uuid, agentID: "a1") != nil)
+                #expect(try await store.takeAnswer(uuid: first.uuid)?.state == .claimed)  // not answered: kept
+                // Another agent's report of it is refused and claims nothing.
+                let wrong = try await store.answerJobAndClaimNext(
+                    uuid: first.uuid, planeUUID: plane.uuid, companyUUID: acme.uuid, agentID: "a2",
+                    sealedReport: Data([7]), announce: true)
+                #expect(!wrong.answered && wrong.next == nil)
+                let second = job(acme.uuid, plane.uuid)
+                try await store.enqueueJob(second, announce: true)
+                let taken = try await store.answerJobAndClaimNext(
+                    uuid: first.uuid, planeUUID: plane.uuid, companyUUID: acme.uuid, agentID: "a1",
+                    sealedReport: Data([9]), announce: true)
+                #expect(taken.answered)
+                #expect(taken.next?.uuid == second.uuid)
+                #expect(taken.next?.state == .claimed && taken.next?.claimedBy == "a1")
+                #expect(try await store.agents(planeUUID: plane.uuid).first?.pingsServed == 1)
+                // Nothing of A's is left queued, and B's job is never A's.
+                let last = try await store.answerJobAndClaimNext(
+                    uuid: second.uuid, planeUUID: plane.uuid, companyUUID: acme.uuid, agentID: "a1",
+                    sealedReport: Data([8]), announce: false)
+                #expect(last.answered && last.next == nil)
+                let answer = try #require(try await store.takeAnswer(uuid: first.uuid))
+                #expect(answer.state == .answered && answer.sealedReport == Data([9]))
+                #expect(try await store.takeAnswer(uuid: first.uuid) == nil)  // taken: gone
+                #expect(try await store.job(uuid: second.uuid)?.state == .answered)
+            }
+        },
+
         StoreBehaviour("a job's payload and report are stored as given (the caller seals them)") { fixture in
             try await withStore(fixture) { store in
                 let acme = try await store.createCompany(name: "Acme")
