@@ -13,6 +13,8 @@ public struct PlaneService: Sendable {
     public let wakeups: PlaneWakeups
     /// Heartbeats written and planes seen online lately by this instance.
     let presence = AgentPresence()
+    /// Each company's default plane, read at most once a second per company.
+    let defaults = DefaultPlaneCache()
     /// How long a ping waits for its agent's report past its own deadline (transit).
     public static let reportGrace: Duration = .milliseconds(1500)
 
@@ -93,13 +95,19 @@ public struct PlaneService: Sendable {
 
     public func delete(company: UUID, name: String) async throws -> Bool {
         presence.forgetTokens(ofCompany: company)
-        defer { presence.forgetTokens(ofCompany: company) }
+        defaults.forget(company)
+        defer {
+            presence.forgetTokens(ofCompany: company)
+            defaults.forget(company)
+        }
         return try await store.deleteDataPlane(named: name, companyUUID: company)
     }
 
     /// Makes `name` the plane of pings that name none (the service's own plane name resets it).
     /// False when the company has no such plane.
     public func makeDefault(company: UUID, name: String) async throws -> Bool {
+        defaults.forget(company)
+        defer { defaults.forget(company) }
         if name == servicePlane {
             try await store.setDefaultPlane(nil, for: company)
             return true
@@ -109,9 +117,12 @@ public struct PlaneService: Sendable {
         return true
     }
 
-    /// The plane a payload without `dataPlaneName` runs on.
+    /// The plane a payload without `dataPlaneName` runs on (see ``DefaultPlaneCache``).
     public func defaultPlane(company: UUID) async throws -> String {
-        try await store.defaultPlane(for: company) ?? servicePlane
+        if let cached = defaults.lookup(company) { return cached ?? servicePlane }
+        let name = try await store.defaultPlane(for: company)
+        defaults.remember(name, for: company)
+        return name ?? servicePlane
     }
 
     /// The names a payload may give: the service's plane and the company's.

@@ -75,8 +75,15 @@ struct DataPlaneAPITests {
             #expect(foreignPing.status == .badRequest)
             #expect(foreignPing.text.contains("unknown dataPlaneName"))
 
+            // A ping naming no plane runs here (and this instance now caches the company's default)...
+            let unnamed = Self.payload(plane: "local").replacingOccurrences(
+                of: #""dataPlaneName": "local", "#, with: "")
+            #expect(!(try await client.ping(unnamed, headers: context.auth).text.contains("data_plane_unavailable")))
             let made = try await client.json(.post, "/data-planes/prod-vpc/make-default", headers: context.auth)
             #expect(Self.object(made)["defaultPlane"] as? String == "prod-vpc")
+            // ...and the new default applies to the very next one: the cached default was forgotten.
+            let defaulted = try await client.ping(unnamed, headers: context.auth)
+            #expect(defaulted.text.contains("data_plane_unavailable") && defaulted.text.contains("prod-vpc"))
             let rotated = try await client.json(.post, "/data-planes/prod-vpc/rotate-token", headers: context.auth)
             let newToken = try #require(Self.object(rotated)["token"] as? String)
             #expect(newToken != token)
