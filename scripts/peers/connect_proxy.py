@@ -11,27 +11,12 @@ import socket
 import sys
 import threading
 
+from byte_relay import both_ways
+
 
 def say(line):
     sys.stdout.write(line + "\n")
     sys.stdout.flush()
-
-
-def relay(source, sink):
-    try:
-        while True:
-            data = source.recv(65536)
-            if not data:
-                break
-            sink.sendall(data)
-    except OSError:
-        pass
-    finally:
-        for end in (source, sink):
-            try:
-                end.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
 
 
 def handle(client):
@@ -63,8 +48,7 @@ def handle(client):
     rest = head.split(b"\r\n\r\n", 1)[1]
     if rest:
         upstream.sendall(rest)
-    threading.Thread(target=relay, args=(upstream, client), daemon=True).start()
-    relay(client, upstream)
+    both_ways(client, upstream)
 
 
 def main():

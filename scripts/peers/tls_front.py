@@ -13,22 +13,7 @@ import ssl
 import sys
 import threading
 
-
-def relay(source, sink):
-    try:
-        while True:
-            data = source.recv(65536)
-            if not data:
-                break
-            sink.sendall(data)
-    except OSError:
-        pass
-    finally:
-        for end in (source, sink):
-            try:
-                end.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
+from byte_relay import both_ways
 
 
 def handle(raw, context, backend):
@@ -43,8 +28,7 @@ def handle(raw, context, backend):
     except OSError:
         client.close()
         return
-    threading.Thread(target=relay, args=(upstream, client), daemon=True).start()
-    relay(client, upstream)
+    both_ways(client, upstream)
 
 
 def main():
