@@ -5,6 +5,7 @@ Each runs in a daemon thread of the test process on a random 127.0.0.1 port.
 
 import socket
 import threading
+import time
 
 
 class Peer:
@@ -117,3 +118,60 @@ class HostilePostgres(Peer):
 def hostile_postgres_error():
     """A PostgreSQL-shaped peer whose error message is markup meant to run in a page."""
     return HostilePostgres()
+
+
+class LatencyRelay:
+    """Relays 127.0.0.1:<random> to a real server, holding each chunk the server sends for `delay`
+    seconds, as a network between the service and a database would: on loopback a whole ping ends in a
+    few milliseconds and its step events reach the browser in one read, so a timeline could not show
+    steps arriving one by one."""
+
+    def __init__(self, host, port, delay=0.03):
+        self.target = (host, int(port))
+        self.delay = delay
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(16)
+        self.port = self.sock.getsockname()[1]
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self):
+        while True:
+            try:
+                client, _ = self.sock.accept()
+            except OSError:
+                return
+            try:
+                upstream = socket.create_connection(self.target, timeout=5)
+                upstream.settimeout(None)
+            except OSError:
+                client.close()
+                continue
+            threading.Thread(target=self._pipe, args=(client, upstream, 0), daemon=True).start()
+            threading.Thread(target=self._pipe, args=(upstream, client, self.delay), daemon=True).start()
+
+    @staticmethod
+    def _pipe(source, sink, delay):
+        try:
+            while True:
+                data = source.recv(65536)
+                if not data:
+                    break
+                if delay:
+                    time.sleep(delay)
+                sink.sendall(data)
+        except OSError:
+            pass
+        finally:
+            for end in (source, sink):
+                try:
+                    end.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+
+    def close(self):
+        try:
+            self.sock.close()
+        except OSError:
+            pass
