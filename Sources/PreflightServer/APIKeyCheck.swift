@@ -7,10 +7,21 @@ import PreflightStore
 struct APIKeyCheck: Sendable {
     let store: any PreflightStore
     let logger: Logger
+    /// Keys the store accepted lately (see ``APIKeyCache``); a TTL of zero asks the store every time.
+    let cache: APIKeyCache
 
-    /// The key's company; `APIError.unauthorized` for no or an unknown key, a 503 when the store fails.
+    init(store: any PreflightStore, logger: Logger, cacheTTL: Duration = .seconds(1)) {
+        self.store = store
+        self.logger = logger
+        self.cache = APIKeyCache(ttl: cacheTTL)
+    }
+
+    /// The key's company; `APIError.unauthorized` for no, a malformed or an unknown key, a 503 when the store
+    /// fails. A key the store accepted within the cache's TTL is not asked again.
     func company(authorization header: String?) async throws(APIError) -> Company {
-        guard let key = Self.apiKey(from: header) else { throw .unauthorized }
+        guard let key = Self.apiKey(from: header), APIKeyGenerator.isWellFormed(key) else { throw .unauthorized }
+        let hash = APIKeyGenerator.hash(key)
+        if let company = cache.company(forHash: hash) { return company }
         let company: Company?
         do {
             company = try await store.authenticate(key: key)
@@ -21,6 +32,7 @@ struct APIKeyCheck: Sendable {
                 headers: [.retryAfter: "1"])
         }
         guard let company else { throw .unauthorized }
+        cache.remember(company, forHash: hash)
         return company
     }
 

@@ -67,7 +67,7 @@ public func buildRouter(
 
     var publicOperations: Set<String> = [Operations.GetHealthz.id, Operations.GetOpenAPIDocument.id]
     if !configuration.metricsRequireAuth { publicOperations.insert(Operations.GetMetrics.id) }
-    let keys = APIKeyCheck(store: store, logger: logger)
+    let keys = APIKeyCheck(store: store, logger: logger, cacheTTL: configuration.apiKeyCacheTTL)
     let tunnels = TunnelService(store: store, sealer: sealer)
     let planes = PlaneService(
         store: store, sealer: sealer, servicePlane: engine.configuration.planeName, wakeups: PlaneWakeups())

@@ -27,6 +27,9 @@ public struct ServerConfiguration: Sendable {
     /// Whether an agent's address in the listing is taken from `X-Forwarded-For` (set only behind a
     /// proxy that writes that header itself); otherwise it is the connection's peer address.
     public var trustForwardedFor = false
+    /// How long an API key the store accepted is trusted without asking again (1 s; zero asks every time).
+    /// A key revoked in the store stops working within this time on every instance.
+    public var apiKeyCacheTTL: Duration = .seconds(1)
 
     public init(
         host: String = "127.0.0.1",

@@ -48,7 +48,7 @@ public enum APIKeyGenerator {
     }
 
     /// The lowercase hex SHA-256 of the key's UTF-8 bytes: what the store keeps instead of the key.
-    static func hash(_ key: String) -> String {
+    public static func hash(_ key: String) -> String {
         let digest = SHA256.hash(data: Array(key.utf8))
         let hexDigits = Array("0123456789abcdef".utf8)
         var hex: [UInt8] = []

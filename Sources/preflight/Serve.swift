@@ -55,6 +55,13 @@ struct Serve: AsyncParsableCommand {
     var logLevel = "info"
 
     @Option(
+        name: .customLong("key-cache-seconds"),
+        help:
+            "How long an API key the store accepted is trusted without asking the store again; a revoked key stops working within this time (0 asks every time)."
+    )
+    var keyCacheSeconds: Double = 1
+
+    @Option(
         name: .customLong("agent-poll-seconds"),
         help: ArgumentHelp("How long an agent's poll waits for a ping before answering 204.", visibility: .hidden))
     var agentPollSeconds: Double = 20
@@ -92,7 +99,11 @@ struct Serve: AsyncParsableCommand {
         guard agentPollSeconds >= 0.1, agentPollSeconds <= 50 else {
             throw ValidationError("--agent-poll-seconds must be from 0.1 to 50")
         }
+        guard keyCacheSeconds >= 0, keyCacheSeconds <= 300 else {
+            throw ValidationError("--key-cache-seconds must be from 0 to 300")
+        }
         var serverConfiguration = ServerConfiguration(host: host, port: port, metricsRequireAuth: !publicMetrics)
+        serverConfiguration.apiKeyCacheTTL = .milliseconds(Int64(keyCacheSeconds * 1000))
         serverConfiguration.agentPollHold = .milliseconds(Int64(agentPollSeconds * 1000))
         serverConfiguration.trustForwardedFor = trustForwardedFor
         let app = buildApplication(
