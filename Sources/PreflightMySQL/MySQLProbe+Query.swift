@@ -12,8 +12,17 @@ extension MySQLProbe {
     /// Runs one text-protocol query and returns its rows (NULL as nil). Read-only statements only.
     func query(_ wire: MySQLWire, _ sql: String, context: ProbeContext) async throws(QueryError) -> [[String?]] {
         do {
-            try await wire.send(MySQLClientMessages.query(sql), newCommand: true)
-            let first = try await wire.receive(within: context.budget())
+            let answer = try await wire.request(
+                MySQLClientMessages.query(sql), within: context.budget(), end: MySQLAnswerEnd())
+            var packets = answer.makeIterator()
+            func next() throws(QueryError) -> MySQLPacket {
+                guard let packet = packets.next() else {
+                    throw QueryError.wire(
+                        ProbeFailure(.protocolMismatch, "\(server) ended a result set before its end"))
+                }
+                return packet
+            }
+            let first = try next()
             if first.header == 0xFF {
                 throw QueryError.server(
                     MySQLServerError.parse(first.payload) ?? MySQLServerError(code: 0, message: "error"))
@@ -27,17 +36,21 @@ extension MySQLProbe {
                     ProbeFailure(.protocolMismatch, "\(server) answered a query with a malformed result set"))
             }
             for _ in 0..<columns {
-                let definition = try await wire.receive(within: context.budget())
+                let definition = try next()
                 if definition.header == 0xFF {
                     throw QueryError.server(
                         MySQLServerError.parse(definition.payload) ?? MySQLServerError(code: 0, message: "error"))
                 }
             }
-            let eof = try await wire.receive(within: context.budget())
+            let eof = try next()
             var rows: [[String?]] = []
+            if eof.header == 0xFF {
+                throw QueryError.server(
+                    MySQLServerError.parse(eof.payload) ?? MySQLServerError(code: 0, message: "error"))
+            }
             if !isEOF(eof.payload) { rows.append(try Self.row(eof.payload, columns: columns, server: server)) }
             while true {
-                let packet = try await wire.receive(within: context.budget())
+                let packet = try next()
                 if isEOF(packet.payload) { break }
                 if packet.header == 0xFF {
                     throw QueryError.server(

@@ -7,7 +7,15 @@ import PreflightCore
 public final class AwaitedReplies<Reply: Sendable, Failure: Error>: @unchecked Sendable {
     private var replies: [Reply] = []
     private var waiter: EventLoopPromise<Reply>?
+    /// A caller waiting for a whole answer of several replies (see ``collect(_:timeout:on:timedOut:busy:isLast:)``).
+    private var batch: Batch?
     private var timer: Scheduled<Void>?
+
+    private struct Batch {
+        let promise: EventLoopPromise<[Reply]>
+        var collected: [Reply] = []
+        let isLast: (Reply) -> Bool
+    }
     /// The first failure; later ones are ignored (the first says most).
     public private(set) var failure: Failure?
 
@@ -43,7 +51,7 @@ public final class AwaitedReplies<Reply: Sendable, Failure: Error>: @unchecked S
         _ promise: EventLoopPromise<Reply>, timeout: TimeAmount, on loop: any EventLoop,
         timedOut: @escaping @Sendable () -> Failure, busy: Failure
     ) {
-        guard waiter == nil else {
+        guard waiter == nil, batch == nil else {
             promise.fail(busy)
             return
         }
@@ -57,7 +65,48 @@ public final class AwaitedReplies<Reply: Sendable, Failure: Error>: @unchecked S
         }
     }
 
+    /// Completes `promise` with the replies up to and including the first one `isLast` accepts (called
+    /// in order, on the event loop, once per reply), the failure, or `timedOut` after `timeout`. One trip
+    /// to the event loop for a whole multi-message answer (a result set) instead of one per message.
+    public func collect(
+        _ promise: EventLoopPromise<[Reply]>, timeout: TimeAmount, on loop: any EventLoop, timedOut: Failure,
+        busy: Failure, isLast: @escaping (Reply) -> Bool
+    ) {
+        guard waiter == nil, batch == nil else {
+            promise.fail(busy)
+            return
+        }
+        batch = Batch(promise: promise, isLast: isLast)
+        deliver()
+        guard batch != nil else { return }
+        timer = loop.scheduleTask(in: timeout) { [self] in
+            guard let batch = self.batch, batch.promise.futureResult === promise.futureResult else { return }
+            self.batch = nil
+            batch.promise.fail(timedOut)
+        }
+    }
+
     private func deliver() {
+        if var batch {
+            while !replies.isEmpty {
+                let reply = replies.removeFirst()
+                batch.collected.append(reply)
+                if batch.isLast(reply) {
+                    self.batch = nil
+                    timer?.cancel()
+                    batch.promise.succeed(batch.collected)
+                    return
+                }
+            }
+            if let failure {
+                self.batch = nil
+                timer?.cancel()
+                batch.promise.fail(failure)
+            } else {
+                self.batch = batch
+            }
+            return
+        }
         guard let waiter else { return }
         if !replies.isEmpty {
             self.waiter = nil
