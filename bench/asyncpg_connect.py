@@ -17,9 +17,20 @@ import math
 import resource
 import ssl
 import sys
+import os
+import re
 import time
 
 import asyncpg
+
+
+def readiness_queries():
+    """The readiness statements a Preflight postgresql ping runs, read from its source
+    (Sources/PreflightPostgres/PostgresQueries.swift) so the two never drift apart."""
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "Sources", "PreflightPostgres",
+                        "PostgresQueries.swift")
+    text = open(path).read()
+    return [re.sub(r"\s+", " ", block).strip() for block in re.findall(r'sql: """\n(.*?)"""', text, re.S)]
 
 
 def percentile(sorted_values, q):
@@ -45,6 +56,7 @@ async def run(args):
     latencies = []
     errors = collections.Counter()
     next_index = 0
+    queries = readiness_queries() if args.queries else []
 
     async def one():
         start = time.perf_counter()
@@ -52,6 +64,8 @@ async def run(args):
             host=args.host, port=args.port, user=args.user, password=args.password,
             database=args.database, ssl=ssl_arg, timeout=args.timeout,
         )
+        for statement in queries:
+            await conn.execute(statement)
         await conn.close(timeout=args.timeout)
         return (time.perf_counter() - start) * 1000.0
 
@@ -73,7 +87,7 @@ async def run(args):
     latencies.sort()
     r = lambda v: None if v is None else round(v, 3)  # noqa: E731
     return {
-        "client": "asyncpg",
+        "client": "asyncpg" + (f"+{len(queries)} queries" if queries else ""),
         "n": args.n,
         "concurrency": args.concurrency,
         "pings_per_s": round(len(latencies) / wall, 2) if wall > 0 else None,
@@ -101,6 +115,8 @@ def main():
     p.add_argument("--n", "--count", dest="n", type=int, default=200)
     p.add_argument("--concurrency", "-c", type=int, default=1)
     p.add_argument("--timeout", type=float, default=10.0, help="seconds per connect (and per close)")
+    p.add_argument("--queries", action="store_true",
+                   help="after logging in, run the readiness statements a Preflight ping runs, one round trip each")
     p.add_argument("--verbose", "-v", action="store_true")
     args = p.parse_args()
     if args.n < 1 or args.concurrency < 1:

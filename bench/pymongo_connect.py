@@ -69,6 +69,15 @@ def run(args):
         try:
             # The first command checks out a connection: TCP (+TLS), the handshake, then SCRAM.
             client.admin.command("hello")
+            if args.readiness:
+                # What a Preflight mongodb ping asks after logging in (MongoProbe+Readiness.swift): the build,
+                # then a change stream opened with batchSize 0 (an error on a standalone server is an answer too).
+                client.admin.command("buildInfo")
+                try:
+                    client.admin.command({"aggregate": 1, "pipeline": [{"$changeStream": {"allChangesForCluster": True}}],
+                                          "cursor": {"batchSize": 0}})
+                except pymongo.errors.OperationFailure:
+                    pass
         finally:
             client.close()
         return (time.perf_counter() - start) * 1000.0
@@ -100,7 +109,7 @@ def run(args):
     latencies.sort()
     r = lambda v: None if v is None else round(v, 3)  # noqa: E731
     return {
-        "client": "pymongo",
+        "client": "pymongo" + ("+readiness" if args.readiness else ""),
         "n": args.n,
         "concurrency": args.concurrency,
         "pings_per_s": round(len(latencies) / wall, 2) if wall > 0 else None,
@@ -129,6 +138,7 @@ def main():
     p.add_argument("--n", "--count", dest="n", type=int, default=200)
     p.add_argument("--concurrency", "-c", type=int, default=1)
     p.add_argument("--timeout", type=float, default=10.0, help="seconds for connect, server selection and each command")
+    p.add_argument("--readiness", action="store_true", help="also the commands a Preflight ping sends after logging in")
     p.add_argument("--verbose", "-v", action="store_true")
     args = p.parse_args()
     if args.n < 1 or args.concurrency < 1:

@@ -1,37 +1,40 @@
 #!/usr/bin/env bash
-# Benchmarks `preflight bench` against asyncpg, and against a peer that never answers.
+# Issue #17's benchmarks in one run, printed as one table: Preflight beside a well-known client doing the same
+# work against the same local peer in the same run, with the ratio, the aim and whether it was met.
 #
-#   bash bench/run.sh [--debug] [--skip-build] [--bin PATH]
+#   bash bench/run.sh [--debug] [--skip-build] [--bin PATH] [--seconds S]
 #
-#   --debug       use the debug build instead of release (release takes ~20 min to build from scratch)
+#   --debug       use the debug build instead of release (a release build takes 25-55 min from scratch here)
 #   --skip-build  don't run `swift build`, use the binary already built for that configuration
 #   --bin PATH    use this preflight binary (implies --skip-build)
+#   --seconds S   length of each wrk load (default 5)
 #
-# It starts its own private test servers (scripts/test-servers.sh with its own dir and env file, so
-# it never disturbs servers used by tests), installs asyncpg into a venv
-# (${PREFLIGHT_BENCH_VENV:-~/.cache/preflight-bench-venv}), then runs:
-#   (a) connect+authenticate+close against PostgreSQL as scram_user, sslmode=disable:
-#       C=1 N=200 and C=50 N=2000, preflight then asyncpg; prints both JSON lines and the ratios;
-#   (b) 1000 concurrent preflight pings at bench/silent_peer.py with timeoutSeconds=3;
-#   (c) the PostgreSQL ping through the OpenSSH bastion vs direct;
-#   (d) the MySQL ping vs PyMySQL (connect+auth+close, and with the same readiness queries), MariaDB;
-#   (e) the MongoDB ping vs pymongo (connect+auth+hello+close), SecantusDB;
-#   (f) s3 and dynamodb pings vs boto3 on moto, redis vs redis-py, clickhouse vs requests (bench/cloud_clients.py).
-# Note: a Preflight ping does more than the clients' connect+auth+close (TLS negotiation, readiness
-# queries), so the ratios overstate its cost per connection.
-# Everything targets 127.0.0.1 only. Results are also written to bench/results/<timestamp>.jsonl.
+# It starts its own private test servers (scripts/test-servers.sh with its own directory and env file, so it never
+# disturbs the servers tests use), installs the Python clients into a venv
+# (${PREFLIGHT_BENCH_VENV:-~/.cache/preflight-bench-venv}) and wrk (apt) if missing, then starts `preflight serve`
+# (SQLite store, --allow-loopback) and measures:
+#   - the HTTP service: start-up to /healthz 200, idle RSS; a ping to a refused port over HTTP (wrk, keep-alive)
+#     beside the engine alone (`preflight bench`) at C=1 (added latency) and at C=64 (pings/s, /healthz p99 meanwhile);
+#   - PostgreSQL: the whole HTTP ping (readiness included) at C=1 beside asyncpg's bare connect+auth+close, and at
+#     C=16 and C=50 beside asyncpg doing connect+auth+the same readiness queries+close;
+#   - MySQL (MariaDB) beside PyMySQL and MongoDB (SecantusDB) beside pymongo, each doing the ping's queries, C=1 and C=50;
+#   - SSH: the PostgreSQL ping through the OpenSSH bastion (fresh and shared connections) beside the direct one;
+#   - 10,000 pings at once at a black hole (connects never complete) and 1,000 at a silent peer, 3 s deadline;
+#   - s3 and dynamodb (moto) beside boto3, redis beside redis-py, clickhouse beside requests (for reference).
+# Everything targets 127.0.0.1 only. The rows go to bench/results/<timestamp>-<config>.jsonl, the table to .md.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 case ":$PATH:" in *:/opt/swift/usr/bin:*) ;; *) [ -d /opt/swift/usr/bin ] && export PATH="$PATH:/opt/swift/usr/bin" ;; esac
 
-CONFIG=release BUILD=1 BIN=""
+CONFIG=release BUILD=1 BIN="" SECONDS_EACH=5
 while [ $# -gt 0 ]; do
     case "$1" in
         --debug) CONFIG=debug ;;
         --skip-build) BUILD=0 ;;
         --bin) BIN="$2"; BUILD=0; shift ;;
+        --seconds) SECONDS_EACH="$2"; shift ;;
         -h|--help) sed -n '2,23p' "$0"; exit 0 ;;
         *) echo "unknown argument: $1" >&2; exit 2 ;;
     esac
@@ -40,39 +43,40 @@ done
 
 say() { printf '\n==> %s\n' "$*"; }
 T0=$(date +%s)
+LOAD_BEFORE="$(cut -d' ' -f1-3 /proc/loadavg)"
 
-# ------------------------------------------------------------------------------------------ build
 if [ -z "$BIN" ]; then
     if [ $BUILD = 1 ]; then
         say "swift build -c $CONFIG --product preflight"
-        t=$(date +%s)
         swift build -c "$CONFIG" --product preflight
-        echo "build: $(( $(date +%s) - t ))s"
     fi
     BIN="$(swift build -c "$CONFIG" --show-bin-path)/preflight"
 fi
 [ -x "$BIN" ] || { echo "no preflight binary at $BIN" >&2; exit 1; }
+BIN="$(cd "$(dirname "$BIN")" && pwd)/$(basename "$BIN")"
 echo "preflight: $BIN"
 
-# ---------------------------------------------------------------------------------------- asyncpg
+# ------------------------------------------------------------------------------------------- tools
 VENV="${PREFLIGHT_BENCH_VENV:-${XDG_CACHE_HOME:-$HOME/.cache}/preflight-bench-venv}"
-if ! "$VENV/bin/python" -c 'import asyncpg, redis, requests, boto3' 2>/dev/null; then
-    say "installing asyncpg, redis-py, requests and boto3 into $VENV"
+if ! "$VENV/bin/python" -c 'import asyncpg, pymysql, pymongo, redis, requests, boto3' 2>/dev/null; then
+    say "installing asyncpg, PyMySQL, pymongo, redis-py, requests and boto3 into $VENV"
     [ -x "$VENV/bin/pip" ] || python3 -m venv "$VENV"
-    "$VENV/bin/pip" install -q --disable-pip-version-check asyncpg redis requests boto3
+    "$VENV/bin/pip" install -q --disable-pip-version-check asyncpg PyMySQL pymongo redis requests boto3
 fi
 PY="$VENV/bin/python"
-echo "asyncpg $("$PY" -c 'import asyncpg; print(asyncpg.__version__)')"
+command -v wrk >/dev/null || { say "installing wrk"; apt-get install -y -qq wrk >/dev/null; }
+VERSIONS="$("$PY" -c 'import asyncpg, pymysql, pymongo, redis, boto3; print(f"asyncpg {asyncpg.__version__}, PyMySQL {pymysql.__version__}, pymongo {pymongo.version}, redis-py {redis.__version__}, boto3 {boto3.__version__}")')"
+echo "$VERSIONS; $(wrk -v 2>&1 | head -n1 | cut -d' ' -f1-2)"
 
-# ---------------------------------------------------------------------------------------- servers
+# ----------------------------------------------------------------------------------------- servers
 HASH="$(printf '%s' "$ROOT" | sha1sum | cut -c1-10)"
 export PREFLIGHT_TEST_SERVERS_DIR="/tmp/preflight-bench-$HASH"
 export PREFLIGHT_TEST_ENV_FILE="$PREFLIGHT_TEST_SERVERS_DIR/bench-env"
 WORK="$(mktemp -d /tmp/preflight-bench-work.XXXXXX)"
-PEER_PID=""
+PIDS=()
 cleanup() {
     local rc=$?
-    if [ -n "$PEER_PID" ]; then kill "$PEER_PID" 2>/dev/null || true; wait "$PEER_PID" 2>/dev/null || true; fi
+    for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; done
     bash "$ROOT/scripts/test-servers.sh" stop >/dev/null 2>&1 || true
     rm -rf "$WORK"
     return $rc
@@ -82,202 +86,186 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 
 say "starting test servers"
-bash "$ROOT/scripts/test-servers.sh" start
+bash "$ROOT/scripts/test-servers.sh" start >/dev/null
+set -a
 # shellcheck disable=SC1090
 . "$PREFLIGHT_TEST_ENV_FILE"
+set +a
 ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
-echo "open files limit: $(ulimit -n)"
 
 mkdir -p "$ROOT/bench/results"
-LABEL=$CONFIG; case "$BIN" in "$ROOT"/.build/*) ;; *) LABEL=custom-bin ;; esac
-RESULTS="$ROOT/bench/results/$(date -u +%Y%m%dT%H%M%SZ)-$LABEL.jsonl"
+RESULTS="$ROOT/bench/results/$(date -u +%Y%m%dT%H%M%SZ)-$CONFIG"
+ROWS="$RESULTS.jsonl"
+: >"$ROWS"
 
-# payload FILE PORT USER PASSWORD [TIMEOUT_SECONDS]
-payload() {
-    python3 - "$@" <<'EOF'
-import json, os, sys
-path, port, user, password = sys.argv[1:5]
-body = {"type": "postgresql",
-        "sharedConfig": {"host": "127.0.0.1", "port": int(port), "user": user,
-                         "password": password, "sslMode": "disable"},
-        "defaultDatabase": "postgres"}
-if len(sys.argv) > 5:
-    body["timeoutSeconds"] = float(sys.argv[5])
-fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-with os.fdopen(fd, "w") as f:
-    json.dump(body, f)
-EOF
+# Peers that never answer: a silent one (accepts, then nothing) and a black hole (connects hang).
+start_peer() { # SCRIPT [ARGS...]: started in the background, its port in $WORK/SCRIPT.out
+    "$PY" "$ROOT/bench/$1" "${@:2}" --max-seconds 1200 >"$WORK/$1.out" 2>"$WORK/$1.err" &
+    PIDS+=($!)
+    for _ in $(seq 1 200); do [ -s "$WORK/$1.out" ] && break; sleep 0.05; done
+    [ -s "$WORK/$1.out" ] || { echo "bench/$1 did not start:" >&2; cat "$WORK/$1.err" >&2; exit 1; }
 }
+start_peer silent_peer.py 0
+start_peer black_hole.py
+SILENT_PORT="$(head -n1 "$WORK/silent_peer.py.out")"
+HOLE_PORT="$(head -n1 "$WORK/black_hole.py.out")"
+python3 "$ROOT/bench/payloads.py" "$WORK" --silent-port "$SILENT_PORT" --hole-port "$HOLE_PORT" --timeout 3
 
-# The last line of stdout that is a JSON object (the tools may log before it).
+# ------------------------------------------------------------------------------------------ helpers
 json_line() { grep -E '^\{.*\}$' | tail -n1; }
+get() { python3 -c 'import json, sys; v = json.loads(sys.argv[1]).get(sys.argv[2]); print("" if v is None else v)' "$1" "$2"; }
 
-run_preflight() { # N C PAYLOAD
-    local out
-    if ! out="$("$BIN" bench --payload "$3" --count "$1" --concurrency "$2" --json 2>"$WORK/preflight.err" | json_line)" || [ -z "$out" ]; then
-        echo "preflight bench failed:" >&2; tail -n 20 "$WORK/preflight.err" >&2; return 1
-    fi
-    echo "$out"
-}
-
-run_asyncpg() { # N C
-    "$PY" "$ROOT/bench/asyncpg_connect.py" --host 127.0.0.1 --port "$PREFLIGHT_TEST_PG_PORT" \
-        --user "$PREFLIGHT_TEST_PG_SCRAM_USER" --password "$PREFLIGHT_TEST_PG_SCRAM_PASSWORD" \
-        --database postgres --sslmode disable --n "$1" --concurrency "$2" | json_line
-}
-
-compare() { # PREFLIGHT_JSON OTHER_CLIENT_JSON
-    python3 - "$1" "$2" <<'EOF'
+# row WHAT PREFLIGHT OTHER OTHER_NAME UNIT AIM_KIND [AIM_VALUE] [NOTE]: one line of the table.
+row() {
+    python3 - "$@" >>"$ROWS" <<'EOF'
 import json, sys
-p, a = json.loads(sys.argv[1]), json.loads(sys.argv[2])
-other = a.get("client", "other")
-def ratio(x, y):
-    return "n/a" if not x or not y else f"{x / y:.2f}"
-print(f"  p50 latency  preflight/{other} = {ratio(p.get('p50_ms'), a.get('p50_ms'))}  "
-      f"({p.get('p50_ms')} ms vs {a.get('p50_ms')} ms; < 1 means preflight is faster)")
-print(f"  throughput   preflight/{other} = {ratio(p.get('pings_per_s'), a.get('pings_per_s'))}  "
-      f"({p.get('pings_per_s')}/s vs {a.get('pings_per_s')}/s; > 1 means preflight is faster)")
-print(f"  peak RSS     preflight {p.get('peak_rss_mb')} MB, {other} {a.get('peak_rss_mb')} MB")
+what, p, o, name, unit, kind = sys.argv[1:7]
+value = sys.argv[7] if len(sys.argv) > 7 else ""
+note = sys.argv[8] if len(sys.argv) > 8 else ""
+num = lambda s: None if s in ("", "None") else float(s)
+print(json.dumps({"what": what, "preflight": num(p), "other": num(o), "other_name": name, "unit": unit,
+                  "aim": {"kind": kind, "value": num(value)}, "note": note}))
 EOF
+    tail -n1 "$ROWS"
 }
 
-PAYLOAD="$WORK/payload-scram.json"
-payload "$PAYLOAD" "$PREFLIGHT_TEST_PG_PORT" "$PREFLIGHT_TEST_PG_SCRAM_USER" "$PREFLIGHT_TEST_PG_SCRAM_PASSWORD"
+engine() { # N C PAYLOAD [extra bench options...] -> preflight bench's JSON line
+    local n=$1 c=$2 payload=$3
+    shift 3
+    "$BIN" bench --payload "$payload" --count "$n" --concurrency "$c" --json "$@" 2>>"$WORK/engine.err" | json_line
+}
 
-# --------------------------------------------------------------- (a) preflight vs asyncpg, PostgreSQL
-for nc in "200 1" "2000 50"; do
-    set -- $nc
-    N=$1 C=$2
-    say "(a) connect+auth+close, scram_user, sslmode=disable: N=$N C=$C"
-    # A short warm-up for both (page cache, first-connection costs), not counted.
-    "$BIN" bench --payload "$PAYLOAD" --count 5 --concurrency 1 --json >/dev/null 2>&1 || true
-    P_JSON="$(run_preflight "$N" "$C" "$PAYLOAD")"
-    A_JSON="$(run_asyncpg "$N" "$C")"
-    echo "  $P_JSON"
-    echo "  $A_JSON"
-    compare "$P_JSON" "$A_JSON"
-    printf '{"scenario":"postgres-scram-N%s-C%s","result":%s}\n' "$N" "$C" "$P_JSON" >>"$RESULTS"
-    printf '{"scenario":"postgres-scram-N%s-C%s","result":%s}\n' "$N" "$C" "$A_JSON" >>"$RESULTS"
-done
-
-# ------------------------------------------------------------------------- (b) a peer that never answers
-say "(b) 1000 concurrent preflight pings at a silent peer, timeoutSeconds=3"
-"$PY" "$ROOT/bench/silent_peer.py" 0 --max-seconds 600 >"$WORK/peer.out" 2>"$WORK/peer.err" &
-PEER_PID=$!
-for _ in $(seq 1 100); do [ -s "$WORK/peer.out" ] && break; sleep 0.05; done
-PEER_PORT="$(head -n1 "$WORK/peer.out")"
-[ -n "$PEER_PORT" ] || { echo "silent peer did not start" >&2; cat "$WORK/peer.err" >&2; exit 1; }
-echo "  silent peer on 127.0.0.1:$PEER_PORT (pid $PEER_PID)"
-SILENT="$WORK/payload-silent.json"
-payload "$SILENT" "$PEER_PORT" "$PREFLIGHT_TEST_PG_SCRAM_USER" "$PREFLIGHT_TEST_PG_SCRAM_PASSWORD" 3
-t=$(date +%s.%N)
-S_JSON="$(run_preflight 1000 1000 "$SILENT")"
-elapsed=$(python3 -c "import sys; print(round($(date +%s.%N) - $t, 2))")
-echo "  $S_JSON"
-echo "  wall clock for the whole command: ${elapsed}s (expected a little over 3 s)"
-python3 - "$S_JSON" <<'EOF'
-import json, sys
-r = json.loads(sys.argv[1])
-mx = r.get("max_ms")
-if mx is not None:
-    verdict = "OK" if mx <= 3500 else "SLOW: some ping outlived its 3 s deadline by more than 0.5 s"
-    print(f"  max_ms = {mx} -> {verdict}; categories = {json.dumps(r.get('categories'))}")
-EOF
-printf '{"scenario":"silent-peer-N1000-C1000-timeout3","result":%s}\n' "$S_JSON" >>"$RESULTS"
-kill "$PEER_PID" 2>/dev/null || true
-wait "$PEER_PID" 2>/dev/null || true
-PEER_PID=""
-cat "$WORK/peer.err"
-
-# --------------------------------------------------------------- (c) through the SSH bastion vs direct
-say "(c) PostgreSQL ping through the OpenSSH bastion vs direct, N=200 C=1"
-D_JSON="$(run_preflight 200 1 "$PAYLOAD")"
-T_JSON="$("$BIN" bench --payload "$PAYLOAD" --count 200 --concurrency 1 --json \
-    --ssh-host 127.0.0.1 --ssh-port "$PREFLIGHT_TEST_SSH_PORT" --ssh-user "$PREFLIGHT_TEST_SSH_USER" \
-    --ssh-key "$PREFLIGHT_TEST_SSH_KEY_FILE" 2>"$WORK/tunnel.err" | json_line)"
-echo "  direct: $D_JSON"
-echo "  tunnel: $T_JSON"
-python3 - "$T_JSON" "$D_JSON" <<'EOF2'
-import json, sys
-t, d = json.loads(sys.argv[1]), json.loads(sys.argv[2])
-print(f"  p50 tunnel/direct = {t['p50_ms'] / d['p50_ms']:.2f} ({t['p50_ms']} ms vs {d['p50_ms']} ms); "
-      f"p99 {t['p99_ms']} ms vs {d['p99_ms']} ms")
-EOF2
-printf '{"scenario":"postgres-via-ssh-N200-C1","result":%s}\n' "$T_JSON" >>"$RESULTS"
-
-# ------------------------------------------------------------------ (d) preflight vs PyMySQL, MariaDB
-if ! "$PY" -c 'import pymysql' 2>/dev/null; then "$VENV/bin/pip" install -q --disable-pip-version-check PyMySQL; fi
-MYSQL_PAYLOAD="$WORK/payload-mysql.json"
-python3 - "$MYSQL_PAYLOAD" <<'EOF2'
-import json, os, sys
-body = {"type": "mysql", "sharedConfig": {"host": "127.0.0.1", "port": int(os.environ["PREFLIGHT_TEST_MYSQL_PORT"]),
-        "user": os.environ["PREFLIGHT_TEST_MYSQL_NATIVE_USER"], "password": os.environ["PREFLIGHT_TEST_MYSQL_NATIVE_PASSWORD"],
-        "tlsMode": ""}}
-fd = os.open(sys.argv[1], os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-with os.fdopen(fd, "w") as f: json.dump(body, f)
-EOF2
-for nc in "200 1" "2000 50"; do
-    set -- $nc
-    say "(d) MySQL ping vs PyMySQL connect+auth(+readiness queries)+close, native user, no TLS: N=$1 C=$2"
-    P_JSON="$(run_preflight "$1" "$2" "$MYSQL_PAYLOAD")"
-    for extra in "" "--readiness"; do
-        M_JSON="$("$PY" "$ROOT/bench/pymysql_connect.py" --port "$PREFLIGHT_TEST_MYSQL_PORT" --user "$PREFLIGHT_TEST_MYSQL_NATIVE_USER" \
-            --password "$PREFLIGHT_TEST_MYSQL_NATIVE_PASSWORD" --n "$1" --concurrency "$2" $extra | json_line)"
-        echo "  pymysql $extra: $M_JSON"
+SERVE_PORT="" KEY="" SERVE_PID=""
+start_serve() {
+    local store="$WORK/store.sqlite" t0 t1
+    KEY="$("$BIN" keys create --company bench --store "$store" | tail -n1)"
+    t0=$(date +%s%N)
+    "$BIN" serve --host 127.0.0.1 --port 0 --store "$store" --master-key-file "$WORK/master.key" --allow-loopback \
+        >"$WORK/serve.out" 2>"$WORK/serve.log" &
+    SERVE_PID=$!
+    PIDS+=("$SERVE_PID")
+    for _ in $(seq 1 2000); do
+        SERVE_PORT="$(sed -nE 's/.*address=127\.0\.0\.1:([0-9]+).*\] listening$/\1/p' "$WORK/serve.log" | head -n1)"
+        [ -n "$SERVE_PORT" ] && curl -sf "http://127.0.0.1:$SERVE_PORT/healthz" >/dev/null 2>&1 && break
+        sleep 0.002
     done
-    echo "  preflight: $P_JSON"
-    compare "$P_JSON" "$M_JSON"
-    printf '{"scenario":"mysql-native-N%s-C%s","result":%s}\n' "$1" "$2" "$P_JSON" >>"$RESULTS"
-done
-
-# --------------------------------------------------------------- (e) preflight vs pymongo, SecantusDB
-MONGO_PY="${PREFLIGHT_TEST_MONGO_VENV:-$HOME/.cache/preflight-mongo-venv}/bin/python"
-MONGO_PAYLOAD="$WORK/payload-mongo.json"
-python3 - "$MONGO_PAYLOAD" <<'EOF2'
-import json, os, sys
-body = {"type": "mongodb", "sharedConfig": {"host": f"mongodb://127.0.0.1:{os.environ['PREFLIGHT_TEST_MONGO_PORT']}/?authSource=admin",
-        "user": os.environ["PREFLIGHT_TEST_MONGO_SHA256_USER"], "password": os.environ["PREFLIGHT_TEST_MONGO_SHA256_PASSWORD"]}}
-fd = os.open(sys.argv[1], os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-with os.fdopen(fd, "w") as f: json.dump(body, f)
-EOF2
-say "(e) MongoDB ping vs pymongo connect+auth+hello+close, SCRAM-SHA-256: N=200 C=1"
-P_JSON="$(run_preflight 200 1 "$MONGO_PAYLOAD")"
-G_JSON="$("$MONGO_PY" "$ROOT/bench/pymongo_connect.py" --port "$PREFLIGHT_TEST_MONGO_PORT" --user "$PREFLIGHT_TEST_MONGO_SHA256_USER" \
-    --password "$PREFLIGHT_TEST_MONGO_SHA256_PASSWORD" --auth-mechanism SCRAM-SHA-256 --n 200 --concurrency 1 | json_line)"
-echo "  preflight: $P_JSON"
-echo "  pymongo:   $G_JSON"
-compare "$P_JSON" "$G_JSON"
-printf '{"scenario":"mongo-scram256-N200-C1","result":%s}\n' "$P_JSON" >>"$RESULTS"
-
-# ------------------------------------------- (f) warehouse and cloud peers that run here, vs well-known clients
-# cloud_payload FILE KIND: the ping body for one of the local peers, from the test servers' env.
-cloud_payload() {
-    python3 - "$@" <<'EOF2'
-import json, os, sys
-path, kind = sys.argv[1:3]
-e = os.environ
-if kind == "s3":
-    body = {"type": "s3", "sharedConfig": {"awsAccessKeyID": e["PREFLIGHT_TEST_AWS_GOOD_KEY_ID"], "awsSecretAccessKey": e["PREFLIGHT_TEST_AWS_GOOD_SECRET"],
-            "awsRegion": e["PREFLIGHT_TEST_AWS_REGION"], "endpointURL": e["PREFLIGHT_TEST_AWS_ENDPOINT"], "bucket": e["PREFLIGHT_TEST_AWS_BUCKET"]}}
-elif kind == "dynamodb":
-    body = {"type": "dynamodb", "sharedConfig": {"awsAccessKeyID": e["PREFLIGHT_TEST_AWS_GOOD_KEY_ID"], "awsSecretAccessKey": e["PREFLIGHT_TEST_AWS_GOOD_SECRET"],
-            "streamsArn": e["PREFLIGHT_TEST_AWS_STREAM_ARN"], "endpointURL": e["PREFLIGHT_TEST_AWS_ENDPOINT"]}}
-elif kind == "redis":
-    body = {"type": "redis", "sharedConfig": {"host": "127.0.0.1", "port": int(e["PREFLIGHT_TEST_REDIS_PORT"]),
-            "username": e["PREFLIGHT_TEST_REDIS_ACL_USER"], "password": e["PREFLIGHT_TEST_REDIS_ACL_PASSWORD"], "database": 1}}
-else:
-    body = {"type": "clickhouse", "sharedConfig": {"addresses": [f"127.0.0.1:{e['PREFLIGHT_TEST_CLICKHOUSE_HTTP_PORT']}"],
-            "username": e["PREFLIGHT_TEST_CLICKHOUSE_USER"], "password": e["PREFLIGHT_TEST_CLICKHOUSE_PASSWORD"], "isInsecure": True}}
-fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-with os.fdopen(fd, "w") as f: json.dump(body, f)
-EOF2
+    t1=$(date +%s%N)
+    STARTUP_MS=$(( (t1 - t0) / 1000000 ))
 }
 
+http() { # C PAYLOAD [PATH] -> wrk's JSON line (keep-alive HTTP/1.1, one wrk thread, SECONDS_EACH seconds)
+    WRK_BODY="${2:-}" WRK_KEY="$KEY" wrk -t1 -c"$1" -d"${SECONDS_EACH}s" --timeout 20s -s "$ROOT/bench/wrk_ping.lua" \
+        "http://127.0.0.1:$SERVE_PORT${3:-/connectors/ping}" | json_line
+}
+warm() { WRK_BODY="$2" WRK_KEY="$KEY" wrk -t1 -c"$1" -d1s -s "$ROOT/bench/wrk_ping.lua" "http://127.0.0.1:$SERVE_PORT/connectors/ping" >/dev/null; }
+statuses() { python3 -c 'import json, sys; print("HTTP " + ", ".join(f"{k}: {v}" for k, v in json.loads(sys.argv[1])["statuses"].items()))' "$1"; }
+
+# ------------------------------------------------------------------------------------ the HTTP service
+say "preflight serve: start-up, idle RSS"
+start_serve
+sleep 1
+IDLE_RSS_MB=$(( $(awk '/VmRSS/ {print $2}' "/proc/$SERVE_PID/status") / 1024 ))
+row "serve: start-up to the first /healthz 200" "$STARTUP_MS" "" "" "ms" max 300
+row "serve: idle RSS, 1 s after start-up" "$IDLE_RSS_MB" "" "" "MB" max 40
+
+say "HTTP overhead: a ping to a refused port, engine alone vs over HTTP"
+warm 1 "$WORK/refused.json"
+E1="$(engine 2000 1 "$WORK/refused.json" --allow-cidr 127.0.0.0/8)"
+H1="$(http 1 "$WORK/refused.json")"
+echo "  engine $E1"; echo "  http   $H1"
+row "refused port, C=1, p50: HTTP ping vs the engine alone (preflight bench)" "$(get "$H1" p50_ms)" "$(get "$E1" p50_ms)" \
+    "engine" "ms" diff_max 0.3 "$(statuses "$H1")"
+E64="$(engine 20000 64 "$WORK/refused.json" --allow-cidr 127.0.0.0/8)"
+"$PY" "$ROOT/bench/healthz_probe.py" "http://127.0.0.1:$SERVE_PORT" --seconds "$SECONDS_EACH" >"$WORK/healthz.json" &
+HZ_PID=$!
+H64="$(http 64 "$WORK/refused.json")"
+wait "$HZ_PID"
+HZ="$(json_line <"$WORK/healthz.json")"
+HZONLY="$(http 64 "" /healthz)"
+echo "  engine $E64"; echo "  http   $H64"; echo "  healthz meanwhile $HZ"; echo "  healthz alone $HZONLY"
+row "refused port, C=64: HTTP pings/s (engine alone beside)" "$(get "$H64" per_s)" "$(get "$E64" pings_per_s)" \
+    "engine" "/s" min 10000 "$(statuses "$H64"); GET /healthz alone: $(get "$HZONLY" per_s)/s"
+row "/healthz p99 during that load (one ask per 20 ms)" "$(get "$HZ" p99_ms)" "" "" "ms" max 5
+PEAK_RSS_MB=$(( $(awk '/VmHWM/ {print $2}' "/proc/$SERVE_PID/status") / 1024 ))
+
+# ------------------------------------------------------------------------------- databases over HTTP
+say "PostgreSQL 15 (SCRAM, sslMode disable): the HTTP ping beside asyncpg"
+PG=(--host 127.0.0.1 --port "$PREFLIGHT_TEST_PG_PORT" --user "$PREFLIGHT_TEST_PG_SCRAM_USER"
+    --password "$PREFLIGHT_TEST_PG_SCRAM_PASSWORD" --database postgres --sslmode disable)
+warm 1 "$WORK/postgres.json"
+H="$(http 1 "$WORK/postgres.json")"
+A="$("$PY" bench/asyncpg_connect.py "${PG[@]}" --n 300 --concurrency 1 | json_line)"
+E="$(engine 300 1 "$WORK/postgres.json")"
+echo "  http $H"; echo "  engine $E"; echo "  asyncpg $A"
+row "PostgreSQL, C=1, p50: whole HTTP ping (readiness included) vs bare connect+auth+close" "$(get "$H" p50_ms)" \
+    "$(get "$A" p50_ms)" "asyncpg" "ms" ratio_max 1.1 "$(statuses "$H")"
+row "PostgreSQL, C=1, p50: engine ping (preflight bench) vs bare connect+auth+close" "$(get "$E" p50_ms)" \
+    "$(get "$A" p50_ms)" "asyncpg" "ms" ratio_max 1.1
+for c in 16 50; do
+    H="$(http "$c" "$WORK/postgres.json")"
+    A="$("$PY" bench/asyncpg_connect.py "${PG[@]}" --queries --n $((c * 40)) --concurrency "$c" | json_line)"
+    echo "  http $H"; echo "  asyncpg $A"
+    row "PostgreSQL, C=$c, pings/s: HTTP ping vs connect+auth+the 4 readiness queries+close" "$(get "$H" per_s)" \
+        "$(get "$A" pings_per_s)" "asyncpg" "/s" ratio_min 1.0 "$(statuses "$H"); p50 $(get "$H" p50_ms) vs $(get "$A" p50_ms) ms"
+done
+
+say "MySQL (MariaDB, native password, no TLS): the HTTP ping beside PyMySQL"
+MY=(--port "$PREFLIGHT_TEST_MYSQL_PORT" --user "$PREFLIGHT_TEST_MYSQL_NATIVE_USER" --password "$PREFLIGHT_TEST_MYSQL_NATIVE_PASSWORD" --readiness)
+warm 1 "$WORK/mysql.json"
+H="$(http 1 "$WORK/mysql.json")"
+M="$("$PY" bench/pymysql_connect.py "${MY[@]}" --n 300 --concurrency 1 | json_line)"
+echo "  http $H"; echo "  pymysql $M"
+row "MySQL, C=1, p50: HTTP ping vs connect+auth+the ping's 3 queries+close" "$(get "$H" p50_ms)" "$(get "$M" p50_ms)" \
+    "PyMySQL" "ms" ratio_max 1.1 "$(statuses "$H")"
+H="$(http 50 "$WORK/mysql.json")"
+M="$("$PY" bench/pymysql_connect.py "${MY[@]}" --n 2000 --concurrency 50 | json_line)"
+echo "  http $H"; echo "  pymysql $M"
+row "MySQL, C=50, pings/s: the same" "$(get "$H" per_s)" "$(get "$M" pings_per_s)" "PyMySQL" "/s" ratio_min 1.0 "$(statuses "$H")"
+
+say "MongoDB (SecantusDB, SCRAM-SHA-256): the HTTP ping beside pymongo"
+MO=(--port "$PREFLIGHT_TEST_MONGO_PORT" --user "$PREFLIGHT_TEST_MONGO_SHA256_USER" --password "$PREFLIGHT_TEST_MONGO_SHA256_PASSWORD"
+    --auth-mechanism SCRAM-SHA-256 --readiness)
+warm 1 "$WORK/mongo.json"
+H="$(http 1 "$WORK/mongo.json")"
+G="$("$PY" bench/pymongo_connect.py "${MO[@]}" --n 300 --concurrency 1 | json_line)"
+echo "  http $H"; echo "  pymongo $G"
+row "MongoDB, C=1, p50: HTTP ping vs connect+auth+hello+buildInfo+change stream+close" "$(get "$H" p50_ms)" \
+    "$(get "$G" p50_ms)" "pymongo" "ms" ratio_max 1.1 "$(statuses "$H")"
+H="$(http 50 "$WORK/mongo.json")"
+G="$("$PY" bench/pymongo_connect.py "${MO[@]}" --n 2000 --concurrency 50 | json_line)"
+echo "  http $H"; echo "  pymongo $G"
+row "MongoDB, C=50, pings/s: the same" "$(get "$H" per_s)" "$(get "$G" pings_per_s)" "pymongo" "/s" ratio_min 1.0 "$(statuses "$H")"
+SERVE_PEAK_MB=$(( $(awk '/VmHWM/ {print $2}' "/proc/$SERVE_PID/status") / 1024 ))
+row "serve: peak RSS after all the HTTP loads above" "$SERVE_PEAK_MB" "" "" "MB" none "" "$PEAK_RSS_MB MB after the refused-port loads"
+
+# ---------------------------------------------------------------------------------------------- SSH
+say "PostgreSQL ping through the OpenSSH bastion vs direct (engine, N=200, C=1)"
+SSH=(--ssh-host 127.0.0.1 --ssh-port "$PREFLIGHT_TEST_SSH_PORT" --ssh-user "$PREFLIGHT_TEST_SSH_USER" --ssh-key "$PREFLIGHT_TEST_SSH_KEY_FILE")
+D="$(engine 200 1 "$WORK/postgres.json")"
+T="$(engine 200 1 "$WORK/postgres.json" "${SSH[@]}")"
+S="$(engine 200 1 "$WORK/postgres.json" "${SSH[@]}" --ssh-share)"
+echo "  direct $D"; echo "  fresh $T"; echo "  shared $S"
+row "SSH, p50: ping through a fresh bastion connection vs the direct ping" "$(get "$T" p50_ms)" "$(get "$D" p50_ms)" \
+    "direct ping" "ms" diff_max 25
+row "SSH, p50: ping through a shared bastion connection vs the direct ping" "$(get "$S" p50_ms)" "$(get "$D" p50_ms)" \
+    "direct ping" "ms" diff_max 25
+
+# ------------------------------------------------------------------------------------ peers that never answer
+say "10,000 pings at once at a black hole, and 1,000 at a silent peer, 3 s deadline"
+B="$(engine 10000 10000 "$WORK/hole.json")"
+echo "  $B"
+row "10,000 pings at once at a black hole (3 s deadline): the last one ended after" "$(get "$B" max_ms)" "" "" "ms" max 4000 \
+    "categories $(get "$B" categories)"
+row "the same: peak RSS" "$(get "$B" peak_rss_mb)" "" "" "MB" max 300
+Q="$(engine 1000 1000 "$WORK/silent.json")"
+echo "  $Q"
+row "1,000 pings at once at a silent peer (3 s deadline): the last one ended after" "$(get "$Q" max_ms)" "" "" "ms" max 3500 \
+    "categories $(get "$Q" categories)"
+row "the same: peak RSS" "$(get "$Q" peak_rss_mb)" "" "" "MB" max 64
+
+# ------------------------------------------------------------------------------------ cloud and warehouse peers
 for kind in s3 dynamodb redis clickhouse; do
-    say "(f) $kind ping vs a well-known client doing the same calls: N=200 C=1"
-    CLOUD_PAYLOAD="$WORK/payload-$kind.json"
-    cloud_payload "$CLOUD_PAYLOAD" "$kind"
-    P_JSON="$(run_preflight 200 1 "$CLOUD_PAYLOAD")"
+    say "$kind: engine ping vs a well-known client doing the same calls, N=200 C=1"
     case "$kind" in
         s3) args=(--endpoint "$PREFLIGHT_TEST_AWS_ENDPOINT" --region "$PREFLIGHT_TEST_AWS_REGION" --access-key "$PREFLIGHT_TEST_AWS_GOOD_KEY_ID"
                   --secret-key "$PREFLIGHT_TEST_AWS_GOOD_SECRET" --bucket "$PREFLIGHT_TEST_AWS_BUCKET") ;;
@@ -286,11 +274,14 @@ for kind in s3 dynamodb redis clickhouse; do
         redis) args=(--port "$PREFLIGHT_TEST_REDIS_PORT" --user "$PREFLIGHT_TEST_REDIS_ACL_USER" --password "$PREFLIGHT_TEST_REDIS_ACL_PASSWORD" --database 1) ;;
         clickhouse) args=(--port "$PREFLIGHT_TEST_CLICKHOUSE_HTTP_PORT" --user "$PREFLIGHT_TEST_CLICKHOUSE_USER" --password "$PREFLIGHT_TEST_CLICKHOUSE_PASSWORD") ;;
     esac
-    O_JSON="$("$PY" "$ROOT/bench/cloud_clients.py" --kind "$kind" "${args[@]}" --n 200 --concurrency 1 | json_line)"
-    echo "  preflight: $P_JSON"
-    echo "  other:     $O_JSON"
-    compare "$P_JSON" "$O_JSON"
-    printf '{"scenario":"%s-N200-C1","result":%s}\n' "$kind" "$P_JSON" >>"$RESULTS"
+    P="$(engine 200 1 "$WORK/$kind.json")"
+    O="$("$PY" "$ROOT/bench/cloud_clients.py" --kind "$kind" "${args[@]}" --n 200 --concurrency 1 | json_line)"
+    echo "  preflight $P"; echo "  other $O"
+    row "$kind, C=1, p50: engine ping vs the same calls" "$(get "$P" p50_ms)" "$(get "$O" p50_ms)" "$(get "$O" client)" "ms" none
 done
 
-say "done in $(( $(date +%s) - T0 ))s; results in ${RESULTS#$ROOT/}"
+# ------------------------------------------------------------------------------------------- the table
+MACHINE="$(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GB", $2/1048576}' /proc/meminfo), $(uname -sr), $CONFIG build, load average $LOAD_BEFORE before the run and $(cut -d' ' -f1-3 /proc/loadavg) after"
+say "results (${ROWS#$ROOT/}; $VERSIONS)"
+python3 "$ROOT/bench/table.py" "$ROWS" --machine "$MACHINE" | tee "$RESULTS.md"
+echo "done in $(( $(date +%s) - T0 ))s"
