@@ -18,7 +18,8 @@
 #   - PostgreSQL: the whole HTTP ping (readiness included) at C=1 beside asyncpg's bare connect+auth+close, and at
 #     C=16 and C=50 beside asyncpg doing connect+auth+the same readiness queries+close;
 #   - MySQL (MariaDB) beside PyMySQL and MongoDB (SecantusDB) beside pymongo, each doing the ping's queries, C=1 and C=50;
-#   - SSH: the PostgreSQL ping through the OpenSSH bastion (fresh and shared connections) beside the direct one;
+#   - SSH: the PostgreSQL ping through the OpenSSH bastion (fresh and shared connections) beside the direct one, and
+#     OpenSSH's own `ssh -W` through the same bastion (bench/openssh_connect.py);
 #   - 10,000 pings at once at a black hole (connects never complete) and 1,000 at a silent peer, 3 s deadline;
 #   - s3 and dynamodb (moto) beside boto3, redis beside redis-py, clickhouse beside requests (for reference).
 # Everything targets 127.0.0.1 only. The rows go to bench/results/<timestamp>-<config>.jsonl, the table to .md.
@@ -35,7 +36,7 @@ while [ $# -gt 0 ]; do
         --skip-build) BUILD=0 ;;
         --bin) BIN="$2"; BUILD=0; shift ;;
         --seconds) SECONDS_EACH="$2"; shift ;;
-        -h|--help) sed -n '2,23p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,25p' "$0"; exit 0 ;;
         *) echo "unknown argument: $1" >&2; exit 2 ;;
     esac
     shift
@@ -245,8 +246,11 @@ D="$(engine 200 1 "$WORK/postgres.json")"
 T="$(engine 200 1 "$WORK/postgres.json" "${SSH[@]}")"
 S="$(engine 200 1 "$WORK/postgres.json" "${SSH[@]}" --ssh-share)"
 echo "  direct $D"; echo "  fresh $T"; echo "  shared $S"
+O="$(python3 "$ROOT/bench/openssh_connect.py" --port "$PREFLIGHT_TEST_SSH_PORT" --user "$PREFLIGHT_TEST_SSH_USER" \
+    --key "$PREFLIGHT_TEST_SSH_KEY_FILE" --target "127.0.0.1:$PREFLIGHT_TEST_PG_PORT" --n 50 | json_line)"
+echo "  openssh $O"
 row "SSH, p50: ping through a fresh bastion connection vs the direct ping" "$(get "$T" p50_ms)" "$(get "$D" p50_ms)" \
-    "direct ping" "ms" diff_max 25
+    "direct ping" "ms" diff_max 25 "OpenSSH's own ssh -W through the same bastion (process start, kex, auth, channel, close): p50 $(get "$O" p50_ms) ms"
 row "SSH, p50: ping through a shared bastion connection vs the direct ping" "$(get "$S" p50_ms)" "$(get "$D" p50_ms)" \
     "direct ping" "ms" diff_max 25
 

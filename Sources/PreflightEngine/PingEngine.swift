@@ -121,16 +121,7 @@ public final class PingEngine: Sendable {
     public func run(_ prepared: PreparedPing, events: (@Sendable (PingEvent) -> Void)? = nil) async -> PingReport {
         let deadline = PingDeadline(clock: configuration.clock, timeout: prepared.timeout)
         let type = prepared.payload.type
-        guard let probe = prepared.probe else {
-            let report = PingReport(
-                ok: false, type: type, category: .unsupported, transient: false,
-                message:
-                    "Preflight cannot test \(type.productName) (\(type.rawValue)) connections yet; nothing was attempted",
-                hint: "types tested today: \(probedTypes.map(\.rawValue).joined(separator: ", "))",
-                durationMs: deadline.elapsedMs, dataPlane: configuration.planeName)
-            record(report)
-            return report
-        }
+        guard let probe = prepared.probe else { return unsupported(type, deadline: deadline) }
         var relay: EventRelay?
         var observer: (@Sendable (PingEvent) -> Void)?
         if let events {
@@ -165,6 +156,16 @@ public final class PingEngine: Sendable {
                 return error
             }
         }
+        return finish(outcome, prepared: prepared, probe: probe, context: context, deadline: deadline, limit: limit)
+    }
+
+    /// The report of a run that ended. Kept out of `run`: an async function's frame holds what lives
+    /// across its awaits, and each pending ping holds its frame until the end.
+    private func finish(
+        _ outcome: RaceOutcome, prepared: PreparedPing, probe: any Probe, context: ProbeContext,
+        deadline: PingDeadline, limit: String
+    ) -> PingReport {
+        let type = prepared.payload.type
         var report: PingReport
         switch outcome {
         case .finished(let failure):
@@ -196,6 +197,17 @@ public final class PingEngine: Sendable {
                 steps: sealed.steps, checks: sealed.checks)
         }
         report = prepared.redactor.adding(context.runtimeSecrets).redact(report)
+        record(report)
+        return report
+    }
+
+    private func unsupported(_ type: ConnectorType, deadline: PingDeadline) -> PingReport {
+        let report = PingReport(
+            ok: false, type: type, category: .unsupported, transient: false,
+            message:
+                "Preflight cannot test \(type.productName) (\(type.rawValue)) connections yet; nothing was attempted",
+            hint: "types tested today: \(probedTypes.map(\.rawValue).joined(separator: ", "))",
+            durationMs: deadline.elapsedMs, dataPlane: configuration.planeName)
         record(report)
         return report
     }
@@ -240,8 +252,10 @@ public final class PingEngine: Sendable {
         return await withTaskCancellationHandler {
             await withCheckedContinuation { (continuation: CheckedContinuation<RaceOutcome, Never>) in
                 let once = OnceFlag()
+                let stopTimer = CancelHook()
                 let job = Task {
                     let failure = await work()
+                    stopTimer.fire()
                     if once.claim() { continuation.resume(returning: .finished(failure)) }
                 }
                 onCancel.set {
@@ -252,7 +266,9 @@ public final class PingEngine: Sendable {
                         continuation.resume(returning: .cancelled(sealed, elapsedMs: deadline.elapsedMs))
                     }
                 }
-                startDeadline(deadline, on: loop, once: once, job: job, continuation: continuation) {
+                startDeadline(
+                    deadline, on: loop, once: once, job: job, stopTimer: stopTimer, continuation: continuation
+                ) {
                     atDeadline(false)
                 }
             }
@@ -262,9 +278,11 @@ public final class PingEngine: Sendable {
     }
 
     /// Arms the deadline of `race`: at `deadline.end` (kept on `loop`), unless the work finished first.
+    /// The job fires `stopTimer` when it ends (no task of its own waits for it).
     private static func startDeadline(
         _ deadline: PingDeadline, on loop: any EventLoop, once: OnceFlag, job: Task<Void, Never>,
-        continuation: CheckedContinuation<RaceOutcome, Never>, atDeadline: @escaping @Sendable () -> Sealed
+        stopTimer: CancelHook, continuation: CheckedContinuation<RaceOutcome, Never>,
+        atDeadline: @escaping @Sendable () -> Sealed
     ) {
         let expire: @Sendable () -> Void = {
             guard once.claim() else { return }
@@ -284,10 +302,7 @@ public final class PingEngine: Sendable {
             }
             cancelTimer = { sleeper.cancel() }
         }
-        Task {
-            _ = await job.value
-            cancelTimer()
-        }
+        stopTimer.set(cancelTimer)
     }
 
     private func record(_ report: PingReport) {
