@@ -21,6 +21,10 @@ public struct EngineConfiguration: Sendable {
     public var egressAddresses: [String]
     /// The time of day, for signatures and token lifetimes (a test may pin it).
     public var wallClock: @Sendable () -> Date
+    /// Whether a ping's probe runs on the event loop that owns its sockets (true) or on Swift's global
+    /// task pool. On the loop a reply resumes the probe without a thread switch; the pool is kept for
+    /// comparison (`preflight bench --task-pool`).
+    public var probesOnEventLoop = true
 
     public init(
         planeName: String = "local",

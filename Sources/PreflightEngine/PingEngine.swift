@@ -129,15 +129,18 @@ public final class PingEngine: Sendable {
             relay = made
             observer = { event in made.send(event) }
         }
+        // One loop for the ping: its sockets, its deadline and (by default) its probe's task.
+        let loop = eventLoopGroup.any()
         let context = ProbeContext(
-            eventLoopGroup: eventLoopGroup, deadline: deadline, egress: configuration.egress,
+            eventLoopGroup: configuration.probesOnEventLoop ? loop : eventLoopGroup, deadline: deadline,
+            egress: configuration.egress,
             logger: logger, isSource: prepared.payload.isSource, wallClock: configuration.wallClock,
             inboundByteLimit: configuration.inboundByteLimit,
             tunnel: prepared.tunnel, observer: observer)
         relay?.attach(context)
         let limit = deadline.total.humanDescription
         let outcome = await Self.race(
-            deadline: deadline, on: eventLoopGroup.any(),
+            deadline: deadline, on: loop, executor: configuration.probesOnEventLoop ? EventLoopTaskExecutor(loop) : nil,
             atDeadline: { cancelled in
                 // Runs on an event loop, not the task pool, so a busy process still stops on time. Seal
                 // before closing the sockets: the probe, failing on the closed socket, must not get to
@@ -245,6 +248,7 @@ public final class PingEngine: Sendable {
     private static func race(
         deadline: PingDeadline,
         on loop: any EventLoop,
+        executor: EventLoopTaskExecutor?,
         atDeadline: @escaping @Sendable (_ cancelled: Bool) -> Sealed,
         _ work: @escaping @Sendable () async -> ProbeFailure?
     ) async -> RaceOutcome {
@@ -253,7 +257,7 @@ public final class PingEngine: Sendable {
             await withCheckedContinuation { (continuation: CheckedContinuation<RaceOutcome, Never>) in
                 let once = OnceFlag()
                 let stopTimer = CancelHook()
-                let job = Task {
+                let job = Task(executorPreference: executor) {
                     let failure = await work()
                     stopTimer.fire()
                     if once.claim() { continuation.resume(returning: .finished(failure)) }

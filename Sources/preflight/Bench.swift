@@ -33,6 +33,11 @@ struct Bench: AsyncParsableCommand {
         help: "Share authenticated SSH connections between the pings, as the service does (5 s each).")
     var shareSSH = false
 
+    @Flag(
+        name: .customLong("task-pool"),
+        help: "Run each probe on Swift's global task pool instead of its sockets' event loop (for comparison).")
+    var taskPool = false
+
     func run() async throws {
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)
@@ -47,6 +52,7 @@ struct Bench: AsyncParsableCommand {
         do { parsed = try ConnectorPayload.decode(json: data) } catch { throw ValidationError(error.message) }
         var configuration = try engineOptions.engineConfiguration()
         configuration.maxInFlight = max(configuration.maxInFlight, concurrency)
+        configuration.probesOnEventLoop = !taskPool
         let engine = PingEngine(configuration: configuration, factories: ProbeRegistry.builtIn)
         let tunnel: SSHTunnelOpener?
         do { tunnel = try sshOptions.opener(sessions: shareSSH ? SSHSessionPool() : nil) } catch {
