@@ -20,7 +20,7 @@ extension OracleProbeFactory {
                 ],
                 defaultDatabase: "the service name (e.g. FREEPDB1, ORCLPDB1); required unless sid is given",
                 summary:
-                    "TNS CONNECT to the listener with the service name (or SID), following a REDIRECT once; TCPS when sslMode asks for TLS. The login (O5LOGON) is not implemented yet: a service the listener accepts ends unsupported, the credentials unchecked"
+                    "TNS CONNECT to the listener with the service name (or SID), following a REDIRECT once; TCPS when sslMode asks for TLS. Then the login (O5LOGON with the 11g or 12c password verifier, the password sent only encrypted, the server's proof checked): ORA-01017 and a locked (ORA-28000) or expired (ORA-28001) account are auth, a missing CREATE SESSION (ORA-01045) is permission. LogMiner readiness is not checked yet: the readiness step is a warning that says so"
             )
         ]
     }

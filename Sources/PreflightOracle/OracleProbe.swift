@@ -7,9 +7,9 @@ import PreflightNetwork
 /// CONNECT sent again, once) or REDIRECT (followed once: `redirect_dns`, `redirect_connect`,
 /// `redirect_tls`, `redirect_database`).
 ///
-/// The login (O5LOGON) is not implemented yet. A service the listener accepts therefore ends the ping
-/// with `unsupported`: the `auth` step is `skipped` and says the credentials were not checked. Never a
-/// success the ping did not earn.
+/// After ACCEPT, `auth`: the login (TTC protocol negotiation, data types, O5LOGON with the 11g or 12c
+/// verifier; see `OracleLogin`), the server's proof checked, then LOGOFF. LogMiner readiness is not
+/// read yet: the `readiness` step is a warning that says so, never a pass the ping did not earn.
 struct OracleProbe: Probe {
     let config: OracleConfig
 
@@ -39,39 +39,30 @@ struct OracleProbe: Probe {
             outcome = try await exchange(
                 next, &handshake, first: first, place: place, label: "redirect", context: context)
             defer { next.close() }
-            try finish(outcome, handshake: handshake, context: context)
+            try await finish(outcome, handshake: handshake, wire: next, context: context)
         } else {
             defer { wire.close() }
-            try finish(outcome, handshake: handshake, context: context)
+            try await finish(outcome, handshake: handshake, wire: wire, context: context)
         }
     }
 
-    /// After ACCEPT: the login is not implemented, and the report says so.
-    private func finish(_ outcome: TNSHandshake.Action, handshake: TNSHandshake, context: ProbeContext)
-        throws(ProbeFailure)
-    {
-        guard case .accepted = outcome else {
+    /// After ACCEPT: the login, then what is not checked yet.
+    private func finish(
+        _ outcome: TNSHandshake.Action, handshake: TNSHandshake, wire: OracleWire, context: ProbeContext
+    ) async throws(ProbeFailure) {
+        guard case .accepted(let accept) = outcome else {
             throw ProbeFailure(.internalError, "the listener exchange ended without an answer")
         }
-        let via = handshake.redirectedTo.map { " (through \($0), where the listener redirected it)" } ?? ""
+        let place = handshake.redirectedTo ?? server
+        let (_, logoffPackets) = try await login(wire, accept: accept, place: place, context: context)
+        await logoff(wire, packets: logoffPackets, accept: accept)
         context.trace.note(
-            .auth, status: .skipped,
+            .readiness, status: .warning,
             detail:
-                "not checked: this build does not implement Oracle's login (O5LOGON), so the user \(config.user) and the password were not sent",
-            hint: "check the credentials with sqlplus or SQL Developer until Preflight logs in to Oracle")
-        throw ProbeFailure(
-            .unsupported,
-            "the Oracle listener at \(server) accepted \(config.target)\(via), but Preflight does not log in to Oracle yet: the user and password were not checked",
+                "not checked: this build logs in to Oracle but does not yet read LogMiner readiness (ARCHIVELOG mode, supplemental logging, the LogMiner privileges)",
             hint:
-                "the host, port and \(config.target) are right; check the login with sqlplus \(config.user)@//\(server)/\(serviceText)",
-            transient: false)
-    }
-
-    private var serviceText: String {
-        switch config.target {
-        case .serviceName(let name): name
-        case .sid(let sid): sid
-        }
+                "check as an administrator: SELECT log_mode, supplemental_log_data_min FROM v$database (needs ARCHIVELOG and YES), and that \(config.user) has LOGMINING, SELECT ANY TRANSACTION, EXECUTE ON DBMS_LOGMNR and SELECT_CATALOG_ROLE"
+        )
     }
 
     // MARK: Connections

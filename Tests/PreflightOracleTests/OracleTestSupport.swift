@@ -10,6 +10,27 @@ import Testing
 /// Shared helpers: an engine with only the Oracle probe, payloads, and the TCPS server context.
 enum OracleTesting {
     static let password = "Oracle-Pl4nted/+=\"é-Pass"
+    static let legacyPassword = "Legacy-11g-Pl4nted-Pass"
+
+    /// The scripted database's users: `artie` (12c verifier, the planted password), `legacy` (11g
+    /// verifier), `locked`, `expired` and `nosession` (no CREATE SESSION; each 12c with the planted
+    /// password), `old10g` (only a 10G verifier).
+    static func serverRules(
+        fieldVersion: UInt8 = TTCFieldVersion.v19_1Ext1, breakBeforeErrors: Bool = false, impostor: Bool = false,
+        closeAtPhaseTwo: Bool = false
+    ) -> ScriptedOracleServer.Rules {
+        ScriptedOracleServer.Rules(
+            users: [
+                .init(name: "artie", password: password),
+                .init(name: "legacy", password: legacyPassword, verifier: .v11g),
+                .init(name: "locked", password: password, locked: true),
+                .init(name: "expired", password: password, expired: true),
+                .init(name: "nosession", password: password, canCreateSession: false),
+                .init(name: "old10g", password: password, verifier: .v10g),
+            ],
+            fieldVersion: fieldVersion, breakBeforeErrors: breakBeforeErrors, impostor: impostor,
+            closeAtPhaseTwo: closeAtPhaseTwo)
+    }
 
     static func engine(timeout: Duration = .seconds(10)) -> PingEngine {
         ProbeTesting.engine([OracleProbeFactory()], timeout: timeout)

@@ -1,0 +1,110 @@
+import Foundation
+import PreflightCore
+import PreflightOracle
+import PreflightTestSupport
+import Testing
+
+/// Our probe's login against the scripted database (checked by python-oracledb first,
+/// `ScriptedLoginCheckedByOracledbTests`): each outcome's category, message and fix.
+@Suite(.serialized)
+struct OracleLoginProbeTests {
+    let engine = OracleTesting.engine(timeout: .seconds(5))
+
+    func ping(user: String, password: String? = OracleTesting.password, rules: ScriptedOracleServer.Rules? = nil)
+        async throws -> (PingReport, ScriptedTNSListener)
+    {
+        let listener = try await ScriptedTNSListener(.init(afterAccept: .login(rules ?? OracleTesting.serverRules())))
+        let report = try await OracleTesting.ping(
+            engine, OracleTesting.payload(port: listener.port, user: user, password: password))
+        Task { await listener.shutdown() }
+        #expect(
+            listener.connections.allSatisfy { $0.violation == nil }, "\(listener.connections.compactMap(\.violation))")
+        return (report, listener)
+    }
+
+    @Test func the11gVerifierLogsIn() async throws {
+        let (report, listener) = try await ping(user: "legacy", password: OracleTesting.legacyPassword)
+        #expect(report.ok, "\(report.summary)")
+        #expect(report.step("auth")?.detail?.contains("11g verifier (SHA-1)") == true, "\(report.summary)")
+        #expect(listener.connections.first?.loggedInUser == "legacy")
+        // LOGOFF is answered before the ping ends; the final EOF may still be on its way.
+        for _ in 0..<400 where listener.connections.first?.session.last != "EOF" {
+            try await Task.sleep(for: .milliseconds(5))
+        }
+        #expect(listener.connections.first?.session.suffix(2) == ["LOGOFF", "EOF"])
+    }
+
+    @Test func aWrongPasswordIsAuthWithTheCheckToMake() async throws {
+        let (report, _) = try await ping(user: "artie", password: "Not-The-Password-9")
+        #expect(report.category == .auth, "\(report.summary)")
+        #expect(report.message?.contains("ORA-01017") == true, "\(report.summary)")
+        #expect(report.message?.contains("invalid username or password") == true, "\(report.summary)")
+        #expect(report.hint?.contains("sharedConfig.password") == true, "\(report.summary)")
+        #expect(report.step("auth")?.status == .failed)
+        #expect(report.step("readiness") == nil)
+        let (unknown, _) = try await ping(user: "nobody")
+        #expect(unknown.category == .auth && unknown.message?.contains("ORA-01017") == true, "\(unknown.summary)")
+    }
+
+    @Test func noPasswordIsSaidSo() async throws {
+        let (report, _) = try await ping(user: "artie", password: nil)
+        #expect(report.category == .auth, "\(report.summary)")
+        #expect(report.hint == "no password was sent: set sharedConfig.password", "\(report.summary)")
+    }
+
+    @Test func accountStatesAndMissingCreateSessionGiveTheirFix() async throws {
+        let (locked, _) = try await ping(user: "locked")
+        #expect(locked.category == .auth, "\(locked.summary)")
+        #expect(locked.message?.contains("ORA-28000") == true && locked.message?.contains("is locked") == true)
+        #expect(locked.hint?.contains("ALTER USER locked ACCOUNT UNLOCK;") == true, "\(locked.summary)")
+        let (expired, _) = try await ping(user: "expired")
+        #expect(expired.category == .auth, "\(expired.summary)")
+        #expect(expired.message?.contains("ORA-28001") == true && expired.message?.contains("has expired") == true)
+        #expect(expired.hint?.contains("ALTER USER expired IDENTIFIED BY") == true, "\(expired.summary)")
+        let (noSession, _) = try await ping(user: "nosession")
+        #expect(noSession.category == .permission, "\(noSession.summary)")
+        #expect(noSession.message?.contains("ORA-01045") == true, "\(noSession.summary)")
+        #expect(noSession.hint == "GRANT CREATE SESSION TO nosession;", "\(noSession.summary)")
+    }
+
+    @Test func a10GOnlyAccountNamesTheServerSetting() async throws {
+        let (report, listener) = try await ping(user: "old10g")
+        #expect(report.category == .auth, "\(report.summary)")
+        #expect(report.message?.contains("10G password verifier") == true, "\(report.summary)")
+        #expect(report.hint?.contains("SQLNET.ALLOWED_LOGON_VERSION_SERVER") == true, "\(report.summary)")
+        #expect(listener.connections.first?.session.contains { $0.hasPrefix("AUTH2") } == false)
+    }
+
+    @Test func anImpostorIsNamedNotTrusted() async throws {
+        let (report, _) = try await ping(user: "artie", rules: OracleTesting.serverRules(impostor: true))
+        #expect(!report.ok)
+        #expect(report.category == .auth, "\(report.summary)")
+        #expect(report.message?.contains("could not prove it knows") == true, "\(report.summary)")
+    }
+
+    @Test func errorsAfterABreakMarkerAreRead() async throws {
+        let rules = OracleTesting.serverRules(breakBeforeErrors: true)
+        let (report, listener) = try await ping(user: "locked", rules: rules)
+        #expect(report.category == .auth && report.message?.contains("ORA-28000") == true, "\(report.summary)")
+        #expect(listener.connections.first?.session.contains("RESET") == true)
+    }
+
+    @Test func a23aiServerLogsInAtTheNegotiatedLayout() async throws {
+        let rules = OracleTesting.serverRules(fieldVersion: TTCFieldVersion.v23_4)
+        let (report, _) = try await ping(user: "artie", rules: rules)
+        #expect(report.ok, "\(report.summary)")
+        let (wrong, _) = try await ping(user: "artie", password: "Wrong-Password-1", rules: rules)
+        #expect(wrong.message?.contains("ORA-01017") == true, "\(wrong.summary)")
+    }
+
+    @Test func aSourceStillSaysReadinessIsNotChecked() async throws {
+        let listener = try await ScriptedTNSListener(.init())
+        defer { Task { await listener.shutdown() } }
+        var payload = OracleTesting.payload(port: listener.port)
+        payload.connectionRole = "source"
+        let report = try await OracleTesting.ping(engine, payload)
+        #expect(report.ok, "\(report.summary)")
+        #expect(report.step("readiness")?.status == .warning)
+        #expect(report.step("readiness")?.hint?.contains("LOGMINING") == true, "\(report.summary)")
+    }
+}
