@@ -169,7 +169,7 @@ public struct OracleLogin: Sendable {
                     versionNumber: values["AUTH_VERSION_NO"].flatMap { UInt32($0) },
                     sessionID: values["AUTH_SESSION_ID"], serialNumber: values["AUTH_SERIAL_NUM"],
                     banner: serverProtocol?.banner ?? "", fieldVersion: fieldVersion,
-                    warning: response.warning))
+                    warning: response.warning, sequence: sequence))
         case .done:
             return .failed(.broken("an answer after the login ended"))
         }
@@ -177,10 +177,12 @@ public struct OracleLogin: Sendable {
 
     /// The LOGOFF call and the final DATA packet (flags EOF) that end a session.
     public mutating func logoff() -> [TNSPacket] {
-        [
-            Self.data(TTCRequests.logoff(sequence: nextSequence(), fieldVersion: fieldVersion)),
-            Self.data([], flags: 0x40),
-        ]
+        Self.logoff(sequence: nextSequence(), fieldVersion: fieldVersion)
+    }
+
+    /// The LOGOFF call with this sequence number, and the final DATA packet (flags EOF).
+    public static func logoff(sequence: UInt8, fieldVersion: UInt8) -> [TNSPacket] {
+        [data(TTCRequests.logoff(sequence: sequence, fieldVersion: fieldVersion)), data([], flags: 0x40)]
     }
 }
 
@@ -197,6 +199,8 @@ public struct OracleSession: Sendable, Equatable {
     public var fieldVersion: UInt8
     /// A warning sent with the login (ORA-28002: the password will expire soon).
     public var warning: TTCServerError?
+    /// The last call's sequence number (the next call takes the one after it).
+    public var sequence: UInt8 = 0
 
     /// "19.3.0.0.0" from `AUTH_VERSION_NO` (the 18c-and-later layout when the field version says so).
     public var release: String? {

@@ -3,9 +3,9 @@ import PreflightNetwork
 
 /// The `auth` step: the login after the listener's ACCEPT.
 extension OracleProbe {
-    /// Logs in; returns the session and the packets that end it (LOGOFF, then the final EOF).
+    /// Logs in; returns the session.
     func login(_ wire: OracleWire, accept: TNSAccept, place: String, context: ProbeContext) async throws(ProbeFailure)
-        -> (session: OracleSession, logoff: [TNSPacket])
+        -> OracleSession
     {
         let config = self.config
         await wire.accepted(accept)
@@ -16,7 +16,6 @@ extension OracleProbe {
                 "the listener accepted the connection, but the database behind it did not answer the login: it may be hung, out of processes, or behind a proxy that holds the connection"
         ) { outcome in
             var state = OracleLogin(user: config.user, password: config.password ?? "")
-            var pendingLogoff: [TNSPacket] = []
             var action = state.start()
             while true {
                 switch action {
@@ -33,13 +32,12 @@ extension OracleProbe {
                     }
                     action = state.receive(packet)
                 case .loggedIn(let session):
-                    pendingLogoff = state.logoff()
                     outcome.detail = Self.describe(session, user: config.user)
                     if let warning = session.warning {
                         outcome.status = .warning
                         outcome.hint = Self.hint(for: warning, user: config.user)
                     }
-                    return (session, pendingLogoff)
+                    return session
                 case .failed(let failure):
                     throw OracleLoginErrorMapping.failure(
                         for: failure, user: config.user, password: config.password, server: place,

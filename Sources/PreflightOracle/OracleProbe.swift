@@ -8,8 +8,8 @@ import PreflightNetwork
 /// `redirect_tls`, `redirect_database`).
 ///
 /// After ACCEPT, `auth`: the login (TTC protocol negotiation, data types, O5LOGON with the 11g or 12c
-/// verifier; see `OracleLogin`), the server's proof checked, then LOGOFF. LogMiner readiness is not
-/// read yet: the `readiness` step is a warning that says so, never a pass the ping did not earn.
+/// verifier; see `OracleLogin`), the server's proof checked; then `readiness`: read-only queries for
+/// LogMiner (`OracleReadiness`), a failure for a source and warnings otherwise; then LOGOFF.
 struct OracleProbe: Probe {
     let config: OracleConfig
 
@@ -46,7 +46,7 @@ struct OracleProbe: Probe {
         }
     }
 
-    /// After ACCEPT: the login, then what is not checked yet.
+    /// After ACCEPT: the login, the readiness queries, LOGOFF.
     private func finish(
         _ outcome: TNSHandshake.Action, handshake: TNSHandshake, wire: OracleWire, context: ProbeContext
     ) async throws(ProbeFailure) {
@@ -54,15 +54,15 @@ struct OracleProbe: Probe {
             throw ProbeFailure(.internalError, "the listener exchange ended without an answer")
         }
         let place = handshake.redirectedTo ?? server
-        let (_, logoffPackets) = try await login(wire, accept: accept, place: place, context: context)
-        await logoff(wire, packets: logoffPackets, accept: accept)
-        context.trace.note(
-            .readiness, status: .warning,
-            detail:
-                "not checked: this build logs in to Oracle but does not yet read LogMiner readiness (ARCHIVELOG mode, supplemental logging, the LogMiner privileges)",
-            hint:
-                "check as an administrator: SELECT log_mode, supplemental_log_data_min FROM v$database (needs ARCHIVELOG and YES), and that \(config.user) has LOGMINING, SELECT ANY TRANSACTION, EXECUTE ON DBMS_LOGMNR and SELECT_CATALOG_ROLE"
-        )
+        let session = try await login(wire, accept: accept, place: place, context: context)
+        let (checks, sequence) = try await readiness(
+            wire, session: session, accept: accept, place: place, context: context)
+        let next = sequence == 255 ? 1 : sequence + 1
+        await logoff(
+            wire, packets: OracleLogin.logoff(sequence: next, fieldVersion: session.fieldVersion), accept: accept)
+        if context.isSource, let failure = ReadinessVerdict.sourceFailure(for: checks, server: place) {
+            throw failure
+        }
     }
 
     // MARK: Connections

@@ -5,11 +5,14 @@ public struct TTCServerError: Sendable, Equatable {
     /// The server's text ("ORA-01017: invalid username/password; logon denied"), trailing space removed.
     public var message: String?
     public var callStatus: UInt32
+    /// The cursor the call used (a query's, for the FETCH that continues it).
+    public var cursorID: UInt16
 
-    public init(code: UInt32, message: String?, callStatus: UInt32 = 0) {
+    public init(code: UInt32, message: String?, callStatus: UInt32 = 0, cursorID: UInt16 = 0) {
         self.code = code
         self.message = message
         self.callStatus = callStatus
+        self.cursorID = cursorID
     }
 
     /// "ORA-01017".
@@ -133,14 +136,16 @@ public struct TTCResponse: Sendable, Equatable {
     }
 
     /// Message type 4, laid out for `fieldVersion`.
-    static func readError(_ reader: inout TTCReader, fieldVersion: UInt8) throws(TTCDecodeError) -> TTCServerError {
+    public static func readError(_ reader: inout TTCReader, fieldVersion: UInt8) throws(TTCDecodeError)
+        -> TTCServerError
+    {
         let callStatus = try reader.ub4()
         _ = try reader.ub2()  // end-to-end sequence
         _ = try reader.ub4()  // current row
         _ = try reader.ub2()  // error number
         _ = try reader.ub2()  // array element errors
         _ = try reader.ub2()
-        _ = try reader.ub2()  // cursor id
+        let cursorID = try reader.ub2()
         _ = try reader.sb2()  // error position
         try reader.skip(6)  // sql type, fatal, flags, user cursor options, UPI parameter, warning flags
         _ = try reader.ub4()  // rowid: block address
@@ -191,10 +196,10 @@ public struct TTCResponse: Sendable, Equatable {
         if code != 0 {
             message = try reader.bytesWithLength().map { String(decoding: $0, as: UTF8.self).trimmingSpaces }
         }
-        return TTCServerError(code: code, message: message, callStatus: callStatus)
+        return TTCServerError(code: code, message: message, callStatus: callStatus, cursorID: cursorID)
     }
 
-    static func skipPiggyback(_ reader: inout TTCReader) throws(TTCDecodeError) {
+    public static func skipPiggyback(_ reader: inout TTCReader) throws(TTCDecodeError) {
         let opcode = try reader.uint8()
         switch opcode {
         case 1, 3: return

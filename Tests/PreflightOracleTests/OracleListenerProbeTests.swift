@@ -9,7 +9,7 @@ import Testing
 struct OracleListenerProbeTests {
     let engine = OracleTesting.engine(timeout: .seconds(5))
 
-    @Test func acceptedServiceLogsInAndSaysReadinessIsNotChecked() async throws {
+    @Test func acceptedServiceLogsInAndReadsReadiness() async throws {
         let listener = try await ScriptedTNSListener(.init())
         defer { Task { await listener.shutdown() } }
         let report = try await OracleTesting.ping(engine, OracleTesting.payload(port: listener.port))
@@ -21,9 +21,13 @@ struct OracleListenerProbeTests {
         #expect(report.step("auth")?.status == .passed, "\(report.summary)")
         #expect(report.step("auth")?.detail?.contains("12c verifier") == true, "\(report.summary)")
         #expect(report.step("auth")?.detail?.contains("Oracle 19.3.0.0.0") == true, "\(report.summary)")
-        // Not a pass the ping did not earn: readiness is a warning that says it was not checked.
-        #expect(report.step("readiness")?.status == .warning, "\(report.summary)")
-        #expect(report.step("readiness")?.detail?.hasPrefix("not checked") == true)
+        #expect(report.step("readiness")?.status == .passed, "\(report.summary)")
+        #expect(
+            report.checks.map(\.name) == [
+                "log_mode", "supplemental_log_data_min", "logmining", "select_any_transaction", "execute_dbms_logmnr",
+                "select_catalog_role",
+            ])
+        #expect(report.checks.allSatisfy { $0.status == .passed }, "\(report.checks)")
         let connection = try #require(listener.connections.first)
         #expect(connection.violation == nil, "\(connection)")
         #expect(connection.answers == ["ACCEPT"])

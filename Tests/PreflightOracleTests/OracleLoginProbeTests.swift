@@ -97,14 +97,68 @@ struct OracleLoginProbeTests {
         #expect(wrong.message?.contains("ORA-01017") == true, "\(wrong.summary)")
     }
 
-    @Test func aSourceStillSaysReadinessIsNotChecked() async throws {
-        let listener = try await ScriptedTNSListener(.init())
-        defer { Task { await listener.shutdown() } }
-        var payload = OracleTesting.payload(port: listener.port)
-        payload.connectionRole = "source"
+    func source(user: String = "artie", rules: ScriptedOracleServer.Rules = OracleTesting.serverRules(), role: String?)
+        async throws -> (PingReport, ScriptedTNSListener)
+    {
+        let listener = try await ScriptedTNSListener(.init(afterAccept: .login(rules)))
+        var payload = OracleTesting.payload(port: listener.port, user: user)
+        payload.connectionRole = role
         let report = try await OracleTesting.ping(engine, payload)
+        Task { await listener.shutdown() }
+        #expect(
+            listener.connections.allSatisfy { $0.violation == nil }, "\(listener.connections.compactMap(\.violation))")
+        return (report, listener)
+    }
+
+    @Test func aSourceWithoutArchivingOrSupplementalLoggingIsNotReady() async throws {
+        let rules = OracleTesting.serverRules(logMode: "NOARCHIVELOG", supplementalLogDataMin: "NO")
+        let (report, listener) = try await source(rules: rules, role: "source")
+        #expect(report.category == .cdcNotReady, "\(report.summary)")
+        #expect(report.message?.contains("log_mode is NOARCHIVELOG, needs ARCHIVELOG") == true, "\(report.summary)")
+        #expect(report.message?.contains("supplemental_log_data_min is NO, needs YES") == true, "\(report.summary)")
+        #expect(report.hint?.contains("ALTER DATABASE ARCHIVELOG") == true, "\(report.summary)")
+        #expect(report.hint?.contains("a restart is required") == true, "\(report.summary)")
+        #expect(report.check("log_mode")?.restartRequired == true)
+        #expect(
+            report.check("supplemental_log_data_min")?.fix?.hasPrefix("ALTER DATABASE ADD SUPPLEMENTAL LOG DATA;")
+                == true)
+        #expect(report.step("readiness")?.status == .failed)
+        // Read-only: the queries were the four SELECTs, and the session ended with LOGOFF.
+        let connection = try #require(listener.connections.first)
+        #expect(connection.session.filter { $0 == "EXECUTE" }.count == 4, "\(connection.session)")
+        #expect(connection.session.contains("LOGOFF"))
+    }
+
+    @Test func aSourceUserWithoutLogMinerPrivilegesGetsTheGrants() async throws {
+        let (report, _) = try await source(user: "bare", role: "source")
+        #expect(report.category == .cdcNotReady, "\(report.summary)")
+        #expect(report.check("log_mode")?.status == .warning, "V$DATABASE is not readable: \(report.checks)")
+        #expect(report.check("log_mode")?.observed.contains("ORA-00942") == true, "\(report.checks)")
+        #expect(report.check("logmining")?.fix == "GRANT LOGMINING TO bare;")
+        #expect(report.check("select_any_transaction")?.fix == "GRANT SELECT ANY TRANSACTION TO bare;")
+        #expect(report.check("execute_dbms_logmnr")?.fix == "GRANT EXECUTE ON DBMS_LOGMNR TO bare;")
+        #expect(report.check("select_catalog_role")?.fix == "GRANT SELECT_CATALOG_ROLE TO bare;")
+        #expect(report.hint?.hasPrefix("GRANT LOGMINING TO bare;") == true, "\(report.summary)")
+    }
+
+    @Test func aDestinationOrUnsetRoleOnlyWarns() async throws {
+        let (report, _) = try await source(user: "bare", role: nil)
         #expect(report.ok, "\(report.summary)")
-        #expect(report.step("readiness")?.status == .warning)
-        #expect(report.step("readiness")?.hint?.contains("LOGMINING") == true, "\(report.summary)")
+        #expect(report.step("readiness")?.status == .warning, "\(report.summary)")
+        #expect(report.step("readiness")?.hint?.contains("connectionRole is \"source\"") == true, "\(report.summary)")
+    }
+
+    @Test func aQueryAnsweredOverSeveralCallsIsFetchedToTheEnd() async throws {
+        let (report, listener) = try await source(rules: OracleTesting.serverRules(rowsPerCall: 1), role: "source")
+        #expect(report.ok, "\(report.summary)")
+        #expect(report.check("select_any_transaction")?.status == .passed, "\(report.checks)")
+        #expect(listener.connections.first?.session.contains { $0.hasPrefix("FETCH") } == true)
+    }
+
+    @Test func aReadyServerAt23aiLayout() async throws {
+        let (report, _) = try await source(
+            rules: OracleTesting.serverRules(fieldVersion: TTCFieldVersion.v23_4), role: "source")
+        #expect(report.ok, "\(report.summary)")
+        #expect(report.checks.count == 6 && report.checks.allSatisfy { $0.status == .passed }, "\(report.checks)")
     }
 }

@@ -12,16 +12,21 @@ enum OracleTesting {
     static let password = "Oracle-Pl4nted/+=\"é-Pass"
     static let legacyPassword = "Legacy-11g-Pl4nted-Pass"
 
-    /// The scripted database's users: `artie` (12c verifier, the planted password), `legacy` (11g
-    /// verifier), `locked`, `expired` and `nosession` (no CREATE SESSION; each 12c with the planted
+    /// The scripted database's users: `artie` (12c verifier, the planted password, every LogMiner
+    /// privilege a reader needs), `bare` (the same, but no privilege beyond CREATE SESSION), `legacy`
+    /// (11g verifier), `locked`, `expired` and `nosession` (no CREATE SESSION; each 12c with the planted
     /// password), `old10g` (only a 10G verifier).
     static func serverRules(
         fieldVersion: UInt8 = TTCFieldVersion.v19_1Ext1, breakBeforeErrors: Bool = false, impostor: Bool = false,
-        closeAtPhaseTwo: Bool = false
+        closeAtPhaseTwo: Bool = false, logMode: String = "ARCHIVELOG", supplementalLogDataMin: String = "YES",
+        rowsPerCall: Int = 1000
     ) -> ScriptedOracleServer.Rules {
         ScriptedOracleServer.Rules(
             users: [
-                .init(name: "artie", password: password),
+                .init(
+                    name: "artie", password: password, privileges: ["LOGMINING", "SELECT ANY TRANSACTION"],
+                    roles: ["SELECT_CATALOG_ROLE"], executeOnLogMiner: true),
+                .init(name: "bare", password: password),
                 .init(name: "legacy", password: legacyPassword, verifier: .v11g),
                 .init(name: "locked", password: password, locked: true),
                 .init(name: "expired", password: password, expired: true),
@@ -29,7 +34,8 @@ enum OracleTesting {
                 .init(name: "old10g", password: password, verifier: .v10g),
             ],
             fieldVersion: fieldVersion, breakBeforeErrors: breakBeforeErrors, impostor: impostor,
-            closeAtPhaseTwo: closeAtPhaseTwo)
+            closeAtPhaseTwo: closeAtPhaseTwo, logMode: logMode, supplementalLogDataMin: supplementalLogDataMin,
+            rowsPerCall: rowsPerCall)
     }
 
     static func engine(timeout: Duration = .seconds(10)) -> PingEngine {

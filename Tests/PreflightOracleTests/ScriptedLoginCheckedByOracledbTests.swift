@@ -23,16 +23,22 @@ struct ScriptedLoginCheckedByOracledbTests {
             .init(afterAccept: .login(OracleTesting.serverRules(impostor: true))))
         let v23 = try await ScriptedTNSListener(
             .init(afterAccept: .login(OracleTesting.serverRules(fieldVersion: TTCFieldVersion.v23_4))))
+        let fewRows = try await ScriptedTNSListener(
+            .init(afterAccept: .login(OracleTesting.serverRules(rowsPerCall: 2))))
         let settingsFile = FileManager.default.temporaryDirectory.appendingPathComponent(
             "preflight-oracle-login-\(UUID()).json")
         let settings: [String: Any] = [
             "password": OracleTesting.password, "legacy_password": OracleTesting.legacyPassword,
-            "ports": ["plain": plain.port, "break": breaking.port, "impostor": impostor.port, "v23": v23.port],
+            "ports": [
+                "plain": plain.port, "break": breaking.port, "impostor": impostor.port, "v23": v23.port,
+                "few_rows": fewRows.port,
+            ],
+            "queries": OracleReadiness.queries.map(\.sql),
         ]
         try JSONSerialization.data(withJSONObject: settings).write(to: settingsFile)
         defer {
             try? FileManager.default.removeItem(at: settingsFile)
-            Task { for peer in [plain, breaking, impostor, v23] { await peer.shutdown() } }
+            Task { for peer in [plain, breaking, impostor, v23, fewRows] { await peer.shutdown() } }
         }
         let result = try await IndependentVerifier.python([Self.script, settingsFile.path])
         #expect(
@@ -67,7 +73,8 @@ struct ScriptedLoginCheckedByOracledbTests {
         #expect(connections.allSatisfy { $0.violation == nil }, "\(connections.compactMap(\.violation))")
         let loggedIn = connections.filter { $0.loggedInUser != nil }
         #expect(
-            loggedIn.map { $0.loggedInUser ?? "" } == ["artie", "artie", "legacy"], "\(connections.map(\.session))")
+            loggedIn.map { $0.loggedInUser ?? "" } == ["artie", "artie", "legacy", "artie", "bare"],
+            "\(connections.map(\.session))")
         for connection in loggedIn {
             #expect(Array(connection.session.suffix(2)) == ["LOGOFF", "EOF"], "\(connection.session)")
         }
@@ -75,6 +82,30 @@ struct ScriptedLoginCheckedByOracledbTests {
             breaking.connections.contains { $0.session.contains("RESET") }, "\(breaking.connections.map(\.session))")
         #expect(breaking.connections.allSatisfy { $0.violation == nil })
         #expect(v23.connections.allSatisfy { $0.violation == nil }, "\(v23.connections.compactMap(\.violation))")
+        // The readiness queries, as oracledb reads the answers (the privileges come in two calls: its
+        // EXECUTE prefetches 2 rows, its FETCH gets the third).
+        let ready: [[String: Any]] = [
+            ["columns": ["LOG_MODE", "SUPPLEMENTAL_LOG_DATA_MIN"], "rows": [["ARCHIVELOG", "YES"]]],
+            ["columns": ["PRIVILEGE"], "rows": [["CREATE SESSION"], ["LOGMINING"], ["SELECT ANY TRANSACTION"]]],
+            ["columns": ["ROLE"], "rows": [["SELECT_CATALOG_ROLE"]]],
+            ["columns": ["PRIVILEGE"], "rows": [["EXECUTE"]]],
+        ]
+        for name in ["queries_artie", "queries_few_rows", "queries_v23"] {
+            let results = answer[name] as? [[String: Any]] ?? []
+            #expect(
+                results.map { NSDictionary(dictionary: $0) } == ready.map { NSDictionary(dictionary: $0) },
+                "\(name): \(results)")
+        }
+        let bare = answer["queries_bare"] as? [[String: Any]] ?? []
+        let bareExpected: [[String: Any]] = [
+            ["full_code": "ORA-00942"], ["columns": ["PRIVILEGE"], "rows": [["CREATE SESSION"]]],
+            ["columns": ["ROLE"], "rows": [] as [Any]], ["columns": ["PRIVILEGE"], "rows": [] as [Any]],
+        ]
+        #expect(
+            bare.map { NSDictionary(dictionary: $0) } == bareExpected.map { NSDictionary(dictionary: $0) }, "\(bare)")
+        #expect(plain.connections.contains { $0.session.contains { $0.hasPrefix("FETCH") } })
+        #expect(
+            fewRows.connections.allSatisfy { $0.violation == nil }, "\(fewRows.connections.compactMap(\.violation))")
         // The password never crossed the wire in the clear.
         for connection in connections {
             #expect(!contains(connection.bytesAfterAccept, Array(OracleTesting.password.utf8)))

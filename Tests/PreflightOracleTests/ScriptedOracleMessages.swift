@@ -64,7 +64,9 @@ enum ScriptedOracleMessages {
     }
 
     /// Message 4: the end of a call (`code` 0) or an error with its text, laid out for `fieldVersion`.
-    static func error(code: UInt32, message: String? = nil, fieldVersion: UInt8) -> [UInt8] {
+    static func error(
+        code: UInt32, message: String? = nil, fieldVersion: UInt8, cursor: UInt16 = 0, rowCount: UInt64 = 0
+    ) -> [UInt8] {
         var writer = TTCWriter()
         writer.uint8(TTCMessageType.error)
         writer.ub4(0)  // call status
@@ -73,7 +75,7 @@ enum ScriptedOracleMessages {
         writer.ub2(UInt16(clamping: code))
         writer.ub2(0)
         writer.ub2(0)
-        writer.ub2(0)  // cursor
+        writer.ub2(cursor)
         writer.ub2(0)  // position
         writer.raw([0, 0, 0, 0, 0, 0])
         writer.ub4(0)  // rowid
@@ -90,7 +92,7 @@ enum ScriptedOracleMessages {
         writer.ub4(0)
         writer.ub2(0)
         writer.ub4(code)
-        writer.ub(0)  // row count
+        writer.ub(rowCount)
         if fieldVersion >= TTCFieldVersion.v20_1 {
             writer.ub4(0)
             writer.ub4(0)
@@ -106,5 +108,76 @@ enum ScriptedOracleMessages {
         writer.ub4(0)
         writer.ub2(0)
         return writer.bytes
+    }
+}
+
+extension ScriptedOracleMessages {
+    /// Describe information for text columns (VARCHAR2, 128 bytes each), laid out for `fieldVersion`.
+    static func describe(_ names: [String], fieldVersion: UInt8) -> [UInt8] {
+        var writer = TTCWriter()
+        writer.uint8(TTCMessageType.describeInfo)
+        writer.uint8(0)  // no leading bytes
+        writer.ub4(UInt32(128 * names.count))
+        writer.ub4(UInt32(names.count))
+        if !names.isEmpty { writer.uint8(0) }
+        for (index, name) in names.enumerated() {
+            writer.uint8(1)  // VARCHAR2
+            writer.raw([0, 0, 0])  // flags, precision, scale
+            writer.ub4(128)  // buffer size
+            writer.ub4(0)
+            writer.ub(0)
+            writer.ub4(0)  // no type OID
+            writer.ub2(0)
+            writer.ub2(873)
+            writer.uint8(1)  // implicit character set form
+            writer.ub4(128)
+            if fieldVersion >= TTCFieldVersion.v12_2 { writer.ub4(0) }
+            writer.uint8(1)  // nulls allowed
+            writer.uint8(UInt8(clamping: name.utf8.count))
+            writer.bytesWithTwoLengths(Array(name.utf8))
+            writer.ub4(0)  // schema
+            writer.ub4(0)  // type name
+            writer.ub2(UInt16(index + 1))
+            writer.ub4(0)
+            if fieldVersion >= TTCFieldVersion.v23_1 {
+                writer.ub4(0)
+                writer.ub4(0)
+            }
+            if fieldVersion >= TTCFieldVersion.v23_1Ext3 { writer.ub4(0) }
+            if fieldVersion >= TTCFieldVersion.v23_4 {
+                writer.ub4(0)
+                writer.uint8(0)
+                writer.uint8(0)
+            }
+        }
+        writer.ub4(0)  // current date
+        for _ in 0..<4 { writer.ub4(0) }
+        writer.ub4(0)
+        return writer.bytes
+    }
+
+    /// A row header and the row's values (nil is NULL).
+    static func row(_ values: [String?]) -> [UInt8] {
+        var writer = TTCWriter()
+        writer.uint8(TTCMessageType.rowHeader)
+        writer.uint8(0)
+        writer.ub2(0)
+        writer.ub4(0)
+        writer.ub4(1)
+        writer.ub2(0)
+        writer.ub4(0)  // no bit vector
+        writer.ub4(0)
+        writer.uint8(TTCMessageType.rowData)
+        for value in values {
+            if let value { writer.bytesWithLength(Array(value.utf8)) } else { writer.uint8(0) }
+        }
+        return writer.bytes
+    }
+
+    /// The end of a query's call: 1403 when its rows are all sent, 0 when more follow, or an error.
+    static func queryEnd(code: UInt32, message: String? = nil, cursor: UInt16, rows: Int, fieldVersion: UInt8)
+        -> [UInt8]
+    {
+        error(code: code, message: message, fieldVersion: fieldVersion, cursor: cursor, rowCount: UInt64(rows))
     }
 }

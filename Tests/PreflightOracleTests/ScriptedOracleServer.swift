@@ -22,6 +22,12 @@ struct ScriptedOracleServer {
         var locked = false
         var expired = false
         var canCreateSession = true
+        /// What SESSION_PRIVS lists for the user (CREATE SESSION is added when it may log in).
+        var privileges: Set<String> = []
+        /// What SESSION_ROLES lists.
+        var roles: Set<String> = []
+        /// EXECUTE on SYS.DBMS_LOGMNR granted directly (USER_TAB_PRIVS).
+        var executeOnLogMiner = false
     }
 
     struct Rules: Sendable {
@@ -36,6 +42,11 @@ struct ScriptedOracleServer {
         var impostor = false
         /// Close the connection when AUTH phase two arrives.
         var closeAtPhaseTwo = false
+        /// V$DATABASE.LOG_MODE and SUPPLEMENTAL_LOG_DATA_MIN.
+        var logMode = "ARCHIVELOG"
+        var supplementalLogDataMin = "YES"
+        /// The most rows one EXECUTE or FETCH answers (a query's rest follows on FETCH).
+        var rowsPerCall = 1000
     }
 
     /// What the server does next.
@@ -64,6 +75,12 @@ struct ScriptedOracleServer {
     private var stored: Stored?
     private var pendingError: [UInt8]?
     private var clientTypes: [(UInt16, UInt16)] = []
+    private var sessionUser: User?
+    /// Open cursors: their columns' count and the rows not sent yet.
+    private var cursors: [UInt16: [[String?]]] = [:]
+    private var nextCursor: UInt16 = 1
+    /// The queries the session ran, as sent.
+    private(set) var queries: [String] = []
 
     init(_ rules: Rules) {
         self.rules = rules
@@ -142,6 +159,18 @@ struct ScriptedOracleServer {
             stage = 2
             log.append("DATA_TYPES")
             return .send([data(ScriptedOracleMessages.dataTypesAnswer(clientTypes))])
+        case (4, 17):
+            // A piggyback before the call: only "close these cursors" (0x69) is expected.
+            let function = try reader.uint8()
+            _ = try reader.uint8()
+            if fieldVersion >= TTCFieldVersion.v23_1Ext1 { _ = try reader.ub8() }
+            guard function == 0x69 else { return violate("a piggyback of function 0x\(String(function, radix: 16))") }
+            _ = try reader.uint8()
+            let count = try reader.ub4()
+            guard count <= 1000 else { return violate("\(count) cursors to close") }
+            for _ in 0..<count { cursors[UInt16(clamping: try reader.ub4())] = nil }
+            log.append("CLOSE_CURSORS \(count)")
+            return try handle(&reader)
         case (2, TTCMessageType.function), (3, TTCMessageType.function), (4, TTCMessageType.function):
             let function = try reader.uint8()
             _ = try reader.uint8()  // sequence
@@ -164,6 +193,14 @@ struct ScriptedOracleServer {
             case (4, TTCFunction.logoff), (4, TTCFunction.ping):
                 log.append(function == TTCFunction.logoff ? "LOGOFF" : "PING")
                 return .send([data(ScriptedOracleMessages.status())])
+            case (4, TTCFunction.execute):
+                return try execute(&reader)
+            case (4, TTCFunction.fetch):
+                let cursor = UInt16(clamping: try reader.ub4())
+                let rows = Int(try reader.ub4())
+                guard let remaining = cursors[cursor] else { return violate("FETCH of cursor \(cursor), not open") }
+                log.append("FETCH \(cursor)")
+                return .send([data(answerRows(remaining, cursor: cursor, limit: rows, describe: nil))])
             default:
                 return violate("function 0x\(String(function, radix: 16)) at stage \(stage)")
             }
@@ -293,6 +330,7 @@ struct ScriptedOracleServer {
             return fail(1045, "ORA-01045: user \(user.name.uppercased()) lacks CREATE SESSION privilege; logon denied")
         }
         loggedInUser = user.name
+        sessionUser = user
         stage = 4
         let proof =
             (try? O5Logon.encrypt(Self.random(16) + Array("SERVER_TO_CLIENT".utf8), key: combined, padded: true)) ?? []
@@ -313,5 +351,113 @@ struct ScriptedOracleServer {
                 ScriptedOracleMessages.parameters(pairs)
                     + ScriptedOracleMessages.error(code: 0, fieldVersion: fieldVersion))
         ])
+    }
+
+    // MARK: Queries
+
+    /// EXECUTE (0x5E) as Oracle's clients send it for a query without binds: the options, the
+    /// statement, the 13 al8i4 entries. Answers from the views a session can read.
+    private mutating func execute(_ reader: inout TTCReader) throws(TTCDecodeError) -> Reply {
+        let options = try reader.ub4()
+        let cursor = try reader.ub4()
+        _ = try reader.uint8()
+        let sqlLength = try reader.ub4()
+        _ = try reader.uint8()
+        guard try reader.ub4() == 13 else { return violate("an EXECUTE whose al8i4 array is not 13 entries") }
+        _ = try reader.uint8()
+        _ = try reader.uint8()
+        _ = try reader.ub4()
+        let prefetch = Int(try reader.ub4())
+        _ = try reader.ub4()
+        _ = try reader.uint8()
+        guard try reader.ub4() == 0 else { return violate("an EXECUTE with binds (this server takes none)") }
+        try reader.skip(5)
+        _ = try reader.uint8()
+        _ = try reader.ub4()
+        _ = try reader.ub4()
+        try reader.skip(3)
+        _ = try reader.ub4()
+        _ = try reader.uint8()
+        _ = try reader.ub4()
+        _ = try reader.ub4()
+        _ = try reader.uint8()
+        _ = try reader.ub4()
+        _ = try reader.uint8()
+        if fieldVersion >= TTCFieldVersion.v12_2 {
+            _ = try reader.uint8()
+            _ = try reader.ub4()
+            _ = try reader.uint8()
+            _ = try reader.ub4()
+            _ = try reader.uint8()
+            if fieldVersion > TTCFieldVersion.v12_2 {
+                _ = try reader.uint8()
+                _ = try reader.ub4()
+            }
+        }
+        guard cursor == 0, let sqlBytes = try reader.bytesWithLength(), sqlBytes.count == sqlLength else {
+            return violate("an EXECUTE without its statement (or of a length other than announced)")
+        }
+        for _ in 0..<13 { _ = try reader.ub4() }
+        guard options & 0x20 != 0 else { return violate("an EXECUTE that does not execute (options \(options))") }
+        let sql = String(decoding: sqlBytes, as: UTF8.self)
+        queries.append(sql)
+        log.append("EXECUTE")
+        guard let (columns, rows) = answer(sql) else {
+            return .send([
+                data(
+                    ScriptedOracleMessages.queryEnd(
+                        code: 942, message: "ORA-00942: table or view does not exist", cursor: 0, rows: 0,
+                        fieldVersion: fieldVersion))
+            ])
+        }
+        let id = nextCursor
+        nextCursor += 1
+        let fetch = options & 0x40 != 0 ? prefetch : 0
+        return .send([data(answerRows(rows, cursor: id, limit: fetch, describe: columns))])
+    }
+
+    /// Up to `limit` (and the rule's per-call limit) rows of a cursor, with its description first on
+    /// an EXECUTE; ORA-01403 when none are left, else code 0 and the cursor kept for FETCH.
+    private mutating func answerRows(_ rows: [[String?]], cursor: UInt16, limit: Int, describe: [String]?) -> [UInt8] {
+        var bytes = describe.map { ScriptedOracleMessages.describe($0, fieldVersion: fieldVersion) } ?? []
+        let count = min(rows.count, limit, rules.rowsPerCall)
+        for row in rows.prefix(count) { bytes += ScriptedOracleMessages.row(row) }
+        let rest = Array(rows.dropFirst(count))
+        if rest.isEmpty {
+            cursors[cursor] = nil
+            bytes += ScriptedOracleMessages.queryEnd(
+                code: 1403, message: "ORA-01403: no data found", cursor: cursor, rows: count, fieldVersion: fieldVersion
+            )
+        } else {
+            cursors[cursor] = rest
+            bytes += ScriptedOracleMessages.queryEnd(code: 0, cursor: cursor, rows: count, fieldVersion: fieldVersion)
+        }
+        return bytes
+    }
+
+    /// The views the readiness queries read, as this session's user sees them; nil for anything else
+    /// (ORA-00942, as Oracle says for a view the user may not read).
+    private func answer(_ sql: String) -> (columns: [String], rows: [[String?]])? {
+        guard let user = sessionUser else { return nil }
+        let normal = sql.uppercased().split(whereSeparator: { $0 == " " || $0 == "\n" || $0 == "\t" })
+            .joined(separator: " ")
+        var privileges = user.privileges
+        privileges.insert("CREATE SESSION")
+        switch normal {
+        case "SELECT LOG_MODE, SUPPLEMENTAL_LOG_DATA_MIN FROM V$DATABASE":
+            let readable =
+                !user.roles.isDisjoint(with: ["SELECT_CATALOG_ROLE", "DBA"])
+                || privileges.contains("SELECT ANY DICTIONARY")
+            guard readable else { return nil }
+            return (["LOG_MODE", "SUPPLEMENTAL_LOG_DATA_MIN"], [[rules.logMode, rules.supplementalLogDataMin]])
+        case "SELECT PRIVILEGE FROM SESSION_PRIVS":
+            return (["PRIVILEGE"], privileges.sorted().map { [$0] })
+        case "SELECT ROLE FROM SESSION_ROLES":
+            return (["ROLE"], user.roles.sorted().map { [$0] })
+        case "SELECT PRIVILEGE FROM USER_TAB_PRIVS WHERE TABLE_NAME = 'DBMS_LOGMNR'":
+            return (["PRIVILEGE"], user.executeOnLogMiner ? [["EXECUTE"]] : [])
+        default:
+            return nil
+        }
     }
 }

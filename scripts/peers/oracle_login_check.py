@@ -7,10 +7,13 @@ AUTH_SVR_RESPONSE, and get Oracle's errors for the others, before our probe is t
   python3 scripts/peers/oracle_login_check.py SETTINGS.json
 
 SETTINGS.json: {"password": ..., "legacy_password": ..., "ports": {"plain": P, "break": P, "impostor": P,
-"v23": P}}: "plain" is the listener with the standard users, "break" sends a BREAK marker before each
-error, "impostor" accepts any password without knowing the verifier, "v23" speaks the 23ai field version.
+"v23": P, "few_rows": P}, "queries": [SQL, ...]}: "plain" is the listener with the standard users,
+"break" sends a BREAK marker before each error, "impostor" accepts any password without knowing the
+verifier, "v23" speaks the 23ai field version, "few_rows" answers at most 2 rows per call (the rest on
+FETCH). The queries (Preflight's readiness queries) are run as artie and as bare on "plain" and as artie
+on "few_rows" and "v23".
 Prints one JSON object: for each attempt, "connected" (with the server version oracledb read) or the
-error oracledb raised ("full_code" and "message").
+error oracledb raised ("full_code" and "message"); for each query run, its rows or its error.
 """
 import json
 import sys
@@ -21,6 +24,20 @@ with open(sys.argv[1]) as settings_file:
     settings = json.load(settings_file)
 ports = settings["ports"]
 password = settings["password"]
+
+
+def run_queries(port, user):
+    results = []
+    with oracledb.connect(user=user, password=password, host="127.0.0.1", port=port, service_name="FREEPDB1",
+                          tcp_connect_timeout=5, retry_count=0) as connection:
+        for sql in settings["queries"]:
+            try:
+                with connection.cursor() as cursor:
+                    cursor.execute(sql)
+                    results.append({"columns": [d[0] for d in cursor.description], "rows": cursor.fetchall()})
+            except oracledb.Error as e:
+                results.append({"full_code": e.args[0].full_code})
+    return results
 
 
 def attempt(port, user, secret):
@@ -52,5 +69,9 @@ out = {
     "impostor": attempt(ports["impostor"], "artie", password),
     "v23_12c": attempt(ports["v23"], "artie", password),
     "v23_wrong_password": attempt(ports["v23"], "artie", password + "x"),
+    "queries_artie": run_queries(ports["plain"], "artie"),
+    "queries_bare": run_queries(ports["plain"], "bare"),
+    "queries_few_rows": run_queries(ports["few_rows"], "artie"),
+    "queries_v23": run_queries(ports["v23"], "artie"),
 }
 print(json.dumps(out))
