@@ -10,8 +10,11 @@ extension OracleProbe {
     {
         let config = self.config
         var sequence = session.sequence
-        let checks = try await context.step(.readiness, "running read-only LogMiner readiness queries on \(place)") {
-            outcome -> [ReadinessCheck] in
+        let checks = try await context.step(
+            .readiness, "running read-only LogMiner readiness queries on \(place)",
+            timeoutHint:
+                "the database accepted the login but did not answer a query on V$DATABASE or the session's privileges: it may be hung or overloaded"
+        ) { outcome -> [ReadinessCheck] in
             var seen = OracleObservations()
             for (view, sql) in OracleReadiness.queries {
                 var query = OracleQuery(sql: sql, fieldVersion: session.fieldVersion, after: sequence)

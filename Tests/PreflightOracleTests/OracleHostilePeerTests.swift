@@ -130,4 +130,13 @@ struct OracleHostilePeerTests {
         #expect(report.message?.contains("AUTH phase two") == true, "\(report.summary)")
         #expect(listener.connections.first?.session.last == "AUTH2 artie")
     }
+
+    @Test func closeDuringTheReadinessQueriesNamesTheQuery() async throws {
+        let (report, listener) = try await pingAfterAccept(.login(OracleTesting.serverRules(closeAtExecute: true)))
+        #expect(report.category == .serverUnavailable, "\(report.summary)")
+        #expect(report.step("auth")?.status == .passed, "\(report.summary)")
+        #expect(report.step("readiness")?.status == .failed, "\(report.summary)")
+        #expect(report.message?.contains("a readiness query (SELECT LOG_MODE") == true, "\(report.summary)")
+        #expect(listener.connections.first?.session.last == "EXECUTE")
+    }
 }

@@ -1,12 +1,14 @@
 import Foundation
 import PreflightCore
+import PreflightOracle
 import PreflightTestSupport
 import Testing
 
 /// Figures, not a check: with `PREFLIGHT_BENCH_ORACLE=1`, times our oracle ping (TCP connect, TNS
-/// CONNECT/ACCEPT, the O5LOGON login with the 12c verifier, LOGOFF) against the scripted database at
-/// C=1 (N=200) and C=20 (N=1000), and python-oracledb's connect + login + close to the same database
-/// in the same run (`bench/oracledb_login.py`). Prints one JSON line per run. Skipped otherwise.
+/// CONNECT/ACCEPT, the O5LOGON login with the 12c verifier, the four readiness queries, LOGOFF) against
+/// the scripted database at C=1 (N=200) and C=20 (N=1000), and in the same run python-oracledb's
+/// connect + login + close, and connect + login + the same four queries + close, against the same
+/// database (`bench/oracledb_login.py`). Prints one JSON line per run. Skipped otherwise.
 @Suite(.serialized, .enabled(if: ProcessInfo.processInfo.environment["PREFLIGHT_BENCH_ORACLE"] == "1"))
 struct OracleLoginBench {
     static let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
@@ -48,9 +50,17 @@ struct OracleLoginBench {
             )
             #expect(categories == ["ok": n])
             setenv("ORACLE_BENCH_PASSWORD", OracleTesting.password, 1)
-            let result = try await IndependentVerifier.python(
-                [Self.script, "--port", String(listener.port), "--n", String(n), "--concurrency", String(concurrency)])
-            print(result.stdout.trimmingCharacters(in: .whitespacesAndNewlines), result.stderr.suffix(500))
+            let queries = try JSONSerialization.data(withJSONObject: OracleReadiness.queries.map(\.sql))
+            setenv("ORACLE_BENCH_QUERIES", String(decoding: queries, as: UTF8.self), 1)
+            for extra in [[], ["--queries"]] {
+                let result = try await IndependentVerifier.python(
+                    [
+                        Self.script, "--port", String(listener.port), "--n", String(n), "--concurrency",
+                        String(concurrency),
+                    ]
+                        + extra)
+                print(result.stdout.trimmingCharacters(in: .whitespacesAndNewlines), result.stderr.suffix(500))
+            }
         }
     }
 }

@@ -19,7 +19,7 @@ enum OracleTesting {
     static func serverRules(
         fieldVersion: UInt8 = TTCFieldVersion.v19_1Ext1, breakBeforeErrors: Bool = false, impostor: Bool = false,
         closeAtPhaseTwo: Bool = false, logMode: String = "ARCHIVELOG", supplementalLogDataMin: String = "YES",
-        rowsPerCall: Int = 1000
+        rowsPerCall: Int = 1000, closeAtExecute: Bool = false
     ) -> ScriptedOracleServer.Rules {
         ScriptedOracleServer.Rules(
             users: [
@@ -35,7 +35,7 @@ enum OracleTesting {
             ],
             fieldVersion: fieldVersion, breakBeforeErrors: breakBeforeErrors, impostor: impostor,
             closeAtPhaseTwo: closeAtPhaseTwo, logMode: logMode, supplementalLogDataMin: supplementalLogDataMin,
-            rowsPerCall: rowsPerCall)
+            rowsPerCall: rowsPerCall, closeAtExecute: closeAtExecute)
     }
 
     static func engine(timeout: Duration = .seconds(10)) -> PingEngine {

@@ -1,5 +1,6 @@
 import Crypto
 import PreflightOracle
+import Synchronization
 
 /// The database side of the scripted listener after its ACCEPT, as Oracle does it: protocol
 /// negotiation, data types, AUTH phase one (a challenge: the user's verifier salt and the server's half
@@ -7,9 +8,12 @@ import PreflightOracle
 /// one never tells whether a user exists), AUTH phase two (the client's half decrypted, the combined
 /// key made, the password decrypted and checked against the stored verifier, the speedy key too for
 /// 12c; then ORA-01017, ORA-28000, ORA-28001 or ORA-01045, else the session and `AUTH_SVR_RESPONSE`),
-/// LOGOFF and the final EOF. It keeps verifiers, never passwords: each user's password is turned into
-/// its verifier when the server is made. Any message out of order, or malformed, is a violation and
-/// closes the connection. Pure: `receive` gives what to send.
+/// LOGOFF and the final EOF. After the login it answers EXECUTE (0x5E, no binds) and FETCH (0x05) for
+/// the views the readiness queries read (V$DATABASE only with SELECT_CATALOG_ROLE, else ORA-00942), with
+/// describe information, rows and ORA-01403 at the end, and takes a "close cursors" piggyback. Each
+/// user's verifier is derived once from its password and a fixed salt, as when the password was set.
+/// Any message out of order, or malformed, is a violation and closes the connection. Pure: `receive`
+/// gives what to send.
 struct ScriptedOracleServer {
     enum Verifier: Sendable {
         case v12c, v11g, v10g
@@ -47,6 +51,8 @@ struct ScriptedOracleServer {
         var supplementalLogDataMin = "YES"
         /// The most rows one EXECUTE or FETCH answers (a query's rest follows on FETCH).
         var rowsPerCall = 1000
+        /// Close the connection when the first EXECUTE arrives.
+        var closeAtExecute = false
     }
 
     /// What the server does next.
@@ -194,6 +200,10 @@ struct ScriptedOracleServer {
                 log.append(function == TTCFunction.logoff ? "LOGOFF" : "PING")
                 return .send([data(ScriptedOracleMessages.status())])
             case (4, TTCFunction.execute):
+                if rules.closeAtExecute {
+                    log.append("EXECUTE")
+                    return .close
+                }
                 return try execute(&reader)
             case (4, TTCFunction.fetch):
                 let cursor = UInt16(clamping: try reader.ub4())
@@ -237,10 +247,25 @@ struct ScriptedOracleServer {
 
     private static func random(_ count: Int) -> [UInt8] { O5Logon.systemRandom(count) }
 
+    /// Verifiers already derived, by password, salt and type: what Oracle keeps instead of passwords,
+    /// so that a password is stretched once, as when it was set, not at each login.
+    private static let verifiers = Mutex<[String: [UInt8]]>([:])
+
+    private static func verifier(_ password: [UInt8], _ challenge: O5Logon.Challenge) -> [UInt8]? {
+        let name = O5Logon.hex(password) + "/" + O5Logon.hex(challenge.salt) + "/\(challenge.verifierType)"
+        if let known = verifiers.withLock({ $0[name] }) { return known }
+        guard let key = try? O5Logon.verifierKey(password: password, challenge: challenge).key else { return nil }
+        verifiers.withLock { $0[name] = key }
+        return key
+    }
+
     private mutating func phaseOne(_ name: String) -> [UInt8] {
         let user = user(named: name)
         let verifier = user?.verifier ?? .v12c
-        let salt = Self.random(16)
+        // A user's salt is fixed, as the verifier Oracle stores with it; an unknown user gets a new one.
+        let salt =
+            user.map { Array(SHA256.hash(data: Array("salt:\($0.name.uppercased())".utf8)).prefix(16)) }
+            ?? Self.random(16)
         var challenge = O5Logon.Challenge(
             verifierType: verifier == .v12c
                 ? O5Logon.verifier12c : verifier == .v11g ? O5Logon.verifier11g : O5Logon.verifier10g,
@@ -249,7 +274,7 @@ struct ScriptedOracleServer {
         // The verifier as the server stores it: derived from the password when the user was made.
         let key: [UInt8]
         if let user, verifier != .v10g, !rules.impostor {
-            key = (try? O5Logon.verifierKey(password: Array(user.password.utf8), challenge: challenge).key) ?? []
+            key = Self.verifier(Array(user.password.utf8), challenge) ?? []
         } else {
             key = Self.random(verifier == .v11g ? 24 : 32)
         }
@@ -307,8 +332,7 @@ struct ScriptedOracleServer {
             plain.count >= 16 + Int(padding)
         {
             let password = Array(plain[16..<plain.count - Int(padding)])
-            let derived = try? O5Logon.verifierKey(password: password, challenge: stored.challenge)
-            knowsPassword = derived?.key == stored.key
+            knowsPassword = Self.verifier(password, stored.challenge) == stored.key
             if stored.verifier == .v12c, knowsPassword {
                 guard let speedyText = values["AUTH_PBKDF2_SPEEDY_KEY"], let speedy = O5Logon.bytes(hex: speedyText),
                     speedy.count == 80, let speedyPlain = try? O5Logon.decrypt(speedy, key: combined)
