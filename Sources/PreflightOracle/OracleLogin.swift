@@ -30,8 +30,12 @@ public struct OracleLogin: Sendable {
     private var answer: O5Logon.Answer?
     /// After a BREAK marker: waiting for the server's RESET, then its error.
     private var resetting = false
+    /// DATA packets of the answer being read (each one re-reads the answer from its start).
+    private var packetsInAnswer = 0
     /// The most bytes one response may take.
     static let responseLimit = 1 << 20
+    /// The most DATA packets one response may take (a login's answers take one or two).
+    static let packetLimit = 256
 
     public init(
         user: String, password: String, client: TTCRequests.Client = TTCRequests.Client(),
@@ -93,6 +97,10 @@ public struct OracleLogin: Sendable {
         if resetting { return .read }
         let flags = UInt16(packet.payload[0]) << 8 | UInt16(packet.payload[1])
         pending += packet.payload.dropFirst(2)
+        packetsInAnswer += 1
+        guard packetsInAnswer <= Self.packetLimit else {
+            return .failed(.broken("an answer in more than \(Self.packetLimit) packets during \(stage)"))
+        }
         if flags & 0x40 != 0, pending.isEmpty { return .failed(.closedSession(stage)) }
         guard pending.count <= Self.responseLimit else {
             return .failed(.broken("an answer of more than \(Self.responseLimit) bytes during \(stage)"))
@@ -106,6 +114,7 @@ public struct OracleLogin: Sendable {
             return .failed(.broken("\(error) during \(stage)"))
         }
         pending = []
+        packetsInAnswer = 0
         return advance(response)
     }
 

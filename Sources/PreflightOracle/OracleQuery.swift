@@ -16,6 +16,8 @@ public struct OracleQuery: Sendable {
     static let rowsPerCall: UInt32 = 200
     /// More rows than this is not a readiness answer.
     static let rowLimit = 5000
+    /// The most DATA packets one answer may take.
+    static let packetLimit = 512
 
     public let sql: String
     private let fieldVersion: UInt8
@@ -24,6 +26,8 @@ public struct OracleQuery: Sendable {
     private var columns: [TTCColumn] = []
     private var rows: [[String?]] = []
     private var resetting = false
+    /// DATA packets of the answer being read (each one re-reads the answer from its start).
+    private var packetsInAnswer = 0
     private var fetches = 0
 
     public init(sql: String, fieldVersion: UInt8, after sequence: UInt8) {
@@ -66,6 +70,10 @@ public struct OracleQuery: Sendable {
         if resetting { return .read }
         let flags = UInt16(packet.payload[0]) << 8 | UInt16(packet.payload[1])
         pending += packet.payload.dropFirst(2)
+        packetsInAnswer += 1
+        guard packetsInAnswer <= Self.packetLimit else {
+            return .broken("an answer in more than \(Self.packetLimit) packets")
+        }
         if flags & 0x40 != 0, pending.isEmpty { return .broken("the server ended the session during a query") }
         guard pending.count <= OracleLogin.responseLimit else { return .broken("an answer of more than 1 MiB") }
         let response: TTCQueryResponse
@@ -77,6 +85,7 @@ public struct OracleQuery: Sendable {
             return .broken("\(error)")
         }
         pending = []
+        packetsInAnswer = 0
         columns = response.columns
         rows += response.rows
         guard rows.count <= Self.rowLimit else { return .broken("a query answered more than \(Self.rowLimit) rows") }

@@ -64,7 +64,9 @@ public struct TTCQueryResponse: Sendable, Equatable {
                 guard response.rows.count < 10_000 else { throw .malformed("more than 10000 rows") }
                 var row: [String?] = []
                 for (index, column) in response.columns.enumerated() {
-                    if duplicates?[index] == true, let previous = response.rows.last {
+                    if let duplicates, index < duplicates.count, duplicates[index], let previous = response.rows.last,
+                        index < previous.count
+                    {
                         row.append(previous[index])
                     } else if column.bufferSize == 0, column.type != 8, column.type != 24 {
                         row.append(nil)
