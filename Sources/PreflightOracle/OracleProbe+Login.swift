@@ -71,7 +71,7 @@ extension OracleProbe {
     }
 
     static func hint(for warning: TTCServerError, user: String) -> String? {
-        guard warning.code == 28002 else { return nil }
+        guard warning.code == 28002 || warning.code == 28098 else { return nil }
         return
             "the password expires soon: ALTER USER \(OracleLoginErrorMapping.sqlName(user)) IDENTIFIED BY \"new password\"; then update sharedConfig.password"
     }

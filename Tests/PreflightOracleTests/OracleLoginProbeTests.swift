@@ -67,6 +67,15 @@ struct OracleLoginProbeTests {
         #expect(noSession.hint == "GRANT CREATE SESSION TO nosession;", "\(noSession.summary)")
     }
 
+    @Test func aPasswordInItsGracePeriodPassesWithAWarning() async throws {
+        let (report, _) = try await ping(user: "grace")
+        #expect(report.ok, "\(report.summary)")
+        #expect(report.step("auth")?.status == .warning, "\(report.summary)")
+        #expect(report.step("auth")?.detail?.contains("ORA-28002") == true, "\(report.summary)")
+        #expect(
+            report.step("auth")?.hint?.hasPrefix("the password expires soon: ALTER USER grace IDENTIFIED BY") == true)
+    }
+
     @Test func a10GOnlyAccountNamesTheServerSetting() async throws {
         let (report, listener) = try await ping(user: "old10g")
         #expect(report.category == .auth, "\(report.summary)")

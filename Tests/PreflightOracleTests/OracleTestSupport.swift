@@ -14,8 +14,8 @@ enum OracleTesting {
 
     /// The scripted database's users: `artie` (12c verifier, the planted password, every LogMiner
     /// privilege a reader needs), `bare` (the same, but no privilege beyond CREATE SESSION), `legacy`
-    /// (11g verifier), `locked`, `expired` and `nosession` (no CREATE SESSION; each 12c with the planted
-    /// password), `old10g` (only a 10G verifier).
+    /// (11g verifier), `locked`, `expired`, `grace` (in its grace period: ORA-28002 as a warning) and
+    /// `nosession` (no CREATE SESSION; each 12c with the planted password), `old10g` (only a 10G verifier).
     static func serverRules(
         fieldVersion: UInt8 = TTCFieldVersion.v19_1Ext1, breakBeforeErrors: Bool = false, impostor: Bool = false,
         closeAtPhaseTwo: Bool = false, logMode: String = "ARCHIVELOG", supplementalLogDataMin: String = "YES",
@@ -30,6 +30,7 @@ enum OracleTesting {
                 .init(name: "legacy", password: legacyPassword, verifier: .v11g),
                 .init(name: "locked", password: password, locked: true),
                 .init(name: "expired", password: password, expired: true),
+                .init(name: "grace", password: password, expiresSoon: true),
                 .init(name: "nosession", password: password, canCreateSession: false),
                 .init(name: "old10g", password: password, verifier: .v10g),
             ],

@@ -54,6 +54,8 @@ struct ScriptedLoginCheckedByOracledbTests {
             )
         }
         #expect(answer["thin"] as? Bool == true)
+        let grace = answer["grace"] as? [String: Any] ?? [:]
+        #expect(grace["connected"] as? Bool == true && grace["warning"] as? String == "ORA-28002", "\(grace)")
         for name in ["12c", "12c_upper_case_user", "11g", "break_12c", "v23_12c"] {
             let logged = attempt(name)
             #expect(logged.connected, "\(name): oracledb should log in: \(logged)")
@@ -73,7 +75,7 @@ struct ScriptedLoginCheckedByOracledbTests {
         #expect(connections.allSatisfy { $0.violation == nil }, "\(connections.compactMap(\.violation))")
         let loggedIn = connections.filter { $0.loggedInUser != nil }
         #expect(
-            loggedIn.map { $0.loggedInUser ?? "" } == ["artie", "artie", "legacy", "artie", "bare"],
+            loggedIn.map { $0.loggedInUser ?? "" } == ["artie", "artie", "legacy", "grace", "artie", "bare"],
             "\(connections.map(\.session))")
         for connection in loggedIn {
             #expect(Array(connection.session.suffix(2)) == ["LOGOFF", "EOF"], "\(connection.session)")

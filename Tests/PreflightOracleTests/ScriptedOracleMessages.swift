@@ -101,6 +101,17 @@ enum ScriptedOracleMessages {
         return writer.bytes
     }
 
+    /// Message 15: a warning with its text.
+    static func warning(code: UInt16, _ text: String) -> [UInt8] {
+        var writer = TTCWriter()
+        writer.uint8(TTCMessageType.warning)
+        writer.ub2(code)
+        writer.ub2(UInt16(text.utf8.count))
+        writer.ub2(0)
+        writer.bytesWithLength(Array(text.utf8))
+        return writer.bytes
+    }
+
     /// Message 9: the call's status.
     static func status() -> [UInt8] {
         var writer = TTCWriter()

@@ -25,6 +25,8 @@ struct ScriptedOracleServer {
         var verifier: Verifier = .v12c
         var locked = false
         var expired = false
+        /// In its grace period: the login works with the warning ORA-28002.
+        var expiresSoon = false
         var canCreateSession = true
         /// What SESSION_PRIVS lists for the user (CREATE SESSION is added when it may log in).
         var privileges: Set<String> = []
@@ -370,9 +372,12 @@ struct ScriptedOracleServer {
             ("AUTH_SVR_RESPONSE", O5Logon.hex(proof)),
         ]
         log.append("LOGGED_IN \(user.name)")
+        let warning =
+            user.expiresSoon
+            ? ScriptedOracleMessages.warning(code: 28002, "ORA-28002: the password will expire within 7 days") : []
         return .send([
             data(
-                ScriptedOracleMessages.parameters(pairs)
+                ScriptedOracleMessages.parameters(pairs) + warning
                     + ScriptedOracleMessages.error(code: 0, fieldVersion: fieldVersion))
         ])
     }

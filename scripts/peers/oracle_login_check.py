@@ -45,8 +45,9 @@ def attempt(port, user, secret):
         connection = oracledb.connect(user=user, password=secret, host="127.0.0.1", port=port,
                                       service_name="FREEPDB1", tcp_connect_timeout=5, retry_count=0)
         version = connection.version
+        warning = connection.warning.full_code if connection.warning is not None else None
         connection.close()
-        return {"connected": True, "version": version}
+        return {"connected": True, "version": version, "warning": warning}
     except oracledb.Error as e:
         error = e.args[0]
         return {"full_code": getattr(error, "full_code", None), "message": str(error.message)}
@@ -62,6 +63,7 @@ out = {
     "unknown_user": attempt(ports["plain"], "nobody", password),
     "locked": attempt(ports["plain"], "locked", password),
     "expired": attempt(ports["plain"], "expired", password),
+    "grace": attempt(ports["plain"], "grace", password),
     "no_create_session": attempt(ports["plain"], "nosession", password),
     "verifier_10g": attempt(ports["plain"], "old10g", password),
     "break_wrong_password": attempt(ports["break"], "artie", password + "x"),
