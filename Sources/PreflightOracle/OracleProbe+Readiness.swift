@@ -40,6 +40,7 @@ extension OracleProbe {
             for check in checks { context.trace.check(check) }
             (outcome.status, outcome.detail, outcome.hint) = ReadinessVerdict.step(
                 for: checks, isSource: context.isSource, readyFor: "Oracle LogMiner CDC")
+            if let release = session.release { outcome.detail = "Oracle \(release): " + (outcome.detail ?? "") }
             return checks
         }
         return (checks, sequence)

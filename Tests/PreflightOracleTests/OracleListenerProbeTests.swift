@@ -23,6 +23,9 @@ struct OracleListenerProbeTests {
         #expect(report.step("auth")?.detail?.contains("Oracle 19.3.0.0.0") == true, "\(report.summary)")
         #expect(report.step("readiness")?.status == .passed, "\(report.summary)")
         #expect(
+            report.step("readiness")?.detail == "Oracle 19.3.0.0.0: ready for Oracle LogMiner CDC (6 checks passed)",
+            "\(report.summary)")
+        #expect(
             report.checks.map(\.name) == [
                 "log_mode", "supplemental_log_data_min", "logmining", "select_any_transaction", "execute_dbms_logmnr",
                 "select_catalog_role",
