@@ -183,12 +183,14 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        // Oracle: the TNS listener exchange (CONNECT, ACCEPT, REFUSE, REDIRECT, RESEND), TCPS.
+        // Oracle: the TNS listener exchange (CONNECT, ACCEPT, REFUSE, REDIRECT, RESEND), TCPS, the O5LOGON login.
         .target(
             name: "PreflightOracle",
             dependencies: [
                 "PreflightCore", "PreflightNetwork",
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -523,6 +525,7 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -20,7 +20,7 @@ extension OracleProbeFactory {
                 ],
                 defaultDatabase: "the service name (e.g. FREEPDB1, ORCLPDB1); required unless sid is given",
                 summary:
-                    "TNS CONNECT to the listener with the service name (or SID), following a REDIRECT once; TCPS when sslMode asks for TLS. The login (O5LOGON) is not implemented yet: a service the listener accepts ends unsupported, the credentials unchecked"
+                    "TNS CONNECT to the listener with the service name (or SID), following a REDIRECT once; TCPS when sslMode asks for TLS. Then the login (O5LOGON with the 11g or 12c password verifier, the password sent only encrypted, the server's proof checked): ORA-01017 and a locked (ORA-28000) or expired (ORA-28001) account are auth, a missing CREATE SESSION (ORA-01045) is permission. Then read-only LogMiner readiness: V$DATABASE.LOG_MODE = ARCHIVELOG, minimal supplemental logging, LOGMINING, SELECT ANY TRANSACTION, EXECUTE ON DBMS_LOGMNR and SELECT_CATALOG_ROLE, each with its fix; failed checks fail a source (cdc_not_ready) and are warnings otherwise"
             )
         ]
     }

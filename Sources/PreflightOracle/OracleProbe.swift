@@ -7,9 +7,9 @@ import PreflightNetwork
 /// CONNECT sent again, once) or REDIRECT (followed once: `redirect_dns`, `redirect_connect`,
 /// `redirect_tls`, `redirect_database`).
 ///
-/// The login (O5LOGON) is not implemented yet. A service the listener accepts therefore ends the ping
-/// with `unsupported`: the `auth` step is `skipped` and says the credentials were not checked. Never a
-/// success the ping did not earn.
+/// After ACCEPT, `auth`: the login (TTC protocol negotiation, data types, O5LOGON with the 11g or 12c
+/// verifier; see `OracleLogin`), the server's proof checked; then `readiness`: read-only queries for
+/// LogMiner (`OracleReadiness`), a failure for a source and warnings otherwise; then LOGOFF.
 struct OracleProbe: Probe {
     let config: OracleConfig
 
@@ -39,38 +39,29 @@ struct OracleProbe: Probe {
             outcome = try await exchange(
                 next, &handshake, first: first, place: place, label: "redirect", context: context)
             defer { next.close() }
-            try finish(outcome, handshake: handshake, context: context)
+            try await finish(outcome, handshake: handshake, wire: next, context: context)
         } else {
             defer { wire.close() }
-            try finish(outcome, handshake: handshake, context: context)
+            try await finish(outcome, handshake: handshake, wire: wire, context: context)
         }
     }
 
-    /// After ACCEPT: the login is not implemented, and the report says so.
-    private func finish(_ outcome: TNSHandshake.Action, handshake: TNSHandshake, context: ProbeContext)
-        throws(ProbeFailure)
-    {
-        guard case .accepted = outcome else {
+    /// After ACCEPT: the login, the readiness queries, LOGOFF.
+    private func finish(
+        _ outcome: TNSHandshake.Action, handshake: TNSHandshake, wire: OracleWire, context: ProbeContext
+    ) async throws(ProbeFailure) {
+        guard case .accepted(let accept) = outcome else {
             throw ProbeFailure(.internalError, "the listener exchange ended without an answer")
         }
-        let via = handshake.redirectedTo.map { " (through \($0), where the listener redirected it)" } ?? ""
-        context.trace.note(
-            .auth, status: .skipped,
-            detail:
-                "not checked: this build does not implement Oracle's login (O5LOGON), so the user \(config.user) and the password were not sent",
-            hint: "check the credentials with sqlplus or SQL Developer until Preflight logs in to Oracle")
-        throw ProbeFailure(
-            .unsupported,
-            "the Oracle listener at \(server) accepted \(config.target)\(via), but Preflight does not log in to Oracle yet: the user and password were not checked",
-            hint:
-                "the host, port and \(config.target) are right; check the login with sqlplus \(config.user)@//\(server)/\(serviceText)",
-            transient: false)
-    }
-
-    private var serviceText: String {
-        switch config.target {
-        case .serviceName(let name): name
-        case .sid(let sid): sid
+        let place = handshake.redirectedTo ?? server
+        let session = try await login(wire, accept: accept, place: place, context: context)
+        let (checks, sequence) = try await readiness(
+            wire, session: session, accept: accept, place: place, context: context)
+        let next = sequence == 255 ? 1 : sequence + 1
+        await logoff(
+            wire, packets: OracleLogin.logoff(sequence: next, fieldVersion: session.fieldVersion), accept: accept)
+        if context.isSource, let failure = ReadinessVerdict.sourceFailure(for: checks, server: place) {
+            throw failure
         }
     }
 

@@ -29,6 +29,12 @@ final class TNSPacketReader: WireReader, RemovableChannelHandler, @unchecked Sen
 
     var bufferedBytes: Int { framer.buffered }
 
+    /// After ACCEPT: 32-bit lengths from protocol version 315 on, and packets up to the SDU agreed.
+    func useSessionFraming(largeLength: Bool, sdu: Int) {
+        framer.largeLength = largeLength
+        framer.limit = min(max(sdu, 8192), 1 << 20) + TNSPacket.headerSize
+    }
+
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         feed(unwrapInboundIn(data))
     }
@@ -86,9 +92,17 @@ struct OracleWire: Sendable {
         return OracleWire(channel: channel, reader: reader)
     }
 
-    func send(_ packets: [TNSPacket]) async throws(OracleWireError) {
+    /// After the listener's ACCEPT: packets framed as the session is (see `TNSPacketReader`).
+    func accepted(_ accept: TNSAccept) async {
+        let reader = self.reader
+        let large = accept.version >= 315
+        try? await channel.eventLoop.submit { reader.useSessionFraming(largeLength: large, sdu: Int(accept.sdu)) }.get()
+    }
+
+    /// `largeLength`: 32-bit packet lengths (after an ACCEPT of version 315 or later).
+    func send(_ packets: [TNSPacket], largeLength: Bool = false) async throws(OracleWireError) {
         let channel = self.channel
-        let bytes = packets.flatMap { $0.encoded() }
+        let bytes = packets.flatMap { $0.encoded(largeLength: largeLength) }
         do {
             try await channel.eventLoop.flatSubmit {
                 channel.writeAndFlush(channel.allocator.buffer(bytes: bytes))

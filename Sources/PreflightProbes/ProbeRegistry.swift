@@ -48,7 +48,7 @@ public enum ProbeRegistry {
             ClickHouseProbeFactory(),
             MotherDuckProbeFactory(),
             RedisProbeFactory(),
-            OracleProbeFactory(),  // oracle: the listener (TNS); the login is not implemented yet
+            OracleProbeFactory(),  // oracle: the listener (TNS), the login (O5LOGON), LogMiner readiness
             EventsAPIProbeFactory(),  // api: nothing to dial
             KeyspacesProbeFactory(lending: awsAmbient),  // keyspaces: CQL over TLS
             MSSQLProbeFactory(),

@@ -1,5 +1,7 @@
 import Foundation
 import PreflightCore
+import PreflightOracle
+import PreflightProbeTesting
 import PreflightTestSupport
 import Testing
 
@@ -76,5 +78,65 @@ struct OracleHostilePeerTests {
     @Test func closedPortIsRefused() async throws {
         let report = try await OracleTesting.ping(engine, OracleTesting.payload(port: closedPort()))
         #expect(report.category == .refused, "\(report.summary)")
+    }
+
+    // MARK: After ACCEPT: the database behind the listener misbehaves
+
+    func pingAfterAccept(_ behaviour: ScriptedTNSListener.AfterAccept) async throws -> (PingReport, ScriptedTNSListener)
+    {
+        let listener = try await ScriptedTNSListener(.init(afterAccept: behaviour))
+        let report = try await OracleTesting.ping(engine, OracleTesting.payload(port: listener.port, timeoutSeconds: 3))
+        Task { await listener.shutdown() }
+        return (report, listener)
+    }
+
+    @Test func silentAfterAcceptTimesOutInAuthAtTheDeadline() async throws {
+        let listener = try await ScriptedTNSListener(.init(afterAccept: .silent))
+        defer { Task { await listener.shutdown() } }
+        let report = try await ProbeTesting.pingToTheDeadline(
+            [OracleProbeFactory()], OracleTesting.payload(port: listener.port, timeoutSeconds: 4),
+            until: { listener.connections.first?.afterAccept != nil })
+        #expect(report.category == .timeout, "\(report.summary)")
+        #expect(report.step("database")?.status == .passed, "\(report.summary)")
+        #expect(report.step("auth")?.status == .failed, "\(report.summary)")
+        #expect(
+            report.message?.contains("logging in to 127.0.0.1:\(listener.port) as artie") == true, "\(report.summary)")
+        #expect(report.hint?.contains("did not answer the login") == true, "\(report.summary)")
+    }
+
+    @Test func garbageAfterAcceptIsProtocolMismatch() async throws {
+        let (report, _) = try await pingAfterAccept(.garbage)
+        #expect(report.category == .protocolMismatch, "\(report.summary)")
+        #expect(report.message?.contains("broke Oracle's TTC protocol") == true, "\(report.summary)")
+        #expect(report.step("auth")?.status == .failed)
+    }
+
+    @Test func aHugeLengthAfterAcceptIsRefusedAtOnce() async throws {
+        let (report, _) = try await pingAfterAccept(.hugeLength)
+        #expect(report.category == .protocolMismatch, "\(report.summary)")
+        #expect(report.message?.contains("2147483647") == true, "\(report.summary)")
+    }
+
+    @Test func closeAfterAcceptIsServerUnavailable() async throws {
+        let (report, _) = try await pingAfterAccept(.close)
+        #expect(report.category == .serverUnavailable, "\(report.summary)")
+        #expect(report.transient == true)
+        #expect(report.message?.contains("during the TTC protocol negotiation") == true, "\(report.summary)")
+    }
+
+    @Test func closeDuringTheLoginNamesTheCall() async throws {
+        let (report, listener) = try await pingAfterAccept(.login(OracleTesting.serverRules(closeAtPhaseTwo: true)))
+        #expect(report.category == .serverUnavailable, "\(report.summary)")
+        #expect(report.message?.contains("AUTH phase two") == true, "\(report.summary)")
+        #expect(listener.connections.first?.session.last == "AUTH2 artie")
+    }
+
+    @Test func closeDuringTheReadinessQueriesNamesTheQuery() async throws {
+        let (report, listener) = try await pingAfterAccept(.login(OracleTesting.serverRules(closeAtExecute: true)))
+        #expect(report.category == .serverUnavailable, "\(report.summary)")
+        #expect(report.step("auth")?.status == .passed, "\(report.summary)")
+        #expect(report.step("readiness")?.status == .failed, "\(report.summary)")
+        #expect(report.message?.contains("a readiness query (SELECT LOG_MODE") == true, "\(report.summary)")
+        #expect(listener.connections.first?.session.last == "EXECUTE")
     }
 }

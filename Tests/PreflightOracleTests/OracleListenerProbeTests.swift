@@ -9,26 +9,35 @@ import Testing
 struct OracleListenerProbeTests {
     let engine = OracleTesting.engine(timeout: .seconds(5))
 
-    @Test func acceptedServiceEndsUnsupportedWithTheLoginUnchecked() async throws {
+    @Test func acceptedServiceLogsInAndReadsReadiness() async throws {
         let listener = try await ScriptedTNSListener(.init())
         defer { Task { await listener.shutdown() } }
         let report = try await OracleTesting.ping(engine, OracleTesting.payload(port: listener.port))
-        #expect(!report.ok, "no login, no success: \(report.summary)")
-        #expect(report.category == .unsupported, "\(report.summary)")
-        #expect(report.transient == false)
-        #expect(report.message?.contains("accepted service FREEPDB1") == true, "\(report.summary)")
-        #expect(report.message?.contains("were not checked") == true, "\(report.summary)")
+        #expect(report.ok, "\(report.summary)")
         #expect(report.step("connect")?.status == .passed)
         #expect(report.step("tls")?.status == .skipped)
         #expect(report.step("database")?.status == .passed)
         #expect(report.step("database")?.detail?.contains("TNS protocol 319") == true, "\(report.summary)")
-        #expect(report.step("auth")?.status == .skipped)
-        #expect(report.step("auth")?.detail?.hasPrefix("not checked") == true)
+        #expect(report.step("auth")?.status == .passed, "\(report.summary)")
+        #expect(report.step("auth")?.detail?.contains("12c verifier") == true, "\(report.summary)")
+        #expect(report.step("auth")?.detail?.contains("Oracle 19.3.0.0.0") == true, "\(report.summary)")
+        #expect(report.step("readiness")?.status == .passed, "\(report.summary)")
+        #expect(
+            report.step("readiness")?.detail == "Oracle 19.3.0.0.0: ready for Oracle LogMiner CDC (6 checks passed)",
+            "\(report.summary)")
+        #expect(
+            report.checks.map(\.name) == [
+                "log_mode", "supplemental_log_data_min", "logmining", "select_any_transaction", "execute_dbms_logmnr",
+                "select_catalog_role",
+            ])
+        #expect(report.checks.allSatisfy { $0.status == .passed }, "\(report.checks)")
         let connection = try #require(listener.connections.first)
         #expect(connection.violation == nil, "\(connection)")
         #expect(connection.answers == ["ACCEPT"])
+        #expect(connection.loggedInUser == "artie")
         #expect(connection.descriptors.first?.contains("(CONNECT_DATA=(SERVICE_NAME=FREEPDB1)") == true)
         #expect(connection.descriptors.allSatisfy { !$0.contains(OracleTesting.password) })
+        #expect(!connection.bytesAfterAccept.contains(subsequence: Array(OracleTesting.password.utf8)))
     }
 
     @Test func unknownServiceIsDatabaseNotFoundWithTheListenerFix() async throws {
@@ -47,8 +56,8 @@ struct OracleListenerProbeTests {
         defer { Task { await listener.shutdown() } }
         let known = try await OracleTesting.ping(
             engine, OracleTesting.payload(port: listener.port, service: nil, sid: "xe"))
-        #expect(known.category == .unsupported, "\(known.summary)")
-        #expect(known.message?.contains("accepted SID xe") == true, "\(known.summary)")
+        #expect(known.ok, "\(known.summary)")
+        #expect(known.step("database")?.detail?.contains("accepted SID xe") == true, "\(known.summary)")
         let unknown = try await OracleTesting.ping(
             engine, OracleTesting.payload(port: listener.port, service: nil, sid: "ORCL"))
         #expect(unknown.category == .databaseNotFound, "\(unknown.summary)")
@@ -86,13 +95,14 @@ struct OracleListenerProbeTests {
             }
         }
         let report = try await OracleTesting.ping(engine, OracleTesting.payload(port: redirecting.port))
-        #expect(report.category == .unsupported, "\(report.summary)")
+        #expect(report.ok, "\(report.summary)")
         #expect(
             report.step("database")?.detail?.contains("redirected the connection to 127.0.0.1:\(listener.port)") == true
         )
         #expect(report.step("redirect_connect")?.status == .passed, "\(report.summary)")
         #expect(report.step("redirect_database")?.status == .passed, "\(report.summary)")
-        #expect(report.message?.contains("through 127.0.0.1:\(listener.port)") == true, "\(report.summary)")
+        #expect(report.step("auth")?.status == .passed, "\(report.summary)")
+        #expect(listener.connections.first?.loggedInUser == "artie")
         #expect(redirecting.connections.map(\.answers) == [["REDIRECT"]])
         #expect(listener.connections.map(\.answers) == [["ACCEPT"]])
         #expect(listener.connections.first?.connectFlags == [0x04])
@@ -125,7 +135,7 @@ struct OracleListenerProbeTests {
         let listener = try await ScriptedTNSListener(.init(resendFirst: true))
         defer { Task { await listener.shutdown() } }
         let report = try await OracleTesting.ping(engine, OracleTesting.payload(port: listener.port))
-        #expect(report.category == .unsupported, "\(report.summary)")
+        #expect(report.ok, "\(report.summary)")
         #expect(report.step("database")?.detail?.contains("after one RESEND") == true, "\(report.summary)")
         #expect(listener.connections.first?.answers == ["RESEND", "ACCEPT"])
         #expect(listener.connections.first?.descriptors.count == 2)
@@ -136,7 +146,7 @@ struct OracleListenerProbeTests {
         defer { Task { await listener.shutdown() } }
         let report = try await OracleTesting.ping(
             engine, OracleTesting.payload(port: listener.port, service: String(repeating: "s", count: 200)))
-        #expect(report.category == .unsupported, "\(report.summary)")
+        #expect(report.ok, "\(report.summary)")
         #expect(listener.connections.first?.descriptorInDataPacket == true)
     }
 
@@ -147,7 +157,7 @@ struct OracleListenerProbeTests {
             engine,
             OracleTesting.payload(
                 port: listener.port, extra: ["sslMode": "verify-full", "sslRootCert": TestPKI.caPEM]))
-        #expect(report.category == .unsupported, "\(report.summary)")
+        #expect(report.ok, "\(report.summary)")
         #expect(report.step("tls")?.status == .passed, "\(report.summary)")
         #expect(listener.connections.first?.descriptors.first?.contains("(PROTOCOL=TCPS)") == true)
         let untrusted = try await OracleTesting.ping(
@@ -169,7 +179,7 @@ struct OracleListenerProbeTests {
             engine,
             OracleTesting.payload(
                 port: redirecting.port, extra: ["sslMode": "verify-full", "sslRootCert": TestPKI.caPEM]))
-        #expect(report.category == .unsupported, "\(report.summary)")
+        #expect(report.ok, "\(report.summary)")
         #expect(report.step("tls")?.status == .passed, "\(report.summary)")
         #expect(report.step("redirect_tls")?.status == .passed, "\(report.summary)")
         #expect(listener.connections.first?.connectFlags == [0x04])

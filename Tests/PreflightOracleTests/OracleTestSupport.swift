@@ -10,6 +10,34 @@ import Testing
 /// Shared helpers: an engine with only the Oracle probe, payloads, and the TCPS server context.
 enum OracleTesting {
     static let password = "Oracle-Pl4nted/+=\"é-Pass"
+    static let legacyPassword = "Legacy-11g-Pl4nted-Pass"
+
+    /// The scripted database's users: `artie` (12c verifier, the planted password, every LogMiner
+    /// privilege a reader needs), `bare` (the same, but no privilege beyond CREATE SESSION), `legacy`
+    /// (11g verifier), `locked`, `expired`, `grace` (in its grace period: ORA-28002 as a warning) and
+    /// `nosession` (no CREATE SESSION; each 12c with the planted password), `old10g` (only a 10G verifier).
+    static func serverRules(
+        fieldVersion: UInt8 = TTCFieldVersion.v19_1Ext1, breakBeforeErrors: Bool = false, impostor: Bool = false,
+        closeAtPhaseTwo: Bool = false, logMode: String = "ARCHIVELOG", supplementalLogDataMin: String = "YES",
+        rowsPerCall: Int = 1000, closeAtExecute: Bool = false
+    ) -> ScriptedOracleServer.Rules {
+        ScriptedOracleServer.Rules(
+            users: [
+                .init(
+                    name: "artie", password: password, privileges: ["LOGMINING", "SELECT ANY TRANSACTION"],
+                    roles: ["SELECT_CATALOG_ROLE"], executeOnLogMiner: true),
+                .init(name: "bare", password: password),
+                .init(name: "legacy", password: legacyPassword, verifier: .v11g),
+                .init(name: "locked", password: password, locked: true),
+                .init(name: "expired", password: password, expired: true),
+                .init(name: "grace", password: password, expiresSoon: true),
+                .init(name: "nosession", password: password, canCreateSession: false),
+                .init(name: "old10g", password: password, verifier: .v10g),
+            ],
+            fieldVersion: fieldVersion, breakBeforeErrors: breakBeforeErrors, impostor: impostor,
+            closeAtPhaseTwo: closeAtPhaseTwo, logMode: logMode, supplementalLogDataMin: supplementalLogDataMin,
+            rowsPerCall: rowsPerCall, closeAtExecute: closeAtExecute)
+    }
 
     static func engine(timeout: Duration = .seconds(10)) -> PingEngine {
         ProbeTesting.engine([OracleProbeFactory()], timeout: timeout)

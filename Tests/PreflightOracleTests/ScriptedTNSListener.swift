@@ -11,8 +11,8 @@ import Synchronization
 /// SID with 12505, neither with 12504, each as a real listener words its REFUSE. Known ones are
 /// accepted (ACCEPT at version 319, 32-bit lengths after it), unless the rules redirect (a REDIRECT with
 /// the data's length, then a DATA packet with `address\0descriptor`), ask for a
-/// RESEND first, or refuse everything with a given code. After ACCEPT it records the client's next
-/// packet (the start of the TTC login) and closes: it implements no login.
+/// RESEND first, or refuse everything with a given code. After ACCEPT the database behind it logs the
+/// client in as Oracle does (`ScriptedOracleServer`), or misbehaves as `AfterAccept` says.
 ///
 /// python-oracledb (thin mode) is run against it first (`ScriptedListenerCheckedByOracledbTests`).
 final class ScriptedTNSListener: Sendable {
@@ -27,6 +27,21 @@ final class ScriptedTNSListener: Sendable {
         var resendFirst = false
         /// Refuse every CONNECT with this ORA- number.
         var refuseWith: Int?
+        /// What the database behind the listener does after ACCEPT.
+        var afterAccept = AfterAccept.login(OracleTesting.serverRules())
+    }
+
+    /// After ACCEPT: log in as Oracle does, or misbehave.
+    enum AfterAccept: Sendable {
+        case login(ScriptedOracleServer.Rules)
+        /// Record the first packet and close.
+        case close
+        /// Record the first packet and say nothing more.
+        case silent
+        /// Answer the first packet with a DATA packet of bytes that are no TTC message.
+        case garbage
+        /// Answer the first packet with a header announcing a packet of 2 GiB.
+        case hugeLength
     }
 
     /// What one connection did.
@@ -43,6 +58,12 @@ final class ScriptedTNSListener: Sendable {
         var afterAccept: (type: UInt8, messageType: UInt8?)?
         /// A rule the client broke, when it did.
         var violation: String?
+        /// What the database side saw and answered after ACCEPT ("PROTOCOL", "AUTH1 artie", "ORA-1017", ...).
+        var session: [String] = []
+        /// The user that logged in, when one did.
+        var loggedInUser: String?
+        /// Every byte the client sent after ACCEPT (searched for the password in the tests).
+        var bytesAfterAccept: [UInt8] = []
     }
 
     let port: Int
@@ -96,6 +117,8 @@ final class ScriptedTNSListener: Sendable {
         private var pendingConnect: (flags: UInt8, length: Int)?
         private var accepted = false
         private var resent = false
+        private var server: ScriptedOracleServer?
+        private var answeredAfterAccept = false
 
         init(rules: Rules, log: Log, index: Int) {
             self.rules = rules
@@ -127,8 +150,7 @@ final class ScriptedTNSListener: Sendable {
 
         private func handle(_ packet: TNSPacket, context: ChannelHandlerContext) {
             if accepted {
-                log.update(index) { $0.afterAccept = (packet.type.rawValue, packet.payload.dropFirst(2).first) }
-                context.close(promise: nil)
+                afterAccept(packet, context: context)
                 return
             }
             if let pending = pendingConnect {
@@ -160,6 +182,44 @@ final class ScriptedTNSListener: Sendable {
                 return
             }
             answer(descriptor, flags: packet.flags, context: context)
+        }
+
+        private func afterAccept(_ packet: TNSPacket, context: ChannelHandlerContext) {
+            log.update(index) {
+                if $0.afterAccept == nil { $0.afterAccept = (packet.type.rawValue, packet.payload.dropFirst(2).first) }
+                $0.bytesAfterAccept += packet.encoded(largeLength: true)
+            }
+            switch rules.afterAccept {
+            case .close:
+                context.close(promise: nil)
+            case .silent:
+                return
+            case .garbage:
+                guard !answeredAfterAccept else { return }
+                answeredAfterAccept = true
+                send(OracleLogin.data([0xDE, 0xAD, 0xBE, 0xEF, 0x13, 0x37]), context: context, largeLength: true)
+            case .hugeLength:
+                guard !answeredAfterAccept else { return }
+                answeredAfterAccept = true
+                context.writeAndFlush(
+                    NIOAny(context.channel.allocator.buffer(bytes: [0x7F, 0xFF, 0xFF, 0xFF, 6, 0, 0, 0, 0, 0, 1])),
+                    promise: nil)
+            case .login(let serverRules):
+                var server = self.server ?? ScriptedOracleServer(serverRules)
+                let reply = server.receive(packet)
+                self.server = server
+                log.update(index) {
+                    $0.session = server.log
+                    $0.loggedInUser = server.loggedInUser
+                    if let violation = server.violation, $0.violation == nil { $0.violation = violation }
+                }
+                switch reply {
+                case .send(let packets):
+                    for packet in packets { send(packet, context: context, largeLength: true) }
+                case .nothing: break
+                case .close: context.close(promise: nil)
+                }
+            }
         }
 
         private func refuse(_ code: Int, context: ChannelHandlerContext) {

@@ -9,7 +9,8 @@ LISTENER_PORT knows service FREEPDB1 and SID XE; REDIRECTING_PORT redirects to L
 RESENDING_PORT asks for the CONNECT again once; BUSY_PORT refuses everything with ORA-12516; TCPS_PORT is
 the first listener's twin behind TLS, its certificate issued by the CA in CA_FILE.
 Prints one JSON object: for each attempt, the error oracledb raised ("full_code" and "message"), or
-"connected" (which cannot happen: the listener implements no login).
+"connected" (which cannot happen: the password below is not the database's, so an accepted connection
+ends in ORA-01017; oracle_login_check.py checks the login itself).
 """
 import json
 import ssl
@@ -22,7 +23,7 @@ listener, redirecting, resending, busy = (int(p) for p in sys.argv[1:5])
 
 def attempt(port, host_override=None, **target):
     try:
-        oracledb.connect(user="artie", password="Not-Sent-At-This-Stage-1", host=host_override or "127.0.0.1", port=port,
+        oracledb.connect(user="artie", password="Not-The-Database-Password-1", host=host_override or "127.0.0.1", port=port,
                          tcp_connect_timeout=5, retry_count=0, **target).close()
         return {"connected": True}
     except oracledb.Error as e:

@@ -1,16 +1,18 @@
 import Foundation
 import PreflightCore
+import PreflightOracle
 import PreflightTestSupport
 import Testing
 
-/// Figures, not a check: with `PREFLIGHT_BENCH_ORACLE=1`, times our oracle ping (TCP connect + TNS
-/// CONNECT/ACCEPT, ending `unsupported`) against the scripted listener at C=1 (N=200) and C=20 (N=1000),
-/// and python-oracledb's connect to the same listener in the same run (`bench/oracledb_listener.py`).
-/// Prints one JSON line per run. Skipped otherwise.
+/// Figures, not a check: with `PREFLIGHT_BENCH_ORACLE=1`, times our oracle ping (TCP connect, TNS
+/// CONNECT/ACCEPT, the O5LOGON login with the 12c verifier, the four readiness queries, LOGOFF) against
+/// the scripted database at C=1 (N=200) and C=20 (N=1000), and in the same run python-oracledb's
+/// connect + login + close, and connect + login + the same four queries + close, against the same
+/// database (`bench/oracledb_login.py`). Prints one JSON line per run. Skipped otherwise.
 @Suite(.serialized, .enabled(if: ProcessInfo.processInfo.environment["PREFLIGHT_BENCH_ORACLE"] == "1"))
-struct OracleListenerBench {
+struct OracleLoginBench {
     static let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().appendingPathComponent("bench/oracledb_listener.py").path
+        .deletingLastPathComponent().appendingPathComponent("bench/oracledb_login.py").path
 
     @Test func pingBesideOracledb() async throws {
         let listener = try await ScriptedTNSListener(.init())
@@ -46,10 +48,19 @@ struct OracleListenerBench {
             print(
                 "{\"client\":\"preflight\",\"n\":\(n),\"concurrency\":\(concurrency),\"p50_ms\":\(percentile(50)),\"p99_ms\":\(percentile(99)),\"categories\":\(categories),\"wall_s\":\(wall)}"
             )
-            #expect(categories == ["unsupported": n])
-            let result = try await IndependentVerifier.python(
-                [Self.script, "--port", String(listener.port), "--n", String(n), "--concurrency", String(concurrency)])
-            print(result.stdout.trimmingCharacters(in: .whitespacesAndNewlines), result.stderr.suffix(500))
+            #expect(categories == ["ok": n])
+            setenv("ORACLE_BENCH_PASSWORD", OracleTesting.password, 1)
+            let queries = try JSONSerialization.data(withJSONObject: OracleReadiness.queries.map(\.sql))
+            setenv("ORACLE_BENCH_QUERIES", String(decoding: queries, as: UTF8.self), 1)
+            for extra in [[], ["--queries"]] {
+                let result = try await IndependentVerifier.python(
+                    [
+                        Self.script, "--port", String(listener.port), "--n", String(n), "--concurrency",
+                        String(concurrency),
+                    ]
+                        + extra)
+                print(result.stdout.trimmingCharacters(in: .whitespacesAndNewlines), result.stderr.suffix(500))
+            }
         }
     }
 }
