@@ -52,7 +52,7 @@ public enum ConnectorType: String, Sendable, Codable, CaseIterable {
     /// Types that are only ever a source in Artie (their readiness always decides the ping).
     public var isSourceOnly: Bool {
         switch self {
-        case .dynamodb, .keyspaces, .api: true
+        case .dynamodb, .keyspaces, .api, .oracle: true
         default: false
         }
     }

@@ -2,9 +2,8 @@ import NIOCore
 import NIOPosix
 import PreflightOracle
 
-/// A TNS listener on loopback that accepts every CONNECT (an ACCEPT at version 319). An oracle ping stops
-/// there, where Preflight's Oracle support ends before the login, and answers `unsupported`: the one
-/// type-level `unsupported` a build that probes every type still gives.
+/// A TNS listener on loopback that accepts every CONNECT (an ACCEPT at version 319) and then says nothing:
+/// a database behind a listener that never answers the login, which an oracle ping reports as `timeout`.
 final class OracleAcceptingListener: Sendable {
     /// The port it listens on.
     let port: Int

@@ -150,11 +150,14 @@ struct OracleLoginProbeTests {
         #expect(report.hint?.hasPrefix("GRANT LOGMINING TO bare;") == true, "\(report.summary)")
     }
 
-    @Test func aDestinationOrUnsetRoleOnlyWarns() async throws {
+    /// Artie reads Oracle only as a source: with no connectionRole the readiness checks still decide.
+    @Test func anUnsetRoleIsASource() async throws {
         let (report, _) = try await source(user: "bare", role: nil)
-        #expect(report.ok, "\(report.summary)")
-        #expect(report.step("readiness")?.status == .warning, "\(report.summary)")
-        #expect(report.step("readiness")?.hint?.contains("connectionRole is \"source\"") == true, "\(report.summary)")
+        #expect(!report.ok, "\(report.summary)")
+        #expect(report.category == .cdcNotReady, "\(report.summary)")
+        #expect(report.step("readiness")?.status == .failed, "\(report.summary)")
+        let (ready, _) = try await source(role: nil)
+        #expect(ready.ok, "\(ready.summary)")
     }
 
     @Test func aQueryAnsweredOverSeveralCallsIsFetchedToTheEnd() async throws {

@@ -27,10 +27,16 @@ enum OracleTesting {
                     name: "artie", password: password, privileges: ["LOGMINING", "SELECT ANY TRANSACTION"],
                     roles: ["SELECT_CATALOG_ROLE"], executeOnLogMiner: true),
                 .init(name: "bare", password: password),
-                .init(name: "legacy", password: legacyPassword, verifier: .v11g),
+                .init(
+                    name: "legacy", password: legacyPassword, verifier: .v11g,
+                    privileges: ["LOGMINING", "SELECT ANY TRANSACTION"], roles: ["SELECT_CATALOG_ROLE"],
+                    executeOnLogMiner: true),
                 .init(name: "locked", password: password, locked: true),
                 .init(name: "expired", password: password, expired: true),
-                .init(name: "grace", password: password, expiresSoon: true),
+                .init(
+                    name: "grace", password: password, expiresSoon: true,
+                    privileges: ["LOGMINING", "SELECT ANY TRANSACTION"], roles: ["SELECT_CATALOG_ROLE"],
+                    executeOnLogMiner: true),
                 .init(name: "nosession", password: password, canCreateSession: false),
                 .init(name: "old10g", password: password, verifier: .v10g),
             ],
