@@ -45,7 +45,12 @@ public struct Redactor: Sendable {
 
     /// Whether a `sharedConfig` key (or a field of a secret JSON object) holds a secret.
     public static func isSecretKey(_ key: String) -> Bool {
-        let lower = key.lowercased().replacingOccurrences(of: "_", with: "").replacingOccurrences(of: "-", with: "")
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(key.utf8.count)
+        for byte in key.utf8 where byte != UInt8(ascii: "_") && byte != UInt8(ascii: "-") {
+            bytes.append(byte >= 0x41 && byte <= 0x5A ? byte | 0x20 : byte)
+        }
+        let lower = String(decoding: bytes, as: UTF8.self)
         if lower == "awsaccesskeyid" || lower == "clientid" || lower == "tokenuri" || lower == "tokentype" {
             return false
         }
@@ -76,8 +81,23 @@ public struct Redactor: Sendable {
 
     /// The password part of `scheme://user:password@host...`, when there is one.
     static func urlPassword(in text: String) -> String? {
-        guard let scheme = text.range(of: "://") else { return nil }
-        let rest = text[scheme.upperBound...]
+        let utf8 = text.utf8
+        guard utf8.count > 3 else { return nil }
+        var found: String.Index?
+        var index = utf8.startIndex
+        while let colon = utf8[index...].firstIndex(of: UInt8(ascii: ":")) {
+            let slash1 = utf8.index(after: colon)
+            if slash1 < utf8.endIndex, utf8[slash1] == UInt8(ascii: "/") {
+                let slash2 = utf8.index(after: slash1)
+                if slash2 < utf8.endIndex, utf8[slash2] == UInt8(ascii: "/") {
+                    found = utf8.index(after: slash2)
+                    break
+                }
+            }
+            index = slash1
+        }
+        guard let start = found else { return nil }
+        let rest = text[start...]
         guard let at = rest.lastIndex(of: "@") else { return nil }
         let userInfo = rest[..<at]
         guard let colon = userInfo.firstIndex(of: ":") else { return nil }
@@ -88,6 +108,54 @@ public struct Redactor: Sendable {
     /// The forms in which a secret may come back: JSON-escaped (with `/` escaped or not), percent-encoded
     /// (strictly, and as a query value), base64 and base64url (with and without padding).
     static func encodedForms(of secret: String) -> Set<String> {
+        if let forms = asciiEncodedForms(of: secret) { return forms }
+        return foundationEncodedForms(of: secret)
+    }
+
+    /// ``encodedForms(of:)`` of a secret of printable ASCII only (the usual case), without Foundation's
+    /// string machinery (it was a tenth of the service's CPU per ping); nil for any other secret. The
+    /// tests hold it equal to ``foundationEncodedForms(of:)`` for every printable ASCII character.
+    static func asciiEncodedForms(of secret: String) -> Set<String>? {
+        let bytes = Array(secret.utf8)
+        guard bytes.allSatisfy({ $0 >= 0x20 && $0 < 0x7F }) else { return nil }
+        let hex = Array("0123456789ABCDEF".utf8)
+        var json: [UInt8] = []
+        var jsonSlashes: [UInt8] = []
+        var strict: [UInt8] = []
+        var query: [UInt8] = []
+        for byte in bytes {
+            switch byte {
+            case UInt8(ascii: "\""), UInt8(ascii: "\\"):
+                json += [UInt8(ascii: "\\"), byte]
+                jsonSlashes += [UInt8(ascii: "\\"), byte]
+            case UInt8(ascii: "/"):
+                json.append(byte)
+                jsonSlashes += [UInt8(ascii: "\\"), byte]
+            default:
+                json.append(byte)
+                jsonSlashes.append(byte)
+            }
+            let isAlphanumeric =
+                (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A)
+            let percent = [UInt8(ascii: "%"), hex[Int(byte >> 4)], hex[Int(byte & 0x0F)]]
+            if isAlphanumeric { strict.append(byte) } else { strict += percent }
+            if isAlphanumeric || Self.queryValueBytes.contains(byte) { query.append(byte) } else { query += percent }
+        }
+        let base64 = Data(bytes).base64EncodedString()
+        var unpadded = Array(base64.utf8)
+        while unpadded.last == UInt8(ascii: "=") { unpadded.removeLast() }
+        let url = unpadded.map {
+            $0 == UInt8(ascii: "+") ? UInt8(ascii: "-") : $0 == UInt8(ascii: "/") ? UInt8(ascii: "_") : $0
+        }
+        return Set(
+            [json, jsonSlashes, strict, query, unpadded, url].map { String(decoding: $0, as: UTF8.self) } + [base64])
+    }
+
+    /// The ASCII punctuation a query value keeps unescaped: URL-query characters but `&=+?/`.
+    private static let queryValueBytes = Set("-._~!$'()*,;:@".utf8)
+
+    /// ``encodedForms(of:)`` by Foundation: any secret, non-ASCII or with control characters included.
+    static func foundationEncodedForms(of secret: String) -> Set<String> {
         var forms: Set<String> = []
         for options: JSONEncoder.OutputFormatting in [[], [.withoutEscapingSlashes]] {
             let encoder = JSONEncoder()
