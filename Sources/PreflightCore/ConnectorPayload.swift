@@ -85,7 +85,7 @@ public struct ConnectorPayload: Sendable, Equatable {
         guard let typeName = rawType.stringValue else {
             throw InvalidConfig("type must be a string, not \(rawType.kindDescription)")
         }
-        guard let type = ConnectorType(rawValue: typeName.trimmingCharacters(in: .whitespaces).lowercased()) else {
+        guard let type = ConnectorType(rawValue: typeName.trimmed(newlines: false).lowercased()) else {
             let shown = typeName.count > 40 ? String(typeName.prefix(40)) + "..." : typeName
             let suggestion = ConnectorType.nearest(to: typeName).map { " (did you mean \($0.rawValue)?)" } ?? ""
             throw InvalidConfig(
@@ -114,7 +114,7 @@ public struct ConnectorPayload: Sendable, Equatable {
         payload.label = try stringField("label", fields)
         payload.uuid = try stringField("uuid", fields)
         payload.connectionRole = try stringField("connectionRole", fields)
-        if let role = payload.connectionRole?.trimmingCharacters(in: .whitespaces).lowercased() {
+        if let role = payload.connectionRole?.trimmed(newlines: false).lowercased() {
             guard role == "source" || role == "destination" else {
                 throw InvalidConfig("connectionRole must be source or destination")
             }

@@ -65,7 +65,7 @@ public struct Redactor: Sendable {
         switch value {
         case .string(let text):
             guard wholeIsSecret, !text.isEmpty else { return [] }
-            return [text, text.trimmingCharacters(in: .whitespacesAndNewlines)]
+            return [text, text.trimmed()]
         case .object(let fields):
             var found = wholeIsSecret ? [String(decoding: value.encodedBytes(), as: UTF8.self)] : []
             for (name, field) in fields {

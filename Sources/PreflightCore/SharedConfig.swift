@@ -26,7 +26,7 @@ public struct SharedConfig: Sendable, Equatable {
         switch values[key] ?? .null {
         case .null: return nil
         case .string(let value):
-            let trimmed = value.trimmingCharacters(in: .whitespacesAndNewlines)
+            let trimmed = value.trimmed()
             return trimmed.isEmpty ? nil : value
         case .number(let number) where number == number.rounded() && abs(number) < 1e15:
             return String(Int64(number))
@@ -66,11 +66,11 @@ public struct SharedConfig: Sendable, Equatable {
         case .null:
             guard let defaultPort else { throw InvalidConfig("sharedConfig.\(key) is required for \(type.rawValue)") }
             return defaultPort
-        case .string(let text) where text.trimmingCharacters(in: .whitespaces).isEmpty:
+        case .string(let text) where text.trimmed(newlines: false).isEmpty:
             guard let defaultPort else { throw InvalidConfig("sharedConfig.\(key) is required for \(type.rawValue)") }
             return defaultPort
         case .string(let text):
-            guard let parsed = Int(text.trimmingCharacters(in: .whitespaces)) else {
+            guard let parsed = Int(text.trimmed(newlines: false)) else {
                 throw InvalidConfig("sharedConfig.\(key) must be an integer port from 1 to 65535")
             }
             port = parsed
@@ -99,7 +99,7 @@ public struct SharedConfig: Sendable, Equatable {
         case .null: return nil
         case .bool(let flag): return flag
         case .string(let text):
-            switch text.trimmingCharacters(in: .whitespaces).lowercased() {
+            switch text.trimmed(newlines: false).lowercased() {
             case "": return nil
             case "true", "1", "yes", "on": return true
             case "false", "0", "no", "off": return false
@@ -117,7 +117,7 @@ public struct SharedConfig: Sendable, Equatable {
 
     /// Validates a host name or address for `key` (used for `host` and the host part of `endpoint`).
     public static func validateHost(_ raw: String, key: String) throws(InvalidConfig) -> String {
-        var host = raw.trimmingCharacters(in: .whitespacesAndNewlines)
+        var host = raw.trimmed()
         if host.contains("://") {
             throw InvalidConfig("\(key) must be a host name, not a URL (remove the scheme, e.g. \"db.example.com\")")
         }

@@ -1,5 +1,6 @@
 import HTTPTypes
 import Logging
+import PreflightCore
 import PreflightStore
 
 /// Turns an `Authorization` header into the company whose API key it carries, or the API's 401/503.
@@ -40,11 +41,11 @@ struct APIKeyCheck: Sendable {
     /// accepted too, since some clients omit the scheme. Anything else is no key.
     static func apiKey(from header: String?) -> String? {
         guard let header else { return nil }
-        let value = header.trimmingCharacters(in: .whitespaces)
+        let value = header.trimmed(newlines: false)
         if value.hasPrefix("arsk_"), !value.contains(" ") { return value }
         let parts = value.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: true)
         guard parts.count == 2, parts[0].lowercased() == "bearer" else { return nil }
-        let key = parts[1].trimmingCharacters(in: .whitespaces)
+        let key = parts[1].trimmed(newlines: false)
         return key.isEmpty ? nil : key
     }
 }
