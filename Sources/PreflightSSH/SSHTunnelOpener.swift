@@ -61,7 +61,9 @@ public struct SSHTunnelOpener: TunnelOpener {
                                 trace.end(
                                     .sshHandshake, status: .passed,
                                     detail:
-                                        "host key \(key)\(spec.pinnedHostKey == nil ? " (first use: pinned now)" : " (matches the pinned key)")"
+                                        spec.pinnedHostKey == nil
+                                        ? SSHHostKeyLearned.detail(firstUse: key)
+                                        : "host key \(key) (matches the pinned key)"
                                 )
                                 trace.begin(
                                     .sshAuth,

@@ -133,7 +133,14 @@ extension PingService {
         if let seconds = payload.timeoutSeconds, seconds * 1000 < timeout.milliseconds {
             timeout = .milliseconds(Int64(seconds * 1000))
         }
-        return try await planes.dispatch(payload, plane: plane, tunnel: wireTunnel, timeout: timeout)
+        let report = try await planes.dispatch(payload, plane: plane, tunnel: wireTunnel, timeout: timeout)
+        // The agent met an unpinned bastion's host key and got through: pin it, as a local ping would have.
+        if let wireTunnel, wireTunnel.hostKeyFingerprint == nil, let tunnels,
+            let key = SSHHostKeyLearned.fingerprint(in: report)
+        {
+            await tunnels.learnHostKey(wireTunnel.uuid, company: company, fingerprint: key)
+        }
+        return report
     }
 }
 

@@ -96,6 +96,13 @@ public struct TunnelService: Sendable {
             uuid: uuid, companyUUID: company, fingerprint: pinned, onlyIfUnset: false)
     }
 
+    /// Pins the host key a ping met on first use through `uuid` (one an agent ran: the control plane
+    /// learns it from the report), unless a key is pinned already.
+    public func learnHostKey(_ uuid: UUID, company: UUID, fingerprint: String) async {
+        _ = try? await store.pinTunnelHostKey(
+            uuid: uuid, companyUUID: company, fingerprint: fingerprint, onlyIfUnset: true)
+    }
+
     /// The way through `tunnel` for a ping; the first successful connection pins the bastion's host key.
     public func opener(for tunnel: SSHTunnelRecord) throws -> SSHTunnelOpener {
         let raw = try sealer.openPrivateKey(of: tunnel)
