@@ -61,6 +61,9 @@ enum ReportFormatter {
                 "FAILED [\(report.category?.rawValue ?? "?")\(report.transient == true ? ", transient" : "")]: \(report.message ?? "")\n"
             if let hint = report.hint { out += "hint: \(hint)\n" }
         }
+        if let agent = report.agent {
+            out += "ran on data plane \(report.dataPlane), agent \(agent)\n"
+        }
         return out
     }
 

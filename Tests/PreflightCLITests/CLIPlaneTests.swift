@@ -56,6 +56,14 @@ struct CLIPlaneTests {
         #expect(plane["token"] == nil)
         #expect(!listing.text.contains(token))
 
+        // The CLI against the service: the same ping on the plane; its text output names where it ran.
+        let cli = try CLI.run(
+            ["ping", "--payload", "-", "--service", world.serve.baseURL, "--plane", "vpc"],
+            stdin: Self.payload(port: port, plane: nil), environment: ["PREFLIGHT_API_KEY": world.key])
+        #expect(cli.code == 2, "\(cli.stdout)\(cli.stderr)")
+        #expect(cli.stdout.contains("ran on data plane vpc, agent agent-one"), "\(cli.stdout)")
+        #expect(!cli.stdout.contains(Self.password) && !cli.stderr.contains(Self.password))
+
         await agent.stop()
         for log in [agent.stderr, world.serve.stderr] {
             #expect(!log.contains(Self.password))
