@@ -29,7 +29,7 @@ public struct OracleLogin: Sendable {
     private var challenge: O5Logon.Challenge?
     private var answer: O5Logon.Answer?
     /// After a BREAK marker: waiting for the server's RESET, then its error.
-    private var resetting = false
+    private var markers = TNSBreakReset()
     /// DATA packets of the answer being read (each one re-reads the answer from its start).
     private var packetsInAnswer = 0
     /// The most bytes one response may take.
@@ -75,17 +75,13 @@ public struct OracleLogin: Sendable {
     public mutating func receive(_ packet: TNSPacket) -> Action {
         switch packet.type {
         case .marker:
-            guard packet.payload.count >= 3 else {
-                return .failed(.broken("a MARKER packet of \(packet.payload.count + 8) bytes"))
+            switch markers.marker(packet.payload) {
+            case .read: return .read
+            case .send(let reset):
+                pending = []
+                return .send(reset)
+            case .malformed(let what): return .failed(.broken(what))
             }
-            if packet.payload[2] == 2 {
-                resetting = false
-                return .read
-            }
-            guard !resetting else { return .read }
-            resetting = true
-            pending = []
-            return .send(TNSPacket(type: .marker, payload: [1, 0, 2]))
         case .data:
             break
         case .control:
@@ -94,7 +90,7 @@ public struct OracleLogin: Sendable {
             return .failed(.broken("a \(packet.type) packet during \(stage)"))
         }
         guard packet.payload.count >= 2 else { return .failed(.broken("a DATA packet without its flags")) }
-        if resetting { return .read }
+        if markers.resetting { return .read }
         let flags = UInt16(packet.payload[0]) << 8 | UInt16(packet.payload[1])
         pending += packet.payload.dropFirst(2)
         packetsInAnswer += 1

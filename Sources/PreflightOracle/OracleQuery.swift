@@ -25,7 +25,7 @@ public struct OracleQuery: Sendable {
     private var pending: [UInt8] = []
     private var columns: [TTCColumn] = []
     private var rows: [[String?]] = []
-    private var resetting = false
+    private var markers = TNSBreakReset()
     /// DATA packets of the answer being read (each one re-reads the answer from its start).
     private var packetsInAnswer = 0
     private var fetches = 0
@@ -51,23 +51,19 @@ public struct OracleQuery: Sendable {
     public mutating func receive(_ packet: TNSPacket) -> Action {
         switch packet.type {
         case .marker:
-            guard packet.payload.count >= 3 else {
-                return .broken("a MARKER packet of \(packet.payload.count + 8) bytes")
+            switch markers.marker(packet.payload) {
+            case .read: return .read
+            case .send(let reset):
+                pending = []
+                return .send(reset)
+            case .malformed(let what): return .broken(what)
             }
-            if packet.payload[2] == 2 {
-                resetting = false
-                return .read
-            }
-            guard !resetting else { return .read }
-            resetting = true
-            pending = []
-            return .send(TNSPacket(type: .marker, payload: [1, 0, 2]))
         case .data: break
         case .control: return .read
         default: return .broken("a \(packet.type) packet in the answer to a query")
         }
         guard packet.payload.count >= 2 else { return .broken("a DATA packet without its flags") }
-        if resetting { return .read }
+        if markers.resetting { return .read }
         let flags = UInt16(packet.payload[0]) << 8 | UInt16(packet.payload[1])
         pending += packet.payload.dropFirst(2)
         packetsInAnswer += 1

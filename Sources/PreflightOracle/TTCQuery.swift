@@ -97,13 +97,7 @@ public struct TTCQueryResponse: Sendable, Equatable {
                 response.end = TTCServerError(code: 0, message: nil)
                 return response
             case TTCMessageType.warning:
-                let code = try reader.ub2()
-                let length = try reader.ub2()
-                _ = try reader.ub2()
-                if code != 0, length > 0 {
-                    let text = try reader.bytesWithLength().map { String(decoding: $0, as: UTF8.self) }
-                    response.warning = TTCServerError(code: UInt32(code), message: text?.trimmingSpaces)
-                }
+                if let warning = try TTCResponse.readWarning(&reader) { response.warning = warning }
             case TTCMessageType.serverSidePiggyback:
                 try TTCResponse.skipPiggyback(&reader)
             case TTCMessageType.endOfResponse:

@@ -94,13 +94,7 @@ public struct TTCResponse: Sendable, Equatable {
                 _ = try reader.ub2()
                 return response
             case TTCMessageType.warning:
-                let code = try reader.ub2()
-                let length = try reader.ub2()
-                _ = try reader.ub2()
-                if code != 0, length > 0 {
-                    let text = try reader.bytesWithLength().map { String(decoding: $0, as: UTF8.self) }
-                    response.warning = TTCServerError(code: UInt32(code), message: text?.trimmingSpaces)
-                }
+                if let warning = try readWarning(&reader) { response.warning = warning }
             case TTCMessageType.serverSidePiggyback:
                 try skipPiggyback(&reader)
             case TTCMessageType.endOfResponse:
@@ -197,6 +191,16 @@ public struct TTCResponse: Sendable, Equatable {
             message = try reader.bytesWithLength().map { String(decoding: $0, as: UTF8.self).trimmingSpaces }
         }
         return TTCServerError(code: code, message: message, callStatus: callStatus, cursorID: cursorID)
+    }
+
+    /// A warning message (code, length, flags, then the text when there is one); nil for code 0.
+    static func readWarning(_ reader: inout TTCReader) throws(TTCDecodeError) -> TTCServerError? {
+        let code = try reader.ub2()
+        let length = try reader.ub2()
+        _ = try reader.ub2()
+        guard code != 0, length > 0 else { return nil }
+        let text = try reader.bytesWithLength().map { String(decoding: $0, as: UTF8.self) }
+        return TTCServerError(code: UInt32(code), message: text?.trimmingSpaces)
     }
 
     public static func skipPiggyback(_ reader: inout TTCReader) throws(TTCDecodeError) {

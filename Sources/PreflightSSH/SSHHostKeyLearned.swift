@@ -20,13 +20,7 @@ public enum SSHHostKeyLearned {
             report.steps.contains(where: { $0.name == StepName.sshAuth.rawValue && $0.status == .passed })
         else { return nil }
         let key = String(detail.dropFirst(prefix.count).dropLast(firstUse.count))
-        let body = key.utf8.dropFirst("SHA256:".count)
-        guard key.hasPrefix("SHA256:"), body.count == 43,
-            body.allSatisfy({ byte in
-                (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A)
-                    || byte == UInt8(ascii: "+") || byte == UInt8(ascii: "/")
-            })
-        else { return nil }
+        guard SSHFingerprint.isWellFormed(key) else { return nil }
         return key
     }
 }

@@ -46,4 +46,10 @@ public enum SSHFingerprint {
         let digest = Data(SHA256.hash(data: blob)).base64EncodedString()
         return "SHA256:" + digest.replacingOccurrences(of: "=", with: "")
     }
+
+    /// Whether `text` is a fingerprint as `ssh-keygen -l` prints it: `SHA256:` and 43 base64 characters
+    /// (an optional `=` pad). The form `openapi.yaml` declares for `hostKeyFingerprint`.
+    public static func isWellFormed(_ text: String) -> Bool {
+        (try? #/SHA256:[A-Za-z0-9+\/]{43}=?/#.wholeMatch(in: text)) != nil
+    }
 }

@@ -11,8 +11,7 @@ enum TunnelFieldForms {
     }
     /// A login name: the POSIX portable characters, at most 64, not starting with `-`.
     static var username: Regex<Substring> { #/[A-Za-z0-9._][A-Za-z0-9._-]{0,63}/# }
-    /// `SHA256:` and 43 base64 characters (an optional `=` pad), as `ssh-keygen -l` prints it.
-    static var fingerprint: Regex<Substring> { #/SHA256:[A-Za-z0-9+\/]{43}=?/# }
+    // A host key fingerprint's form is `SSHFingerprint.isWellFormed` (PreflightSSH).
 
     /// Whether `text` has a character a name may not hold: C0 and C1 controls, Unicode format characters
     /// (zero-width and direction marks, the BOM, soft hyphen, ...) and Foundation's other control

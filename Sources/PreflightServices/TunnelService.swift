@@ -84,7 +84,7 @@ public struct TunnelService: Sendable {
     public func trustHostKey(_ uuid: UUID, company: UUID, fingerprint: String?) async throws -> SSHTunnelRecord? {
         var pinned: String?
         if let fingerprint, !fingerprint.isEmpty {
-            guard (try? TunnelFieldForms.fingerprint.wholeMatch(in: fingerprint)) != nil else {
+            guard SSHFingerprint.isWellFormed(fingerprint) else {
                 throw ServiceRequestError(
                     message:
                         "hostKeyFingerprint must look like SHA256:<43 base64 characters>, as `ssh-keygen -l -f KEY.pub` prints it"

@@ -31,6 +31,19 @@ struct DataPlaneAPITests {
         (try? JSONSerialization.jsonObject(with: Data(response.text.utf8))) as? [String: Any] ?? [:]
     }
 
+    /// The agent's report of `job`, as `preflight agent` posts it.
+    static func postReport(
+        _ client: any TestClientProtocol, token: String, agent: String, job: UUID, report: PingReport
+    ) async throws -> TestResponse {
+        try await client.execute(
+            uri: "/agent/v1/jobs/\(job.uuidString.lowercased())/report", method: .post,
+            headers: [
+                .authorization: "Bearer \(token)", HTTPField.Name(AgentWire.agentIDHeader)!: agent,
+                .contentType: "application/json",
+            ],
+            body: ByteBuffer(bytes: try JSONEncoder().encode(report)))
+    }
+
     static func poll(_ client: any TestClientProtocol, token: String, agent: String) async throws -> TestResponse {
         try await client.json(
             .post, "/agent/v1/poll", "{\"agentID\": \"\(agent)\", \"version\": \"\(PreflightVersion.current)\"}",
@@ -133,13 +146,8 @@ struct DataPlaneAPITests {
             let report = PingReport(
                 ok: false, type: .postgresql, category: .auth, transient: false,
                 message: "password \(Self.password) was rejected", durationMs: 3, dataPlane: "whatever")
-            let posted = try await client.execute(
-                uri: "/agent/v1/jobs/\(claimed.job.uuidString.lowercased())/report", method: .post,
-                headers: [
-                    .authorization: "Bearer \(token)", HTTPField.Name(AgentWire.agentIDHeader)!: "agent-a",
-                    .contentType: "application/json",
-                ],
-                body: ByteBuffer(bytes: try JSONEncoder().encode(report)))
+            let posted = try await Self.postReport(
+                client, token: token, agent: "agent-a", job: claimed.job, report: report)
             #expect(posted.status == .noContent)
             let answer = try await ping.value
             #expect(answer.status == .ok)

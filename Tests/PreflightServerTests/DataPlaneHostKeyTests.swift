@@ -41,13 +41,8 @@ struct DataPlaneHostKeyTests {
             if answer.status == .ok { job = try JSONDecoder().decode(AgentWire.Job.self, from: Data(answer.text.utf8)) }
         }
         let claimed = try #require(job)
-        let posted = try await client.execute(
-            uri: "/agent/v1/jobs/\(claimed.job.uuidString.lowercased())/report", method: .post,
-            headers: [
-                .authorization: "Bearer \(token)", HTTPField.Name(AgentWire.agentIDHeader)!: "agent-a",
-                .contentType: "application/json",
-            ],
-            body: ByteBuffer(bytes: try JSONEncoder().encode(report)))
+        let posted = try await DataPlaneAPITests.postReport(
+            client, token: token, agent: "agent-a", job: claimed.job, report: report)
         #expect(posted.status == .noContent)
         _ = try await ping.value
         return claimed

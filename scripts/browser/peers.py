@@ -4,8 +4,12 @@ Each runs in a daemon thread of the test process on a random 127.0.0.1 port.
 """
 
 import socket
+import sys
 import threading
-import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "peers"))
+import byte_relay  # noqa: E402  (scripts/peers: the relay the other test peers share)
 
 
 class Peer:
@@ -148,27 +152,8 @@ class LatencyRelay:
             except OSError:
                 client.close()
                 continue
-            threading.Thread(target=self._pipe, args=(client, upstream, 0), daemon=True).start()
-            threading.Thread(target=self._pipe, args=(upstream, client, self.delay), daemon=True).start()
-
-    @staticmethod
-    def _pipe(source, sink, delay):
-        try:
-            while True:
-                data = source.recv(65536)
-                if not data:
-                    break
-                if delay:
-                    time.sleep(delay)
-                sink.sendall(data)
-        except OSError:
-            pass
-        finally:
-            for end in (source, sink):
-                try:
-                    end.shutdown(socket.SHUT_RDWR)
-                except OSError:
-                    pass
+            threading.Thread(target=byte_relay.relay, args=(client, upstream), daemon=True).start()
+            threading.Thread(target=byte_relay.relay, args=(upstream, client, self.delay), daemon=True).start()
 
     def close(self):
         try:

@@ -1,16 +1,20 @@
 """Copies bytes between two sockets until either side closes, for the loopback relays of the tests
-(connect_proxy.py, tls_front.py). Standard library only."""
+(connect_proxy.py, tls_front.py, the browser tests' LatencyRelay). Standard library only."""
 import socket
 import threading
+import time
 
 
-def relay(source, sink):
-    """Copies source -> sink until source closes, then shuts both down."""
+def relay(source, sink, delay=0):
+    """Copies source -> sink until source closes (waiting `delay` seconds before each chunk), then shuts
+    both down."""
     try:
         while True:
             data = source.recv(65536)
             if not data:
                 break
+            if delay:
+                time.sleep(delay)
             sink.sendall(data)
     except OSError:
         pass
