@@ -67,9 +67,9 @@ public struct ConnectorPayload: Sendable, Equatable {
         }
         let value: JSONValue
         do {
-            value = try JSONDecoder().decode(JSONValue.self, from: data)
+            value = try JSONReader.read(data)
         } catch {
-            throw InvalidConfig("the request body is not valid JSON\(Self.position(of: error))")
+            throw InvalidConfig("the request body is not valid JSON (near byte \(error.offset): \(error.reason))")
         }
         return try decode(value)
     }
@@ -147,15 +147,5 @@ public struct ConnectorPayload: Sendable, Equatable {
             throw InvalidConfig("\(name) must be a UUID such as 3f2b8c1e-5d4a-4e6b-9c7d-1a2b3c4d5e6f")
         }
         return uuid
-    }
-
-    private static func position(of error: any Error) -> String {
-        guard case DecodingError.dataCorrupted(let context) = error else { return "" }
-        if let underlying = context.underlyingError as NSError?,
-            let index = underlying.userInfo["NSJSONSerializationErrorIndex"] as? Int
-        {
-            return " (near byte \(index))"
-        }
-        return ""
     }
 }

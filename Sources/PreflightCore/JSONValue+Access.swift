@@ -38,9 +38,8 @@ extension JSONValue {
     }
 
     /// Parses JSON text; nil when it is not JSON, or nests deeper than `JSONNesting.maximumDepth`.
-    public static func parse(_ bytes: [UInt8]) -> JSONValue? {
-        guard !JSONNesting.exceeds(in: bytes) else { return nil }
-        return try? JSONDecoder().decode(JSONValue.self, from: Data(bytes))
+    public static func parse(_ bytes: some ContiguousBytesLike) -> JSONValue? {
+        try? JSONReader.read(bytes)
     }
 
     /// The value as compact JSON with sorted keys (stable, so signatures and tests can rely on it).
@@ -49,4 +48,9 @@ extension JSONValue {
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         return Array((try? encoder.encode(self)) ?? Data("null".utf8))
     }
+}
+
+extension Data: ContiguousBytesLike {
+    /// The bytes, borrowed (``JSONReader``).
+    public func withBytes<R>(_ body: (UnsafeRawBufferPointer) -> R) -> R { withUnsafeBytes(body) }
 }

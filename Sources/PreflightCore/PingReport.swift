@@ -136,14 +136,14 @@ extension PingReport {
         ]
         if category == .cdcNotReady, let check = checks.first(where: { $0.status == .failed }) {
             let said = "\(check.name) is \(check.observed), needs \(check.required)"
-            if !sentences[0].contains(said) { sentences.append(said) }
-            if let fix = check.fix, hint?.contains(fix) != true {
+            if !sentences[0].includes(said) { sentences.append(said) }
+            if let fix = check.fix, hint?.includes(fix) != true {
                 sentences.append("Fix: \(fix)\(check.restartRequired == true ? " (a restart is needed)" : "")")
             }
         }
-        if let hint, !hint.isEmpty, !sentences.contains(where: { $0.contains(hint) }) { sentences.append(hint) }
+        if let hint, !hint.isEmpty, !sentences.contains(where: { $0.includes(hint) }) { sentences.append(hint) }
         return sentences.map { sentence in
-            var text = sentence.trimmingCharacters(in: .whitespaces)
+            var text = sentence.trimmed(newlines: false)
             let firstWord = text.prefix { $0 != " " }
             if let first = text.first, first.isLowercase, sentence != sentences[0], firstWord.allSatisfy(\.isLetter) {
                 text = first.uppercased() + text.dropFirst()

@@ -55,7 +55,7 @@ public struct Redactor: Sendable {
             return false
         }
         return ["password", "secret", "token", "privatekey", "credential", "passphrase", "apikey"].contains {
-            lower.contains($0)
+            lower.includes($0)
         }
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import PreflightCore
 import PreflightNetwork
 
@@ -25,6 +26,9 @@ public struct EngineConfiguration: Sendable {
     /// task pool. On the loop a reply resumes the probe without a thread switch; the pool is kept for
     /// comparison (`preflight bench --task-pool`).
     public var probesOnEventLoop = true
+    /// The level of the engine's "ping finished" line. The service lowers it to `debug`: its access-log
+    /// line per request carries the same fields.
+    public var finishedLogLevel: Logger.Level = .info
 
     public init(
         planeName: String = "local",

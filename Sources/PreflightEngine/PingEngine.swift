@@ -315,8 +315,8 @@ public final class PingEngine: Sendable {
             .increment()
         Timer(label: "preflight_ping_duration_seconds", dimensions: [("type", report.type.rawValue)])
             .recordNanoseconds(Int64(report.durationMs * 1_000_000))
-        logger.info(
-            "ping finished",
+        logger.log(
+            level: configuration.finishedLogLevel, "ping finished",
             metadata: [
                 "type": "\(report.type)", "category": "\(category)", "duration_ms": "\(Int(report.durationMs))",
                 "target": "\(report.target?.host ?? "-")",

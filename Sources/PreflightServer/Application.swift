@@ -27,6 +27,7 @@ public func buildApplication(
     let router = buildRouter(
         configuration: configuration, engine: engine, store: store, sealer: sealer, logger: logger, drain: drain)
     let connections = ConnectionCount(limit: configuration.maxConnections)
+    let healthz = HealthzFastPath.Bodies(egressIPs: engine.configuration.egressAddresses)
     return Application(
         router: router,
         server: .http1(
@@ -34,9 +35,11 @@ public func buildApplication(
                 additionalChannelHandlers: [
                     ConnectionGuard(
                         count: connections,
-                        requestTimeout: .nanoseconds(configuration.requestTimeout.nanosecondsClamped))
+                        requestTimeout: .nanoseconds(configuration.requestTimeout.nanosecondsClamped)),
+                    HealthzFastPath(bodies: healthz, drain: drain),
                 ],
-                idleTimeout: .nanoseconds(configuration.idleTimeout.nanosecondsClamped))),
+                idleTimeout: .nanoseconds(configuration.idleTimeout.nanosecondsClamped)),
+            onEventLoop: configuration.connectionsOnEventLoop),
         configuration: ApplicationConfiguration(
             address: .hostname(configuration.host, port: configuration.port), serverName: "preflight"),
         onServerRunning: { channel in

@@ -2,8 +2,9 @@ import Foundation
 import Hummingbird
 import Logging
 
-/// One log line per request: method, path (without the query), status and duration. Never the
-/// body, the query string or any header (so never `Authorization`).
+/// One log line per request: method, path (without the query), status and duration, and what the route
+/// noted (a ping's type, category, company and masked target: ``AccessNote``). Never the body, the
+/// query string or any header (so never `Authorization`).
 struct AccessLogMiddleware<Context: RequestContext>: RouterMiddleware {
     let level: Logger.Level
 
@@ -13,26 +14,32 @@ struct AccessLogMiddleware<Context: RequestContext>: RouterMiddleware {
         let start = ContinuousClock.now
         do {
             let response = try await next(request, context)
-            log(request, status: Int(response.status.code), since: start, logger: context.logger)
+            log(request, status: Int(response.status.code), since: start, context: context)
             return response
         } catch {
             let status = (error as? any HTTPResponseError)?.status.code ?? 500
-            log(request, status: Int(status), since: start, logger: context.logger)
+            log(request, status: Int(status), since: start, context: context)
             throw error
         }
     }
 
-    private func log(_ request: Request, status: Int, since start: ContinuousClock.Instant, logger: Logger) {
+    private func log(_ request: Request, status: Int, since start: ContinuousClock.Instant, context: Context) {
         let elapsed = ContinuousClock.now - start
-        let ms = Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
-        logger.log(
-            level: level, "request",
-            metadata: [
-                "http.method": .string(request.method.rawValue),
-                "http.path": .string(request.uri.path),
-                "http.status": .stringConvertible(status),
-                "duration_ms": .string(String(format: "%.1f", ms)),
-            ])
+        let micros = elapsed.components.seconds * 1_000_000 + elapsed.components.attoseconds / 1_000_000_000_000
+        var metadata: Logger.Metadata = [
+            "http.method": .string(request.method.rawValue),
+            "http.path": .string(request.uri.path),
+            "http.status": .stringConvertible(status),
+            "duration_ms": .string(Self.milliseconds(micros)),
+        ]
+        if let note = (context as? any AccessNoting)?.accessNote.fields { metadata.merge(note) { old, _ in old } }
+        context.logger.log(level: level, "request", metadata: metadata)
+    }
+
+    /// `micros` as milliseconds with one decimal ("12.3"), without Foundation's formatter.
+    static func milliseconds(_ micros: Int64) -> String {
+        let tenths = (max(micros, 0) + 50) / 100
+        return "\(tenths / 10).\(tenths % 10)"
     }
 }
 

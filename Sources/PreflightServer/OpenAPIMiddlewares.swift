@@ -83,8 +83,7 @@ struct MetricsContentTypeMiddleware: ServerMiddleware {
 /// Anything equal to a secret-looking `sharedConfig` value of the same body is masked.
 enum SecretScrubber {
     static func scrub(_ message: String, body: Data?) -> String {
-        guard let body, !JSONNesting.exceeds(in: body),
-            case .object(let fields)? = try? JSONDecoder().decode(JSONValue.self, from: body),
+        guard let body, case .object(let fields)? = JSONValue.parse(body),
             case .object(let config)? = fields["sharedConfig"]
         else { return message }
         return Redactor(config: SharedConfig(config)).redact(message)

@@ -22,14 +22,15 @@ struct PingRoute: Sendable {
 
     func handle(_ request: Request, context: some RequestContext) async throws -> Response {
         do {
-            return try await answer(request)
+            return try await answer(request, note: (context as? any AccessNoting)?.accessNote)
         } catch {
             return error.hummingbirdResponse
         }
     }
 
-    private func answer(_ request: Request) async throws(APIError) -> Response {
+    private func answer(_ request: Request, note: AccessNote?) async throws(APIError) -> Response {
         let company = try await keys.company(authorization: request.headers[.authorization])
+        note?.add(["company": "\(company.uuid)"])
         if let declared = request.headers[.contentLength].flatMap({ Int($0) }), declared > maxBodyBytes {
             throw .tooLarge(limit: maxBodyBytes)
         }
@@ -53,13 +54,17 @@ struct PingRoute: Sendable {
         } catch {
             throw APIError(.badRequest, SecretScrubber.scrub(error.message, body: data))
         }
+        note?.add(["ping.type": "\(payload.type.rawValue)"])
         let verbose = try Self.verbose(in: request.uri.query)
         if PingEventStream.isRequested(request) {
             let pings = self.pings
             let logger = self.logger
             return await PingEventStream.respond { (events) throws(APIError) -> PingReport in
                 do {
-                    return try await pings.ping(payload, company: company.uuid, events: events)
+                    // The request's access line is written when the stream starts, before the end.
+                    let report = try await pings.ping(payload, company: company.uuid, events: events)
+                    logger.info("ping finished", metadata: Self.accessFields(report))
+                    return report
                 } catch let error as PingServiceError {
                     throw Self.apiError(error, payload: payload, logger: logger)
                 } catch {
@@ -75,14 +80,23 @@ struct PingRoute: Sendable {
         } catch {
             throw ErrorTranslator.apiError(for: error, logger: logger)
         }
-        logger.debug(
-            "ping",
-            metadata: [
-                "company": "\(company.uuid)", "type": "\(report.type.rawValue)", "ok": "\(report.ok)",
-                "category": "\(report.category?.rawValue ?? "ok")",
-            ])
+        note?.add(Self.accessFields(report))
         if report.ok && !verbose { return Response(status: .noContent) }
         return Self.json(PingAnswer(error: report.errorText, report: report))
+    }
+
+    /// The report's fields on the request's access-log line (its target is already masked).
+    static func accessFields(_ report: PingReport) -> Logger.Metadata {
+        var fields: Logger.Metadata = [
+            "ping.category": "\(report.category?.rawValue ?? "ok")",
+            "ping.duration_ms": "\(Int(report.durationMs))",
+            "ping.target": "\(report.target?.host ?? "-")",
+        ]
+        if let agent = report.agent {
+            fields["ping.plane"] = "\(report.dataPlane)"
+            fields["ping.agent"] = "\(agent)"
+        }
+        return fields
     }
 
     private static func apiError(_ error: PingServiceError, payload: ConnectorPayload, logger: Logger) -> APIError {
@@ -114,13 +128,21 @@ struct PingRoute: Sendable {
         var report: PingReport
     }
 
+    /// The answer as `JSONEncoder` would write it (sorted keys), written directly (``JSONWriter``).
     private static func json(_ answer: PingAnswer) -> Response {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        guard let body = try? encoder.encode(answer) else { return APIError.internalError.hummingbirdResponse }
+        var json = JSONWriter(capacity: 1024)
+        var first = true
+        json.raw("{")
+        if let error = answer.error {
+            json.key("error", first: &first)
+            json.string(error)
+        }
+        json.key("report", first: &first)
+        answer.report.write(to: &json)
+        json.raw("}")
         return Response(
             status: .ok, headers: [.contentType: "application/json; charset=utf-8"],
-            body: .init(byteBuffer: ByteBuffer(bytes: body)))
+            body: .init(byteBuffer: ByteBuffer(bytes: json.bytes)))
     }
 
     struct BodyTooLarge: Error {}

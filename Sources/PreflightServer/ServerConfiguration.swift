@@ -30,6 +30,9 @@ public struct ServerConfiguration: Sendable {
     /// How long an API key the store accepted is trusted without asking again (1 s; zero asks every time).
     /// A key revoked in the store stops working within this time on every instance.
     public var apiKeyCacheTTL: Duration = .seconds(1)
+    /// Each connection's task runs on its channel's event loop (true, the default) or on Swift's global
+    /// task pool, as Hummingbird does by default (`serve --task-pool`, for comparison).
+    public var connectionsOnEventLoop = true
 
     public init(
         host: String = "127.0.0.1",

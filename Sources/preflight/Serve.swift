@@ -61,6 +61,13 @@ struct Serve: AsyncParsableCommand {
     )
     var keyCacheSeconds: Double = 1
 
+    @Flag(
+        name: .customLong("task-pool"),
+        help: ArgumentHelp(
+            "Run connections and probes on Swift's global task pool instead of their sockets' event loops (for comparison).",
+            visibility: .hidden))
+    var taskPool = false
+
     @Option(
         name: .customLong("agent-poll-seconds"),
         help: ArgumentHelp("How long an agent's poll waits for a ping before answering 204.", visibility: .hidden))
@@ -91,6 +98,8 @@ struct Serve: AsyncParsableCommand {
         var engineConfiguration = try engineOptions.engineConfiguration(
             allowLoopback: allowLoopback, planeName: serviceOptions.planeName, maxInFlight: serviceOptions.maxInFlight)
         engineConfiguration.egressAddresses = try serviceOptions.egressAddresses()
+        engineConfiguration.probesOnEventLoop = !taskPool
+        engineConfiguration.finishedLogLevel = .debug  // the access line of each request says the same
         let engine = PingEngine(
             configuration: engineConfiguration,
             logger: Logger(label: "preflight.engine"),
@@ -106,6 +115,7 @@ struct Serve: AsyncParsableCommand {
         serverConfiguration.apiKeyCacheTTL = .milliseconds(Int64(keyCacheSeconds * 1000))
         serverConfiguration.agentPollHold = .milliseconds(Int64(agentPollSeconds * 1000))
         serverConfiguration.trustForwardedFor = trustForwardedFor
+        serverConfiguration.connectionsOnEventLoop = !taskPool
         let app = buildApplication(
             configuration: serverConfiguration,
             engine: engine, store: store, sealer: sealer,

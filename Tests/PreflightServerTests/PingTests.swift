@@ -186,6 +186,7 @@ struct PingTests {
             await peer.shutdown()
             let lines = context.logs.lines
             #expect(lines.contains { $0.contains("ping finished") })
+            #expect(lines.contains { $0.contains("ping.category") })
             #expect(!lines.contains { $0.contains("S3cr3t") }, "\(lines.filter { $0.contains("S3cr3t") })")
         }
     }
