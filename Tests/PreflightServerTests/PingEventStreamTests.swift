@@ -143,6 +143,12 @@ final class StreamClient: Sendable {
 
     func close() async throws { try await channel.close() }
 
+    /// Sends raw request bytes (one request or several, pipelined).
+    func send(_ raw: String) async throws { try await channel.writeAndFlush(ByteBuffer(string: raw)) }
+
+    /// Whether the server has not closed the connection.
+    var isOpen: Bool { channel.isActive }
+
     private final class Collector: ChannelInboundHandler, Sendable {
         typealias InboundIn = ByteBuffer
         let received: Received
