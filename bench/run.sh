@@ -59,10 +59,10 @@ echo "preflight: $BIN"
 
 # ------------------------------------------------------------------------------------------- tools
 VENV="${PREFLIGHT_BENCH_VENV:-${XDG_CACHE_HOME:-$HOME/.cache}/preflight-bench-venv}"
-if ! "$VENV/bin/python" -c 'import asyncpg, pymysql, pymongo, redis, requests, boto3' 2>/dev/null; then
-    say "installing asyncpg, PyMySQL, pymongo, redis-py, requests and boto3 into $VENV"
+if ! "$VENV/bin/python" -c 'import asyncpg, pymysql, pymongo, redis, requests, boto3, asyncssh' 2>/dev/null; then
+    say "installing asyncpg, PyMySQL, pymongo, redis-py, requests, boto3 and asyncssh into $VENV"
     [ -x "$VENV/bin/pip" ] || python3 -m venv "$VENV"
-    "$VENV/bin/pip" install -q --disable-pip-version-check asyncpg PyMySQL pymongo redis requests boto3
+    "$VENV/bin/pip" install -q --disable-pip-version-check asyncpg PyMySQL pymongo redis requests boto3 asyncssh
 fi
 PY="$VENV/bin/python"
 command -v wrk >/dev/null || { say "installing wrk"; apt-get install -y -qq wrk >/dev/null; }
@@ -249,8 +249,15 @@ echo "  direct $D"; echo "  fresh $T"; echo "  shared $S"
 O="$(python3 "$ROOT/bench/openssh_connect.py" --port "$PREFLIGHT_TEST_SSH_PORT" --user "$PREFLIGHT_TEST_SSH_USER" \
     --key "$PREFLIGHT_TEST_SSH_KEY_FILE" --target "127.0.0.1:$PREFLIGHT_TEST_PG_PORT" --n 50 | json_line)"
 echo "  openssh $O"
+A="$("$PY" "$ROOT/bench/asyncssh_connect.py" --port "$PREFLIGHT_TEST_SSH_PORT" --user "$PREFLIGHT_TEST_SSH_USER" \
+    --key "$PREFLIGHT_TEST_SSH_KEY_FILE" --target "127.0.0.1:$PREFLIGHT_TEST_PG_PORT" --n 50 | json_line)"
+echo "  asyncssh $A"
+ADDED="$(python3 -c 'import sys; print(round(float(sys.argv[1]) - float(sys.argv[2]), 3))' "$(get "$T" p50_ms)" "$(get "$D" p50_ms)")"
 row "SSH, p50: ping through a fresh bastion connection vs the direct ping" "$(get "$T" p50_ms)" "$(get "$D" p50_ms)" \
     "direct ping" "ms" diff_max 25 "OpenSSH's own ssh -W through the same bastion (process start, kex, auth, channel, close): p50 $(get "$O" p50_ms) ms"
+row "SSH, p50: what the fresh bastion connection adds (fresh minus direct, channel included) vs asyncssh's connect+kex+auth through the same bastion" \
+    "$ADDED" "$(get "$A" p50_ms)" "asyncssh" "ms" ratio_max 1.0 \
+    "the bastion's own cost as another client sees it; asyncssh with its channel: p50 $(get "$A" p50_with_channel_ms) ms; sshd's banner alone arrives ~10 ms after connect here (fork and re-exec)"
 row "SSH, p50: ping through a shared bastion connection vs the direct ping" "$(get "$S" p50_ms)" "$(get "$D" p50_ms)" \
     "direct ping" "ms" diff_max 25
 

@@ -28,9 +28,8 @@ extension StringProtocol {
             if !space { break }
             end = last
         }
-        var result = String.UnicodeScalarView()
-        result.append(contentsOf: scalars[start..<end])
-        return String(result)
+        // Scalar indices are string indices: the slice is copied whole, not scalar by scalar.
+        return String(self[start..<end])
     }
 
     private func foundationTrimmed(newlines: Bool) -> String {
