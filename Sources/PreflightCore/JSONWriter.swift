@@ -57,4 +57,28 @@ public struct JSONWriter {
         bytes.append(contentsOf: UnsafeBufferPointer(start: name.utf8Start, count: name.utf8CodeUnitCount))
         bytes.append(contentsOf: [UInt8(ascii: "\""), UInt8(ascii: ":")])
     }
+
+    /// `"key":"value"` when `value` is not nil (a nil field is left out, as `Encodable` leaves it).
+    public mutating func field(_ name: StaticString, _ value: String?, first: inout Bool) {
+        guard let value else { return }
+        key(name, first: &first)
+        string(value)
+    }
+
+    /// `"key":true|false` when `value` is not nil.
+    public mutating func field(_ name: StaticString, _ value: Bool?, first: inout Bool) {
+        guard let value else { return }
+        key(name, first: &first)
+        bool(value)
+    }
+
+    /// `[...]`, each element written by `element`.
+    public mutating func array<Element>(_ elements: [Element], _ element: (inout JSONWriter, Element) -> Void) {
+        raw("[")
+        for (index, value) in elements.enumerated() {
+            if index > 0 { raw(",") }
+            element(&self, value)
+        }
+        raw("]")
+    }
 }

@@ -32,15 +32,9 @@ final class HealthzFastPath: ChannelDuplexHandler, RemovableChannelHandler {
                 var first = true
                 if !egressIPs.isEmpty {
                     json.key("egressIPs", first: &first)
-                    json.raw("[")
-                    for (index, address) in egressIPs.enumerated() {
-                        if index > 0 { json.raw(",") }
-                        json.string(address)
-                    }
-                    json.raw("]")
+                    json.array(egressIPs) { json, address in json.string(address) }
                 }
-                json.key("status", first: &first)
-                json.string(status)
+                json.field("status", status, first: &first)
                 json.raw("}")
                 return json.bytes
             }

@@ -133,10 +133,7 @@ struct PingRoute: Sendable {
         var json = JSONWriter(capacity: 1024)
         var first = true
         json.raw("{")
-        if let error = answer.error {
-            json.key("error", first: &first)
-            json.string(error)
-        }
+        json.field("error", answer.error, first: &first)
         json.key("report", first: &first)
         answer.report.write(to: &json)
         json.raw("}")
