@@ -44,3 +44,39 @@ struct MySQLAnswerEnd: Sendable {
         }
     }
 }
+
+extension MySQLAnswerEnd {
+    /// Where the last of `count` answers sent back to back ends.
+    struct Series: Sendable {
+        private var ends: [MySQLAnswerEnd]
+        private var current = 0
+
+        init(count: Int) { ends = Array(repeating: MySQLAnswerEnd(), count: count) }
+
+        /// Whether `packet` is the last packet of the last answer.
+        mutating func isLast(_ packet: MySQLPacket) -> Bool {
+            guard current < ends.count else { return true }
+            if ends[current].isLast(packet) { current += 1 }
+            return current == ends.count
+        }
+    }
+
+    /// `packets` (the answers of `count` commands, back to back) cut into one list per answer; an answer
+    /// missing at the end is empty (its reader then says the result set ended early).
+    static func split(_ packets: [MySQLPacket], count: Int) -> [[MySQLPacket]] {
+        var answers: [[MySQLPacket]] = []
+        var current: [MySQLPacket] = []
+        var end = MySQLAnswerEnd()
+        for packet in packets {
+            current.append(packet)
+            if end.isLast(packet) {
+                answers.append(current)
+                current = []
+                end = MySQLAnswerEnd()
+            }
+        }
+        if !current.isEmpty { answers.append(current) }
+        while answers.count < count { answers.append([]) }
+        return answers
+    }
+}

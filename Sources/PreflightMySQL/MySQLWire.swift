@@ -21,6 +21,9 @@ final class MySQLPacketHandler: WireReader, RemovableChannelHandler, @unchecked 
     private var reader: MySQLPacketReader
     let packets = AwaitedReplies<MySQLPacket, MySQLWireError>()
     private var nextSequence: UInt8 = 0
+    /// The ends of pipelined answers still arriving, the current one first: after each answer's last
+    /// packet the next answer's sequence starts again at 1 (its command was numbered from 0).
+    private var pipelined: [MySQLAnswerEnd] = []
     /// The first bytes the peer sent (up to 64), for naming what answered when it is not MySQL.
     private(set) var firstBytes: [UInt8] = []
     private(set) var bytesReceived = 0
@@ -46,7 +49,13 @@ final class MySQLPacketHandler: WireReader, RemovableChannelHandler, @unchecked 
         if firstBytes.count < 64 { firstBytes += bytes.prefix(64 - firstBytes.count) }
         reader.append(bytes)
         do {
-            while let packet = try reader.next() { packets.append(packet) }
+            while let packet = try reader.next() {
+                if !pipelined.isEmpty, pipelined[0].isLast(packet) {
+                    pipelined.removeFirst()
+                    if !pipelined.isEmpty { reader.expectedSequence = 1 }
+                }
+                packets.append(packet)
+            }
         } catch {
             packets.fail(.framing(error))
         }
@@ -72,6 +81,11 @@ final class MySQLPacketHandler: WireReader, RemovableChannelHandler, @unchecked 
         let frames = MySQLFraming.frame(payload, sequence: &nextSequence)
         reader.expectedSequence = nextSequence
         return frames
+    }
+
+    /// Expects the answers of `count` commands sent in one write (``MySQLWire/pipeline(_:within:)``).
+    func expectPipelined(_ count: Int) {
+        pipelined = Array(repeating: MySQLAnswerEnd(), count: count)
     }
 
     /// After `packet` arrives, our next one continues its sequence.
@@ -138,6 +152,40 @@ struct MySQLWire: Sendable {
         }
         do {
             return try await promise.futureResult.get()
+        } catch let error as MySQLWireError {
+            throw error
+        } catch {
+            throw .channel("\(error)")
+        }
+    }
+
+    /// Sends several commands in one write and waits for all their answers, which the server sends in
+    /// order (it reads commands one after the other from the socket): one round trip instead of one per
+    /// command. Each answer is split out as ``request(_:within:end:)`` would have returned it.
+    func pipeline(_ payloads: [[UInt8]], within timeout: Duration) async throws(MySQLWireError) -> [[MySQLPacket]] {
+        let handler = self.handler
+        let channel = self.channel
+        let loop = channel.eventLoop
+        let promise = loop.makePromise(of: [MySQLPacket].self)
+        let amount = TimeAmount.nanoseconds(Int64(max(timeout.milliseconds, 1) * 1_000_000))
+        let count = payloads.count
+        loop.execute {
+            var frames: [UInt8] = []
+            for payload in payloads { frames += handler.frame(payload, newCommand: true) }
+            handler.expectPipelined(count)
+            channel.writeAndFlush(channel.allocator.buffer(bytes: frames)).whenFailure { error in
+                handler.packets.fail(.channel("\(error)"))
+            }
+            var ends = MySQLAnswerEnd.Series(count: count)
+            handler.packets.collect(
+                promise, timeout: amount, on: loop, timedOut: .timedOut, busy: .channel("two reads at once"),
+                isLast: { ends.isLast($0) })
+            promise.futureResult.whenSuccess { packets in
+                if let last = packets.last { handler.continueSequence(after: last) }
+            }
+        }
+        do {
+            return MySQLAnswerEnd.split(try await promise.futureResult.get(), count: count)
         } catch let error as MySQLWireError {
             throw error
         } catch {
