@@ -34,6 +34,9 @@ struct DataPlaneHostKeyTests {
             {"type": "postgresql", "dataPlaneName": "vpc", "sshTunnelUUID": "\(tunnel)", "sharedConfig": \
             {"host": "db.internal", "port": 5432, "user": "app", "password": "pw-123456"}}
             """
+        // The agent polls once first, so it is online when the ping looks (a ping to a plane with no agent
+        // online answers at once, and would leave the polls below nothing to take).
+        _ = try await DataPlaneAPITests.poll(client, token: token, agent: "agent-a")
         let ping = Task { try await client.ping(payload, headers: context.auth) }
         var job: AgentWire.Job?
         for _ in 0..<100 where job == nil {
