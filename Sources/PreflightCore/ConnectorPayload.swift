@@ -61,13 +61,12 @@ public struct ConnectorPayload: Sendable, Equatable {
     /// Decodes and validates a JSON body. Every failure names the field and what is wrong, and never
     /// repeats a value that could be a secret.
     public static func decode(json data: Data) throws(InvalidConfig) -> ConnectorPayload {
-        guard !JSONNesting.exceeds(in: data) else {
-            throw InvalidConfig(
-                "the request body nests arrays or objects deeper than \(JSONNesting.maximumDepth) levels")
-        }
         let value: JSONValue
         do {
             value = try JSONReader.read(data)
+        } catch  where error.isTooDeep {
+            throw InvalidConfig(
+                "the request body nests arrays or objects deeper than \(JSONNesting.maximumDepth) levels")
         } catch {
             throw InvalidConfig("the request body is not valid JSON (near byte \(error.offset): \(error.reason))")
         }

@@ -1,6 +1,7 @@
-/// How deeply arrays and objects nest in JSON text, checked before decoding: decoding `JSONValue`
-/// through `JSONDecoder` costs more than quadratic time in the depth (about 7 s for 300 nested arrays
-/// in a 600-byte body under the fuzzer), so a peer or a client could burn a core with a small body.
+/// How deeply arrays and objects may nest in JSON text the service reads. ``JSONReader`` stops at
+/// `maximumDepth` (decoding `JSONValue` through `JSONDecoder`, as the service did before, cost more than
+/// quadratic time in the depth: about 7 s for 300 nested arrays in a 600-byte body under the fuzzer).
+/// `exceeds` measures the depth without parsing; the tests hold the reader to it.
 public enum JSONNesting {
     /// The deepest nesting accepted. Answers and payloads nest a handful of levels.
     public static let maximumDepth = 64

@@ -1,3 +1,5 @@
+import Foundation
+
 /// A strict JSON reader (RFC 8259, UTF-8) into ``JSONValue``, one pass over the bytes.
 ///
 /// It replaces `JSONDecoder().decode(JSONValue.self, ...)`, whose `try?` cascade built and threw a
@@ -6,19 +8,23 @@
 /// generated and mutated texts): any value at the top, whitespace around it, one trailing comma in an
 /// array or object, the first of duplicate keys, numbers as `Double` (a number too large for one is an error), strings
 /// validated as UTF-8 with their escapes, and no control character unescaped. A UTF-8 byte-order mark is
-/// skipped. Nesting deeper than `maximumDepth` is an error.
+/// skipped. Nesting deeper than `maximumDepth` is an error. Two differences, both on purpose: every value
+/// is checked, also under a repeated key (Foundation skips those), and `-0.0e-3` is read (Foundation
+/// refuses it; RFC 8259 allows it).
 public struct JSONReader {
     /// Why the text is not JSON, and the byte offset where reading stopped.
     public struct Failure: Error, Equatable {
         public var offset: Int
         public var reason: String
+        /// Whether reading stopped because arrays and objects nest deeper than the limit.
+        public var isTooDeep = false
     }
 
     /// Reads the whole text as one JSON value.
-    public static func read(_ bytes: some ContiguousBytesLike, maximumDepth: Int = JSONNesting.maximumDepth)
+    public static func read(_ bytes: some ContiguousBytes, maximumDepth: Int = JSONNesting.maximumDepth)
         throws(Failure) -> JSONValue
     {
-        let outcome: Result<JSONValue, Failure> = bytes.withBytes { buffer in
+        let outcome: Result<JSONValue, Failure> = bytes.withUnsafeBytes { buffer in
             var reader = JSONReader(buffer, maximumDepth: maximumDepth)
             do throws(Failure) {
                 return .success(try reader.document())
@@ -85,8 +91,17 @@ public struct JSONReader {
 
     private mutating func enter() throws(Failure) {
         depth += 1
-        guard depth <= maximumDepth else { throw fail("nested deeper than \(maximumDepth) levels") }
+        guard depth <= maximumDepth else {
+            throw Failure(offset: index, reason: "nested deeper than \(maximumDepth) levels", isTooDeep: true)
+        }
         index += 1
+    }
+
+    /// Steps over the closing bracket of an array or object and out of its nesting level.
+    private mutating func close(_ value: JSONValue) -> JSONValue {
+        index += 1
+        depth -= 1
+        return value
     }
 
     private mutating func object() throws(Failure) -> JSONValue {
@@ -94,16 +109,12 @@ public struct JSONReader {
         var fields: [String: JSONValue] = [:]
         skipWhitespace()
         if index < bytes.count, bytes[index] == UInt8(ascii: "}") {
-            index += 1
-            depth -= 1
-            return .object(fields)
+            return close(.object(fields))
         }
         while true {
             skipWhitespace()
             if index < bytes.count, bytes[index] == UInt8(ascii: "}"), !fields.isEmpty {  // a trailing comma
-                index += 1
-                depth -= 1
-                return .object(fields)
+                return close(.object(fields))
             }
             guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { throw fail("expected a key") }
             let key = try string()
@@ -116,10 +127,7 @@ public struct JSONReader {
             guard index < bytes.count else { throw fail("unexpected end of the text") }
             switch bytes[index] {
             case UInt8(ascii: ","): index += 1
-            case UInt8(ascii: "}"):
-                index += 1
-                depth -= 1
-                return .object(fields)
+            case UInt8(ascii: "}"): return close(.object(fields))
             default: throw fail("expected ',' or '}'")
             }
         }
@@ -130,26 +138,19 @@ public struct JSONReader {
         var elements: [JSONValue] = []
         skipWhitespace()
         if index < bytes.count, bytes[index] == UInt8(ascii: "]") {
-            index += 1
-            depth -= 1
-            return .array(elements)
+            return close(.array(elements))
         }
         while true {
             skipWhitespace()
             if index < bytes.count, bytes[index] == UInt8(ascii: "]"), !elements.isEmpty {  // a trailing comma
-                index += 1
-                depth -= 1
-                return .array(elements)
+                return close(.array(elements))
             }
             elements.append(try value())
             skipWhitespace()
             guard index < bytes.count else { throw fail("unexpected end of the text") }
             switch bytes[index] {
             case UInt8(ascii: ","): index += 1
-            case UInt8(ascii: "]"):
-                index += 1
-                depth -= 1
-                return .array(elements)
+            case UInt8(ascii: "]"): return close(.array(elements))
             default: throw fail("expected ',' or ']'")
             }
         }
@@ -185,7 +186,7 @@ public struct JSONReader {
         let text = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self)
         guard let number = Double(text), number.isFinite else {
             index = start
-            throw fail("the number \(text.prefix(40)) does not fit a double")
+            throw fail("a number does not fit a double")  // not quoted: it may be a secret
         }
         return number
     }
@@ -284,18 +285,4 @@ public struct JSONReader {
         }
         return value
     }
-}
-
-/// Bytes the reader can borrow contiguously: `[UInt8]`, `ArraySlice<UInt8>`, `Data` (through
-/// `withUnsafeBytes`), without copying.
-public protocol ContiguousBytesLike {
-    func withBytes<R>(_ body: (UnsafeRawBufferPointer) -> R) -> R
-}
-
-extension Array: ContiguousBytesLike where Element == UInt8 {
-    public func withBytes<R>(_ body: (UnsafeRawBufferPointer) -> R) -> R { withUnsafeBytes(body) }
-}
-
-extension ArraySlice: ContiguousBytesLike where Element == UInt8 {
-    public func withBytes<R>(_ body: (UnsafeRawBufferPointer) -> R) -> R { withUnsafeBytes(body) }
 }

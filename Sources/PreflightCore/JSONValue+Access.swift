@@ -38,7 +38,7 @@ extension JSONValue {
     }
 
     /// Parses JSON text; nil when it is not JSON, or nests deeper than `JSONNesting.maximumDepth`.
-    public static func parse(_ bytes: some ContiguousBytesLike) -> JSONValue? {
+    public static func parse(_ bytes: some ContiguousBytes) -> JSONValue? {
         try? JSONReader.read(bytes)
     }
 
@@ -48,9 +48,4 @@ extension JSONValue {
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         return Array((try? encoder.encode(self)) ?? Data("null".utf8))
     }
-}
-
-extension Data: ContiguousBytesLike {
-    /// The bytes, borrowed (``JSONReader``).
-    public func withBytes<R>(_ body: (UnsafeRawBufferPointer) -> R) -> R { withUnsafeBytes(body) }
 }

@@ -88,6 +88,7 @@ struct PingRoute: Sendable {
     /// The report's fields on the request's access-log line (its target is already masked).
     static func accessFields(_ report: PingReport) -> Logger.Metadata {
         var fields: Logger.Metadata = [
+            "ping.type": "\(report.type.rawValue)",
             "ping.category": "\(report.category?.rawValue ?? "ok")",
             "ping.duration_ms": "\(Int(report.durationMs))",
             "ping.target": "\(report.target?.host ?? "-")",

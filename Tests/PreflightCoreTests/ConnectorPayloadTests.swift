@@ -33,6 +33,13 @@ struct ConnectorPayloadTests {
         #expect(message.contains("not valid JSON"), "\(message)")
     }
 
+    @Test("a number the reader cannot take is not quoted back: it may be the password")
+    func unreadableNumberNotQuoted() {
+        let message = failure(#"{"type": "postgresql", "sharedConfig": {"password": 918273645e99999}}"#)
+        #expect(message.contains("not valid JSON"), "\(message)")
+        #expect(!message.contains("918273645"), "\(message)")
+    }
+
     @Test(
         "not an object",
         arguments: [
