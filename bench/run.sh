@@ -136,13 +136,13 @@ engine() { # N C PAYLOAD [extra bench options...] -> preflight bench's JSON line
     "$BIN" bench --payload "$payload" --count "$n" --concurrency "$c" --json "$@" 2>>"$WORK/engine.err" | json_line
 }
 
-SERVE_PORT="" KEY="" SERVE_PID=""
+SERVE_PORT="" HEALTH_PORT="" KEY="" SERVE_PID=""
 start_serve() {
     local store="$WORK/store.sqlite" t0 t1
     KEY="$("$BIN" keys create --company bench --store "$store" | tail -n1)"
     t0=$(date +%s%N)
-    "$BIN" serve --host 127.0.0.1 --port 0 --store "$store" --master-key-file "$WORK/master.key" --allow-loopback \
-        >"$WORK/serve.out" 2>"$WORK/serve.log" &
+    "$BIN" serve --host 127.0.0.1 --port 0 --health-port 0 --store "$store" --master-key-file "$WORK/master.key" \
+        --allow-loopback >"$WORK/serve.out" 2>"$WORK/serve.log" &
     SERVE_PID=$!
     PIDS+=("$SERVE_PID")
     for _ in $(seq 1 2000); do
@@ -152,6 +152,7 @@ start_serve() {
     done
     t1=$(date +%s%N)
     STARTUP_MS=$(( (t1 - t0) / 1000000 ))
+    HEALTH_PORT="$(sed -nE 's/.*address=127\.0\.0\.1:([0-9]+).*\] health listening$/\1/p' "$WORK/serve.log" | head -n1)"
 }
 
 http() { # C PAYLOAD [PATH] -> wrk's JSON line (keep-alive HTTP/1.1, one wrk thread, SECONDS_EACH seconds)
@@ -177,16 +178,28 @@ echo "  engine $E1"; echo "  http   $H1"
 row "refused port, C=1, p50: HTTP ping vs the engine alone (preflight bench)" "$(get "$H1" p50_ms)" "$(get "$E1" p50_ms)" \
     "engine" "ms" diff_max 0.3 "$(statuses "$H1")"
 E64="$(engine 20000 64 "$WORK/refused.json" --allow-cidr 127.0.0.0/8)"
-"$PY" "$ROOT/bench/healthz_probe.py" "http://127.0.0.1:$SERVE_PORT" --seconds "$SECONDS_EACH" >"$WORK/healthz.json" &
+# The probers run at nice -10 where allowed (root): a load balancer probes from another machine, so their own
+# wait for one of the 2 saturated cores is not the service's latency (without it, p99 is ~2 ms higher here).
+PROBE_NICE=()
+nice -n -10 true 2>/dev/null && PROBE_NICE=(nice -n -10)
+"${PROBE_NICE[@]}" "$PY" "$ROOT/bench/healthz_probe.py" "http://127.0.0.1:$SERVE_PORT" --seconds "$SECONDS_EACH" \
+    >"$WORK/healthz.json" &
 HZ_PID=$!
+"${PROBE_NICE[@]}" "$PY" "$ROOT/bench/healthz_probe.py" "http://127.0.0.1:$HEALTH_PORT" --seconds "$SECONDS_EACH" \
+    >"$WORK/healthport.json" &
+HP_PID=$!
 H64="$(http 64 "$WORK/refused.json")"
-wait "$HZ_PID"
+wait "$HZ_PID" "$HP_PID"
 HZ="$(json_line <"$WORK/healthz.json")"
+HP="$(json_line <"$WORK/healthport.json")"
 HZONLY="$(http 64 "" /healthz)"
-echo "  engine $E64"; echo "  http   $H64"; echo "  healthz meanwhile $HZ"; echo "  healthz alone $HZONLY"
+echo "  engine $E64"; echo "  http   $H64"; echo "  healthz meanwhile $HZ"; echo "  health port meanwhile $HP"; echo "  healthz alone $HZONLY"
 row "refused port, C=64: HTTP pings/s (engine alone beside)" "$(get "$H64" per_s)" "$(get "$E64" pings_per_s)" \
     "engine" "/s" min 10000 "$(statuses "$H64"); GET /healthz alone: $(get "$HZONLY" per_s)/s"
-row "/healthz p99 during that load (one ask per 20 ms)" "$(get "$HZ" p99_ms)" "" "" "ms" max 5
+row "/healthz p99 during that load (one ask per 20 ms), on the API's port" "$(get "$HZ" p99_ms)" "" "" "ms" max 5 \
+    "p50 $(get "$HZ" p50_ms) ms, max $(get "$HZ" max_ms) ms; prober ${PROBE_NICE[*]:-at nice 0}"
+row "/healthz p99 during that load, on serve --health-port (a thread of its own)" "$(get "$HP" p99_ms)" "" "" "ms" max 5 \
+    "p50 $(get "$HP" p50_ms) ms, max $(get "$HP" max_ms) ms; asked at the same time as the row above"
 PEAK_RSS_MB=$(( $(awk '/VmHWM/ {print $2}' "/proc/$SERVE_PID/status") / 1024 ))
 
 # ------------------------------------------------------------------------------- databases over HTTP

@@ -6,6 +6,7 @@ import OpenAPIRuntime
 public import PreflightEngine
 import PreflightServices
 public import PreflightStore
+import ServiceLifecycle
 
 /// Builds the HTTP API: `POST /connectors/ping` (bearer auth), `GET /healthz`, `GET /metrics`, `GET /openapi.yaml`,
 /// and the browser console at `/` (``ConsoleRoute``).
@@ -28,6 +29,16 @@ public func buildApplication(
         configuration: configuration, engine: engine, store: store, sealer: sealer, logger: logger, drain: drain)
     let connections = ConnectionCount(limit: configuration.maxConnections)
     let healthz = HealthzFastPath.Bodies(egressIPs: engine.configuration.egressAddresses)
+    // Run by the application's own service group: it stops after the API's server, so it answers
+    // `draining` for as long as the drain lasts.
+    let services: [any Service] =
+        configuration.healthPort.map { port in
+            [
+                HealthListener.application(
+                    host: configuration.host, port: port, bodies: healthz, drain: drain,
+                    configuration: configuration, logger: logger)
+            ]
+        } ?? []
     return Application(
         router: router,
         server: .http1(
@@ -42,6 +53,7 @@ public func buildApplication(
             onEventLoop: configuration.connectionsOnEventLoop),
         configuration: ApplicationConfiguration(
             address: .hostname(configuration.host, port: configuration.port), serverName: "preflight"),
+        services: services,
         onServerRunning: { channel in
             let port = channel.localAddress?.port ?? configuration.port
             logger.info("listening", metadata: ["address": "\(configuration.host):\(port)"])

@@ -6,9 +6,14 @@ import Synchronization
 /// How many HTTP connections are open, against the service's cap.
 final class ConnectionCount: Sendable {
     let limit: Int
+    /// Whether the count and its guard's closes go to the API's connection metrics (not the health port's).
+    let recordsMetrics: Bool
     private let open = Atomic<Int>(0)
 
-    init(limit: Int) { self.limit = limit }
+    init(limit: Int, recordsMetrics: Bool = true) {
+        self.limit = limit
+        self.recordsMetrics = recordsMetrics
+    }
 
     /// Takes a place; false (nothing taken) when the service is at its cap.
     func acquire() -> Bool {
@@ -17,13 +22,13 @@ final class ConnectionCount: Sendable {
             open.wrappingSubtract(1, ordering: .relaxed)
             return false
         }
-        Gauge(label: "preflight_http_connections_open").record(now)
+        if recordsMetrics { Gauge(label: "preflight_http_connections_open").record(now) }
         return true
     }
 
     func release() {
         let (_, now) = open.wrappingSubtract(1, ordering: .relaxed)
-        Gauge(label: "preflight_http_connections_open").record(now)
+        if recordsMetrics { Gauge(label: "preflight_http_connections_open").record(now) }
     }
 
     var current: Int { open.load(ordering: .relaxed) }
@@ -51,7 +56,7 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
 
     func handlerAdded(context: ChannelHandlerContext) {
         guard count.acquire() else {
-            Counter(label: "preflight_http_connections_refused_total").increment()
+            if count.recordsMetrics { Counter(label: "preflight_http_connections_refused_total").increment() }
             context.close(promise: nil)
             return
         }
@@ -85,8 +90,9 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
     private func arm(_ context: ChannelHandlerContext) {
         disarm()
         let loopBound = NIOLoopBound(context, eventLoop: context.eventLoop)
+        let records = count.recordsMetrics
         timer = context.eventLoop.scheduleTask(in: requestTimeout) {
-            Counter(label: "preflight_http_slow_requests_closed_total").increment()
+            if records { Counter(label: "preflight_http_slow_requests_closed_total").increment() }
             loopBound.value.close(promise: nil)
         }
     }

@@ -33,6 +33,10 @@ public struct ServerConfiguration: Sendable {
     /// Each connection's task runs on its channel's event loop (true, the default) or on Swift's global
     /// task pool, as Hummingbird does by default (`serve --task-pool`, for comparison).
     public var connectionsOnEventLoop = true
+    /// A second port that serves only `GET /healthz`, on an event loop thread of its own, so a health
+    /// check is answered at once however busy the API's loops are (``HealthListener``); `nil` (the
+    /// default) serves `/healthz` on the API's port only. 0 picks a free port. Same `host` as the API.
+    public var healthPort: Int?
 
     public init(
         host: String = "127.0.0.1",

@@ -20,6 +20,13 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Port to listen on.")
     var port = 8080
 
+    @Option(
+        name: .customLong("health-port"),
+        help:
+            "Also serve GET /healthz on this port (same --host), on a thread of its own: answered at once however busy the API is. For load balancers and Kubernetes probes; 0 picks a free port."
+    )
+    var healthPort: Int?
+
     @OptionGroup var storeOptions: StoreOptions
 
     @OptionGroup var engineOptions: EngineOptions
@@ -84,6 +91,9 @@ struct Serve: AsyncParsableCommand {
         guard (0...65535).contains(port) else {
             throw ValidationError("--port must be from 0 (any free port) to 65535")
         }
+        if let healthPort, !(0...65535).contains(healthPort) || (healthPort == port && port != 0) {
+            throw ValidationError("--health-port must be from 0 (any free port) to 65535, and not --port")
+        }
         let store = try await storeOptions.open(logger: logger)
         // The master key first: a key printed before a start that then fails would be lost.
         let sealer = try storeOptions.sealer(logger: logger)
@@ -116,6 +126,7 @@ struct Serve: AsyncParsableCommand {
         serverConfiguration.agentPollHold = .milliseconds(Int64(agentPollSeconds * 1000))
         serverConfiguration.trustForwardedFor = trustForwardedFor
         serverConfiguration.connectionsOnEventLoop = !taskPool
+        serverConfiguration.healthPort = healthPort
         let app = buildApplication(
             configuration: serverConfiguration,
             engine: engine, store: store, sealer: sealer,

@@ -88,4 +88,56 @@ struct CLIDrainTests {
         #expect(code == 0, "\(serve.stderr)")
         #expect(serve.stderr.contains("stopped"), "\(serve.stderr)")
     }
+
+    @Test func theHealthPortSaysDrainingUntilTheLastAnswerThenTheProcessExits0() async throws {
+        let (serve, key) = try await Self.serve(["--health-port", "0"])
+        let port = try #require(
+            await eventually(within: .seconds(30)) { serve.healthPort != nil } ? serve.healthPort : nil,
+            "no 'health listening' line: \(serve.stderr)")
+        let healthURL = "http://127.0.0.1:\(port)/healthz"
+        let ok = try await HTTPCall("GET", healthURL).answer()
+        #expect(ok.status == 200 && ok.json["status"] as? String == "ok", "\(ok.status) \(ok.text)")
+        let other = try await HTTPCall("GET", "http://127.0.0.1:\(port)/connector-types").answer()
+        #expect(other.status == 404, "\(other.status) \(other.text)")
+
+        let peer = try await HostilePeer(.silent)
+        let held = Task {
+            try await HTTPCall(
+                "POST", "\(serve.baseURL)/connectors/ping", key: key,
+                body:
+                    #"{"type":"postgresql","sharedConfig":{"host":"127.0.0.1","port":\#(peer.port),"user":"u","sslMode":"disable"}}"#
+            ).answer()
+        }
+        #expect(await eventually(within: .seconds(60)) { peer.connectionCount == 1 }, "the ping never reached the peer")
+        serve.send(SIGTERM)
+        var health = try await HTTPCall("GET", healthURL).answer()
+        let end = ContinuousClock.now + .seconds(60)
+        while health.status == 200, ContinuousClock.now < end {
+            try await Task.sleep(for: .milliseconds(20))
+            health = try await HTTPCall("GET", healthURL).answer()
+        }
+        #expect(health.status == 503 && health.json["status"] as? String == "draining", "\(health.text)")
+        // Still draining (the held ping runs): the health port keeps saying so.
+        let again = try await HTTPCall("GET", healthURL).answer()
+        #expect(again.status == 503, "\(again.status) \(again.text)")
+
+        await peer.shutdown()
+        #expect(try await held.value.status == 200)
+        let code = await serve.waitForExit()
+        #expect(code == 0, "\(serve.stderr)")
+        let gone = try await HTTPCall("GET", healthURL).answer()
+        #expect(gone.status == 0, "the health port still answers after exit")
+    }
+
+    @Test func aHealthPortOutOfRangeOrEqualToThePortIsRefused() throws {
+        let directory = try CLI.scratchDirectory()
+        for ports in [["--port", "0", "--health-port", "70000"], ["--port", "8181", "--health-port", "8181"]] {
+            let result = try CLI.run(
+                ["serve"] + ports + [
+                    "--store", "sqlite:\(directory.path)/p.sqlite", "--master-key-file", "\(directory.path)/k",
+                ])
+            #expect(result.code != 0)
+            #expect(result.stderr.contains("--health-port must be from 0"), "\(result.stderr)")
+        }
+    }
 }

@@ -67,15 +67,21 @@ final class ServeProcess: Sendable {
         throw ServeError(message: "preflight serve did not start listening: \(printed)")
     }
 
-    /// The port of the `listening address=HOST:PORT` log line.
-    static func listeningPort(in log: String) -> Int? {
-        for line in log.split(separator: "\n") where line.hasSuffix(" listening") || line.contains("] listening") {
-            guard let range = line.range(of: "address=") else { continue }
+    /// The port of the `listening address=HOST:PORT` log line (`health listening` with `health: true`).
+    static func listeningPort(in log: String, health: Bool = false) -> Int? {
+        for line in log.split(separator: "\n") {
+            let isHealth = line.contains("health listening")
+            guard isHealth == health, isHealth || line.hasSuffix(" listening") || line.contains("] listening"),
+                let range = line.range(of: "address=")
+            else { continue }
             let address = line[range.upperBound...].prefix { !$0.isWhitespace }
             if let port = address.split(separator: ":").last.flatMap({ Int($0) }), port > 0 { return port }
         }
         return nil
     }
+
+    /// The port of `serve --health-port`, once it listens.
+    var healthPort: Int? { Self.listeningPort(in: stderr, health: true) }
 
     /// Everything printed on standard output so far.
     var stdout: String { output.withLock { $0.stdout } }
