@@ -21,12 +21,29 @@ public enum QuotedText {
                 depth += 1
             } else if outsideParentheses, character == ")" {
                 depth -= 1
-            } else if depth == 0, text[index...].uppercased().hasPrefix(needle) {
-                return index..<text.index(index, offsetBy: needle.count)
+            } else if depth == 0, let end = asciiPrefixEnd(of: needle, in: text, at: index) {
+                return index..<end
             }
             index = text.index(after: index)
         }
         return nil
+    }
+
+    /// Where `needle` (ASCII, upper case) ends when `text` at `index` starts with it, ASCII letters
+    /// compared without case; nil otherwise. Byte by byte, nothing copied (it runs at every position).
+    public static func asciiPrefixEnd(of needle: String, in text: Substring, at index: Substring.Index)
+        -> Substring.Index?
+    {
+        let bytes = text.utf8
+        var position = index
+        for expected in needle.utf8 {
+            guard position < bytes.endIndex else { return nil }
+            var byte = bytes[position]
+            if byte >= UInt8(ascii: "a"), byte <= UInt8(ascii: "z") { byte -= 32 }
+            guard byte == expected else { return nil }
+            position = bytes.index(after: position)
+        }
+        return position
     }
 
     /// `text` split at commas outside quotes and parentheses, each part trimmed, empty tail dropped.
@@ -45,15 +62,14 @@ public enum QuotedText {
             } else if character == ")" {
                 depth -= 1
             } else if character == ",", depth == 0 {
-                parts.append(current.trimmingCharacters(in: .whitespaces))
+                parts.append(current.trimmed(newlines: false))
                 current = ""
                 continue
             }
             current.append(character)
         }
-        if !current.trimmingCharacters(in: .whitespaces).isEmpty {
-            parts.append(current.trimmingCharacters(in: .whitespaces))
-        }
+        let last = current.trimmed(newlines: false)
+        if !last.isEmpty { parts.append(last) }
         return parts
     }
 }

@@ -9,12 +9,21 @@ struct SecretMatcher: Sendable {
     }
 
     private var nodes: [Node] = [Node()]
+    /// The root's children by first byte (-1: none), an array rather than a dictionary: most positions
+    /// of a text start no secret, and this answers them without hashing.
+    private var root = [Int32](repeating: -1, count: 256)
 
     init(_ secrets: some Collection<String>) {
         for secret in secrets where !secret.isEmpty {
             var index = 0
             for byte in secret.utf8 {
-                if let next = nodes[index].next[byte] {
+                if index == 0 {
+                    if root[Int(byte)] < 0 {
+                        nodes.append(Node())
+                        root[Int(byte)] = Int32(nodes.count - 1)
+                    }
+                    index = Int(root[Int(byte)])
+                } else if let next = nodes[index].next[byte] {
                     index = Int(next)
                 } else {
                     nodes.append(Node())
@@ -52,14 +61,16 @@ struct SecretMatcher: Sendable {
     private func longestMatch(in bytes: [UInt8], at start: Int) -> Int? {
         // Only at a character's first byte, never inside a multi-byte character.
         guard bytes[start] & 0xC0 != 0x80 else { return nil }
-        var node = 0
-        var position = start
+        let first = root[Int(bytes[start])]
+        guard first >= 0 else { return nil }
+        var node = Int(first)
+        var position = start + 1
         var best: Int?
-        while position < bytes.count, let next = nodes[node].next[bytes[position]] {
+        while true {
+            if let short = nodes[node].end, !short || isWholeWord(bytes, start, position) { best = position - start }
+            guard position < bytes.count, let next = nodes[node].next[bytes[position]] else { break }
             node = Int(next)
             position += 1
-            guard let short = nodes[node].end else { continue }
-            if !short || isWholeWord(bytes, start, position) { best = position - start }
         }
         return best
     }

@@ -118,18 +118,20 @@ public struct SharedConfig: Sendable, Equatable {
     /// Validates a host name or address for `key` (used for `host` and the host part of `endpoint`).
     public static func validateHost(_ raw: String, key: String) throws(InvalidConfig) -> String {
         var host = raw.trimmed()
-        if host.contains("://") {
+        if host.includes("://") {
             throw InvalidConfig("\(key) must be a host name, not a URL (remove the scheme, e.g. \"db.example.com\")")
         }
-        if host.hasPrefix("["), let close = host.range(of: "]:"), Int(host[close.upperBound...]) != nil {
+        if host.hasPrefix("["), let close = host.firstIndex(of: "]"), host[close...].hasPrefix("]:"),
+            case let port = host[host.index(close, offsetBy: 2)...], Int(port) != nil
+        {
             throw InvalidConfig(
-                "\(key) includes a port (\(host[close.upperBound...])); give the bare host and put the port in sharedConfig.port"
+                "\(key) includes a port (\(port)); give the bare host and put the port in sharedConfig.port"
             )
         }
         if host.hasPrefix("[") && host.hasSuffix("]") {
             host = String(host.dropFirst().dropLast())
         }
-        if host.contains(where: { $0.isWhitespace }) || host.contains("/") || host.contains("@") {
+        if host.contains(where: { $0.isWhitespace || $0 == "/" || $0 == "@" }) {
             throw InvalidConfig("\(key) must be a host name or IP address without spaces, '/' or '@'")
         }
         let colons = host.filter { $0 == ":" }.count
@@ -140,7 +142,8 @@ public struct SharedConfig: Sendable, Equatable {
         if host.count > 253 {
             throw InvalidConfig("\(key) is longer than 253 characters, the limit for a DNS name")
         }
-        if host.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) {
+        // General category Cc is exactly U+0000-U+001F and U+007F-U+009F.
+        if host.unicodeScalars.contains(where: { $0.value < 0x20 || (0x7F...0x9F).contains($0.value) }) {
             throw InvalidConfig("\(key) contains a control character")
         }
         if colons >= 2 {

@@ -37,12 +37,12 @@ public struct MySQLConfig: Sendable, Equatable {
         host = try config.host("host", for: type)
         port = try config.port("port", for: type)
         user = try config.requiredString("user", for: type)
-        guard !user.contains("\0"), user.utf8.count <= 255 else {
+        guard !user.utf8.contains(0), user.utf8.count <= 255 else {
             throw InvalidConfig("sharedConfig.user must be at most 255 bytes without NUL characters")
         }
         password = try config.secret("password")
         if let database = payload.defaultDatabase {
-            guard !database.contains("\0"), database.utf8.count <= 255 else {
+            guard !database.utf8.contains(0), database.utf8.count <= 255 else {
                 throw InvalidConfig("defaultDatabase must be at most 255 bytes without NUL characters")
             }
             self.database = database
@@ -80,7 +80,7 @@ public struct MySQLConfig: Sendable, Equatable {
     /// Artie's `tlsMode` (and MySQL's `--ssl-mode` names) as an SSLMode.
     static func mode(forTLSMode text: String?) throws(InvalidConfig) -> SSLMode {
         guard let text else { return .disable }
-        switch text.trimmingCharacters(in: .whitespaces).lowercased() {
+        switch text.trimmed(newlines: false).lowercased() {
         case "", "disabled", "disable", "none", "false": return .disable
         case "preferred", "prefer": return .prefer
         case "required", "require", "true": return .require
@@ -95,11 +95,21 @@ public struct MySQLConfig: Sendable, Equatable {
 
     /// `'user'@'host'` quoting for statements in hints.
     static func quoted(_ text: String) -> String {
-        "'" + text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "'", with: "\\'") + "'"
+        var quoted = "'"
+        for character in text {
+            if character == "\\" || character == "'" { quoted.append("\\") }
+            quoted.append(character)
+        }
+        return quoted + "'"
     }
 
     /// A database name in backquotes.
     static func backquoted(_ text: String) -> String {
-        "`" + text.replacingOccurrences(of: "`", with: "``") + "`"
+        var quoted = "`"
+        for character in text {
+            if character == "`" { quoted.append("`") }
+            quoted.append(character)
+        }
+        return quoted + "`"
     }
 }

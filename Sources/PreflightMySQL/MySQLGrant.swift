@@ -12,8 +12,10 @@ public struct MySQLGrant: Sendable, Equatable {
 
     /// Parses "GRANT <privileges> ON <object> TO ..." or "GRANT <roles> TO ..."; nil for anything else (PROXY, ...).
     public static func parse(_ line: String) -> MySQLGrant? {
-        let text = line.trimmingCharacters(in: .whitespaces)
-        guard text.uppercased().hasPrefix("GRANT ") else { return nil }
+        let text = line.trimmed(newlines: false)
+        guard QuotedText.asciiPrefixEnd(of: "GRANT ", in: Substring(text), at: text.startIndex) != nil else {
+            return nil
+        }
         let body = text.dropFirst(6)
         if let on = QuotedText.range(of: " ON ", in: body),
             let to = QuotedText.range(of: " TO ", in: body[on.upperBound...])
@@ -21,11 +23,12 @@ public struct MySQLGrant: Sendable, Equatable {
             let privileges = QuotedText.splitTopLevel(String(body[..<on.lowerBound])).map { privilege -> String in
                 var name = privilege
                 if let paren = name.firstIndex(of: "(") { name = String(name[..<paren]) }
-                return name.trimmingCharacters(in: .whitespaces).uppercased()
+                return name.trimmed(newlines: false).uppercased()
             }
             guard !privileges.contains("PROXY") else { return nil }
-            let object = body[on.upperBound..<to.lowerBound].trimmingCharacters(in: .whitespaces)
-            let cleaned = object.uppercased().hasPrefix("TABLE ") ? String(object.dropFirst(6)) : object
+            let object = body[on.upperBound..<to.lowerBound].trimmed(newlines: false)
+            let tablePrefix = QuotedText.asciiPrefixEnd(of: "TABLE ", in: Substring(object), at: object.startIndex)
+            let cleaned = tablePrefix != nil ? String(object.dropFirst(6)) : object
             return MySQLGrant(privileges: privileges, object: cleaned, roles: [])
         }
         if let to = QuotedText.range(of: " TO ", in: body) {
@@ -66,7 +69,7 @@ public struct MySQLGrant: Sendable, Equatable {
     }
 
     static func unquote(_ text: String) -> String {
-        var value = text.trimmingCharacters(in: .whitespaces)
+        var value = text.trimmed(newlines: false)
         if let at = firstUnquoted("@", in: value) { value = String(value[..<at]) }
         for quote in ["`", "'", "\""] where value.hasPrefix(quote) && value.hasSuffix(quote) && value.count >= 2 {
             value = String(value.dropFirst().dropLast())

@@ -95,7 +95,9 @@ extension MySQLProbe {
         return rows
     }
 
-    static func row(_ payload: [UInt8], columns: Int, server: String) throws(QueryError) -> [String?] {
+    static func row(_ payload: [UInt8], columns: Int, server: @autoclosure () -> String) throws(QueryError)
+        -> [String?]
+    {
         var reader = MySQLPayloadReader(payload)
         var values: [String?] = []
         for _ in 0..<columns {
@@ -103,7 +105,7 @@ extension MySQLProbe {
             do {
                 value = try reader.lengthEncodedBytes("column value")
             } catch {
-                throw QueryError.wire(ProbeFailure(.protocolMismatch, "\(server) sent a malformed result row"))
+                throw QueryError.wire(ProbeFailure(.protocolMismatch, "\(server()) sent a malformed result row"))
             }
             values.append(value.map { String(decoding: $0, as: UTF8.self) })
         }

@@ -17,7 +17,8 @@ struct MySQLProbe: Probe {
 
     var product: String { config.type.productName }
     var server: String {
-        config.host.contains(":") ? "[\(config.host)]:\(config.port)" : "\(config.host):\(config.port)"
+        config.host.utf8.contains(UInt8(ascii: ":"))
+            ? "[\(config.host)]:\(config.port)" : "\(config.host):\(config.port)"
     }
 
     /// A greeting is well under 1 KiB; a header announcing more than this is not MySQL.

@@ -198,7 +198,7 @@ public enum MySQLReadiness {
                     detail: "on RDS and Aurora, mysql.rds_configuration decides how long binary logs are kept",
                     fix: hoursFix, restartRequired: false)
             case .some(.some(let text)):
-                let hours = Int(text.trimmingCharacters(in: .whitespaces)) ?? 0
+                let hours = Int(text.trimmed(newlines: false)) ?? 0
                 let ok = hours >= 168
                 return ReadinessCheck(
                     name: "binlog_retention", status: ok ? .passed : .failed,

@@ -26,7 +26,7 @@ public struct MySQLServerInfo: Sendable, Equatable {
 
     public init(versionString raw: String, variables: [String: String] = [:]) {
         var text = raw
-        if text.hasPrefix("5.5.5-") && text.localizedLowercase.contains("mariadb") { text = String(text.dropFirst(6)) }
+        if text.hasPrefix("5.5.5-") && text.lowercased().includes("mariadb") { text = String(text.dropFirst(6)) }
         versionString = text
         let numeric = text.prefix { $0.isNumber || $0 == "." }
         version = String(numeric)
@@ -39,20 +39,20 @@ public struct MySQLServerInfo: Sendable, Equatable {
         auroraVersion = variables["aurora_version"]
         if auroraVersion != nil {
             flavor = .aurora
-        } else if lower.contains("mariadb") {
+        } else if lower.includes("mariadb") {
             flavor = .mariadb
-        } else if lower.contains("tidb") {
+        } else if lower.includes("tidb") {
             flavor = .tidb
-        } else if lower.contains("vitess") {
+        } else if lower.includes("vitess") {
             flavor = .vitess
-        } else if comment.contains("percona") {
+        } else if comment.includes("percona") {
             flavor = .percona
         } else {
             flavor = .mysql
         }
         isRDS =
-            auroraVersion != nil || (variables["basedir"] ?? "").hasPrefix("/rdsdbbin") || comment.contains("amazon")
-            || comment.contains("rds")
+            auroraVersion != nil || (variables["basedir"] ?? "").hasPrefix("/rdsdbbin") || comment.includes("amazon")
+            || comment.includes("rds")
     }
 
     public func atLeast(_ major: Int, _ minor: Int, _ patch: Int = 0) -> Bool {

@@ -143,7 +143,7 @@ public struct Dialer: Sendable {
     public static func describe(_ address: SocketAddress) -> String {
         let ip = address.ipAddress ?? "?"
         let port = address.port.map(String.init) ?? "?"
-        return ip.contains(":") ? "[\(ip)]:\(port)" : "\(ip):\(port)"
+        return ip.utf8.contains(UInt8(ascii: ":")) ? "[\(ip)]:\(port)" : "\(ip):\(port)"
     }
 }
 

@@ -142,6 +142,12 @@ struct SharedConfigTests {
             message == "sharedConfig.host must be a host name or IP address without spaces, '/' or '@'", "\(message)")
     }
 
+    /// General category Cc (C0, DEL and C1), not other invisible characters.
+    @Test("control characters in a host", arguments: ["db\u{01}x", "db\u{7F}x", "db\u{90}x", "db\u{9F}x"])
+    func hostWithControlCharacter(_ raw: String) {
+        #expect(hostFailure(raw) == "sharedConfig.host contains a control character", "\(hostFailure(raw))")
+    }
+
     @Test func hostTooLong() {
         let long = String(repeating: "a", count: 250) + ".com"
         #expect(hostFailure(long).contains("longer than 253 characters"))

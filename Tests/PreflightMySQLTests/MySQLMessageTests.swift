@@ -196,6 +196,27 @@ struct MySQLReadinessTests {
         #expect(MySQLGrant.database("appx1", matches: "app_1"))
     }
 
+    /// Keywords match without case and never inside quotes (byte-wise, ``QuotedText/asciiPrefixEnd(of:in:at:)``).
+    @Test func grantKeywordsWithoutCaseAndOutsideQuotes() throws {
+        let lower = try #require(MySQLGrant.parse("  grant select on table `a`.`t` to 'u'@'%'"))
+        #expect(lower.privileges == ["SELECT"])
+        #expect(lower.object == "`a`.`t`")
+        let quoted = try #require(MySQLGrant.parse("GRANT INSERT ON `x on y to z`.* To `u`@`%`"))
+        #expect(quoted.object == "`x on y to z`.*")
+        #expect(quoted.database == "x on y to z")
+        #expect(MySQLGrant.parse("GRANTED SELECT ON *.* TO u") == nil)
+        let text = Substring("ab To c")
+        #expect(QuotedText.asciiPrefixEnd(of: " TO ", in: text, at: text.index(text.startIndex, offsetBy: 2)) != nil)
+        #expect(QuotedText.asciiPrefixEnd(of: " TO ", in: text, at: text.startIndex) == nil)
+        #expect(QuotedText.asciiPrefixEnd(of: "C ", in: text, at: text.index(before: text.endIndex)) == nil)
+    }
+
+    @Test func quotingForHints() {
+        #expect(MySQLConfig.quoted(#"o'brien\x"#) == #"'o\'brien\\x'"#)
+        #expect(MySQLConfig.backquoted("a`b") == "`a``b`")
+        #expect(MySQLReadiness.granteeText("repl@10.%", fallbackUser: "x") == "'repl'@'10.%'")
+    }
+
     static let mysql8Variables = [
         "version": "8.0.36", "log_bin": "ON", "binlog_format": "ROW", "binlog_row_image": "FULL",
         "binlog_expire_logs_seconds": "2592000", "gtid_mode": "ON", "enforce_gtid_consistency": "ON",
