@@ -9,21 +9,16 @@ struct SecretMatcher: Sendable {
     }
 
     private var nodes: [Node] = [Node()]
-    /// The root's children by first byte (-1: none), an array rather than a dictionary: most positions
-    /// of a text start no secret, and this answers them without hashing.
-    private var root = [Int32](repeating: -1, count: 256)
+    /// The bytes a secret starts with, as 256 bits: most positions of a text start no secret, and this
+    /// answers them without hashing (32 bytes, not a table: a redactor lives as long as its ping).
+    private var firstBytes = ByteSet()
 
     init(_ secrets: some Collection<String>) {
         for secret in secrets where !secret.isEmpty {
             var index = 0
             for byte in secret.utf8 {
-                if index == 0 {
-                    if root[Int(byte)] < 0 {
-                        nodes.append(Node())
-                        root[Int(byte)] = Int32(nodes.count - 1)
-                    }
-                    index = Int(root[Int(byte)])
-                } else if let next = nodes[index].next[byte] {
+                if index == 0 { firstBytes.insert(byte) }
+                if let next = nodes[index].next[byte] {
                     index = Int(next)
                 } else {
                     nodes.append(Node())
@@ -61,16 +56,15 @@ struct SecretMatcher: Sendable {
     private func longestMatch(in bytes: [UInt8], at start: Int) -> Int? {
         // Only at a character's first byte, never inside a multi-byte character.
         guard bytes[start] & 0xC0 != 0x80 else { return nil }
-        let first = root[Int(bytes[start])]
-        guard first >= 0 else { return nil }
-        var node = Int(first)
-        var position = start + 1
+        guard firstBytes.contains(bytes[start]) else { return nil }
+        var node = 0
+        var position = start
         var best: Int?
-        while true {
-            if let short = nodes[node].end, !short || isWholeWord(bytes, start, position) { best = position - start }
-            guard position < bytes.count, let next = nodes[node].next[bytes[position]] else { break }
+        while position < bytes.count, let next = nodes[node].next[bytes[position]] {
             node = Int(next)
             position += 1
+            guard let short = nodes[node].end else { continue }
+            if !short || isWholeWord(bytes, start, position) { best = position - start }
         }
         return best
     }
@@ -84,5 +78,30 @@ struct SecretMatcher: Sendable {
         byte >= 0x80 || (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5A)
             || (byte >= 0x61 && byte <= 0x7A)
             || byte == 0x5F
+    }
+}
+
+/// A set of bytes as 256 bits.
+struct ByteSet: Sendable {
+    private var words: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
+
+    mutating func insert(_ byte: UInt8) {
+        let bit = UInt64(1) << (byte & 63)
+        switch byte >> 6 {
+        case 0: words.0 |= bit
+        case 1: words.1 |= bit
+        case 2: words.2 |= bit
+        default: words.3 |= bit
+        }
+    }
+
+    func contains(_ byte: UInt8) -> Bool {
+        let bit = UInt64(1) << (byte & 63)
+        switch byte >> 6 {
+        case 0: return words.0 & bit != 0
+        case 1: return words.1 & bit != 0
+        case 2: return words.2 & bit != 0
+        default: return words.3 & bit != 0
+        }
     }
 }

@@ -52,4 +52,14 @@ struct RedactorEncodedFormsTests {
         #expect(!Redactor.isSecretKey("Client-ID"))
         #expect(!Redactor.isSecretKey("host"))
     }
+
+    /// The matcher's first-byte filter: every byte in and out, across the four 64-bit words.
+    @Test func byteSetHoldsExactlyWhatWasInserted() {
+        var set = ByteSet()
+        let inserted: Set<UInt8> = [0, 1, 63, 64, 127, 128, 191, 192, 254, 255, 0x41]
+        for byte in inserted { set.insert(byte) }
+        for byte in UInt8.min...UInt8.max {
+            #expect(set.contains(byte) == inserted.contains(byte), "byte \(byte)")
+        }
+    }
 }
