@@ -17,13 +17,15 @@ public struct Redactor: Sendable {
 
     public init(secrets: [String]) {
         self.secrets = secrets
-        var forms: Set<String> = []
+        // Not a Set<String>: two canonically equivalent spellings are equal strings but different bytes,
+        // and both must be found (the matcher keeps each byte sequence once).
+        var forms: [String] = []
         for secret in secrets where !secret.isEmpty {
-            forms.insert(secret)
+            forms.append(secret)
             guard secret.count >= 6 else { continue }
-            forms.formUnion(Self.encodedForms(of: secret))
+            forms += Self.encodedForms(of: secret)
         }
-        matcher = SecretMatcher(forms.filter { !$0.isEmpty })
+        matcher = SecretMatcher(forms)
     }
 
     /// Every value in `sharedConfig` whose key names a secret (password, token, private key, ...),

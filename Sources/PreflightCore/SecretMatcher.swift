@@ -1,37 +1,38 @@
-/// Finds many secrets in a text in one left-to-right pass: a trie of their UTF-8 bytes, walked from
-/// each character boundary, taking the longest secret that starts there. Secrets shorter than 6
-/// characters count only where they stand alone as a word.
+/// Finds many secrets in a text in one left-to-right pass, taking at each character boundary the
+/// longest secret that starts there. Secrets shorter than 6 characters count only where they stand
+/// alone as a word.
+///
+/// The secrets are kept as their bytes, longest first, behind a 256-bit filter of their first bytes:
+/// most positions of a text start no secret and cost one bit test; at the others the few secrets that
+/// start with that byte are compared. A ping keeps its redactor to its end, so this stays small: a
+/// password's forms take a few hundred bytes (a trie with a dictionary per node took about 20 KB, which
+/// 10,000 pings in flight at once multiplied).
 struct SecretMatcher: Sendable {
-    private struct Node: Sendable {
-        var next: [UInt8: Int32] = [:]
-        /// Set where a secret ends: whether it is short (whole words only).
-        var end: Bool?
+    private struct Secret: Sendable {
+        let bytes: [UInt8]
+        /// Whole words only.
+        let short: Bool
     }
 
-    private var nodes: [Node] = [Node()]
-    /// The bytes a secret starts with, as 256 bits: most positions of a text start no secret, and this
-    /// answers them without hashing (32 bytes, not a table: a redactor lives as long as its ping).
-    private var firstBytes = ByteSet()
+    /// Longest first, so the first that matches is the longest.
+    private let secrets: [Secret]
+    private let firstBytes: ByteSet
 
     init(_ secrets: some Collection<String>) {
-        for secret in secrets where !secret.isEmpty {
-            var index = 0
-            for byte in secret.utf8 {
-                if index == 0 { firstBytes.insert(byte) }
-                if let next = nodes[index].next[byte] {
-                    index = Int(next)
-                } else {
-                    nodes.append(Node())
-                    nodes[index].next[byte] = Int32(nodes.count - 1)
-                    index = nodes.count - 1
-                }
+        // By bytes: two canonically equivalent spellings of a secret are different bytes to find.
+        var unique: [[UInt8]: Bool] = [:]
+        for secret in secrets where !secret.isEmpty { unique[Array(secret.utf8)] = secret.count < 6 }
+        self.secrets = unique.map { Secret(bytes: $0.key, short: $0.value) }
+            .sorted {
+                $0.bytes.count != $1.bytes.count
+                    ? $0.bytes.count > $1.bytes.count : $0.bytes.lexicographicallyPrecedes($1.bytes)
             }
-            let short = secret.count < 6
-            nodes[index].end = (nodes[index].end ?? true) && short
-        }
+        var firstBytes = ByteSet()
+        for secret in self.secrets { firstBytes.insert(secret.bytes[0]) }
+        self.firstBytes = firstBytes
     }
 
-    var isEmpty: Bool { nodes.count == 1 }
+    var isEmpty: Bool { secrets.isEmpty }
 
     /// `text` with every secret found replaced by `mask`.
     func replace(in text: String, with mask: String) -> String {
@@ -55,18 +56,15 @@ struct SecretMatcher: Sendable {
 
     private func longestMatch(in bytes: [UInt8], at start: Int) -> Int? {
         // Only at a character's first byte, never inside a multi-byte character.
-        guard bytes[start] & 0xC0 != 0x80 else { return nil }
-        guard firstBytes.contains(bytes[start]) else { return nil }
-        var node = 0
-        var position = start
-        var best: Int?
-        while position < bytes.count, let next = nodes[node].next[bytes[position]] {
-            node = Int(next)
-            position += 1
-            guard let short = nodes[node].end else { continue }
-            if !short || isWholeWord(bytes, start, position) { best = position - start }
+        guard bytes[start] & 0xC0 != 0x80, firstBytes.contains(bytes[start]) else { return nil }
+        let available = bytes.count - start
+        for secret in secrets where secret.bytes.count <= available && secret.bytes[0] == bytes[start] {
+            var offset = 1
+            while offset < secret.bytes.count, secret.bytes[offset] == bytes[start + offset] { offset += 1 }
+            guard offset == secret.bytes.count else { continue }
+            if !secret.short || isWholeWord(bytes, start, start + offset) { return offset }
         }
-        return best
+        return nil
     }
 
     private func isWholeWord(_ bytes: [UInt8], _ start: Int, _ end: Int) -> Bool {

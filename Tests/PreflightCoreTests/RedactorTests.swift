@@ -135,4 +135,23 @@ struct RedactorTests {
         let report = PingReport(ok: true, type: .postgresql, durationMs: 1, dataPlane: "local")
         #expect(Redactor(secrets: []).redact(report) == report)
     }
+
+    /// "café-secret" composed (U+00E9) and decomposed (e + U+0301) are equal Swift strings but different
+    /// bytes: both spellings are found, and neither leaves its accent behind.
+    @Test func canonicallyEquivalentSpellingsAreBothRedacted() {
+        let composed = "caf\u{E9}-secret-1"
+        let decomposed = "cafe\u{301}-secret-1"
+        #expect(composed == decomposed)
+        let redactor = Redactor(secrets: [composed, decomposed])
+        let text = "a \(composed) b \(decomposed) c"
+        #expect(
+            redactor.redact(text) == "a [redacted] b [redacted] c",
+            "\(redactor.redact(text).unicodeScalars.map(\.value))")
+    }
+
+    /// The longest secret starting at a position wins, and a shorter one still matches where the longer does not.
+    @Test func longestFirstThenShorter() {
+        let redactor = Redactor(secrets: ["abcdefgh", "abcdefghijkl"])
+        #expect(redactor.redact("xabcdefghijklx abcdefghzz") == "x[redacted]x [redacted]zz")
+    }
 }
