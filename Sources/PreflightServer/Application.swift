@@ -41,15 +41,8 @@ public func buildApplication(
         } ?? []
     return Application(
         router: router,
-        server: .http1(
-            configuration: .init(
-                additionalChannelHandlers: [
-                    ConnectionGuard(
-                        count: connections,
-                        requestTimeout: .nanoseconds(configuration.requestTimeout.nanosecondsClamped)),
-                    HealthzFastPath(bodies: healthz, drain: drain),
-                ],
-                idleTimeout: .nanoseconds(configuration.idleTimeout.nanosecondsClamped)),
+        server: .preflight(
+            connections: connections, healthz: healthz, drain: drain, configuration: configuration,
             onEventLoop: configuration.connectionsOnEventLoop),
         configuration: ApplicationConfiguration(
             address: .hostname(configuration.host, port: configuration.port), serverName: "preflight"),

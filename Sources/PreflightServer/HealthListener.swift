@@ -41,15 +41,8 @@ enum HealthListener {
         let connections = ConnectionCount(limit: maxConnections, recordsMetrics: false)
         return Application(
             router: router,
-            server: .http1(
-                configuration: .init(
-                    additionalChannelHandlers: [
-                        ConnectionGuard(
-                            count: connections,
-                            requestTimeout: .nanoseconds(configuration.requestTimeout.nanosecondsClamped)),
-                        HealthzFastPath(bodies: bodies, drain: drain),
-                    ],
-                    idleTimeout: .nanoseconds(configuration.idleTimeout.nanosecondsClamped)),
+            server: .preflight(
+                connections: connections, healthz: bodies, drain: drain, configuration: configuration,
                 onEventLoop: true),
             configuration: ApplicationConfiguration(address: .hostname(host, port: port), serverName: "preflight"),
             onServerRunning: { channel in

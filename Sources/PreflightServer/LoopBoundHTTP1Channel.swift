@@ -37,4 +37,22 @@ extension HTTPServerBuilder {
             LoopBoundHTTP1Channel(inner: HTTP1Channel(responder: responder, configuration: configuration))
         }
     }
+
+    /// Preflight's HTTP/1.1 (``http1(configuration:onEventLoop:)``): each new connection gets its own
+    /// ``ConnectionGuard`` (the connection cap, the whole-request deadline) and ``HealthzFastPath``, and
+    /// the configuration's idle timeout.
+    static func preflight(
+        connections: ConnectionCount, healthz: HealthzFastPath.Bodies, drain: ShutdownDrain,
+        configuration: ServerConfiguration, onEventLoop: Bool
+    ) -> HTTPServerBuilder {
+        let requestTimeout = TimeAmount.nanoseconds(configuration.requestTimeout.nanosecondsClamped)
+        return .http1(
+            configuration: .init(
+                additionalChannelHandlers: [
+                    ConnectionGuard(count: connections, requestTimeout: requestTimeout),
+                    HealthzFastPath(bodies: healthz, drain: drain),
+                ],
+                idleTimeout: .nanoseconds(configuration.idleTimeout.nanosecondsClamped)),
+            onEventLoop: onEventLoop)
+    }
 }

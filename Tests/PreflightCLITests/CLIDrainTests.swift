@@ -26,10 +26,11 @@ struct CLIDrainTests {
         return (serve, key)
     }
 
-    @Test func aRunningPingFinishesNewRequestsGet503AndTheProcessExits0() async throws {
-        let (serve, key) = try await Self.serve()
+    /// A PostgreSQL ping to a peer that accepts and says nothing: it runs until the peer hangs up.
+    private static func holdAPing(_ serve: ServeProcess, key: String) async throws -> (
+        HostilePeer, Task<HTTPCall.Answer, any Error>
+    ) {
         let peer = try await HostilePeer(.silent)
-        // A PostgreSQL ping to a peer that accepts and says nothing: it runs until the peer hangs up.
         let held = Task {
             try await HTTPCall(
                 "POST", "\(serve.baseURL)/connectors/ping", key: key,
@@ -38,14 +39,25 @@ struct CLIDrainTests {
             ).answer()
         }
         #expect(await eventually(within: .seconds(60)) { peer.connectionCount == 1 }, "the ping never reached the peer")
+        return (peer, held)
+    }
 
-        serve.send(SIGTERM)
-        var health = try await HTTPCall("GET", "\(serve.baseURL)/healthz").answer()
+    /// Asks `url` every 20 ms while it answers 200 (60 s at most); the first other answer.
+    private static func waitWhileHealthy(_ url: String) async throws -> HTTPCall.Answer {
+        var health = try await HTTPCall("GET", url).answer()
         let end = ContinuousClock.now + .seconds(60)
         while health.status == 200, ContinuousClock.now < end {
             try await Task.sleep(for: .milliseconds(20))
-            health = try await HTTPCall("GET", "\(serve.baseURL)/healthz").answer()
+            health = try await HTTPCall("GET", url).answer()
         }
+        return health
+    }
+
+    @Test func aRunningPingFinishesNewRequestsGet503AndTheProcessExits0() async throws {
+        let (serve, key) = try await Self.serve()
+        let (peer, held) = try await Self.holdAPing(serve, key: key)
+        serve.send(SIGTERM)
+        let health = try await Self.waitWhileHealthy("\(serve.baseURL)/healthz")
         #expect(health.status == 503, "\(health.status) \(health.text)")
         #expect(health.json["status"] as? String == "draining", "\(health.text)")
 
@@ -100,22 +112,9 @@ struct CLIDrainTests {
         let other = try await HTTPCall("GET", "http://127.0.0.1:\(port)/connector-types").answer()
         #expect(other.status == 404, "\(other.status) \(other.text)")
 
-        let peer = try await HostilePeer(.silent)
-        let held = Task {
-            try await HTTPCall(
-                "POST", "\(serve.baseURL)/connectors/ping", key: key,
-                body:
-                    #"{"type":"postgresql","sharedConfig":{"host":"127.0.0.1","port":\#(peer.port),"user":"u","sslMode":"disable"}}"#
-            ).answer()
-        }
-        #expect(await eventually(within: .seconds(60)) { peer.connectionCount == 1 }, "the ping never reached the peer")
+        let (peer, held) = try await Self.holdAPing(serve, key: key)
         serve.send(SIGTERM)
-        var health = try await HTTPCall("GET", healthURL).answer()
-        let end = ContinuousClock.now + .seconds(60)
-        while health.status == 200, ContinuousClock.now < end {
-            try await Task.sleep(for: .milliseconds(20))
-            health = try await HTTPCall("GET", healthURL).answer()
-        }
+        let health = try await Self.waitWhileHealthy(healthURL)
         #expect(health.status == 503 && health.json["status"] as? String == "draining", "\(health.text)")
         // Still draining (the held ping runs): the health port keeps saying so.
         let again = try await HTTPCall("GET", healthURL).answer()
