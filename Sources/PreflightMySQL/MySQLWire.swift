@@ -132,30 +132,9 @@ struct MySQLWire: Sendable {
     func request(_ payload: [UInt8], within timeout: Duration, end: MySQLAnswerEnd) async throws(MySQLWireError)
         -> [MySQLPacket]
     {
-        let handler = self.handler
-        let channel = self.channel
-        let loop = channel.eventLoop
-        let promise = loop.makePromise(of: [MySQLPacket].self)
-        let amount = TimeAmount.nanoseconds(Int64(max(timeout.milliseconds, 1) * 1_000_000))
-        loop.execute {
-            let frames = handler.frame(payload, newCommand: true)
-            channel.writeAndFlush(channel.allocator.buffer(bytes: frames)).whenFailure { error in
-                handler.packets.fail(.channel("\(error)"))
-            }
+        try await exchange(within: timeout) { handler in
             var end = end
-            handler.packets.collect(
-                promise, timeout: amount, on: loop, timedOut: .timedOut, busy: .channel("two reads at once"),
-                isLast: { end.isLast($0) })
-            promise.futureResult.whenSuccess { packets in
-                if let last = packets.last { handler.continueSequence(after: last) }
-            }
-        }
-        do {
-            return try await promise.futureResult.get()
-        } catch let error as MySQLWireError {
-            throw error
-        } catch {
-            throw .channel("\(error)")
+            return (handler.frame(payload, newCommand: true), { end.isLast($0) })
         }
     }
 
@@ -163,29 +142,42 @@ struct MySQLWire: Sendable {
     /// order (it reads commands one after the other from the socket): one round trip instead of one per
     /// command. Each answer is split out as ``request(_:within:end:)`` would have returned it.
     func pipeline(_ payloads: [[UInt8]], within timeout: Duration) async throws(MySQLWireError) -> [[MySQLPacket]] {
+        let count = payloads.count
+        let packets = try await exchange(within: timeout) { handler in
+            var frames: [UInt8] = []
+            for payload in payloads { frames += handler.frame(payload, newCommand: true) }
+            handler.expectPipelined(count)
+            var ends = MySQLAnswerEnd.Series(count: count)
+            return (frames, { ends.isLast($0) })
+        }
+        return MySQLAnswerEnd.split(packets, count: count)
+    }
+
+    /// On the event loop: `start` frames what to send and says which packet ends the answer; the frames
+    /// go in one write, the packets up to that one are collected, and the last continues the sequence.
+    private func exchange(
+        within timeout: Duration,
+        _ start: @escaping @Sendable (MySQLPacketHandler) -> (frames: [UInt8], isLast: (MySQLPacket) -> Bool)
+    ) async throws(MySQLWireError) -> [MySQLPacket] {
         let handler = self.handler
         let channel = self.channel
         let loop = channel.eventLoop
         let promise = loop.makePromise(of: [MySQLPacket].self)
         let amount = TimeAmount.nanoseconds(Int64(max(timeout.milliseconds, 1) * 1_000_000))
-        let count = payloads.count
         loop.execute {
-            var frames: [UInt8] = []
-            for payload in payloads { frames += handler.frame(payload, newCommand: true) }
-            handler.expectPipelined(count)
+            let (frames, isLast) = start(handler)
             channel.writeAndFlush(channel.allocator.buffer(bytes: frames)).whenFailure { error in
                 handler.packets.fail(.channel("\(error)"))
             }
-            var ends = MySQLAnswerEnd.Series(count: count)
             handler.packets.collect(
                 promise, timeout: amount, on: loop, timedOut: .timedOut, busy: .channel("two reads at once"),
-                isLast: { ends.isLast($0) })
+                isLast: isLast)
             promise.futureResult.whenSuccess { packets in
                 if let last = packets.last { handler.continueSequence(after: last) }
             }
         }
         do {
-            return MySQLAnswerEnd.split(try await promise.futureResult.get(), count: count)
+            return try await promise.futureResult.get()
         } catch let error as MySQLWireError {
             throw error
         } catch {
