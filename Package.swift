@@ -303,14 +303,30 @@ let package = Package(
             swiftSettings: swiftSettings + [.enableUpcomingFeature("InternalImportsByDefault")],
             plugins: [.plugin(name: "OpenAPIGenerator", package: "swift-openapi-generator")]
         ),
+        // The remote commands' HTTP client (agent, planes, ping --service): NIO, TLS, proxies from the environment.
+        .target(
+            name: "PreflightRemote",
+            dependencies: [
+                "PreflightHTTP",
+                "PreflightNetwork",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "X509", package: "swift-certificates"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // The command line.
         .executableTarget(
             name: "preflight",
             dependencies: [
                 "PreflightCore",
                 "PreflightEngine",
+                "PreflightHTTP",
                 "PreflightNetwork",
                 "PreflightProbes",
+                "PreflightRemote",
                 "PreflightServer",
                 "PreflightServices",
                 "PreflightSSH",

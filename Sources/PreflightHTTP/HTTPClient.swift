@@ -272,17 +272,17 @@ public final class HTTPClient: Sendable {
 }
 
 /// One open connection and its response collector.
-final class HTTPConnection: Sendable {
-    let channel: any Channel
-    let collector: NIOLoopBound<HTTPResponseCollector>
+package final class HTTPConnection: Sendable {
+    package let channel: any Channel
+    package let collector: NIOLoopBound<HTTPResponseCollector>
 
-    init(channel: any Channel, collector: NIOLoopBound<HTTPResponseCollector>) {
+    package init(channel: any Channel, collector: NIOLoopBound<HTTPResponseCollector>) {
         self.channel = channel
         self.collector = collector
     }
 
     /// Writes the request and waits for its whole response (or the connection's end).
-    func roundTrip(_ request: HTTPRequestHead, bodyBytes: [UInt8]) async throws(HTTPExchangeError) -> HTTPResponse {
+    package func roundTrip(_ request: HTTPRequestHead, bodyBytes: [UInt8]) async throws(HTTPExchangeError) -> HTTPResponse {
         let channel = self.channel
         let collector = self.collector
         let promise = channel.eventLoop.makePromise(of: HTTPResponse.self)

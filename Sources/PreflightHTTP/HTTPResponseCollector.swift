@@ -2,7 +2,7 @@ import NIOCore
 import NIOHTTP1
 
 /// Why an exchange ended without a whole response.
-enum HTTPExchangeError: Error {
+package enum HTTPExchangeError: Error {
     /// The peer closed the connection; `partial` says whether some of a response had arrived.
     case closed(partial: Bool)
     /// The bytes were not an HTTP response.
@@ -15,8 +15,8 @@ enum HTTPExchangeError: Error {
 
 /// Sits after the HTTP decoder and turns one response's parts into an `HTTPResponse`, with the body
 /// capped. One exchange at a time: `expect` arms it before the request is written.
-final class HTTPResponseCollector: ChannelInboundHandler, RemovableChannelHandler {
-    typealias InboundIn = HTTPClientResponsePart
+package final class HTTPResponseCollector: ChannelInboundHandler, RemovableChannelHandler {
+    package typealias InboundIn = HTTPClientResponsePart
 
     private let bodyLimit: Int
     private var promise: EventLoopPromise<HTTPResponse>?
@@ -24,19 +24,19 @@ final class HTTPResponseCollector: ChannelInboundHandler, RemovableChannelHandle
     private var body: [UInt8] = []
     private var firstBytes: FirstBytesRecorder?
 
-    init(bodyLimit: Int, firstBytes: FirstBytesRecorder) {
+    package init(bodyLimit: Int, firstBytes: FirstBytesRecorder) {
         self.bodyLimit = bodyLimit
         self.firstBytes = firstBytes
     }
 
     /// Arms the collector for the next response.
-    func expect(_ promise: EventLoopPromise<HTTPResponse>) {
+    package func expect(_ promise: EventLoopPromise<HTTPResponse>) {
         self.promise = promise
         head = nil
         body = []
     }
 
-    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+    package func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         switch unwrapInboundIn(data) {
         case .head(let received):
             // 1xx interim answers (100 Continue) are not the response.
@@ -63,7 +63,7 @@ final class HTTPResponseCollector: ChannelInboundHandler, RemovableChannelHandle
         }
     }
 
-    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+    package func errorCaught(context: ChannelHandlerContext, error: any Error) {
         if error is HTTPParserError || error is ByteToMessageDecoderError {
             fail(.notHTTP(firstBytes: firstBytes?.bytes ?? []))
         } else {
@@ -72,12 +72,12 @@ final class HTTPResponseCollector: ChannelInboundHandler, RemovableChannelHandle
         context.close(promise: nil)
     }
 
-    func channelInactive(context: ChannelHandlerContext) {
+    package func channelInactive(context: ChannelHandlerContext) {
         fail(.closed(partial: head != nil))
         context.fireChannelInactive()
     }
 
-    func handlerRemoved(context: ChannelHandlerContext) {
+    package func handlerRemoved(context: ChannelHandlerContext) {
         fail(.closed(partial: head != nil))
     }
 
@@ -90,14 +90,16 @@ final class HTTPResponseCollector: ChannelInboundHandler, RemovableChannelHandle
 
 /// Keeps the first bytes the peer sent (before the HTTP decoder), so that a peer that is not HTTP can
 /// be named ("an SSH server", "a PostgreSQL server").
-final class FirstBytesRecorder: ChannelInboundHandler, RemovableChannelHandler {
-    typealias InboundIn = ByteBuffer
-    typealias InboundOut = ByteBuffer
+package final class FirstBytesRecorder: ChannelInboundHandler, RemovableChannelHandler {
+    package typealias InboundIn = ByteBuffer
+    package typealias InboundOut = ByteBuffer
 
-    private(set) var bytes: [UInt8] = []
+    package init() {}
+
+    package private(set) var bytes: [UInt8] = []
     private let keep = 64
 
-    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+    package func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         if bytes.count < keep {
             let buffer = unwrapInboundIn(data)
             bytes +=

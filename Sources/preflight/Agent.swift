@@ -4,11 +4,8 @@ import Logging
 import PreflightCore
 import PreflightEngine
 import PreflightProbes
+import PreflightRemote
 import PreflightServices
-
-#if canImport(FoundationNetworking)
-    import FoundationNetworking
-#endif
 
 /// `preflight agent`: runs a data plane's pings inside its network. It dials out to the control plane
 /// (no inbound port), long-polls for pings, runs each on its own engine and posts the report back.
@@ -142,7 +139,7 @@ struct AgentLoop: Sendable {
             AgentWire.Poll(agentID: agentID, version: PreflightVersion.current, host: ProcessInfo.processInfo.hostName))
         let headers = [AgentWire.agentIDHeader: agentID, AgentWire.agentVersionHeader: PreflightVersion.current]
         let session = RemoteHTTP.makeSession(timeout: AgentWire.pollHold.secondsValue + 30)
-        defer { session.invalidateAndCancel() }
+        defer { session.close() }
         while !Task.isCancelled {
             let base = urls[index]
             let answer: RemoteHTTP.Answer
@@ -155,7 +152,7 @@ struct AgentLoop: Sendable {
                 if failures == 1 || failures % 10 == 0 {
                     logger.warning(
                         "control plane unreachable; retrying",
-                        metadata: ["control_plane": "\(base.absoluteString)", "error": "\(error.localizedDescription)"])
+                        metadata: ["control_plane": "\(base.absoluteString)", "error": "\(error)"])
                 }
                 index = (index + 1) % urls.count
                 try await Task.sleep(for: Self.backoff(failures))
@@ -188,7 +185,7 @@ struct AgentLoop: Sendable {
     /// Runs a job and posts its report (a few tries on the same instance: the job lives in the shared
     /// store). The report goes on as the lane's next poll (`?poll=1`): the lane's next job when the
     /// answer carries one, else nil (the lane then polls as usual).
-    private func serve(_ body: Data, at base: URL, headers: [String: String], session: URLSession) async throws
+    private func serve(_ body: Data, at base: URL, headers: [String: String], session: RemoteHTTPSession) async throws
         -> Data?
     {
         guard let job = try? JSONDecoder().decode(AgentWire.Job.self, from: body) else {
@@ -212,10 +209,10 @@ struct AgentLoop: Sendable {
                     logger.warning("the report was not taken", metadata: ["status": "\(answer.status)"])
                     return nil
                 }
-            } catch let error as Agent.InvalidToken {
-                throw error
             } catch {
-                if attempt == 3 { logger.warning("could not deliver a report") }
+                if attempt == 3 {
+                    logger.warning("could not deliver a report", metadata: ["error": "\(error)"])
+                }
                 try await Task.sleep(for: .milliseconds(200))
             }
         }

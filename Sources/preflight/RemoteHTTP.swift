@@ -1,12 +1,12 @@
 import Foundation
+import PreflightCore
+import PreflightHTTP
+import PreflightRemote
 
-#if canImport(FoundationNetworking)
-    import FoundationNetworking
-#endif
-
-/// The HTTP(S) client of the commands that talk to a remote service (`preflight agent`, `planes`,
-/// `ping --service`). Foundation's URLSession (libcurl on Linux), which honours `HTTPS_PROXY`,
-/// `HTTP_PROXY` and `NO_PROXY` from the environment.
+/// The HTTP(S) requests of the commands that talk to a remote service (`preflight agent`, `planes`,
+/// `ping --service`), sent by `RemoteHTTPSession`: it honours `https_proxy`/`HTTPS_PROXY`, `http_proxy`,
+/// `all_proxy` and `no_proxy` from the environment as curl does, and `SSL_CERT_FILE`. (Not Foundation's
+/// URLSession: on Linux it loads libcurl and some 30 libraries, 10 MB of the server's resident memory.)
 enum RemoteHTTP {
     struct Answer {
         var status: Int
@@ -26,32 +26,21 @@ enum RemoteHTTP {
     /// One request; throws only when no answer came (connection refused, reset, timed out, TLS failed).
     static func send(
         _ method: String, _ url: URL, bearer: String?, json: Data? = nil, headers: [String: String] = [:],
-        timeout: TimeInterval, session shared: URLSession? = nil
-    ) async throws -> Answer {
-        var request = URLRequest(url: url, cachePolicy: .reloadIgnoringLocalCacheData, timeoutInterval: timeout)
-        request.httpMethod = method
-        if let bearer { request.setValue("Bearer \(bearer)", forHTTPHeaderField: "Authorization") }
-        if let json {
-            request.httpBody = json
-            request.setValue("application/json", forHTTPHeaderField: "Content-Type")
-        }
-        for (name, value) in headers { request.setValue(value, forHTTPHeaderField: name) }
-        if let shared {
-            let (data, response) = try await shared.data(for: request)
-            return Answer(status: (response as? HTTPURLResponse)?.statusCode ?? 0, body: data)
-        }
-        let session = makeSession(timeout: timeout)
-        defer { session.finishTasksAndInvalidate() }
-        let (data, response) = try await session.data(for: request)
-        return Answer(status: (response as? HTTPURLResponse)?.statusCode ?? 0, body: data)
+        timeout: TimeInterval, session shared: RemoteHTTPSession? = nil
+    ) async throws(RemoteHTTPError) -> Answer {
+        var fields: [HTTPField] = []
+        if let bearer { fields.append(HTTPField("Authorization", "Bearer \(bearer)")) }
+        if json != nil { fields.append(HTTPField("Content-Type", "application/json")) }
+        for (name, value) in headers.sorted(by: { $0.key < $1.key }) { fields.append(HTTPField(name, value)) }
+        let session = shared ?? makeSession(timeout: timeout)
+        defer { if shared == nil { session.close() } }
+        let response = try await session.send(method, url, headers: fields, body: json.map { Array($0) } ?? [])
+        return Answer(status: response.status, body: Data(response.body))
     }
 
-    /// A session whose connections are kept alive between requests (one per agent lane).
-    static func makeSession(timeout: TimeInterval) -> URLSession {
-        let configuration = URLSessionConfiguration.ephemeral
-        configuration.timeoutIntervalForRequest = timeout
-        configuration.timeoutIntervalForResource = timeout
-        return URLSession(configuration: configuration)
+    /// A session whose connection is kept alive between requests (one per agent lane).
+    static func makeSession(timeout: TimeInterval) -> RemoteHTTPSession {
+        RemoteHTTPSession(timeout: .milliseconds(Int64(timeout * 1000)), userAgent: "preflight/\(PreflightVersion.current)")
     }
 
     /// `base` joined with `path`, base's own path kept (a service behind a path prefix).
@@ -117,7 +106,7 @@ struct ServiceConnection {
             return try await RemoteHTTP.send(
                 method, RemoteHTTP.url(url, path), bearer: apiKey, json: json, timeout: timeout)
         } catch {
-            throw RemoteError("could not reach the service at \(url.absoluteString): \(error.localizedDescription)")
+            throw RemoteError("could not reach the service at \(url.absoluteString): \(error)")
         }
     }
 }
