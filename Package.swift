@@ -354,6 +354,13 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
+            name: "PreflightRemoteTests",
+            dependencies: [
+                "PreflightRemote", "PreflightHTTP", "PreflightNetwork", "PreflightTestSupport",
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "PreflightEngineTests",
             dependencies: [
                 "PreflightProbeTesting",

@@ -282,7 +282,9 @@ package final class HTTPConnection: Sendable {
     }
 
     /// Writes the request and waits for its whole response (or the connection's end).
-    package func roundTrip(_ request: HTTPRequestHead, bodyBytes: [UInt8]) async throws(HTTPExchangeError) -> HTTPResponse {
+    package func roundTrip(_ request: HTTPRequestHead, bodyBytes: [UInt8]) async throws(HTTPExchangeError)
+        -> HTTPResponse
+    {
         let channel = self.channel
         let collector = self.collector
         let promise = channel.eventLoop.makePromise(of: HTTPResponse.self)

@@ -34,7 +34,9 @@ public struct ProxySettings: Sendable, Equatable {
     /// proxy URL that cannot be used, naming the variable.
     public func proxy(scheme: String, host: String) throws(RemoteHTTPError) -> RemoteProxy? {
         let https = scheme.lowercased() == "https"
-        let names = https ? ["https_proxy", "HTTPS_PROXY", "all_proxy", "ALL_PROXY"] : ["http_proxy", "all_proxy", "ALL_PROXY"]
+        let names =
+            https
+            ? ["https_proxy", "HTTPS_PROXY", "all_proxy", "ALL_PROXY"] : ["http_proxy", "all_proxy", "ALL_PROXY"]
         guard let name = names.first(where: { !(environment[$0] ?? "").isEmpty }), let value = environment[name] else {
             return nil
         }

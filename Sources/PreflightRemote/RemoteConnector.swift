@@ -83,7 +83,8 @@ struct RemoteConnector {
             return try await channel.eventLoop.submit {
                 let sync = channel.pipeline.syncOperations
                 if let sslContext, let roots {
-                    let handler = try NIOSSLClientHandler(context: sslContext, serverHostname: sni) { presented, verdict in
+                    let handler = try NIOSSLClientHandler(context: sslContext, serverHostname: sni) {
+                        presented, verdict in
                         let der = presented.compactMap { try? $0.toDERBytes() }
                         Task {
                             let found = await ChainVerifier.problem(
@@ -101,7 +102,8 @@ struct RemoteConnector {
                 try sync.addHandler(ByteToMessageHandler(HTTPResponseDecoder(leftOverBytesStrategy: .dropBytes)))
                 try sync.addHandler(collector)
                 return RemoteConnection(
-                    http: HTTPConnection(channel: channel, collector: NIOLoopBound(collector, eventLoop: channel.eventLoop)),
+                    http: HTTPConnection(
+                        channel: channel, collector: NIOLoopBound(collector, eventLoop: channel.eventLoop)),
                     finding: finding)
             }.get()
         } catch {

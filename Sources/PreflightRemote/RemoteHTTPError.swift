@@ -2,7 +2,7 @@
 public enum RemoteHTTPError: Error, Equatable, CustomStringConvertible {
     /// A proxy variable that cannot be used.
     case badProxy(String)
-    /// A URL the client cannot send to.
+    /// A URL the client cannot send to, or a header it will not write.
     case badURL(String)
     /// The connection (to the service, or to the proxy when `viaProxy`) could not be made.
     case connect(String, viaProxy: Bool)

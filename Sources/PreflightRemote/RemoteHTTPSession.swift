@@ -50,7 +50,7 @@ public final class RemoteHTTPSession: Sendable {
         let target = try RemoteTarget(url)
         let deadline = NIODeadline.now() + TimeAmount.nanoseconds(Self.nanoseconds(timeout))
         let proxy = try proxies.proxy(scheme: target.isTLS ? "https" : "http", host: target.host)
-        let head = target.head(
+        let head = try target.head(
             method: method, headers: headers, bodyLength: body.count, userAgent: userAgent,
             absoluteFor: target.isTLS ? nil : proxy)
         if let kept = takeIdle(target.key) {

@@ -38,11 +38,24 @@ struct RemoteTarget: Sendable {
     /// proxy's credentials.
     func head(
         method: String, headers: [HTTPField], bodyLength: Int, userAgent: String, absoluteFor proxy: RemoteProxy?
-    ) -> HTTPRequestHead {
+    ) throws(RemoteHTTPError) -> HTTPRequestHead {
+        guard method.utf8.allSatisfy({ (0x41...0x5A).contains($0) }), !method.isEmpty else {
+            throw .badURL("the request method must be upper-case letters")
+        }
+        for field in headers {
+            let name = field.name.utf8
+            guard !name.isEmpty, name.allSatisfy({ (0x21...0x7E).contains($0) && $0 != UInt8(ascii: ":") }),
+                field.value.unicodeScalars.allSatisfy({ $0.value >= 0x20 && $0.value != 0x7F || $0 == "\t" })
+            else {
+                throw .badURL("the header \(field.name.prefix(40).debugDescription) holds a control character")
+            }
+        }
         var fields = HTTPHeaders()
         fields.add(name: "Host", value: authority)
         fields.add(name: "User-Agent", value: userAgent)
-        let reserved: Set<String> = ["host", "content-length", "connection", "transfer-encoding", "proxy-authorization"]
+        let reserved: Set<String> = [
+            "host", "content-length", "connection", "transfer-encoding", "proxy-authorization",
+        ]
         for field in headers where !reserved.contains(field.name.lowercased()) {
             fields.add(name: field.name, value: field.value)
         }

@@ -40,7 +40,8 @@ enum RemoteHTTP {
 
     /// A session whose connection is kept alive between requests (one per agent lane).
     static func makeSession(timeout: TimeInterval) -> RemoteHTTPSession {
-        RemoteHTTPSession(timeout: .milliseconds(Int64(timeout * 1000)), userAgent: "preflight/\(PreflightVersion.current)")
+        RemoteHTTPSession(
+            timeout: .milliseconds(Int64(timeout * 1000)), userAgent: "preflight/\(PreflightVersion.current)")
     }
 
     /// `base` joined with `path`, base's own path kept (a service behind a path prefix).

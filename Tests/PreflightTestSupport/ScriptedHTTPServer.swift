@@ -86,6 +86,13 @@ public final class ScriptedHTTPServer: Sendable {
     /// Every request received so far.
     public var requests: [Request] { recorded.requests.withLock { $0 } }
 
+    /// A script's header that makes the peer close the connection after the answer without a
+    /// `Connection: close` (the header itself is not sent).
+    public static let closeSilently = ("X-Scripted-Close", "silently")
+
+    /// How many connections it has accepted.
+    public var connectionCount: Int { recorded.connections.withLock { $0 } }
+
     private init(channel: any Channel, recorded: RequestLog, port: Int, tls: Bool) {
         self.channel = channel
         self.recorded = recorded
@@ -111,7 +118,8 @@ public final class ScriptedHTTPServer: Sendable {
         let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
+                box.connections.withLock { $0 += 1 }
+                return channel.eventLoop.makeCompletedFuture {
                     if let context {
                         try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: context))
                     }
@@ -131,6 +139,7 @@ public final class ScriptedHTTPServer: Sendable {
 
 final class RequestLog: Sendable {
     let requests = Mutex<[ScriptedHTTPServer.Request]>([])
+    let connections = Mutex(0)
 }
 
 final class ScriptedHTTPHandler: ChannelInboundHandler {
@@ -167,7 +176,10 @@ final class ScriptedHTTPHandler: ChannelInboundHandler {
             let keepAlive = head.isKeepAlive
             Task {
                 let response = await script(request)
-                var headers = HTTPHeaders(response.headers)
+                // `X-Scripted-Close: silently` closes the connection after the answer without saying so
+                // (a kept-alive connection that a load balancer drops between requests).
+                let silentClose = response.headers.contains { $0.0 == ScriptedHTTPServer.closeSilently.0 }
+                var headers = HTTPHeaders(response.headers.filter { $0.0 != ScriptedHTTPServer.closeSilently.0 })
                 headers.replaceOrAdd(name: "Content-Length", value: String(response.body.count))
                 let closing =
                     !keepAlive
@@ -181,7 +193,7 @@ final class ScriptedHTTPHandler: ChannelInboundHandler {
                     promise: nil)
                 let done = channel.eventLoop.makePromise(of: Void.self)
                 channel.writeAndFlush(HTTPServerResponsePart.end(nil), promise: done)
-                if closing { done.futureResult.whenComplete { _ in channel.close(promise: nil) } }
+                if closing || silentClose { done.futureResult.whenComplete { _ in channel.close(promise: nil) } }
             }
         }
     }
