@@ -136,6 +136,11 @@ public final class RemoteHTTPSession: Sendable {
             return .badAnswer("the server's answer is larger than \(limit / 1024 / 1024) MiB")
         case .failed(let error):
             if let problem = connection.finding.get() { return .tls(problem) }
+            // A reset before any answer is the peer closing on us (a kept-alive connection it dropped), however
+            // the race between our write and its close falls: said, and retried, as a close.
+            if let error = error as? IOError, error.errnoCode == ECONNRESET || error.errnoCode == EPIPE {
+                return .closed(partial: false)
+            }
             return RemoteConnector.describe(error)
         }
     }

@@ -115,7 +115,7 @@ struct RemoteProxyTests {
             _ = try await around.send("GET", URL(string: "https://127.0.0.1:\(closedPort())/healthz")!)
             Issue.record("a closed port answered")
         } catch {
-            guard case .connect(_, let viaProxy) = error as? RemoteHTTPError else { throw error }
+            guard case .connect(_, let viaProxy) = error else { throw error }
             #expect(!viaProxy)
         }
         #expect(proxy.connectionCount == 1)
