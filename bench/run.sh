@@ -46,12 +46,15 @@ say() { printf '\n==> %s\n' "$*"; }
 T0=$(date +%s)
 LOAD_BEFORE="$(cut -d' ' -f1-3 /proc/loadavg)"
 
+# A release build is the README's: Swift's runtime and Foundation linked in (--static-swift-stdlib).
+STATIC=()
+[ "$CONFIG" = release ] && STATIC=(--static-swift-stdlib)
 if [ -z "$BIN" ]; then
     if [ $BUILD = 1 ]; then
-        say "swift build -c $CONFIG --product preflight"
-        swift build -c "$CONFIG" --product preflight
+        say "swift build -c $CONFIG ${STATIC[*]} --product preflight"
+        swift build -c "$CONFIG" "${STATIC[@]}" --product preflight
     fi
-    BIN="$(swift build -c "$CONFIG" --show-bin-path)/preflight"
+    BIN="$(swift build -c "$CONFIG" "${STATIC[@]}" --show-bin-path)/preflight"
 fi
 [ -x "$BIN" ] || { echo "no preflight binary at $BIN" >&2; exit 1; }
 BIN="$(cd "$(dirname "$BIN")" && pwd)/$(basename "$BIN")"

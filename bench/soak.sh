@@ -23,9 +23,11 @@ while [ $# -gt 0 ]; do
     esac
     shift
 done
+STATIC=()
+[ "$CONFIG" = release ] && STATIC=(--static-swift-stdlib)
 if [ -z "$BIN" ]; then
-    swift build -c "$CONFIG" --product preflight
-    BIN="$(swift build -c "$CONFIG" --show-bin-path)/preflight"
+    swift build -c "$CONFIG" "${STATIC[@]}" --product preflight
+    BIN="$(swift build -c "$CONFIG" "${STATIC[@]}" --show-bin-path)/preflight"
 fi
 
 HASH="$(printf '%s' "$ROOT" | sha1sum | cut -c1-10)"
