@@ -3,7 +3,6 @@ import NIOCore
 import NIOSSL
 import NIOTLS
 import PreflightCore
-import Synchronization
 import X509
 
 /// What a finished TLS handshake established.
@@ -57,15 +56,9 @@ public enum TLSUpgrade {
                 }
                 let handler: NIOSSLClientHandler
                 if verifies {
-                    handler = try NIOSSLClientHandler(context: sslContext, serverHostname: sni) { presented, verdict in
-                        let der = presented.compactMap { try? $0.toDERBytes() }
-                        Task {
-                            let found = await ChainVerifier.problem(
-                                presentedDER: der, roots: roots, serverName: serverName, checkName: checkName)
-                            problem.set(found)
-                            verdict.succeed(found == nil ? .certificateVerified : .failed)
-                        }
-                    }
+                    handler = try ChainVerifier.clientHandler(
+                        context: sslContext, serverName: serverName, roots: roots, checkName: checkName,
+                        problem: problem)
                 } else {
                     handler = try NIOSSLClientHandler(context: sslContext, serverHostname: sni)
                 }
@@ -172,11 +165,4 @@ public enum TLSUpgrade {
         case .tlsv1: "TLS 1.0"
         }
     }
-}
-
-/// The verification callback's finding, read after the handshake fails.
-final class VerificationProblem: Sendable {
-    private let value = Mutex<String?>(nil)
-    func set(_ text: String?) { value.withLock { $0 = text } }
-    func get() -> String? { value.withLock { $0 } }
 }

@@ -4,7 +4,6 @@ import NIOPosix
 import NIOSSL
 import PreflightHTTP
 import PreflightNetwork
-import Synchronization
 import X509
 
 #if canImport(Glibc)
@@ -63,7 +62,6 @@ struct RemoteConnector {
     /// TLS (for https) and the HTTP/1.1 codec; the TLS handshake runs with the first request's write.
     private func addHandlers(to channel: any Channel) async throws(RemoteHTTPError) -> RemoteConnection {
         let serverName = target.host
-        let sni = IPAddress(serverName) == nil ? serverName : nil
         var context: NIOSSLContext?
         if roots != nil {
             var configuration = TLSConfiguration.makeClientConfiguration()
@@ -78,21 +76,13 @@ struct RemoteConnector {
         }
         let sslContext = context
         let roots = self.roots
-        let finding = VerificationFinding()
+        let finding = VerificationProblem()
         do {
             return try await channel.eventLoop.submit {
                 let sync = channel.pipeline.syncOperations
                 if let sslContext, let roots {
-                    let handler = try NIOSSLClientHandler(context: sslContext, serverHostname: sni) {
-                        presented, verdict in
-                        let der = presented.compactMap { try? $0.toDERBytes() }
-                        Task {
-                            let found = await ChainVerifier.problem(
-                                presentedDER: der, roots: roots, serverName: serverName, checkName: true)
-                            finding.set(found)
-                            verdict.succeed(found == nil ? .certificateVerified : .failed)
-                        }
-                    }
+                    let handler = try ChainVerifier.clientHandler(
+                        context: sslContext, serverName: serverName, roots: roots, checkName: true, problem: finding)
                     try sync.addHandler(handler)
                 }
                 let recorder = FirstBytesRecorder()
@@ -135,13 +125,5 @@ struct RemoteConnector {
 /// One open connection of a session, and what its chain verifier found (read when its handshake fails).
 struct RemoteConnection: Sendable {
     let http: HTTPConnection
-    let finding: VerificationFinding
-}
-
-/// What the chain verifier found, for the error that follows a failed handshake.
-final class VerificationFinding: Sendable {
-    private let found = Mutex<String?>(nil)
-
-    func set(_ problem: String?) { found.withLock { $0 = problem } }
-    func get() -> String? { found.withLock { $0 } }
+    let finding: VerificationProblem
 }
