@@ -11,9 +11,18 @@ enum RemoteHTTP {
     struct Answer {
         var status: Int
         var body: Data
+        /// The `Location` of a redirect.
+        var location: String? = nil
 
-        /// The `error` of an error body, or the body as text.
+        /// The `error` of an error body, or the body as text. A redirect is not followed (the key would go
+        /// with it to wherever it points): it says where it points.
         var errorMessage: String {
+            if (300..<400).contains(status) {
+                let target = (location ?? "").unicodeScalars.filter { $0.value > 0x20 && $0.value < 0x7F }.prefix(200)
+                return target.isEmpty
+                    ? "a redirect without a Location; check the service URL"
+                    : "it redirects to \(String(String.UnicodeScalarView(target))), which is not followed (the key would go with it); give that URL instead if it is the service"
+            }
             if let object = try? JSONSerialization.jsonObject(with: body) as? [String: Any],
                 let message = object["error"] as? String
             {
@@ -35,7 +44,7 @@ enum RemoteHTTP {
         let session = shared ?? makeSession(timeout: timeout)
         defer { if shared == nil { session.close() } }
         let response = try await session.send(method, url, headers: fields, body: json.map { Array($0) } ?? [])
-        return Answer(status: response.status, body: Data(response.body))
+        return Answer(status: response.status, body: Data(response.body), location: response.header("Location"))
     }
 
     /// A session whose connection is kept alive between requests (one per agent lane).
