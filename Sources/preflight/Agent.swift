@@ -173,9 +173,12 @@ struct AgentLoop: Sendable {
                 Agent.exitForInvalidToken(answer.errorMessage)
             default:
                 failures += 1
-                logger.warning(
-                    "control plane answered an error; retrying",
-                    metadata: ["control_plane": "\(base.absoluteString)", "status": "\(answer.status)"])
+                var metadata: Logger.Metadata = [
+                    "control_plane": "\(base.absoluteString)", "status": "\(answer.status)",
+                ]
+                // A redirect is not followed (the token would go with it): say where it points.
+                if (300..<400).contains(answer.status) { metadata["error"] = "\(answer.errorMessage)" }
+                logger.warning("control plane answered an error; retrying", metadata: metadata)
                 index = (index + 1) % urls.count
                 try await Task.sleep(for: Self.backoff(failures))
             }
