@@ -307,6 +307,7 @@ let package = Package(
         .target(
             name: "PreflightRemote",
             dependencies: [
+                "PreflightCore",
                 "PreflightHTTP",
                 "PreflightNetwork",
                 .product(name: "NIOCore", package: "swift-nio"),

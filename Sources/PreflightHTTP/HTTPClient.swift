@@ -211,23 +211,15 @@ public final class HTTPClient: Sendable {
             }
         }
         let bodyLimit = Self.bodyLimit
-        let collector: NIOLoopBound<HTTPResponseCollector>
         do {
-            collector = try await channel.eventLoop.submit {
-                let recorder = FirstBytesRecorder()
-                let collector = HTTPResponseCollector(bodyLimit: bodyLimit, firstBytes: recorder)
-                let sync = channel.pipeline.syncOperations
-                try sync.addHandler(recorder)
-                try sync.addHandler(HTTPRequestEncoder())
-                try sync.addHandler(ByteToMessageHandler(HTTPResponseDecoder(leftOverBytesStrategy: .dropBytes)))
-                try sync.addHandler(collector)
+            return try await channel.eventLoop.submit {
+                let connection = try HTTPConnection.install(on: channel, bodyLimit: bodyLimit)
                 channel.releaseEarlyBytes()
-                return NIOLoopBound(collector, eventLoop: channel.eventLoop)
+                return connection
             }.get()
         } catch {
             throw Self.failure(.closed(partial: false), endpoint: endpoint)
         }
-        return HTTPConnection(channel: channel, collector: collector)
     }
 
     /// Maps an exchange error to a categorised failure naming the endpoint.
@@ -279,6 +271,19 @@ package final class HTTPConnection: Sendable {
     package init(channel: any Channel, collector: NIOLoopBound<HTTPResponseCollector>) {
         self.channel = channel
         self.collector = collector
+    }
+
+    /// On `channel`'s event loop: adds the HTTP/1.1 client handlers (first-bytes recorder, encoder,
+    /// decoder, a collector capped at `bodyLimit`) at the end of its pipeline.
+    package static func install(on channel: any Channel, bodyLimit: Int) throws -> HTTPConnection {
+        let recorder = FirstBytesRecorder()
+        let collector = HTTPResponseCollector(bodyLimit: bodyLimit, firstBytes: recorder)
+        let sync = channel.pipeline.syncOperations
+        try sync.addHandler(recorder)
+        try sync.addHandler(HTTPRequestEncoder())
+        try sync.addHandler(ByteToMessageHandler(HTTPResponseDecoder(leftOverBytesStrategy: .dropBytes)))
+        try sync.addHandler(collector)
+        return HTTPConnection(channel: channel, collector: NIOLoopBound(collector, eventLoop: channel.eventLoop))
     }
 
     /// Writes the request and waits for its whole response (or the connection's end).

@@ -1,5 +1,4 @@
 import NIOCore
-import NIOHTTP1
 import NIOPosix
 import NIOSSL
 import PreflightHTTP
@@ -85,15 +84,8 @@ struct RemoteConnector {
                         context: sslContext, serverName: serverName, roots: roots, checkName: true, problem: finding)
                     try sync.addHandler(handler)
                 }
-                let recorder = FirstBytesRecorder()
-                let collector = HTTPResponseCollector(bodyLimit: RemoteHTTPSession.bodyLimit, firstBytes: recorder)
-                try sync.addHandler(recorder)
-                try sync.addHandler(HTTPRequestEncoder())
-                try sync.addHandler(ByteToMessageHandler(HTTPResponseDecoder(leftOverBytesStrategy: .dropBytes)))
-                try sync.addHandler(collector)
                 return RemoteConnection(
-                    http: HTTPConnection(
-                        channel: channel, collector: NIOLoopBound(collector, eventLoop: channel.eventLoop)),
+                    http: try HTTPConnection.install(on: channel, bodyLimit: RemoteHTTPSession.bodyLimit),
                     finding: finding)
             }.get()
         } catch {

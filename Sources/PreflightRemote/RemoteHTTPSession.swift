@@ -138,9 +138,7 @@ public final class RemoteHTTPSession: Sendable {
             if let problem = connection.finding.get() { return .tls(problem) }
             // A reset before any answer is the peer closing on us (a kept-alive connection it dropped), however
             // the race between our write and its close falls: said, and retried, as a close.
-            if let error = error as? IOError, error.errnoCode == ECONNRESET || error.errnoCode == EPIPE {
-                return .closed(partial: false)
-            }
+            if isPeerReset(error) { return .closed(partial: false) }
             return RemoteConnector.describe(error)
         }
     }

@@ -1,5 +1,6 @@
 import Foundation
 import NIOHTTP1
+import PreflightCore
 import PreflightHTTP
 
 /// Where a remote request goes: a URL taken apart for the wire.
@@ -39,16 +40,11 @@ struct RemoteTarget: Sendable {
     func head(
         method: String, headers: [HTTPField], bodyLength: Int, userAgent: String, absoluteFor proxy: RemoteProxy?
     ) throws(RemoteHTTPError) -> HTTPRequestHead {
-        guard method.utf8.allSatisfy({ (0x41...0x5A).contains($0) }), !method.isEmpty else {
-            throw .badURL("the request method must be upper-case letters")
-        }
-        for field in headers {
-            let name = field.name.utf8
-            guard !name.isEmpty, name.allSatisfy({ (0x21...0x7E).contains($0) && $0 != UInt8(ascii: ":") }),
-                field.value.unicodeScalars.allSatisfy({ $0.value >= 0x20 && $0.value != 0x7F || $0 == "\t" })
-            else {
-                throw .badURL("the header \(field.name.prefix(40).debugDescription) holds a control character")
-            }
+        // The wire checks the probes' HTTP client makes (tokens; no control character in a value).
+        do {
+            try HTTPRequest(method, pathAndQuery, headers: headers).validatedForWire()
+        } catch {
+            throw .badURL(error.message)
         }
         var fields = HTTPHeaders()
         fields.add(name: "Host", value: authority)
