@@ -38,6 +38,14 @@ let package = Package(
             name: "PreflightCore",
             swiftSettings: swiftSettings
         ),
+        // The process's log lines: swift-log's line format, written in batches by a thread of its own.
+        .target(
+            name: "PreflightLogging",
+            dependencies: [
+                .product(name: "Logging", package: "swift-log")
+            ],
+            swiftSettings: swiftSettings
+        ),
         // Resolver (DNS client, /etc/hosts, resolv.conf), egress policy, dialing with deadlines, TLS policy, protocol sniffing.
         .target(
             name: "PreflightNetwork",
@@ -325,6 +333,7 @@ let package = Package(
                 "PreflightCore",
                 "PreflightEngine",
                 "PreflightHTTP",
+                "PreflightLogging",
                 "PreflightNetwork",
                 "PreflightProbes",
                 "PreflightRemote",
@@ -351,6 +360,14 @@ let package = Package(
                 "PreflightTestSupport", "PreflightProbeTesting", "PreflightProbes", "PreflightOracle",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "PreflightLoggingTests",
+            dependencies: [
+                "PreflightLogging",
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
         ),

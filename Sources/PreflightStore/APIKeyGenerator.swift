@@ -17,7 +17,12 @@ public enum APIKeyGenerator {
 
     /// The URL-safe alphabet the random part is drawn from.
     static let alphabet: [Character] = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
-    private static let alphabetSet: Set<Character> = Set(alphabet)
+    /// For each byte value, whether it is in ``alphabet`` (the check reads bytes, not Characters: it runs per request).
+    private static let alphabetBytes: [Bool] = {
+        var table = [Bool](repeating: false, count: 256)
+        for character in alphabet { table[Int(character.asciiValue!)] = true }
+        return table
+    }()
 
     /// A new random key, from the system's secure random number generator.
     public static func generate() -> String {
@@ -38,8 +43,9 @@ public enum APIKeyGenerator {
 
     /// Whether `key` has the shape of a key: ``scheme`` followed by exactly ``randomLength`` alphabet characters.
     public static func isWellFormed(_ key: String) -> Bool {
-        guard key.hasPrefix(scheme), key.count == keyLength else { return false }
-        return key.dropFirst(scheme.count).allSatisfy { alphabetSet.contains($0) }
+        let bytes = key.utf8
+        guard bytes.count == keyLength, bytes.starts(with: scheme.utf8) else { return false }
+        return bytes.dropFirst(scheme.utf8.count).allSatisfy { alphabetBytes[Int($0)] }
     }
 
     /// The part of a key that is stored and may be shown: its first ``displayPrefixLength`` characters.

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Logging
 import PreflightCore
+import PreflightLogging
 import PreflightEngine
 import PreflightProbes
 import PreflightRemote
@@ -60,11 +61,7 @@ struct Agent: AsyncParsableCommand {
 
     func run() async throws {
         let level = Logger.Level(rawValue: logLevel) ?? .info
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = level
-            return handler
-        }
+        PreflightLogging.bootstrap(level: level, batched: true)
         let logger = Logger(label: "preflight.agent")
         let environment = ProcessInfo.processInfo.environment
         var texts = controlPlanes

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Logging
 import PreflightCore
+import PreflightLogging
 import PreflightEngine
 import PreflightProbes
 import PreflightSSH
@@ -39,11 +40,7 @@ struct Bench: AsyncParsableCommand {
     var taskPool = false
 
     func run() async throws {
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = .error
-            return handler
-        }
+        PreflightLogging.bootstrap(level: .error)
         guard count > 0, concurrency > 0 else { throw ValidationError("--count and --concurrency must be positive") }
         guard let data = FileManager.default.contents(atPath: payload) else {
             throw ValidationError("cannot read \(payload)")

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Logging
+import PreflightLogging
 import PreflightServices
 
 /// `preflight keys`: API keys.
@@ -18,11 +19,7 @@ struct Keys: AsyncParsableCommand {
         @OptionGroup var storeOptions: StoreOptions
 
         func run() async throws {
-            LoggingSystem.bootstrap { label in
-                var handler = StreamLogHandler.standardError(label: label)
-                handler.logLevel = .warning
-                return handler
-            }
+            PreflightLogging.bootstrap(level: .warning)
             let name = company.trimmingCharacters(in: .whitespaces)
             guard !name.isEmpty else { throw ValidationError("--company must not be empty") }
             let store = try await storeOptions.open(logger: Logger(label: "preflight"))

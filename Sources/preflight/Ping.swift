@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Logging
 import PreflightCore
+import PreflightLogging
 import PreflightEngine
 import PreflightProbes
 import PreflightSSH
@@ -70,11 +71,7 @@ struct Ping: AsyncParsableCommand {
     var apiKey: String?
 
     func run() async throws {
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = .error
-            return handler
-        }
+        PreflightLogging.bootstrap(level: .error)
         var payload: ConnectorPayload
         var opener: SSHTunnelOpener?
         do {

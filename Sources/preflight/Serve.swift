@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Logging
 import PreflightCore
+import PreflightLogging
 import PreflightEngine
 import PreflightNetwork
 import PreflightProbes
@@ -82,11 +83,7 @@ struct Serve: AsyncParsableCommand {
 
     func run() async throws {
         let level = Logger.Level(rawValue: logLevel) ?? .info
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = level
-            return handler
-        }
+        PreflightLogging.bootstrap(level: level, batched: true)
         let logger = Logger(label: "preflight")
         guard (0...65535).contains(port) else {
             throw ValidationError("--port must be from 0 (any free port) to 65535")

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Logging
+import PreflightLogging
 import PreflightServices
 import PreflightStore
 
@@ -19,11 +20,7 @@ struct Tunnels: AsyncParsableCommand {
 
         /// Opens the store and finds the company; the caller closes the store.
         func open() async throws -> (TunnelService, Company) {
-            LoggingSystem.bootstrap { label in
-                var handler = StreamLogHandler.standardError(label: label)
-                handler.logLevel = .warning
-                return handler
-            }
+            PreflightLogging.bootstrap(level: .warning)
             let logger = Logger(label: "preflight")
             let sealer = try storeOptions.sealer(logger: logger)
             let store = try await storeOptions.open(logger: logger)
