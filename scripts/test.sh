@@ -124,7 +124,7 @@ if [ $# -gt 0 ]; then
 else
     BIN="$(swift build --show-bin-path)/preflightPackageTests.xctest"
     SHARD_A='PreflightPostgresTests|PreflightMySQLTests|PreflightMongoTests|PreflightSSHTests|PreflightStoreTests|PreflightCoreTests|PreflightEngineTests|PreflightProbesTests|PreflightClickHouseTests|PreflightCLITests|PreflightEventsAPITests'
-    SHARD_B='PreflightServerTests|PreflightHTTPTests|PreflightAWSTests|PreflightGoogleTests|PreflightSnowflakeTests|PreflightDatabricksTests|PreflightMotherDuckTests|PreflightNetworkTests|PreflightMSSQLTests|PreflightRedisTests|PreflightOracleTests|PreflightKeyspacesTests|PreflightRemoteTests'
+    SHARD_B='PreflightServerTests|PreflightHTTPTests|PreflightAWSTests|PreflightGoogleTests|PreflightSnowflakeTests|PreflightDatabricksTests|PreflightMotherDuckTests|PreflightNetworkTests|PreflightMSSQLTests|PreflightRedisTests|PreflightOracleTests|PreflightKeyspacesTests|PreflightRemoteTests|PreflightLoggingTests'
     for dir in Tests/*/; do  # every test target must be in a shard, or it would silently not run
         name="$(basename "$dir")"; case "$name" in PreflightTestSupport|PreflightProbeTesting) continue ;; esac
         printf '%s\n' "$SHARD_A" "$SHARD_B" | tr '|' '\n' | grep -qx "$name" || { echo "test target $name is in no shard" >&2; exit 1; }

@@ -81,7 +81,7 @@ public struct Dialer: Sendable {
         let timeout = TimeAmount.nanoseconds(Int64(max(budget.milliseconds, 1) * 1_000_000))
         let bootstrap = ClientBootstrap(group: context.eventLoopGroup)
             .connectTimeout(timeout)
-            .channelOption(.socketOption(.tcp_nodelay), value: 1)
+            .channelOption(.tcpOption(.tcp_nodelay), value: 1)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(InboundByteLimit(limit: context.inboundByteLimit))
