@@ -69,7 +69,7 @@ public func buildRouter(
     if let level = configuration.accessLogLevel {
         router.add(middleware: AccessLogMiddleware(level: level))
     }
-    router.add(middleware: MetricsMiddleware())
+    router.add(middleware: RequestMetricsMiddleware())
     router.add(middleware: JSONErrorMiddleware(routes: APIRoutes.methodsByPath))
     router.add(middleware: DrainMiddleware(drain: drain))
 
