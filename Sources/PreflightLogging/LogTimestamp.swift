@@ -1,3 +1,5 @@
+import Synchronization
+
 #if canImport(Glibc)
     import Glibc
 #elseif canImport(Musl)
@@ -5,7 +7,6 @@
 #elseif canImport(Darwin)
     import Darwin
 #endif
-import Synchronization
 
 /// The local time as `2026-12-07T10:56:43+0000` (swift-log's `StreamLogHandler` form), formatted once per second.
 final class LogTimestamp: Sendable {

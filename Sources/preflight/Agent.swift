@@ -2,8 +2,8 @@ import ArgumentParser
 import Foundation
 import Logging
 import PreflightCore
-import PreflightLogging
 import PreflightEngine
+import PreflightLogging
 import PreflightProbes
 import PreflightRemote
 import PreflightServices

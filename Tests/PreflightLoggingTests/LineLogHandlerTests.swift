@@ -55,7 +55,8 @@ struct LineLogHandlerTests {
         let text = try file.contents()
         let lines = text.split(separator: "\n")
         try #require(lines.count == 1)
-        let pattern = #/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}[+-]\d{4} info preflight: company=c1 http.path=/connectors/ping \[PreflightLoggingTests\] request$/#
+        let pattern =
+            #/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}[+-]\d{4} info preflight: company=c1 http.path=/connectors/ping \[PreflightLoggingTests\] request$/#
         #expect(lines[0].wholeMatch(of: pattern) != nil, "\(lines[0])")
     }
 }
