@@ -48,6 +48,10 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
     private let requestTimeout: TimeAmount
     private var counted = false
     private var timer: Scheduled<Void>?
+    private var deadline: NIODeadline?
+    /// Requests read whole, and answers written whole, on this connection so far.
+    private var requestsEnded = 0
+    private var answersEnded = 0
 
     init(count: ConnectionCount, requestTimeout: TimeAmount) {
         self.count = count
@@ -65,7 +69,7 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
-        disarm()
+        cancelTimer()
         if counted {
             counted = false
             count.release()
@@ -73,31 +77,64 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        if case .end = unwrapInboundIn(data) { disarm() }
+        if case .end = unwrapInboundIn(data) {
+            requestsEnded += 1
+            // A request answered before its end was read (`GET /healthz`, answered on its head) leaves the clock
+            // running for the next one; any other stops it until its answer is written.
+            if requestsEnded > answersEnded { disarm() }
+        }
         context.fireChannelRead(data)
     }
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
-        if case .end = unwrapOutboundIn(data) { arm(context) }
+        if case .end = unwrapOutboundIn(data) {
+            answersEnded += 1
+            if answersEnded >= requestsEnded { arm(context) }
+        }
         context.write(data, promise: promise)
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        disarm()
+        cancelTimer()
         context.fireChannelInactive()
     }
 
+    /// Starts the clock for the next request. One timer per connection serves every request: arming only moves
+    /// the deadline, and a timer that fires before it sets itself again for what is left (a request and its
+    /// answer then cost no timer of their own).
     private func arm(_ context: ChannelHandlerContext) {
-        disarm()
-        let loopBound = NIOLoopBound(context, eventLoop: context.eventLoop)
-        let records = count.recordsMetrics
-        timer = context.eventLoop.scheduleTask(in: requestTimeout) {
-            if records { Counter(label: "preflight_http_slow_requests_closed_total").increment() }
-            loopBound.value.close(promise: nil)
+        deadline = .now() + requestTimeout
+        if timer == nil { schedule(context) }
+    }
+
+    private func schedule(_ context: ChannelHandlerContext) {
+        guard let deadline else { return }
+        let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+        timer = context.eventLoop.scheduleTask(deadline: deadline) {
+            let (guardHandler, context) = loopBound.value
+            guardHandler.fired(context)
         }
     }
 
+    private func fired(_ context: ChannelHandlerContext) {
+        timer = nil
+        guard let deadline else { return }
+        guard NIODeadline.now() >= deadline else {
+            schedule(context)
+            return
+        }
+        self.deadline = nil
+        if count.recordsMetrics { Counter(label: "preflight_http_slow_requests_closed_total").increment() }
+        context.close(promise: nil)
+    }
+
+    /// Stops the clock (a whole request has arrived); the timer, if set, finds no deadline when it fires.
     private func disarm() {
+        deadline = nil
+    }
+
+    private func cancelTimer() {
+        deadline = nil
         timer?.cancel()
         timer = nil
     }

@@ -79,6 +79,40 @@ struct SlowClientTests {
         }
     }
 
+    /// Each answer starts the clock again: requests 0.5 s apart keep a connection open past one request timeout
+    /// (1.5 s) from the first answer, and once they stop the connection is closed.
+    @Test func eachAnswerStartsTheClockAgain() async throws {
+        let server = ServerConfiguration(requestTimeout: .milliseconds(1500))
+        try await withTestAPI(server: server, setup: .live) { client, _ in
+            let port = try #require(client.port)
+            let raw = try await RawClient(port: port)
+            for _ in 0..<4 {
+                try await raw.send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+                try await Task.sleep(for: .milliseconds(500))
+            }
+            #expect(raw.channel.isActive, "closed although every request arrived within the timeout of the last answer")
+            #expect(await raw.isClosed(within: .seconds(4)), "an idle connection outlived the request timeout")
+        }
+    }
+
+    /// `GET /healthz` is answered on its head, before its end is read: that must not stop the clock, or a client
+    /// could ask it once and then trickle a request forever.
+    @Test func aTrickleAfterAHealthCheckIsClosed() async throws {
+        let server = ServerConfiguration(requestTimeout: .milliseconds(600))
+        try await withTestAPI(server: server, setup: .live) { client, _ in
+            let port = try #require(client.port)
+            let raw = try await RawClient(port: port)
+            try await raw.send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+            // A head that never ends: nothing is answered early, so only the clock can close it.
+            try await raw.send("POST /ssh-tunnels HTTP/1.1\r\nHost: x\r\n")
+            for _ in 0..<20 where raw.channel.isActive {
+                try? await raw.send("X-Slow: y\r\n")
+                try await Task.sleep(for: .milliseconds(100))
+            }
+            #expect(await raw.isClosed(within: .seconds(3)), "a trickle after a health check kept its connection")
+        }
+    }
+
     @Test func aRequestThatArrivesIsServed() async throws {
         let server = ServerConfiguration(requestTimeout: .milliseconds(600))
         try await withTestAPI(server: server, setup: .live) { client, _ in
