@@ -96,6 +96,12 @@ public final class LogLineWriter: @unchecked Sendable {
             pthread_mutex_unlock(mutex)
             return
         }
+        writeBatch()
+    }
+
+    /// Called with `mutex` held and something pending: takes the pending bytes, writes them without the lock,
+    /// and hands the emptied buffer back as the next spare; returns with `mutex` released.
+    private func writeBatch() {
         var batch = takePending()
         writing = true
         pthread_mutex_unlock(mutex)
@@ -148,12 +154,7 @@ public final class LogLineWriter: @unchecked Sendable {
         while true {
             pthread_mutex_lock(mutex)
             while pending.isEmpty || writing { pthread_cond_wait(condition, mutex) }
-            var batch = takePending()
-            writing = true
-            pthread_mutex_unlock(mutex)
-            writeAll(batch)
-            batch.removeAll(keepingCapacity: true)
-            finishWriting(returning: batch)
+            writeBatch()
             if cadenceMicros > 0 { usleep(cadenceMicros) }
         }
     }
