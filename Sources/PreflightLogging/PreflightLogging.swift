@@ -4,8 +4,8 @@ import Synchronization
 
 /// The process's logging: one ``LogLineWriter`` on standard error, shared by every logger.
 public enum PreflightLogging {
-    /// Bootstraps swift-log with ``LineLogHandler`` at `level` on standard error. `batched` (for `serve` and
-    /// `agent`, which log a line per request) hands the writing to a thread of its own that writes every
+    /// Bootstraps swift-log with ``LineLogHandler`` at `level` on standard error. `batched` (for `serve`, which
+    /// logs a line per request and exits through its drain) hands the writing to a thread of its own that writes every
     /// 2 ms at most; otherwise each line is written before the log call returns. Either way whatever is
     /// buffered is written at exit.
     public static func bootstrap(level: Logger.Level, batched: Bool = false) {

@@ -61,7 +61,8 @@ struct Agent: AsyncParsableCommand {
 
     func run() async throws {
         let level = Logger.Level(rawValue: logLevel) ?? .info
-        PreflightLogging.bootstrap(level: level, batched: true)
+        // Each line written at once: the agent has no SIGTERM handler, so a batch not yet written would be lost.
+        PreflightLogging.bootstrap(level: level)
         let logger = Logger(label: "preflight.agent")
         let environment = ProcessInfo.processInfo.environment
         var texts = controlPlanes

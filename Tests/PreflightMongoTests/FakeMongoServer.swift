@@ -2,6 +2,7 @@ import NIOCore
 import NIOPosix
 import PreflightMongo
 import PreflightNetwork
+import PreflightTestSupport
 import Synchronization
 
 /// An in-process server on 127.0.0.1 that speaks just enough of the MongoDB wire protocol for probe
@@ -184,24 +185,22 @@ final class FakeNameserver: Sendable {
             return try? reply.encode()
         }
         let group = MultiThreadedEventLoopGroup.singleton
-        tcp = try await ServerBootstrap(group: group)
+        let tcpBootstrap = ServerBootstrap(group: group)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(FakeDNSStreamHandler(answer: { answer($0, true) }))
                 }
             }
-            .bind(host: "127.0.0.1", port: 0).get()
-        let port = tcp.localAddress!.port!
-        udp = try await DatagramBootstrap(group: group)
+        let udpBootstrap = DatagramBootstrap(group: group)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(
                         FakeDNSDatagramHandler(answer: { answer($0, false) }))
                 }
             }
-            .bind(host: "127.0.0.1", port: port).get()
-        self.port = port
+        (tcp, udp) = try await bindSamePortTCPAndUDP(port: 0, tcp: tcpBootstrap, udp: udpBootstrap)
+        self.port = tcp.localAddress!.port!
     }
 
     func shutdown() async {

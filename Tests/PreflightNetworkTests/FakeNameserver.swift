@@ -1,6 +1,7 @@
 import NIOCore
 import NIOPosix
 import PreflightNetwork
+import PreflightTestSupport
 import Synchronization
 
 /// A UDP and TCP nameserver on 127.0.0.1 (one port for both) answering from a table keyed by
@@ -55,24 +56,22 @@ final class FakeNameserver: Sendable {
             return replies
         }
         let group = MultiThreadedEventLoopGroup.singleton
-        tcp = try await ServerBootstrap(group: group)
+        let tcpBootstrap = ServerBootstrap(group: group)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(FakeDNSStreamHandler(answer: { answer($0, true) }))
                 }
             }
-            .bind(host: "127.0.0.1", port: port).get()
-        let bound = tcp.localAddress!.port!
-        udp = try await DatagramBootstrap(group: group)
+        let udpBootstrap = DatagramBootstrap(group: group)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(
                         FakeDNSDatagramHandler(answer: { answer($0, false) }))
                 }
             }
-            .bind(host: "127.0.0.1", port: bound).get()
-        self.port = bound
+        (tcp, udp) = try await bindSamePortTCPAndUDP(port: port, tcp: tcpBootstrap, udp: udpBootstrap)
+        self.port = tcp.localAddress!.port!
     }
 
     func shutdown() async {
