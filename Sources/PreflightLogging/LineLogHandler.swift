@@ -10,27 +10,18 @@ public struct LineLogHandler: LogHandler {
     public var metadataProvider: Logger.MetadataProvider?
     private let label: String
     private let writer: LogLineWriter
-    private let timestamp: LogTimestamp
+    /// One per process: every handler's lines share the per-second timestamp.
+    private static let timestamp = LogTimestamp()
 
     /// A handler for `label` writing through `writer` at `level` and above.
     public init(
         label: String, writer: LogLineWriter, level: Logger.Level,
         metadataProvider: Logger.MetadataProvider? = LoggingSystem.metadataProvider
     ) {
-        self.init(
-            label: label, writer: writer, level: level, metadataProvider: metadataProvider,
-            timestamp: LogTimestamp())
-    }
-
-    init(
-        label: String, writer: LogLineWriter, level: Logger.Level, metadataProvider: Logger.MetadataProvider?,
-        timestamp: LogTimestamp
-    ) {
         self.label = label
         self.writer = writer
         self.logLevel = level
         self.metadataProvider = metadataProvider
-        self.timestamp = timestamp
     }
 
     public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
@@ -39,7 +30,7 @@ public struct LineLogHandler: LogHandler {
     }
 
     public func log(event: LogEvent) {
-        writer.write(line(for: event, at: timestamp.now()).utf8)
+        writer.write(line(for: event, at: Self.timestamp.now()).utf8)
     }
 
     /// The line `event` makes at `time`, newline included.

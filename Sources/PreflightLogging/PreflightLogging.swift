@@ -11,13 +11,10 @@ public enum PreflightLogging {
     public static func bootstrap(level: Logger.Level, batched: Bool = false) {
         let writer = LogLineWriter(
             fd: STDERR_FILENO, mode: batched ? .batched(cadence: .milliseconds(2)) : .immediate)
-        let timestamp = LogTimestamp()
         standardError.withLock { $0 = writer }
         atexit { PreflightLogging.flush() }
         LoggingSystem.bootstrap { label in
-            LineLogHandler(
-                label: label, writer: writer, level: level, metadataProvider: LoggingSystem.metadataProvider,
-                timestamp: timestamp)
+            LineLogHandler(label: label, writer: writer, level: level)
         }
     }
 

@@ -61,9 +61,7 @@ final class RequestMetricsCache: Sendable {
 
         func record(since start: ContinuousClock.Instant) {
             requests.increment()
-            let elapsed = ContinuousClock.now - start
-            duration.recordNanoseconds(
-                elapsed.components.seconds * 1_000_000_000 + elapsed.components.attoseconds / 1_000_000_000)
+            duration.recordNanoseconds((ContinuousClock.now - start).nanosecondsClamped)
         }
     }
 

@@ -18,13 +18,14 @@ enum CLI {
             .deletingLastPathComponent().appendingPathComponent(".build/debug/preflight")
     }
 
-    /// Runs `preflight arguments...` to its end (at most `timeout`).
+    /// Runs `preflight arguments...` to its end (at most `timeout`); `executable` runs another program instead
+    /// (a launcher such as `setpriv` that runs the binary itself).
     static func run(
         _ arguments: [String], stdin: String? = nil, environment: [String: String] = [:],
-        directory: URL? = nil, timeout: Duration = .seconds(60)
+        directory: URL? = nil, timeout: Duration = .seconds(60), executable: URL? = nil
     ) throws -> Result {
         let process = Process()
-        process.executableURL = binary
+        process.executableURL = executable ?? binary
         process.arguments = arguments
         var env = ProcessInfo.processInfo.environment
         env.merge(environment) { $1 }

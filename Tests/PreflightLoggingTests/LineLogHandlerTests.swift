@@ -15,7 +15,7 @@ struct LineLogHandlerTests {
         let provider = Logger.MetadataProvider { ["trace": "t-1", "company": "from-provider"] }
         var handler = LineLogHandler(
             label: "preflight", writer: LogLineWriter(fd: -1, mode: .immediate), level: .info,
-            metadataProvider: provider, timestamp: LogTimestamp())
+            metadataProvider: provider)
         handler[metadataKey: "hb.request.id"] = "abc"
         handler[metadataKey: "company"] = "from-logger"
         let event = LogEvent(
@@ -33,8 +33,7 @@ struct LineLogHandlerTests {
     @Test("no metadata and no label: the colon and source remain, as StreamLogHandler writes them")
     func bareLine() {
         let handler = LineLogHandler(
-            label: "", writer: LogLineWriter(fd: -1, mode: .immediate), level: .info, metadataProvider: nil,
-            timestamp: LogTimestamp())
+            label: "", writer: LogLineWriter(fd: -1, mode: .immediate), level: .info, metadataProvider: nil)
         let event = LogEvent(
             level: .info, message: "started", metadata: nil, source: "preflight", file: #fileID,
             function: #function, line: #line)
@@ -58,26 +57,5 @@ struct LineLogHandlerTests {
         let pattern =
             #/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}[+-]\d{4} info preflight: company=c1 http.path=/connectors/ping \[PreflightLoggingTests\] request$/#
         #expect(lines[0].wholeMatch(of: pattern) != nil, "\(lines[0])")
-    }
-}
-
-/// A file under the temporary directory, open for writing, removed when the value goes.
-final class TemporaryLogFile {
-    let path: String
-    let fd: Int32
-
-    init() throws {
-        path = NSTemporaryDirectory() + "preflight-log-\(UUID().uuidString).log"
-        fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND, 0o600)
-        guard fd >= 0 else { throw CocoaError(.fileNoSuchFile) }
-    }
-
-    deinit {
-        close(fd)
-        unlink(path)
-    }
-
-    func contents() throws -> String {
-        String(decoding: try Data(contentsOf: URL(fileURLWithPath: path)), as: UTF8.self)
     }
 }
