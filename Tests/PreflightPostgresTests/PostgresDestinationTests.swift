@@ -54,20 +54,7 @@ struct PostgresDestinationTests {
 
     /// A superuser query over TCP (trust), with psql.
     func superuserQuery(_ sql: String, database: String) throws -> String {
-        let process = Process()
-        let bindir = ProcessInfo.processInfo.environment["PG_BINDIR"] ?? "/usr/lib/postgresql/15/bin"
-        process.executableURL = URL(fileURLWithPath: bindir + "/psql")
-        process.arguments = [
-            "-X", "-A", "-t", "-h", host, "-p", String(port), "-U", "postgres", "-d", database, "-c", sql,
-        ]
-        process.environment = ["PGSSLMODE": "disable", "PGCONNECT_TIMEOUT": "5"]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        try process.run()
-        let output = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        try #require(process.terminationStatus == 0, "psql failed: \(sql)")
-        return String(decoding: output, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        try postgresSuperuserQuery(sql, host: host, port: port, database: database)
     }
 
     @Test func noCreateOnPublicIsPermissionWithTheGrant() async throws {

@@ -22,21 +22,6 @@ struct PostgresRDSRoleTests {
         server = try #require(TestEnvironment.postgres(), "PREFLIGHT_TEST_PG_* not set")
     }
 
-    /// A superuser statement over TCP (trust), with psql.
-    func superuser(_ sql: String) throws {
-        let process = Process()
-        let bindir = ProcessInfo.processInfo.environment["PG_BINDIR"] ?? "/usr/lib/postgresql/15/bin"
-        process.executableURL = URL(fileURLWithPath: bindir + "/psql")
-        process.arguments = [
-            "-X", "-q", "-v", "ON_ERROR_STOP=1", "-h", server.host, "-p", String(server.port), "-U", "postgres",
-            "-d", "postgres", "-c", sql,
-        ]
-        process.environment = ["PGSSLMODE": "disable", "PGCONNECT_TIMEOUT": "5"]
-        try process.run()
-        process.waitUntilExit()
-        try #require(process.terminationStatus == 0, "psql failed: \(sql)")
-    }
-
     func replicationCheck(user: String, password: String) async throws -> ReadinessCheck? {
         let payload = ConnectorPayload(
             type: .postgresql,
@@ -56,7 +41,7 @@ struct PostgresRDSRoleTests {
         let member = "rds_member_\(suffix)"
         let outsider = "rds_outsider_\(suffix)"
         let password = "pw-\(UUID().uuidString)"
-        try superuser(
+        _ = try server.superuserQuery(
             """
             DO $$ BEGIN
               IF to_regrole('rds_replication') IS NULL THEN CREATE ROLE rds_replication NOLOGIN; END IF;
@@ -65,7 +50,7 @@ struct PostgresRDSRoleTests {
             CREATE ROLE \(outsider) LOGIN PASSWORD '\(password)';
             """)
         defer {
-            try? superuser(
+            _ = try? server.superuserQuery(
                 "DROP ROLE IF EXISTS \(member); DROP ROLE IF EXISTS \(outsider); DROP ROLE IF EXISTS rds_replication;")
         }
 
