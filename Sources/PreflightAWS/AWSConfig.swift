@@ -144,7 +144,7 @@ public struct IcebergRESTConfig: Sendable, Equatable {
         guard (1...8).contains(levels.count),
             levels.allSatisfy({ level in
                 !level.isEmpty && level.count <= 255
-                    && !level.unicodeScalars.contains { $0.properties.generalCategory == .control }
+                    && !level.containsControlCharacter
             })
         else {
             throw InvalidConfig(

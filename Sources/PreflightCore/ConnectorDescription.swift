@@ -94,8 +94,7 @@ public struct ConnectorDescription: Sendable, Codable, Equatable {
             guard case .string(let text)? = config[key.name] else { continue }
             let multiline = key.kind == .pem || key.kind == .json
             let bad = text.unicodeScalars.contains { scalar in
-                guard scalar.properties.generalCategory == .control else { return false }
-                return !(multiline && (scalar == "\n" || scalar == "\r" || scalar == "\t"))
+                scalar.isControlCharacter && !(multiline && (scalar == "\n" || scalar == "\r" || scalar == "\t"))
             }
             if bad {
                 throw InvalidConfig(

@@ -132,7 +132,7 @@ public struct ConnectorPayload: Sendable, Equatable {
         switch fields[name] ?? .null {
         case .null: return nil
         case .string(let value):
-            if value.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) {
+            if value.containsControlCharacter {
                 throw InvalidConfig("\(name) contains a control character (a line break, tab or NUL); remove it")
             }
             return value.isEmpty ? nil : value

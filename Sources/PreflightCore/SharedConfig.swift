@@ -131,19 +131,25 @@ public struct SharedConfig: Sendable, Equatable {
         if host.hasPrefix("[") && host.hasSuffix("]") {
             host = String(host.dropFirst().dropLast())
         }
-        if host.contains(where: { $0.isWhitespace || $0 == "/" || $0 == "@" }) {
+        // Scalars, not Characters: every host of every ping passes here, and grapheme breaking is the costly
+        // part of a Character check. A whitespace scalar anywhere is refused (a Character is whitespace by its
+        // scalars too).
+        if host.unicodeScalars.contains(where: { scalar in
+            scalar.isASCII
+                ? scalar == " " || scalar == "/" || scalar == "@" || ("\t"..."\r").contains(scalar)
+                : scalar.properties.isWhitespace
+        }) {
             throw InvalidConfig("\(key) must be a host name or IP address without spaces, '/' or '@'")
         }
-        let colons = host.filter { $0 == ":" }.count
+        let colons = host.utf8.reduce(0) { $0 + ($1 == UInt8(ascii: ":") ? 1 : 0) }
         if colons == 1, let port = host.split(separator: ":").last, Int(port) != nil {
             throw InvalidConfig(
                 "\(key) includes a port (\(port)); give the bare host and put the port in sharedConfig.port")
         }
-        if host.count > 253 {
+        if host.utf8.count > 253, host.count > 253 {
             throw InvalidConfig("\(key) is longer than 253 characters, the limit for a DNS name")
         }
-        // General category Cc is exactly U+0000-U+001F and U+007F-U+009F.
-        if host.unicodeScalars.contains(where: { $0.value < 0x20 || (0x7F...0x9F).contains($0.value) }) {
+        if host.containsControlCharacter {
             throw InvalidConfig("\(key) contains a control character")
         }
         if colons >= 2 {
@@ -169,7 +175,10 @@ public struct SharedConfig: Sendable, Equatable {
         if labels.count > 1, labels.last?.isEmpty == true { labels.removeLast() }
         guard !labels.isEmpty else { return false }
         return labels.allSatisfy { label in
-            guard (1...63).contains(label.count), label.first != "-", label.last != "-" else { return false }
+            // A label of at most 63 bytes has at most 63 characters: count graphemes only past that.
+            guard !label.isEmpty, label.utf8.count <= 63 || label.count <= 63,
+                label.utf8.first != UInt8(ascii: "-"), label.utf8.last != UInt8(ascii: "-")
+            else { return false }
             return label.unicodeScalars.allSatisfy { scalar in
                 if scalar.isASCII {
                     return (scalar >= "a" && scalar <= "z") || (scalar >= "A" && scalar <= "Z")

@@ -53,7 +53,7 @@ public struct DatabricksConfig: Sendable {
             authentication = .personalAccessToken(token)
         case (nil, .some(let id), .some(let secret)):
             guard id.count <= 255, !id.contains(where: { $0.isWhitespace || $0 == ":" }),
-                !id.unicodeScalars.contains(where: { $0.properties.generalCategory == .control })
+                !id.containsControlCharacter
             else {
                 throw InvalidConfig(
                     "sharedConfig.clientID must be the service principal's application id (a UUID), without spaces or ':'"
@@ -94,7 +94,7 @@ public struct DatabricksConfig: Sendable {
         let value = raw.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !value.isEmpty else { return nil }
         guard value.utf8.count <= 4096, !value.contains(where: { $0.isWhitespace }),
-            !value.unicodeScalars.contains(where: { $0.properties.generalCategory == .control })
+            !value.containsControlCharacter
         else {
             throw InvalidConfig(
                 "sharedConfig.\(key) must be one token without spaces, line breaks or control characters (at most 4 KiB)"
@@ -142,7 +142,7 @@ extension DatabricksVolume {
         guard
             parts.allSatisfy({ part in
                 !part.contains("/") && !part.contains("`")
-                    && !part.unicodeScalars.contains { $0.properties.generalCategory == .control }
+                    && !part.containsControlCharacter
             })
         else {
             throw InvalidConfig(

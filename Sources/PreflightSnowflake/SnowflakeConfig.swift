@@ -100,7 +100,7 @@ public struct SnowflakeConfig: Sendable {
             return nil
         }
         let value = raw.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard value.count <= 255, !value.unicodeScalars.contains(where: { $0.properties.generalCategory == .control })
+        guard value.count <= 255, !value.containsControlCharacter
         else {
             throw InvalidConfig("sharedConfig.\(key) must be at most 255 characters without control characters")
         }

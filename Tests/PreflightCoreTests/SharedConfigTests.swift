@@ -135,7 +135,10 @@ struct SharedConfigTests {
 
     @Test(
         "hosts with spaces, slashes or @",
-        arguments: ["db example.com", "db.example.com/app", "user@db.example.com", "db\texample"])
+        arguments: [
+            "db example.com", "db.example.com/app", "user@db.example.com", "db\texample", "db\u{A0}example",
+            "db\u{3000}example", "db\u{2028}example",
+        ])
     func hostWithForbiddenCharacters(_ raw: String) {
         let message = hostFailure(raw)
         #expect(
@@ -146,6 +149,20 @@ struct SharedConfigTests {
     @Test("control characters in a host", arguments: ["db\u{01}x", "db\u{7F}x", "db\u{90}x", "db\u{9F}x"])
     func hostWithControlCharacter(_ raw: String) {
         #expect(hostFailure(raw) == "sharedConfig.host contains a control character", "\(hostFailure(raw))")
+    }
+
+    @Test func labelsOfUpTo63Characters() throws {
+        let label = String(repeating: "a", count: 63)
+        #expect(try host("\(label).example.com") == "\(label).example.com")
+        #expect(hostFailure("\(label)a.example.com").contains("must be a host name"))
+        // 63 characters of two bytes each: counted as characters, not bytes.
+        let wide = String(repeating: "ü", count: 63)
+        #expect(try host("\(wide).example") == "\(wide).example")
+        #expect(hostFailure("\(wide)ü.example").contains("must be a host name"))
+        #expect(try host("bücher.example") == "bücher.example")
+        #expect(hostFailure("-db.example.com").contains("must be a host name"))
+        #expect(hostFailure("db-.example.com").contains("must be a host name"))
+        #expect(hostFailure("db..example.com").contains("must be a host name"))
     }
 
     @Test func hostTooLong() {
