@@ -22,7 +22,7 @@ public struct Redactor: Sendable {
         var forms: [String] = []
         for secret in secrets where !secret.isEmpty {
             forms.append(secret)
-            guard secret.count >= 6 else { continue }
+            guard !SecretMatcher.isShort(secret) else { continue }
             forms += Self.encodedForms(of: secret)
         }
         matcher = SecretMatcher(forms)

@@ -19,20 +19,35 @@ struct SecretMatcher: Sendable {
     private let firstBytes: ByteSet
 
     init(_ secrets: some Collection<String>) {
-        // By bytes: two canonically equivalent spellings of a secret are different bytes to find.
-        var unique: [[UInt8]: Bool] = [:]
-        for secret in secrets where !secret.isEmpty { unique[Array(secret.utf8)] = secret.count < 6 }
-        self.secrets = unique.map { Secret(bytes: $0.key, short: $0.value) }
+        // By bytes: two canonically equivalent spellings of a secret are different bytes to find. Sorted, then
+        // the neighbours that are equal dropped: no hashing of every byte of every form (a dictionary keyed by
+        // the bytes was 2% of the service's instructions per request).
+        let sorted = secrets.lazy.filter { !$0.isEmpty }
+            .map { Secret(bytes: Array($0.utf8), short: Self.isShort($0)) }
             .sorted {
                 $0.bytes.count != $1.bytes.count
                     ? $0.bytes.count > $1.bytes.count : $0.bytes.lexicographicallyPrecedes($1.bytes)
             }
+        var unique: [Secret] = []
+        unique.reserveCapacity(sorted.count)
+        for secret in sorted where unique.last?.bytes != secret.bytes { unique.append(secret) }
+        self.secrets = unique
         var firstBytes = ByteSet()
         for secret in self.secrets { firstBytes.insert(secret.bytes[0]) }
         self.firstBytes = firstBytes
     }
 
     var isEmpty: Bool { secrets.isEmpty }
+
+    /// Fewer than 6 characters. Counted in bytes when the text is printable ASCII (one byte, one character);
+    /// only other text is broken into Characters.
+    static func isShort(_ text: String) -> Bool {
+        let utf8 = text.utf8
+        if utf8.count < 6 { return true }
+        let printable = utf8.withContiguousStorageIfAvailable { $0.allSatisfy { $0 >= 0x20 && $0 < 0x7F } }
+        if printable ?? utf8.allSatisfy({ $0 >= 0x20 && $0 < 0x7F }) { return false }
+        return text.count < 6
+    }
 
     /// `text` with every secret found replaced by `mask`.
     func replace(in text: String, with mask: String) -> String {

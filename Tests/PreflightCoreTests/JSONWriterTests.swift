@@ -69,6 +69,24 @@ struct JSONWriterTests {
         }
     }
 
+    /// Every ASCII character alone, at either end and between runs, and runs of escapes side by side: the
+    /// writer copies the bytes between escapes as one run, and must place every escape where Foundation does.
+    @Test("strings with each ASCII character, at every place, are written as JSONEncoder writes them")
+    func everyCharacterAtEveryPlace() throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.withoutEscapingSlashes]
+        var mismatches: [String] = []
+        for value in UInt8(0)...0x7F {
+            let c = String(UnicodeScalar(value))
+            for text in [c, "ab\(c)", "\(c)ab", "ab\(c)cd", "\(c)\(c)", "é\(c)日\(c)🙂", "\(c)\n\"\\x"] {
+                var json = JSONWriter()
+                json.string(text)
+                if json.bytes != Array(try encoder.encode(text)) { mismatches.append(text) }
+            }
+        }
+        #expect(mismatches.isEmpty, "\(mismatches.map { $0.unicodeScalars.map { $0.value } })")
+    }
+
     @Test("every double of a wide sample is written as JSONEncoder writes it")
     func doubles() throws {
         var random = SplitMix(seed: 7)
