@@ -94,9 +94,28 @@ enum PostgresQueries {
         ) { text, seen in
             let parts = text.split(separator: "|", maxSplits: 1, omittingEmptySubsequences: false)
             seen.tablesTotal = Int(parts[0])
-            seen.tablesUnreadable = parts.count > 1 ? parts[1].split(separator: ",").map(String.init).sorted() : []
+            seen.tablesUnreadable = parts.count > 1 ? PostgresQueries.splitQuotedList(parts[1]).sorted() : []
         },
     ]
+
+    /// A list of `quote_ident` names joined by `,`, split on the commas outside double quotes: a quoted name may
+    /// hold a comma (`public."a,b"`), and inside quotes `""` stands for one `"`. Empty text is no names.
+    static func splitQuotedList(_ text: some StringProtocol) -> [String] {
+        var names: [String] = []
+        var current: [UInt8] = []
+        var quoted = false
+        for byte in text.utf8 {
+            if byte == UInt8(ascii: "\"") { quoted.toggle() }
+            if byte == UInt8(ascii: ","), !quoted {
+                names.append(String(decoding: current, as: UTF8.self))
+                current.removeAll(keepingCapacity: true)
+            } else {
+                current.append(byte)
+            }
+        }
+        if !current.isEmpty || !names.isEmpty { names.append(String(decoding: current, as: UTF8.self)) }
+        return names
+    }
 
     /// Every part as one scalar subquery of a single SELECT: one round trip.
     static var combinedSQL: String {

@@ -6,8 +6,9 @@ import PreflightTestSupport
 import Testing
 
 /// Which tables `select_privilege` counts, on the real PostgreSQL 15 of scripts/test-servers.sh: in a database of
-/// its own (so other tests' tables cannot change the count), a schema whose name needs quoting, a partitioned
-/// table with one partition, a table the role may read, and the catalogs every database has. The readiness
+/// its own (so other tests' tables cannot change the count), a schema whose name needs quoting, a table whose
+/// name holds a comma and a quote, a partitioned table with one partition, a table the role may read, and the
+/// catalogs every database has. The readiness
 /// statement filters `pg_class` on its own columns; the count must equal what the join with `pg_namespace` by
 /// schema name counts, and the names must come out quoted as `quote_ident` quotes them.
 @Suite(
@@ -46,6 +47,7 @@ struct PostgresTableScopeTests {
             CREATE TABLE public.parted (id int, at date) PARTITION BY RANGE (at);
             CREATE TABLE public.parted_1 PARTITION OF public.parted FOR VALUES FROM ('2026-01-01') TO ('2027-01-01');
             CREATE TABLE public.readable (id int);
+            CREATE TABLE public."comma, ""quote""\" (id int);
             GRANT USAGE ON SCHEMA "Odd Schema" TO \(role);
             GRANT SELECT ON public.readable TO \(role);
             """, database: database)
@@ -56,7 +58,7 @@ struct PostgresTableScopeTests {
             WHERE c.relkind IN ('r', 'p') AND n.nspname NOT IN ('pg_catalog', 'information_schema')
               AND n.nspname NOT LIKE 'pg_toast%' AND n.nspname NOT LIKE 'pg_temp%'
             """, database: database)
-        #expect(byName == "4")
+        #expect(byName == "5")
 
         let payload = ConnectorPayload(
             type: .postgresql,
@@ -70,7 +72,8 @@ struct PostgresTableScopeTests {
         let select = try #require(report.checks.first { $0.name == "select_privilege" })
         #expect(select.status == .warning)
         #expect(
-            select.observed == #"no SELECT on 3 of 4 tables: "Odd Schema"."Mixed Case", public.parted, public.parted_1"#
+            select.observed
+                == #"no SELECT on 4 of 5 tables: "Odd Schema"."Mixed Case", public."comma, ""quote""", public.parted, public.parted_1"#
         )
         #expect(report.checks.first { $0.name == "replication_privilege" }?.observed == "no REPLICATION attribute")
     }
