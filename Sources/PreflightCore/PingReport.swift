@@ -154,7 +154,7 @@ extension PingReport {
     static func punctuated(_ sentence: String, capitalised: Bool) -> String {
         var text = sentence
         let utf8 = text.utf8
-        if utf8.withContiguousStorageIfAvailable({ $0.allSatisfy { $0 < 0x80 } }) ?? utf8.allSatisfy({ $0 < 0x80 }) {
+        if text.utf8AllSatisfy({ $0 < 0x80 }) {
             func isLower(_ byte: UInt8) -> Bool { byte >= UInt8(ascii: "a") && byte <= UInt8(ascii: "z") }
             func isLetter(_ byte: UInt8) -> Bool {
                 isLower(byte) || (byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z"))

@@ -44,8 +44,7 @@ struct SecretMatcher: Sendable {
     static func isShort(_ text: String) -> Bool {
         let utf8 = text.utf8
         if utf8.count < 6 { return true }
-        let printable = utf8.withContiguousStorageIfAvailable { $0.allSatisfy { $0 >= 0x20 && $0 < 0x7F } }
-        if printable ?? utf8.allSatisfy({ $0 >= 0x20 && $0 < 0x7F }) { return false }
+        if text.utf8AllSatisfy({ $0 >= 0x20 && $0 < 0x7F }) { return false }
         return text.count < 6
     }
 

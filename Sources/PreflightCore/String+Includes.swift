@@ -16,6 +16,14 @@ extension StringProtocol {
     }
 }
 
+extension StringProtocol {
+    /// Whether every UTF-8 byte of the text satisfies `predicate`: over the contiguous bytes where the text has
+    /// them (a native string does), without `UTF8View`'s per-byte indexing.
+    public func utf8AllSatisfy(_ predicate: (UInt8) -> Bool) -> Bool {
+        utf8.withContiguousStorageIfAvailable { $0.allSatisfy(predicate) } ?? utf8.allSatisfy(predicate)
+    }
+}
+
 /// Byte-level substring search.
 enum UTF8Search {
     static func contains(_ haystack: UnsafeBufferPointer<UInt8>, needle: UnsafeBufferPointer<UInt8>) -> Bool {

@@ -21,20 +21,6 @@ struct PostgresIntegrationTests {
             "PREFLIGHT_TEST_PG_* not set: run scripts/test-servers.sh start and source its env file")
     }
 
-    func payload(
-        user: String, password: String, database: String? = nil, sslMode: String = "disable",
-        caFile: String? = nil, port: Int? = nil, role: String? = nil
-    ) throws -> ConnectorPayload {
-        var config: [String: String] = [
-            "host": server.host, "port": String(port ?? server.port), "user": user, "password": password,
-            "sslMode": sslMode,
-        ]
-        if let caFile { config["sslRootCert"] = try String(contentsOfFile: caFile, encoding: .utf8) }
-        return ConnectorPayload(
-            type: .postgresql, sharedConfig: SharedConfig(strings: config), defaultDatabase: database,
-            connectionRole: role)
-    }
-
     func ping(_ payload: ConnectorPayload) async throws -> PingReport {
         let report = try await engine.ping(payload)
         let json = String(decoding: try JSONEncoder().encode(report), as: UTF8.self)
@@ -48,7 +34,8 @@ struct PostgresIntegrationTests {
     func check(_ report: PingReport, _ name: String) -> ReadinessCheck? { report.checks.first { $0.name == name } }
 
     @Test func scramUserSucceedsAndIsReady() async throws {
-        let report = try await ping(payload(user: server.scramUser, password: server.scramPassword, role: "source"))
+        let report = try await ping(
+            server.payload(user: server.scramUser, password: server.scramPassword, role: "source"))
         #expect(report.ok, "\(report.message ?? "")")
         #expect(step(report, "auth")?.status == .passed)
         #expect(step(report, "database")?.status == .passed)
@@ -60,13 +47,13 @@ struct PostgresIntegrationTests {
     }
 
     @Test func md5UserSucceeds() async throws {
-        let report = try await ping(payload(user: server.md5User, password: server.md5Password))
+        let report = try await ping(server.payload(user: server.md5User, password: server.md5Password))
         #expect(report.ok, "\(report.message ?? "")")
     }
 
     @Test func wrongPasswordIsAuth() async throws {
         let planted = "Planted-Wrong-Password-4711"
-        let report = try await ping(payload(user: server.scramUser, password: planted))
+        let report = try await ping(server.payload(user: server.scramUser, password: planted))
         #expect(!report.ok)
         #expect(report.category == .auth)
         #expect(report.transient == false)
@@ -76,7 +63,7 @@ struct PostgresIntegrationTests {
 
     @Test func missingDatabaseIsDatabaseNotFound() async throws {
         let report = try await ping(
-            payload(user: server.scramUser, password: server.scramPassword, database: "no_such_db_here"))
+            server.payload(user: server.scramUser, password: server.scramPassword, database: "no_such_db_here"))
         #expect(report.category == .databaseNotFound)
         #expect(report.message?.contains("no_such_db_here") == true)
         #expect(step(report, "auth")?.status == .passed)
@@ -84,14 +71,16 @@ struct PostgresIntegrationTests {
     }
 
     @Test func tlsOnlyUserWithoutTLSSaysTLSIsRequired() async throws {
-        let report = try await ping(payload(user: server.tlsUser, password: server.tlsPassword, sslMode: "disable"))
+        let report = try await ping(
+            server.payload(user: server.tlsUser, password: server.tlsPassword, sslMode: "disable"))
         #expect(report.category == .auth)
         #expect(report.message?.contains("only accepts TLS") == true)
         #expect(report.hint?.contains("sslMode") == true)
     }
 
     @Test func tlsOnlyUserWithRequireSucceeds() async throws {
-        let report = try await ping(payload(user: server.tlsUser, password: server.tlsPassword, sslMode: "require"))
+        let report = try await ping(
+            server.payload(user: server.tlsUser, password: server.tlsPassword, sslMode: "require"))
         #expect(report.ok, "\(report.message ?? "")")
         #expect(step(report, "tls")?.status == .passed)
         #expect(step(report, "tls")?.detail?.contains("TLS 1.") == true)
@@ -99,7 +88,7 @@ struct PostgresIntegrationTests {
 
     @Test func verifyFullWithTheRightCASucceeds() async throws {
         let report = try await ping(
-            payload(
+            server.payload(
                 user: server.scramUser, password: server.scramPassword, sslMode: "verify-full", caFile: server.caFile))
         #expect(report.ok, "\(report.message ?? "")")
         #expect(step(report, "tls")?.detail?.contains("verified") == true)
@@ -107,7 +96,7 @@ struct PostgresIntegrationTests {
 
     @Test func verifyFullWithAnotherCAFailsNamingTheCertificate() async throws {
         let report = try await ping(
-            payload(
+            server.payload(
                 user: server.scramUser, password: server.scramPassword, sslMode: "verify-full",
                 caFile: server.otherCAFile))
         #expect(report.category == .tls)
@@ -119,19 +108,20 @@ struct PostgresIntegrationTests {
 
     @Test func verifyFullWithoutCAUsesSystemRootsAndFails() async throws {
         let report = try await ping(
-            payload(user: server.scramUser, password: server.scramPassword, sslMode: "verify-full"))
+            server.payload(user: server.scramUser, password: server.scramPassword, sslMode: "verify-full"))
         #expect(report.category == .tls)
         #expect(report.hint?.contains("sslRootCert") == true)
     }
 
     @Test func userWithoutReplicationFailsOnlyAsSource() async throws {
-        let asSource = try await ping(payload(user: server.noreplUser, password: server.noreplPassword, role: "source"))
+        let asSource = try await ping(
+            server.payload(user: server.noreplUser, password: server.noreplPassword, role: "source"))
         #expect(asSource.category == .cdcNotReady)
         #expect(check(asSource, "replication_privilege")?.status == .failed)
         #expect(check(asSource, "replication_privilege")?.fix?.contains("WITH REPLICATION") == true)
         #expect(asSource.hint?.contains("ALTER ROLE") == true)
 
-        let asDestination = try await ping(payload(user: server.noreplUser, password: server.noreplPassword))
+        let asDestination = try await ping(server.payload(user: server.noreplUser, password: server.noreplPassword))
         #expect(asDestination.ok)
         #expect(step(asDestination, "readiness")?.status == .warning)
         #expect(check(asDestination, "replication_privilege")?.status == .failed)
@@ -139,13 +129,13 @@ struct PostgresIntegrationTests {
 
     @Test func publicationsSlotsAndUnreadableTablesAreReported() async throws {
         let owner = try await ping(
-            payload(user: server.scramUser, password: server.scramPassword, database: server.database))
+            server.payload(user: server.scramUser, password: server.scramPassword, database: server.database))
         #expect(owner.ok, "\(owner.message ?? "")")
         #expect(check(owner, "publications")?.observed.contains("preflight_pub") == true)
         #expect(check(owner, "logical_slots")?.observed.contains("preflight_slot") == true)
 
         let limited = try await ping(
-            payload(user: server.noreplUser, password: server.noreplPassword, database: server.database))
+            server.payload(user: server.noreplUser, password: server.noreplPassword, database: server.database))
         let select = try #require(check(limited, "select_privilege"))
         #expect(select.status == .warning)
         #expect(select.observed.contains("items"))
@@ -153,7 +143,7 @@ struct PostgresIntegrationTests {
 
     @Test func walLevelReplicaIsNotReadyAndNeedsARestart() async throws {
         let report = try await ping(
-            payload(
+            server.payload(
                 user: server.replicaUser, password: server.replicaPassword, port: server.replicaPort, role: "source"))
         #expect(report.category == .cdcNotReady)
         let walLevel = try #require(check(report, "wal_level"))
@@ -166,14 +156,14 @@ struct PostgresIntegrationTests {
 
     @Test func serverWithoutTLSFailsRequireAndWarnsPrefer() async throws {
         let required = try await ping(
-            payload(
+            server.payload(
                 user: server.replicaUser, password: server.replicaPassword, sslMode: "require", port: server.replicaPort
             ))
         #expect(required.category == .tls)
         #expect(required.message?.contains("does not accept TLS") == true)
 
         let preferred = try await ping(
-            payload(
+            server.payload(
                 user: server.replicaUser, password: server.replicaPassword, sslMode: "prefer", port: server.replicaPort)
         )
         #expect(preferred.ok, "\(preferred.message ?? "")")
@@ -181,7 +171,7 @@ struct PostgresIntegrationTests {
     }
 
     @Test func localhostNameResolvesAndConnects() async throws {
-        var config = try payload(user: server.scramUser, password: server.scramPassword)
+        var config = try server.payload(user: server.scramUser, password: server.scramPassword)
         config.sharedConfig["host"] = .string("localhost")
         let report = try await ping(config)
         #expect(step(report, "dns")?.status == .passed)

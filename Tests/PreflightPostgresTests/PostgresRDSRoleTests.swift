@@ -23,13 +23,7 @@ struct PostgresRDSRoleTests {
     }
 
     func replicationCheck(user: String, password: String) async throws -> ReadinessCheck? {
-        let payload = ConnectorPayload(
-            type: .postgresql,
-            sharedConfig: SharedConfig(strings: [
-                "host": server.host, "port": String(server.port), "user": user, "password": password,
-                "sslMode": "disable",
-            ]),
-            defaultDatabase: server.database, connectionRole: "source")
+        let payload = try server.payload(user: user, password: password, database: server.database, role: "source")
         let report = try await engine.ping(payload)
         #expect(report.steps.first { $0.name == "auth" }?.status == .passed, "\(report.summary)")
         return report.checks.first { $0.name == "replication_privilege" }

@@ -60,13 +60,7 @@ struct PostgresTableScopeTests {
             """, database: database)
         #expect(byName == "5")
 
-        let payload = ConnectorPayload(
-            type: .postgresql,
-            sharedConfig: SharedConfig(strings: [
-                "host": server.host, "port": String(server.port), "user": role, "password": password,
-                "sslMode": "disable",
-            ]),
-            defaultDatabase: database, connectionRole: "source")
+        let payload = try server.payload(user: role, password: password, database: database, role: "source")
         let report = try await engine.ping(payload)
         #expect(report.steps.first { $0.name == "auth" }?.status == .passed, "\(report.summary)")
         let select = try #require(report.checks.first { $0.name == "select_privilege" })

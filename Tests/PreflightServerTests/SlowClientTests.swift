@@ -36,6 +36,18 @@ struct SlowClientTests {
             try await channel.writeAndFlush(ByteBuffer(string: text))
         }
 
+        /// Sends `piece` every 100 ms, at most `times` times, while the connection is open; returns how many
+        /// were sent before the server closed it.
+        func trickle(_ piece: String, times: Int = 20) async throws -> Int {
+            var sent = 0
+            for _ in 0..<times where channel.isActive {
+                try? await send(piece)
+                try await Task.sleep(for: .milliseconds(100))
+                sent += 1
+            }
+            return sent
+        }
+
         /// Whether the server closed the connection within `time`.
         func isClosed(within time: Duration) async -> Bool {
             let deadline = ContinuousClock.now + time
@@ -53,12 +65,7 @@ struct SlowClientTests {
             let port = try #require(client.port)
             let raw = try await RawClient(port: port)
             try await raw.send("POST /ssh-tunnels HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n")
-            var stillOpen = 0
-            for _ in 0..<20 where raw.channel.isActive {
-                try? await raw.send("x")  // one byte every 100 ms: never idle, never done
-                try await Task.sleep(for: .milliseconds(100))
-                stillOpen += 1
-            }
+            let stillOpen = try await raw.trickle("x")  // one byte every 100 ms: never idle, never done
             #expect(await raw.isClosed(within: .seconds(3)), "a trickling client kept its connection")
             #expect(stillOpen < 20)
         }
@@ -105,10 +112,7 @@ struct SlowClientTests {
             try await raw.send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
             // A head that never ends: nothing is answered early, so only the clock can close it.
             try await raw.send("POST /ssh-tunnels HTTP/1.1\r\nHost: x\r\n")
-            for _ in 0..<20 where raw.channel.isActive {
-                try? await raw.send("X-Slow: y\r\n")
-                try await Task.sleep(for: .milliseconds(100))
-            }
+            _ = try await raw.trickle("X-Slow: y\r\n")
             #expect(await raw.isClosed(within: .seconds(3)), "a trickle after a health check kept its connection")
         }
     }
