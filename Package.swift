@@ -431,6 +431,7 @@ let package = Package(
             dependencies: [
                 .product(name: "Logging", package: "swift-log"),
                 "PreflightCore", "PreflightNetwork", "PreflightMongo", "PreflightEngine", "PreflightTestSupport",
+                "PreflightProbeTesting",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -477,6 +478,7 @@ let package = Package(
             name: "PreflightHTTPTests",
             dependencies: [
                 "PreflightCore", "PreflightNetwork", "PreflightEngine", "PreflightTestSupport", "PreflightHTTP",
+                "PreflightProbeTesting",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),

@@ -18,6 +18,8 @@
 #   - PostgreSQL: the whole HTTP ping (readiness included) at C=1 beside asyncpg's bare connect+auth+close, and at
 #     C=16 and C=50 beside asyncpg doing connect+auth+the same readiness queries+close;
 #   - MySQL (MariaDB) beside PyMySQL and MongoDB (SecantusDB) beside pymongo, each doing the ping's queries, C=1 and C=50;
+#   - every C=1 latency row in 5 alternating rounds (1 s of wrk, then 100-400 of the other client's), each side's
+#     median p50 compared, so the machine's drift over a minute does not land on one side only;
 #   - SSH: the PostgreSQL ping through the OpenSSH bastion (fresh and shared connections) beside the direct one, and
 #     OpenSSH's own `ssh -W` through the same bastion (bench/openssh_connect.py);
 #   - 10,000 pings at once at a black hole (connects never complete) and 1,000 at a silent peer, 3 s deadline;
@@ -29,7 +31,7 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 case ":$PATH:" in *:/opt/swift/usr/bin:*) ;; *) [ -d /opt/swift/usr/bin ] && export PATH="$PATH:/opt/swift/usr/bin" ;; esac
 
-CONFIG=release BUILD=1 BIN="" SECONDS_EACH=5
+CONFIG=release BUILD=1 BIN="" SECONDS_EACH=5 C1_ROUNDS=5 ROUND_SECONDS=1
 while [ $# -gt 0 ]; do
     case "$1" in
         --debug) CONFIG=debug ;;
@@ -162,7 +164,43 @@ http() { # C PAYLOAD [PATH] -> wrk's JSON line (keep-alive HTTP/1.1, one wrk thr
     WRK_BODY="${2:-}" WRK_KEY="$KEY" wrk -t1 -c"$1" -d"${SECONDS_EACH}s" --timeout 20s -s "$ROOT/bench/wrk_ping.lua" \
         "http://127.0.0.1:$SERVE_PORT${3:-/connectors/ping}" | json_line
 }
+http1() { # PAYLOAD -> wrk's JSON line for one C=1 round (ROUND_SECONDS seconds)
+    WRK_BODY="$1" WRK_KEY="$KEY" wrk -t1 -c1 -d"${ROUND_SECONDS}s" --timeout 20s -s "$ROOT/bench/wrk_ping.lua" \
+        "http://127.0.0.1:$SERVE_PORT/connectors/ping" | json_line
+}
 warm() { WRK_BODY="$2" WRK_KEY="$KEY" wrk -t1 -c"$1" -d1s -s "$ROOT/bench/wrk_ping.lua" "http://127.0.0.1:$SERVE_PORT/connectors/ping" >/dev/null; }
+# interleave ROUNDS FN...: runs each FN (a function printing one JSON line) once per round, in turn, ROUNDS
+# times; FN's lines go to $WORK/FN.rounds. A C=1 comparison run as one long A then one long B measures the
+# machine's drift between the two as much as the clients (one client's p50 moved 10-15% between runs minutes
+# apart here), so those rows alternate short rounds and compare each side's median p50 (`median FN`).
+interleave() {
+    local rounds=$1 fn
+    shift
+    for fn in "$@"; do : >"$WORK/$fn.rounds"; done
+    for _ in $(seq 1 "$rounds"); do
+        for fn in "$@"; do "$fn" | json_line >>"$WORK/$fn.rounds"; done
+    done
+}
+# median FN [FIELD]: FIELD's (p50_ms's) median over FN's rounds, as a JSON line that also holds each round's
+# value ("rounds") and, for wrk's lines, the statuses summed over the rounds.
+median() {
+    python3 - "$WORK/$1.rounds" "${2:-p50_ms}" <<'EOF'
+import json, statistics, sys
+lines = [json.loads(line) for line in open(sys.argv[1]) if line.strip()]
+field = sys.argv[2]
+values = [line[field] for line in lines if line.get(field) is not None]
+out = {field: round(statistics.median(values), 3) if values else None, "rounds": values}
+if lines and "statuses" in lines[0]:
+    totals = {}
+    for line in lines:
+        for status, count in line["statuses"].items():
+            totals[status] = totals.get(status, 0) + count
+    out["statuses"] = totals
+print(json.dumps(out))
+EOF
+}
+# rounds A B: "p50 per round: a1/b1, a2/b2, ..." for two `median` lines.
+rounds() { python3 -c 'import json, sys; a, b = (json.loads(x)["rounds"] for x in sys.argv[1:3]); print(f"{len(a)} alternating rounds, p50 per round: " + ", ".join(f"{x:g}/{y:g}" for x, y in zip(a, b)) + " ms")' "$1" "$2"; }
 statuses() { python3 -c 'import json, sys; print("HTTP " + ", ".join(f"{k}: {v}" for k, v in json.loads(sys.argv[1])["statuses"].items()))' "$1"; }
 
 # ------------------------------------------------------------------------------------ the HTTP service
@@ -185,11 +223,14 @@ row "serve: idle RSS, 1 s after start-up" "$IDLE_RSS_MB" "" "" "MB" max 40 \
 
 say "HTTP overhead: a ping to a refused port, engine alone vs over HTTP"
 warm 1 "$WORK/refused.json"
-E1="$(engine 2000 1 "$WORK/refused.json" --allow-cidr 127.0.0.0/8)"
-H1="$(http 1 "$WORK/refused.json")"
+refused_engine() { engine 400 1 "$WORK/refused.json" --allow-cidr 127.0.0.0/8; }
+refused_http() { http1 "$WORK/refused.json"; }
+interleave "$C1_ROUNDS" refused_engine refused_http
+E1="$(median refused_engine)"
+H1="$(median refused_http)"
 echo "  engine $E1"; echo "  http   $H1"
 row "refused port, C=1, p50: HTTP ping vs the engine alone (preflight bench)" "$(get "$H1" p50_ms)" "$(get "$E1" p50_ms)" \
-    "engine" "ms" diff_max 0.3 "$(statuses "$H1")"
+    "engine" "ms" diff_max 0.3 "$(statuses "$H1"); $(rounds "$H1" "$E1")"
 E64="$(engine 20000 64 "$WORK/refused.json" --allow-cidr 127.0.0.0/8)"
 # The probers run at nice -10 where allowed (root): a load balancer probes from another machine, so their own
 # wait for one of the 2 saturated cores is not the service's latency (without it, p99 is ~2 ms higher here).
@@ -220,14 +261,18 @@ say "PostgreSQL 15 (SCRAM, sslMode disable): the HTTP ping beside asyncpg"
 PG=(--host 127.0.0.1 --port "$PREFLIGHT_TEST_PG_PORT" --user "$PREFLIGHT_TEST_PG_SCRAM_USER"
     --password "$PREFLIGHT_TEST_PG_SCRAM_PASSWORD" --database postgres --sslmode disable)
 warm 1 "$WORK/postgres.json"
-H="$(http 1 "$WORK/postgres.json")"
-A="$("$PY" bench/asyncpg_connect.py "${PG[@]}" --n 300 --concurrency 1 | json_line)"
-E="$(engine 300 1 "$WORK/postgres.json")"
+pg_http() { http1 "$WORK/postgres.json"; }
+pg_asyncpg() { "$PY" bench/asyncpg_connect.py "${PG[@]}" --n 100 --concurrency 1; }
+pg_engine() { engine 100 1 "$WORK/postgres.json"; }
+interleave "$C1_ROUNDS" pg_http pg_asyncpg pg_engine
+H="$(median pg_http)"
+A="$(median pg_asyncpg)"
+E="$(median pg_engine)"
 echo "  http $H"; echo "  engine $E"; echo "  asyncpg $A"
 row "PostgreSQL, C=1, p50: whole HTTP ping (readiness included) vs bare connect+auth+close" "$(get "$H" p50_ms)" \
-    "$(get "$A" p50_ms)" "asyncpg" "ms" ratio_max 1.1 "$(statuses "$H")"
+    "$(get "$A" p50_ms)" "asyncpg" "ms" ratio_max 1.1 "$(statuses "$H"); $(rounds "$H" "$A")"
 row "PostgreSQL, C=1, p50: engine ping (preflight bench) vs bare connect+auth+close" "$(get "$E" p50_ms)" \
-    "$(get "$A" p50_ms)" "asyncpg" "ms" ratio_max 1.1
+    "$(get "$A" p50_ms)" "asyncpg" "ms" ratio_max 1.1 "$(rounds "$E" "$A")"
 for c in 16 50; do
     H="$(http "$c" "$WORK/postgres.json")"
     A="$("$PY" bench/asyncpg_connect.py "${PG[@]}" --queries --n $((c * 40)) --concurrency "$c" | json_line)"
@@ -239,11 +284,18 @@ done
 say "MySQL (MariaDB, native password, no TLS): the HTTP ping beside PyMySQL"
 MY=(--port "$PREFLIGHT_TEST_MYSQL_PORT" --user "$PREFLIGHT_TEST_MYSQL_NATIVE_USER" --password "$PREFLIGHT_TEST_MYSQL_NATIVE_PASSWORD" --readiness)
 warm 1 "$WORK/mysql.json"
-H="$(http 1 "$WORK/mysql.json")"
-M="$("$PY" bench/pymysql_connect.py "${MY[@]}" --n 300 --concurrency 1 | json_line)"
-echo "  http $H"; echo "  pymysql $M"
+my_http() { http1 "$WORK/mysql.json"; }
+my_pymysql() { "$PY" bench/pymysql_connect.py "${MY[@]}" --n 400 --concurrency 1; }
+my_engine() { engine 400 1 "$WORK/mysql.json"; }
+interleave "$C1_ROUNDS" my_http my_pymysql my_engine
+H="$(median my_http)"
+M="$(median my_pymysql)"
+E="$(median my_engine)"
+echo "  http $H"; echo "  engine $E"; echo "  pymysql $M"
 row "MySQL, C=1, p50: HTTP ping vs connect+auth+the ping's 3 queries+close" "$(get "$H" p50_ms)" "$(get "$M" p50_ms)" \
-    "PyMySQL" "ms" ratio_max 1.1 "$(statuses "$H")"
+    "PyMySQL" "ms" ratio_max 1.1 "$(statuses "$H"); $(rounds "$H" "$M")"
+row "MySQL, C=1, p50: engine ping (preflight bench) vs the same" "$(get "$E" p50_ms)" "$(get "$M" p50_ms)" \
+    "PyMySQL" "ms" ratio_max 1.1 "$(rounds "$E" "$M")"
 H="$(http 50 "$WORK/mysql.json")"
 M="$("$PY" bench/pymysql_connect.py "${MY[@]}" --n 2000 --concurrency 50 | json_line)"
 echo "  http $H"; echo "  pymysql $M"
@@ -253,11 +305,14 @@ say "MongoDB (SecantusDB, SCRAM-SHA-256): the HTTP ping beside pymongo"
 MO=(--port "$PREFLIGHT_TEST_MONGO_PORT" --user "$PREFLIGHT_TEST_MONGO_SHA256_USER" --password "$PREFLIGHT_TEST_MONGO_SHA256_PASSWORD"
     --auth-mechanism SCRAM-SHA-256 --readiness)
 warm 1 "$WORK/mongo.json"
-H="$(http 1 "$WORK/mongo.json")"
-G="$("$PY" bench/pymongo_connect.py "${MO[@]}" --n 300 --concurrency 1 | json_line)"
+mo_http() { http1 "$WORK/mongo.json"; }
+mo_pymongo() { "$PY" bench/pymongo_connect.py "${MO[@]}" --n 100 --concurrency 1; }
+interleave "$C1_ROUNDS" mo_http mo_pymongo
+H="$(median mo_http)"
+G="$(median mo_pymongo)"
 echo "  http $H"; echo "  pymongo $G"
 row "MongoDB, C=1, p50: HTTP ping vs connect+auth+hello+buildInfo+change stream+close" "$(get "$H" p50_ms)" \
-    "$(get "$G" p50_ms)" "pymongo" "ms" ratio_max 1.1 "$(statuses "$H")"
+    "$(get "$G" p50_ms)" "pymongo" "ms" ratio_max 1.1 "$(statuses "$H"); $(rounds "$H" "$G")"
 H="$(http 50 "$WORK/mongo.json")"
 G="$("$PY" bench/pymongo_connect.py "${MO[@]}" --n 2000 --concurrency 50 | json_line)"
 echo "  http $H"; echo "  pymongo $G"

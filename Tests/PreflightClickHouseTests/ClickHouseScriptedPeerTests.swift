@@ -1,5 +1,7 @@
 import Foundation
+import PreflightClickHouse
 import PreflightCore
+import PreflightProbeTesting
 import PreflightTestSupport
 import Testing
 
@@ -127,31 +129,29 @@ struct ClickHouseScriptedPeerTests {
 /// Peers that are not ClickHouse, or misbehave: each is categorised within the ping's deadline.
 @Suite(.serialized)
 struct ClickHouseHostilePeerTests {
-    let engine = ClickHouseTesting.engine(timeout: .seconds(3))
     static let password = "Hostile-CH-Pass-1"
 
-    func ping(_ behaviour: HostilePeer.Behaviour, timeout: Double = 1.5) async throws -> PingReport {
+    /// A ping at `behaviour` on a manual clock: with `atDeadline` the clock moves to the deadline once the peer
+    /// has the client's first bytes; without, the ping must end with the clock never moving.
+    func ping(_ behaviour: HostilePeer.Behaviour, atDeadline: Bool = false) async throws -> PingReport {
         let peer = try await HostilePeer(behaviour)
         defer { Task { await peer.shutdown() } }
-        let start = ContinuousClock.now
-        let report = try await ClickHouseTesting.ping(
-            engine,
+        return try await ProbeTesting.pingAtPeer(
+            [ClickHouseProbeFactory()],
             ClickHouseTesting.payload(
-                addresses: ["127.0.0.1:\(peer.port)"], password: Self.password, timeoutSeconds: timeout))
-        let elapsed = ContinuousClock.now - start
-        #expect(elapsed < .milliseconds(2500), "ended after \(elapsed)")
-        #expect(!String(decoding: try JSONEncoder().encode(report), as: UTF8.self).contains(Self.password))
-        return report
+                addresses: ["127.0.0.1:\(peer.port)"], password: Self.password, timeoutSeconds: 1.5),
+            atDeadline: atDeadline, timeout: .seconds(3), until: { peer.bytesReceived > 0 })
     }
 
     @Test func silentPeerTimesOut() async throws {
-        let report = try await ping(.silent)
+        let report = try await ping(.silent, atDeadline: true)
         #expect(report.category == .timeout, "\(report.summary)")
     }
 
     @Test func dripTimesOut() async throws {
         let report = try await ping(
-            .drip(bytes: Array("HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\nOk.\n".utf8), interval: .milliseconds(300)))
+            .drip(bytes: Array("HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\nOk.\n".utf8), interval: .milliseconds(300)),
+            atDeadline: true)
         #expect(report.category == .timeout, "\(report.summary)")
     }
 

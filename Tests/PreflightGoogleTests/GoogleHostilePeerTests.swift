@@ -7,23 +7,23 @@ import PreflightTestSupport
 import Testing
 
 /// Peers that misbehave at the token endpoint or the API: every ping ends categorised before its
-/// deadline (2 s here) plus one second, and leaks nothing.
+/// deadline (2 s here), and leaks nothing. On a manual clock: a peer that only the deadline can end has
+/// the clock moved there; every other one must be decided with the clock never moving.
 @Suite(.serialized) struct GoogleHostilePeerTests {
     static let timeout = 2.0
 
-    /// Pings `payload` with the short deadline and checks the time it took.
+    /// Pings `payload` with the short deadline on a manual clock: with `atDeadline` the clock moves to the
+    /// deadline once `ready()` holds; without, the ping must end with the clock never moving.
     private func ping(
-        _ payload: ConnectorPayload, runtimeSecrets: @autoclosure () -> [String] = [],
-        sourceLocation: SourceLocation = #_sourceLocation
+        _ payload: ConnectorPayload, atDeadline: Bool = false, until ready: @escaping @Sendable () -> Bool = { true },
+        runtimeSecrets: @autoclosure () -> [String] = [], sourceLocation: SourceLocation = #_sourceLocation
     ) async throws -> PingReport {
         var payload = payload
         payload.timeoutSeconds = Self.timeout
-        let clock = ContinuousClock()
-        let start = clock.now
-        let report = try await GoogleTesting.ping(GoogleTesting.engine(), payload, runtimeSecrets: runtimeSecrets())
-        let elapsed = clock.now - start
-        #expect(
-            elapsed < .seconds(Self.timeout + 1), "took \(elapsed): \(report.summary)", sourceLocation: sourceLocation)
+        let report = try await ProbeTesting.pingAtPeer(
+            [GoogleProbeFactory()], payload, atDeadline: atDeadline, until: ready, sourceLocation: sourceLocation)
+        ProbeTesting.expectNoSecrets(
+            in: report, payload: payload, runtime: runtimeSecrets(), sourceLocation: sourceLocation)
         #expect(!report.ok, sourceLocation: sourceLocation)
         return report
     }
@@ -39,7 +39,9 @@ import Testing
 
     @Test func silentTCPPeerAtTheTokenEndpoint() async throws {
         let peer = try await HostilePeer(.silent)
-        let report = try await ping(payload(token: "https://127.0.0.1:\(peer.port)/token"))
+        let report = try await ping(
+            payload(token: "https://127.0.0.1:\(peer.port)/token"), atDeadline: true
+        ) { peer.bytesReceived > 0 }
         await peer.shutdown()
         #expect(report.category == .timeout, "\(report.summary)")
         #expect(report.step("oauth_token_tls")?.status == .failed)
@@ -50,7 +52,9 @@ import Testing
             try? await Task.sleep(for: .seconds(30))
             return .json(200, "{}")
         }
-        let report = try await ping(payload(token: server.endpoint + "/token"))
+        let report = try await ping(payload(token: server.endpoint + "/token"), atDeadline: true) {
+            !server.requests.isEmpty
+        }
         await server.stop()
         #expect(report.category == .timeout, "\(report.summary)")
         #expect(report.step("oauth_token")?.status == .failed)
@@ -123,7 +127,7 @@ import Testing
         let token = try await ScriptedHTTPServer.start(tls: true) { request in fake.handle(request) }
         let report = try await ping(
             payload(token: token.endpoint + "/token", api: "https://127.0.0.1:\(api.port)", type: .gcs),
-            runtimeSecrets: fake.issuedTokens)
+            atDeadline: true, until: { api.bytesReceived > 0 }, runtimeSecrets: fake.issuedTokens)
         await token.stop()
         await api.shutdown()
         #expect(report.category == .timeout, "\(report.summary)")

@@ -192,26 +192,26 @@ struct MotherDuckScriptedPeerTests {
 /// Peers that misbehave: each ping is categorised within its deadline and never shows the token.
 @Suite(.serialized)
 struct MotherDuckHostilePeerTests {
-    let engine = MotherDuckTesting.engine(timeout: .seconds(3))
-
-    func ping(endpoint: String, timeout: Double = 1.5) async throws -> PingReport {
-        let start = ContinuousClock.now
-        let report = try await MotherDuckTesting.ping(
-            engine,
-            MotherDuckTesting.payload(token: MotherDuckTesting.token(), endpoint: endpoint, timeoutSeconds: timeout))
-        let elapsed = ContinuousClock.now - start
-        #expect(elapsed < .milliseconds(2500), "ended after \(elapsed)")
-        return report
+    /// A ping at `endpoint` on a manual clock: with `atDeadline` the clock moves to the deadline once
+    /// `ready()` holds; without, the ping must end with the clock never moving.
+    func ping(
+        endpoint: String, atDeadline: Bool = false, until ready: @escaping @Sendable () -> Bool = { true }
+    ) async throws -> PingReport {
+        try await ProbeTesting.pingAtPeer(
+            [MotherDuckProbeFactory()],
+            MotherDuckTesting.payload(token: MotherDuckTesting.token(), endpoint: endpoint, timeoutSeconds: 1.5),
+            atDeadline: atDeadline, timeout: .seconds(3), until: ready)
     }
 
-    func ping(_ behaviour: HostilePeer.Behaviour) async throws -> PingReport {
+    func ping(_ behaviour: HostilePeer.Behaviour, atDeadline: Bool = false) async throws -> PingReport {
         let peer = try await HostilePeer(behaviour)
         defer { Task { await peer.shutdown() } }
-        return try await ping(endpoint: "https://127.0.0.1:\(peer.port)")
+        return try await ping(
+            endpoint: "https://127.0.0.1:\(peer.port)", atDeadline: atDeadline, until: { peer.bytesReceived > 0 })
     }
 
     @Test func silentPeerTimesOut() async throws {
-        let report = try await ping(.silent)
+        let report = try await ping(.silent, atDeadline: true)
         #expect(report.category == .timeout, "\(report.summary)")
     }
 
@@ -221,7 +221,7 @@ struct MotherDuckHostilePeerTests {
             return .json(200, "{}")
         }
         defer { Task { await server.stop() } }
-        let report = try await ping(endpoint: server.endpoint)
+        let report = try await ping(endpoint: server.endpoint, atDeadline: true) { !server.requests.isEmpty }
         #expect(report.category == .timeout, "\(report.summary)")
         #expect(report.step("api")?.status == .failed)
     }

@@ -2,6 +2,7 @@ import Foundation
 import PreflightCore
 import PreflightEngine
 import PreflightNetwork
+import Synchronization
 import Testing
 
 /// What every connector test target needs: an engine with only its factory, and a ping whose report is
@@ -27,7 +28,8 @@ public enum ProbeTesting {
     }
 
     /// Runs `payload` on an engine with `factories` and a manual clock: once `ready()` holds (the peer
-    /// has the request) and the engine waits on its deadline, moves the clock to the deadline. The
+    /// has the request) and the engine waits on its deadline, and 50 ms more of real time have let the client
+    /// take in what the peer sent, moves the clock to the deadline. The
     /// report then says exactly where the ping stood, however slow the machine; its duration is checked
     /// to be the deadline to the millisecond, and it is searched for secrets like ``ping(_:_:secrets:sourceLocation:)``.
     public static func pingToTheDeadline(
@@ -39,10 +41,64 @@ public enum ProbeTesting {
         let ping = Task { try await engine.ping(payload) }
         for _ in 0..<4000 where !(ready() && clock.sleeperCount > 0) { try await Task.sleep(for: .milliseconds(5)) }
         #expect(ready(), "the peer never saw the request", sourceLocation: sourceLocation)
+        // What `ready()` sees (bytes a peer got or sent) can run a little ahead of the client taking it in:
+        // give the client a moment to reach the state the test describes before the deadline falls.
+        try await Task.sleep(for: .milliseconds(50))
         let limit = payload.timeoutSeconds.map { min(Duration.milliseconds(Int64($0 * 1000)), timeout) } ?? timeout
         clock.advance(by: limit)
         let report = try await ping.value
         #expect(report.durationMs == limit.milliseconds, "\(report.summary)", sourceLocation: sourceLocation)
+        expectNoSecrets(in: report, secrets: payloadSecrets(payload) + secrets, sourceLocation: sourceLocation)
+        return report
+    }
+
+    /// A ping at a misbehaving peer, on a manual clock, for the two ways such a ping may end: a peer that
+    /// only a deadline can end (`atDeadline`: silent, dripping) has the clock moved to the deadline once
+    /// `ready()` holds (see ``pingToTheDeadline(_:_:timeout:secrets:until:sourceLocation:)``); any other must
+    /// be decided with the clock never moving (``pingWithoutTheDeadline(_:_:timeout:secrets:patience:sourceLocation:)``).
+    public static func pingAtPeer(
+        _ factories: [any ProbeFactory], _ payload: ConnectorPayload, atDeadline: Bool,
+        timeout: Duration = .seconds(10),
+        secrets: [String] = [], until ready: @escaping @Sendable () -> Bool = { true },
+        sourceLocation: SourceLocation = #_sourceLocation
+    ) async throws -> PingReport {
+        if atDeadline {
+            return try await pingToTheDeadline(
+                factories, payload, timeout: timeout, secrets: secrets, until: ready, sourceLocation: sourceLocation)
+        }
+        return try await pingWithoutTheDeadline(
+            factories, payload, timeout: timeout, secrets: secrets, sourceLocation: sourceLocation)
+    }
+
+    /// Runs `payload` on an engine with `factories` and a manual clock that never moves: the probe must
+    /// decide on its own (an answer, a refusal, a closed connection, a length it will not read), never by
+    /// waiting for its deadline. The report's duration is checked to be 0 on that clock, and it is searched
+    /// for secrets. If the ping is still running after `patience` of real time (a guard against a hang, not a
+    /// measure of speed), the clock is moved to the deadline to end it and the test fails.
+    public static func pingWithoutTheDeadline(
+        _ factories: [any ProbeFactory], _ payload: ConnectorPayload, timeout: Duration = .seconds(10),
+        secrets: [String] = [], patience: Duration = .seconds(60), sourceLocation: SourceLocation = #_sourceLocation
+    ) async throws -> PingReport {
+        let clock = ManualPingClock()
+        let engine = engine(factories, timeout: timeout, clock: clock)
+        let finished = Atomic<Bool>(false)
+        let ping = Task {
+            let report = try await engine.ping(payload)
+            finished.store(true, ordering: .releasing)
+            return report
+        }
+        let started = ContinuousClock.now
+        while !finished.load(ordering: .acquiring), ContinuousClock.now - started < patience {
+            try await Task.sleep(for: .milliseconds(5))
+        }
+        if !finished.load(ordering: .acquiring) {
+            Issue.record(
+                "the ping was still waiting after \(patience): only its deadline would have ended it",
+                sourceLocation: sourceLocation)
+            clock.advance(by: timeout)
+        }
+        let report = try await ping.value
+        #expect(report.durationMs == 0, "the deadline decided: \(report.summary)", sourceLocation: sourceLocation)
         expectNoSecrets(in: report, secrets: payloadSecrets(payload) + secrets, sourceLocation: sourceLocation)
         return report
     }
