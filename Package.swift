@@ -66,6 +66,7 @@ let package = Package(
             dependencies: [
                 "PreflightCore",
                 "PreflightNetwork",
+                "PreflightSCRAM",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -90,8 +91,16 @@ let package = Package(
             dependencies: [
                 "PreflightCore",
                 "PreflightNetwork",
+                "PreflightSCRAM",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // SCRAM's client side (RFC 5802/7677), SASLprep and the salted-password cache: MongoDB and PostgreSQL logins.
+        .target(
+            name: "PreflightSCRAM",
+            dependencies: [
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
             ],
@@ -407,10 +416,13 @@ let package = Package(
             dependencies: [
                 "PreflightProbeTesting",
                 "PreflightCore", "PreflightNetwork", "PreflightPostgres", "PreflightEngine", "PreflightTestSupport",
+                "PreflightSCRAM",
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -431,7 +443,7 @@ let package = Package(
             dependencies: [
                 .product(name: "Logging", package: "swift-log"),
                 "PreflightCore", "PreflightNetwork", "PreflightMongo", "PreflightEngine", "PreflightTestSupport",
-                "PreflightProbeTesting",
+                "PreflightProbeTesting", "PreflightSCRAM",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Crypto", package: "swift-crypto"),

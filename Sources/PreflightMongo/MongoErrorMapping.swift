@@ -1,5 +1,6 @@
 import PreflightCore
 import PreflightNetwork
+import PreflightSCRAM
 
 /// How reading a reply ended when it did not produce a message.
 public enum MongoReadFailure: Error, Sendable, Equatable {

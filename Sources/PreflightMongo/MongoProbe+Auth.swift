@@ -1,6 +1,7 @@
 import Foundation
 import PreflightCore
 import PreflightNetwork
+import PreflightSCRAM
 
 extension MongoPing {
     /// SCRAM-SHA-256 or SCRAM-SHA-1 through `saslStart` / `saslContinue` on `authSource`, verifying the

@@ -1,4 +1,5 @@
 import PreflightCore
+import PreflightSCRAM
 
 /// What the server said in an ErrorResponse, as far as categorising it needs.
 public struct PostgresServerError: Sendable, Equatable {
@@ -82,6 +83,29 @@ public enum PostgresErrorMapping {
             }
             return ProbeFailure(
                 .protocolMismatch, "\(server) refused the connection (\(said), SQLSTATE \(error.sqlState))")
+        }
+    }
+
+    /// A SCRAM exchange this client stopped (``PostgresSCRAMHandler``): the server's signature did not
+    /// verify, or its messages broke the protocol. The reason never holds the password.
+    static func scramFailure(_ error: SCRAMError, server: String) -> ProbeFailure {
+        switch error.kind {
+        case .serverSignature:
+            return ProbeFailure(
+                .auth,
+                "SCRAM authentication with \(server) failed: the server accepted our proof but its own signature does not verify, so it does not know this user's password",
+                hint:
+                    "something between this service and the server (a proxy rewriting the login, or a server impersonating this one) answered; check the host and any pooler in front of it"
+            )
+        case .serverError(let said):
+            return ProbeFailure(
+                .auth,
+                "SCRAM authentication with \(server) failed: the server ended the exchange with \"\(said.prefix(100))\"",
+                hint: "check the password")
+        case .protocolViolation, .password:
+            return ProbeFailure(
+                .protocolMismatch, "\(server) broke the SCRAM-SHA-256 exchange: \(error.reason)",
+                hint: "a proxy or pooler that rewrites the login can do this; try the server directly")
         }
     }
 }

@@ -24,6 +24,8 @@ struct PostgresProbe: Probe {
         let channel = dial.channel
         let encrypted = try await negotiateTLS(on: channel, context: context)
         let mismatch = MismatchRecord()
+        let scram = PostgresSCRAMRecord()
+        let password = config.password
         do {
             try await channel.eventLoop.submit {
                 // PostgreSQL's first message after startup is R (auth), E (error), N (notice) or v (version).
@@ -32,6 +34,7 @@ struct PostgresProbe: Probe {
                         || byte == UInt8(ascii: "v")
                 }
                 try channel.pipeline.syncOperations.addHandler(guardHandler)
+                try channel.pipeline.syncOperations.addHandler(PostgresSCRAMHandler(password: password, record: scram))
                 channel.releaseEarlyBytes()
             }.get()
         } catch ChannelError.ioOnClosedChannel {
@@ -42,7 +45,8 @@ struct PostgresProbe: Probe {
         } catch {
             throw ProbeFailure(.internalError, "could not prepare the connection: \(error)")
         }
-        let connection = try await authenticate(on: channel, encrypted: encrypted, mismatch: mismatch, context: context)
+        let connection = try await authenticate(
+            on: channel, encrypted: encrypted, mismatch: mismatch, scram: scram, context: context)
         defer { Task { try? await connection.close() } }
         try await readiness(connection, context: context)
     }
@@ -147,7 +151,8 @@ struct PostgresProbe: Probe {
     // MARK: Authentication
 
     private func authenticate(
-        on channel: any Channel, encrypted: Bool, mismatch: MismatchRecord, context: ProbeContext
+        on channel: any Channel, encrypted: Bool, mismatch: MismatchRecord, scram: PostgresSCRAMRecord,
+        context: ProbeContext
     ) async throws(ProbeFailure) -> PostgresConnection {
         var configuration = PostgresConnection.Configuration(
             establishedChannel: channel, tls: .disable, username: config.user, password: config.password,
@@ -174,7 +179,7 @@ struct PostgresProbe: Probe {
             context.trace.note(.database, status: .passed, detail: "connected to database \"\(database)\"")
             return connection
         } catch let error as PSQLError {
-            let failure = map(error, mismatch: mismatch, encrypted: encrypted)
+            let failure = map(error, mismatch: mismatch, scram: scram, encrypted: encrypted)
             if failure.category == .databaseNotFound {
                 context.trace.end(.auth, status: .passed, detail: "user \"\(user)\" authenticated")
                 context.trace.note(.database, status: .failed, detail: failure.message, hint: failure.hint)
@@ -190,11 +195,16 @@ struct PostgresProbe: Probe {
         }
     }
 
-    private func map(_ error: PSQLError, mismatch: MismatchRecord, encrypted: Bool) -> ProbeFailure {
+    private func map(_ error: PSQLError, mismatch: MismatchRecord, scram: PostgresSCRAMRecord, encrypted: Bool)
+        -> ProbeFailure
+    {
         if let peer = mismatch.peer {
             return ProbeFailure(
                 .protocolMismatch, "\(server) answered as \(peer.description), not \(product)",
                 hint: "check the host and port: \(product) listens on \(config.type.defaultPort ?? 5432) by default")
+        }
+        if let failure = scram.failure {
+            return PostgresErrorMapping.scramFailure(failure, server: server)
         }
         if let underlying = error.underlying, underlying is InboundByteLimitExceeded {
             return ProbeFailure(

@@ -1,5 +1,6 @@
 import PreflightCore
 import PreflightMongo
+import PreflightSCRAM
 import Testing
 
 @Suite struct MongoTopologyTests {

@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import PreflightMongo
+import PreflightSCRAM
 import Testing
 
 @Suite struct SCRAMTests {

@@ -1,7 +1,7 @@
 import Synchronization
 import Testing
 
-@testable import PreflightMongo
+@testable import PreflightSCRAM
 
 /// PBKDF2 runs once per (mechanism, password, salt, iterations) while an entry lives; any difference,
 /// an expired entry or one pushed out by newer ones derives again.

@@ -2,7 +2,7 @@ import Crypto
 import Foundation
 import _CryptoExtras
 
-/// The SCRAM mechanisms MongoDB speaks through `saslStart` / `saslContinue`.
+/// The SCRAM mechanisms: MongoDB speaks both through `saslStart` / `saslContinue`, PostgreSQL SCRAM-SHA-256.
 public enum SCRAMMechanism: String, Sendable, CaseIterable {
     case sha1 = "SCRAM-SHA-1"
     case sha256 = "SCRAM-SHA-256"
@@ -32,7 +32,7 @@ public struct SCRAMError: Error, Sendable, Equatable, CustomStringConvertible {
     public var description: String { reason }
 }
 
-/// The client side of SCRAM (RFC 5802; SCRAM-SHA-256 in RFC 7677) as MongoDB uses it (MongoDB
+/// The client side of SCRAM (RFC 5802; SCRAM-SHA-256 in RFC 7677) as MongoDB and PostgreSQL use it (MongoDB
 /// Authentication specification): no channel binding ("n,,"), the user name escaped ("=" as "=2C"...),
 /// for SCRAM-SHA-1 the password replaced by the hex MD5 of "user:mongo:password", for SCRAM-SHA-256
 /// the password SASLprep'd. Pure: messages in, messages out; the caller sends them.
@@ -45,6 +45,9 @@ public struct SCRAMClient: Sendable {
     public let mechanism: SCRAMMechanism
     public let username: String
     public let clientNonce: String
+    /// The fewest iterations this client accepts: MongoDB's floor by default; PostgreSQL 16 lets an
+    /// administrator choose fewer (`scram_iterations`), and its clients accept any count from 1.
+    public var iterationFloor = SCRAMClient.minimumIterations
     private let password: [UInt8]
     private var authMessage: String?
     private var serverSignature: [UInt8]?
@@ -115,10 +118,10 @@ public struct SCRAMClient: Sendable {
         guard let iterations = Int(iterationText) else {
             throw SCRAMError(.protocolViolation, "the server's iteration count is not a number")
         }
-        guard iterations >= Self.minimumIterations else {
+        guard iterations >= iterationFloor else {
             throw SCRAMError(
                 .protocolViolation,
-                "the server asks for \(iterations) iterations, fewer than the minimum of \(Self.minimumIterations)")
+                "the server asks for \(iterations) iterations, fewer than the minimum of \(iterationFloor)")
         }
         guard iterations <= Self.maximumIterations else {
             throw SCRAMError(

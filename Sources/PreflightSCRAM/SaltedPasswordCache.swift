@@ -50,6 +50,13 @@ final class SaltedPasswordCache: Sendable {
         return value
     }
 
+    /// Whether a live value is kept for these inputs (for tests: a ping's login went through the cache).
+    func holds(mechanism: String, password: [UInt8], salt: [UInt8], iterations: Int) -> Bool {
+        let key = Self.key(mechanism: mechanism, password: password, salt: salt, iterations: iterations)
+        let now = ContinuousClock.now
+        return entries.withLock { state in state.values[key].map { now - $0.at < lifetime } ?? false }
+    }
+
     /// How many are kept (for tests).
     var count: Int { entries.withLock { $0.values.count } }
 }
