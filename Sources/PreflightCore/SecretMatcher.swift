@@ -49,26 +49,39 @@ struct SecretMatcher: Sendable {
     }
 
     /// `text` with every secret found replaced by `mask`.
+    ///
+    /// Most texts hold no secret: they are scanned in place (a native string's own bytes), and copied only
+    /// from the first match on. Copying every byte of every text of every report was a third of redaction's
+    /// cost (callgrind, a MySQL ping).
     func replace(in text: String, with mask: String) -> String {
+        if let replaced = text.utf8.withContiguousStorageIfAvailable({ replace(in: $0, with: mask) }) {
+            return replaced ?? text
+        }
         let bytes = Array(text.utf8)
+        return bytes.withUnsafeBufferPointer { replace(in: $0, with: mask) } ?? text
+    }
+
+    /// The text with its secrets masked, or nil when it holds none.
+    private func replace(in bytes: UnsafeBufferPointer<UInt8>, with mask: String) -> String? {
+        var position = 0
+        while position < bytes.count, longestMatch(in: bytes, at: position) == nil { position += 1 }
+        guard position < bytes.count else { return nil }
         var output: [UInt8] = []
         output.reserveCapacity(bytes.count)
-        var position = 0
-        var changed = false
+        output.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[..<position]))
         while position < bytes.count {
             if let length = longestMatch(in: bytes, at: position) {
                 output.append(contentsOf: mask.utf8)
                 position += length
-                changed = true
             } else {
                 output.append(bytes[position])
                 position += 1
             }
         }
-        return changed ? String(decoding: output, as: UTF8.self) : text
+        return String(decoding: output, as: UTF8.self)
     }
 
-    private func longestMatch(in bytes: [UInt8], at start: Int) -> Int? {
+    private func longestMatch(in bytes: UnsafeBufferPointer<UInt8>, at start: Int) -> Int? {
         // Only at a character's first byte, never inside a multi-byte character.
         guard bytes[start] & 0xC0 != 0x80, firstBytes.contains(bytes[start]) else { return nil }
         let available = bytes.count - start
@@ -81,7 +94,7 @@ struct SecretMatcher: Sendable {
         return nil
     }
 
-    private func isWholeWord(_ bytes: [UInt8], _ start: Int, _ end: Int) -> Bool {
+    private func isWholeWord(_ bytes: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) -> Bool {
         (start == 0 || !Self.isWordByte(bytes[start - 1])) && (end == bytes.count || !Self.isWordByte(bytes[end]))
     }
 

@@ -83,8 +83,10 @@ public final class LogLineWriter: @unchecked Sendable {
         let wasEmpty = pending.isEmpty
         pending.append(contentsOf: line)
         let full = pending.count >= limit || cadenceFallback
-        if wasEmpty { pthread_cond_broadcast(condition) }
         pthread_mutex_unlock(mutex)
+        // Woken after the unlock: woken under it, the writer ran only to block on the mutex this thread held, and
+        // the caller (an event loop) paid a second wake-up to hand it over.
+        if wasEmpty { pthread_cond_broadcast(condition) }
         if full { flush() }
     }
 
