@@ -18,8 +18,8 @@
 #   - PostgreSQL: the whole HTTP ping (readiness included) at C=1 beside asyncpg's bare connect+auth+close, and at
 #     C=16 and C=50 beside asyncpg doing connect+auth+the same readiness queries+close;
 #   - MySQL (MariaDB) beside PyMySQL and MongoDB (SecantusDB) beside pymongo, each doing the ping's queries, C=1 and C=50;
-#   - every C=1 latency row in 5 alternating rounds (1 s of wrk, then 100-400 of the other client's), each side's
-#     median p50 compared, so the machine's drift over a minute does not land on one side only;
+#   - every C=1 latency row in 5 alternating rounds (1 s of wrk, then 100-400 of the other client's), reporting the
+#     round whose ratio is the median of the five, so the machine's drift over a minute does not land on one side;
 #   - SSH: the PostgreSQL ping through the OpenSSH bastion (fresh and shared connections) beside the direct one, and
 #     OpenSSH's own `ssh -W` through the same bastion (bench/openssh_connect.py);
 #   - 10,000 pings at once at a black hole (connects never complete) and 1,000 at a silent peer, 3 s deadline;
@@ -172,7 +172,7 @@ warm() { WRK_BODY="$2" WRK_KEY="$KEY" wrk -t1 -c"$1" -d1s -s "$ROOT/bench/wrk_pi
 # interleave ROUNDS FN...: runs each FN (a function printing one JSON line) once per round, in turn, ROUNDS
 # times; FN's lines go to $WORK/FN.rounds. A C=1 comparison run as one long A then one long B measures the
 # machine's drift between the two as much as the clients (one client's p50 moved 10-15% between runs minutes
-# apart here), so those rows alternate short rounds and compare each side's median p50 (`median FN`).
+# apart here), so those rows alternate short rounds and compare the round whose ratio is the median (`paired`).
 interleave() {
     local rounds=$1 fn
     shift
@@ -181,25 +181,31 @@ interleave() {
         for fn in "$@"; do "$fn" | json_line >>"$WORK/$fn.rounds"; done
     done
 }
-# median FN [FIELD]: FIELD's (p50_ms's) median over FN's rounds, as a JSON line that also holds each round's
-# value ("rounds") and, for wrk's lines, the statuses summed over the rounds.
-median() {
-    python3 - "$WORK/$1.rounds" "${2:-p50_ms}" <<'EOF'
-import json, statistics, sys
-lines = [json.loads(line) for line in open(sys.argv[1]) if line.strip()]
-field = sys.argv[2]
-values = [line[field] for line in lines if line.get(field) is not None]
-out = {field: round(statistics.median(values), 3) if values else None, "rounds": values}
-if lines and "statuses" in lines[0]:
-    totals = {}
-    for line in lines:
-        for status, count in line["statuses"].items():
-            totals[status] = totals.get(status, 0) + count
-    out["statuses"] = totals
-print(json.dumps(out))
+# paired A B KIND: the round whose A/B ratio (KIND ratio) or A-B difference (KIND diff) is the median of the rounds',
+# as two JSON lines (p50_ms, every round's p50, statuses summed), A's then B's. A paired comparison: each round's two
+# figures are taken back to back, so a machine that slows down during the rounds moves both sides of a round alike.
+paired() {
+    python3 - "$WORK/$1.rounds" "$WORK/$2.rounds" "$3" <<'EOF'
+import json, sys
+def load(path): return [json.loads(line) for line in open(path) if line.strip()]
+a, b = load(sys.argv[1]), load(sys.argv[2])
+pairs = [(x["p50_ms"], y["p50_ms"]) for x, y in zip(a, b) if x.get("p50_ms") is not None and y.get("p50_ms")]
+key = (lambda p: p[0] / p[1]) if sys.argv[3] == "ratio" else (lambda p: p[0] - p[1])
+chosen = sorted(pairs, key=key)[len(pairs) // 2]
+def out(lines, value):
+    line = {"p50_ms": value, "rounds": [x.get("p50_ms") for x in lines]}
+    if lines and "statuses" in lines[0]:
+        totals = {}
+        for x in lines:
+            for status, count in x["statuses"].items():
+                totals[status] = totals.get(status, 0) + count
+        line["statuses"] = totals
+    print(json.dumps(line))
+out(a, chosen[0])
+out(b, chosen[1])
 EOF
 }
-# rounds A B: "p50 per round: a1/b1, a2/b2, ..." for two `median` lines.
+# rounds A B: "p50 per round: a1/b1, a2/b2, ..." for two `paired` lines.
 rounds() { python3 -c 'import json, sys; a, b = (json.loads(x)["rounds"] for x in sys.argv[1:3]); print(f"{len(a)} alternating rounds, p50 per round: " + ", ".join(f"{x:g}/{y:g}" for x, y in zip(a, b)) + " ms")' "$1" "$2"; }
 statuses() { python3 -c 'import json, sys; print("HTTP " + ", ".join(f"{k}: {v}" for k, v in json.loads(sys.argv[1])["statuses"].items()))' "$1"; }
 
@@ -226,8 +232,9 @@ warm 1 "$WORK/refused.json"
 refused_engine() { engine 400 1 "$WORK/refused.json" --allow-cidr 127.0.0.0/8; }
 refused_http() { http1 "$WORK/refused.json"; }
 interleave "$C1_ROUNDS" refused_engine refused_http
-E1="$(median refused_engine)"
-H1="$(median refused_http)"
+P="$(paired refused_http refused_engine diff)"
+H1="$(sed -n 1p <<<"$P")"
+E1="$(sed -n 2p <<<"$P")"
 echo "  engine $E1"; echo "  http   $H1"
 row "refused port, C=1, p50: HTTP ping vs the engine alone (preflight bench)" "$(get "$H1" p50_ms)" "$(get "$E1" p50_ms)" \
     "engine" "ms" diff_max 0.3 "$(statuses "$H1"); $(rounds "$H1" "$E1")"
@@ -265,12 +272,16 @@ pg_http() { http1 "$WORK/postgres.json"; }
 pg_asyncpg() { "$PY" bench/asyncpg_connect.py "${PG[@]}" --n 100 --concurrency 1; }
 pg_engine() { engine 100 1 "$WORK/postgres.json"; }
 interleave "$C1_ROUNDS" pg_http pg_asyncpg pg_engine
-H="$(median pg_http)"
-A="$(median pg_asyncpg)"
-E="$(median pg_engine)"
-echo "  http $H"; echo "  engine $E"; echo "  asyncpg $A"
+P="$(paired pg_http pg_asyncpg ratio)"
+H="$(sed -n 1p <<<"$P")"
+A="$(sed -n 2p <<<"$P")"
+echo "  http $H"; echo "  asyncpg $A"
 row "PostgreSQL, C=1, p50: whole HTTP ping (readiness included) vs bare connect+auth+close" "$(get "$H" p50_ms)" \
     "$(get "$A" p50_ms)" "asyncpg" "ms" ratio_max 1.1 "$(statuses "$H"); $(rounds "$H" "$A")"
+P="$(paired pg_engine pg_asyncpg ratio)"
+E="$(sed -n 1p <<<"$P")"
+A="$(sed -n 2p <<<"$P")"
+echo "  engine $E"; echo "  asyncpg $A"
 row "PostgreSQL, C=1, p50: engine ping (preflight bench) vs bare connect+auth+close" "$(get "$E" p50_ms)" \
     "$(get "$A" p50_ms)" "asyncpg" "ms" ratio_max 1.1 "$(rounds "$E" "$A")"
 for c in 16 50; do
@@ -288,12 +299,16 @@ my_http() { http1 "$WORK/mysql.json"; }
 my_pymysql() { "$PY" bench/pymysql_connect.py "${MY[@]}" --n 400 --concurrency 1; }
 my_engine() { engine 400 1 "$WORK/mysql.json"; }
 interleave "$C1_ROUNDS" my_http my_pymysql my_engine
-H="$(median my_http)"
-M="$(median my_pymysql)"
-E="$(median my_engine)"
-echo "  http $H"; echo "  engine $E"; echo "  pymysql $M"
+P="$(paired my_http my_pymysql ratio)"
+H="$(sed -n 1p <<<"$P")"
+M="$(sed -n 2p <<<"$P")"
+echo "  http $H"; echo "  pymysql $M"
 row "MySQL, C=1, p50: HTTP ping vs connect+auth+the ping's 3 queries+close" "$(get "$H" p50_ms)" "$(get "$M" p50_ms)" \
     "PyMySQL" "ms" ratio_max 1.1 "$(statuses "$H"); $(rounds "$H" "$M")"
+P="$(paired my_engine my_pymysql ratio)"
+E="$(sed -n 1p <<<"$P")"
+M="$(sed -n 2p <<<"$P")"
+echo "  engine $E"; echo "  pymysql $M"
 row "MySQL, C=1, p50: engine ping (preflight bench) vs the same" "$(get "$E" p50_ms)" "$(get "$M" p50_ms)" \
     "PyMySQL" "ms" ratio_max 1.1 "$(rounds "$E" "$M")"
 H="$(http 50 "$WORK/mysql.json")"
@@ -308,8 +323,9 @@ warm 1 "$WORK/mongo.json"
 mo_http() { http1 "$WORK/mongo.json"; }
 mo_pymongo() { "$PY" bench/pymongo_connect.py "${MO[@]}" --n 100 --concurrency 1; }
 interleave "$C1_ROUNDS" mo_http mo_pymongo
-H="$(median mo_http)"
-G="$(median mo_pymongo)"
+P="$(paired mo_http mo_pymongo ratio)"
+H="$(sed -n 1p <<<"$P")"
+G="$(sed -n 2p <<<"$P")"
 echo "  http $H"; echo "  pymongo $G"
 row "MongoDB, C=1, p50: HTTP ping vs connect+auth+hello+buildInfo+change stream+close" "$(get "$H" p50_ms)" \
     "$(get "$G" p50_ms)" "pymongo" "ms" ratio_max 1.1 "$(statuses "$H"); $(rounds "$H" "$G")"
