@@ -9,15 +9,7 @@ import PreflightNetwork
 import PreflightPostgres
 import PreflightProbeTesting
 import PreflightTestSupport
-import Synchronization
 import Testing
-
-/// A flag one task raises and another reads.
-final class Flag: Sendable {
-    private let state = Mutex(false)
-    var isRaised: Bool { state.withLock { $0 } }
-    func raise() { state.withLock { $0 = true } }
-}
 
 /// Helpers: a postgresql payload with a planted password, a ping that measures its time, and the
 /// checks every report must pass (no secret anywhere, ended by its deadline).
@@ -87,28 +79,9 @@ enum EnginePing {
         _ payload: ConnectorPayload, timeout: Duration = .seconds(3), inboundByteLimit: Int? = nil,
         patience: Duration = .seconds(60), sourceLocation: SourceLocation = #_sourceLocation
     ) async throws -> PingReport {
-        let clock = ManualPingClock()
-        var configuration = EngineConfiguration(defaultTimeout: timeout, clock: clock)
-        if let inboundByteLimit { configuration.inboundByteLimit = inboundByteLimit }
-        let engine = PingEngine(configuration: configuration, factories: [PostgresProbeFactory()])
-        let finished = Flag()
-        let ping = Task {
-            let report = try await engine.ping(payload)
-            finished.raise()
-            return report
-        }
-        let started = ContinuousClock.now
-        while !finished.isRaised, ContinuousClock.now - started < patience {
-            try await Task.sleep(for: .milliseconds(10))
-        }
-        if !finished.isRaised {
-            Issue.record(
-                "the ping was still waiting after \(patience): only its deadline would end it",
-                sourceLocation: sourceLocation)
-            clock.advance(by: timeout)
-        }
-        let report = try await ping.value
-        #expect(report.durationMs == 0, "the deadline decided the outcome", sourceLocation: sourceLocation)
+        let report = try await ProbeTesting.pingWithoutTheDeadline(
+            [PostgresProbeFactory()], payload, timeout: timeout, inboundByteLimit: inboundByteLimit,
+            patience: patience, sourceLocation: sourceLocation)
         return checked(report, payload, sourceLocation: sourceLocation)
     }
 

@@ -77,10 +77,13 @@ public enum ProbeTesting {
     /// measure of speed), the clock is moved to the deadline to end it and the test fails.
     public static func pingWithoutTheDeadline(
         _ factories: [any ProbeFactory], _ payload: ConnectorPayload, timeout: Duration = .seconds(10),
-        secrets: [String] = [], patience: Duration = .seconds(60), sourceLocation: SourceLocation = #_sourceLocation
+        inboundByteLimit: Int? = nil, secrets: [String] = [], patience: Duration = .seconds(60),
+        sourceLocation: SourceLocation = #_sourceLocation
     ) async throws -> PingReport {
         let clock = ManualPingClock()
-        let engine = engine(factories, timeout: timeout, clock: clock)
+        var configuration = EngineConfiguration(defaultTimeout: timeout, clock: clock)
+        if let inboundByteLimit { configuration.inboundByteLimit = inboundByteLimit }
+        let engine = PingEngine(configuration: configuration, factories: factories)
         let finished = Atomic<Bool>(false)
         let ping = Task {
             let report = try await engine.ping(payload)
