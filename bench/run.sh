@@ -232,9 +232,7 @@ warm 1 "$WORK/refused.json"
 refused_engine() { engine 400 1 "$WORK/refused.json" --allow-cidr 127.0.0.0/8; }
 refused_http() { http1 "$WORK/refused.json"; }
 interleave "$C1_ROUNDS" refused_engine refused_http
-P="$(paired refused_http refused_engine diff)"
-H1="$(sed -n 1p <<<"$P")"
-E1="$(sed -n 2p <<<"$P")"
+{ read -r H1; read -r E1; } < <(paired refused_http refused_engine diff)
 echo "  engine $E1"; echo "  http   $H1"
 row "refused port, C=1, p50: HTTP ping vs the engine alone (preflight bench)" "$(get "$H1" p50_ms)" "$(get "$E1" p50_ms)" \
     "engine" "ms" diff_max 0.3 "$(statuses "$H1"); $(rounds "$H1" "$E1")"
@@ -272,15 +270,11 @@ pg_http() { http1 "$WORK/postgres.json"; }
 pg_asyncpg() { "$PY" bench/asyncpg_connect.py "${PG[@]}" --n 100 --concurrency 1; }
 pg_engine() { engine 100 1 "$WORK/postgres.json"; }
 interleave "$C1_ROUNDS" pg_http pg_asyncpg pg_engine
-P="$(paired pg_http pg_asyncpg ratio)"
-H="$(sed -n 1p <<<"$P")"
-A="$(sed -n 2p <<<"$P")"
+{ read -r H; read -r A; } < <(paired pg_http pg_asyncpg ratio)
 echo "  http $H"; echo "  asyncpg $A"
 row "PostgreSQL, C=1, p50: whole HTTP ping (readiness included) vs bare connect+auth+close" "$(get "$H" p50_ms)" \
     "$(get "$A" p50_ms)" "asyncpg" "ms" ratio_max 1.1 "$(statuses "$H"); $(rounds "$H" "$A")"
-P="$(paired pg_engine pg_asyncpg ratio)"
-E="$(sed -n 1p <<<"$P")"
-A="$(sed -n 2p <<<"$P")"
+{ read -r E; read -r A; } < <(paired pg_engine pg_asyncpg ratio)
 echo "  engine $E"; echo "  asyncpg $A"
 row "PostgreSQL, C=1, p50: engine ping (preflight bench) vs bare connect+auth+close" "$(get "$E" p50_ms)" \
     "$(get "$A" p50_ms)" "asyncpg" "ms" ratio_max 1.1 "$(rounds "$E" "$A")"
@@ -299,15 +293,11 @@ my_http() { http1 "$WORK/mysql.json"; }
 my_pymysql() { "$PY" bench/pymysql_connect.py "${MY[@]}" --n 400 --concurrency 1; }
 my_engine() { engine 400 1 "$WORK/mysql.json"; }
 interleave "$C1_ROUNDS" my_http my_pymysql my_engine
-P="$(paired my_http my_pymysql ratio)"
-H="$(sed -n 1p <<<"$P")"
-M="$(sed -n 2p <<<"$P")"
+{ read -r H; read -r M; } < <(paired my_http my_pymysql ratio)
 echo "  http $H"; echo "  pymysql $M"
 row "MySQL, C=1, p50: HTTP ping vs connect+auth+the ping's 3 queries+close" "$(get "$H" p50_ms)" "$(get "$M" p50_ms)" \
     "PyMySQL" "ms" ratio_max 1.1 "$(statuses "$H"); $(rounds "$H" "$M")"
-P="$(paired my_engine my_pymysql ratio)"
-E="$(sed -n 1p <<<"$P")"
-M="$(sed -n 2p <<<"$P")"
+{ read -r E; read -r M; } < <(paired my_engine my_pymysql ratio)
 echo "  engine $E"; echo "  pymysql $M"
 row "MySQL, C=1, p50: engine ping (preflight bench) vs the same" "$(get "$E" p50_ms)" "$(get "$M" p50_ms)" \
     "PyMySQL" "ms" ratio_max 1.1 "$(rounds "$E" "$M")"
@@ -323,9 +313,7 @@ warm 1 "$WORK/mongo.json"
 mo_http() { http1 "$WORK/mongo.json"; }
 mo_pymongo() { "$PY" bench/pymongo_connect.py "${MO[@]}" --n 100 --concurrency 1; }
 interleave "$C1_ROUNDS" mo_http mo_pymongo
-P="$(paired mo_http mo_pymongo ratio)"
-H="$(sed -n 1p <<<"$P")"
-G="$(sed -n 2p <<<"$P")"
+{ read -r H; read -r G; } < <(paired mo_http mo_pymongo ratio)
 echo "  http $H"; echo "  pymongo $G"
 row "MongoDB, C=1, p50: HTTP ping vs connect+auth+hello+buildInfo+change stream+close" "$(get "$H" p50_ms)" \
     "$(get "$G" p50_ms)" "pymongo" "ms" ratio_max 1.1 "$(statuses "$H"); $(rounds "$H" "$G")"

@@ -34,12 +34,7 @@ final class SaltedPasswordCache: Sendable {
     {
         let key = Self.key(mechanism: mechanism, password: password, salt: salt, iterations: iterations)
         let now = ContinuousClock.now
-        if let hit = entries.withLock({ state -> [UInt8]? in
-            guard let entry = state.values[key], now - entry.at < lifetime else { return nil }
-            return entry.salted
-        }) {
-            return hit
-        }
+        if let hit = live(key, now: now) { return hit }
         let value = derive()
         entries.withLock { state in
             if state.values.updateValue((value, now), forKey: key) == nil { state.order.append(key) }
@@ -52,9 +47,15 @@ final class SaltedPasswordCache: Sendable {
 
     /// Whether a live value is kept for these inputs (for tests: a ping's login went through the cache).
     func holds(mechanism: String, password: [UInt8], salt: [UInt8], iterations: Int) -> Bool {
-        let key = Self.key(mechanism: mechanism, password: password, salt: salt, iterations: iterations)
-        let now = ContinuousClock.now
-        return entries.withLock { state in state.values[key].map { now - $0.at < lifetime } ?? false }
+        live(Self.key(mechanism: mechanism, password: password, salt: salt, iterations: iterations), now: .now) != nil
+    }
+
+    /// The value kept for `key`, unless it is older than `lifetime`.
+    private func live(_ key: Data, now: ContinuousClock.Instant) -> [UInt8]? {
+        entries.withLock { state in
+            guard let entry = state.values[key], now - entry.at < lifetime else { return nil }
+            return entry.salted
+        }
     }
 
     /// How many are kept (for tests).

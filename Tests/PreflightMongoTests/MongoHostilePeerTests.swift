@@ -19,13 +19,9 @@ import Testing
         _ peer: HostilePeer, atDeadline: Bool = false, timeout: Double = 2, uri: String? = nil,
         until ready: (@Sendable () -> Bool)? = nil
     ) async throws -> PingReport {
-        let payload = ConnectorPayload(
-            type: .mongodb,
-            sharedConfig: SharedConfig(strings: [
-                "host": uri ?? "mongodb://127.0.0.1:\(peer.port)", "user": "artie", "password": Self.password,
-            ]), timeoutSeconds: timeout)
         return try await ProbeTesting.pingAtPeer(
-            [MongoProbeFactory()], payload, atDeadline: atDeadline, timeout: .seconds(5),
+            [MongoProbeFactory()], Self.payload(peer, timeout: timeout, uri: uri), atDeadline: atDeadline,
+            timeout: .seconds(5),
             until: ready ?? { peer.bytesReceived > 0 })
     }
 
@@ -33,12 +29,16 @@ import Testing
     /// seed's share of the time, a reply's bytes counted when the wait ends): those end on real time just
     /// before the deadline, so a manual clock moved to the deadline would pre-empt them.
     func pingOnTheSystemClock(_ peer: HostilePeer, timeout: Double = 2, uri: String? = nil) async throws -> PingReport {
-        let payload = ConnectorPayload(
+        try await ProbeTesting.ping(engine, Self.payload(peer, timeout: timeout, uri: uri))
+    }
+
+    /// A MongoDB payload for `peer` (or `uri`) with the planted password.
+    static func payload(_ peer: HostilePeer, timeout: Double, uri: String?) -> ConnectorPayload {
+        ConnectorPayload(
             type: .mongodb,
             sharedConfig: SharedConfig(strings: [
                 "host": uri ?? "mongodb://127.0.0.1:\(peer.port)", "user": "artie", "password": Self.password,
             ]), timeoutSeconds: timeout)
-        return try await ProbeTesting.ping(engine, payload)
     }
 
     func hello(_ report: PingReport) -> PingStep? { report.steps.first { $0.name == "hello" } }

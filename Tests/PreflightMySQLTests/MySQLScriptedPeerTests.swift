@@ -220,8 +220,12 @@ struct MySQLHostilePeerTests {
         defer { Task { await peer.shutdown() } }
         return try await ProbeTesting.pingAtPeer(
             [MySQLProbeFactory()],
-            MySQLTesting.payload(port: peer.port, user: "cdc", password: "Hostile-Pass-1", timeoutSeconds: 1.5),
-            atDeadline: atDeadline, timeout: .seconds(3), until: { peer.connectionCount > 0 })
+            Self.payload(peer), atDeadline: atDeadline, timeout: .seconds(3), until: { peer.connectionCount > 0 })
+    }
+
+    /// A payload for `peer` with the planted password and a 1.5 s deadline.
+    static func payload(_ peer: HostilePeer) -> ConnectorPayload {
+        MySQLTesting.payload(port: peer.port, user: "cdc", password: "Hostile-Pass-1", timeoutSeconds: 1.5)
     }
 
     @Test func silentPeerTimesOutWithinTheDeadline() async throws {
@@ -248,9 +252,7 @@ struct MySQLHostilePeerTests {
         // just before the deadline; a manual clock moved to the deadline would pre-empt it.
         let peer = try await HostilePeer(.garbage(Self.greetingStart))
         defer { Task { await peer.shutdown() } }
-        let report = try await MySQLTesting.ping(
-            engine,
-            MySQLTesting.payload(port: peer.port, user: "cdc", password: "Hostile-Pass-1", timeoutSeconds: 1.5))
+        let report = try await MySQLTesting.ping(engine, Self.payload(peer))
         #expect(report.category == .timeout, "\(report.summary)")
         #expect(report.message?.contains("of the 104 bytes") == true, "\(report.summary)")
     }
